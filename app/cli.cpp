@@ -1,0 +1,45 @@
+#include "app/cli.hpp"
+
+#include <cstdio>
+#include <string_view>
+
+#include "tr/version.hpp"
+
+namespace tr::app {
+
+namespace {
+
+constexpr int exit_usage = 2;
+
+int usage_error(const char* message) {
+  std::fprintf(stderr, "tunnel-router: %s (see 'tunnel-router help')\n", message);
+  return exit_usage;
+}
+
+void print_help() {
+  std::puts(
+      "usage:\n"
+      "  tunnel-router serve [--config FILE]\n"
+      "  tunnel-router token uplink   --key KEY --body FILE --query QUERY\n"
+      "  tunnel-router token downlink --key KEY --query QUERY\n"
+      "  tunnel-router keygen\n"
+      "  tunnel-router version");
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv) {
+  if (argc < 2) return usage_error("missing command");
+  std::string_view command = argv[1];
+  if (command == "version") {
+    std::printf("tunnel-router %s\n", version_string);
+    return 0;
+  }
+  if (command == "help" || command == "--help" || command == "-h") {
+    print_help();
+    return 0;
+  }
+  return usage_error("unknown command");
+}
+
+}  // namespace tr::app
