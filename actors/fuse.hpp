@@ -1,0 +1,101 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+
+namespace tr::actors {
+
+/// The software fuse of one connection: decides, locally and cheaply, whether the next uplink
+/// may be sent to the AS, and learns from the outcomes of the uplinks that were sent.
+///
+/// States (the `tunnel_router_fuse_state` gauge):
+/// - closed (0): the AS keeps up. Admission only bounds in-flight requests by `max_limit`.
+/// - throttling (1): the AS answered slowly (latency above `latency_target`) or with overload
+///   errors. A concurrency limit adapts by AIMD: it halves on a bad outcome (at most once per
+///   `decrease_interval`, so one burst of bad answers counts once), grows by one per good answer
+///   while below the slow-start threshold and by one per window of `limit` good answers above it.
+///   Uplinks beyond the limit are shed before they are sent. When the limit is back at
+///   `max_limit`, the fuse closes.
+/// - open (2): `failure_threshold` consecutive failures (transport errors, timeouts, 5xx, 429):
+///   everything is shed for a back-off that starts at `backoff_initial`, doubles on every reopening
+///   up to `backoff_max`, each with ±`jitter` so that fuses of many routers do not probe in step.
+///   Then exactly one probe is admitted; its success moves to throttling from `min_limit` with
+///   slow start (traffic comes back within a few round trips), its failure reopens with a longer
+///   back-off.
+///
+/// Only outcomes of uplinks that were really sent are recorded: the fuse never counts its own
+/// rejections as failures, which is how peers' fuses get stuck open. Answers 4xx other than 408
+/// and 429 mean the AS is up and answering; they are failures for the metrics but healthy for the
+/// fuse. The fuse holds no lock and keeps no history: it belongs to the one thread that runs
+/// its connection, and time comes in as an argument so tests drive a simulated clock.
+class fuse {
+ public:
+  using clock = std::chrono::steady_clock;
+  using duration = std::chrono::milliseconds;
+
+  /// The fuse's tunables (config section `fuse`).
+  struct params {
+    std::uint32_t failure_threshold = 5;      ///< consecutive failures that open the fuse
+    duration backoff_initial{2000};           ///< first open period
+    duration backoff_max{30000};              ///< cap of the open period
+    double jitter = 0.2;                      ///< ± fraction applied to each open period
+    std::uint32_t min_limit = 1;              ///< lowest concurrency limit while throttling
+    std::uint32_t max_limit = 256;            ///< in-flight bound while closed
+    duration latency_target{500};             ///< answers slower than this are a throttle signal
+    duration decrease_interval{100};          ///< at most one multiplicative decrease per interval
+  };
+
+  enum class state : std::uint8_t { closed = 0, throttling = 1, open = 2 };
+
+  /// How one sent uplink ended, as far as the fuse is concerned.
+  enum class signal : std::uint8_t {
+    good,      ///< answered in time, 2xx or a 4xx that shows the AS is up
+    overload,  ///< 5xx, 408 or 429: the AS is up but struggling
+    failure,   ///< transport error, refused connection, TLS failure or timeout
+  };
+
+  explicit fuse(params p, std::uint64_t seed = 0x9e3779b97f4a7c15ULL);
+
+  /// The admission verdict for one uplink.
+  enum class admission : std::uint8_t {
+    send,   ///< send it
+    probe,  ///< send it as the open fuse's single probe; record its outcome with `probe = true`
+    shed,   ///< drop it (counted as shed by the caller)
+  };
+
+  /// May one more uplink be sent now, given `in_flight` uplinks already awaiting an answer?
+  admission admit(clock::time_point now, std::uint32_t in_flight);
+
+  /// Learns from the outcome of one sent uplink that took `latency`. While open, only the
+  /// probe's outcome counts; late answers of uplinks sent before the fuse opened are ignored.
+  void record(signal s, duration latency, clock::time_point now, bool probe = false);
+
+  state current_state() const { return state_; }
+  std::uint32_t limit() const { return limit_; }
+  /// When the current open period ends (meaningful while open).
+  clock::time_point open_until() const { return open_until_; }
+  const params& parameters() const { return params_; }
+
+  /// Replaces the tunables (configuration change); the state is kept, the limit clamped.
+  void reconfigure(params p);
+
+ private:
+  void open(clock::time_point now);
+  void decrease(clock::time_point now);
+  void increase();
+  duration jittered(duration d);
+
+  params params_;
+  state state_ = state::closed;
+  std::uint32_t limit_;
+  std::uint32_t slow_start_threshold_;
+  std::uint32_t window_successes_ = 0;
+  std::uint32_t consecutive_failures_ = 0;
+  std::uint32_t reopenings_ = 0;
+  bool probe_in_flight_ = false;
+  clock::time_point open_until_{};
+  clock::time_point last_decrease_{};
+  std::uint64_t rng_;
+};
+
+}  // namespace tr::actors

@@ -1,0 +1,165 @@
+#include "actors/fuse.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace std::chrono_literals;
+using tr::actors::fuse;
+
+namespace {
+
+constexpr auto good = fuse::signal::good;
+constexpr auto failure = fuse::signal::failure;
+constexpr auto overload = fuse::signal::overload;
+
+fuse::params small_params() {
+  fuse::params p;
+  p.failure_threshold = 3;
+  p.backoff_initial = 1000ms;
+  p.backoff_max = 8000ms;
+  p.jitter = 0.0;
+  p.min_limit = 1;
+  p.max_limit = 16;
+  p.latency_target = 100ms;
+  p.decrease_interval = 10ms;
+  return p;
+}
+
+struct fuse_test : ::testing::Test {
+  fuse::clock::time_point now{};
+  fuse f{small_params()};
+  void advance(fuse::duration d) { now += d; }
+  void open_it() {
+    for (int i = 0; i < 3; ++i) {
+      ASSERT_EQ(f.admit(now, 0), fuse::admission::send);
+      f.record(failure, 5ms, now);
+      advance(20ms);
+    }
+    ASSERT_EQ(f.current_state(), fuse::state::open);
+  }
+};
+
+}  // namespace
+
+TEST_F(fuse_test, starts_closed_and_admits_up_to_the_in_flight_bound) {
+  EXPECT_EQ(f.current_state(), fuse::state::closed);
+  EXPECT_EQ(f.admit(now, 15), fuse::admission::send);
+  EXPECT_EQ(f.admit(now, 16), fuse::admission::shed);
+}
+
+TEST_F(fuse_test, a_slow_answer_starts_throttling_with_half_the_limit) {
+  f.record(good, 150ms, now);
+  EXPECT_EQ(f.current_state(), fuse::state::throttling);
+  EXPECT_EQ(f.limit(), 8u);
+  EXPECT_EQ(f.admit(now, 8), fuse::admission::shed);
+  EXPECT_EQ(f.admit(now, 7), fuse::admission::send);
+}
+
+TEST_F(fuse_test, a_burst_of_bad_answers_decreases_once_per_interval) {
+  f.record(good, 150ms, now);
+  f.record(good, 150ms, now + 1ms);
+  f.record(good, 150ms, now + 2ms);
+  EXPECT_EQ(f.limit(), 8u);
+  f.record(good, 150ms, now + 20ms);
+  EXPECT_EQ(f.limit(), 4u);
+}
+
+TEST_F(fuse_test, good_answers_grow_the_limit_back_and_close_the_fuse) {
+  f.record(good, 150ms, now);
+  ASSERT_EQ(f.current_state(), fuse::state::throttling);
+  for (int i = 0; i < 200 && f.current_state() != fuse::state::closed; ++i) f.record(good, 5ms, now);
+  EXPECT_EQ(f.current_state(), fuse::state::closed);
+  EXPECT_EQ(f.limit(), 16u);
+}
+
+TEST_F(fuse_test, consecutive_failures_open_the_fuse_and_shed_everything) {
+  open_it();
+  EXPECT_EQ(f.admit(now, 0), fuse::admission::shed);
+  advance(900ms);
+  EXPECT_EQ(f.admit(now, 0), fuse::admission::shed);
+}
+
+TEST_F(fuse_test, a_success_between_failures_resets_the_count) {
+  f.record(failure, 5ms, now);
+  f.record(failure, 5ms, now + 20ms);
+  f.record(good, 5ms, now + 40ms);
+  f.record(failure, 5ms, now + 60ms);
+  f.record(failure, 5ms, now + 80ms);
+  EXPECT_NE(f.current_state(), fuse::state::open);
+}
+
+TEST_F(fuse_test, after_the_back_off_exactly_one_probe_is_admitted) {
+  open_it();
+  advance(1000ms);
+  EXPECT_EQ(f.admit(now, 0), fuse::admission::probe);
+  EXPECT_EQ(f.admit(now, 1), fuse::admission::shed);
+}
+
+TEST_F(fuse_test, a_good_probe_brings_traffic_back_with_slow_start) {
+  open_it();
+  advance(1000ms);
+  ASSERT_EQ(f.admit(now, 0), fuse::admission::probe);
+  f.record(good, 5ms, now, true);
+  EXPECT_EQ(f.current_state(), fuse::state::throttling);
+  EXPECT_EQ(f.limit(), 1u);
+  for (int i = 0; i < 7; ++i) f.record(good, 5ms, now);
+  EXPECT_EQ(f.limit(), 8u);  // one more per good answer up to half the maximum
+}
+
+TEST_F(fuse_test, a_failed_probe_reopens_with_a_doubled_back_off) {
+  open_it();
+  advance(1000ms);
+  ASSERT_EQ(f.admit(now, 0), fuse::admission::probe);
+  f.record(failure, 5ms, now, true);
+  EXPECT_EQ(f.current_state(), fuse::state::open);
+  EXPECT_EQ(f.open_until() - now, 2000ms);
+}
+
+TEST_F(fuse_test, the_back_off_is_capped) {
+  open_it();
+  for (int i = 0; i < 10; ++i) {
+    now = f.open_until();
+    ASSERT_EQ(f.admit(now, 0), fuse::admission::probe);
+    f.record(failure, 5ms, now, true);
+  }
+  EXPECT_EQ(f.open_until() - now, 8000ms);
+}
+
+TEST_F(fuse_test, late_answers_while_open_are_not_taken_for_the_probe) {
+  open_it();
+  f.record(good, 5ms, now);  // an uplink sent before the fuse opened
+  EXPECT_EQ(f.current_state(), fuse::state::open);
+  advance(1000ms);
+  ASSERT_EQ(f.admit(now, 0), fuse::admission::probe);
+  f.record(good, 5ms, now);  // still not the probe
+  EXPECT_EQ(f.current_state(), fuse::state::open);
+}
+
+TEST_F(fuse_test, shed_uplinks_never_count_as_failures) {
+  f.record(failure, 5ms, now);
+  f.record(failure, 5ms, now + 20ms);
+  for (int i = 0; i < 1000; ++i) EXPECT_EQ(f.admit(now, 1000), fuse::admission::shed);
+  EXPECT_NE(f.current_state(), fuse::state::open);
+}
+
+TEST_F(fuse_test, overload_answers_count_toward_opening) {
+  for (int i = 0; i < 3; ++i) f.record(overload, 5ms, now + i * 20ms);
+  EXPECT_EQ(f.current_state(), fuse::state::open);
+}
+
+TEST(fuse_jitter, spreads_the_open_period_within_the_configured_fraction) {
+  auto p = small_params();
+  p.jitter = 0.2;
+  fuse::clock::time_point now{};
+  bool differ = false;
+  fuse::duration first{};
+  for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+    fuse f{p, seed};
+    for (int i = 0; i < 3; ++i) f.record(failure, 5ms, now);
+    auto d = std::chrono::duration_cast<fuse::duration>(f.open_until() - now);
+    EXPECT_GE(d, 800ms);
+    EXPECT_LE(d, 1200ms);
+    if (seed == 1) first = d;
+    else if (d != first) differ = true;
+  }
+  EXPECT_TRUE(differ);
+}
