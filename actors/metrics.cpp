@@ -1,0 +1,154 @@
+#include "actors/metrics.hpp"
+
+#include <cstdio>
+
+namespace tr::actors {
+
+namespace {
+
+constexpr std::array<std::string_view, uplink_outcome_count> uplink_names = {"delivered", "failed",
+                                                                             "timeout", "shed"};
+constexpr std::array<std::string_view, downlink_outcome_count> downlink_names = {
+    "accepted",   "malformed", "unknown_as_id", "bad_token", "stale_time",
+    "replay",     "not_routed", "rate_limited", "ns_failed", "ns_unconfigured"};
+constexpr std::array<std::string_view, report_outcome_count> report_names = {"routed", "unrouted",
+                                                                             "malformed", "too_large"};
+
+void append_number(std::string& out, std::uint64_t v) {
+  char buf[24];
+  int n = std::snprintf(buf, sizeof buf, "%llu", static_cast<unsigned long long>(v));
+  out.append(buf, static_cast<std::size_t>(n));
+}
+
+void append_double(std::string& out, double v) {
+  char buf[32];
+  int n = std::snprintf(buf, sizeof buf, "%g", v);
+  out.append(buf, static_cast<std::size_t>(n));
+}
+
+/// Label values are connection ids and fixed names; escape anyway, as the format requires.
+void append_label_value(std::string& out, std::string_view v) {
+  for (char c : v) {
+    if (c == '\\' || c == '"') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+}
+
+void header(std::string& out, std::string_view name, std::string_view type, std::string_view help) {
+  out.append("# HELP ").append(name).append(" ").append(help).append("\n");
+  out.append("# TYPE ").append(name).append(" ").append(type).append("\n");
+}
+
+}  // namespace
+
+std::string_view name_of(uplink_outcome o) { return uplink_names[static_cast<std::size_t>(o)]; }
+std::string_view name_of(downlink_outcome o) { return downlink_names[static_cast<std::size_t>(o)]; }
+std::string_view name_of(report_outcome o) { return report_names[static_cast<std::size_t>(o)]; }
+
+void latency_histogram::observe(std::chrono::microseconds latency) {
+  double seconds = static_cast<double>(latency.count()) / 1e6;
+  std::size_t i = 0;
+  while (i < bounds.size() && seconds > bounds[i]) ++i;
+  buckets_[i].fetch_add(1, std::memory_order_relaxed);
+  sum_us_.fetch_add(static_cast<std::uint64_t>(latency.count()), std::memory_order_relaxed);
+  count_.fetch_add(1, std::memory_order_relaxed);
+}
+
+void latency_histogram::render(std::string& out, std::string_view name, std::string_view labels) const {
+  std::uint64_t cumulative = 0;
+  for (std::size_t i = 0; i <= bounds.size(); ++i) {
+    cumulative += buckets_[i].load(std::memory_order_relaxed);
+    out.append(name).append("_bucket{").append(labels).append(",le=\"");
+    if (i < bounds.size()) append_double(out, bounds[i]);
+    else out.append("+Inf");
+    out.append("\"} ");
+    append_number(out, cumulative);
+    out += '\n';
+  }
+  out.append(name).append("_sum{").append(labels).append("} ");
+  append_double(out, static_cast<double>(sum_us_.load(std::memory_order_relaxed)) / 1e6);
+  out += '\n';
+  out.append(name).append("_count{").append(labels).append("} ");
+  append_number(out, count_.load(std::memory_order_relaxed));
+  out += '\n';
+}
+
+std::shared_ptr<connection_metrics> metrics_registry::connection(const std::string& id) {
+  std::lock_guard lock{mutex_};
+  auto& slot = connections_[id];
+  if (!slot) slot = std::make_shared<connection_metrics>();
+  return slot;
+}
+
+void metrics_registry::remove(const std::string& id) {
+  std::lock_guard lock{mutex_};
+  connections_.erase(id);
+}
+
+std::string metrics_registry::render() const {
+  std::string out;
+  out.reserve(4096);
+  std::lock_guard lock{mutex_};
+  auto each_connection = [&](auto&& fn) {
+    for (auto& [id, m] : connections_) {
+      std::string labels = "connection=\"";
+      append_label_value(labels, id);
+      labels += '"';
+      fn(labels, *m);
+    }
+  };
+
+  header(out, "tunnel_router_uplinks_total", "counter", "Uplinks per connection by outcome.");
+  each_connection([&](const std::string& labels, const connection_metrics& m) {
+    for (std::size_t i = 0; i < uplink_outcome_count; ++i) {
+      out.append("tunnel_router_uplinks_total{").append(labels).append(",outcome=\"");
+      out.append(uplink_names[i]).append("\"} ");
+      append_number(out, m.uplinks[i].load(std::memory_order_relaxed));
+      out += '\n';
+    }
+  });
+  header(out, "tunnel_router_fuse_state", "gauge", "Fuse state: 0 closed, 1 throttling, 2 open.");
+  each_connection([&](const std::string& labels, const connection_metrics& m) {
+    out.append("tunnel_router_fuse_state{").append(labels).append("} ");
+    append_number(out, m.fuse_state.load(std::memory_order_relaxed));
+    out += '\n';
+  });
+  header(out, "tunnel_router_uplinks_in_flight", "gauge", "Uplinks sent and not yet answered.");
+  each_connection([&](const std::string& labels, const connection_metrics& m) {
+    out.append("tunnel_router_uplinks_in_flight{").append(labels).append("} ");
+    append_number(out, static_cast<std::uint64_t>(std::max(0, m.in_flight.load(std::memory_order_relaxed))));
+    out += '\n';
+  });
+  header(out, "tunnel_router_connection_shard", "gauge", "I/O shard that runs the connection.");
+  each_connection([&](const std::string& labels, const connection_metrics& m) {
+    out.append("tunnel_router_connection_shard{").append(labels).append("} ");
+    auto shard = m.shard.load(std::memory_order_relaxed);
+    if (shard < 0) out += "-1";
+    else append_number(out, static_cast<std::uint64_t>(shard));
+    out += '\n';
+  });
+  header(out, "tunnel_router_uplink_latency_seconds", "histogram",
+         "Time from sending an uplink to the AS's answer.");
+  each_connection([&](const std::string& labels, const connection_metrics& m) {
+    m.latency.render(out, "tunnel_router_uplink_latency_seconds", labels);
+  });
+  header(out, "tunnel_router_downlinks_total", "counter", "Downlinks by verdict.");
+  for (std::size_t i = 0; i < downlink_outcome_count; ++i) {
+    out.append("tunnel_router_downlinks_total{outcome=\"").append(downlink_names[i]).append("\"} ");
+    append_number(out, downlinks_[i].load(std::memory_order_relaxed));
+    out += '\n';
+  }
+  header(out, "tunnel_router_reports_total", "counter", "Reports received from the NS by outcome.");
+  for (std::size_t i = 0; i < report_outcome_count; ++i) {
+    out.append("tunnel_router_reports_total{outcome=\"").append(report_names[i]).append("\"} ");
+    append_number(out, reports_[i].load(std::memory_order_relaxed));
+    out += '\n';
+  }
+  return out;
+}
+
+}  // namespace tr::actors
