@@ -1,0 +1,57 @@
+#include "actors/replay_cache.hpp"
+
+#include <algorithm>
+
+namespace tr::actors {
+
+replay_cache::key replay_cache::key_of(std::string_view token) {
+  // 128 bits of the SHA-256 token are plenty to tell accepted tokens apart.
+  key k{0, 0};
+  for (std::size_t i = 0; i < 32 && i < token.size(); ++i) {
+    char c = token[i];
+    std::uint64_t nibble = c >= '0' && c <= '9'   ? static_cast<std::uint64_t>(c - '0')
+                           : c >= 'a' && c <= 'f' ? static_cast<std::uint64_t>(c - 'a' + 10)
+                           : c >= 'A' && c <= 'F' ? static_cast<std::uint64_t>(c - 'A' + 10)
+                                                  : static_cast<std::uint64_t>(static_cast<unsigned char>(c));
+    k[i / 16] = (k[i / 16] << 4) | (nibble & 0xf);
+  }
+  return k;
+}
+
+void replay_cache::prune(clock::time_point now) {
+  while (!by_expiry_.empty() && by_expiry_.top().expiry <= now) {
+    auto it = seen_.find(by_expiry_.top().token);
+    if (it != seen_.end() && it->second <= now) seen_.erase(it);
+    by_expiry_.pop();
+  }
+}
+
+replay_cache::verdict replay_cache::remember(std::string_view token, clock::time_point expiry,
+                                             clock::time_point now) {
+  auto k = key_of(token);
+  std::lock_guard lock{mutex_};
+  prune(now);
+  if (auto it = seen_.find(k); it != seen_.end()) return verdict::replay;
+  if (seen_.size() >= capacity_) return verdict::full;
+  seen_.emplace(k, expiry);
+  by_expiry_.push(entry{expiry, k});
+  return verdict::fresh;
+}
+
+std::size_t replay_cache::size() const {
+  std::lock_guard lock{mutex_};
+  return seen_.size();
+}
+
+bool token_bucket::try_take(clock::time_point now) {
+  if (now > last_) {
+    std::chrono::duration<double> elapsed = now - last_;
+    tokens_ = std::min(burst_, tokens_ + elapsed.count() * rate_);
+    last_ = now;
+  }
+  if (tokens_ < 1.0) return false;
+  tokens_ -= 1.0;
+  return true;
+}
+
+}  // namespace tr::actors
