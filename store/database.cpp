@@ -1,0 +1,218 @@
+#include "store/database.hpp"
+
+#include <system_error>
+
+#include "store/detail/data_key_source.hpp"
+#include "store/detail/database_access.hpp"
+#include "store/detail/identifiers.hpp"
+#include "store/detail/schema.hpp"
+
+namespace tr::store {
+
+namespace detail {
+
+error to_error(std::exception_ptr failure) {
+  try {
+    std::rethrow_exception(failure);
+  } catch (const sqlite_failure& e) {
+    return error{error_code::io_error, "SQLite: " + e.message};
+  } catch (const unsealing_failure& e) {
+    return error{error_code::wrong_data_key, "the key of connection " + e.connection_id +
+                                                 " does not decrypt with the data key"};
+  } catch (const std::exception& e) {
+    return error{error_code::io_error, e.what()};
+  } catch (...) {
+    return error{error_code::io_error, "unknown failure"};
+  }
+}
+
+}  // namespace detail
+
+namespace {
+
+constexpr std::string_view key_check_text = "tunnel-router data key check";
+constexpr std::string_view key_check_aad = "meta:data_key_check";
+
+std::shared_ptr<const connection> snapshot(const connection& value) {
+  return std::make_shared<const connection>(value);
+}
+
+change_event connection_event(change_kind kind, const connection& value) {
+  change_event event{kind, value.id, nullptr, nullptr, nullptr};
+  if (kind != change_kind::connection_deleted) event.connection = snapshot(value);
+  return event;
+}
+
+void configure(detail::sqlite_db& db, bool writer) {
+  detail::statement mode{db, "PRAGMA journal_mode = WAL"};
+  if (!mode.step() || mode.text(0) != "wal")
+    throw detail::sqlite_failure{0, "the database cannot use write-ahead logging"};
+  db.exec("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;");
+  if (!writer) db.exec("PRAGMA query_only = ON");
+}
+
+/// Refuses a data key that is not the one the database was created with.
+result<void> check_data_key(detail::sqlite_db& db, const detail::sealer& keys) {
+  detail::transaction scope{db};
+  detail::statement query{db, "SELECT value FROM meta WHERE name = 'data_key_check'"};
+  if (query.step()) {
+    if (keys.open(query.blob(0), key_check_aad) != key_check_text)
+      return error{error_code::wrong_data_key,
+                   "the data key does not decrypt this database (was TUNNEL_ROUTER_DATA_KEY or "
+                   "data.key changed?)"};
+    return {};
+  }
+  detail::statement insert{db, "INSERT INTO meta (name, value) VALUES ('data_key_check', ?1)"};
+  insert.bind_blob(1, keys.seal(key_check_text, key_check_aad)).run();
+  scope.commit();
+  return {};
+}
+
+/// Completes a draft into a new connection: id, key and timestamps.
+result<connection> complete_draft(detail::connection_rows& rows, connection draft) {
+  if (draft.key.empty()) {
+    draft.key = detail::new_key();
+  } else if (auto key = detail::normalize_key(draft.key)) {
+    draft.key = std::move(*key);
+  } else {
+    return detail::invalid("the key must be 32 hexadecimal digits");
+  }
+  do {
+    draft.id = detail::new_id();
+  } while (rows.exists(draft.id));
+  draft.created_at = draft.updated_at = detail::now_iso8601();
+  return draft;
+}
+
+}  // namespace
+
+database::database(std::filesystem::path path, std::unique_ptr<detail::sealer> keys)
+    : path_(std::move(path)), keys_(std::move(keys)) {}
+
+database::~database() = default;
+
+result<std::unique_ptr<database>> database::open(const std::filesystem::path& path) {
+  return open(open_options{path, {}});
+}
+
+result<std::unique_ptr<database>> database::open(const open_options& options) {
+  if (options.path.empty()) return detail::invalid("the store path is empty");
+  auto folder = options.path.parent_path();
+  if (folder.empty()) folder = ".";
+  std::error_code failure;
+  std::filesystem::create_directories(folder, failure);
+  if (failure)
+    return error{error_code::io_error,
+                 "cannot create the folder " + folder.string() + ": " + failure.message()};
+  auto key = detail::load_data_key(folder, options.data_key_hex);
+  if (!key) return key.error_value();
+
+  std::unique_ptr<database> db{
+      new database(options.path, std::make_unique<detail::sealer>(key.value()))};
+  try {
+    db->writer_ = std::make_unique<detail::sqlite_db>(options.path.string());
+    configure(*db->writer_, true);
+    if (auto migrated = detail::migrate(*db->writer_); !migrated) return migrated.error_value();
+    if (auto checked = check_data_key(*db->writer_, *db->keys_); !checked)
+      return checked.error_value();
+    db->reader_ = std::make_unique<detail::sqlite_db>(options.path.string());
+    configure(*db->reader_, false);
+  } catch (const detail::sqlite_failure& e) {
+    return error{error_code::io_error, "cannot open " + options.path.string() + ": " + e.message};
+  }
+  return db;
+}
+
+std::int64_t database::schema_version() {
+  std::lock_guard guard{read_mutex_};
+  return reader_->query_int("PRAGMA user_version");
+}
+
+result<connection> database::create_connection(connection draft) {
+  return write<connection>([&](detail::sqlite_db& db, std::vector<change_event>& events) {
+    detail::connection_rows rows{db, *keys_};
+    auto made = complete_draft(rows, std::move(draft));
+    if (!made) return made;
+    rows.insert(*made);
+    events.push_back(connection_event(change_kind::connection_created, *made));
+    return made;
+  });
+}
+
+result<std::vector<connection>> database::create_connections(std::vector<connection> drafts) {
+  using out_type = std::vector<connection>;
+  return write<out_type>([&](detail::sqlite_db& db, std::vector<change_event>& events) {
+    detail::connection_rows rows{db, *keys_};
+    out_type made;
+    made.reserve(drafts.size());
+    for (auto& draft : drafts) {
+      auto one = complete_draft(rows, std::move(draft));
+      if (!one) return result<out_type>{one.error_value()};
+      rows.insert(*one);
+      events.push_back(connection_event(change_kind::connection_created, *one));
+      made.push_back(std::move(*one));
+    }
+    return result<out_type>{std::move(made)};
+  });
+}
+
+result<connection> database::get_connection(std::string_view id) {
+  return read<connection>([&](detail::sqlite_db& db) -> result<connection> {
+    detail::connection_rows rows{db, *keys_};
+    if (auto found = rows.find(id)) return std::move(*found);
+    return detail::missing("no connection " + std::string{id});
+  });
+}
+
+result<std::vector<connection>> database::list_connections() {
+  return read<std::vector<connection>>([&](detail::sqlite_db& db) {
+    detail::connection_rows rows{db, *keys_};
+    return rows.all();
+  });
+}
+
+result<connection> database::update_connection(connection changed) {
+  return write<connection>(
+      [&](detail::sqlite_db& db, std::vector<change_event>& events) -> result<connection> {
+        detail::connection_rows rows{db, *keys_};
+        auto existing = rows.find(changed.id);
+        if (!existing) return detail::missing("no connection " + changed.id);
+        if (changed.key.empty()) {
+          changed.key = existing->key;
+        } else if (auto key = detail::normalize_key(changed.key)) {
+          changed.key = std::move(*key);
+        } else {
+          return detail::invalid("the key must be 32 hexadecimal digits");
+        }
+        changed.created_at = existing->created_at;
+        changed.updated_at = detail::now_iso8601();
+        rows.replace(changed);
+        events.push_back(connection_event(change_kind::connection_updated, changed));
+        return changed;
+      });
+}
+
+result<void> database::delete_connection(std::string_view id) {
+  return write<void>([&](detail::sqlite_db& db, std::vector<change_event>& events) -> result<void> {
+    detail::connection_rows rows{db, *keys_};
+    if (!rows.erase(id)) return detail::missing("no connection " + std::string{id});
+    events.push_back({change_kind::connection_deleted, std::string{id}, nullptr, nullptr, nullptr});
+    return {};
+  });
+}
+
+result<connection> database::regenerate_key(std::string_view id) {
+  return write<connection>(
+      [&](detail::sqlite_db& db, std::vector<change_event>& events) -> result<connection> {
+        detail::connection_rows rows{db, *keys_};
+        auto existing = rows.find(id);
+        if (!existing) return detail::missing("no connection " + std::string{id});
+        existing->key = detail::new_key();
+        existing->updated_at = detail::now_iso8601();
+        rows.replace(*existing);
+        events.push_back(connection_event(change_kind::key_regenerated, *existing));
+        return std::move(*existing);
+      });
+}
+
+}  // namespace tr::store

@@ -1,0 +1,17 @@
+#pragma once
+
+#include <cstdint>
+
+#include "store/detail/sqlite.hpp"
+#include "store/result.hpp"
+
+namespace tr::store::detail {
+
+/// The schema version this build writes (`PRAGMA user_version`).
+inline constexpr std::int64_t schema_version = 1;
+
+/// Brings the database up to schema_version, each step in its own transaction. A database of a
+/// newer version is refused (error_code::schema_too_new), never downgraded.
+result<void> migrate(sqlite_db& db);
+
+}  // namespace tr::store::detail

@@ -1,0 +1,48 @@
+#include "store/model.hpp"
+
+#include "store/result.hpp"
+
+namespace tr::store {
+
+std::string_view to_string(content_type type) noexcept {
+  switch (type) {
+    case content_type::xml:
+      return "XML";
+    case content_type::json:
+      return "JSON";
+    case content_type::json_untyped:
+      return "JSON_UNTYPED";
+  }
+  return "JSON";
+}
+
+std::optional<content_type> parse_content_type(std::string_view text) noexcept {
+  if (text == "XML") return content_type::xml;
+  if (text == "JSON") return content_type::json;
+  if (text == "JSON_UNTYPED") return content_type::json_untyped;
+  return std::nullopt;
+}
+
+const char* to_string(error_code code) noexcept {
+  switch (code) {
+    case error_code::not_found:
+      return "not_found";
+    case error_code::invalid_argument:
+      return "invalid_argument";
+    case error_code::unknown_connection:
+      return "unknown_connection";
+    case error_code::wrong_data_key:
+      return "wrong_data_key";
+    case error_code::bad_data_key:
+      return "bad_data_key";
+    case error_code::schema_too_new:
+      return "schema_too_new";
+    case error_code::reentrant_write:
+      return "reentrant_write";
+    case error_code::io_error:
+      return "io_error";
+  }
+  return "io_error";
+}
+
+}  // namespace tr::store

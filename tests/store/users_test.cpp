@@ -1,0 +1,76 @@
+#include "tests/store/store_fixture.hpp"
+
+namespace tr::store::testing {
+namespace {
+
+using users = store_test;
+
+TEST_F(users, a_new_user_gets_a_token_that_finds_it_again) {
+  auto made = db().create_user("tenant a", {"a.example.com"}, false);
+  ASSERT_TRUE(made) << made.error_value().message;
+  EXPECT_EQ(made->token.size(), 64u);
+  auto found = db().find_user_by_token(made->token);
+  ASSERT_TRUE(found) << found.error_value().message;
+  EXPECT_EQ(*found, made->user);
+  EXPECT_EQ(found->domains, std::vector<std::string>{"a.example.com"});
+  EXPECT_FALSE(found->is_admin);
+}
+
+TEST_F(users, only_the_hash_of_a_token_is_stored) {
+  auto made = db().create_user("tenant a", {}, false);
+  ASSERT_TRUE(made);
+  EXPECT_NE(made->user.token_hash, made->token);
+  db_.reset();
+  EXPECT_EQ(file_bytes(db_path()).find(made->token), std::string::npos);
+  EXPECT_EQ(file_bytes(db_path().string() + "-wal").find(made->token), std::string::npos);
+}
+
+TEST_F(users, an_unknown_or_empty_token_finds_nobody) {
+  auto made = db().create_user("tenant a", {}, false);
+  ASSERT_TRUE(made);
+  auto altered = made->token;
+  altered[0] = altered[0] == '0' ? '1' : '0';
+  EXPECT_EQ(db().find_user_by_token(altered).error_value().code, error_code::not_found);
+  EXPECT_EQ(db().find_user_by_token("").error_value().code, error_code::not_found);
+}
+
+TEST_F(users, lists_and_deletes_users) {
+  auto a = db().create_user("a", {}, false);
+  auto b = db().create_user("b", {"b.example.com", "c.example.com"}, true);
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(db().list_users()->size(), 2u);
+  ASSERT_TRUE(db().delete_user(a->user.id));
+  EXPECT_EQ(db().list_users()->size(), 1u);
+  EXPECT_EQ(db().find_user_by_token(a->token).error_value().code, error_code::not_found);
+  EXPECT_EQ(db().delete_user(a->user.id).error_value().code, error_code::not_found);
+}
+
+TEST_F(users, the_bootstrap_admin_token_is_generated_once_at_first_start) {
+  auto first = db().bootstrap_admin("");
+  ASSERT_TRUE(first) << first.error_value().message;
+  ASSERT_TRUE(first->has_value());
+  auto admin = db().find_user_by_token(**first);
+  ASSERT_TRUE(admin);
+  EXPECT_TRUE(admin->is_admin);
+  reopen();
+  auto second = db().bootstrap_admin("");
+  ASSERT_TRUE(second);
+  EXPECT_FALSE(second->has_value());
+  EXPECT_TRUE(db().find_user_by_token(**first));
+}
+
+TEST_F(users, a_configured_admin_token_replaces_the_admin_token) {
+  auto generated = db().bootstrap_admin("");
+  ASSERT_TRUE(generated && generated->has_value());
+  auto configured = db().bootstrap_admin("operator-chosen-token-0123456789");
+  ASSERT_TRUE(configured);
+  EXPECT_FALSE(configured->has_value());
+  auto admin = db().find_user_by_token("operator-chosen-token-0123456789");
+  ASSERT_TRUE(admin);
+  EXPECT_TRUE(admin->is_admin);
+  EXPECT_FALSE(db().find_user_by_token(**generated));
+  EXPECT_EQ(db().list_users()->size(), 1u);
+}
+
+}  // namespace
+}  // namespace tr::store::testing
