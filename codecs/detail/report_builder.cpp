@@ -1,0 +1,158 @@
+#include "codecs/detail/report_builder.hpp"
+
+#include <cstring>
+
+#include "codecs/detail/hex.hpp"
+
+namespace tr::codecs::detail {
+
+namespace {
+
+/// Decimal digits only, at most `max_digits`, value at most `max_value`.
+bool is_decimal(std::string_view text, std::uint64_t max_value) {
+  if (text.empty() || text.size() > 10) return false;
+  std::uint64_t value = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return false;
+    value = value * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  return value <= max_value;
+}
+
+bool is_text(const node& n) { return n.kind == node_kind::string; }
+
+bool is_number_or_text(const node& n) {
+  return n.kind == node_kind::string || n.kind == node_kind::number;
+}
+
+enum field_bit : unsigned {
+  bit_customer_id = 1,
+  bit_dev_eui = 2,
+  bit_fport = 4,
+  bit_fcnt_up = 8,
+  bit_fcnt_dn = 16,
+  bit_payload_hex = 32,
+};
+
+}  // namespace
+
+std::string_view report_builder::start(std::string_view input) {
+  report_.nodes_.clear();
+  report_.arena_.reset();
+  report_.fields_ = token_fields{};
+  report_.source_size_ = input.size();
+  char* copy = report_.arena_.allocate(input.size() + json_padding);
+  std::memcpy(copy, input.data(), input.size());
+  std::memset(copy + input.size(), 0, json_padding);
+  return {copy, input.size()};
+}
+
+bool report_builder::push(node_kind kind, std::string_view key, std::string_view text,
+                          std::uint32_t& index) {
+  auto& nodes = report_.nodes_;
+  if (nodes.size() >= report_limits::max_nodes) return false;
+  index = static_cast<std::uint32_t>(nodes.size());
+  nodes.push_back(node{key, text, index + 1, kind});
+  return true;
+}
+
+void report_builder::wrap_in_array(std::uint32_t index, std::string_view key) {
+  auto& nodes = report_.nodes_;
+  nodes.insert(nodes.begin() + index, node{key, {}, 0, node_kind::array});
+  for (std::size_t i = index + 1; i < nodes.size(); ++i) {
+    nodes[i].end += 1;
+  }
+  nodes[index + 1].key = {};
+  nodes[index].end = static_cast<std::uint32_t>(nodes.size());
+}
+
+error report_builder::too_many_nodes() {
+  return error(errc::document_too_complex, "report has more than 4096 values");
+}
+
+error report_builder::finish() {
+  auto& nodes = report_.nodes_;
+  token_fields& fields = report_.fields_;
+  if (nodes.empty() || nodes[0].kind != node_kind::object ||
+      !parse_report_type(nodes[0].key, fields.type)) {
+    return error(errc::wrong_root, "root must hold one report object");
+  }
+  unsigned seen = 0;
+  auto once = [&seen](unsigned bit, std::string_view name) {
+    if (seen & bit) return error(errc::duplicate_field, name, " appears twice");
+    seen |= bit;
+    return error();
+  };
+  for (std::uint32_t i = 1; i < nodes.size(); i = nodes[i].end) {
+    const node& n = nodes[i];
+    std::string_view key = n.key;
+    if (key == "DevEUI") {
+      if (auto e = once(bit_dev_eui, key); !e.ok()) return e;
+      if (!is_text(n)) return error(errc::wrong_type, "DevEUI must be a string");
+      if (n.text.size() != 16 || !is_hex(n.text)) {
+        return error(errc::invalid_dev_eui, "DevEUI must be 16 hex digits");
+      }
+      fields.dev_eui = n.text;
+    } else if (key == "CustomerID") {
+      if (auto e = once(bit_customer_id, key); !e.ok()) return e;
+      if (!is_text(n)) return error(errc::wrong_type, "CustomerID must be a string");
+      fields.customer_id = n.text;
+    } else if (key == "FPort") {
+      if (auto e = once(bit_fport, key); !e.ok()) return e;
+      if (!is_number_or_text(n)) return error(errc::wrong_type, "FPort must be a number");
+      if (!is_decimal(n.text, 255)) {
+        return error(errc::invalid_number, "FPort must be a decimal integer 0..255");
+      }
+      fields.fport = n.text;
+    } else if (key == "FCntUp" || key == "FCntDn") {
+      bool up = key == "FCntUp";
+      if (auto e = once(up ? bit_fcnt_up : bit_fcnt_dn, key); !e.ok()) return e;
+      if (!is_number_or_text(n)) return error(errc::wrong_type, key, " must be a number");
+      if (!is_decimal(n.text, 0xffffffffu)) {
+        return error(errc::invalid_number, key, " must be a decimal integer 0..4294967295");
+      }
+      (up ? fields.fcnt_up : fields.fcnt_dn) = n.text;
+    } else if (key == "payload_hex") {
+      if (auto e = once(bit_payload_hex, key); !e.ok()) return e;
+      if (!is_text(n)) return error(errc::wrong_type, "payload_hex must be a string");
+      if (n.text.size() > report_limits::max_payload_hex) {
+        return error(errc::field_too_large, "payload_hex is longer than 512 hex digits");
+      }
+      if (n.text.size() % 2 != 0 || !is_hex(n.text)) {
+        return error(errc::invalid_hex, "payload_hex must be an even number of hex digits");
+      }
+      fields.payload_hex = n.text;
+    }
+  }
+  if (!(seen & bit_dev_eui)) return error(errc::missing_field, "DevEUI is missing");
+  return {};
+}
+
+bool is_plain_field_name(std::string_view key) {
+  if (key.empty() || key.size() > report_limits::max_field_name) return false;
+  auto letter = [](char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_'; };
+  if (!letter(key[0])) return false;
+  for (char c : key) {
+    if (!letter(c) && !(c >= '0' && c <= '9') && c != '-' && c != '.') return false;
+  }
+  return true;
+}
+
+bool is_free_form(std::string_view key) { return key == "CustomerData" || key == "DriverCfg"; }
+
+bool parse_report_type(std::string_view name, report_type& type) {
+  if (name == "DevEUI_uplink") {
+    type = report_type::uplink;
+  } else if (name == "DevEUI_downlink_Sent") {
+    type = report_type::downlink_sent;
+  } else if (name == "DevEUI_notification") {
+    type = report_type::notification;
+  } else if (name == "DevEUI_location") {
+    type = report_type::location;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+}  // namespace tr::codecs::detail
