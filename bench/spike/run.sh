@@ -5,13 +5,13 @@
 # a summary. Builds nothing: build the spike_* targets first. Loopback ports are picked free.
 #
 # usage: bench/spike/run.sh [BUILD_DIR]     (default build-spike)
-# env:   REPS=2  SECS=3  MODES="closed open10k open30k"  SHARDS="1 2"
+# env:   REPS=2  SECS=3  MODES="closed open10k open30k open50k"  SHARDS="1 2"
 set -euo pipefail
 
 bin=${1:-build-spike}/bench/spike
 reps=${REPS:-2}
 secs=${SECS:-3}
-modes=${MODES:-closed open10k open30k}
+modes=${MODES:-closed open10k open30k open50k}
 shard_counts=${SHARDS:-1 2}
 for b in spike_shape_caf spike_shape_reactor; do
   [[ -x $bin/$b ]] || { echo "missing $bin/$b: build the spike targets first" >&2; exit 2; }
@@ -76,8 +76,10 @@ run_one() { # rep shape shards mode
   case $mode in
     open10k) load=(-D "$secs" -c 10 -m 8 --rps 1000) ;;
     open30k) load=(-D "$secs" -c 10 -m 8 --rps 3000) ;;
+    open50k) load=(-D "$secs" -c 10 -m 8 --rps 5000) ;;
   esac
   local t0 t1
+  rm -f "$work/lat" # h2load appends to an existing log file
   t0=$(cpu_ticks "$pid")
   h2load "${load[@]}" -d "$work/body.json" --log-file="$work/lat" \
     "http://127.0.0.1:$port/up" > "$work/h2load" 2>&1 || true
@@ -116,12 +118,13 @@ for rep in $(seq "$reps"); do
 done
 
 echo
-echo "summary (means over reps; ratio = cpu_us/rq of the shape / nghttpx's, same mode and shards)"
-awk 'NR > 1 {k = $2 " " $3 " " $4; n[k]++; rq[k] += $5; ok[k] += $6; cpu[k] += $8; p99[k] += $11
-             keys[k] = 1}
-     END {printf "%-8s %-6s %-8s %9s %9s %9s %8s %7s\n", "shape", "shards", "mode", "req/s",
-            "fwd_ok/s", "cpu_us/rq", "p99_ms", "ratio"
-          for (k in keys) { split(k, f, " "); b = "nghttpx " f[2] " " f[3]
-            printf "%-8s %-6s %-8s %9.0f %9.0f %9.2f %8.2f %7.2f\n", f[1], f[2], f[3],
-              rq[k] / n[k], ok[k] / n[k], cpu[k] / n[k], p99[k] / n[k],
-              (cpu[b] ? (cpu[k] / n[k]) / (cpu[b] / n[b]) : 0) } }' "$work/table" | sort -k3,3 -k2,2n -k1,1
+echo "summary: means over reps; ratio = cpu_us per forwarded request / nghttpx's (same mode, shards)"
+printf '%-8s %-6s %-8s %9s %9s %9s %9s %8s %7s\n' shape shards mode 'req/s' 'fwd_ok/s' 'cpu_us/rq' \
+  'cpu_us/ok' 'p99_ms' ratio
+awk 'NR > 1 {k = $2 " " $3 " " $4; n[k]++; rq[k] += $5; ok[k] += $6; cpu[k] += $8; cok[k] += $9
+             p99[k] += $11; keys[k] = 1}
+     END {for (k in keys) { split(k, f, " "); b = "nghttpx " f[2] " " f[3]
+            printf "%-8s %-6s %-8s %9.0f %9.0f %9.2f %9.2f %8.2f %7.2f\n", f[1], f[2], f[3],
+              rq[k] / n[k], ok[k] / n[k], cpu[k] / n[k], cok[k] / n[k], p99[k] / n[k],
+              (cok[b] ? (cok[k] / n[k]) / (cok[b] / n[b]) : 0) } }' "$work/table" \
+  | sort -k3,3 -k2,2n -k1,1
