@@ -1,8 +1,10 @@
 #include "app/cli.hpp"
 
 #include <cstdio>
+#include <span>
 #include <string_view>
 
+#include "app/token_command.hpp"
 #include "tr/version.hpp"
 
 namespace tr::app {
@@ -31,6 +33,7 @@ void print_help() {
 int run_cli(int argc, char** argv) {
   if (argc < 2) return usage_error("missing command");
   std::string_view command = argv[1];
+  std::span<char* const> rest(argv + 2, static_cast<std::size_t>(argc - 2));
   if (command == "version") {
     std::printf("tunnel-router %s\n", version_string);
     return 0;
@@ -39,6 +42,9 @@ int run_cli(int argc, char** argv) {
     print_help();
     return 0;
   }
+  if (command == "token") return run_token_command(rest);
+  if (command == "keygen") return run_keygen_command(rest);
+  // --- serve: the integrator adds `if (command == "serve") return run_serve_command(rest);` here.
   return usage_error("unknown command");
 }
 

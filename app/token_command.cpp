@@ -1,0 +1,173 @@
+#include "app/token_command.hpp"
+
+#include <array>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+#include "codecs/query.hpp"
+#include "codecs/report_parser.hpp"
+#include "codecs/signing_key.hpp"
+#include "codecs/token_signer.hpp"
+
+namespace tr::app {
+
+namespace {
+
+constexpr int exit_ok = 0;
+constexpr int exit_usage = 2;
+
+int fail(std::string_view command, std::string_view what, std::string_view detail = {}) {
+  std::string line = "tunnel-router: ";
+  line.append(command).append(": ").append(what).append(detail).push_back('\n');
+  std::fwrite(line.data(), 1, line.size(), stderr);
+  return exit_usage;
+}
+
+/// The `--name VALUE` / `--name=VALUE` options of a token command.
+struct token_options {
+  std::string_view key;
+  std::string_view body;
+  std::string_view query;
+  bool has_key = false;
+  bool has_body = false;
+  bool has_query = false;
+};
+
+/// Reads options; on error returns false with `problem` set.
+bool read_options(std::span<char* const> args, token_options& options, std::string& problem) {
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    std::string_view arg = args[i];
+    std::string_view name = arg.substr(0, arg.find('='));
+    std::string_view value;
+    if (name.size() < arg.size()) {
+      value = arg.substr(name.size() + 1);
+    } else if (i + 1 < args.size()) {
+      value = args[++i];
+    } else {
+      problem = std::string(name) + " needs a value";
+      return false;
+    }
+    std::string_view* slot = nullptr;
+    bool* seen = nullptr;
+    if (name == "--key") {
+      slot = &options.key;
+      seen = &options.has_key;
+    } else if (name == "--body") {
+      slot = &options.body;
+      seen = &options.has_body;
+    } else if (name == "--query") {
+      slot = &options.query;
+      seen = &options.has_query;
+    } else {
+      problem = "unknown option '" + std::string(arg) + "'";
+      return false;
+    }
+    if (*seen) {
+      problem = std::string(name) + " given twice";
+      return false;
+    }
+    *slot = value;
+    *seen = true;
+  }
+  return true;
+}
+
+bool read_file(std::string_view path, std::string& contents, std::string& problem) {
+  std::string name(path);
+  std::FILE* file = std::fopen(name.c_str(), "rb");
+  if (file == nullptr) {
+    problem = "cannot read " + name + ": " + std::strerror(errno);
+    return false;
+  }
+  // Read at most one byte more than a report may hold: the parser names the excess.
+  contents.resize(codecs::report_limits::max_document_bytes + 1);
+  std::size_t n = std::fread(contents.data(), 1, contents.size(), file);
+  bool failed = std::ferror(file) != 0;
+  std::fclose(file);
+  if (failed) {
+    problem = "cannot read " + name;
+    return false;
+  }
+  contents.resize(n);
+  return true;
+}
+
+void print_token(const std::array<char, codecs::token_size>& token) {
+  std::fwrite(token.data(), 1, token.size(), stdout);
+  std::fputc('\n', stdout);
+}
+
+int token_uplink(std::span<char* const> args) {
+  constexpr std::string_view command = "token uplink";
+  token_options options;
+  std::string problem;
+  if (!read_options(args, options, problem)) return fail(command, problem);
+  if (!options.has_key) return fail(command, "missing --key");
+  if (!options.has_body) return fail(command, "missing --body");
+  if (!options.has_query) return fail(command, "missing --query");
+  auto key = codecs::signing_key::parse(options.key);
+  if (!key) return fail(command, "--key: ", key.error().message());
+  std::string body;
+  if (!read_file(options.body, body, problem)) return fail(command, "--body: ", problem);
+  codecs::report_parser parser;
+  codecs::report report;
+  if (auto e = parser.parse(body, report); !e.ok()) return fail(command, "--body: ", e.message());
+  codecs::uplink_query query;
+  std::string storage;
+  if (auto e = codecs::parse_uplink_query(options.query, query, storage); !e.ok()) {
+    return fail(command, "--query: ", e.message());
+  }
+  codecs::token_signer signer(*key);
+  std::array<char, codecs::token_size> token;
+  if (auto e = signer.sign_uplink(report.fields(), query, token); !e.ok()) {
+    return fail(command, e.message());
+  }
+  print_token(token);
+  return exit_ok;
+}
+
+int token_downlink(std::span<char* const> args) {
+  constexpr std::string_view command = "token downlink";
+  token_options options;
+  std::string problem;
+  if (!read_options(args, options, problem)) return fail(command, problem);
+  if (options.has_body) return fail(command, "--body does not apply to downlinks");
+  if (!options.has_key) return fail(command, "missing --key");
+  if (!options.has_query) return fail(command, "missing --query");
+  auto key = codecs::signing_key::parse(options.key);
+  if (!key) return fail(command, "--key: ", key.error().message());
+  codecs::downlink_query_parts parts;
+  if (auto e = codecs::split_downlink_query(options.query, parts); !e.ok()) {
+    return fail(command, "--query: ", e.message());
+  }
+  codecs::token_signer signer(*key);
+  std::array<char, codecs::token_size> token;
+  if (auto e = signer.sign_downlink(parts.signed_part, token); !e.ok()) {
+    return fail(command, "--query: ", e.message());
+  }
+  print_token(token);
+  return exit_ok;
+}
+
+}  // namespace
+
+int run_token_command(std::span<char* const> args) {
+  if (args.empty()) return fail("token", "expected 'uplink' or 'downlink'");
+  std::string_view kind = args[0];
+  if (kind == "uplink") return token_uplink(args.subspan(1));
+  if (kind == "downlink") return token_downlink(args.subspan(1));
+  return fail("token", "expected 'uplink' or 'downlink', not '", kind);
+}
+
+int run_keygen_command(std::span<char* const> args) {
+  if (!args.empty()) return fail("keygen", "takes no arguments");
+  auto key = codecs::signing_key::generate();
+  if (!key) return fail("keygen", key.error().message());
+  std::printf("%.*s\n", static_cast<int>(key->text().size()), key->text().data());
+  return exit_ok;
+}
+
+}  // namespace tr::app
