@@ -1,0 +1,168 @@
+#include "transport/tls_session.hpp"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+
+#include "tests/support/temp_dir.hpp"
+#include "tests/support/test_pki.hpp"
+#include "transport/http_types.hpp"
+#include "transport/tls_context.hpp"
+
+namespace tr::transport {
+namespace {
+
+class tls_session_test : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new test::temp_dir;
+    trusted_ = test::make_test_pki(dir_->path(), "trusted");
+    untrusted_ = test::make_test_pki(dir_->path(), "untrusted");
+  }
+  static void TearDownTestSuite() { delete dir_; }
+
+  static tls_context server_context(const test::test_pki& pki,
+                                    std::vector<std::string> alpn = {"h2", "http/1.1"}) {
+    auto context = tls_context::server({pki.cert_file, pki.key_file, std::move(alpn)});
+    EXPECT_TRUE(context) << context.error_value().message();
+    return *context;
+  }
+
+  static tls_context client_context(std::vector<std::string> alpn = {"h2", "http/1.1"}) {
+    auto context = tls_context::client({trusted_.ca_file, false, true, std::move(alpn)});
+    EXPECT_TRUE(context) << context.error_value().message();
+    return *context;
+  }
+
+  // Moves ciphertext both ways until neither side has any; returns the first error seen.
+  static error pump(tls_session& client, tls_session& server) {
+    error first;
+    for (int round = 0; round < 20; ++round) {
+      bool moved = false;
+      if (auto out = client.pending_ciphertext(); !out.empty()) {
+        if (auto err = server.receive(out); err && !first) first = err;
+        client.consume_ciphertext(out.size());
+        moved = true;
+      }
+      if (auto out = server.pending_ciphertext(); !out.empty()) {
+        if (auto err = client.receive(out); err && !first) first = err;
+        server.consume_ciphertext(out.size());
+        moved = true;
+      }
+      if (!moved) break;
+    }
+    return first;
+  }
+
+  static inline test::temp_dir* dir_ = nullptr;
+  static inline test::test_pki trusted_;
+  static inline test::test_pki untrusted_;
+};
+
+TEST_F(tls_session_test, completes_a_handshake_in_memory_and_agrees_on_h2) {
+  auto server = server_context(trusted_).accept();
+  auto client = client_context().connect("localhost");
+  ASSERT_TRUE(server && client);
+  EXPECT_FALSE(client->pending_ciphertext().empty()) << "the ClientHello is pending at once";
+  EXPECT_FALSE(pump(*client, *server));
+  EXPECT_TRUE(client->handshake_done());
+  EXPECT_TRUE(server->handshake_done());
+  EXPECT_EQ(client->alpn(), "h2");
+  EXPECT_EQ(server->alpn(), "h2");
+}
+
+TEST_F(tls_session_test, carries_plaintext_both_ways_after_the_handshake) {
+  auto server = server_context(trusted_).accept();
+  auto client = client_context().connect("localhost");
+  ASSERT_FALSE(pump(*client, *server));
+  ASSERT_FALSE(client->send(as_bytes("hello from the client")));
+  ASSERT_FALSE(pump(*client, *server));
+  EXPECT_EQ(as_text(server->plaintext()), "hello from the client");
+  server->consume_plaintext(server->plaintext().size());
+  ASSERT_FALSE(server->send(as_bytes("and back")));
+  ASSERT_FALSE(pump(*client, *server));
+  EXPECT_EQ(as_text(client->plaintext()), "and back");
+}
+
+TEST_F(tls_session_test, agrees_on_http1_when_the_client_offers_only_http1) {
+  auto server = server_context(trusted_).accept();
+  auto client = client_context({"http/1.1"}).connect("localhost");
+  ASSERT_FALSE(pump(*client, *server));
+  EXPECT_EQ(client->alpn(), "http/1.1");
+}
+
+TEST_F(tls_session_test, completes_without_alpn_when_no_protocol_is_shared) {
+  auto server = server_context(trusted_, {"h2"}).accept();
+  auto client = client_context({"http/1.1"}).connect("localhost");
+  ASSERT_FALSE(pump(*client, *server));
+  EXPECT_TRUE(client->handshake_done());
+  EXPECT_EQ(client->alpn(), "");
+}
+
+TEST_F(tls_session_test, accepts_the_ip_address_named_in_the_certificate) {
+  auto server = server_context(trusted_).accept();
+  auto client = client_context().connect("127.0.0.1");
+  EXPECT_FALSE(pump(*client, *server));
+  EXPECT_TRUE(client->handshake_done());
+}
+
+TEST_F(tls_session_test, reports_a_certificate_from_an_untrusted_ca_as_a_verification_failure) {
+  auto server = server_context(untrusted_).accept();
+  auto client = client_context().connect("localhost");
+  error err = pump(*client, *server);
+  ASSERT_TRUE(err);
+  EXPECT_EQ(client->failure().code(), error_code::tls_verification_failed);
+  EXPECT_NE(client->failure().reason().find("unable to get local issuer certificate"),
+            std::string::npos)
+      << client->failure().reason();
+  EXPECT_TRUE(server->failed()) << "the server learns it from the client's alert";
+  EXPECT_FALSE(client->handshake_done());
+}
+
+TEST_F(tls_session_test, reports_a_wrong_host_name_as_a_verification_failure) {
+  auto server = server_context(trusted_).accept();
+  auto client = client_context().connect("router.example.com");
+  pump(*client, *server);
+  ASSERT_TRUE(client->failed());
+  EXPECT_EQ(client->failure().code(), error_code::tls_verification_failed);
+  EXPECT_NE(client->failure().reason().find("mismatch"), std::string::npos)
+      << client->failure().reason();
+}
+
+TEST_F(tls_session_test, fails_cleanly_when_the_peer_sends_garbage_instead_of_a_client_hello) {
+  auto server = server_context(trusted_).accept();
+  error err = server->receive(as_bytes("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+  ASSERT_TRUE(err);
+  EXPECT_EQ(err.code(), error_code::tls_handshake_failed);
+  EXPECT_TRUE(server->receive(as_bytes("more")));
+}
+
+TEST_F(tls_session_test, refuses_to_send_before_the_handshake_is_done) {
+  auto client = client_context().connect("localhost");
+  EXPECT_EQ(client->send(as_bytes("early")).code(), error_code::invalid_argument);
+}
+
+TEST_F(tls_session_test, reports_missing_certificate_files_at_set_up) {
+  auto context = tls_context::server({dir_->file("missing.pem"), dir_->file("missing-key.pem")});
+  ASSERT_FALSE(context);
+  EXPECT_EQ(context.error_value().code(), error_code::invalid_argument);
+  EXPECT_NE(context.error_value().reason().find("missing.pem"), std::string::npos);
+}
+
+TEST_F(tls_session_test, reports_a_missing_ca_bundle_at_set_up) {
+  auto context = tls_context::client({dir_->file("no-ca.pem")});
+  ASSERT_FALSE(context);
+  EXPECT_NE(context.error_value().reason().find("no-ca.pem"), std::string::npos);
+}
+
+TEST_F(tls_session_test, sends_close_notify_on_shutdown) {
+  auto server = server_context(trusted_).accept();
+  auto client = client_context().connect("localhost");
+  ASSERT_FALSE(pump(*client, *server));
+  client->shutdown();
+  pump(*client, *server);
+  EXPECT_TRUE(server->peer_closed());
+}
+
+}  // namespace
+}  // namespace tr::transport

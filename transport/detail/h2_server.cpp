@@ -1,0 +1,267 @@
+#include "transport/detail/h2_server.hpp"
+
+#include <charconv>
+
+namespace tr::transport::detail {
+
+namespace {
+
+h2_server& self(void* user_data) { return *static_cast<h2_server*>(user_data); }
+
+callbacks_ptr make_callbacks(
+    nghttp2_on_begin_headers_callback begin_headers, nghttp2_on_header_callback header,
+    nghttp2_on_data_chunk_recv_callback data_chunk, nghttp2_on_frame_recv_callback frame_recv,
+    nghttp2_on_frame_send_callback frame_send, nghttp2_on_stream_close_callback stream_close) {
+  nghttp2_session_callbacks* raw = nullptr;
+  if (nghttp2_session_callbacks_new(&raw) != 0) return nullptr;
+  callbacks_ptr callbacks{raw};
+  nghttp2_session_callbacks_set_on_begin_headers_callback(raw, begin_headers);
+  nghttp2_session_callbacks_set_on_header_callback(raw, header);
+  nghttp2_session_callbacks_set_on_data_chunk_recv_callback(raw, data_chunk);
+  nghttp2_session_callbacks_set_on_frame_recv_callback(raw, frame_recv);
+  nghttp2_session_callbacks_set_on_frame_send_callback(raw, frame_send);
+  nghttp2_session_callbacks_set_on_stream_close_callback(raw, stream_close);
+  return callbacks;
+}
+
+}  // namespace
+
+h2_server::h2_server(const server_options& options, request_handler& handler,
+                     http_server_connection& connection, byte_buffer& output)
+    : options_(options), handler_(handler), connection_(connection), output_(output) {
+  auto callbacks = make_callbacks(on_begin_headers, on_header, on_data_chunk, on_frame_recv,
+                                  on_frame_send, on_stream_close);
+  nghttp2_session* raw = nullptr;
+  if (!callbacks || nghttp2_session_server_new(&raw, callbacks.get(), this) != 0) {
+    failed_ = true;
+    return;
+  }
+  session_.reset(raw);
+  // The server speaks first: our SETTINGS, then a larger connection window.
+  nghttp2_settings_entry settings[] = {
+      {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, options_.max_concurrent_streams},
+      {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, options_.initial_window_size},
+      {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, static_cast<uint32_t>(options_.max_header_size)},
+  };
+  if (nghttp2_submit_settings(raw, NGHTTP2_FLAG_NONE, settings, 3) != 0) failed_ = true;
+  if (options_.connection_window_size > NGHTTP2_INITIAL_CONNECTION_WINDOW_SIZE)
+    nghttp2_session_set_local_window_size(raw, NGHTTP2_FLAG_NONE, 0,
+                                          static_cast<int32_t>(options_.connection_window_size));
+  nva_.reserve(16);
+}
+
+h2_server::~h2_server() = default;
+
+error h2_server::receive(std::span<const std::byte> bytes) {
+  if (failed_) return {error_code::protocol_error, "HTTP/2 session failed"};
+  ssize_t rc = nghttp2_session_mem_recv(
+      session_.get(), reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+  if (rc < 0) {
+    std::string reason = std::string{"HTTP/2: "} + nghttp2_strerror(static_cast<int>(rc));
+    fail(reason);
+    return {error_code::protocol_error, std::move(reason)};
+  }
+  if (!nghttp2_session_want_read(session_.get()) && !nghttp2_session_want_write(session_.get()))
+    return {error_code::protocol_error, "HTTP/2 session terminated"};
+  return {};
+}
+
+void h2_server::receive_eof() { eof_ = true; }
+
+void h2_server::fill_output() {
+  if (session_ && !pull_frames(session_.get(), output_)) failed_ = true;
+}
+
+bool h2_server::finished() const {
+  if (failed_ || eof_) return true;
+  return !nghttp2_session_want_read(session_.get()) && !nghttp2_session_want_write(session_.get());
+}
+
+void h2_server::fail(std::string reason) {
+  (void)reason;
+  // nghttp2 has usually queued a GOAWAY itself; make sure one goes out before we close.
+  nghttp2_session_terminate_session(session_.get(), NGHTTP2_PROTOCOL_ERROR);
+}
+
+h2_server::stream_state* h2_server::find(stream_id stream) const {
+  if (!session_) return nullptr;
+  return static_cast<stream_state*>(nghttp2_session_get_stream_user_data(session_.get(), stream));
+}
+
+h2_server::stream_state* h2_server::acquire(stream_id stream) {
+  stream_state* state = nullptr;
+  if (free_.empty()) {
+    pool_.push_back(std::make_unique<stream_state>());
+    state = pool_.back().get();
+  } else {
+    state = free_.back();
+    free_.pop_back();
+  }
+  state->id = stream;
+  state->method.clear();
+  state->authority.clear();
+  state->path.clear();
+  state->headers.clear();
+  state->body.clear();
+  state->response_body.clear();
+  state->header_bytes = 0;
+  state->request_complete = state->rejected = state->responded = false;
+  return state;
+}
+
+void h2_server::release(stream_state* state) { free_.push_back(state); }
+
+int h2_server::on_begin_headers(nghttp2_session* session, const nghttp2_frame* frame,
+                                void* user_data) {
+  if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST) return 0;
+  stream_state* state = self(user_data).acquire(frame->hd.stream_id);
+  nghttp2_session_set_stream_user_data(session, frame->hd.stream_id, state);
+  return 0;
+}
+
+int h2_server::on_header(nghttp2_session*, const nghttp2_frame* frame, const uint8_t* name,
+                         size_t name_size, const uint8_t* value, size_t value_size, uint8_t,
+                         void* user_data) {
+  auto& server = self(user_data);
+  stream_state* state = server.find(frame->hd.stream_id);
+  if (!state || state->rejected || frame->headers.cat != NGHTTP2_HCAT_REQUEST) return 0;
+  state->header_bytes += name_size + value_size;
+  if (state->header_bytes > server.options_.max_header_size) {
+    server.reject(*state, 431);
+    return 0;
+  }
+  std::string_view key = view_of(name, name_size);
+  std::string_view text = view_of(value, value_size);
+  if (!key.empty() && key[0] == ':') {
+    if (key == ":method") state->method = text;
+    else if (key == ":path") state->path = text;
+    else if (key == ":authority") state->authority = text;
+  } else {
+    state->headers.add(key, text);
+  }
+  return 0;
+}
+
+int h2_server::on_data_chunk(nghttp2_session*, uint8_t, int32_t stream, const uint8_t* data,
+                             size_t size, void* user_data) {
+  auto& server = self(user_data);
+  stream_state* state = server.find(stream);
+  if (!state || state->rejected) return 0;  // a rejected body is dropped as it arrives
+  if (state->body.size() + size > server.options_.max_body_size) {
+    server.reject(*state, 413);
+    return 0;
+  }
+  state->body.append(std::span<const std::byte>{reinterpret_cast<const std::byte*>(data), size});
+  return 0;
+}
+
+int h2_server::on_frame_recv(nghttp2_session*, const nghttp2_frame* frame, void* user_data) {
+  auto& server = self(user_data);
+  if (frame->hd.type != NGHTTP2_HEADERS && frame->hd.type != NGHTTP2_DATA) return 0;
+  if ((frame->hd.flags & NGHTTP2_FLAG_END_STREAM) == 0) return 0;
+  stream_state* state = server.find(frame->hd.stream_id);
+  if (!state) return 0;
+  state->request_complete = true;
+  if (!state->rejected) server.dispatch(*state);
+  return 0;
+}
+
+int h2_server::on_frame_send(nghttp2_session* session, const nghttp2_frame* frame,
+                             void* user_data) {
+  if ((frame->hd.flags & NGHTTP2_FLAG_END_STREAM) == 0) return 0;
+  stream_state* state = self(user_data).find(frame->hd.stream_id);
+  // Answered before the request ended (413, 431): ask the client to stop sending.
+  if (state && state->rejected && !state->request_complete)
+    nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, frame->hd.stream_id, NGHTTP2_NO_ERROR);
+  return 0;
+}
+
+int h2_server::on_stream_close(nghttp2_session* session, int32_t stream, uint32_t, void* user_data) {
+  auto& server = self(user_data);
+  stream_state* state = server.find(stream);
+  if (!state) return 0;
+  if (state->request_complete && !state->rejected && !state->responded) --server.open_requests_;
+  nghttp2_session_set_stream_user_data(session, stream, nullptr);
+  server.release(state);
+  return 0;
+}
+
+void h2_server::dispatch(stream_state& state) {
+  ++open_requests_;
+  std::string_view target = state.path;
+  std::string_view path = target;
+  std::string_view query;
+  if (auto mark = target.find('?'); mark != std::string_view::npos) {
+    path = target.substr(0, mark);
+    query = target.substr(mark + 1);
+  }
+  request req;
+  req.stream = state.id;
+  req.method = state.method;
+  req.authority = state.authority;
+  req.path = path;
+  req.query = query;
+  req.headers = state.headers.view();
+  req.body = state.body.data();
+  handler_(connection_, req);
+}
+
+void h2_server::reject(stream_state& state, int status) {
+  state.rejected = true;
+  state.body.clear();
+  submit(state, status, {}, {});
+}
+
+error h2_server::respond(stream_id stream, int status, std::span<const header> headers,
+                         std::span<const std::byte> body) {
+  stream_state* state = find(stream);
+  if (!state || !state->request_complete || state->rejected || state->responded)
+    return {error_code::unknown_stream, "no open request on stream " + std::to_string(stream)};
+  --open_requests_;
+  return submit(*state, status, headers, body);
+}
+
+error h2_server::submit(stream_state& state, int status, std::span<const header> headers,
+                        std::span<const std::byte> body) {
+  state.responded = true;
+  char status_text[4];
+  char length_text[24];
+  if (status < 100 || status > 999) status = 500;
+  std::to_chars(status_text, status_text + 3, status);
+  auto length_end = std::to_chars(length_text, length_text + sizeof length_text, body.size()).ptr;
+  nva_.clear();
+  nva_.push_back(make_nv(":status", {status_text, 3}));
+  for (const auto& field : headers) {
+    if (!is_engine_header(field.name)) nva_.push_back(make_nv(field.name, field.value));
+  }
+  nva_.push_back(make_nv("content-length", {length_text, std::size_t(length_end - length_text)}));
+  nghttp2_data_provider provider{};
+  state.response_body.clear();
+  state.response_body.append(body);
+  provider.source.ptr = &state.response_body;
+  provider.read_callback = read_from_buffer;
+  int rc = nghttp2_submit_response(session_.get(), state.id, nva_.data(), nva_.size(),
+                                   body.empty() ? nullptr : &provider);
+  if (rc != 0) return {error_code::internal_error, nghttp2_strerror(rc)};
+  return {};
+}
+
+void h2_server::cancel(stream_id stream) {
+  stream_state* state = find(stream);
+  if (!state) return;
+  if (state->request_complete && !state->rejected && !state->responded) {
+    state->responded = true;
+    --open_requests_;
+  }
+  nghttp2_submit_rst_stream(session_.get(), NGHTTP2_FLAG_NONE, stream, NGHTTP2_CANCEL);
+}
+
+void h2_server::shutdown() {
+  if (!session_) return;
+  // One GOAWAY with the last stream we saw: open streams finish, new ones are refused.
+  nghttp2_submit_goaway(session_.get(), NGHTTP2_FLAG_NONE,
+                        nghttp2_session_get_last_proc_stream_id(session_.get()), NGHTTP2_NO_ERROR,
+                        nullptr, 0);
+}
+
+}  // namespace tr::transport::detail

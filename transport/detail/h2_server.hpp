@@ -1,0 +1,82 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "transport/detail/header_store.hpp"
+#include "transport/detail/http1_format.hpp"
+#include "transport/detail/nghttp2_glue.hpp"
+#include "transport/detail/server_protocol.hpp"
+#include "transport/http_server_connection.hpp"
+
+namespace tr::transport::detail {
+
+/// HTTP/2 server side through an nghttp2 server session. Stream states (request headers, body,
+/// response body) live in a pool that grows to the peak number of open streams and is reused.
+///
+/// A request is dispatched when its END_STREAM arrives. A body over the limit is answered with
+/// 413 at once, the rest of it is dropped, and the stream is reset with NO_ERROR once the answer
+/// is out (RFC 9113 §8.1); a header block over the limit gets 431 the same way.
+class h2_server final : public server_protocol {
+ public:
+  h2_server(const server_options& options, request_handler& handler,
+            http_server_connection& connection, byte_buffer& output);
+  ~h2_server() override;
+
+  error receive(std::span<const std::byte> bytes) override;
+  void receive_eof() override;
+  void fill_output() override;
+  error respond(stream_id stream, int status, std::span<const header> headers,
+                std::span<const std::byte> body) override;
+  void cancel(stream_id stream) override;
+  void shutdown() override;
+  bool finished() const override;
+  std::size_t open_requests() const override { return open_requests_; }
+
+  struct stream_state {
+    stream_id id = 0;
+    std::string method;
+    std::string authority;
+    std::string path;  // with the query
+    header_store headers;
+    byte_buffer body;
+    byte_buffer response_body;
+    std::size_t header_bytes = 0;
+    bool request_complete = false;
+    bool rejected = false;   // answered by the engine (413, 431)
+    bool responded = false;
+  };
+
+ private:
+  static int on_begin_headers(nghttp2_session*, const nghttp2_frame*, void*);
+  static int on_header(nghttp2_session*, const nghttp2_frame*, const uint8_t*, size_t,
+                       const uint8_t*, size_t, uint8_t, void*);
+  static int on_data_chunk(nghttp2_session*, uint8_t, int32_t, const uint8_t*, size_t, void*);
+  static int on_frame_recv(nghttp2_session*, const nghttp2_frame*, void*);
+  static int on_frame_send(nghttp2_session*, const nghttp2_frame*, void*);
+  static int on_stream_close(nghttp2_session*, int32_t, uint32_t, void*);
+
+  stream_state* find(stream_id stream) const;
+  stream_state* acquire(stream_id stream);
+  void release(stream_state* state);
+  void dispatch(stream_state& state);
+  void reject(stream_state& state, int status);
+  error submit(stream_state& state, int status, std::span<const header> headers,
+               std::span<const std::byte> body);
+  void fail(std::string reason);
+
+  const server_options& options_;
+  request_handler& handler_;
+  http_server_connection& connection_;
+  byte_buffer& output_;
+  session_ptr session_;
+  std::vector<std::unique_ptr<stream_state>> pool_;
+  std::vector<stream_state*> free_;
+  std::vector<nghttp2_nv> nva_;
+  std::size_t open_requests_ = 0;
+  bool failed_ = false;
+  bool eof_ = false;
+};
+
+}  // namespace tr::transport::detail

@@ -1,0 +1,44 @@
+#pragma once
+
+#include <cstddef>
+#include <span>
+
+#include "transport/detail/byte_buffer.hpp"
+#include "transport/error.hpp"
+#include "transport/http_types.hpp"
+
+namespace tr::transport::detail {
+
+/// One protocol behind http_server_connection: HTTP/2 (h2_server) or HTTP/1.1 (h1_server).
+/// Both write their output into the connection's buffer.
+class server_protocol {
+ public:
+  virtual ~server_protocol() = default;
+
+  /// Consumes bytes from the peer; an error finishes the connection.
+  virtual error receive(std::span<const std::byte> bytes) = 0;
+
+  /// The peer closed its side.
+  virtual void receive_eof() = 0;
+
+  /// Moves output that is due into the connection's buffer.
+  virtual void fill_output() = 0;
+
+  /// Answers a request.
+  virtual error respond(stream_id stream, int status, std::span<const header> headers,
+                        std::span<const std::byte> body) = 0;
+
+  /// Abandons a request.
+  virtual void cancel(stream_id stream) = 0;
+
+  /// No new requests; close once the open ones are answered.
+  virtual void shutdown() = 0;
+
+  /// True once the connection should close (after the output is written).
+  virtual bool finished() const = 0;
+
+  /// Requests received and not yet answered.
+  virtual std::size_t open_requests() const = 0;
+};
+
+}  // namespace tr::transport::detail

@@ -1,0 +1,178 @@
+#include "transport/h1_client_connection.hpp"
+
+#include <http_parser.h>
+
+#include <string>
+
+#include "transport/detail/http1_format.hpp"
+
+namespace tr::transport {
+
+// http_parser callbacks; parser->data is the connection.
+struct h1_client_connection::callbacks {
+  static h1_client_connection& self(http_parser* parser) {
+    return *static_cast<h1_client_connection*>(parser->data);
+  }
+
+  static bool count(h1_client_connection& client, std::size_t size) {
+    client.header_bytes_ += size;
+    if (client.header_bytes_ <= client.options_.max_header_size) return true;
+    client.limit_failure_ = {error_code::header_too_large, "response headers over the limit"};
+    return false;
+  }
+
+  static int on_message_begin(http_parser* parser) {
+    auto& client = self(parser);
+    client.response_started_ = true;
+    client.headers_.clear();
+    client.body_.clear();
+    client.header_bytes_ = 0;
+    client.status_ = 0;
+    return 0;
+  }
+
+  static int on_status(http_parser* parser, const char*, size_t size) {
+    return count(self(parser), size) ? 0 : 1;
+  }
+
+  static int on_header_field(http_parser* parser, const char* data, size_t size) {
+    auto& client = self(parser);
+    if (!count(client, size)) return 1;
+    client.headers_.append_name({data, size}, true);
+    return 0;
+  }
+
+  static int on_header_value(http_parser* parser, const char* data, size_t size) {
+    auto& client = self(parser);
+    if (!count(client, size)) return 1;
+    client.headers_.append_value({data, size});
+    return 0;
+  }
+
+  static int on_headers_complete(http_parser* parser) {
+    auto& client = self(parser);
+    client.status_ = static_cast<int>(parser->status_code);
+    client.keep_alive_ = http_should_keep_alive(parser) != 0;
+    // 1 tells http_parser that this response has no body.
+    return client.head_request_ && client.status_ >= 200 ? 1 : 0;
+  }
+
+  static int on_body(http_parser* parser, const char* data, size_t size) {
+    auto& client = self(parser);
+    if (client.body_.size() + size > client.options_.max_response_body_size) {
+      client.limit_failure_ = {error_code::body_too_large, "response body over the limit"};
+      return 1;
+    }
+    client.body_.append(std::span<const std::byte>{reinterpret_cast<const std::byte*>(data), size});
+    return 0;
+  }
+
+  static int on_message_complete(http_parser* parser) {
+    auto& client = self(parser);
+    if (client.status_ < 200) return 0;  // 100 Continue and friends: the answer follows
+    if (!client.busy_) {
+      client.limit_failure_ = {error_code::protocol_error, "a response without a request"};
+      return 1;
+    }
+    if (!client.keep_alive_) client.done_ = true;
+    client.complete({});
+    return 0;
+  }
+
+  static const http_parser_settings settings;
+};
+
+const http_parser_settings h1_client_connection::callbacks::settings = {
+    .on_message_begin = on_message_begin,
+    .on_url = nullptr,
+    .on_status = on_status,
+    .on_header_field = on_header_field,
+    .on_header_value = on_header_value,
+    .on_headers_complete = on_headers_complete,
+    .on_body = on_body,
+    .on_message_complete = on_message_complete,
+    .on_chunk_header = nullptr,
+    .on_chunk_complete = nullptr,
+};
+
+h1_client_connection::h1_client_connection(const client_options& options)
+    : options_(options), parser_(std::make_unique<http_parser>()) {
+  http_parser_init(parser_.get(), HTTP_RESPONSE);
+  parser_->data = this;
+}
+
+h1_client_connection::~h1_client_connection() = default;
+
+bool h1_client_connection::can_submit() const { return !busy_ && !done_; }
+
+expected<stream_id> h1_client_connection::submit(const client_request& req, completion done) {
+  if (done_) return error{error_code::connection_closed, "connection no longer usable"};
+  if (busy_) return error{error_code::busy, "a request is in flight on this connection"};
+  detail::write_request_head(output_, req);
+  output_.append(req.body);
+  busy_ = true;
+  current_ = next_id_++;
+  done_callback_ = std::move(done);
+  head_request_ = req.method == "HEAD";
+  response_started_ = false;
+  return current_;
+}
+
+error h1_client_connection::receive(std::span<const std::byte> bytes) {
+  if (done_ && !busy_) return {};
+  std::size_t parsed = http_parser_execute(parser_.get(), &callbacks::settings,
+                                           reinterpret_cast<const char*>(bytes.data()),
+                                           bytes.size());
+  auto code = HTTP_PARSER_ERRNO(parser_.get());
+  if (code != HPE_OK) {
+    if (limit_failure_) return fail(limit_failure_);
+    return fail({error_code::protocol_error, std::string{"HTTP/1.1: "} + http_errno_description(code)});
+  }
+  if (parsed < bytes.size() && parser_->upgrade)
+    return fail({error_code::protocol_error, "the server switched protocols"});
+  return {};
+}
+
+error h1_client_connection::fail(error err) {
+  done_ = true;
+  if (busy_) complete(err);
+  return err;
+}
+
+void h1_client_connection::receive_eof() {
+  if (!done_ || busy_) {
+    // End of file ends a response that has neither a length nor chunks.
+    http_parser_execute(parser_.get(), &callbacks::settings, nullptr, 0);
+  }
+  done_ = true;
+  if (!busy_) return;
+  complete({error_code::connection_closed,
+            response_started_ ? "connection closed before the response was complete"
+                              : "connection closed before any response byte"});
+}
+
+void h1_client_connection::cancel(stream_id stream) {
+  if (!busy_ || stream != current_) return;
+  done_ = true;  // the answer would still come: the connection cannot be reused
+  complete({error_code::cancelled, "cancelled"});
+}
+
+void h1_client_connection::close() {
+  done_ = true;
+  if (busy_) complete({error_code::connection_closed, "connection closed locally"});
+}
+
+void h1_client_connection::complete(const error& err) {
+  busy_ = false;
+  completion done = std::move(done_callback_);
+  done_callback_ = nullptr;
+  response res;
+  if (!err) {
+    res.status = status_;
+    res.headers = headers_.view();
+    res.body = body_.data();
+  }
+  if (done) done(err, res);
+}
+
+}  // namespace tr::transport

@@ -1,0 +1,63 @@
+#pragma once
+
+#include <memory>
+
+#include "transport/client_connection.hpp"
+#include "transport/detail/byte_buffer.hpp"
+#include "transport/detail/header_store.hpp"
+
+typedef struct http_parser http_parser;
+
+namespace tr::transport {
+
+/// HTTP/1.1 client over http_parser: one request at a time, keep-alive between them. A pool of
+/// these, when a server speaks only HTTP/1.1, is the driver's business.
+///
+/// A server that closes an idle connection makes wants_close() true without any error; one that
+/// closes with a request in flight completes it with connection_closed (not retryable: the server
+/// may have processed it; the reason says whether any response byte had arrived).
+/// "connection: close" in a response ends the connection after it.
+class h1_client_connection final : public client_connection {
+ public:
+  explicit h1_client_connection(const client_options& options);
+  ~h1_client_connection() override;
+
+  expected<stream_id> submit(const client_request& req, completion done) override;
+  bool can_submit() const override;
+  std::size_t in_flight() const override { return busy_ ? 1 : 0; }
+  bool needs_new_connection() const override { return done_; }
+  void cancel(stream_id stream) override;
+  void close() override;
+  http_version version() const override { return http_version::http1; }
+
+  error receive(std::span<const std::byte> bytes) override;
+  void receive_eof() override;
+  std::span<const std::byte> pending_output() override { return output_.data(); }
+  void consume_output(std::size_t count) override { output_.consume(count); }
+  bool wants_close() const override { return done_ && !busy_; }
+
+  struct callbacks;
+
+ private:
+  void complete(const error& err);
+  error fail(error err);
+
+  client_options options_;
+  std::unique_ptr<http_parser> parser_;
+  detail::byte_buffer output_;
+  detail::header_store headers_;
+  detail::byte_buffer body_;
+  completion done_callback_;
+  std::size_t header_bytes_ = 0;
+  stream_id current_ = 0;
+  stream_id next_id_ = 1;
+  int status_ = 0;
+  error limit_failure_;       // a response limit we hit
+  bool busy_ = false;         // a request is in flight
+  bool head_request_ = false; // the response to HEAD has no body
+  bool response_started_ = false;
+  bool keep_alive_ = true;
+  bool done_ = false;         // no further requests on this connection
+};
+
+}  // namespace tr::transport
