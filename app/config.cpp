@@ -1,0 +1,373 @@
+// Configuration loading: the one place Boost.PropertyTree appears.
+
+#include "app/config.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <functional>
+#include <set>
+#include <vector>
+
+#include <boost/property_tree/ini_parser.hpp>
+#include <boost/property_tree/json_parser.hpp>
+#include <boost/property_tree/ptree.hpp>
+#include <boost/property_tree/xml_parser.hpp>
+
+#include "app/config_defaults.hpp"
+
+extern char** environ;
+
+namespace tr::app {
+
+namespace {
+
+namespace pt = boost::property_tree;
+
+constexpr std::string_view env_prefix = "TUNNEL_ROUTER_";
+
+std::string lower(std::string_view text) {
+  std::string out{text};
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+std::string upper(std::string_view text) {
+  std::string out{text};
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  return out;
+}
+
+[[noreturn]] void bad_value(std::string_view where, std::string_view value, std::string_view why) {
+  throw config_error(std::string{where} + ": '" + std::string{value} + "' " + std::string{why});
+}
+
+// ---- value parsers: `where` names the key (and the variable, for the environment) ----
+
+std::uint64_t parse_number(std::string_view where, std::string_view text, std::uint64_t min,
+                           std::uint64_t max) {
+  std::uint64_t value = 0;
+  auto [end, failure] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || failure != std::errc{} || end != text.data() + text.size() || value < min ||
+      value > max)
+    bad_value(where, text,
+              "is not a whole number from " + std::to_string(min) + " to " + std::to_string(max));
+  return value;
+}
+
+bool parse_bool(std::string_view where, std::string_view text) {
+  auto value = lower(text);
+  if (value == "true" || value == "1" || value == "yes" || value == "on") return true;
+  if (value == "false" || value == "0" || value == "no" || value == "off") return false;
+  bad_value(where, text, "is not a boolean (true or false)");
+}
+
+endpoint parse_endpoint(std::string_view where, std::string_view text) {
+  endpoint out;
+  std::string_view port;
+  if (text.starts_with('[')) {
+    auto close = text.find(']');
+    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':')
+      bad_value(where, text, "is not [IPv6]:port");
+    out.host = text.substr(1, close - 1);
+    port = text.substr(close + 2);
+  } else {
+    auto colon = text.rfind(':');
+    if (colon == std::string_view::npos || text.find(':') != colon)
+      bad_value(where, text, "is not host:port (IPv6 as [::1]:port)");
+    out.host = text.substr(0, colon);
+    port = text.substr(colon + 1);
+  }
+  if (out.host.empty()) bad_value(where, text, "has no host");
+  for (char c : out.host)
+    if (c <= ' ' || c == '/' || c == '[' || c == ']') bad_value(where, text, "has a bad host");
+  std::uint16_t value = 0;
+  auto [end, failure] = std::from_chars(port.data(), port.data() + port.size(), value);
+  if (port.empty() || failure != std::errc{} || end != port.data() + port.size())
+    bad_value(where, text, "has no port from 0 to 65535");
+  out.port = value;
+  return out;
+}
+
+std::string parse_http_url(std::string_view where, std::string_view text) {
+  auto value = lower(text);
+  bool ok = text.empty() || ((value.starts_with("http://") || value.starts_with("https://")) &&
+                             text.find_first_of(" \t\r\n") == std::string_view::npos &&
+                             text.size() > value.find("//") + 2);
+  if (!ok) bad_value(where, text, "is not an http:// or https:// URL");
+  return std::string{text};
+}
+
+std::string parse_existing_file(std::string_view where, std::string_view text) {
+  if (!text.empty() && !std::filesystem::is_regular_file(std::filesystem::path{text}))
+    bad_value(where, text, "is not a readable file");
+  return std::string{text};
+}
+
+std::string parse_token(std::string_view where, std::string_view text) {
+  for (char c : text)
+    if (static_cast<unsigned char>(c) <= ' ' || c == 0x7f)
+      bad_value(where, "(hidden)", "contains blanks or control characters");
+  return std::string{text};
+}
+
+// ---- the keys ----
+
+/// One configuration key and how its text lands in the struct.
+struct key_spec {
+  std::string_view section;
+  std::string_view key;
+  std::function<void(config&, std::string_view where, std::string_view text)> apply;
+};
+
+template <class Field>
+auto number_into(Field field, std::uint64_t min, std::uint64_t max) {
+  return [field, min, max](config& c, std::string_view where, std::string_view text) {
+    auto& target = std::invoke(field, c);
+    target =
+        static_cast<std::remove_reference_t<decltype(target)>>(parse_number(where, text, min, max));
+  };
+}
+
+constexpr std::uint64_t one_hour_ms = 3'600'000;
+constexpr std::uint64_t one_gib = 1024ull * 1024 * 1024;
+
+const std::vector<key_spec>& key_specs() {
+  static const std::vector<key_spec> specs = {
+      {"store", "path",
+       [](config& c, std::string_view where, std::string_view text) {
+         if (text.empty()) bad_value(where, text, "is empty");
+         c.store.path = text;
+       }},
+      {"ingress", "listen",
+       [](config& c, auto where, auto text) { c.ingress.listen = parse_endpoint(where, text); }},
+      {"ingress", "max_body_bytes",
+       number_into(
+           [](config & c) -> auto& { return c.ingress.max_body_bytes; }, 1024, one_gib)},
+      {"public", "listen",
+       [](config& c, auto where, auto text) {
+         c.public_listener.listen = parse_endpoint(where, text);
+       }},
+      {"public", "tls_cert",
+       [](config& c, auto where, auto text) {
+         c.public_listener.tls_cert = parse_existing_file(where, text);
+       }},
+      {"public", "tls_key",
+       [](config& c, auto where, auto text) {
+         c.public_listener.tls_key = parse_existing_file(where, text);
+       }},
+      {"admin", "listen",
+       [](config& c, auto where, auto text) { c.admin.listen = parse_endpoint(where, text); }},
+      {"admin", "token",
+       [](config& c, auto where, auto text) { c.admin.token = parse_token(where, text); }},
+      {"admin", "max_body_bytes",
+       number_into(
+           [](config & c) -> auto& { return c.admin.max_body_bytes; }, 1024, one_gib)},
+      {"ns", "downlink_url",
+       [](config& c, auto where, auto text) { c.ns.downlink_url = parse_http_url(where, text); }},
+      {"as", "ca_file",
+       [](config& c, auto where, auto text) { c.as.ca_file = parse_existing_file(where, text); }},
+      {"as", "allow_http",
+       [](config& c, auto where, auto text) { c.as.allow_http = parse_bool(where, text); }},
+      {"as", "request_timeout_ms",
+       number_into(
+           [](config & c) -> auto& { return c.as.request_timeout_ms; }, 1, 600'000)},
+      {"runtime", "shards",
+       number_into(
+           [](config & c) -> auto& { return c.runtime.shards; }, 0, 1024)},
+      {"fuse", "failure_threshold",
+       number_into(
+           [](config & c) -> auto& { return c.fuse.failure_threshold; }, 1, 1000)},
+      {"fuse", "backoff_initial_ms",
+       number_into(
+           [](config & c) -> auto& { return c.fuse.backoff_initial_ms; }, 1, one_hour_ms)},
+      {"fuse", "backoff_max_ms",
+       number_into(
+           [](config & c) -> auto& { return c.fuse.backoff_max_ms; }, 1, one_hour_ms)},
+      {"fuse", "min_concurrency",
+       number_into(
+           [](config & c) -> auto& { return c.fuse.min_concurrency; }, 1, 100'000)},
+      {"fuse", "max_concurrency",
+       number_into(
+           [](config & c) -> auto& { return c.fuse.max_concurrency; }, 1, 100'000)},
+      {"fuse", "latency_target_ms",
+       number_into(
+           [](config & c) -> auto& { return c.fuse.latency_target_ms; }, 1, 600'000)},
+      {"downlink", "rate_per_s",
+       number_into(
+           [](config & c) -> auto& { return c.downlink.rate_per_s; }, 1, 1'000'000)},
+      {"downlink", "burst",
+       number_into(
+           [](config & c) -> auto& { return c.downlink.burst; }, 1, 1'000'000)},
+  };
+  return specs;
+}
+
+const key_spec* find_key(std::string_view section, std::string_view key) {
+  for (const auto& spec : key_specs())
+    if (spec.section == section && spec.key == key) return &spec;
+  return nullptr;
+}
+
+// ---- the file ----
+
+pt::ptree read_tree(const std::filesystem::path& file) {
+  auto extension = lower(file.extension().string());
+  if (!std::filesystem::exists(file))
+    throw config_error("configuration file " + file.string() + " does not exist");
+  pt::ptree tree;
+  try {
+    if (extension == ".ini") {
+      pt::read_ini(file.string(), tree);
+    } else if (extension == ".json") {
+      pt::read_json(file.string(), tree);
+    } else if (extension == ".xml") {
+      pt::ptree document;
+      pt::read_xml(file.string(), document,
+                   pt::xml_parser::no_comments | pt::xml_parser::trim_whitespace);
+      if (document.size() != 1) throw config_error(file.string() + ": expected one root element");
+      tree = document.front().second;
+    } else {
+      throw config_error("configuration file " + file.string() +
+                         ": unknown format (use .ini, .json or .xml)");
+    }
+  } catch (const pt::file_parser_error& e) {
+    throw config_error("configuration file " + e.message() + " (" + e.filename() + " line " +
+                       std::to_string(e.line()) + ")");
+  }
+  return tree;
+}
+
+void apply_file(config& out, const std::filesystem::path& file) {
+  auto tree = read_tree(file);
+  std::set<std::string> seen;
+  for (const auto& [section, keys] : tree) {
+    if (section == "<xmlattr>")
+      throw config_error(file.string() + ": attributes are not supported");
+    if (keys.empty() && !keys.data().empty())
+      throw config_error(file.string() + ": '" + section + "' is a value outside any section");
+    bool known_section = std::any_of(key_specs().begin(), key_specs().end(),
+                                     [&](const key_spec& s) { return s.section == section; });
+    if (!known_section) throw config_error(file.string() + ": unknown section '" + section + "'");
+    for (const auto& [key, value] : keys) {
+      auto name = section + "." + key;
+      const auto* spec = find_key(section, key);
+      if (!spec) throw config_error(file.string() + ": unknown key '" + name + "'");
+      if (!value.empty()) throw config_error(name + ": must be a single value, not a section");
+      if (!seen.insert(name).second) throw config_error(name + ": given more than once");
+      spec->apply(out, name, value.data());
+    }
+  }
+}
+
+// ---- the environment and the checks across keys ----
+
+void apply_environment(config& out, const environment& env) {
+  for (const auto& [name, value] : env) {
+    if (!name.starts_with(env_prefix)) continue;
+    if (std::find(std::begin(reserved_environment_variables),
+                  std::end(reserved_environment_variables),
+                  name) != std::end(reserved_environment_variables))
+      continue;
+    const key_spec* match = nullptr;
+    for (const auto& spec : key_specs())
+      if (environment_variable_of(spec.section, spec.key) == name) match = &spec;
+    if (!match)
+      throw config_error(name +
+                         ": no such configuration key (variables are TUNNEL_ROUTER_"
+                         "<SECTION>_<KEY>, such as TUNNEL_ROUTER_STORE_PATH)");
+    auto where = name + " (" + std::string{match->section} + "." + std::string{match->key} + ")";
+    match->apply(out, where, value);
+  }
+}
+
+void check_across_keys(const config& c) {
+  if (c.public_listener.tls_cert.empty() != c.public_listener.tls_key.empty())
+    throw config_error("public.tls_cert and public.tls_key: give both or neither");
+  if (c.fuse.min_concurrency > c.fuse.max_concurrency)
+    throw config_error("fuse.min_concurrency (" + std::to_string(c.fuse.min_concurrency) +
+                       ") is above fuse.max_concurrency (" +
+                       std::to_string(c.fuse.max_concurrency) + ")");
+  if (c.fuse.backoff_initial_ms > c.fuse.backoff_max_ms)
+    throw config_error("fuse.backoff_initial_ms (" + std::to_string(c.fuse.backoff_initial_ms) +
+                       ") is above fuse.backoff_max_ms (" + std::to_string(c.fuse.backoff_max_ms) +
+                       ")");
+  const std::pair<const char*, const endpoint*> listeners[] = {
+      {"ingress.listen", &c.ingress.listen},
+      {"public.listen", &c.public_listener.listen},
+      {"admin.listen", &c.admin.listen}};
+  for (std::size_t i = 0; i < 3; ++i)
+    for (std::size_t j = i + 1; j < 3; ++j)
+      if (listeners[i].second->port != 0 && *listeners[i].second == *listeners[j].second)
+        throw config_error(std::string{listeners[i].first} + " and " + listeners[j].first +
+                           " are the same address " + to_string(*listeners[i].second));
+}
+
+}  // namespace
+
+std::string to_string(const endpoint& address) {
+  auto host = address.host.find(':') != std::string::npos ? "[" + address.host + "]" : address.host;
+  return host + ":" + std::to_string(address.port);
+}
+
+std::string environment_variable_of(std::string_view section, std::string_view key) {
+  return std::string{env_prefix} + upper(section) + "_" + upper(key);
+}
+
+config default_config() {
+  config c;
+  c.store.path = defaults::store_path;
+  c.ingress.listen = parse_endpoint("ingress.listen", defaults::ingress_listen);
+  c.ingress.max_body_bytes = defaults::ingress_max_body_bytes;
+  c.public_listener.listen = parse_endpoint("public.listen", defaults::public_listen);
+  c.public_listener.tls_cert = defaults::public_tls_cert;
+  c.public_listener.tls_key = defaults::public_tls_key;
+  c.admin.listen = parse_endpoint("admin.listen", defaults::admin_listen);
+  c.admin.token = defaults::admin_token;
+  c.admin.max_body_bytes = defaults::admin_max_body_bytes;
+  c.ns.downlink_url = defaults::ns_downlink_url;
+  c.as.ca_file = defaults::as_ca_file;
+  c.as.allow_http = defaults::as_allow_http;
+  c.as.request_timeout_ms = defaults::as_request_timeout_ms;
+  c.runtime.shards = defaults::runtime_shards;
+  c.fuse = {defaults::fuse_failure_threshold, defaults::fuse_backoff_initial_ms,
+            defaults::fuse_backoff_max_ms,    defaults::fuse_min_concurrency,
+            defaults::fuse_max_concurrency,   defaults::fuse_latency_target_ms};
+  c.downlink = {defaults::downlink_rate_per_s, defaults::downlink_burst};
+  return c;
+}
+
+environment process_environment() {
+  environment out;
+  for (char** entry = environ; entry && *entry; ++entry) {
+    std::string_view text{*entry};
+    auto equals = text.find('=');
+    if (equals != std::string_view::npos)
+      out.emplace(std::string{text.substr(0, equals)}, std::string{text.substr(equals + 1)});
+  }
+  return out;
+}
+
+config load_config(const std::optional<std::filesystem::path>& file, const environment& env) {
+  auto out = default_config();
+  if (file) apply_file(out, *file);
+  apply_environment(out, env);
+  check_across_keys(out);
+  return out;
+}
+
+config load_config(const std::optional<std::filesystem::path>& file) {
+  return load_config(file, process_environment());
+}
+
+std::shared_ptr<const config> make_snapshot(config value) {
+  return std::make_shared<const config>(std::move(value));
+}
+
+std::shared_ptr<const config> load_config_snapshot(const std::optional<std::filesystem::path>& file,
+                                                   const environment& env) {
+  return make_snapshot(load_config(file, env));
+}
+
+}  // namespace tr::app

@@ -1,0 +1,64 @@
+#pragma once
+
+// The embedded defaults of every configuration key (contract.md "Configuration"), in one place.
+// `tunnel-router serve` without a file runs on exactly these.
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+namespace tr::app::defaults {
+
+// [store]
+inline constexpr std::string_view store_path =
+    "data/router.db";  ///< SQLite file; data.key beside it
+
+// [ingress] NS side, h2c and HTTP/1.1
+inline constexpr std::string_view ingress_listen = "127.0.0.1:7080";
+/// Largest request body: a report is 1-2 KB; 4 MiB lets a `reports:batch` carry ~2,000 reports.
+inline constexpr std::size_t ingress_max_body_bytes = 4 * 1024 * 1024;
+
+// [public] AS side, downlinks
+inline constexpr std::string_view public_listen = "127.0.0.1:7443";
+inline constexpr std::string_view public_tls_cert = "";  ///< empty: plain HTTP, with a warning
+inline constexpr std::string_view public_tls_key = "";
+
+// [admin] admin API, metrics, health, console
+inline constexpr std::string_view admin_listen = "127.0.0.1:7090";
+inline constexpr std::string_view admin_token =
+    "";  ///< empty: generated at first start, printed once
+/// Largest request body: a `devices:import` NDJSON line is ~70 bytes, so 16 MiB is ~200,000
+/// devices.
+inline constexpr std::size_t admin_max_body_bytes = 16 * 1024 * 1024;
+
+// [ns]
+inline constexpr std::string_view ns_downlink_url = "";  ///< empty: downlinks are refused with 503
+
+// [as] the application servers the router calls
+inline constexpr std::string_view as_ca_file = "";  ///< empty: the system trust store only
+inline constexpr bool as_allow_http = false;
+/// An uplink POST not answered within this time is a failure (timeout) for the fuse.
+inline constexpr std::uint32_t as_request_timeout_ms = 5000;
+
+// [runtime]
+inline constexpr std::uint32_t runtime_shards = 0;  ///< 0: one I/O shard per core
+
+// [fuse] per connection (DESIGN.md "fuse actor")
+/// Consecutive failures (errors, timeouts; never our own sheds) that open the fuse.
+inline constexpr std::uint32_t fuse_failure_threshold = 5;
+/// First blacklist period of an open fuse; doubled (with jitter) after each failed probe.
+inline constexpr std::uint32_t fuse_backoff_initial_ms = 1000;
+/// Ceiling of the blacklist period.
+inline constexpr std::uint32_t fuse_backoff_max_ms = 60000;
+/// The adaptive in-flight limit never goes below this (throttling keeps one request going).
+inline constexpr std::uint32_t fuse_min_concurrency = 1;
+/// Nor above this: 100 is the usual SETTINGS_MAX_CONCURRENT_STREAMS of HTTP/2 servers.
+inline constexpr std::uint32_t fuse_max_concurrency = 100;
+/// Latency above which the limit shrinks; well under the request timeout.
+inline constexpr std::uint32_t fuse_latency_target_ms = 1000;
+
+// [downlink] per connection token bucket on the AS side
+inline constexpr std::uint32_t downlink_rate_per_s = 10;  ///< sustained downlinks per second
+inline constexpr std::uint32_t downlink_burst = 20;       ///< bucket size
+
+}  // namespace tr::app::defaults

@@ -1,0 +1,244 @@
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include "app/config.hpp"
+
+namespace tr::app {
+namespace {
+
+/// A folder for the configuration files of one test.
+class config_files : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto pattern = (std::filesystem::temp_directory_path() / "tr-config-XXXXXX").string();
+    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
+    folder_ = pattern;
+  }
+  void TearDown() override { std::filesystem::remove_all(folder_); }
+
+  std::filesystem::path write(const std::string& name, const std::string& content) {
+    auto path = folder_ / name;
+    std::ofstream{path} << content;
+    return path;
+  }
+
+  /// The message of the config_error that loading throws ("" if it loads).
+  std::string error_of(const std::optional<std::filesystem::path>& file,
+                       const environment& env = {}) {
+    try {
+      load_config(file, env);
+    } catch (const config_error& e) {
+      return e.what();
+    }
+    return "";
+  }
+
+  std::filesystem::path folder_;
+};
+
+constexpr const char* sample_ini = R"(
+; every contract key that has no default worth keeping
+[store]
+path = /var/lib/tunnel-router/router.db
+[ingress]
+listen = 0.0.0.0:8080
+[public]
+listen = [::]:8443
+[admin]
+listen = 127.0.0.1:0
+token = s3cret-admin-token
+[ns]
+downlink_url = https://ns.example.com/downlink
+[as]
+allow_http = true
+[runtime]
+shards = 4
+[fuse]
+failure_threshold = 3
+)";
+
+constexpr const char* sample_json = R"({
+  "store": {"path": "/var/lib/tunnel-router/router.db"},
+  "ingress": {"listen": "0.0.0.0:8080"},
+  "public": {"listen": "[::]:8443"},
+  "admin": {"listen": "127.0.0.1:0", "token": "s3cret-admin-token"},
+  "ns": {"downlink_url": "https://ns.example.com/downlink"},
+  "as": {"allow_http": true},
+  "runtime": {"shards": 4},
+  "fuse": {"failure_threshold": 3}
+})";
+
+constexpr const char* sample_xml = R"(<?xml version="1.0"?>
+<tunnel-router>
+  <!-- the same settings as the INI sample -->
+  <store><path>/var/lib/tunnel-router/router.db</path></store>
+  <ingress><listen>0.0.0.0:8080</listen></ingress>
+  <public><listen>[::]:8443</listen></public>
+  <admin><listen>127.0.0.1:0</listen><token>s3cret-admin-token</token></admin>
+  <ns><downlink_url>https://ns.example.com/downlink</downlink_url></ns>
+  <as><allow_http>true</allow_http></as>
+  <runtime><shards>4</shards></runtime>
+  <fuse><failure_threshold>3</failure_threshold></fuse>
+</tunnel-router>
+)";
+
+void expect_sample(const config& c) {
+  EXPECT_EQ(c.store.path, "/var/lib/tunnel-router/router.db");
+  EXPECT_EQ(c.ingress.listen, (endpoint{"0.0.0.0", 8080}));
+  EXPECT_EQ(c.public_listener.listen, (endpoint{"::", 8443}));
+  EXPECT_EQ(c.admin.listen, (endpoint{"127.0.0.1", 0}));
+  EXPECT_EQ(c.admin.token, "s3cret-admin-token");
+  EXPECT_EQ(c.ns.downlink_url, "https://ns.example.com/downlink");
+  EXPECT_TRUE(c.as.allow_http);
+  EXPECT_EQ(c.runtime.shards, 4u);
+  EXPECT_EQ(c.fuse.failure_threshold, 3u);
+  EXPECT_EQ(c.fuse.max_concurrency, 100u);  // untouched keys keep their defaults
+}
+
+TEST_F(config_files, without_a_file_the_embedded_defaults_apply) {
+  auto c = load_config(std::nullopt, {});
+  EXPECT_EQ(c.store.path, "data/router.db");
+  EXPECT_EQ(to_string(c.ingress.listen), "127.0.0.1:7080");
+  EXPECT_EQ(to_string(c.public_listener.listen), "127.0.0.1:7443");
+  EXPECT_EQ(to_string(c.admin.listen), "127.0.0.1:7090");
+  EXPECT_TRUE(c.admin.token.empty());
+  EXPECT_TRUE(c.ns.downlink_url.empty());
+  EXPECT_TRUE(c.as.ca_file.empty());
+  EXPECT_FALSE(c.as.allow_http);
+  EXPECT_EQ(c.runtime.shards, 0u);
+  EXPECT_EQ(c.as.request_timeout_ms, 5000u);
+  EXPECT_EQ(c.downlink.rate_per_s, 10u);
+  EXPECT_EQ(c.downlink.burst, 20u);
+}
+
+TEST_F(config_files, reads_an_ini_file) {
+  expect_sample(load_config(write("router.ini", sample_ini), {}));
+}
+
+TEST_F(config_files, reads_a_json_file) {
+  expect_sample(load_config(write("router.json", sample_json), {}));
+}
+
+TEST_F(config_files, reads_an_xml_file) {
+  expect_sample(load_config(write("router.XML", sample_xml), {}));
+}
+
+TEST_F(config_files, rejects_an_unknown_key_naming_it) {
+  EXPECT_NE(error_of(write("a.ini", "[store]\npath = x.db\ncolour = red\n")).find("store.colour"),
+            std::string::npos);
+  EXPECT_NE(error_of(write("b.json", R"({"admin": {"tokn": "x"}})")).find("admin.tokn"),
+            std::string::npos);
+  EXPECT_NE(error_of(write("c.xml", "<r><as><cafile>x</cafile></as></r>")).find("as.cafile"),
+            std::string::npos);
+}
+
+TEST_F(config_files, rejects_an_unknown_section_naming_it) {
+  EXPECT_NE(error_of(write("a.ini", "[storage]\npath = x.db\n")).find("'storage'"),
+            std::string::npos);
+  EXPECT_NE(error_of(write("b.ini", "path = x.db\n")).find("'path'"), std::string::npos);
+}
+
+TEST_F(config_files, rejects_a_bad_value_naming_key_and_value) {
+  struct bad_case {
+    const char* ini;
+    const char* expected;
+  } cases[] = {
+      {"[runtime]\nshards = four\n", "runtime.shards: 'four'"},
+      {"[runtime]\nshards = -1\n", "runtime.shards: '-1'"},
+      {"[runtime]\nshards = 2.5\n", "runtime.shards: '2.5'"},
+      {"[ingress]\nlisten = localhost\n", "ingress.listen: 'localhost'"},
+      {"[ingress]\nlisten = localhost:99999\n", "ingress.listen: 'localhost:99999'"},
+      {"[ingress]\nlisten = :7080\n", "ingress.listen: ':7080'"},
+      {"[public]\nlisten = ::1:7443\n", "public.listen: '::1:7443'"},
+      {"[as]\nallow_http = maybe\n", "as.allow_http: 'maybe'"},
+      {"[as]\nrequest_timeout_ms = 0\n", "as.request_timeout_ms: '0'"},
+      {"[ns]\ndownlink_url = ftp://ns.example.com/\n", "ns.downlink_url: 'ftp://ns.example.com/'"},
+      {"[as]\nca_file = /no/such/bundle.pem\n", "as.ca_file: '/no/such/bundle.pem'"},
+      {"[store]\npath =\n", "store.path: ''"},
+  };
+  for (const auto& c : cases) {
+    auto message = error_of(write("bad.ini", c.ini));
+    EXPECT_NE(message.find(c.expected), std::string::npos) << c.ini << " -> " << message;
+  }
+}
+
+TEST_F(config_files, a_key_given_twice_is_an_error) {
+  auto message = error_of(write("twice.json", R"({"store": {"path": "a.db", "path": "b.db"}})"));
+  EXPECT_NE(message.find("store.path"), std::string::npos) << message;
+}
+
+TEST_F(config_files, the_environment_overrides_the_file) {
+  auto c = load_config(write("router.ini", sample_ini),
+                       {{"TUNNEL_ROUTER_RUNTIME_SHARDS", "2"},
+                        {"TUNNEL_ROUTER_PUBLIC_LISTEN", "127.0.0.1:9443"},
+                        {"TUNNEL_ROUTER_ADMIN_TOKEN", ""},
+                        {"HOME", "/root"}});
+  EXPECT_EQ(c.runtime.shards, 2u);
+  EXPECT_EQ(c.public_listener.listen, (endpoint{"127.0.0.1", 9443}));
+  EXPECT_TRUE(c.admin.token.empty());
+  EXPECT_EQ(c.store.path, "/var/lib/tunnel-router/router.db");
+}
+
+TEST_F(config_files, the_environment_overrides_the_defaults_without_a_file) {
+  auto c = load_config(std::nullopt, {{"TUNNEL_ROUTER_FUSE_BACKOFF_MAX_MS", "120000"},
+                                      {"TUNNEL_ROUTER_AS_ALLOW_HTTP", "TRUE"}});
+  EXPECT_EQ(c.fuse.backoff_max_ms, 120000u);
+  EXPECT_TRUE(c.as.allow_http);
+}
+
+TEST_F(config_files, an_unknown_variable_with_the_prefix_is_an_error) {
+  auto message = error_of(std::nullopt, {{"TUNNEL_ROUTER_STORE_PATHS", "x"}});
+  EXPECT_NE(message.find("TUNNEL_ROUTER_STORE_PATHS"), std::string::npos) << message;
+}
+
+TEST_F(config_files, the_data_key_variable_is_not_a_configuration_key) {
+  EXPECT_EQ(error_of(std::nullopt, {{"TUNNEL_ROUTER_DATA_KEY", std::string(64, 'a')}}), "");
+}
+
+TEST_F(config_files, a_bad_value_in_the_environment_names_the_variable_and_the_key) {
+  auto message = error_of(std::nullopt, {{"TUNNEL_ROUTER_DOWNLINK_BURST", "lots"}});
+  EXPECT_NE(message.find("TUNNEL_ROUTER_DOWNLINK_BURST (downlink.burst): 'lots'"),
+            std::string::npos)
+      << message;
+}
+
+TEST_F(config_files, names_the_variable_of_every_key_in_upper_case) {
+  EXPECT_EQ(environment_variable_of("public", "tls_cert"), "TUNNEL_ROUTER_PUBLIC_TLS_CERT");
+}
+
+TEST_F(config_files, rejects_files_it_cannot_read) {
+  EXPECT_NE(error_of(write("router.yaml", "store: {}")).find("unknown format"), std::string::npos);
+  EXPECT_NE(error_of(folder_ / "missing.ini").find("does not exist"), std::string::npos);
+  EXPECT_NE(error_of(write("broken.json", "{\"store\": ")).find("broken.json"), std::string::npos);
+  EXPECT_NE(error_of(write("broken.xml", "<r><store>")).find("broken.xml"), std::string::npos);
+}
+
+TEST_F(config_files, checks_settings_that_go_together) {
+  auto cert = write("cert.pem", "x");
+  EXPECT_NE(error_of(std::nullopt, {{"TUNNEL_ROUTER_PUBLIC_TLS_CERT", cert.string()}})
+                .find("public.tls_key"),
+            std::string::npos);
+  EXPECT_NE(error_of(std::nullopt, {{"TUNNEL_ROUTER_FUSE_MIN_CONCURRENCY", "500"}})
+                .find("fuse.max_concurrency"),
+            std::string::npos);
+  EXPECT_NE(error_of(std::nullopt, {{"TUNNEL_ROUTER_ADMIN_LISTEN", "127.0.0.1:7080"}})
+                .find("same address"),
+            std::string::npos);
+  EXPECT_EQ(error_of(std::nullopt, {{"TUNNEL_ROUTER_ADMIN_LISTEN", "127.0.0.1:0"},
+                                    {"TUNNEL_ROUTER_INGRESS_LISTEN", "127.0.0.1:0"}}),
+            "");
+}
+
+TEST_F(config_files, a_snapshot_is_shared_and_immutable) {
+  auto snapshot = load_config_snapshot(std::nullopt, {{"TUNNEL_ROUTER_RUNTIME_SHARDS", "3"}});
+  std::shared_ptr<const config> copy = snapshot;
+  EXPECT_EQ(copy->runtime.shards, 3u);
+  EXPECT_EQ(snapshot.use_count(), 2);
+}
+
+}  // namespace
+}  // namespace tr::app
