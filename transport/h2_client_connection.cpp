@@ -328,6 +328,14 @@ error h2_client_connection::receive(std::span<const std::byte> bytes) {
     fail_all(error_code::protocol_error, failure_.reason());
     return failure_;
   }
+  // A GOAWAY nghttp2 queued over the server's protocol error counts as sent once taken out;
+  // nghttp2 then stops reading.
+  if (!detail::pull_frames(session_, output_) ||
+      (!nghttp2_session_want_read(session_) && !goaway_received_)) {
+    failure_ = {error_code::protocol_error, "HTTP/2 session terminated on a protocol error"};
+    fail_all(error_code::protocol_error, failure_.reason());
+    return failure_;
+  }
   return {};
 }
 

@@ -20,6 +20,11 @@ bool equals_ignoring_case(std::string_view a, std::string_view b) {
 
 constexpr std::string_view continue_line = "HTTP/1.1 100 Continue\r\n\r\n";
 
+// How much of a rejected body is read and dropped before closing anyway.
+std::size_t discard_limit(const server_options& options) {
+  return std::max<std::size_t>(4 * options.max_body_size, 64 * 1024);
+}
+
 }  // namespace
 
 const http_parser_settings h1_server::settings = {
@@ -177,7 +182,7 @@ int h1_server::on_body(http_parser* parser, const char* data, size_t size) {
   auto& server = *self(parser);
   if (server.rejected_) {
     server.discarded_ += size;
-    if (server.discarded_ <= server.options_.max_body_size) return 0;
+    if (server.discarded_ <= discard_limit(server.options_)) return 0;
     server.discard_exceeded_ = true;
     return 1;
   }

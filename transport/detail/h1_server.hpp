@@ -18,7 +18,7 @@ namespace tr::transport::detail {
 /// complete; slots are answered in any order but written in request order (an early answer waits
 /// in its slot's buffer). When every slot is taken, parsing pauses and further input is kept
 /// until an answer frees a slot. A body over the limit is answered with 413 (the rest of it is
-/// read and dropped, up to the limit once more) and the connection then closes; a header block
+/// read and dropped, up to four times the limit) and the connection then closes; a header block
 /// over the limit gets 431 and malformed input 400, both closing the connection after the
 /// answers owed to earlier requests.
 class h1_server final : public server_protocol {

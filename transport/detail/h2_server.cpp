@@ -61,8 +61,13 @@ error h2_server::receive(std::span<const std::byte> bytes) {
     fail(reason);
     return {error_code::protocol_error, std::move(reason)};
   }
-  if (!nghttp2_session_want_read(session_.get()) && !nghttp2_session_want_write(session_.get()))
-    return {error_code::protocol_error, "HTTP/2 session terminated"};
+  // Taking the frames out now makes a GOAWAY nghttp2 queued over a peer's protocol error count
+  // as sent, after which it stops reading; after a GOAWAY exchange it stops too, without error.
+  fill_output();
+  if (!nghttp2_session_want_read(session_.get()) && !goaway_exchanged_) {
+    failed_ = true;
+    return {error_code::protocol_error, "HTTP/2 session terminated on a protocol error"};
+  }
   return {};
 }
 
@@ -73,7 +78,7 @@ void h2_server::fill_output() {
 }
 
 bool h2_server::finished() const {
-  if (failed_ || eof_) return true;
+  if (eof_) return true;
   return !nghttp2_session_want_read(session_.get()) && !nghttp2_session_want_write(session_.get());
 }
 
@@ -157,6 +162,7 @@ int h2_server::on_data_chunk(nghttp2_session*, uint8_t, int32_t stream, const ui
 
 int h2_server::on_frame_recv(nghttp2_session*, const nghttp2_frame* frame, void* user_data) {
   auto& server = self(user_data);
+  if (frame->hd.type == NGHTTP2_GOAWAY) server.goaway_exchanged_ = true;
   if (frame->hd.type != NGHTTP2_HEADERS && frame->hd.type != NGHTTP2_DATA) return 0;
   if ((frame->hd.flags & NGHTTP2_FLAG_END_STREAM) == 0) return 0;
   stream_state* state = server.find(frame->hd.stream_id);
@@ -257,11 +263,15 @@ void h2_server::cancel(stream_id stream) {
 }
 
 void h2_server::shutdown() {
-  if (!session_) return;
-  // One GOAWAY with the last stream we saw: open streams finish, new ones are refused.
+  if (!session_ || goaway_exchanged_) return;
+  goaway_exchanged_ = true;
+  // One GOAWAY with the last stream we saw: open streams finish, new ones are refused. It is
+  // taken out of nghttp2 at once: nghttp2 ignores streams above the last id only once the
+  // GOAWAY counts as sent, and a stream we announced as unprocessed must not reach the handler.
   nghttp2_submit_goaway(session_.get(), NGHTTP2_FLAG_NONE,
                         nghttp2_session_get_last_proc_stream_id(session_.get()), NGHTTP2_NO_ERROR,
                         nullptr, 0);
+  fill_output();
 }
 
 }  // namespace tr::transport::detail

@@ -76,6 +76,7 @@ class h2_server final : public server_protocol {
   std::vector<nghttp2_nv> nva_;
   std::size_t open_requests_ = 0;
   bool failed_ = false;
+  bool goaway_exchanged_ = false;  // sent or received: the session ends without error
   bool eof_ = false;
 };
 

@@ -1,0 +1,341 @@
+// HTTP/1.1 server and client engines, in memory (no sockets).
+
+#include <gtest/gtest.h>
+
+#include <memory>
+
+#include "tests/support/engine_loop.hpp"
+#include "tests/transport/engine_fixtures.hpp"
+#include "transport/h1_client_connection.hpp"
+#include "transport/http_server_connection.hpp"
+
+namespace tr::transport {
+namespace {
+
+using testing::outcome;
+using testing::post;
+using testing::record_into;
+
+// The server side alone, fed raw bytes.
+class h1_server_test : public ::testing::Test {
+ protected:
+  void make(server_options options = {}, request_handler handler = testing::echo) {
+    server_ = std::make_unique<http_server_connection>(options, std::move(handler));
+  }
+  void make_deferred(server_options options = {}) {
+    make(options, [this](http_server_connection&, const request& req) {
+      waiting_.push_back(req.stream);
+    });
+  }
+  std::string take_output() {
+    auto out = server_->pending_output();
+    std::string text{as_text(out)};
+    server_->consume_output(out.size());
+    return text;
+  }
+  error feed(std::string_view bytes) { return server_->receive(as_bytes(bytes)); }
+
+  std::unique_ptr<http_server_connection> server_;
+  std::vector<stream_id> waiting_;
+};
+
+TEST_F(h1_server_test, answers_a_get_and_keeps_the_connection_alive) {
+  make();
+  ASSERT_FALSE(feed("GET /healthz?full=1 HTTP/1.1\r\nHost: localhost\r\n\r\n"));
+  EXPECT_EQ(server_->version(), http_version::http1);
+  std::string out = take_output();
+  EXPECT_EQ(out.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << out;
+  EXPECT_NE(out.find("content-length: 19\r\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("\r\n\r\nGET /healthz?full=1"), std::string::npos) << out;
+  EXPECT_EQ(out.find("connection: close"), std::string::npos);
+  EXPECT_FALSE(server_->wants_close());
+}
+
+TEST_F(h1_server_test, answers_pipelined_requests_in_request_order_whatever_the_answer_order) {
+  make_deferred();
+  ASSERT_FALSE(feed("POST /one HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n\r\n1"
+                    "POST /two HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n\r\n2"));
+  ASSERT_EQ(waiting_.size(), 2u);
+  ASSERT_FALSE(server_->respond(waiting_[1], 200, {}, "second"));
+  EXPECT_EQ(take_output(), "") << "the second answer waits for the first";
+  ASSERT_FALSE(server_->respond(waiting_[0], 200, {}, "first"));
+  std::string out = take_output();
+  auto first = out.find("first");
+  auto second = out.find("second");
+  ASSERT_NE(first, std::string::npos);
+  ASSERT_NE(second, std::string::npos);
+  EXPECT_LT(first, second);
+}
+
+TEST_F(h1_server_test, stops_parsing_while_every_pipeline_slot_waits_for_an_answer) {
+  server_options options;
+  options.max_concurrent_streams = 1;
+  make_deferred(options);
+  ASSERT_FALSE(feed("GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\n"
+                    "GET /3 HTTP/1.1\r\nHost: a\r\n\r\n"));
+  ASSERT_EQ(waiting_.size(), 1u);
+  server_->respond(waiting_[0], 200, {}, "a");
+  ASSERT_EQ(waiting_.size(), 2u) << "answering frees the slot and parsing resumes";
+  server_->respond(waiting_[1], 200, {}, "b");
+  ASSERT_EQ(waiting_.size(), 3u);
+  server_->respond(waiting_[2], 200, {}, "c");
+  std::string out = take_output();
+  EXPECT_LT(out.find("\r\n\r\na"), out.find("\r\n\r\nb"));
+  EXPECT_LT(out.find("\r\n\r\nb"), out.find("\r\n\r\nc"));
+}
+
+TEST_F(h1_server_test, answers_a_declared_oversize_body_with_413_and_closes_after_reading_it) {
+  server_options options;
+  options.max_body_size = 10;
+  make(options);
+  ASSERT_FALSE(feed("POST /big HTTP/1.1\r\nHost: a\r\nContent-Length: 20\r\n\r\n0123456789"));
+  std::string out = take_output();
+  EXPECT_EQ(out.rfind("HTTP/1.1 413 Payload Too Large\r\n", 0), 0u) << out;
+  EXPECT_NE(out.find("connection: close"), std::string::npos);
+  EXPECT_FALSE(server_->wants_close()) << "the rest of the body is read first";
+  ASSERT_FALSE(feed("0123456789"));
+  EXPECT_TRUE(server_->wants_close());
+}
+
+TEST_F(h1_server_test, answers_an_oversize_chunked_body_with_413) {
+  server_options options;
+  options.max_body_size = 10;
+  make(options);
+  feed("POST /big HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+       "8\r\n01234567\r\n8\r\n01234567\r\n0\r\n\r\n");
+  EXPECT_EQ(take_output().rfind("HTTP/1.1 413 ", 0), 0u);
+  EXPECT_TRUE(server_->wants_close());
+}
+
+TEST_F(h1_server_test, answers_413_at_once_to_a_client_waiting_for_100_continue) {
+  server_options options;
+  options.max_body_size = 10;
+  make(options);
+  feed("POST /big HTTP/1.1\r\nHost: a\r\nContent-Length: 2000\r\nExpect: 100-continue\r\n\r\n");
+  EXPECT_EQ(take_output().rfind("HTTP/1.1 413 ", 0), 0u);
+  EXPECT_TRUE(server_->wants_close());
+}
+
+TEST_F(h1_server_test, tells_a_client_waiting_for_100_continue_to_go_on) {
+  make();
+  feed("POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n");
+  EXPECT_EQ(take_output(), "HTTP/1.1 100 Continue\r\n\r\n");
+  feed("ok");
+  EXPECT_NE(take_output().find("POST /x ok"), std::string::npos);
+}
+
+TEST_F(h1_server_test, answers_an_oversize_header_block_with_431_and_closes) {
+  server_options options;
+  options.max_header_size = 100;
+  make(options);
+  auto err = feed("GET / HTTP/1.1\r\nHost: a\r\nX-Long: " + std::string(200, 'v') + "\r\n\r\n");
+  EXPECT_EQ(err.code(), error_code::header_too_large);
+  std::string out = take_output();
+  EXPECT_EQ(out.rfind("HTTP/1.1 431 ", 0), 0u) << out;
+  EXPECT_TRUE(server_->wants_close());
+}
+
+TEST_F(h1_server_test, answers_malformed_input_with_400_and_closes) {
+  make();
+  auto err = feed("\x16\x03\x01garbage that is not HTTP\r\n\r\n");
+  EXPECT_EQ(err.code(), error_code::protocol_error);
+  EXPECT_EQ(take_output().rfind("HTTP/1.1 400 Bad Request\r\n", 0), 0u);
+  EXPECT_TRUE(server_->wants_close());
+  EXPECT_TRUE(feed("GET / HTTP/1.1\r\n\r\n")) << "nothing is read after the error";
+}
+
+TEST_F(h1_server_test, answers_earlier_requests_before_the_400_for_a_malformed_one) {
+  make_deferred();
+  auto err = feed("GET /fine HTTP/1.1\r\nHost: a\r\n\r\nBROKEN LINE\r\n\r\n");
+  EXPECT_TRUE(err);
+  EXPECT_EQ(take_output(), "");
+  EXPECT_FALSE(server_->wants_close());
+  server_->respond(waiting_[0], 200, {}, "fine");
+  std::string out = take_output();
+  EXPECT_EQ(out.rfind("HTTP/1.1 200 OK", 0), 0u);
+  EXPECT_NE(out.find("HTTP/1.1 400"), std::string::npos);
+  EXPECT_TRUE(server_->wants_close());
+}
+
+TEST_F(h1_server_test, answers_head_without_a_body) {
+  make();
+  feed("HEAD /x HTTP/1.1\r\nHost: a\r\n\r\n");
+  std::string out = take_output();
+  EXPECT_NE(out.find("content-length: 7\r\n"), std::string::npos) << out;
+  EXPECT_EQ(out.substr(out.size() - 4), "\r\n\r\n");
+}
+
+TEST_F(h1_server_test, closes_after_a_request_asking_for_it) {
+  make();
+  feed("GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+  EXPECT_NE(take_output().find("connection: close"), std::string::npos);
+  EXPECT_TRUE(server_->wants_close());
+}
+
+TEST_F(h1_server_test, closes_after_an_http10_request_without_keep_alive) {
+  make();
+  feed("GET / HTTP/1.0\r\n\r\n");
+  take_output();
+  EXPECT_TRUE(server_->wants_close());
+}
+
+TEST_F(h1_server_test, shutdown_marks_the_last_owed_answer_and_then_closes) {
+  make_deferred();
+  feed("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+  server_->shutdown();
+  EXPECT_FALSE(server_->wants_close());
+  server_->respond(waiting_[0], 200, {}, "bye");
+  EXPECT_NE(take_output().find("connection: close"), std::string::npos);
+  EXPECT_TRUE(server_->wants_close());
+}
+
+TEST_F(h1_server_test, cancel_closes_the_connection) {
+  make_deferred();
+  feed("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+  server_->cancel(waiting_[0]);
+  EXPECT_TRUE(server_->wants_close());
+}
+
+TEST_F(h1_server_test, reads_a_request_split_at_every_byte) {
+  make();
+  std::string request = "POST /split?q=1 HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello";
+  for (char c : request) ASSERT_FALSE(feed(std::string_view{&c, 1}));
+  EXPECT_NE(take_output().find("POST /split?q=1 hello"), std::string::npos);
+}
+
+// The HTTP/1.1 client against the server engine.
+class h1_engines_test : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server_ = std::make_unique<http_server_connection>(server_options{}, testing::echo,
+                                                       server_protocol_choice::http1);
+    client_ = std::make_unique<h1_client_connection>(client_options{});
+  }
+  bool exchange() { return test::exchange(*client_, *server_); }
+
+  std::unique_ptr<http_server_connection> server_;
+  std::unique_ptr<h1_client_connection> client_;
+};
+
+TEST_F(h1_engines_test, sends_requests_one_after_another_on_a_kept_alive_connection) {
+  for (int i = 0; i < 3; ++i) {
+    outcome result;
+    auto id = client_->submit(post("/n?i=" + std::to_string(i), "body"), record_into(result));
+    ASSERT_TRUE(id);
+    EXPECT_EQ(*id, i + 1);
+    EXPECT_FALSE(client_->can_submit());
+    ASSERT_TRUE(exchange());
+    ASSERT_TRUE(result.done);
+    ASSERT_FALSE(result.err) << result.err.message();
+    EXPECT_EQ(result.status, 200);
+    EXPECT_EQ(result.body, "POST /n?i=" + std::to_string(i) + " body");
+    EXPECT_EQ(result.header_value("x-echo"), "yes");
+    EXPECT_TRUE(client_->can_submit());
+  }
+}
+
+TEST_F(h1_engines_test, refuses_a_second_request_while_one_is_in_flight) {
+  outcome a, b;
+  client_->submit(post("/a", ""), record_into(a));
+  auto refused = client_->submit(post("/b", ""), record_into(b));
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error_value().code(), error_code::busy);
+}
+
+class h1_client_test : public ::testing::Test {
+ protected:
+  error feed(std::string_view bytes) { return client_.receive(as_bytes(bytes)); }
+  h1_client_connection client_{client_options{}};
+  outcome result_;
+};
+
+TEST_F(h1_client_test, reads_a_response_split_at_every_byte) {
+  client_.submit(post("/", ""), record_into(result_));
+  std::string response = "HTTP/1.1 202 Accepted\r\nContent-Length: 4\r\nX-A: b\r\n\r\ndone";
+  for (char c : response) ASSERT_FALSE(feed(std::string_view{&c, 1}));
+  ASSERT_TRUE(result_.done);
+  EXPECT_EQ(result_.status, 202);
+  EXPECT_EQ(result_.body, "done");
+  EXPECT_EQ(result_.header_value("x-a"), "b");
+}
+
+TEST_F(h1_client_test, skips_100_continue_and_reads_a_chunked_answer) {
+  client_.submit(post("/", ""), record_into(result_));
+  feed("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+       "3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n");
+  EXPECT_EQ(result_.status, 200);
+  EXPECT_EQ(result_.body, "abcde");
+}
+
+TEST_F(h1_client_test, completes_a_response_delimited_by_the_end_of_the_connection) {
+  client_.submit(post("/", ""), record_into(result_));
+  feed("HTTP/1.0 200 OK\r\n\r\nuntil the end");
+  EXPECT_FALSE(result_.done);
+  client_.receive_eof();
+  ASSERT_TRUE(result_.done);
+  EXPECT_FALSE(result_.err);
+  EXPECT_EQ(result_.body, "until the end");
+  EXPECT_TRUE(client_.wants_close());
+}
+
+TEST_F(h1_client_test, does_not_read_a_body_after_head) {
+  client_request req = post("/", "");
+  req.method = "HEAD";
+  client_.submit(req, record_into(result_));
+  feed("HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n");
+  ASSERT_TRUE(result_.done);
+  EXPECT_EQ(result_.status, 200);
+  EXPECT_TRUE(client_.can_submit());
+}
+
+TEST_F(h1_client_test, stops_reusing_the_connection_after_connection_close) {
+  client_.submit(post("/", ""), record_into(result_));
+  feed("HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+  EXPECT_TRUE(result_.done);
+  EXPECT_TRUE(client_.needs_new_connection());
+  EXPECT_TRUE(client_.wants_close());
+}
+
+TEST_F(h1_client_test, fails_the_request_when_the_server_closes_before_answering) {
+  client_.submit(post("/", ""), record_into(result_));
+  client_.receive_eof();
+  ASSERT_TRUE(result_.done);
+  EXPECT_EQ(result_.err.code(), error_code::connection_closed);
+}
+
+TEST_F(h1_client_test, fails_the_request_on_a_malformed_response) {
+  client_.submit(post("/", ""), record_into(result_));
+  EXPECT_TRUE(feed("SPDY/3 what\r\n\r\n"));
+  ASSERT_TRUE(result_.done);
+  EXPECT_EQ(result_.err.code(), error_code::protocol_error);
+  EXPECT_TRUE(client_.wants_close());
+}
+
+TEST_F(h1_client_test, fails_the_request_on_an_oversize_body) {
+  client_options options;
+  options.max_response_body_size = 4;
+  h1_client_connection small{options};
+  small.submit(post("/", ""), record_into(result_));
+  small.receive(as_bytes("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n0123456789"));
+  EXPECT_EQ(result_.err.code(), error_code::body_too_large);
+}
+
+TEST_F(h1_client_test, cancel_completes_the_request_and_retires_the_connection) {
+  auto id = client_.submit(post("/", ""), record_into(result_));
+  client_.cancel(*id);
+  EXPECT_EQ(result_.err.code(), error_code::cancelled);
+  EXPECT_TRUE(client_.wants_close());
+}
+
+TEST_F(h1_client_test, writes_host_and_content_length_and_drops_callers_copies) {
+  header fields[] = {{"Content-Length", "999"}, {"X-Token", "abc"}};
+  auto req = post("/up?x=1", "12345", "as.example.com");
+  req.headers = fields;
+  client_.submit(req, record_into(result_));
+  std::string out{as_text(client_.pending_output())};
+  EXPECT_EQ(out, "POST /up?x=1 HTTP/1.1\r\nhost: as.example.com\r\nX-Token: abc\r\n"
+                 "content-length: 5\r\n\r\n12345");
+}
+
+}  // namespace
+}  // namespace tr::transport
