@@ -18,9 +18,10 @@ for b in spike_shape_caf spike_shape_reactor; do
 done
 
 work=$(mktemp -d)
-pids=()
+upstream_pid=""
+server_pid="" # the process under test; cleared once it has been reaped
 cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in $server_pid $upstream_pid; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
   rm -rf "$work"
 }
@@ -52,7 +53,7 @@ printf '{"DevEUI_uplink":{"payload_hex":"%s"}}' "$(head -c 990 /dev/zero | tr '\
   > "$work/body.json"
 upstream_port=$(free_port)
 nghttpd --no-tls -m 1000 -d "$work/www" "$upstream_port" > /dev/null 2>&1 &
-pids+=($!)
+upstream_pid=$!
 wait_port "$upstream_port"
 
 printf '%-4s %-8s %-6s %-8s %9s %9s %7s %9s %9s %8s %8s\n' rep shape shards mode 'req/s' \
@@ -69,7 +70,7 @@ run_one() { # rep shape shards mode
       --shards "$shards" > "$work/out" 2>&1 &
   fi
   pid=$!
-  pids+=("$pid")
+  server_pid=$pid
   wait_port "$port"
   sleep 0.3
   local load=(-D "$secs" -c 16 -m 16)
@@ -86,6 +87,7 @@ run_one() { # rep shape shards mode
   t1=$(cpu_ticks "$pid")
   kill -TERM "$pid"
   wait "$pid" 2>/dev/null || true
+  server_pid=""
   local done_n ok fwd_ok dropped
   done_n=$(awk '/^requests:/ {print $8}' "$work/h2load")
   ok=$(awk '/^status codes:/ {print $3}' "$work/h2load")
