@@ -125,7 +125,11 @@ result<std::unique_ptr<database>> database::open(const open_options& options) {
 
 std::int64_t database::schema_version() {
   std::lock_guard guard{read_mutex_};
-  return reader_->query_int("PRAGMA user_version");
+  try {
+    return reader_->query_int("PRAGMA user_version");
+  } catch (const detail::sqlite_failure&) {
+    return -1;
+  }
 }
 
 result<connection> database::create_connection(connection draft) {

@@ -122,7 +122,7 @@ class database {
   /// Where committed changes are published.
   change_feed& changes() noexcept { return changes_; }
 
-  /// The schema version of the open database.
+  /// The schema version of the open database (-1 if it cannot be read).
   std::int64_t schema_version();
 
   /// The database file.
