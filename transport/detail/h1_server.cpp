@@ -20,11 +20,6 @@ bool equals_ignoring_case(std::string_view a, std::string_view b) {
 
 constexpr std::string_view continue_line = "HTTP/1.1 100 Continue\r\n\r\n";
 
-// How much of a rejected body is read and dropped before closing anyway.
-std::size_t discard_limit(const server_options& options) {
-  return std::max<std::size_t>(4 * options.max_body_size, 64 * 1024);
-}
-
 }  // namespace
 
 const http_parser_settings h1_server::settings = {

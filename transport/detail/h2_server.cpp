@@ -11,7 +11,7 @@ h2_server& self(void* user_data) { return *static_cast<h2_server*>(user_data); }
 callbacks_ptr make_callbacks(
     nghttp2_on_begin_headers_callback begin_headers, nghttp2_on_header_callback header,
     nghttp2_on_data_chunk_recv_callback data_chunk, nghttp2_on_frame_recv_callback frame_recv,
-    nghttp2_on_frame_send_callback frame_send, nghttp2_on_stream_close_callback stream_close) {
+    nghttp2_on_stream_close_callback stream_close) {
   nghttp2_session_callbacks* raw = nullptr;
   if (nghttp2_session_callbacks_new(&raw) != 0) return nullptr;
   callbacks_ptr callbacks{raw};
@@ -19,7 +19,6 @@ callbacks_ptr make_callbacks(
   nghttp2_session_callbacks_set_on_header_callback(raw, header);
   nghttp2_session_callbacks_set_on_data_chunk_recv_callback(raw, data_chunk);
   nghttp2_session_callbacks_set_on_frame_recv_callback(raw, frame_recv);
-  nghttp2_session_callbacks_set_on_frame_send_callback(raw, frame_send);
   nghttp2_session_callbacks_set_on_stream_close_callback(raw, stream_close);
   return callbacks;
 }
@@ -29,8 +28,8 @@ callbacks_ptr make_callbacks(
 h2_server::h2_server(const server_options& options, request_handler& handler,
                      http_server_connection& connection, byte_buffer& output)
     : options_(options), handler_(handler), connection_(connection), output_(output) {
-  auto callbacks = make_callbacks(on_begin_headers, on_header, on_data_chunk, on_frame_recv,
-                                  on_frame_send, on_stream_close);
+  auto callbacks =
+      make_callbacks(on_begin_headers, on_header, on_data_chunk, on_frame_recv, on_stream_close);
   nghttp2_session* raw = nullptr;
   if (!callbacks || nghttp2_session_server_new(&raw, callbacks.get(), this) != 0) {
     failed_ = true;
@@ -109,8 +108,8 @@ h2_server::stream_state* h2_server::acquire(stream_id stream) {
   state->headers.clear();
   state->body.clear();
   state->response_body.clear();
-  state->header_bytes = 0;
-  state->request_complete = state->rejected = state->responded = false;
+  state->header_bytes = state->discarded = 0;
+  state->request_complete = state->rejected = state->responded = state->reset_sent = false;
   return state;
 }
 
@@ -151,7 +150,17 @@ int h2_server::on_data_chunk(nghttp2_session*, uint8_t, int32_t stream, const ui
                              size_t size, void* user_data) {
   auto& server = self(user_data);
   stream_state* state = server.find(stream);
-  if (!state || state->rejected) return 0;  // a rejected body is dropped as it arrives
+  if (!state) return 0;
+  if (state->rejected) {
+    // Dropped as it arrives; a client that keeps sending far beyond the limit is stopped.
+    state->discarded += size;
+    if (state->discarded > discard_limit(server.options_) && !state->reset_sent) {
+      state->reset_sent = true;
+      nghttp2_submit_rst_stream(server.session_.get(), NGHTTP2_FLAG_NONE, stream,
+                                NGHTTP2_NO_ERROR);
+    }
+    return 0;
+  }
   if (state->body.size() + size > server.options_.max_body_size) {
     server.reject(*state, 413);
     return 0;
@@ -169,16 +178,6 @@ int h2_server::on_frame_recv(nghttp2_session*, const nghttp2_frame* frame, void*
   if (!state) return 0;
   state->request_complete = true;
   if (!state->rejected) server.dispatch(*state);
-  return 0;
-}
-
-int h2_server::on_frame_send(nghttp2_session* session, const nghttp2_frame* frame,
-                             void* user_data) {
-  if ((frame->hd.flags & NGHTTP2_FLAG_END_STREAM) == 0) return 0;
-  stream_state* state = self(user_data).find(frame->hd.stream_id);
-  // Answered before the request ended (413, 431): ask the client to stop sending.
-  if (state && state->rejected && !state->request_complete)
-    nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, frame->hd.stream_id, NGHTTP2_NO_ERROR);
   return 0;
 }
 

@@ -16,8 +16,8 @@ namespace tr::transport::detail {
 /// response body) live in a pool that grows to the peak number of open streams and is reused.
 ///
 /// A request is dispatched when its END_STREAM arrives. A body over the limit is answered with
-/// 413 at once, the rest of it is dropped, and the stream is reset with NO_ERROR once the answer
-/// is out (RFC 9113 §8.1); a header block over the limit gets 431 the same way.
+/// 413 at once and the rest of it is read and dropped; past discard_limit() the stream is reset
+/// with NO_ERROR (RFC 9113 §8.1). A header block over the limit gets 431 the same way.
 class h2_server final : public server_protocol {
  public:
   h2_server(const server_options& options, request_handler& handler,
@@ -43,9 +43,11 @@ class h2_server final : public server_protocol {
     byte_buffer body;
     byte_buffer response_body;
     std::size_t header_bytes = 0;
+    std::size_t discarded = 0;  // body bytes dropped after a rejection
     bool request_complete = false;
     bool rejected = false;   // answered by the engine (413, 431)
     bool responded = false;
+    bool reset_sent = false;
   };
 
  private:
@@ -54,7 +56,6 @@ class h2_server final : public server_protocol {
                        const uint8_t*, size_t, uint8_t, void*);
   static int on_data_chunk(nghttp2_session*, uint8_t, int32_t, const uint8_t*, size_t, void*);
   static int on_frame_recv(nghttp2_session*, const nghttp2_frame*, void*);
-  static int on_frame_send(nghttp2_session*, const nghttp2_frame*, void*);
   static int on_stream_close(nghttp2_session*, int32_t, uint32_t, void*);
 
   stream_state* find(stream_id stream) const;

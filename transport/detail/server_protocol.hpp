@@ -5,6 +5,7 @@
 
 #include "transport/detail/byte_buffer.hpp"
 #include "transport/error.hpp"
+#include "transport/http_server_connection.hpp"
 #include "transport/http_types.hpp"
 
 namespace tr::transport::detail {
@@ -40,5 +41,12 @@ class server_protocol {
   /// Requests received and not yet answered.
   virtual std::size_t open_requests() const = 0;
 };
+
+/// How much of a rejected request body (413, 431) is read and dropped before the engine stops
+/// the upload (HTTP/2: RST_STREAM NO_ERROR; HTTP/1.1: closing). Reading it first lets clients that
+/// do not expect an early answer (curl 7.88 among them) see the answer instead of a reset.
+inline std::size_t discard_limit(const server_options& options) {
+  return 4 * options.max_body_size > 64 * 1024 ? 4 * options.max_body_size : 64 * 1024;
+}
 
 }  // namespace tr::transport::detail
