@@ -83,7 +83,7 @@ connection_config_result make_connection_config(const store::connection& source,
   bool ipv6 = uri.kind == api::detail::host_kind::ipv6 || uri.kind == api::detail::host_kind::ipv_future;
   if (ipv6) cfg->authority.append("[").append(cfg->host).append("]");
   else cfg->authority = cfg->host;
-  if (uri.port && !uri.port->empty()) cfg->authority += ":" + std::string{*uri.port};
+  if (uri.port && !uri.port->empty()) cfg->authority.append(":").append(*uri.port);
   cfg->path_prefix = uri.path.empty() ? "/" : std::string{uri.path};
   if (uri.query) {
     cfg->path_prefix += "?";
