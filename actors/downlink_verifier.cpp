@@ -1,0 +1,169 @@
+#include "actors/downlink_verifier.hpp"
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+
+#include "actors/routing_table.hpp"
+#include "codecs/query.hpp"
+#include "codecs/token_signer.hpp"
+
+namespace tr::actors {
+
+namespace {
+
+constexpr std::size_t max_payload_hex = 2 * 242;  // the largest LoRaWAN application payload
+
+bool is_hex(std::string_view text) {
+  return std::all_of(text.begin(), text.end(), [](char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+  });
+}
+
+bool is_decimal(std::string_view text, std::uint64_t max) {
+  if (text.empty() || text.size() > 10) return false;
+  std::uint64_t v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  return ec == std::errc{} && end == text.data() + text.size() && v <= max;
+}
+
+downlink_verdict refuse(downlink_outcome outcome, int status, std::string reason) {
+  downlink_verdict v;
+  v.outcome = outcome;
+  v.status = status;
+  v.reason = std::move(reason);
+  return v;
+}
+
+/// The parameter a raw name stands for, or nullptr for one this verifier does not know.
+std::string* slot_for(std::string_view name, downlink_fields& f) {
+  if (name == "DevEUI") return &f.dev_eui;
+  if (name == "FPort") return &f.fport;
+  if (name == "Payload") return &f.payload;
+  if (name == "FCntDn") return &f.fcnt_dn;
+  if (name == "Confirmed") return &f.confirmed;
+  if (name == "FlushDownlinkQueue") return &f.flush_queue;
+  if (name == "ValidityTime") return &f.validity_time;
+  if (name == "AS_ID") return &f.as_id;
+  if (name == "Time") return &f.time;
+  if (name == "CorrelationID") return &f.correlation_id;
+  if (name == "Token") return &f.token;
+  return nullptr;
+}
+
+}  // namespace
+
+downlink_verifier::downlink_verifier(options opts)
+    : options_(opts), directory_(std::make_shared<const directory>()), replays_(opts.replay_capacity) {}
+
+void downlink_verifier::set_connections(std::vector<std::shared_ptr<const connection_config>> connections) {
+  auto next = std::make_shared<directory>();
+  for (auto& c : connections) (*next)[c->as_id].push_back(c);
+  directory_.store(std::move(next));
+  std::lock_guard lock{buckets_mutex_};
+  std::erase_if(buckets_, [&](const auto& entry) {
+    return std::none_of(connections.begin(), connections.end(),
+                        [&](const auto& c) { return c->id == entry.first; });
+  });
+}
+
+std::string downlink_verifier::parse_fields(std::string_view raw_query, downlink_fields& f) {
+  std::string_view rest = raw_query;
+  if (!rest.empty() && rest.front() == '?') rest.remove_prefix(1);
+  std::string_view name, value;
+  std::vector<std::string_view> seen;
+  while (codecs::next_query_param(rest, name, value)) {
+    std::string decoded_name;
+    if (!codecs::percent_decode(name, decoded_name).ok()) return "malformed parameter name";
+    std::string* slot = slot_for(decoded_name, f);
+    if (!f.token.empty()) return "Token must be the last parameter";
+    if (!slot) continue;
+    if (std::find(seen.begin(), seen.end(), name) != seen.end()) return "repeated parameter " + decoded_name;
+    seen.push_back(name);
+    if (!codecs::percent_decode(value, *slot).ok()) return "bad percent-escape in " + decoded_name;
+    if (slot == &f.token && slot->empty()) return "empty Token";
+  }
+  if (f.dev_eui.size() != 16 || !is_hex(f.dev_eui)) return "DevEUI must be 16 hex digits";
+  if (!is_decimal(f.fport, 224) || f.fport == "0" || f.fport.front() == '0') return "FPort must be 1..224";
+  if (f.payload.size() % 2 != 0 || !is_hex(f.payload) || f.payload.size() > max_payload_hex)
+    return "Payload must be hex (at most 242 bytes)";
+  if (!f.fcnt_dn.empty() && !is_decimal(f.fcnt_dn, 0xffffffffULL)) return "FCntDn must be a decimal counter";
+  if (!f.confirmed.empty() && f.confirmed != "0" && f.confirmed != "1") return "Confirmed must be 0 or 1";
+  if (!f.flush_queue.empty() && f.flush_queue != "0" && f.flush_queue != "1")
+    return "FlushDownlinkQueue must be 0 or 1";
+  if (!f.validity_time.empty() && !is_decimal(f.validity_time, 0xffffffffULL) &&
+      !codecs::parse_time(f.validity_time).ok())
+    return "ValidityTime must be an ISO 8601 time or seconds";
+  if (f.as_id.empty()) return "missing AS_ID";
+  if (f.time.empty()) return "missing Time";
+  if (!codecs::parse_time(f.time).ok()) return "Time must be ISO 8601 with an offset";
+  if (!f.correlation_id.empty() && (f.correlation_id.size() != 16 || !is_hex(f.correlation_id)))
+    return "CorrelationID must be 16 hex digits";
+  if (f.token.size() != codecs::token_size || !is_hex(f.token)) return "Token must be 64 hex digits";
+  return {};
+}
+
+downlink_verdict downlink_verifier::verify(std::string_view raw_query, const routing_table& routes,
+                                           codecs::time_point now) {
+  downlink_fields fields;
+  if (auto problem = parse_fields(raw_query, fields); !problem.empty())
+    return refuse(downlink_outcome::malformed, 400, "malformed: " + problem);
+
+  auto dir = directory_.load();
+  auto candidates = dir->find(fields.as_id);
+  if (candidates == dir->end() || candidates->second.empty())
+    return refuse(downlink_outcome::unknown_as_id, 403, "unknown AS_ID");
+
+  codecs::downlink_query_parts parts;
+  if (!codecs::split_downlink_query(raw_query, parts).ok())
+    return refuse(downlink_outcome::malformed, 400, "malformed: Token must be the last parameter");
+  std::shared_ptr<const connection_config> match;
+  std::array<char, codecs::token_size> computed;
+  for (auto& candidate : candidates->second) {
+    codecs::token_signer signer{candidate->key};
+    if (!signer.sign_downlink(parts.signed_part, computed).ok()) continue;
+    if (codecs::tokens_equal({computed.data(), computed.size()}, fields.token)) {
+      match = candidate;
+      break;
+    }
+  }
+  if (!match) return refuse(downlink_outcome::bad_token, 401, "bad token");
+
+  auto sent = codecs::parse_time(fields.time);
+  auto deviation = std::chrono::seconds{match->max_time_deviation_s};
+  if (*sent > now + deviation || *sent < now - deviation)
+    return refuse(downlink_outcome::stale_time, 403, "stale time");
+
+  switch (replays_.remember(fields.token, *sent + deviation, now)) {
+    case replay_cache::verdict::fresh: break;
+    case replay_cache::verdict::replay: return refuse(downlink_outcome::replay, 409, "replay");
+    case replay_cache::verdict::full: return refuse(downlink_outcome::rate_limited, 503, "replay cache full");
+  }
+
+  auto dev_eui = routing_table::parse_dev_eui(fields.dev_eui);
+  auto slot = routes.find(match->id);
+  auto targets = dev_eui ? routes.lookup(*dev_eui) : std::span<const routing_table::slot>{};
+  if (!slot || std::find(targets.begin(), targets.end(), *slot) == targets.end())
+    return refuse(downlink_outcome::not_routed, 403, "device not routed to this AS");
+
+  if (!take_rate_token(match->id))
+    return refuse(downlink_outcome::rate_limited, 429, "downlink rate exceeded");
+
+  downlink_verdict ok;
+  ok.outcome = downlink_outcome::accepted;
+  ok.status = 200;
+  ok.connection = std::move(match);
+  ok.fields = std::move(fields);
+  return ok;
+}
+
+bool downlink_verifier::take_rate_token(const std::string& connection_id) {
+  auto now = token_bucket::clock::now();
+  std::lock_guard lock{buckets_mutex_};
+  auto it = buckets_.find(connection_id);
+  if (it == buckets_.end())
+    it = buckets_.emplace(connection_id, token_bucket{options_.rate_per_s, options_.burst, now}).first;
+  return it->second.try_take(now);
+}
+
+}  // namespace tr::actors

@@ -1,0 +1,86 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "actors/connection_config.hpp"
+#include "actors/metrics.hpp"
+#include "actors/replay_cache.hpp"
+#include "codecs/time.hpp"
+
+namespace tr::actors {
+
+class routing_table;
+
+/// The parameters of a downlink (tunnel-interface.md §3), percent-decoded.
+struct downlink_fields {
+  std::string dev_eui, fport, payload, fcnt_dn, confirmed, flush_queue, validity_time;
+  std::string as_id, time, correlation_id, token;
+};
+
+/// The verdict on one downlink: an outcome (and its metric), the HTTP status and short text
+/// the AS gets when refused, and on acceptance the connection it was signed for.
+struct downlink_verdict {
+  downlink_outcome outcome = downlink_outcome::malformed;
+  int status = 400;
+  std::string reason;  ///< short text body, e.g. "bad token"
+  std::shared_ptr<const connection_config> connection;
+  downlink_fields fields;
+};
+
+/// Verifies downlinks, in this order, each failure with its own status and outcome:
+/// 1. malformed or missing parameters → 400 (DevEUI 16 hex, FPort 1..224, Payload hex,
+///    FCntDn decimal, Confirmed/FlushDownlinkQueue 0|1, ValidityTime ISO 8601 or seconds,
+///    AS_ID, Time ISO 8601, CorrelationID 16 hex, Token 64 hex and last; repeats refused;
+///    parameters unknown to this list are tolerated: the token covers them);
+/// 2. no connection with this AS_ID → 403 "unknown AS_ID";
+/// 3. the token verifies with none of the keys of the connections with this AS_ID → 401;
+///    SHA-256 over the received parameter order, percent-decoded, compared in constant time;
+/// 4. Time outside the connection's max time deviation of the router's clock, either
+///    direction → 403 "stale time";
+/// 5. the token was accepted before within its window → 409 "replay" (the replay cache keeps
+///    each accepted token until its Time plus the deviation; memory bounded);
+/// 6. the device is not routed to that connection → 403 "device not routed";
+/// 7. over the connection's downlink rate (token bucket) → 429.
+/// Delivery to the NS is the caller's. Thread-safe: the directory of connections is an
+/// immutable snapshot swapped on change; the replay cache and buckets have their own locks.
+class downlink_verifier {
+ public:
+  struct options {
+    double rate_per_s = 10;        ///< downlink.rate_per_s
+    double burst = 20;             ///< downlink.burst
+    std::size_t replay_capacity = 1'000'000;
+  };
+
+  explicit downlink_verifier(options opts);
+
+  /// Replaces the set of connections (on every configuration change).
+  void set_connections(std::vector<std::shared_ptr<const connection_config>> connections);
+
+  /// Verifies the raw query of `POST /thingpark/lrc/rest/downlink`. `routes` is the calling
+  /// shard's routing table.
+  downlink_verdict verify(std::string_view raw_query, const routing_table& routes,
+                          codecs::time_point now);
+
+  /// Checks and decodes the parameters alone (step 1); the reason is empty when they are fine.
+  static std::string parse_fields(std::string_view raw_query, downlink_fields& out);
+
+ private:
+  using directory = std::unordered_map<std::string, std::vector<std::shared_ptr<const connection_config>>>;
+
+  bool take_rate_token(const std::string& connection_id);
+
+  options options_;
+  std::atomic<std::shared_ptr<const directory>> directory_;
+  replay_cache replays_;
+  std::mutex buckets_mutex_;
+  std::unordered_map<std::string, token_bucket> buckets_;
+};
+
+}  // namespace tr::actors
