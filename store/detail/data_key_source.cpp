@@ -90,7 +90,8 @@ result<data_key> load_data_key(const std::filesystem::path& folder, std::string_
     return parse_key(variable, data_key_variable);
 
   auto file = folder / data_key_file_name;
-  if (!std::filesystem::exists(file) && !create_key_file(file) && errno != EEXIST)
+  std::error_code ignored;
+  if (!std::filesystem::exists(file, ignored) && !create_key_file(file) && errno != EEXIST)
     return error{error_code::bad_data_key, system_message("cannot create", file)};
   std::ifstream in{file, std::ios::binary};
   if (!in) return error{error_code::bad_data_key, system_message("cannot read", file)};

@@ -95,6 +95,16 @@ TEST(data_key_file, is_created_with_mode_0600_at_first_start_and_reused_after) {
   EXPECT_EQ((*opened)->list_connections()->at(0).key, key);
 }
 
+TEST(data_key_file, a_malformed_file_is_refused_naming_it) {
+  ::unsetenv("TUNNEL_ROUTER_DATA_KEY");
+  temp_folder folder;
+  std::ofstream{folder.path() / "data.key"} << "not a key\n";
+  auto opened = database::open(folder.path() / "router.db");
+  ASSERT_FALSE(opened);
+  EXPECT_EQ(opened.error_value().code, error_code::bad_data_key);
+  EXPECT_NE(opened.error_value().message.find("data.key"), std::string::npos);
+}
+
 TEST(data_key_file, is_not_needed_when_the_environment_carries_the_key) {
   temp_folder folder;
   ::setenv("TUNNEL_ROUTER_DATA_KEY", other_data_key, 1);
