@@ -1,0 +1,105 @@
+#include "actors/ingress.hpp"
+
+#include "actors/detail/json_text.hpp"
+#include "codecs/query.hpp"
+
+namespace tr::actors {
+
+namespace {
+
+/// The decoded `connection` parameter of an ingress query ("" when absent); false if malformed.
+bool target_of(std::string_view query, std::string& out) {
+  out.clear();
+  std::string_view name, value;
+  while (codecs::next_query_param(query, name, value)) {
+    if (name != "connection") continue;
+    out.clear();
+    return codecs::percent_decode(value, out).ok() && !out.empty();
+  }
+  return true;
+}
+
+void error_body(ingress_answer& out, int status, std::string_view message) {
+  out.status = status;
+  out.body = "{\"error\":";
+  detail::append_json_string(out.body, message);
+  out.body += "}";
+}
+
+}  // namespace
+
+ingress::ingress(const routing_table& routes, metrics_registry& metrics, dispatch_fn dispatch)
+    : routes_(routes), metrics_(metrics), dispatch_(std::move(dispatch)) {}
+
+int ingress::route_one(std::string_view target, std::string_view body, std::string& error, int& status) {
+  if (auto err = parser_.parse_json(body, report_); !err.ok()) {
+    metrics_.count(report_outcome::malformed);
+    status = 400;
+    error = err.message();
+    return -1;
+  }
+  if (!target.empty()) {
+    auto slot = routes_.find(target);
+    if (!slot) {
+      metrics_.count(report_outcome::unrouted);
+      status = 404;
+      error = "no connection ";
+      error += target;
+      return -1;
+    }
+    metrics_.count(report_outcome::routed);
+    dispatch_(*slot, report_, body);
+    return 1;
+  }
+  auto dev_eui = routing_table::parse_dev_eui(report_.fields().dev_eui);
+  auto slots = dev_eui ? routes_.lookup(*dev_eui) : std::span<const routing_table::slot>{};
+  if (slots.empty()) {
+    metrics_.count(report_outcome::unrouted);
+    status = 404;
+    error = "no route for DevEUI ";
+    error += report_.fields().dev_eui;
+    return -1;
+  }
+  metrics_.count(report_outcome::routed);
+  for (auto slot : slots) dispatch_(slot, report_, body);
+  return static_cast<int>(slots.size());
+}
+
+void ingress::handle_report(std::string_view query, std::string_view body, ingress_answer& out) {
+  if (!target_of(query, scratch_)) return error_body(out, 400, "bad connection parameter");
+  std::string error;
+  int status = 202;
+  int routed = route_one(scratch_, body, error, status);
+  if (routed < 0) return error_body(out, status, error);
+  out.status = 202;
+  out.body = "{\"routed\":" + std::to_string(routed) + "}";
+}
+
+void ingress::handle_batch(std::string_view query, std::string_view body, ingress_answer& out) {
+  if (!target_of(query, scratch_)) return error_body(out, 400, "bad connection parameter");
+  std::string rejected;
+  std::size_t accepted = 0;
+  std::size_t line_number = 0;
+  std::string error;
+  while (!body.empty()) {
+    auto end = body.find('\n');
+    auto line = body.substr(0, end);
+    body.remove_prefix(end == std::string_view::npos ? body.size() : end + 1);
+    ++line_number;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
+    int status = 202;
+    if (route_one(scratch_, line, error, status) >= 0) {
+      ++accepted;
+      continue;
+    }
+    if (!rejected.empty()) rejected += ',';
+    rejected += "{\"line\":" + std::to_string(line_number) + ",\"error\":";
+    detail::append_json_string(rejected, error);
+    rejected += '}';
+  }
+  out.status = 200;
+  out.body = "{\"accepted\":" + std::to_string(accepted) + ",\"rejected\":[" + rejected + "]}";
+}
+
+}  // namespace tr::actors

@@ -1,0 +1,81 @@
+#include "actors/ingress.hpp"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+using namespace tr::actors;
+
+namespace {
+
+constexpr const char* uplink =
+    R"({"DevEUI_uplink":{"DevEUI":"20635F0108000496","FPort":17,"FCntUp":18,"payload_hex":"00","CustomerID":"1"}})";
+
+struct ingress_test : ::testing::Test {
+  routing_table routes;
+  metrics_registry metrics;
+  std::vector<std::pair<std::string, std::string>> dispatched;  // (connection, DevEUI)
+  ingress in{routes, metrics, [this](routing_table::slot s, const tr::codecs::report& r, std::string_view) {
+               dispatched.emplace_back(routes.id_of(s), std::string{r.fields().dev_eui});
+             }};
+  ingress_answer answer;
+
+  void SetUp() override {
+    std::vector<std::string> ids{"c1", "c2"};
+    routes.set_routes(*routing_table::parse_dev_eui("20635F0108000496"), ids);
+    routes.intern("c3");
+  }
+};
+
+}  // namespace
+
+TEST_F(ingress_test, routes_a_report_to_every_connection_of_its_device) {
+  in.handle_report("", uplink, answer);
+  EXPECT_EQ(answer.status, 202);
+  EXPECT_EQ(answer.body, R"({"routed":2})");
+  ASSERT_EQ(dispatched.size(), 2u);
+  EXPECT_EQ(dispatched[0].first, "c1");
+  EXPECT_EQ(dispatched[1].first, "c2");
+  EXPECT_EQ(metrics.total(report_outcome::routed), 1u);
+}
+
+TEST_F(ingress_test, routes_to_the_named_connection_alone) {
+  in.handle_report("connection=c3", uplink, answer);
+  EXPECT_EQ(answer.status, 202);
+  ASSERT_EQ(dispatched.size(), 1u);
+  EXPECT_EQ(dispatched[0].first, "c3");
+}
+
+TEST_F(ingress_test, an_unknown_connection_is_404) {
+  in.handle_report("connection=nope", uplink, answer);
+  EXPECT_EQ(answer.status, 404);
+  EXPECT_TRUE(dispatched.empty());
+}
+
+TEST_F(ingress_test, a_device_without_routes_is_404) {
+  in.handle_report("", R"({"DevEUI_uplink":{"DevEUI":"0000000000000001"}})", answer);
+  EXPECT_EQ(answer.status, 404);
+  EXPECT_NE(answer.body.find("0000000000000001"), std::string::npos);
+  EXPECT_EQ(metrics.total(report_outcome::unrouted), 1u);
+}
+
+TEST_F(ingress_test, a_malformed_report_is_400_with_the_reason) {
+  in.handle_report("", R"({"DevEUI_uplink":{"DevEUI":12}})", answer);
+  EXPECT_EQ(answer.status, 400);
+  EXPECT_NE(answer.body.find("DevEUI"), std::string::npos) << answer.body;
+  in.handle_report("", R"({"DevEUI_uplink":)", answer);
+  EXPECT_EQ(answer.status, 400);
+  EXPECT_EQ(metrics.total(report_outcome::malformed), 2u);
+  EXPECT_TRUE(dispatched.empty());
+}
+
+TEST_F(ingress_test, a_batch_accepts_good_lines_and_lists_the_bad_ones) {
+  std::string batch = std::string{uplink} + "\n\n{broken\n" + uplink + "\r\n" +
+                      R"({"DevEUI_uplink":{"DevEUI":"0000000000000001"}})";
+  in.handle_batch("", batch, answer);
+  EXPECT_EQ(answer.status, 200);
+  EXPECT_EQ(answer.body.rfind(R"({"accepted":2,"rejected":[{"line":3,"error":)", 0), 0u) << answer.body;
+  EXPECT_NE(answer.body.find(R"({"line":5,"error":"no route for DevEUI 0000000000000001"})"), std::string::npos)
+      << answer.body;
+  EXPECT_EQ(dispatched.size(), 4u);
+}
