@@ -1,16 +1,10 @@
 #include "api/detail/text_rules.hpp"
 
+#include "api/detail/char_classes.hpp"
+
 namespace tr::api::detail {
 
 namespace {
-
-bool is_alpha(char c) noexcept {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-bool is_digit(char c) noexcept {
-  return c >= '0' && c <= '9';
-}
 
 bool is_tchar(char c) noexcept {
   if (is_alpha(c) || is_digit(c)) return true;
@@ -123,7 +117,7 @@ std::string to_lower(std::string_view text) {
 std::optional<std::string> normalize_key(std::string_view key) {
   if (key.size() != 32) return std::nullopt;
   for (char c : key)
-    if (!is_digit(c) && !((c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) return std::nullopt;
+    if (!is_hex(c)) return std::nullopt;
   return to_lower(key);
 }
 

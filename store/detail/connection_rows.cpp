@@ -93,16 +93,7 @@ void connection_rows::insert(const connection& value) {
                 "INSERT INTO connections (id, name, url, content_type, as_id, additional_info, "
                 "max_time_deviation_s, sealed_key, created_at, updated_at) "
                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"};
-  row.bind(1, value.id)
-      .bind(2, value.name)
-      .bind(3, value.url)
-      .bind(4, to_string(value.type))
-      .bind(5, value.as_id)
-      .bind(6, value.additional_info)
-      .bind(7, value.max_time_deviation_s)
-      .bind_blob(8, keys_.seal(value.key, key_aad(value.id)))
-      .bind(9, value.created_at)
-      .bind(10, value.updated_at);
+  bind_fields(row, value);
   row.run();
   insert_children(value);
 }
@@ -112,6 +103,16 @@ void connection_rows::replace(const connection& value) {
                 "UPDATE connections SET name = ?2, url = ?3, content_type = ?4, as_id = ?5, "
                 "additional_info = ?6, max_time_deviation_s = ?7, sealed_key = ?8, "
                 "created_at = ?9, updated_at = ?10 WHERE id = ?1"};
+  bind_fields(row, value);
+  row.run();
+  statement domains{db_, "DELETE FROM connection_domains WHERE connection_id = ?1"};
+  domains.bind(1, value.id).run();
+  statement headers{db_, "DELETE FROM connection_headers WHERE connection_id = ?1"};
+  headers.bind(1, value.id).run();
+  insert_children(value);
+}
+
+void connection_rows::bind_fields(statement& row, const connection& value) const {
   row.bind(1, value.id)
       .bind(2, value.name)
       .bind(3, value.url)
@@ -122,12 +123,6 @@ void connection_rows::replace(const connection& value) {
       .bind_blob(8, keys_.seal(value.key, key_aad(value.id)))
       .bind(9, value.created_at)
       .bind(10, value.updated_at);
-  row.run();
-  statement domains{db_, "DELETE FROM connection_domains WHERE connection_id = ?1"};
-  domains.bind(1, value.id).run();
-  statement headers{db_, "DELETE FROM connection_headers WHERE connection_id = ?1"};
-  headers.bind(1, value.id).run();
-  insert_children(value);
 }
 
 bool connection_rows::erase(std::string_view id) {

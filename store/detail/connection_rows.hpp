@@ -42,6 +42,8 @@ class connection_rows {
 
  private:
   void insert_children(const connection& value);
+  /// Binds ?1..?10 to the columns of the connections table, the key sealed.
+  void bind_fields(statement& row, const connection& value) const;
   connection from_row(const statement& row) const;
 
   sqlite_db& db_;
