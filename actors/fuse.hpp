@@ -70,6 +70,9 @@ class fuse {
   /// probe's outcome counts; late answers of uplinks sent before the fuse opened are ignored.
   void record(signal s, duration latency, clock::time_point now, bool probe = false);
 
+  /// The probe admitted by admit() was not sent after all (no session could take it).
+  void release_probe() { probe_in_flight_ = false; }
+
   state current_state() const { return state_; }
   std::uint32_t limit() const { return limit_; }
   /// When the current open period ends (meaningful while open).

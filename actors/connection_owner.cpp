@@ -1,0 +1,367 @@
+#include "actors/connection_owner.hpp"
+
+#include <algorithm>
+
+#include "actors/uplink_request.hpp"
+#include "codecs/report_parser.hpp"
+#include "transport/tls_connection.hpp"
+
+namespace tr::actors {
+
+using transport::client_connection;
+using transport::connection_handle;
+
+struct connection_owner::session {
+  std::uint32_t id = 0;
+  transport::connect_id connecting{};  ///< set while the TCP connect runs
+  connection_handle handle{};          ///< set once adopted by the shard
+  bool tls = true;
+  bool ready = false;     ///< the client engine exists (plain: at once; TLS: after the handshake)
+  bool draining = false;  ///< takes no new requests (configuration changed); closes when idle
+};
+
+struct connection_owner::request_slot {
+  std::uint32_t generation = 1;
+  bool live = false;
+  bool probe = false;
+  bool timed_out = false;
+  std::uint32_t session_id = 0;  ///< 0 while waiting for a session
+  transport::stream_id stream = 0;
+  transport::timer_id timer{};
+  fuse::clock::time_point started{};
+};
+
+struct connection_owner::waiting_request {
+  std::uint32_t slot;
+  std::string target;
+  std::string body;
+};
+
+connection_owner::connection_owner(transport::shard& home, std::shared_ptr<const connection_config> config,
+                                   const uplink_environment& environment)
+    : home_(home),
+      config_(std::move(config)),
+      environment_(environment),
+      metrics_(environment.metrics->connection(config_->id)),
+      signer_(config_->key),
+      fuse_(environment.fuse_params, std::hash<std::string>{}(config_->id) ^ home.index()),
+      http1_only_(!config_->tls) {
+  metrics_->shard.store(static_cast<std::int32_t>(home.index()), std::memory_order_relaxed);
+  slots_.reserve(64);
+  target_.reserve(512);
+  body_.reserve(2048);
+  publish_state();
+}
+
+connection_owner::~connection_owner() = default;
+
+void connection_owner::send_body(std::string_view body) {
+  thread_local codecs::report_parser parser;
+  thread_local codecs::report report;
+  if (!parser.parse_json(body, report).ok()) {
+    metrics_->count(uplink_outcome::failed);
+    return;
+  }
+  send(report);
+}
+
+void connection_owner::send(const codecs::report& report) {
+  if (retired_) {
+    metrics_->count(uplink_outcome::shed);
+    return;
+  }
+  auto verdict = fuse_.admit(home_.now(), static_cast<std::uint32_t>(in_flight_));
+  if (verdict == fuse::admission::shed) {
+    metrics_->count(uplink_outcome::shed);
+    publish_state();
+    return;
+  }
+  infos_.assign(config_->as_id).append(environment_.infos_prefix).append(std::to_string(++sequence_));
+  auto slot = take_slot(verdict == fuse::admission::probe);
+  if (!build_uplink_request(*config_, signer_, report, std::chrono::system_clock::now(), infos_, target_, body_).ok()) {
+    finish(slot, uplink_outcome::failed, fuse::signal::failure);
+    return;
+  }
+  auto generation = slots_[slot].generation;
+  slots_[slot].timer = home_.schedule(config_->request_timeout, [w = weak_from_this(), slot, generation] {
+    if (auto self = w.lock()) self->on_timeout(slot, generation);
+  });
+  if (submit_now(slot, target_, body_)) return;
+  bool connecting = std::any_of(sessions_.begin(), sessions_.end(),
+                                [](const session& s) { return !s.ready && !s.draining; });
+  std::size_t usable = static_cast<std::size_t>(std::count_if(
+      sessions_.begin(), sessions_.end(), [](const session& s) { return !s.draining; }));
+  if (!connecting && usable >= session_limit()) {
+    finish(slot, uplink_outcome::shed, fuse::signal::good);  // every session is at its limit
+    return;
+  }
+  waiting_.push_back({slot, target_, body_});
+  if (!connecting) open_session();
+}
+
+bool connection_owner::submit_now(std::uint32_t slot, std::string_view target, std::string_view body) {
+  for (auto& s : sessions_) {
+    if (!s.ready || s.draining) continue;
+    auto* client = client_of(s);
+    if (!client || !client->can_submit() || client->needs_new_connection()) continue;
+    transport::header headers[8];
+    std::size_t count = 0;
+    for (auto& h : config_->headers) {
+      if (count == std::size(headers)) break;
+      headers[count++] = {h.name, h.value};
+    }
+    transport::client_request request;
+    request.method = "POST";
+    request.scheme = s.tls ? "https" : "http";
+    request.authority = config_->authority;
+    request.path = target;
+    request.headers = {headers, count};
+    request.body = transport::as_bytes(body);
+    auto generation = slots_[slot].generation;
+    auto stream = client->submit(request, [this, slot, generation](const transport::error& err,
+                                                                    const transport::response& res) {
+      complete(slot, generation, err, res);
+    });
+    if (!stream) continue;
+    slots_[slot].session_id = s.id;
+    slots_[slot].stream = *stream;
+    home_.mark_dirty(s.handle);
+    return true;
+  }
+  return false;
+}
+
+void connection_owner::open_session() {
+  if (retired_) return;
+  auto id = next_session_id_++;
+  session s;
+  s.id = id;
+  s.tls = config_->tls;
+  sessions_.push_back(s);
+  auto connecting = home_.connect(config_->host, config_->port, environment_.connect_timeout,
+                                  [w = weak_from_this(), id](transport::connect_result result) {
+                                    if (auto self = w.lock()) self->on_connected(id, std::move(result));
+                                  });
+  if (auto* made = find_session(id)) made->connecting = connecting;
+}
+
+void connection_owner::on_connected(std::uint32_t session_id, transport::connect_result result) {
+  auto* s = find_session(session_id);
+  if (!s) return;
+  s->connecting = {};
+  auto drop = [&] {
+    sessions_.erase(std::find_if(sessions_.begin(), sessions_.end(),
+                                 [&](const session& x) { return x.id == session_id; }));
+    fail_waiting(uplink_outcome::failed);
+  };
+  if (!result || retired_ || s->draining) return drop();
+  std::unique_ptr<transport::connection_engine> engine;
+  if (s->tls) {
+    auto tls = environment_.tls.connect(config_->host);
+    if (!tls) return drop();
+    engine = std::make_unique<transport::tls_connection<client_connection>>(
+        std::move(*tls), [this, session_id](std::string_view alpn) -> std::unique_ptr<client_connection> {
+          http1_only_ = alpn != "h2";
+          home_.post([w = weak_from_this(), session_id](transport::shard&) {
+            auto self = w.lock();
+            if (!self) return;
+            if (auto* ready = self->find_session(session_id)) {
+              ready->ready = true;
+              self->flush_waiting();
+            }
+          });
+          return transport::make_client_connection(alpn, environment_.client);
+        });
+  } else {
+    engine = transport::make_client_connection("", environment_.client);
+    s->ready = true;
+  }
+  auto handle = home_.adopt(std::move(result.connected), std::move(engine), *this);
+  s = find_session(session_id);
+  if (!s) return;
+  if (!handle) return drop();
+  s->handle = handle;
+  home_.mark_dirty(handle);
+  if (s->ready) flush_waiting();
+}
+
+void connection_owner::flush_waiting() {
+  std::size_t sent = 0;
+  while (sent < waiting_.size() && submit_now(waiting_[sent].slot, waiting_[sent].target, waiting_[sent].body)) ++sent;
+  waiting_.erase(waiting_.begin(), waiting_.begin() + static_cast<std::ptrdiff_t>(sent));
+  if (waiting_.empty()) return;
+  bool connecting = std::any_of(sessions_.begin(), sessions_.end(),
+                                [](const session& s) { return !s.ready && !s.draining; });
+  std::size_t usable = static_cast<std::size_t>(std::count_if(
+      sessions_.begin(), sessions_.end(), [](const session& s) { return !s.draining; }));
+  if (!connecting && usable < session_limit()) open_session();
+}
+
+void connection_owner::complete(std::uint32_t slot, std::uint32_t generation, const transport::error& err,
+                                const transport::response& res) {
+  if (slot >= slots_.size() || !slots_[slot].live || slots_[slot].generation != generation) return;
+  if (slots_[slot].timed_out) return finish(slot, uplink_outcome::timeout, fuse::signal::failure);
+  if (err) return finish(slot, uplink_outcome::failed, fuse::signal::failure);
+  if (res.status >= 200 && res.status < 300) return finish(slot, uplink_outcome::delivered, fuse::signal::good);
+  bool overload = res.status >= 500 || res.status == 408 || res.status == 429;
+  finish(slot, uplink_outcome::failed, overload ? fuse::signal::overload : fuse::signal::good);
+}
+
+void connection_owner::on_timeout(std::uint32_t slot, std::uint32_t generation) {
+  if (slot >= slots_.size() || !slots_[slot].live || slots_[slot].generation != generation) return;
+  auto& r = slots_[slot];
+  r.timer = {};
+  r.timed_out = true;
+  if (r.session_id == 0) {
+    std::erase_if(waiting_, [&](const waiting_request& w) { return w.slot == slot; });
+    return finish(slot, uplink_outcome::timeout, fuse::signal::failure);
+  }
+  if (auto* s = find_session(r.session_id)) {
+    if (auto* client = client_of(*s)) {
+      client->cancel(r.stream);  // completes the request (as a timeout) from inside
+      home_.mark_dirty(s->handle);
+    }
+  }
+  if (slots_[slot].live && slots_[slot].generation == generation)
+    finish(slot, uplink_outcome::timeout, fuse::signal::failure);
+}
+
+void connection_owner::finish(std::uint32_t slot, uplink_outcome outcome, fuse::signal signal) {
+  auto& r = slots_[slot];
+  if (r.timer) home_.cancel(r.timer);
+  auto now = fuse::clock::now();
+  auto latency = std::chrono::duration_cast<std::chrono::microseconds>(now - r.started);
+  metrics_->count(outcome);
+  if (outcome == uplink_outcome::shed) {
+    if (r.probe) fuse_.release_probe();
+  } else {
+    metrics_->latency.observe(latency);
+    fuse_.record(signal, std::chrono::duration_cast<fuse::duration>(latency), now, r.probe);
+  }
+  r.live = false;
+  r.timer = {};
+  ++r.generation;
+  free_slots_.push_back(slot);
+  --in_flight_;
+  close_idle_renewed_sessions();
+  publish_state();
+}
+
+void connection_owner::fail_waiting(uplink_outcome outcome) {
+  bool connecting = std::any_of(sessions_.begin(), sessions_.end(),
+                                [](const session& s) { return !s.ready && !s.draining; });
+  bool usable = std::any_of(sessions_.begin(), sessions_.end(),
+                            [](const session& s) { return s.ready && !s.draining; });
+  if (!retired_ && (connecting || usable)) return;  // another session will take them
+  auto waiting = std::move(waiting_);
+  waiting_.clear();
+  for (auto& w : waiting) finish(w.slot, outcome, fuse::signal::failure);
+}
+
+std::uint32_t connection_owner::take_slot(bool probe) {
+  std::uint32_t slot;
+  if (!free_slots_.empty()) {
+    slot = free_slots_.back();
+    free_slots_.pop_back();
+  } else {
+    slot = static_cast<std::uint32_t>(slots_.size());
+    slots_.emplace_back();
+  }
+  auto& r = slots_[slot];
+  r.live = true;
+  r.probe = probe;
+  r.timed_out = false;
+  r.session_id = 0;
+  r.stream = 0;
+  r.started = fuse::clock::now();
+  ++in_flight_;
+  return slot;
+}
+
+connection_owner::session* connection_owner::find_session(std::uint32_t id) {
+  for (auto& s : sessions_)
+    if (s.id == id) return &s;
+  return nullptr;
+}
+
+connection_owner::session* connection_owner::find_session(connection_handle handle) {
+  for (auto& s : sessions_)
+    if (s.handle == handle && handle) return &s;
+  return nullptr;
+}
+
+client_connection* connection_owner::client_of(const session& s) const {
+  auto* engine = home_.engine(s.handle);
+  if (!engine) return nullptr;
+  if (s.tls) return static_cast<transport::tls_connection<client_connection>*>(engine)->engine();
+  return static_cast<client_connection*>(engine);
+}
+
+std::size_t connection_owner::session_limit() const {
+  return http1_only_ ? std::max<std::size_t>(1, environment_.http1_pool_size) : 1;
+}
+
+void connection_owner::close_idle_renewed_sessions() {
+  for (auto& s : sessions_) {
+    if (!s.ready || !s.handle) continue;
+    auto* client = client_of(s);
+    if (!client) continue;
+    if ((s.draining || client->needs_new_connection()) && client->in_flight() == 0) home_.close(s.handle);
+  }
+}
+
+void connection_owner::on_close(transport::shard&, connection_handle handle, const transport::io_status&) {
+  auto* s = find_session(handle);
+  if (!s) return;
+  auto id = s->id;
+  sessions_.erase(sessions_.begin() + (s - sessions_.data()));
+  for (std::uint32_t i = 0; i < slots_.size(); ++i) {
+    auto& r = slots_[i];
+    if (!r.live || r.session_id != id) continue;
+    finish(i, r.timed_out ? uplink_outcome::timeout : uplink_outcome::failed, fuse::signal::failure);
+  }
+  if (!waiting_.empty()) {
+    bool connecting = std::any_of(sessions_.begin(), sessions_.end(),
+                                  [](const session& x) { return !x.ready && !x.draining; });
+    if (!connecting && !retired_) open_session();
+  }
+  if (retired_ && sessions_.empty()) {
+    auto last = std::move(keep_alive_);  // may destroy this owner on return
+  }
+}
+
+void connection_owner::reconfigure(std::shared_ptr<const connection_config> config) {
+  bool reopen = config->host != config_->host || config->port != config_->port || config->tls != config_->tls;
+  if (!(config->key == config_->key)) signer_ = codecs::token_signer{config->key};
+  config_ = std::move(config);
+  if (!reopen) return;
+  http1_only_ = !config_->tls;
+  for (auto& s : sessions_) {
+    s.draining = true;
+    if (s.connecting) home_.cancel_connect(s.connecting);
+  }
+  std::erase_if(sessions_, [](const session& s) { return !s.handle; });
+  close_idle_renewed_sessions();
+  if (!waiting_.empty()) open_session();
+}
+
+void connection_owner::retire() {
+  if (retired_) return;
+  retired_ = true;
+  keep_alive_ = shared_from_this();
+  fail_waiting(uplink_outcome::failed);
+  for (auto& s : sessions_) {
+    if (s.connecting) home_.cancel_connect(s.connecting);
+    else if (s.handle) home_.close(s.handle);
+  }
+  std::erase_if(sessions_, [](const session& s) { return !s.handle; });
+  if (sessions_.empty()) keep_alive_.reset();
+  metrics_->fuse_state.store(0, std::memory_order_relaxed);
+}
+
+void connection_owner::publish_state() {
+  metrics_->fuse_state.store(static_cast<std::uint8_t>(fuse_.current_state()), std::memory_order_relaxed);
+  metrics_->in_flight.store(static_cast<std::int32_t>(in_flight_), std::memory_order_relaxed);
+}
+
+}  // namespace tr::actors

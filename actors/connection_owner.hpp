@@ -1,0 +1,118 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "actors/connection_config.hpp"
+#include "actors/fuse.hpp"
+#include "actors/metrics.hpp"
+#include "codecs/report.hpp"
+#include "codecs/token_signer.hpp"
+#include "transport/client_connection.hpp"
+#include "transport/runtime/io_handler.hpp"
+#include "transport/runtime/shard.hpp"
+#include "transport/tls_context.hpp"
+
+namespace tr::actors {
+
+/// What every connection owner of the router shares (set up once).
+struct uplink_environment {
+  transport::tls_context tls;                        ///< client context: system store + as.ca_file
+  metrics_registry* metrics = nullptr;
+  fuse::params fuse_params;
+  transport::client_options client;                  ///< per AS session
+  std::size_t http1_pool_size = 8;                   ///< sessions to an AS that speaks only HTTP/1.1
+  std::chrono::milliseconds connect_timeout{3000};
+  std::string infos_prefix = "-1-";                  ///< LrnInfos = AS_ID + prefix + sequence
+};
+
+/// The connection actor: one per configured connection, living on one shard and touched only
+/// from that shard's thread (other threads reach it by posting to its shard).
+///
+/// For each report it asks its fuse (a local comparison), builds the signed POST of
+/// tunnel-interface.md §2 in reused buffers, and submits it on its session to the AS: one
+/// HTTP/2 connection (TLS with ALPN h2, many streams, bounded by the AS's
+/// SETTINGS_MAX_CONCURRENT_STREAMS and the fuse's limit), or a small pool of HTTP/1.1 keep-alive
+/// connections when the AS offers only http/1.1 (and for http:// URLs). Sessions open lazily on
+/// the first report, without blocking the shard; reports that arrive while a session connects
+/// wait for it only within the fuse's limit. Nothing is queued beyond that: a report that cannot
+/// be sent is shed and counted. Every sent report ends in exactly one outcome (delivered,
+/// failed, timeout) that feeds the metrics and the fuse; shed reports feed only the metrics.
+class connection_owner final : public transport::io_handler,
+                               public std::enable_shared_from_this<connection_owner> {
+ public:
+  connection_owner(transport::shard& home, std::shared_ptr<const connection_config> config,
+                   const uplink_environment& environment);
+  ~connection_owner() override;
+
+  /// The shard this owner runs on.
+  transport::shard& home() const { return home_; }
+  const connection_config& config() const { return *config_; }
+
+  /// Sends one report (home shard only).
+  void send(const codecs::report& report);
+  /// Parses a report's JSON body with the shard's parser, then sends it (home shard only).
+  void send_body(std::string_view body);
+
+  /// Takes a new configuration; a new URL or TLS setting reopens the sessions (in-flight
+  /// requests finish on the old ones), a new key or header set applies to the next report.
+  void reconfigure(std::shared_ptr<const connection_config> config);
+  /// Stops for good: sessions close, requests in flight and waiting end as failed.
+  void retire();
+
+  /// Requests in flight or waiting for a session.
+  std::size_t in_flight() const { return in_flight_; }
+  const fuse& admission() const { return fuse_; }
+
+  void on_close(transport::shard& owner, transport::connection_handle handle,
+                const transport::io_status& why) override;
+
+ private:
+  struct session;
+  struct request_slot;
+  struct waiting_request;
+
+  void dispatch(const codecs::report& report);
+  bool submit_now(std::uint32_t slot, std::string_view target, std::string_view body);
+  void open_session();
+  void on_connected(std::uint32_t session_id, transport::connect_result result);
+  void flush_waiting();
+  void complete(std::uint32_t slot, std::uint32_t generation, const transport::error& err,
+                const transport::response& res);
+  void on_timeout(std::uint32_t slot, std::uint32_t generation);
+  void finish(std::uint32_t slot, uplink_outcome outcome, fuse::signal signal);
+  void fail_waiting(uplink_outcome outcome);
+  std::uint32_t take_slot(bool probe);
+  session* find_session(std::uint32_t id);
+  session* find_session(transport::connection_handle handle);
+  transport::client_connection* client_of(const session& s) const;
+  std::size_t session_limit() const;
+  void close_idle_renewed_sessions();
+  void publish_state();
+
+  transport::shard& home_;
+  std::shared_ptr<const connection_config> config_;
+  const uplink_environment& environment_;
+  std::shared_ptr<connection_metrics> metrics_;
+  codecs::token_signer signer_;
+  fuse fuse_;
+  std::vector<session> sessions_;
+  std::vector<request_slot> slots_;
+  std::vector<std::uint32_t> free_slots_;
+  std::vector<waiting_request> waiting_;
+  std::size_t in_flight_ = 0;
+  std::uint32_t next_session_id_ = 1;
+  std::uint64_t sequence_ = 0;
+  bool http1_only_ = false;  ///< the AS chose http/1.1 (or the URL is http://)
+  bool retired_ = false;
+  std::shared_ptr<connection_owner> keep_alive_;  ///< held while sessions close after retire()
+  std::string target_;
+  std::string body_;
+  std::string infos_;
+};
+
+}  // namespace tr::actors
