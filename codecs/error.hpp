@@ -40,8 +40,9 @@ std::string_view to_string(errc code);
 /// copying one never allocates. A default-constructed error means success.
 class error {
  public:
-  /// Success.
-  error() = default;
+  /// Success. User-provided so that `return {};` leaves the text buffer untouched instead of
+  /// zero-filling it (value-initialization of a defaulted constructor would).
+  error() noexcept {}
 
   /// An error whose message is the concatenation of up to three parts (cut at capacity).
   error(errc code, std::string_view part1, std::string_view part2 = {},

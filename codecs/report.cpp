@@ -18,8 +18,8 @@ report::report(report&&) noexcept = default;
 report& report::operator=(report&&) noexcept = default;
 
 const node* report::find(std::string_view key) const {
-  if (nodes_.empty()) return nullptr;
-  for (std::uint32_t i = 1; i < nodes_.size(); i = nodes_[i].end) {
+  if (node_count_ == 0) return nullptr;
+  for (std::uint32_t i = 1; i < node_count_; i = nodes_[i].end) {
     if (nodes_[i].key == key) return &nodes_[i];
   }
   return nullptr;

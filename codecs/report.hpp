@@ -78,7 +78,7 @@ class report {
 
   /// The tree in pre-order; nodes()[0] is the report object (key = root name). Empty before the
   /// first successful parse.
-  std::span<const node> nodes() const { return nodes_; }
+  std::span<const node> nodes() const { return {nodes_.data(), node_count_}; }
 
   /// A direct field of the report object, or nullptr.
   const node* find(std::string_view key) const;
@@ -89,7 +89,8 @@ class report {
  private:
   friend class detail::report_builder;
 
-  std::vector<node> nodes_;
+  std::vector<node> nodes_;  // storage: only the first node_count_ are in use
+  std::size_t node_count_ = 0;
   token_fields fields_;
   detail::text_arena arena_;
   std::size_t source_size_ = 0;

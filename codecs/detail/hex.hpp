@@ -20,12 +20,20 @@ constexpr int hex_value(char c) {
   return -1;
 }
 
+/// 1 for the bytes that are hex digits.
+inline constexpr auto hex_digit_table = [] {
+  struct table {
+    bool is_digit[256];
+  } t{};
+  for (int c = 0; c < 256; ++c) t.is_digit[c] = hex_value(static_cast<char>(c)) >= 0;
+  return t;
+}();
+
 /// True if every character is a hex digit (true for empty text).
 constexpr bool is_hex(std::string_view text) {
-  for (char c : text) {
-    if (hex_value(c) < 0) return false;
-  }
-  return true;
+  bool all = true;
+  for (char c : text) all &= hex_digit_table.is_digit[static_cast<unsigned char>(c)];
+  return all;
 }
 
 /// ASCII lower case.

@@ -3,33 +3,23 @@
 #include <simdjson.h>
 
 #include <cstring>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+#include <stdexcept>
 
 namespace tr::codecs::detail {
-
-namespace od = simdjson::ondemand;
-
-struct json_walker::state {
-  od::parser parser{report_limits::max_document_bytes};
-};
 
 namespace {
 
 error json_error(simdjson::error_code code) {
   switch (code) {
-    case simdjson::TAPE_ERROR:
-      return error(errc::malformed_json, "malformed JSON: bad structure (commas, colons, braces)");
-    case simdjson::INCOMPLETE_ARRAY_OR_OBJECT:
-      return error(errc::malformed_json, "malformed JSON: truncated document");
     case simdjson::UNCLOSED_STRING:
       return error(errc::malformed_json, "malformed JSON: unclosed string");
     case simdjson::UNESCAPED_CHARS:
       return error(errc::malformed_json, "malformed JSON: unescaped control character in a string");
     case simdjson::UTF8_ERROR:
       return error(errc::malformed_json, "malformed JSON: invalid UTF-8");
-    case simdjson::STRING_ERROR:
-      return error(errc::malformed_json, "malformed JSON: bad escape in a string");
-    case simdjson::DEPTH_ERROR:
-      return error(errc::document_too_complex, "JSON nested too deeply");
     case simdjson::EMPTY:
       return error(errc::empty_input, "empty body");
     default:
@@ -39,216 +29,338 @@ error json_error(simdjson::error_code code) {
 
 error malformed(std::string_view what) { return error(errc::malformed_json, "malformed JSON: ", what); }
 
-std::string_view trim_right(std::string_view token) {
-  while (!token.empty()) {
-    char c = token.back();
-    if (c != ' ' && c != '\n' && c != '\r' && c != '\t') break;
-    token.remove_suffix(1);
+bool is_space(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+
+/// True if `text` holds a backslash. Reads 8 bytes at a time, possibly past the end of `text`
+/// but never past the input's padding (every string lies inside the padded input).
+bool has_backslash(std::string_view text) {
+  constexpr std::uint64_t ones = 0x0101010101010101ull;
+  constexpr std::uint64_t highs = 0x8080808080808080ull;
+  const char* p = text.data();
+  std::size_t left = text.size();
+  while (left > 0) {
+    std::uint64_t word;
+    std::memcpy(&word, p, 8);
+    std::uint64_t x = word ^ (ones * '\\');
+    std::uint64_t zero_bytes = (x - ones) & ~x & highs;  // high bit set where a byte was '\\'
+    if (left < 8) zero_bytes &= (1ull << (8 * left)) - 1;
+    if (zero_bytes != 0) return true;
+    p += 8;
+    left = left < 8 ? 0 : left - 8;
   }
-  return token;
+  return false;
 }
 
-/// Walks values of one document into the builder.
+/// is_plain_field_name for a name inside the padded input: may read 15 bytes past its end.
+/// With SSE2 (every x86-64) it classifies 16 bytes at a time.
+bool is_plain_name_in_input(std::string_view name) {
+#if defined(__SSE2__)
+  if (name.empty() || name.size() > report_limits::max_field_name) return false;
+  if (!(field_name_chars[static_cast<unsigned char>(name[0])] & 1)) return false;
+  const char* p = name.data();
+  std::size_t left = name.size();
+  for (;;) {
+    __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    // Bytes >= 0x80 are negative as signed chars and fail every range below.
+    __m128i lower = _mm_or_si128(bytes, _mm_set1_epi8(0x20));
+    __m128i letter = _mm_and_si128(_mm_cmpgt_epi8(lower, _mm_set1_epi8('a' - 1)),
+                                   _mm_cmplt_epi8(lower, _mm_set1_epi8('z' + 1)));
+    __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(bytes, _mm_set1_epi8('0' - 1)),
+                                  _mm_cmplt_epi8(bytes, _mm_set1_epi8('9' + 1)));
+    __m128i other = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(bytes, _mm_set1_epi8('_')),
+                                              _mm_cmpeq_epi8(bytes, _mm_set1_epi8('-'))),
+                                 _mm_cmpeq_epi8(bytes, _mm_set1_epi8('.')));
+    auto ok = static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(letter, digit), other)));
+    if (left <= 16) {
+      unsigned wanted = (1u << left) - 1;
+      return (ok & wanted) == wanted;
+    }
+    if (ok != 0xffff) return false;
+    p += 16;
+    left -= 16;
+  }
+#else
+  return is_plain_field_name(name);
+#endif
+}
+
+/// Recursive descent over simdjson's structural index: each entry is the offset of a
+/// structural character or of a token's first byte, and the entry after the last one is the
+/// input length, where a zero padding byte stops every rule. The rules return false on error
+/// and leave the error in failure().
 class walker {
  public:
-  explicit walker(report_builder& builder) : builder_(builder) {}
+  walker(std::string_view json, const simdjson::internal::dom_parser_implementation& stage1,
+         report_builder& builder)
+      : text_(json.data()), cursor_(stage1.structural_indexes.get()),
+        end_(stage1.structural_indexes.get() + stage1.n_structural_indexes),
+        // One vectorized scan of the whole document saves a check per string in the usual case.
+        has_escapes_(std::memchr(json.data(), '\\', json.size()) != nullptr),
+        stage1_(stage1), builder_(builder) {}
 
-  error value(od::value& v, std::string_view key, std::size_t depth, bool free_form) {
-    std::string_view token = v.raw_json_token();
-    if (token.empty()) return malformed("missing value");
-    switch (token[0]) {
-      case '{': return object(v, key, depth, free_form);
-      case '[': return array(v, key, depth, free_form);
-      case '"': return string(v, trim_right(token), key);
+  /// The first byte of the current token.
+  char current() const { return text_[*cursor_]; }
+
+  /// True when every token has been consumed.
+  bool at_end() const { return cursor_ == end_; }
+
+  /// The error of the last rule that returned false.
+  const error& failure() const { return failure_; }
+
+  // Inlined into object() and array() so that a scalar costs no call.
+  [[gnu::always_inline]] bool value(std::string_view key, std::size_t depth, bool free_form) {
+    switch (current()) {
+      case '{': return object(key, depth, free_form);
+      case '[': return array(key, depth, free_form);
+      case '"': {
+        std::string_view text;
+        if (!string(text)) return false;
+        if (text.size() > report_limits::max_string_bytes) return too_large(key);
+        return push_scalar(node_kind::string, key, text);
+      }
       case 't':
       case 'f':
-      case 'n': return literal(trim_right(token), key);
-      default: return number(trim_right(token), key);
+      case 'n': {
+        std::string_view token = scalar_token();
+        if (token == "true" || token == "false") return push_scalar(node_kind::boolean, key, token);
+        if (token == "null") return push_scalar(node_kind::null, key, token);
+        return malformed("bad literal");
+      }
+      case '-':
+      case '0':
+      case '1':
+      case '2':
+      case '3':
+      case '4':
+      case '5':
+      case '6':
+      case '7':
+      case '8':
+      case '9': {
+        std::string_view token = scalar_token();
+        if (!is_json_number(token)) return malformed("bad number");
+        if (token.size() > report_limits::max_string_bytes) return too_large(key);
+        return push_scalar(node_kind::number, key, token);
+      }
+      case '\0': return malformed("truncated document");
+      default: return malformed("expected a value");
     }
   }
 
-  error object(od::value& v, std::string_view key, std::size_t depth, bool free_form) {
+  /// `free_form`: inside CustomerData or DriverCfg, where any field name goes.
+  bool object(std::string_view key, std::size_t depth, bool free_form) {
     if (depth >= report_limits::max_depth) return too_deep();
-    od::object obj;
-    if (auto code = v.get_object().get(obj)) return json_error(code);
+    free_form = free_form || is_free_form(key);
     std::uint32_t index;
-    if (!builder_.push(node_kind::object, key, {}, index)) return report_builder::too_many_nodes();
-    for (auto field_result : obj) {
-      od::field field;
-      if (auto code = std::move(field_result).get(field)) return json_error(code);
+    if (!push(node_kind::object, key, {}, index)) return false;
+    ++cursor_;
+    if (current() == '}') {
+      ++cursor_;
+      return true;
+    }
+    for (;;) {
+      if (current() != '"') return expected("a field name");
       std::string_view name;
-      if (auto e = field_name(field, name); !e.ok()) return e;
-      if (!free_form && !is_plain_field_name(name)) {
-        return error(errc::invalid_field_name, "field name '", name.substr(0, 64),
-                     "' is not usable as an XML element name");
-      }
-      if (auto e = value(field.value(), name, depth + 1, free_form || is_free_form(name));
-          !e.ok()) {
-        return e;
-      }
+      if (!field_name(name, free_form)) return false;
+      if (current() != ':') return expected("':'");
+      ++cursor_;
+      if (!value(name, depth + 1, free_form)) return false;
+      char next = current();
+      ++cursor_;
+      if (next == ',') continue;
+      if (next == '}') break;
+      --cursor_;
+      return expected("',' or '}'");
     }
     builder_.close(index);
-    return {};
+    return true;
   }
 
-  error array(od::value& v, std::string_view key, std::size_t depth, bool free_form) {
+  bool array(std::string_view key, std::size_t depth, bool free_form) {
     if (depth >= report_limits::max_depth) return too_deep();
-    od::array arr;
-    if (auto code = v.get_array().get(arr)) return json_error(code);
+    free_form = free_form || is_free_form(key);
     std::uint32_t index;
-    if (!builder_.push(node_kind::array, key, {}, index)) return report_builder::too_many_nodes();
-    for (auto item_result : arr) {
-      od::value item;
-      if (auto code = std::move(item_result).get(item)) return json_error(code);
-      if (auto e = value(item, {}, depth + 1, free_form); !e.ok()) return e;
+    if (!push(node_kind::array, key, {}, index)) return false;
+    ++cursor_;
+    if (current() == ']') {
+      ++cursor_;
+      return true;
+    }
+    for (;;) {
+      if (!value({}, depth + 1, free_form)) return false;
+      char next = current();
+      ++cursor_;
+      if (next == ',') continue;
+      if (next == ']') break;
+      --cursor_;
+      return expected("',' or ']'");
     }
     builder_.close(index);
-    return {};
+    return true;
   }
 
-  error string(od::value& v, std::string_view token, std::string_view key) {
-    if (token.size() < 2 || token.back() != '"') return malformed("bad string");
-    std::string_view text = token.substr(1, token.size() - 2);
-    if (std::memchr(text.data(), '\\', text.size()) != nullptr) {
-      std::string_view unescaped;
-      if (auto code = v.get_string().get(unescaped)) return json_error(code);
-      text = builder_.arena().copy(unescaped);
+  /// The report's root: `{"<report type>": {...}}` and nothing after it.
+  bool report() {
+    if (current() != '{') return fail(error(errc::wrong_root, "root must be a JSON object"));
+    ++cursor_;
+    if (current() == '}') return fail(error(errc::wrong_root, "root object holds no report"));
+    if (current() != '"') return expected("a field name");
+    std::string_view name;
+    if (!string(name)) return false;
+    report_type type;
+    if (!parse_report_type(name, type)) {
+      return fail(error(errc::unknown_report_type, "unknown report type '", name.substr(0, 64), "'"));
     }
-    if (text.size() > report_limits::max_string_bytes) return too_large(key);
-    return push_scalar(node_kind::string, key, text);
-  }
-
-  error literal(std::string_view token, std::string_view key) {
-    if (token == "true" || token == "false") return push_scalar(node_kind::boolean, key, token);
-    if (token == "null") return push_scalar(node_kind::null, key, token);
-    return malformed("bad literal");
-  }
-
-  error number(std::string_view token, std::string_view key) {
-    if (!is_json_number(token)) return malformed("bad number");
-    if (token.size() > report_limits::max_string_bytes) return too_large(key);
-    return push_scalar(node_kind::number, key, token);
+    if (current() != ':') return expected("':'");
+    ++cursor_;
+    if (current() != '{') {
+      if (current() == '\0') return malformed("truncated document");
+      return fail(error(errc::wrong_root, to_string(type), " must be an object"));
+    }
+    if (!object(to_string(type), 0, false)) return false;
+    if (current() == ',') return fail(error(errc::wrong_root, "root must hold exactly one report"));
+    if (current() != '}') return expected("'}'");
+    ++cursor_;
+    if (!at_end()) return malformed("trailing content after the report");
+    return true;
   }
 
  private:
-  error push_scalar(node_kind kind, std::string_view key, std::string_view text) {
-    std::uint32_t index;
-    if (!builder_.push(kind, key, text, index)) return report_builder::too_many_nodes();
-    return {};
+  /// The current scalar token without the whitespace before the next one; advances.
+  std::string_view scalar_token() {
+    const char* start = text_ + cursor_[0];
+    const char* end = text_ + cursor_[1];
+    ++cursor_;
+    // Whitespace is at most ' '; a token's last byte almost never is.
+    while (end > start && static_cast<unsigned char>(end[-1]) <= ' ' && is_space(end[-1])) --end;
+    return {start, static_cast<std::size_t>(end - start)};
   }
 
-  /// The key as a view into the input when it has no escapes (the usual case).
-  error field_name(od::field& field, std::string_view& name) {
-    const char* start = field.key().raw();
-    const char* p = start;
-    while (*p != '"' && *p != '\\') ++p;
-    if (*p == '"') {
-      name = std::string_view(start, static_cast<std::size_t>(p - start));
-      return {};
+  /// The current string, unescaped (a view into the input unless it has escapes); advances.
+  bool string(std::string_view& text) {
+    std::string_view token = scalar_token();
+    if (token.size() < 2 || token.back() != '"') return malformed("bad string");
+    text = token.substr(1, token.size() - 2);
+    if (has_escapes_ && has_backslash(text)) return unescape(text);
+    return true;
+  }
+
+  bool field_name(std::string_view& name, bool free_form) {
+    std::string_view token = scalar_token();
+    if (token.size() < 2 || token.back() != '"') return malformed("bad string");
+    name = token.substr(1, token.size() - 2);
+    if (!free_form && is_plain_name_in_input(name)) return true;  // the usual case: no escapes
+    if (has_escapes_ && has_backslash(name) && !unescape(name)) return false;
+    if (!free_form && !is_plain_field_name(name)) {
+      return fail(error(errc::invalid_field_name, "field name '", name.substr(0, 64),
+                        "' is not usable as an XML element name"));
     }
-    std::string_view unescaped;
-    if (auto code = field.unescaped_key().get(unescaped)) return json_error(code);
-    name = builder_.arena().copy(unescaped);
-    return {};
+    return true;
   }
 
-  static error too_deep() { return error(errc::document_too_complex, "JSON nested more than 32 levels"); }
-
-  static error too_large(std::string_view key) {
-    return error(errc::field_too_large, "field '", key.substr(0, 64), "' exceeds 4096 bytes");
+  /// Unescapes `text` (the inside of a string token) into the arena with simdjson's kernel.
+  bool unescape(std::string_view& text) {
+    auto* out = reinterpret_cast<std::uint8_t*>(
+        builder_.arena().allocate(text.size() + simdjson::SIMDJSON_PADDING));
+    const auto* in = reinterpret_cast<const std::uint8_t*>(text.data());
+    std::uint8_t* end = stage1_.parse_string(in, out);
+    if (end == nullptr) return malformed("bad escape in a string");
+    text = std::string_view(reinterpret_cast<const char*>(out), static_cast<std::size_t>(end - out));
+    return true;
   }
 
+  bool push(node_kind kind, std::string_view key, std::string_view text, std::uint32_t& index) {
+    if (builder_.push(kind, key, text, index)) return true;
+    return fail(report_builder::too_many_nodes());
+  }
+
+  bool push_scalar(node_kind kind, std::string_view key, std::string_view text) {
+    std::uint32_t index;
+    return push(kind, key, text, index);
+  }
+
+  bool fail(const error& e) {
+    failure_ = e;
+    return false;
+  }
+
+  bool malformed(std::string_view what) { return fail(error(errc::malformed_json, "malformed JSON: ", what)); }
+
+  bool expected(std::string_view what) {
+    if (current() == '\0') return malformed("truncated document");
+    return fail(error(errc::malformed_json, "malformed JSON: expected ", what));
+  }
+
+  bool too_deep() { return fail(error(errc::document_too_complex, "JSON nested more than 32 levels")); }
+
+  bool too_large(std::string_view key) {
+    return fail(error(errc::field_too_large, "field '", key.substr(0, 64), "' exceeds 4096 bytes"));
+  }
+
+  const char* text_;
+  const std::uint32_t* cursor_;
+  const std::uint32_t* end_;
+  bool has_escapes_;
+  const simdjson::internal::dom_parser_implementation& stage1_;
   report_builder& builder_;
+  error failure_;
 };
 
 }  // namespace
 
-json_walker::json_walker() : state_(std::make_unique<state>()) {}
+json_walker::json_walker() {
+  auto code = simdjson::get_active_implementation()->create_dom_parser_implementation(
+      report_limits::max_document_bytes, report_limits::max_depth + 2, stage1_);
+  if (code != simdjson::SUCCESS) throw std::runtime_error(simdjson::error_message(code));
+}
+
 json_walker::~json_walker() = default;
 
 error json_walker::walk_report(std::string_view json, report_builder& builder) {
-  od::document doc;
-  if (auto code = state_->parser.iterate(json.data(), json.size(), json.size() + json_padding)
-                      .get(doc)) {
-    return json_error(code);
-  }
-  od::object root;
-  if (auto code = doc.get_object().get(root)) {
-    if (code == simdjson::INCORRECT_TYPE) return error(errc::wrong_root, "root must be a JSON object");
-    return json_error(code);
-  }
-  walker walk(builder);
-  bool found = false;
-  for (auto field_result : root) {
-    od::field field;
-    if (auto code = std::move(field_result).get(field)) return json_error(code);
-    if (found) return error(errc::wrong_root, "root must hold exactly one report");
-    std::string_view name;
-    if (auto code = field.unescaped_key().get(name)) return json_error(code);
-    report_type type;
-    if (!parse_report_type(name, type)) {
-      return error(errc::unknown_report_type, "unknown report type '", name.substr(0, 64), "'");
-    }
-    name = to_string(type);  // a static string, independent of the parser's buffers
-    od::value& value = field.value();
-    std::string_view token = value.raw_json_token();
-    if (token.empty() || token[0] != '{') {
-      return error(errc::wrong_root, name, " must be an object");
-    }
-    if (auto e = walk.object(value, name, 0, false); !e.ok()) return e;
-    found = true;
-  }
-  if (!found) return error(errc::wrong_root, "root object holds no report");
-  const char* location;
-  if (doc.current_location().get(location) == simdjson::SUCCESS) {
-    return malformed("trailing content after the report");
-  }
+  auto code = stage1_->stage1(reinterpret_cast<const std::uint8_t*>(json.data()), json.size(),
+                              simdjson::stage1_mode::regular);
+  if (code != simdjson::SUCCESS) return json_error(code);
+  if (stage1_->n_structural_indexes == 0) return error(errc::empty_input, "empty body");
+  walker walk(json, *stage1_, builder);
+  if (!walk.report()) return walk.failure();
   return {};
 }
 
 error json_walker::walk_embedded(std::string_view json, std::string_view key, std::size_t depth,
                                  report_builder& builder) {
-  od::document doc;
-  if (auto code = state_->parser.iterate(json.data(), json.size(), json.size() + json_padding)
-                      .get(doc)) {
-    return json_error(code);
-  }
-  od::value value;
-  if (auto code = doc.get_value().get(value)) return json_error(code);
-  walker walk(builder);
-  if (auto e = walk.value(value, key, depth, true); !e.ok()) return e;
-  const char* location;
-  if (doc.current_location().get(location) == simdjson::SUCCESS) {
-    return malformed("trailing content");
-  }
+  auto code = stage1_->stage1(reinterpret_cast<const std::uint8_t*>(json.data()), json.size(),
+                              simdjson::stage1_mode::regular);
+  if (code != simdjson::SUCCESS) return json_error(code);
+  walker walk(json, *stage1_, builder);
+  if (walk.current() != '{' && walk.current() != '[') return malformed("expected an object or array");
+  if (!walk.value(key, depth, true)) return walk.failure();
+  if (!walk.at_end()) return malformed("trailing content");
   return {};
 }
 
 bool is_json_number(std::string_view text) {
-  std::size_t i = 0;
-  std::size_t n = text.size();
-  auto digits = [&] {
-    std::size_t start = i;
-    while (i < n && text[i] >= '0' && text[i] <= '9') ++i;
-    return i > start;
-  };
-  if (i < n && text[i] == '-') ++i;
-  if (i >= n) return false;
-  if (text[i] == '0') {
-    ++i;
-  } else if (!digits()) {
+  auto digit = [](const char* p) { return static_cast<unsigned>(*p - '0') < 10; };
+  const char* p = text.data();
+  const char* const end = p + text.size();
+  if (p != end && *p == '-') ++p;
+  if (p == end) return false;
+  if (*p == '0') {
+    ++p;
+  } else if (digit(p)) {
+    do ++p; while (p != end && digit(p));
+  } else {
     return false;
   }
-  if (i < n && text[i] == '.') {
-    ++i;
-    if (!digits()) return false;
+  if (p != end && *p == '.') {
+    if (++p == end || !digit(p)) return false;
+    do ++p; while (p != end && digit(p));
   }
-  if (i < n && (text[i] == 'e' || text[i] == 'E')) {
-    ++i;
-    if (i < n && (text[i] == '+' || text[i] == '-')) ++i;
-    if (!digits()) return false;
+  if (p != end && (*p == 'e' || *p == 'E')) {
+    if (++p != end && (*p == '+' || *p == '-')) ++p;
+    if (p == end || !digit(p)) return false;
+    do ++p; while (p != end && digit(p));
   }
-  return i == n;
+  return p == end;
 }
 
 }  // namespace tr::codecs::detail

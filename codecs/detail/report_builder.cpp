@@ -1,5 +1,6 @@
 #include "codecs/detail/report_builder.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 #include "codecs/detail/hex.hpp"
@@ -37,7 +38,7 @@ enum field_bit : unsigned {
 }  // namespace
 
 std::string_view report_builder::start(std::string_view input) {
-  report_.nodes_.clear();
+  report_.node_count_ = 0;
   report_.arena_.reset();
   report_.fields_ = token_fields{};
   report_.source_size_ = input.size();
@@ -47,23 +48,23 @@ std::string_view report_builder::start(std::string_view input) {
   return {copy, input.size()};
 }
 
-bool report_builder::push(node_kind kind, std::string_view key, std::string_view text,
-                          std::uint32_t& index) {
+bool report_builder::grow() {
   auto& nodes = report_.nodes_;
   if (nodes.size() >= report_limits::max_nodes) return false;
-  index = static_cast<std::uint32_t>(nodes.size());
-  nodes.push_back(node{key, text, index + 1, kind});
+  nodes.resize(std::min<std::size_t>(std::max<std::size_t>(64, nodes.size() * 2), report_limits::max_nodes));
   return true;
 }
 
 void report_builder::wrap_in_array(std::uint32_t index, std::string_view key) {
+  std::uint32_t unused;
+  push(node_kind::null, {}, {}, unused);  // room for one more node (the caller checked the limit)
   auto& nodes = report_.nodes_;
-  nodes.insert(nodes.begin() + index, node{key, {}, 0, node_kind::array});
-  for (std::size_t i = index + 1; i < nodes.size(); ++i) {
-    nodes[i].end += 1;
-  }
+  std::size_t count = report_.node_count_;
+  std::move_backward(nodes.begin() + index, nodes.begin() + static_cast<std::ptrdiff_t>(count) - 1,
+                     nodes.begin() + static_cast<std::ptrdiff_t>(count));
+  for (std::size_t i = index + 1; i < count; ++i) nodes[i].end += 1;
+  nodes[index] = node{key, {}, static_cast<std::uint32_t>(count), node_kind::array};
   nodes[index + 1].key = {};
-  nodes[index].end = static_cast<std::uint32_t>(nodes.size());
 }
 
 error report_builder::too_many_nodes() {
@@ -73,7 +74,7 @@ error report_builder::too_many_nodes() {
 error report_builder::finish() {
   auto& nodes = report_.nodes_;
   token_fields& fields = report_.fields_;
-  if (nodes.empty() || nodes[0].kind != node_kind::object ||
+  if (report_.node_count_ == 0 || nodes[0].kind != node_kind::object ||
       !parse_report_type(nodes[0].key, fields.type)) {
     return error(errc::wrong_root, "root must hold one report object");
   }
@@ -83,62 +84,68 @@ error report_builder::finish() {
     seen |= bit;
     return error();
   };
-  for (std::uint32_t i = 1; i < nodes.size(); i = nodes[i].end) {
-    const node& n = nodes[i];
+  const node* const all = nodes.data();
+  const std::uint32_t count = static_cast<std::uint32_t>(report_.node_count_);
+  for (std::uint32_t i = 1; i < count; i = all[i].end) {
+    const node& n = all[i];
     std::string_view key = n.key;
-    if (key == "DevEUI") {
-      if (auto e = once(bit_dev_eui, key); !e.ok()) return e;
-      if (!is_text(n)) return error(errc::wrong_type, "DevEUI must be a string");
-      if (n.text.size() != 16 || !is_hex(n.text)) {
-        return error(errc::invalid_dev_eui, "DevEUI must be 16 hex digits");
-      }
-      fields.dev_eui = n.text;
-    } else if (key == "CustomerID") {
-      if (auto e = once(bit_customer_id, key); !e.ok()) return e;
-      if (!is_text(n)) return error(errc::wrong_type, "CustomerID must be a string");
-      fields.customer_id = n.text;
-    } else if (key == "FPort") {
-      if (auto e = once(bit_fport, key); !e.ok()) return e;
-      if (!is_number_or_text(n)) return error(errc::wrong_type, "FPort must be a number");
-      if (!is_decimal(n.text, 255)) {
-        return error(errc::invalid_number, "FPort must be a decimal integer 0..255");
-      }
-      fields.fport = n.text;
-    } else if (key == "FCntUp" || key == "FCntDn") {
-      bool up = key == "FCntUp";
-      if (auto e = once(up ? bit_fcnt_up : bit_fcnt_dn, key); !e.ok()) return e;
-      if (!is_number_or_text(n)) return error(errc::wrong_type, key, " must be a number");
-      if (!is_decimal(n.text, 0xffffffffu)) {
-        return error(errc::invalid_number, key, " must be a decimal integer 0..4294967295");
-      }
-      (up ? fields.fcnt_up : fields.fcnt_dn) = n.text;
-    } else if (key == "payload_hex") {
-      if (auto e = once(bit_payload_hex, key); !e.ok()) return e;
-      if (!is_text(n)) return error(errc::wrong_type, "payload_hex must be a string");
-      if (n.text.size() > report_limits::max_payload_hex) {
-        return error(errc::field_too_large, "payload_hex is longer than 512 hex digits");
-      }
-      if (n.text.size() % 2 != 0 || !is_hex(n.text)) {
-        return error(errc::invalid_hex, "payload_hex must be an even number of hex digits");
-      }
-      fields.payload_hex = n.text;
+    // Dispatch on the length first: most fields are none of the six token fields.
+    switch (key.size()) {
+      case 5:
+        if (key == "FPort") {
+          if (auto e = once(bit_fport, key); !e.ok()) return e;
+          if (!is_number_or_text(n)) return error(errc::wrong_type, "FPort must be a number");
+          if (!is_decimal(n.text, 255)) {
+            return error(errc::invalid_number, "FPort must be a decimal integer 0..255");
+          }
+          fields.fport = n.text;
+        }
+        break;
+      case 6:
+        if (key == "DevEUI") {
+          if (auto e = once(bit_dev_eui, key); !e.ok()) return e;
+          if (!is_text(n)) return error(errc::wrong_type, "DevEUI must be a string");
+          if (n.text.size() != 16 || !is_hex(n.text)) {
+            return error(errc::invalid_dev_eui, "DevEUI must be 16 hex digits");
+          }
+          fields.dev_eui = n.text;
+        } else if (key == "FCntUp" || key == "FCntDn") {
+          bool up = key == "FCntUp";
+          if (auto e = once(up ? bit_fcnt_up : bit_fcnt_dn, key); !e.ok()) return e;
+          if (!is_number_or_text(n)) return error(errc::wrong_type, key, " must be a number");
+          if (!is_decimal(n.text, 0xffffffffu)) {
+            return error(errc::invalid_number, key, " must be a decimal integer 0..4294967295");
+          }
+          (up ? fields.fcnt_up : fields.fcnt_dn) = n.text;
+        }
+        break;
+      case 10:
+        if (key == "CustomerID") {
+          if (auto e = once(bit_customer_id, key); !e.ok()) return e;
+          if (!is_text(n)) return error(errc::wrong_type, "CustomerID must be a string");
+          fields.customer_id = n.text;
+        }
+        break;
+      case 11:
+        if (key == "payload_hex") {
+          if (auto e = once(bit_payload_hex, key); !e.ok()) return e;
+          if (!is_text(n)) return error(errc::wrong_type, "payload_hex must be a string");
+          if (n.text.size() > report_limits::max_payload_hex) {
+            return error(errc::field_too_large, "payload_hex is longer than 512 hex digits");
+          }
+          if (n.text.size() % 2 != 0 || !is_hex(n.text)) {
+            return error(errc::invalid_hex, "payload_hex must be an even number of hex digits");
+          }
+          fields.payload_hex = n.text;
+        }
+        break;
+      default:
+        break;
     }
   }
   if (!(seen & bit_dev_eui)) return error(errc::missing_field, "DevEUI is missing");
   return {};
 }
-
-bool is_plain_field_name(std::string_view key) {
-  if (key.empty() || key.size() > report_limits::max_field_name) return false;
-  auto letter = [](char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_'; };
-  if (!letter(key[0])) return false;
-  for (char c : key) {
-    if (!letter(c) && !(c >= '0' && c <= '9') && c != '-' && c != '.') return false;
-  }
-  return true;
-}
-
-bool is_free_form(std::string_view key) { return key == "CustomerData" || key == "DriverCfg"; }
 
 bool parse_report_type(std::string_view name, report_type& type) {
   if (name == "DevEUI_uplink") {

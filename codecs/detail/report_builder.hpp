@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string_view>
 
@@ -21,12 +22,18 @@ class report_builder {
   /// Returns the copy.
   std::string_view start(std::string_view input);
 
-  /// Appends a node; returns its index, or an error when the report holds too many nodes.
-  bool push(node_kind kind, std::string_view key, std::string_view text, std::uint32_t& index);
+  /// Appends a node and sets `index` to it; false when the report holds max_nodes already.
+  bool push(node_kind kind, std::string_view key, std::string_view text, std::uint32_t& index) {
+    index = static_cast<std::uint32_t>(report_.node_count_);
+    if (index == report_.nodes_.size() && !grow()) return false;
+    report_.nodes_[index] = node{key, text, index + 1, kind};
+    report_.node_count_ = index + 1;
+    return true;
+  }
 
   /// Sets the end of the container at `index` to the current node count.
   void close(std::uint32_t index) {
-    report_.nodes_[index].end = static_cast<std::uint32_t>(report_.nodes_.size());
+    report_.nodes_[index].end = static_cast<std::uint32_t>(report_.node_count_);
   }
 
   /// Inserts an array node named `key` before node `index` (which becomes its first item).
@@ -37,7 +44,7 @@ class report_builder {
   node& at(std::uint32_t index) { return report_.nodes_[index]; }
 
   /// The number of nodes so far.
-  std::uint32_t size() const { return static_cast<std::uint32_t>(report_.nodes_.size()); }
+  std::uint32_t size() const { return static_cast<std::uint32_t>(report_.node_count_); }
 
   /// The report's text arena.
   text_arena& arena() { return report_.arena_; }
@@ -49,14 +56,36 @@ class report_builder {
   static error too_many_nodes();
 
  private:
+  /// Enlarges the node storage (kept across reports); false at max_nodes.
+  bool grow();
+
   report& report_;
 };
 
+/// Characters of a plain field name: 1 may start it, 2 may follow.
+inline constexpr std::array<std::uint8_t, 256> field_name_chars = [] {
+  std::array<std::uint8_t, 256> table{};
+  for (int c = 'A'; c <= 'Z'; ++c) table[c] = table[c + 32] = 3;
+  table['_'] = 3;
+  for (int c = '0'; c <= '9'; ++c) table[c] = 2;
+  table['-'] = table['.'] = 2;
+  return table;
+}();
+
 /// True if `key` is usable as an XML element name here: [A-Za-z_][A-Za-z0-9_.-]*, bounded.
-bool is_plain_field_name(std::string_view key);
+inline bool is_plain_field_name(std::string_view key) {
+  if (key.empty() || key.size() > report_limits::max_field_name) return false;
+  if (!(field_name_chars[static_cast<unsigned char>(key[0])] & 1)) return false;
+  for (char c : key) {
+    if (field_name_chars[static_cast<unsigned char>(c)] == 0) return false;
+  }
+  return true;
+}
 
 /// True if `key` names a field carried as JSON text in XML (CustomerData, DriverCfg).
-bool is_free_form(std::string_view key);
+inline bool is_free_form(std::string_view key) {
+  return (key.size() == 12 && key == "CustomerData") || (key.size() == 9 && key == "DriverCfg");
+}
 
 /// The report type named by a root key, or false.
 bool parse_report_type(std::string_view name, report_type& type);
