@@ -22,8 +22,10 @@ namespace tr::transport {
 ///    until the next call on the engine. Stop reading while a lot of output is pending
 ///    (back-pressure); the engine never drops output.
 /// 3. Close: when `wants_close()` is true and `pending_output()` is empty, close the socket and
-///    destroy the engine. A `receive()` that returns an error has already made `wants_close()`
-///    true and queued what the peer should learn (a 400, a GOAWAY, a TLS alert).
+///    destroy the engine. An error from `receive()` means the connection is finishing: the engine
+///    ignores further input and has queued what the peer should learn (a 400, a GOAWAY, a TLS
+///    alert); `wants_close()` turns true once the answers it still owes earlier requests are
+///    out (at once, in most cases).
 /// 4. Time: the driver owns every timer. On a request timeout call the engine's `cancel(stream)`;
 ///    on an idle or handshake timeout call `close()` or destroy the engine.
 ///

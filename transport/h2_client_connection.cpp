@@ -202,19 +202,20 @@ expected<stream_id> h2_client_connection::submit(const client_request& req, comp
       return error{error_code::streams_exhausted, "no stream id left on this connection"};
     return error{error_code::busy, "at the concurrent stream limit"};
   }
+  nghttp2_nv nva[64];
+  if (req.headers.size() > std::size(nva) - 5)
+    return error{error_code::invalid_argument, "more than 59 header fields"};
   stream_state* state = acquire();
   state->done = std::move(done);
   state->request_body.append(req.body);
   char length_text[24];
   auto length_end = std::to_chars(length_text, length_text + sizeof length_text, req.body.size()).ptr;
-  nghttp2_nv nva[64];
   std::size_t count = 0;
   nva[count++] = make_nv(":method", req.method);
   nva[count++] = make_nv(":scheme", req.scheme);
   nva[count++] = make_nv(":authority", req.authority);
   nva[count++] = make_nv(":path", req.path.empty() ? std::string_view{"/"} : req.path);
   for (const auto& field : req.headers) {
-    if (count == std::size(nva) - 1) break;
     if (!detail::is_engine_header(field.name)) nva[count++] = make_nv(field.name, field.value);
   }
   nva[count++] = make_nv("content-length", {length_text, std::size_t(length_end - length_text)});
