@@ -56,9 +56,9 @@ error h2_server::receive(std::span<const std::byte> bytes) {
   ssize_t rc = nghttp2_session_mem_recv(
       session_.get(), reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
   if (rc < 0) {
-    std::string reason = std::string{"HTTP/2: "} + nghttp2_strerror(static_cast<int>(rc));
-    fail(reason);
-    return {error_code::protocol_error, std::move(reason)};
+    fail();
+    return {error_code::protocol_error,
+            std::string{"HTTP/2: "} + nghttp2_strerror(static_cast<int>(rc))};
   }
   // Taking the frames out now makes a GOAWAY nghttp2 queued over a peer's protocol error count
   // as sent, after which it stops reading; after a GOAWAY exchange it stops too, without error.
@@ -73,16 +73,16 @@ error h2_server::receive(std::span<const std::byte> bytes) {
 void h2_server::receive_eof() { eof_ = true; }
 
 void h2_server::fill_output() {
-  if (session_ && !pull_frames(session_.get(), output_)) failed_ = true;
+  if (session_ && !pull_frames(session_.get(), output_)) broken_ = true;
 }
 
 bool h2_server::finished() const {
-  if (eof_) return true;
+  if (eof_ || broken_ || !session_) return true;
   return !nghttp2_session_want_read(session_.get()) && !nghttp2_session_want_write(session_.get());
 }
 
-void h2_server::fail(std::string reason) {
-  (void)reason;
+void h2_server::fail() {
+  failed_ = true;
   // nghttp2 has usually queued a GOAWAY itself; make sure one goes out before we close.
   nghttp2_session_terminate_session(session_.get(), NGHTTP2_PROTOCOL_ERROR);
 }

@@ -65,7 +65,7 @@ class h2_server final : public server_protocol {
   void reject(stream_state& state, int status);
   error submit(stream_state& state, int status, std::span<const header> headers,
                std::span<const std::byte> body);
-  void fail(std::string reason);
+  void fail();
 
   const server_options& options_;
   request_handler& handler_;
@@ -76,7 +76,8 @@ class h2_server final : public server_protocol {
   std::vector<stream_state*> free_;
   std::vector<nghttp2_nv> nva_;
   std::size_t open_requests_ = 0;
-  bool failed_ = false;
+  bool failed_ = false;           // the peer broke the protocol; GOAWAY queued
+  bool broken_ = false;           // nghttp2 cannot produce output any more
   bool goaway_exchanged_ = false;  // sent or received: the session ends without error
   bool eof_ = false;
 };
