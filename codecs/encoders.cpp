@@ -12,17 +12,18 @@ template <bool untyped>
 void encode_json_document(const report& source, std::string& out) {
   auto nodes = source.nodes();
   if (nodes.empty()) return;
-  out.append("{\"");
-  out.append(nodes[0].key);
-  out.append("\":");
-  detail::json_writer<detail::plain_sink, untyped>(nodes, detail::plain_sink{out}).value(0);
-  out.push_back('}');
+  detail::output writer(out);
+  writer.put("{\"");
+  writer.put(nodes[0].key);
+  writer.put("\":");
+  detail::json_writer<detail::output_sink, untyped>(nodes, detail::output_sink{writer}).value(0);
+  writer.put('}');
 }
 
 /// Writes report nodes as XML elements.
 class xml_writer {
  public:
-  xml_writer(std::span<const node> nodes, std::string& out) : nodes_(nodes), out_(out) {}
+  xml_writer(std::span<const node> nodes, detail::output& out) : nodes_(nodes), out_(out) {}
 
   /// Writes node `index` as the element(s) `name`: an array as one element per item.
   void field(std::uint32_t index, std::string_view name) {
@@ -42,9 +43,9 @@ class xml_writer {
   void element(std::uint32_t index, std::string_view name) {
     const node& n = nodes_[index];
     if (n.kind == node_kind::null) {
-      out_.push_back('<');
-      out_.append(name);
-      out_.append("/>");
+      out_.put('<');
+      out_.put(name);
+      out_.put("/>");
       return;
     }
     open(name);
@@ -55,29 +56,36 @@ class xml_writer {
       children(index);
     } else if (n.kind == node_kind::array) {
       for (std::uint32_t item = index + 1; item < n.end; item = nodes_[item].end) element(item, name);
-    } else {
+    } else if (n.kind == node_kind::string) {
       detail::put_xml_escaped(out_, n.text);
+    } else {
+      out_.put(n.text);  // numbers and booleans have nothing to escape
     }
     close(name);
   }
 
   void open(std::string_view name) {
-    out_.push_back('<');
-    out_.append(name);
-    out_.push_back('>');
+    out_.put('<');
+    out_.put(name);
+    out_.put('>');
   }
 
   void close(std::string_view name) {
-    out_.append("</");
-    out_.append(name);
-    out_.push_back('>');
+    out_.put("</");
+    out_.put(name);
+    out_.put('>');
   }
 
   std::span<const node> nodes_;
-  std::string& out_;
+  detail::output& out_;
 };
 
 }  // namespace
+
+void append_json_escaped(std::string_view text, std::string& out) {
+  detail::plain_sink sink{out};
+  detail::put_json_escaped(sink, text);
+}
 
 std::string_view content_type(body_format format) {
   return format == body_format::xml ? "application/xml" : "application/json";
@@ -93,13 +101,14 @@ void encode_xml(const report& source, std::string& out) {
   auto nodes = source.nodes();
   if (nodes.empty()) return;
   std::string_view root = nodes[0].key;
-  out.append("<?xml version=\"1.0\" encoding=\"UTF-8\"?><");
-  out.append(root);
-  out.append(" xmlns=\"http://uri.actility.com/lora\">");
-  xml_writer(nodes, out).children(0);
-  out.append("</");
-  out.append(root);
-  out.push_back('>');
+  detail::output writer(out);
+  writer.put("<?xml version=\"1.0\" encoding=\"UTF-8\"?><");
+  writer.put(root);
+  writer.put(" xmlns=\"http://uri.actility.com/lora\">");
+  xml_writer(nodes, writer).children(0);
+  writer.put("</");
+  writer.put(root);
+  writer.put('>');
 }
 
 void encode(const report& source, body_format format, std::string& out) {

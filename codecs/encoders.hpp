@@ -47,4 +47,7 @@ void encode_xml(const report& source, std::string& out);
 /// Appends the encoding `format` of `source` to `out`.
 void encode(const report& source, body_format format, std::string& out);
 
+/// Appends `text` as the inside of a JSON string: `"`, `\` and control characters escaped.
+void append_json_escaped(std::string_view text, std::string& out);
+
 }  // namespace tr::codecs

@@ -42,6 +42,7 @@ struct node {
                           ///< "true"/"false", "null"; empty for containers
   std::uint32_t end = 0;  ///< index one past this node's subtree
   node_kind kind = node_kind::null;
+  bool plain_json = false;  ///< key and text contain nothing JSON must escape (encoder shortcut)
 };
 
 /// The fields the uplink and downlink-sent tokens cover, as text exactly as in the body.

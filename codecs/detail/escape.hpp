@@ -5,6 +5,12 @@
 #include <string>
 #include <string_view>
 
+#include "codecs/detail/output.hpp"
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace tr::codecs::detail {
 
 /// Characters that must be escaped in a JSON string: `"`, `\` and control characters.
@@ -24,9 +30,32 @@ inline constexpr std::array<bool, 256> xml_special = [] {
   return table;
 }();
 
-/// The longest run at the start of `text` without characters flagged in `table`.
+/// The longest run at the start of `text` without characters flagged in `table` (json_special
+/// or xml_special). With SSE2 (every x86-64), whole 16-byte blocks are classified at once.
 inline std::size_t plain_prefix(std::string_view text, const std::array<bool, 256>& table) {
   std::size_t i = 0;
+#if defined(__SSE2__)
+  const bool xml = &table == &xml_special;
+  for (; i + 16 <= text.size(); i += 16) {
+    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + i));
+    __m128i control = _mm_cmpeq_epi8(_mm_max_epu8(v, _mm_set1_epi8(0x1f)), _mm_set1_epi8(0x1f));
+    __m128i special = _mm_cmpeq_epi8(v, _mm_set1_epi8('"'));
+    if (xml) {
+      control = _mm_andnot_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\t')),
+                                              _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))),
+                                 control);
+      special = _mm_or_si128(special, _mm_cmpeq_epi8(v, _mm_set1_epi8('<')));
+      special = _mm_or_si128(special, _mm_cmpeq_epi8(v, _mm_set1_epi8('&')));
+      special = _mm_or_si128(special, _mm_cmpeq_epi8(v, _mm_set1_epi8('>')));
+      special = _mm_or_si128(special, _mm_cmpeq_epi8(v, _mm_set1_epi8('\'')));
+    } else {
+      special = _mm_or_si128(special, _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')));
+    }
+    if (int mask = _mm_movemask_epi8(_mm_or_si128(control, special)); mask != 0) {
+      return i + static_cast<std::size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
+    }
+  }
+#endif
   while (i < text.size() && !table[static_cast<unsigned char>(text[i])]) ++i;
   return i;
 }
@@ -44,26 +73,42 @@ inline std::string_view xml_replacement(char c) {
   }
 }
 
-/// Appends `text` to a std::string unchanged.
+/// Appends text unchanged to a std::string.
 struct plain_sink {
   std::string& out;
   void put(std::string_view text) { out.append(text); }
   void put(char c) { out.push_back(c); }
 };
 
-/// Appends `text` to a std::string XML-escaped (JSON carried inside an XML element).
+/// Writes text unchanged to an output.
+struct output_sink {
+  output& out;
+  void put(std::string_view text) { out.put(text); }
+  void put(char c) { out.put(c); }
+};
+
+/// Writes `text` XML-escaped.
+inline void put_xml_escaped(output& out, std::string_view text) {
+  for (;;) {
+    std::size_t n = plain_prefix(text, xml_special);
+    out.put(text.substr(0, n));
+    if (n == text.size()) return;
+    out.put(xml_replacement(text[n]));
+    text.remove_prefix(n + 1);
+  }
+}
+
+/// Writes text XML-escaped (JSON carried inside an XML element).
 struct xml_text_sink {
-  std::string& out;
-  void put(std::string_view text) {
-    for (;;) {
-      std::size_t n = plain_prefix(text, xml_special);
-      out.append(text.data(), n);
-      if (n == text.size()) return;
-      out.append(xml_replacement(text[n]));
-      text.remove_prefix(n + 1);
+  output& out;
+  void put(std::string_view text) { put_xml_escaped(out, text); }
+  void put(char c) {
+    if (xml_special[static_cast<unsigned char>(c)]) {
+      out.put(xml_replacement(c));
+    } else {
+      out.put(c);
     }
   }
-  void put(char c) { put(std::string_view(&c, 1)); }
 };
 
 /// Appends `text` JSON-escaped (without the quotes) to `sink`.
@@ -91,8 +136,5 @@ void put_json_escaped(Sink& sink, std::string_view text) {
     text.remove_prefix(n + 1);
   }
 }
-
-/// Appends `text` XML-escaped to `out`.
-inline void put_xml_escaped(std::string& out, std::string_view text) { xml_text_sink{out}.put(text); }
 
 }  // namespace tr::codecs::detail

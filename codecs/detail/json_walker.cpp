@@ -108,22 +108,27 @@ class walker {
   const error& failure() const { return failure_; }
 
   // Inlined into object() and array() so that a scalar costs no call.
-  [[gnu::always_inline]] bool value(std::string_view key, std::size_t depth, bool free_form) {
+  /// `raw_key`: the key is the input's text (no escapes), so JSON needs no escaping for it.
+  [[gnu::always_inline]] bool value(std::string_view key, std::size_t depth, bool free_form,
+                                    bool raw_key) {
     switch (current()) {
-      case '{': return object(key, depth, free_form);
-      case '[': return array(key, depth, free_form);
+      case '{': return object(key, depth, free_form, raw_key);
+      case '[': return array(key, depth, free_form, raw_key);
       case '"': {
         std::string_view text;
-        if (!string(text)) return false;
+        bool raw_text = true;
+        if (!string(text, raw_text)) return false;
         if (text.size() > report_limits::max_string_bytes) return too_large(key);
-        return push_scalar(node_kind::string, key, text);
+        return push_scalar(node_kind::string, key, text, raw_key && raw_text);
       }
       case 't':
       case 'f':
       case 'n': {
         std::string_view token = scalar_token();
-        if (token == "true" || token == "false") return push_scalar(node_kind::boolean, key, token);
-        if (token == "null") return push_scalar(node_kind::null, key, token);
+        if (token == "true" || token == "false") {
+          return push_scalar(node_kind::boolean, key, token, raw_key);
+        }
+        if (token == "null") return push_scalar(node_kind::null, key, token, raw_key);
         return malformed("bad literal");
       }
       case '-':
@@ -140,7 +145,7 @@ class walker {
         std::string_view token = scalar_token();
         if (!is_json_number(token)) return malformed("bad number");
         if (token.size() > report_limits::max_string_bytes) return too_large(key);
-        return push_scalar(node_kind::number, key, token);
+        return push_scalar(node_kind::number, key, token, raw_key);
       }
       case '\0': return malformed("truncated document");
       default: return malformed("expected a value");
@@ -148,11 +153,11 @@ class walker {
   }
 
   /// `free_form`: inside CustomerData or DriverCfg, where any field name goes.
-  bool object(std::string_view key, std::size_t depth, bool free_form) {
+  bool object(std::string_view key, std::size_t depth, bool free_form, bool raw_key) {
     if (depth >= report_limits::max_depth) return too_deep();
     free_form = free_form || is_free_form(key);
     std::uint32_t index;
-    if (!push(node_kind::object, key, {}, index)) return false;
+    if (!push(node_kind::object, key, {}, index, raw_key)) return false;
     ++cursor_;
     if (current() == '}') {
       ++cursor_;
@@ -161,10 +166,11 @@ class walker {
     for (;;) {
       if (current() != '"') return expected("a field name");
       std::string_view name;
-      if (!field_name(name, free_form)) return false;
+      bool raw_name = true;
+      if (!field_name(name, free_form, raw_name)) return false;
       if (current() != ':') return expected("':'");
       ++cursor_;
-      if (!value(name, depth + 1, free_form)) return false;
+      if (!value(name, depth + 1, free_form, raw_name)) return false;
       char next = current();
       ++cursor_;
       if (next == ',') continue;
@@ -176,18 +182,18 @@ class walker {
     return true;
   }
 
-  bool array(std::string_view key, std::size_t depth, bool free_form) {
+  bool array(std::string_view key, std::size_t depth, bool free_form, bool raw_key) {
     if (depth >= report_limits::max_depth) return too_deep();
     free_form = free_form || is_free_form(key);
     std::uint32_t index;
-    if (!push(node_kind::array, key, {}, index)) return false;
+    if (!push(node_kind::array, key, {}, index, raw_key)) return false;
     ++cursor_;
     if (current() == ']') {
       ++cursor_;
       return true;
     }
     for (;;) {
-      if (!value({}, depth + 1, free_form)) return false;
+      if (!value({}, depth + 1, free_form, true)) return false;
       char next = current();
       ++cursor_;
       if (next == ',') continue;
@@ -206,7 +212,8 @@ class walker {
     if (current() == '}') return fail(error(errc::wrong_root, "root object holds no report"));
     if (current() != '"') return expected("a field name");
     std::string_view name;
-    if (!string(name)) return false;
+    bool raw_name = true;
+    if (!string(name, raw_name)) return false;
     report_type type;
     if (!parse_report_type(name, type)) {
       return fail(error(errc::unknown_report_type, "unknown report type '", name.substr(0, 64), "'"));
@@ -217,7 +224,7 @@ class walker {
       if (current() == '\0') return malformed("truncated document");
       return fail(error(errc::wrong_root, to_string(type), " must be an object"));
     }
-    if (!object(to_string(type), 0, false)) return false;
+    if (!object(to_string(type), 0, false, true)) return false;
     if (current() == ',') return fail(error(errc::wrong_root, "root must hold exactly one report"));
     if (current() != '}') return expected("'}'");
     ++cursor_;
@@ -237,20 +244,28 @@ class walker {
   }
 
   /// The current string, unescaped (a view into the input unless it has escapes); advances.
-  bool string(std::string_view& text) {
+  /// `raw` becomes false when the text was unescaped. A raw string holds nothing JSON must
+  /// escape: stage 1 refuses control characters and a raw `"` would have ended it.
+  bool string(std::string_view& text, bool& raw) {
     std::string_view token = scalar_token();
     if (token.size() < 2 || token.back() != '"') return malformed("bad string");
     text = token.substr(1, token.size() - 2);
-    if (has_escapes_ && has_backslash(text)) return unescape(text);
+    if (has_escapes_ && has_backslash(text)) {
+      raw = false;
+      return unescape(text);
+    }
     return true;
   }
 
-  bool field_name(std::string_view& name, bool free_form) {
+  bool field_name(std::string_view& name, bool free_form, bool& raw) {
     std::string_view token = scalar_token();
     if (token.size() < 2 || token.back() != '"') return malformed("bad string");
     name = token.substr(1, token.size() - 2);
     if (!free_form && is_plain_name_in_input(name)) return true;  // the usual case: no escapes
-    if (has_escapes_ && has_backslash(name) && !unescape(name)) return false;
+    if (has_escapes_ && has_backslash(name)) {
+      raw = false;
+      if (!unescape(name)) return false;
+    }
     if (!free_form && !is_plain_field_name(name)) {
       return fail(error(errc::invalid_field_name, "field name '", name.substr(0, 64),
                         "' is not usable as an XML element name"));
@@ -269,14 +284,15 @@ class walker {
     return true;
   }
 
-  bool push(node_kind kind, std::string_view key, std::string_view text, std::uint32_t& index) {
-    if (builder_.push(kind, key, text, index)) return true;
+  bool push(node_kind kind, std::string_view key, std::string_view text, std::uint32_t& index,
+            bool plain_json) {
+    if (builder_.push(kind, key, text, index, plain_json)) return true;
     return fail(report_builder::too_many_nodes());
   }
 
-  bool push_scalar(node_kind kind, std::string_view key, std::string_view text) {
+  bool push_scalar(node_kind kind, std::string_view key, std::string_view text, bool plain_json) {
     std::uint32_t index;
-    return push(kind, key, text, index);
+    return push(kind, key, text, index, plain_json);
   }
 
   bool fail(const error& e) {
@@ -333,7 +349,7 @@ error json_walker::walk_embedded(std::string_view json, std::string_view key, st
   if (code != simdjson::SUCCESS) return json_error(code);
   walker walk(json, *stage1_, builder);
   if (walk.current() != '{' && walk.current() != '[') return malformed("expected an object or array");
-  if (!walk.value(key, depth, true)) return walk.failure();
+  if (!walk.value(key, depth, true, false)) return walk.failure();
   if (!walk.at_end()) return malformed("trailing content");
   return {};
 }

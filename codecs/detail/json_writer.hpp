@@ -23,7 +23,11 @@ class json_writer {
         for (std::uint32_t child = index + 1; child < n.end; child = nodes_[child].end) {
           if (child != index + 1) sink_.put(',');
           sink_.put('"');
-          put_json_escaped(sink_, nodes_[child].key);
+          if (nodes_[child].plain_json) {
+            sink_.put(nodes_[child].key);
+          } else {
+            put_json_escaped(sink_, nodes_[child].key);
+          }
           sink_.put("\":");
           value(child);
         }
@@ -39,7 +43,11 @@ class json_writer {
         return;
       case node_kind::string:
         sink_.put('"');
-        put_json_escaped(sink_, n.text);
+        if (n.plain_json) {
+          sink_.put(n.text);
+        } else {
+          put_json_escaped(sink_, n.text);
+        }
         sink_.put('"');
         return;
       case node_kind::number:

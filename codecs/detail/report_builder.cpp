@@ -63,7 +63,7 @@ void report_builder::wrap_in_array(std::uint32_t index, std::string_view key) {
   std::move_backward(nodes.begin() + index, nodes.begin() + static_cast<std::ptrdiff_t>(count) - 1,
                      nodes.begin() + static_cast<std::ptrdiff_t>(count));
   for (std::size_t i = index + 1; i < count; ++i) nodes[i].end += 1;
-  nodes[index] = node{key, {}, static_cast<std::uint32_t>(count), node_kind::array};
+  nodes[index] = node{key, {}, static_cast<std::uint32_t>(count), node_kind::array, false};
   nodes[index + 1].key = {};
 }
 

@@ -23,10 +23,12 @@ class report_builder {
   std::string_view start(std::string_view input);
 
   /// Appends a node and sets `index` to it; false when the report holds max_nodes already.
-  bool push(node_kind kind, std::string_view key, std::string_view text, std::uint32_t& index) {
+  /// `plain_json`: key and text need no JSON escaping (see node::plain_json).
+  bool push(node_kind kind, std::string_view key, std::string_view text, std::uint32_t& index,
+            bool plain_json = false) {
     index = static_cast<std::uint32_t>(report_.node_count_);
     if (index == report_.nodes_.size() && !grow()) return false;
-    report_.nodes_[index] = node{key, text, index + 1, kind};
+    report_.nodes_[index] = node{key, text, index + 1, kind, plain_json};
     report_.node_count_ = index + 1;
     return true;
   }
