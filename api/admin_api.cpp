@@ -1,0 +1,178 @@
+#include "api/admin_api.hpp"
+
+#include <optional>
+
+#include "api/detail/handlers.hpp"
+#include "api/detail/text_rules.hpp"
+
+namespace tr::api {
+
+namespace {
+
+/// The known paths.
+enum class endpoint {
+  console,         ///< /
+  connections,     ///< /api/v1/connections
+  connection,      ///< /api/v1/connections/{id}
+  connection_key,  ///< /api/v1/connections/{id}/key
+  device,          ///< /api/v1/devices/{devEUI}
+  device_import,   ///< /api/v1/devices:import
+  users,           ///< /api/v1/users
+  user,            ///< /api/v1/users/{id}
+};
+
+struct route {
+  endpoint target;
+  std::string_view id;  ///< the {id} or {devEUI} segment
+};
+
+/// Splits `rest` at its first '/': the segment before it and whether one was found.
+std::string_view next_segment(std::string_view& rest, bool& more) {
+  auto slash = rest.find('/');
+  more = slash != std::string_view::npos;
+  auto segment = rest.substr(0, slash);
+  rest = more ? rest.substr(slash + 1) : std::string_view{};
+  return segment;
+}
+
+std::optional<route> match(std::string_view path) {
+  constexpr std::string_view prefix = "/api/v1/";
+  if (path == "/") return route{endpoint::console, {}};
+  if (!path.starts_with(prefix)) return std::nullopt;
+  auto rest = path.substr(prefix.size());
+  bool more = false;
+  auto collection = next_segment(rest, more);
+  if (!more) {
+    if (collection == "connections") return route{endpoint::connections, {}};
+    if (collection == "users") return route{endpoint::users, {}};
+    if (collection == "devices:import") return route{endpoint::device_import, {}};
+    return std::nullopt;
+  }
+  auto id = next_segment(rest, more);
+  if (id.empty()) return std::nullopt;
+  if (!more) {
+    if (collection == "connections") return route{endpoint::connection, id};
+    if (collection == "devices") return route{endpoint::device, id};
+    if (collection == "users") return route{endpoint::user, id};
+    return std::nullopt;
+  }
+  if (collection == "connections" && rest == "key") return route{endpoint::connection_key, id};
+  return std::nullopt;
+}
+
+std::string_view allowed_methods(endpoint target) {
+  switch (target) {
+    case endpoint::console:
+      return "GET";
+    case endpoint::connections:
+      return "GET, POST";
+    case endpoint::connection:
+      return "GET, PUT, PATCH, DELETE";
+    case endpoint::connection_key:
+      return "POST";
+    case endpoint::device:
+      return "GET, PUT, DELETE";
+    case endpoint::device_import:
+      return "POST";
+    case endpoint::users:
+      return "GET, POST";
+    case endpoint::user:
+      return "GET, DELETE";
+  }
+  return "";
+}
+
+bool is_allowed(endpoint target, std::string_view method) {
+  auto list = allowed_methods(target);
+  for (bool more = true; more;) {
+    auto comma = list.find(", ");
+    more = comma != std::string_view::npos;
+    if (list.substr(0, comma) == method) return true;
+    if (more) list.remove_prefix(comma + 2);
+  }
+  return false;
+}
+
+api_answer unauthorized(std::string_view message, bool bad_token) {
+  auto out = detail::error_answer(401, message);
+  out.headers.emplace_back("WWW-Authenticate",
+                           bad_token ? R"(Bearer realm="tunnel-router", error="invalid_token")"
+                                     : R"(Bearer realm="tunnel-router")");
+  return out;
+}
+
+/// The bearer token of an Authorization header value (scheme case-insensitive), or nullopt.
+std::optional<std::string_view> bearer_token(std::string_view header) {
+  constexpr std::string_view scheme = "bearer";
+  if (header.size() <= scheme.size() || detail::to_lower(header.substr(0, scheme.size())) != scheme)
+    return std::nullopt;
+  auto rest = header.substr(scheme.size());
+  if (rest.front() != ' ' && rest.front() != '\t') return std::nullopt;
+  auto begin = rest.find_first_not_of(" \t");
+  if (begin == std::string_view::npos) return std::nullopt;
+  auto end = rest.find_last_not_of(" \t");
+  return rest.substr(begin, end - begin + 1);
+}
+
+api_answer dispatch(const detail::call& c, const route& to) {
+  auto method = c.request.method;
+  switch (to.target) {
+    case endpoint::connections:
+      return method == "GET" ? detail::list_connections(c) : detail::create_connection(c);
+    case endpoint::connection:
+      if (method == "GET") return detail::get_connection(c, to.id);
+      if (method == "DELETE") return detail::delete_connection(c, to.id);
+      return detail::update_connection(c, to.id, method == "PATCH");
+    case endpoint::connection_key:
+      return detail::regenerate_key(c, to.id);
+    case endpoint::device:
+      if (method == "GET") return detail::get_device(c, to.id);
+      if (method == "PUT") return detail::put_device(c, to.id);
+      return detail::delete_device(c, to.id);
+    case endpoint::device_import:
+      return detail::import_devices(c);
+    case endpoint::users:
+      return method == "GET" ? detail::list_users(c) : detail::create_user(c);
+    case endpoint::user:
+      return method == "GET" ? detail::get_user(c, to.id) : detail::delete_user(c, to.id);
+    case endpoint::console:
+      break;
+  }
+  return detail::web_console();
+}
+
+}  // namespace
+
+admin_api::admin_api(store::database& db, options opts) : db_(db), options_(opts) {}
+
+api_answer admin_api::handle(const api_request& req) {
+  auto to = match(req.path);
+  if (!to) return detail::error_answer(404, "no such path: " + std::string{req.path});
+  if (!is_allowed(to->target, req.method)) {
+    auto out = detail::error_answer(405, std::string{req.method} + " is not allowed here (" +
+                                             std::string{allowed_methods(to->target)} + ")");
+    out.headers.emplace_back("Allow", allowed_methods(to->target));
+    return out;
+  }
+  if (to->target == endpoint::console) return detail::web_console();
+
+  if (req.authorization.empty()) return unauthorized("missing bearer token", false);
+  auto token = bearer_token(req.authorization);
+  if (!token) return unauthorized("the Authorization header must be 'Bearer <token>'", false);
+  auto caller = db_.find_user_by_token(*token);
+  if (!caller) {
+    if (caller.error_value().code == store::error_code::not_found)
+      return unauthorized("unknown bearer token", true);
+    return detail::store_failure(caller.error_value());
+  }
+
+  auto limit =
+      to->target == endpoint::device_import ? options_.max_import_bytes : options_.max_body_bytes;
+  if (req.body.size() > limit)
+    return detail::error_answer(
+        413, "the body is larger than the limit of " + std::to_string(limit) + " bytes");
+
+  return dispatch(detail::call{db_, *caller, req, options_}, *to);
+}
+
+}  // namespace tr::api

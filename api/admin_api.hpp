@@ -1,0 +1,94 @@
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "store/database.hpp"
+
+namespace tr::api {
+
+// The admin REST API (contract.md "Admin API") as a transport-free handler: the HTTP server
+// parses a request, calls admin_api::handle() on a worker thread and writes the answer back.
+// `/metrics`, `/healthz` and `/readyz` are not routed here: the caller answers them first.
+//
+// Routes (JSON bodies, `Authorization: Bearer <token>` except for the console):
+//   GET    /                                  the web console (text/html, no token needed)
+//   GET    /api/v1/connections                `{"connections": [...]}`, what the caller may see
+//   POST   /api/v1/connections                201, the connection and its `key`
+//   GET    /api/v1/connections/{id}           the connection (never its key)
+//   PUT    /api/v1/connections/{id}           replaces the whole form; `key` optional (absent:
+//   kept) PATCH  /api/v1/connections/{id}           lays the given fields over the stored ones
+//   DELETE /api/v1/connections/{id}           204; the connection also leaves every device route
+//   POST   /api/v1/connections/{id}/key       200 `{"key": "..."}`: a new key, effective at once
+//   GET    /api/v1/devices/{devEUI}           200 `{"devEUI", "connections"}`
+//   PUT    /api/v1/devices/{devEUI}           body `{"connections": [ids]}`; `[]` removes the route
+//   DELETE /api/v1/devices/{devEUI}           204
+//   POST   /api/v1/devices:import             NDJSON; 200 `{"imported": n, "rejected": [...]}`
+//   GET    /api/v1/users                      admin only: `{"users": [...]}` (never tokens)
+//   POST   /api/v1/users                      admin only: 201 `{"id","name","domains","token"}`
+//   GET    /api/v1/users/{id}                 admin only
+//   DELETE /api/v1/users/{id}                 admin only, 204; an admin cannot delete itself (409)
+//
+// Statuses: 400 validation (`{"errors": [{"field", "message"}]}`, every failing field, nothing
+// stored; also malformed JSON and wrong types), 401 missing or unknown token (with a
+// `WWW-Authenticate: Bearer` header), 403 seen but not allowed (read-only connection, users
+// without admin rights), 404 unknown path or a resource absent or hidden from the caller,
+// 405 wrong method on a known path (with `Allow`), 413 body over the limit, 409 a conflict
+// (deleting oneself, a connection deleted while an import ran), 500 a store failure.
+// Every error body is `{"error": "..."}` or `{"errors": [...]}`.
+//
+// Domains (see api/domains.hpp): a restricted user sees connections sharing one of its domains in
+// full and may change them; it sees cross-domain connections read-only with url, headers and
+// additionalInfo left out; others do not exist for it.
+//
+// Device routes, for a restricted user:
+// - it routes a device only to connections it may change: an unknown or hidden id is a 400
+//   (`connections[i]`: no connection), a read-only (cross-domain) one a 403;
+// - it reads a route only when every connection of it is visible to it (404 otherwise), and
+//   replaces or deletes an existing route only when it may change every connection of it (403).
+// Import: every line is checked as a PUT would be; the valid lines are written in one
+// transaction, the bad ones are listed (`line` counts from 1, blank lines are skipped).
+
+/// One admin API request, as the HTTP server parsed it.
+struct api_request {
+  std::string_view method;         ///< `GET`, `POST`, ... (case-sensitive)
+  std::string_view path;           ///< without the query, e.g. `/api/v1/connections`
+  std::string_view query;          ///< without `?`; currently unused
+  std::string_view authorization;  ///< the Authorization header value, "" if none
+  std::string_view body;
+};
+
+/// The answer to write back.
+struct api_answer {
+  int status = 200;
+  std::string content_type = "application/json";  ///< empty for 204
+  std::string body;
+  /// Extra response headers (`WWW-Authenticate` on 401, `Allow` on 405, `Cache-Control`, ...).
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+/// The admin API over a store.
+class admin_api {
+ public:
+  /// Switches and limits.
+  struct options {
+    bool allow_http = false;                  ///< as.allow_http: accept `http://` connection URLs
+    std::size_t max_body_bytes = 1 << 20;     ///< every body except an import
+    std::size_t max_import_bytes = 64 << 20;  ///< the NDJSON body of `devices:import`
+  };
+
+  /// Serves `db`, which must outlive this object.
+  admin_api(store::database& db, options opts);
+
+  /// Handles one request; blocking (SQLite): the caller runs it off the I/O threads. Thread-safe.
+  api_answer handle(const api_request& req);
+
+ private:
+  store::database& db_;
+  options options_;
+};
+
+}  // namespace tr::api

@@ -1,0 +1,134 @@
+// The connection endpoints of the admin API.
+
+#include "api/detail/handlers.hpp"
+#include "api/detail/json_out.hpp"
+#include "api/domains.hpp"
+#include "api/validation_json.hpp"
+
+namespace tr::api::detail {
+
+namespace {
+
+api_answer connection_answer(int status, const store::connection& value, connection_fields fields) {
+  json_out out;
+  write_connection(out, value, fields);
+  return json_answer(status, out.take());
+}
+
+/// Validates a form and the domains the caller assigns; `previous` are the stored domains.
+connection_validation check_form(const call& c, const connection_form& form,
+                                 const std::vector<std::string>& previous) {
+  auto checked = validate_connection(form, {.allow_http = c.options.allow_http});
+  merge_errors(checked.errors, check_domain_assignment(c.caller, checked.value.domains, previous));
+  return checked;
+}
+
+/// The stored connection the caller may change, or the answer refusing it.
+struct modifiable {
+  std::optional<store::connection> value;
+  api_answer refusal;
+};
+
+/// True when the body is not a JSON object at all: that error alone is reported.
+bool unreadable(const connection_form& form) {
+  return !form.malformed.empty() && form.malformed.front().field == "body";
+}
+
+modifiable find_modifiable(const call& c, std::string_view id) {
+  auto found = c.db.get_connection(id);
+  if (!found) {
+    if (found.error_value().code == store::error_code::invalid_argument)
+      return {std::nullopt, error_answer(404, "no connection " + std::string{id})};
+    return {std::nullopt, store_failure(found.error_value())};
+  }
+  switch (visibility_of(c.caller, *found)) {
+    case visibility::hidden:
+      return {std::nullopt, error_answer(404, "no connection " + std::string{id})};
+    case visibility::read_only:
+      return {std::nullopt,
+              error_answer(403, "connection " + std::string{id} +
+                                    " is cross-domain: read-only for users restricted to domains")};
+    case visibility::full:
+      break;
+  }
+  return {std::move(*found), {}};
+}
+
+}  // namespace
+
+api_answer list_connections(const call& c) {
+  auto all = c.db.list_connections();
+  if (!all) return store_failure(all.error_value());
+  json_out out;
+  out.begin_object().key("connections").begin_array();
+  for (const auto& one : *all) {
+    auto seen = visibility_of(c.caller, one);
+    if (seen == visibility::hidden) continue;
+    write_connection(
+        out, one,
+        seen == visibility::full ? connection_fields::full : connection_fields::read_only);
+  }
+  out.end_array().end_object();
+  return json_answer(200, out.take());
+}
+
+api_answer create_connection(const call& c) {
+  auto form = parse_connection_form(c.request.body);
+  if (unreadable(form)) return field_errors_answer(form.malformed);
+  auto checked = check_form(c, form, {});
+  if (!checked.ok()) return field_errors_answer(checked.errors);
+  auto made = c.db.create_connection(std::move(checked.value));
+  if (!made) return store_failure(made.error_value());
+  auto out = connection_answer(201, *made, connection_fields::with_key);
+  out.headers.emplace_back("Cache-Control", "no-store");
+  return out;
+}
+
+api_answer get_connection(const call& c, std::string_view id) {
+  auto found = c.db.get_connection(id);
+  if (!found && found.error_value().code != store::error_code::not_found &&
+      found.error_value().code != store::error_code::invalid_argument)
+    return store_failure(found.error_value());
+  auto seen = found ? visibility_of(c.caller, *found) : visibility::hidden;
+  if (seen == visibility::hidden) return error_answer(404, "no connection " + std::string{id});
+  return connection_answer(
+      200, *found,
+      seen == visibility::full ? connection_fields::full : connection_fields::read_only);
+}
+
+api_answer update_connection(const call& c, std::string_view id, bool partial) {
+  auto existing = find_modifiable(c, id);
+  if (!existing.value) return existing.refusal;
+  auto given = parse_connection_form(c.request.body);
+  if (unreadable(given)) return field_errors_answer(given.malformed);
+  auto form = partial ? form_of(*existing.value) : std::move(given);
+  if (partial) overlay(form, given);
+  auto checked = check_form(c, form, existing.value->domains);
+  if (!checked.ok()) return field_errors_answer(checked.errors);
+  checked.value.id = existing.value->id;
+  auto changed = c.db.update_connection(std::move(checked.value));
+  if (!changed) return store_failure(changed.error_value());
+  return connection_answer(200, *changed, connection_fields::full);
+}
+
+api_answer delete_connection(const call& c, std::string_view id) {
+  auto existing = find_modifiable(c, id);
+  if (!existing.value) return existing.refusal;
+  if (auto gone = c.db.delete_connection(existing.value->id); !gone)
+    return store_failure(gone.error_value());
+  return no_content();
+}
+
+api_answer regenerate_key(const call& c, std::string_view id) {
+  auto existing = find_modifiable(c, id);
+  if (!existing.value) return existing.refusal;
+  auto changed = c.db.regenerate_key(existing.value->id);
+  if (!changed) return store_failure(changed.error_value());
+  json_out out;
+  out.begin_object().key("key").string(changed->key).end_object();
+  auto answer = json_answer(200, out.take());
+  answer.headers.emplace_back("Cache-Control", "no-store");
+  return answer;
+}
+
+}  // namespace tr::api::detail

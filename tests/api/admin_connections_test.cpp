@@ -1,0 +1,169 @@
+#include "tests/api/admin_api_fixture.hpp"
+
+namespace tr::api::testing {
+namespace {
+
+using admin_connections = admin_api_test;
+
+TEST_F(admin_connections, creating_answers_201_with_the_connection_and_its_key) {
+  auto made = call("POST", "/api/v1/connections", connection_body("AS one"));
+  ASSERT_EQ(made.status, 201) << made.body;
+  EXPECT_EQ(made.content_type, "application/json");
+  EXPECT_EQ(text(made, "name"), "AS one");
+  EXPECT_EQ(text(made, "url"), "https://as.example.com/uplink");
+  EXPECT_EQ(text(made, "contentType"), "JSON");
+  EXPECT_EQ(text(made, "asId"), "TWA_1.1.AS");
+  EXPECT_EQ(int64_t{json(made)["maxTimeDeviation"]}, 60);
+  EXPECT_EQ(text(made, "key").size(), 32u);
+  EXPECT_EQ(text(made, "key"), db_->get_connection(text(made, "id"))->key);
+  EXPECT_FALSE(text(made, "createdAt").empty());
+  EXPECT_EQ(header(made, "Cache-Control"), "no-store");
+}
+
+TEST_F(admin_connections, a_given_key_is_kept_in_lower_case) {
+  auto made = call("POST", "/api/v1/connections",
+                   connection_body("AS", "[]", R"(, "key": "46AB678CD45DF4A4E4B375EACD096ACC")"));
+  ASSERT_EQ(made.status, 201) << made.body;
+  EXPECT_EQ(text(made, "key"), "46ab678cd45df4a4e4b375eacd096acc");
+  EXPECT_EQ(db_->get_connection(text(made, "id"))->key, "46ab678cd45df4a4e4b375eacd096acc");
+}
+
+TEST_F(admin_connections, reads_never_show_the_key) {
+  auto id = create("AS one");
+  auto one = call("GET", "/api/v1/connections/" + id);
+  ASSERT_EQ(one.status, 200) << one.body;
+  EXPECT_EQ(text(one, "name"), "AS one");
+  EXPECT_FALSE(has(one, "key"));
+  auto list = call("GET", "/api/v1/connections");
+  ASSERT_EQ(list.status, 200);
+  EXPECT_EQ(listed_ids(list), std::vector<std::string>{id});
+  EXPECT_EQ(list.body.find("\"key\""), std::string::npos);
+}
+
+TEST_F(admin_connections, put_replaces_the_whole_form) {
+  auto id = create("AS one");
+  auto changed = call("PUT", "/api/v1/connections/" + id,
+                      R"({"name": "AS two", "url": "https://other.example.com/", )"
+                      R"("contentType": "XML", "asId": "AS2"})");
+  ASSERT_EQ(changed.status, 200) << changed.body;
+  auto stored = *db_->get_connection(id);
+  EXPECT_EQ(stored.name, "AS two");
+  EXPECT_EQ(stored.type, store::content_type::xml);
+  EXPECT_TRUE(stored.headers.empty());
+  EXPECT_TRUE(stored.additional_info.empty());
+  EXPECT_FALSE(has(changed, "key"));
+}
+
+TEST_F(admin_connections, put_and_patch_keep_the_key_when_none_is_given) {
+  auto made = call("POST", "/api/v1/connections", connection_body("AS one"));
+  auto id = text(made, "id");
+  auto key = text(made, "key");
+  ASSERT_EQ(call("PUT", "/api/v1/connections/" + id, connection_body("AS two")).status, 200);
+  ASSERT_EQ(call("PATCH", "/api/v1/connections/" + id, R"({"name": "AS three"})").status, 200);
+  EXPECT_EQ(db_->get_connection(id)->key, key);
+}
+
+TEST_F(admin_connections, patch_changes_only_the_given_fields) {
+  auto id = create("AS one");
+  auto changed =
+      call("PATCH", "/api/v1/connections/" + id, R"({"asId": "AS9", "maxTimeDeviation": 120})");
+  ASSERT_EQ(changed.status, 200) << changed.body;
+  auto stored = *db_->get_connection(id);
+  EXPECT_EQ(stored.as_id, "AS9");
+  EXPECT_EQ(stored.max_time_deviation_s, 120);
+  EXPECT_EQ(stored.name, "AS one");
+  EXPECT_EQ(stored.headers, (std::vector<store::header>{{"X-Tenant", "t"}}));
+  EXPECT_EQ(stored.additional_info, "secret info");
+}
+
+TEST_F(admin_connections, a_failing_patch_stores_nothing) {
+  auto id = create("AS one");
+  auto before = *db_->get_connection(id);
+  auto refused = call("PATCH", "/api/v1/connections/" + id, R"({"name": "", "asId": "A B"})");
+  EXPECT_EQ(refused.status, 400);
+  EXPECT_EQ(error_fields(refused), (std::vector<std::string>{"name", "asId"}));
+  EXPECT_EQ(*db_->get_connection(id), before);
+}
+
+TEST_F(admin_connections, delete_answers_204_and_the_connection_is_gone) {
+  auto id = create("AS one");
+  auto gone = call("DELETE", "/api/v1/connections/" + id);
+  EXPECT_EQ(gone.status, 204);
+  EXPECT_TRUE(gone.body.empty());
+  EXPECT_EQ(call("GET", "/api/v1/connections/" + id).status, 404);
+  EXPECT_EQ(stored_connections(), 0u);
+}
+
+TEST_F(admin_connections, regenerating_the_key_returns_a_new_one_and_stores_it) {
+  auto made = call("POST", "/api/v1/connections", connection_body("AS one"));
+  auto id = text(made, "id");
+  auto renewed = call("POST", "/api/v1/connections/" + id + "/key");
+  ASSERT_EQ(renewed.status, 200) << renewed.body;
+  auto key = text(renewed, "key");
+  EXPECT_EQ(key.size(), 32u);
+  EXPECT_NE(key, text(made, "key"));
+  EXPECT_EQ(db_->get_connection(id)->key, key);
+  EXPECT_EQ(header(renewed, "Cache-Control"), "no-store");
+}
+
+TEST_F(admin_connections, an_unknown_connection_is_404_for_every_method) {
+  std::string path = "/api/v1/connections/0123456789abcdef";
+  EXPECT_EQ(call("GET", path).status, 404);
+  EXPECT_EQ(call("PUT", path, connection_body("AS")).status, 404);
+  EXPECT_EQ(call("PATCH", path, "{}").status, 404);
+  EXPECT_EQ(call("DELETE", path).status, 404);
+  EXPECT_EQ(call("POST", path + "/key").status, 404);
+  EXPECT_EQ(call("GET", "/api/v1/connections/not-an-id").status, 404);
+}
+
+TEST_F(admin_connections, validation_lists_every_failing_field_and_stores_nothing) {
+  auto refused = call("POST", "/api/v1/connections",
+                      R"({"name": "AS", "url": "https://as.example.com/", "contentType": "CSV",
+                          "headers": [{"name": "A", "value": "1"}, {"name": "Host", "value": "h"},
+                                      {"name": "C", "value": "3"}, {"name": "D", "value": "4"},
+                                      {"name": "E", "value": "5"}, {"name": "F", "value": "6"}]})");
+  ASSERT_EQ(refused.status, 400);
+  EXPECT_EQ(error_fields(refused),
+            (std::vector<std::string>{"contentType", "asId", "headers", "headers[1].name"}));
+  EXPECT_EQ(stored_connections(), 0u);
+}
+
+TEST_F(admin_connections, malformed_json_is_400_and_stores_nothing) {
+  auto refused = call("POST", "/api/v1/connections", R"({"name": "AS", )");
+  EXPECT_EQ(refused.status, 400);
+  EXPECT_EQ(error_fields(refused), std::vector<std::string>{"body"});
+  EXPECT_EQ(call("POST", "/api/v1/connections", "").status, 400);
+  EXPECT_EQ(call("POST", "/api/v1/connections", "[1, 2]").status, 400);
+  EXPECT_EQ(stored_connections(), 0u);
+}
+
+TEST_F(admin_connections, a_name_that_is_a_number_is_400_naming_the_field) {
+  auto body = connection_body("AS");
+  body.replace(body.find(R"("AS")"), 4, "42");
+  auto refused = call("POST", "/api/v1/connections", body);
+  EXPECT_EQ(refused.status, 400);
+  EXPECT_EQ(error_fields(refused), std::vector<std::string>{"name"});
+  EXPECT_EQ(stored_connections(), 0u);
+}
+
+TEST_F(admin_connections, a_body_over_the_limit_is_413_and_stores_nothing) {
+  use_options({.max_body_bytes = 1024});
+  auto big = connection_body("AS", "[]", R"(, "x": ")" + std::string(2000, 'x') + "\"");
+  auto refused = call("POST", "/api/v1/connections", big);
+  EXPECT_EQ(refused.status, 413);
+  EXPECT_TRUE(has(refused, "error"));
+  EXPECT_EQ(stored_connections(), 0u);
+}
+
+TEST_F(admin_connections, http_urls_are_accepted_only_when_allowed) {
+  auto body = connection_body("AS");
+  body.replace(body.find("https"), 5, "http");
+  auto refused = call("POST", "/api/v1/connections", body);
+  EXPECT_EQ(refused.status, 400);
+  EXPECT_EQ(error_fields(refused), std::vector<std::string>{"url"});
+  use_options({.allow_http = true});
+  EXPECT_EQ(call("POST", "/api/v1/connections", body).status, 201);
+}
+
+}  // namespace
+}  // namespace tr::api::testing
