@@ -9,6 +9,7 @@ error::error(errc code, std::string_view part1, std::string_view part2, std::str
     : code_(code) {
   for (std::string_view part : {part1, part2, part3}) {
     std::size_t n = std::min(part.size(), capacity - size_);
+    if (n == 0) continue;
     std::memcpy(text_ + size_, part.data(), n);
     size_ = static_cast<std::uint8_t>(size_ + n);
   }

@@ -42,6 +42,9 @@ class report_builder {
   /// Only valid while `index` is the last open child of its parent.
   void wrap_in_array(std::uint32_t index, std::string_view key);
 
+  /// Drops the nodes from `count` on (a subtree that turned out invalid).
+  void truncate(std::uint32_t count) { report_.node_count_ = count; }
+
   /// The node at `index`.
   node& at(std::uint32_t index) { return report_.nodes_[index]; }
 

@@ -273,10 +273,9 @@ class xml_reader {
     }
     if (is_free_form(tag) && !text.empty() && (text[0] == '{' || text[0] == '[')) {
       if (!padded) text = copy_padded(text);
-      if (auto e = json_.walk_embedded(text, key, depth, builder_); !e.ok()) {
-        return error(e.code(), tag, ": ", e.message());
-      }
-      return {};
+      std::uint32_t mark = builder_.size();
+      if (json_.walk_embedded(text, key, depth, builder_).ok()) return {};
+      builder_.truncate(mark);  // not JSON after all: keep the text
     }
     std::uint32_t index;
     if (!builder_.push(node_kind::string, key, text, index)) return report_builder::too_many_nodes();

@@ -14,8 +14,8 @@ namespace tr::codecs::detail {
 /// entity references and numeric character references, CDATA. DOCTYPE and processing
 /// instructions are refused. An element with child elements becomes an object; adjacent
 /// siblings with the same name, and every `Lrr`, become an array; a leaf becomes a string,
-/// except CustomerData and DriverCfg whose JSON text becomes a subtree. `xml` must be followed
-/// by json_padding readable bytes.
+/// except CustomerData and DriverCfg whose JSON text becomes a subtree (text that is not valid
+/// JSON stays a string). `xml` must be followed by json_padding readable bytes.
 error read_xml_report(std::string_view xml, report_builder& builder, json_walker& json);
 
 }  // namespace tr::codecs::detail

@@ -157,6 +157,21 @@ TEST_F(encoders, round_trips_escaped_text_through_xml) {
   EXPECT_EQ(back.find("CustomerData")[1].text, "a\"<b>&c");
 }
 
+TEST_F(encoders, escapes_text_read_from_xml_when_writing_json) {
+  std::string out = encoded(
+      "<DevEUI_uplink><DevEUI>20635F0108000496</DevEUI><Note>a&quot;b\\c&#9;</Note>"
+      "</DevEUI_uplink>",
+      body_format::json);
+  EXPECT_NE(out.find(R"("Note":"a\"b\\c\t")"), std::string::npos) << out;
+}
+
+TEST_F(encoders, round_trips_customer_data_text_that_looks_like_json_through_xml) {
+  report original = parse(R"({"DevEUI_uplink": {"DevEUI": "20635F0108000496", "CustomerData": "{not json"}})");
+  std::string xml;
+  encode_xml(original, xml);
+  EXPECT_EQ(parse(xml).find("CustomerData")->text, "{not json");
+}
+
 TEST_F(encoders, names_the_content_type_of_each_format) {
   EXPECT_EQ(content_type(body_format::json), "application/json");
   EXPECT_EQ(content_type(body_format::json_untyped), "application/json");

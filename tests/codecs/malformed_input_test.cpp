@@ -119,8 +119,6 @@ std::vector<bad_input> cases() {
       {"xml_nested_too_deeply", k::body, nested_xml(40), errc::document_too_complex},
       {"xml_missing_dev_eui", k::body, "<DevEUI_uplink><FPort>1</FPort></DevEUI_uplink>",
        errc::missing_field},
-      {"xml_customer_data_with_bad_json", k::body, xml("<CustomerData>{oops</CustomerData>"),
-       errc::malformed_json},
       {"key_with_a_non_hex_digit", k::key, "f3203a20a2e8dfaf6686b621f56d05eg", errc::invalid_key},
       {"short_key", k::key, "f3203a20a2e8dfaf6686b621f56d05e", errc::invalid_key},
       {"long_key", k::key, "f3203a20a2e8dfaf6686b621f56d05e30", errc::invalid_key},

@@ -87,6 +87,13 @@ TEST(xml_reader, keeps_customer_data_that_is_not_json_as_text) {
   EXPECT_EQ(r.find("CustomerData")->text, "plain");
 }
 
+TEST(xml_reader, keeps_customer_data_that_is_not_valid_json_as_text) {
+  report r = parse_ok(body("<CustomerData>{oops: [1</CustomerData><FPort>2</FPort>"));
+  EXPECT_EQ(r.find("CustomerData")->kind, node_kind::string);
+  EXPECT_EQ(r.find("CustomerData")->text, "{oops: [1");
+  EXPECT_EQ(r.fields().fport, "2");
+}
+
 TEST(xml_reader, accepts_single_quoted_attributes_and_a_byte_order_mark) {
   report r = parse_ok("\xEF\xBB\xBF<DevEUI_location xmlns='http://uri.actility.com/lora' a=\"1\">" +
                       std::string(dev_eui) + "</DevEUI_location>");
