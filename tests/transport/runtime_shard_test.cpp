@@ -1,0 +1,173 @@
+// Shards without sockets: posts, their order, timers, load figures and stopping.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <future>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "transport/runtime/runtime.hpp"
+
+namespace tr::transport {
+namespace {
+
+using namespace std::chrono_literals;
+
+/// The value of `future`, failing the test instead of hanging when it does not come.
+template <class T>
+T await(std::future<T>& future, std::chrono::seconds timeout = 10s) {
+  if (future.wait_for(timeout) != std::future_status::ready) {
+    ADD_FAILURE() << "timed out waiting for the shard";
+    return T{};
+  }
+  return future.get();
+}
+
+TEST(runtime_shard, runs_a_post_on_the_shard_thread) {
+  runtime rt{2};
+  rt.start();
+  std::promise<std::pair<std::thread::id, shard*>> seen;
+  auto result = seen.get_future();
+  rt.at(1).post([&](shard& on) { seen.set_value({std::this_thread::get_id(), shard::current()}); });
+  auto [thread, current] = await(result);
+  EXPECT_NE(thread, std::this_thread::get_id());
+  EXPECT_EQ(current, &rt.at(1));
+  EXPECT_EQ(shard::current(), nullptr) << "not a shard thread";
+}
+
+TEST(runtime_shard, runs_posts_made_before_start_once_started) {
+  runtime rt{1};
+  std::promise<int> ran;
+  auto result = ran.get_future();
+  rt.at(0).post([&](shard&) { ran.set_value(7); });
+  rt.start();
+  EXPECT_EQ(await(result), 7);
+}
+
+TEST(runtime_shard, keeps_the_order_of_each_producer_across_shards) {
+  runtime rt{3};
+  rt.start();
+  constexpr int per_producer = 20000;
+  std::vector<int> from_shard;   // touched on shard 2 only
+  std::vector<int> from_thread;  // touched on shard 2 only
+  std::promise<void> done;
+  auto finished = done.get_future();
+  auto record = [&](std::vector<int>& into, int value) {
+    into.push_back(value);
+    if (from_shard.size() == per_producer && from_thread.size() == per_producer) done.set_value();
+  };
+  rt.at(0).post([&](shard& producer) {
+    for (int i = 0; i < per_producer; ++i) {
+      producer.owner().at(2).post([&, i](shard&) { record(from_shard, i); });
+    }
+  });
+  for (int i = 0; i < per_producer; ++i) {
+    rt.at(2).post([&, i](shard&) { record(from_thread, i); });
+  }
+  ASSERT_EQ(finished.wait_for(20s), std::future_status::ready);
+  for (int i = 0; i < per_producer; ++i) {
+    ASSERT_EQ(from_shard[i], i);
+    ASSERT_EQ(from_thread[i], i);
+  }
+}
+
+TEST(runtime_shard, runs_a_post_to_itself_later_in_the_same_turn) {
+  runtime rt{1};
+  rt.start();
+  std::promise<std::vector<int>> order;
+  auto result = order.get_future();
+  rt.at(0).post([&](shard& on) {
+    auto steps = std::make_shared<std::vector<int>>();
+    on.post([&, steps](shard&) {
+      steps->push_back(2);
+      order.set_value(*steps);
+    });
+    steps->push_back(1);
+  });
+  EXPECT_EQ(await(result), (std::vector<int>{1, 2}));
+}
+
+TEST(runtime_shard, fires_timers_in_order_and_not_the_cancelled_ones) {
+  runtime rt{1};
+  rt.start();
+  std::promise<std::vector<int>> fired;
+  auto result = fired.get_future();
+  rt.at(0).post([&](shard& on) {
+    auto order = std::make_shared<std::vector<int>>();
+    on.schedule(30ms, [order, &fired] {
+      order->push_back(3);
+      fired.set_value(*order);
+    });
+    on.schedule(10ms, [order] { order->push_back(1); });
+    timer_id doomed = on.schedule(15ms, [order] { order->push_back(99); });
+    on.schedule(20ms, [order] { order->push_back(2); });
+    on.schedule(5ms, [&on, doomed] { EXPECT_TRUE(on.cancel(doomed)); });
+  });
+  EXPECT_EQ(await(result), (std::vector<int>{1, 2, 3}));
+}
+
+TEST(runtime_shard, fires_a_timer_no_earlier_than_its_delay) {
+  runtime rt{1};
+  rt.start();
+  std::promise<std::chrono::nanoseconds> waited;
+  auto result = waited.get_future();
+  auto before = std::chrono::steady_clock::now();
+  rt.at(0).post([&](shard& on) {
+    on.schedule(20ms, [&] { waited.set_value(std::chrono::steady_clock::now() - before); });
+  });
+  EXPECT_GE(await(result), 20ms);
+}
+
+TEST(runtime_shard, counts_posts_in_its_load_figures) {
+  runtime rt{1};
+  rt.start();
+  for (int i = 0; i < 100; ++i) rt.at(0).post([](shard&) {});
+  std::promise<void> done;
+  auto finished = done.get_future();
+  rt.at(0).post([&](shard&) { done.set_value(); });
+  ASSERT_EQ(finished.wait_for(10s), std::future_status::ready);
+  // Figures are published at the end of a turn: read them in a later one.
+  std::promise<shard_load> read;
+  auto figures_read = read.get_future();
+  rt.at(0).post([&](shard& on) { read.set_value(on.load()); });
+  shard_load figures = await(figures_read);
+  EXPECT_GE(figures.posts_total, 101u);
+  EXPECT_GT(figures.busy_ns_total, 0u);
+  EXPECT_EQ(figures.connections, 0u);
+}
+
+TEST(runtime_shard, refuses_posts_once_stopped) {
+  runtime rt{2};
+  rt.start();
+  rt.stop();
+  EXPECT_FALSE(rt.running());
+  auto witness = std::make_shared<int>(0);
+  EXPECT_FALSE(rt.at(0).post([witness](shard&) { ++*witness; }));
+  EXPECT_EQ(witness.use_count(), 1) << "the refused closure was destroyed";
+}
+
+TEST(runtime_shard, destroys_pending_timers_and_posts_unrun_on_stop) {
+  auto witness = std::make_shared<int>(0);
+  {
+    runtime rt{1};
+    rt.start();
+    std::promise<void> armed;
+    auto ready = armed.get_future();
+    rt.at(0).post([&, witness](shard& on) {
+      on.schedule(1h, [witness] { ++*witness; });
+      armed.set_value();
+    });
+    ASSERT_EQ(ready.wait_for(10s), std::future_status::ready);
+  }
+  EXPECT_EQ(*witness, 0);
+  EXPECT_EQ(witness.use_count(), 1);
+}
+
+TEST(runtime_shard, makes_one_shard_per_core_when_asked_for_zero) {
+  runtime rt{0};
+  EXPECT_EQ(rt.size(), std::max(1u, std::thread::hardware_concurrency()));
+}
+
+}  // namespace
+}  // namespace tr::transport

@@ -1,0 +1,296 @@
+#include "transport/runtime/shard.hpp"
+
+#include <pthread.h>
+#include <sched.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <stdexcept>
+
+#include "transport/runtime/detail/io_slot.hpp"
+#include "transport/runtime/runtime.hpp"
+
+namespace tr::transport {
+
+namespace {
+
+thread_local shard* current_shard = nullptr;
+
+constexpr std::uint32_t wake_tag = 0xffffffffu;
+constexpr std::size_t read_buffer_size = 64 * 1024;
+constexpr std::size_t max_events_per_wait = 256;
+
+void pin_current_thread(int cpu) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+}
+
+}  // namespace
+
+shard::shard(runtime& owner, std::size_t index, const shard_options& options)
+    : runtime_(owner),
+      index_(index),
+      options_(options),
+      epoll_fd_(epoll_create1(EPOLL_CLOEXEC)),
+      wake_fd_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)),
+      now_(clock::now()),
+      timers_(now_),
+      events_(max_events_per_wait),
+      read_buffer_(new std::byte[read_buffer_size]) {
+  if (epoll_fd_ < 0 || wake_fd_ < 0) throw std::runtime_error("shard: cannot create epoll/eventfd");
+  epoll_event event{};
+  event.events = EPOLLIN;
+  event.data.u64 = wake_tag;
+  if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &event) != 0) {
+    throw std::runtime_error("shard: cannot watch the eventfd");
+  }
+}
+
+shard::~shard() {
+  join();
+  if (!stopping_) teardown();  // never ran: close what was adopted or posted before start
+  ::close(wake_fd_);
+  ::close(epoll_fd_);
+}
+
+shard* shard::current() { return current_shard; }
+
+bool shard::post(task fn) {
+  if (current_shard == this) {
+    if (stopping_) return false;
+    local_posts_.push_back(std::move(fn));
+    return true;
+  }
+  bool wake;
+  {
+    std::lock_guard guard{inbox_mutex_};
+    if (inbox_closed_) return false;  // `fn` is destroyed after the lock is released
+    wake = inbox_.empty();
+    inbox_.push_back(std::move(fn));
+  }
+  if (wake) {
+    std::uint64_t one = 1;
+    [[maybe_unused]] auto written = ::write(wake_fd_, &one, sizeof one);
+  }
+  return true;
+}
+
+shard_load shard::load() const {
+  shard_load figures;
+  figures.busy_ns_per_second = busy_ns_per_second_.load(std::memory_order_relaxed);
+  figures.events_per_second = events_per_second_.load(std::memory_order_relaxed);
+  figures.posts_per_second = posts_per_second_.load(std::memory_order_relaxed);
+  figures.connections = open_connections_.load(std::memory_order_relaxed) +
+                        incoming_.load(std::memory_order_relaxed);
+  figures.busy_ns_total = busy_ns_total_.load(std::memory_order_relaxed);
+  figures.events_total = events_total_.load(std::memory_order_relaxed);
+  figures.posts_total = posts_total_.load(std::memory_order_relaxed);
+  return figures;
+}
+
+timer_id shard::schedule(clock::time_point deadline, unique_function<void()> fn) {
+  return timers_.schedule(deadline, std::move(fn));
+}
+
+bool shard::cancel(timer_id id) { return timers_.cancel(id); }
+
+void shard::start(int cpu) {
+  thread_ = std::thread([this, cpu] {
+    if (cpu >= 0) pin_current_thread(cpu);
+    run();
+  });
+}
+
+void shard::request_stop() {
+  stop_requested_.store(true, std::memory_order_release);
+  std::uint64_t one = 1;
+  [[maybe_unused]] auto written = ::write(wake_fd_, &one, sizeof one);
+}
+
+void shard::join() {
+  if (thread_.joinable()) thread_.join();
+}
+
+void shard::run() {
+  current_shard = this;
+  now_ = clock::now();
+  window_start_ = now_;
+  while (!stop_requested_.load(std::memory_order_acquire)) {
+    int count = epoll_wait(epoll_fd_, events_.data(), static_cast<int>(events_.size()),
+                           wait_timeout());
+    clock::time_point turn_start = clock::now();
+    now_ = turn_start;
+    std::size_t handled = 0;
+    for (int i = 0; i < count; ++i) {
+      if (events_[i].data.u64 != wake_tag) ++handled;
+      dispatch(events_[i]);
+    }
+    std::size_t posts = run_posts();
+    handled += timers_.advance(now_);
+    flush_dirty();
+    if (draining_) check_drained();
+    account(turn_start, handled, posts);
+  }
+  teardown();
+  current_shard = nullptr;
+}
+
+int shard::wait_timeout() {
+  if (!local_posts_.empty() || !dirty_.empty()) return 0;
+  clock::time_point wake = timers_.next_wake();
+  // Figures of a second with activity (or non-zero ones to clear) are published on time.
+  if (window_events_ + window_posts_ != 0 || figures_nonzero_) {
+    wake = std::min(wake, window_start_ + std::chrono::seconds(1));
+  }
+  if (wake == clock::time_point::max()) return -1;
+  auto left = wake - clock::now();
+  if (left <= clock::duration::zero()) return 0;
+  auto ms = std::chrono::ceil<std::chrono::milliseconds>(left).count();
+  return ms > INT_MAX ? INT_MAX : static_cast<int>(ms);
+}
+
+void shard::dispatch(const epoll_event& event) {
+  if (event.data.u64 == wake_tag) {
+    std::uint64_t value;
+    [[maybe_unused]] auto got = ::read(wake_fd_, &value, sizeof value);
+    return;
+  }
+  auto index = static_cast<std::uint32_t>(event.data.u64);
+  auto generation = static_cast<std::uint32_t>(event.data.u64 >> 32);
+  detail::io_slot* slot = find(index, generation);
+  if (!slot) return;  // closed earlier in this turn
+  switch (slot->kind) {
+    case detail::slot_kind::connection: on_connection_event(index, event.events); break;
+    case detail::slot_kind::connecting: on_connect_event(index); break;
+    case detail::slot_kind::listener: accept_from(index); break;
+    case detail::slot_kind::free: break;
+  }
+}
+
+std::size_t shard::run_posts() {
+  std::size_t ran = 0;
+  {
+    std::lock_guard guard{inbox_mutex_};
+    running_.swap(inbox_);
+  }
+  for (auto& fn : running_) {
+    fn(*this);
+    fn.reset();
+    ++ran;
+  }
+  running_.clear();
+  // Posted by this shard to itself, including during the loop above; what these post in turn
+  // waits for the next turn (which then does not sleep).
+  std::size_t local = local_posts_.size();
+  if (local != 0) {
+    running_.swap(local_posts_);
+    for (auto& fn : running_) {
+      fn(*this);
+      fn.reset();
+    }
+    ran += local;
+    running_.clear();
+  }
+  return ran;
+}
+
+void shard::account(clock::time_point turn_start, std::size_t events, std::size_t posts) {
+  clock::time_point turn_end = clock::now();
+  auto busy = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(turn_end - turn_start).count());
+  window_busy_ += busy;
+  window_events_ += events;
+  window_posts_ += posts;
+  busy_ns_total_.store(busy_ns_total_.load(std::memory_order_relaxed) + busy,
+                       std::memory_order_relaxed);
+  events_total_.store(events_total_.load(std::memory_order_relaxed) + events,
+                      std::memory_order_relaxed);
+  posts_total_.store(posts_total_.load(std::memory_order_relaxed) + posts,
+                     std::memory_order_relaxed);
+  auto elapsed = turn_end - window_start_;
+  if (elapsed < std::chrono::seconds(1)) return;
+  auto per_second = [elapsed](std::uint64_t amount) {
+    auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count();
+    return static_cast<std::uint64_t>(static_cast<double>(amount) * 1e9 / static_cast<double>(ns));
+  };
+  busy_ns_per_second_.store(per_second(window_busy_), std::memory_order_relaxed);
+  events_per_second_.store(per_second(window_events_), std::memory_order_relaxed);
+  posts_per_second_.store(per_second(window_posts_), std::memory_order_relaxed);
+  figures_nonzero_ = window_events_ + window_posts_ != 0;
+  window_start_ = turn_end;
+  window_busy_ = window_events_ = window_posts_ = 0;
+}
+
+void shard::begin_drain(drain_hook idle) {
+  draining_ = true;
+  drain_idle_ = std::move(idle);
+  std::vector<connection_handle> open;
+  for (std::uint32_t i = 0; i < slots_.size(); ++i) {
+    if (slots_[i]->kind == detail::slot_kind::connection && slots_[i]->handler) {
+      open.push_back({i, slots_[i]->generation});
+    }
+  }
+  for (connection_handle handle : open) {
+    if (detail::io_slot* slot = find(handle.slot, handle.generation)) {
+      if (slot->kind == detail::slot_kind::connection && slot->handler) {
+        slot->handler->on_drain(*this, handle);
+      }
+    }
+  }
+  flush_dirty();
+  check_drained();
+}
+
+void shard::check_drained() {
+  if (drain_reported_ || open_count_ != 0 || connecting_count_ != 0) return;
+  if (drain_idle_ && !drain_idle_(*this)) return;
+  drain_reported_ = true;
+  runtime_.shard_drained();
+}
+
+void shard::teardown() {
+  stopping_ = true;
+  // Callbacks run during teardown may adopt or connect: both refuse while stopping, so a few
+  // rounds empty every slot.
+  for (int round = 0; round < 4; ++round) {
+    bool any = false;
+    for (std::uint32_t i = 0; i < slots_.size(); ++i) {
+      detail::io_slot& slot = *slots_[i];
+      switch (slot.kind) {
+        case detail::slot_kind::connection:
+          close_connection(i, {io_failure::shutting_down});
+          any = true;
+          break;
+        case detail::slot_kind::connecting: {
+          connect_result result;
+          result.status = {io_failure::shutting_down};
+          finish_connect(i, std::move(result));
+          any = true;
+          break;
+        }
+        case detail::slot_kind::listener:
+          remove_listener(std::shared_ptr<detail::listener_state>{slot.listener});
+          any = true;
+          break;
+        case detail::slot_kind::free: break;
+      }
+    }
+    if (!any) break;
+  }
+  std::vector<task> dropped;
+  {
+    std::lock_guard guard{inbox_mutex_};
+    inbox_closed_ = true;
+    dropped.swap(inbox_);
+  }
+  dropped.clear();
+  local_posts_.clear();
+  timers_.clear();
+  dirty_.clear();
+}
+
+}  // namespace tr::transport
