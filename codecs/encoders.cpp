@@ -51,11 +51,13 @@ class xml_writer {
     open(name);
     bool container = n.kind == node_kind::object || n.kind == node_kind::array;
     if (container && detail::is_free_form(name)) {
-      detail::json_writer<detail::xml_text_sink, false>(nodes_, detail::xml_text_sink{out_}).value(index);
+      detail::json_writer<detail::xml_text_sink, false>(nodes_, detail::xml_text_sink{out_})
+          .value(index);
     } else if (n.kind == node_kind::object) {
       children(index);
     } else if (n.kind == node_kind::array) {
-      for (std::uint32_t item = index + 1; item < n.end; item = nodes_[item].end) element(item, name);
+      for (std::uint32_t item = index + 1; item < n.end; item = nodes_[item].end)
+        element(item, name);
     } else if (n.kind == node_kind::string) {
       detail::put_xml_escaped(out_, n.text);
     } else {
@@ -91,7 +93,9 @@ std::string_view content_type(body_format format) {
   return format == body_format::xml ? "application/xml" : "application/json";
 }
 
-void encode_json(const report& source, std::string& out) { encode_json_document<false>(source, out); }
+void encode_json(const report& source, std::string& out) {
+  encode_json_document<false>(source, out);
+}
 
 void encode_json_untyped(const report& source, std::string& out) {
   encode_json_document<true>(source, out);
@@ -113,9 +117,12 @@ void encode_xml(const report& source, std::string& out) {
 
 void encode(const report& source, body_format format, std::string& out) {
   switch (format) {
-    case body_format::json: return encode_json(source, out);
-    case body_format::json_untyped: return encode_json_untyped(source, out);
-    case body_format::xml: return encode_xml(source, out);
+    case body_format::json:
+      return encode_json(source, out);
+    case body_format::json_untyped:
+      return encode_json_untyped(source, out);
+    case body_format::xml:
+      return encode_xml(source, out);
   }
 }
 

@@ -9,28 +9,28 @@ namespace tr::codecs {
 
 /// What went wrong while decoding or validating bytes from a peer.
 enum class errc : std::uint8_t {
-  none = 0,              ///< no error
-  empty_input,           ///< the body is empty or only whitespace
-  unknown_format,        ///< the body starts with neither `{` (JSON) nor `<` (XML)
-  document_too_large,    ///< the body exceeds report_limits::max_document_bytes
-  document_too_complex,  ///< nesting deeper than max_depth or more nodes than max_nodes
-  malformed_json,        ///< not valid JSON: truncated, bad token, bad escape, trailing content
-  malformed_xml,         ///< not well-formed XML, or a construct this reader refuses (DOCTYPE)
-  wrong_root,            ///< the root is not an object holding exactly one report object
-  unknown_report_type,   ///< the root key is none of the four report types
-  invalid_field_name,    ///< a field name cannot be an XML element name (or is too long)
-  wrong_type,            ///< a field has the wrong type (e.g. DevEUI as a number)
-  missing_field,         ///< a required field (DevEUI) is absent
-  duplicate_field,       ///< a field the token covers appears twice
-  field_too_large,       ///< a string beyond its limit (payload_hex, any string)
-  invalid_dev_eui,       ///< DevEUI is not 16 hex digits
-  invalid_number,        ///< FPort, FCntUp or FCntDn is not a decimal integer in range
-  invalid_hex,           ///< payload_hex is not an even number of hex digits
-  invalid_key,           ///< a tunnel key is not 32 hex digits
+  none = 0,                ///< no error
+  empty_input,             ///< the body is empty or only whitespace
+  unknown_format,          ///< the body starts with neither `{` (JSON) nor `<` (XML)
+  document_too_large,      ///< the body exceeds report_limits::max_document_bytes
+  document_too_complex,    ///< nesting deeper than max_depth or more nodes than max_nodes
+  malformed_json,          ///< not valid JSON: truncated, bad token, bad escape, trailing content
+  malformed_xml,           ///< not well-formed XML, or a construct this reader refuses (DOCTYPE)
+  wrong_root,              ///< the root is not an object holding exactly one report object
+  unknown_report_type,     ///< the root key is none of the four report types
+  invalid_field_name,      ///< a field name cannot be an XML element name (or is too long)
+  wrong_type,              ///< a field has the wrong type (e.g. DevEUI as a number)
+  missing_field,           ///< a required field (DevEUI) is absent
+  duplicate_field,         ///< a field the token covers appears twice
+  field_too_large,         ///< a string beyond its limit (payload_hex, any string)
+  invalid_dev_eui,         ///< DevEUI is not 16 hex digits
+  invalid_number,          ///< FPort, FCntUp or FCntDn is not a decimal integer in range
+  invalid_hex,             ///< payload_hex is not an even number of hex digits
+  invalid_key,             ///< a tunnel key is not 32 hex digits
   invalid_percent_escape,  ///< `%` not followed by two hex digits
-  invalid_query,         ///< a query parameter is missing, repeated, unknown or misplaced
-  invalid_time,          ///< not an ISO 8601 time with offset, or out of range
-  crypto_failure,        ///< OpenSSL failed (no random bytes)
+  invalid_query,           ///< a query parameter is missing, repeated, unknown or misplaced
+  invalid_time,            ///< not an ISO 8601 time with offset, or out of range
+  crypto_failure,          ///< OpenSSL failed (no random bytes)
 };
 
 /// The name of an error code, e.g. "invalid_dev_eui".

@@ -113,8 +113,10 @@ error parse_uplink_query(std::string_view query, uplink_query& out, std::string&
     if (name == "Token") continue;
     std::size_t i = 0;
     while (i < 5 && param_names[i] != name) ++i;
-    if (i == 5) return error(errc::invalid_query, "unknown query parameter '", name.substr(0, 40), "'");
-    if (seen[i]) return error(errc::invalid_query, "query parameter ", param_names[i], " appears twice");
+    if (i == 5)
+      return error(errc::invalid_query, "unknown query parameter '", name.substr(0, 40), "'");
+    if (seen[i])
+      return error(errc::invalid_query, "query parameter ", param_names[i], " appears twice");
     seen[i] = true;
     std::size_t start = storage.size();
     if (auto e = percent_decode(raw_value, storage); !e.ok()) {
@@ -123,7 +125,8 @@ error parse_uplink_query(std::string_view query, uplink_query& out, std::string&
     *fields[i] = std::string_view(storage).substr(start);
   }
   for (std::size_t i = 0; i < 5; ++i) {
-    if (!seen[i]) return error(errc::invalid_query, "query parameter ", param_names[i], " is missing");
+    if (!seen[i])
+      return error(errc::invalid_query, "query parameter ", param_names[i], " is missing");
   }
   return {};
 }

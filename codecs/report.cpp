@@ -4,10 +4,14 @@ namespace tr::codecs {
 
 std::string_view to_string(report_type type) {
   switch (type) {
-    case report_type::uplink: return "DevEUI_uplink";
-    case report_type::downlink_sent: return "DevEUI_downlink_Sent";
-    case report_type::notification: return "DevEUI_notification";
-    case report_type::location: return "DevEUI_location";
+    case report_type::uplink:
+      return "DevEUI_uplink";
+    case report_type::downlink_sent:
+      return "DevEUI_downlink_Sent";
+    case report_type::notification:
+      return "DevEUI_notification";
+    case report_type::location:
+      return "DevEUI_location";
   }
   return "DevEUI_uplink";
 }

@@ -40,7 +40,8 @@ error report_parser::parse(std::string_view body, report& out) {
   std::size_t first = body.find_first_not_of(" \t\r\n");
   if (first == std::string_view::npos) return error(errc::empty_input, "empty body");
   if (body[first] == '{' || body[first] == '[') return parse_json(body, out);
-  if (body[first] == '<' || body.substr(first).starts_with("\xEF\xBB\xBF")) return parse_xml(body, out);
+  if (body[first] == '<' || body.substr(first).starts_with("\xEF\xBB\xBF"))
+    return parse_xml(body, out);
   return error(errc::unknown_format, "body is neither JSON nor XML");
 }
 

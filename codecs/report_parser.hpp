@@ -39,7 +39,8 @@ class report_parser {
   /// Parses XML (`<DevEUI_uplink xmlns="http://uri.actility.com/lora">...`).
   error parse_xml(std::string_view body, report& out);
 
-  /// Parses any of the three encodings, chosen by the first non-space byte (`{` or `[`: JSON, `<`: XML).
+  /// Parses any of the three encodings, chosen by the first non-space byte (`{` or `[`: JSON, `<`:
+  /// XML).
   error parse(std::string_view body, report& out);
 
  private:

@@ -36,7 +36,9 @@ class signing_key {
   /// True for the default-constructed key.
   bool empty() const { return length_ == 0; }
 
-  friend bool operator==(const signing_key& a, const signing_key& b) { return a.text() == b.text(); }
+  friend bool operator==(const signing_key& a, const signing_key& b) {
+    return a.text() == b.text();
+  }
 
  private:
   std::array<char, size> text_{};

@@ -51,14 +51,18 @@ bool digits(std::string_view text, std::size_t pos, std::size_t n, unsigned& val
   return true;
 }
 
-bool is_leap(unsigned y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+bool is_leap(unsigned y) {
+  return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
 
 unsigned days_in_month(unsigned y, unsigned m) {
   constexpr unsigned days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   return m == 2 && is_leap(y) ? 29 : days[m - 1];
 }
 
-error bad_time(std::string_view what) { return error(errc::invalid_time, "bad time: ", what); }
+error bad_time(std::string_view what) {
+  return error(errc::invalid_time, "bad time: ", what);
+}
 
 }  // namespace
 
@@ -104,9 +108,9 @@ void append_time(time_point t, std::string& out) {
 result<time_point> parse_time(std::string_view text) {
   unsigned year, month, day, hour, minute, second;
   if (!digits(text, 0, 4, year) || text.size() < 19 || text[4] != '-' ||
-      !digits(text, 5, 2, month) || text[7] != '-' || !digits(text, 8, 2, day) ||
-      text[10] != 'T' || !digits(text, 11, 2, hour) || text[13] != ':' ||
-      !digits(text, 14, 2, minute) || text[16] != ':' || !digits(text, 17, 2, second)) {
+      !digits(text, 5, 2, month) || text[7] != '-' || !digits(text, 8, 2, day) || text[10] != 'T' ||
+      !digits(text, 11, 2, hour) || text[13] != ':' || !digits(text, 14, 2, minute) ||
+      text[16] != ':' || !digits(text, 17, 2, second)) {
     return bad_time("expected YYYY-MM-DDTHH:MM:SS");
   }
   if (year < 1900 || year > 2200) return bad_time("year out of range 1900..2200");

@@ -77,7 +77,9 @@ token_signer::token_signer(signing_key key) : context_(EVP_MD_CTX_new()), key_(k
   }
 }
 
-token_signer::~token_signer() { EVP_MD_CTX_free(context_); }
+token_signer::~token_signer() {
+  EVP_MD_CTX_free(context_);
+}
 
 token_signer::token_signer(token_signer&& other) noexcept
     : context_(std::exchange(other.context_, nullptr)), key_(other.key_) {}

@@ -16,7 +16,8 @@ namespace {
 
 template <codecs::body_format format>
 void encode(benchmark::State& state) {
-  std::string json = make_uplink(static_cast<int>(state.range(0)), static_cast<int>(state.range(1)));
+  std::string json =
+      make_uplink(static_cast<int>(state.range(0)), static_cast<int>(state.range(1)));
   codecs::report_parser parser;
   codecs::report report;
   if (!parser.parse_json(json, report).ok()) state.SkipWithError("sample does not parse");
@@ -34,12 +35,20 @@ void encode(benchmark::State& state) {
   state.counters["out_bytes"] = static_cast<double>(out.size());
 }
 
-void encode_json(benchmark::State& state) { encode<codecs::body_format::json>(state); }
-void encode_json_untyped(benchmark::State& state) { encode<codecs::body_format::json_untyped>(state); }
-void encode_xml(benchmark::State& state) { encode<codecs::body_format::xml>(state); }
+void encode_json(benchmark::State& state) {
+  encode<codecs::body_format::json>(state);
+}
+void encode_json_untyped(benchmark::State& state) {
+  encode<codecs::body_format::json_untyped>(state);
+}
+void encode_xml(benchmark::State& state) {
+  encode<codecs::body_format::xml>(state);
+}
 
 BENCHMARK(encode_json)->ArgNames({"lrrs", "payload"})->ArgsProduct({{1, 3, 10}, {11, 51, 222}});
-BENCHMARK(encode_json_untyped)->ArgNames({"lrrs", "payload"})->ArgsProduct({{1, 3, 10}, {11, 51, 222}});
+BENCHMARK(encode_json_untyped)
+    ->ArgNames({"lrrs", "payload"})
+    ->ArgsProduct({{1, 3, 10}, {11, 51, 222}});
 BENCHMARK(encode_xml)->ArgNames({"lrrs", "payload"})->ArgsProduct({{1, 3, 10}, {11, 51, 222}});
 
 }  // namespace

@@ -15,7 +15,8 @@ namespace tr::bench {
 namespace {
 
 void parse_json(benchmark::State& state) {
-  std::string body = make_uplink(static_cast<int>(state.range(0)), static_cast<int>(state.range(1)));
+  std::string body =
+      make_uplink(static_cast<int>(state.range(0)), static_cast<int>(state.range(1)));
   codecs::report_parser parser;
   codecs::report report;
   if (!parser.parse_json(body, report).ok()) state.SkipWithError("sample does not parse");
@@ -30,7 +31,8 @@ void parse_json(benchmark::State& state) {
 }
 
 void parse_xml(benchmark::State& state) {
-  std::string json = make_uplink(static_cast<int>(state.range(0)), static_cast<int>(state.range(1)));
+  std::string json =
+      make_uplink(static_cast<int>(state.range(0)), static_cast<int>(state.range(1)));
   codecs::report_parser parser;
   codecs::report report;
   std::string body;

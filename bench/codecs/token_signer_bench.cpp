@@ -33,16 +33,16 @@ codecs::uplink_query sample_query() {
 
 std::string message_of(const codecs::token_fields& body, const codecs::uplink_query& q) {
   return std::string(body.customer_id) + std::string(body.dev_eui) + std::string(body.fport) +
-         std::string(body.fcnt_up) + std::string(body.payload_hex) + "LrnDevEui=" +
-         std::string(q.dev_eui) + "&LrnFPort=" + std::string(q.fport) + "&LrnInfos=" +
-         std::string(q.infos) + "&AS_ID=" + std::string(q.as_id) + "&Time=" + std::string(q.time) +
-         std::string(key_text);
+         std::string(body.fcnt_up) + std::string(body.payload_hex) +
+         "LrnDevEui=" + std::string(q.dev_eui) + "&LrnFPort=" + std::string(q.fport) +
+         "&LrnInfos=" + std::string(q.infos) + "&AS_ID=" + std::string(q.as_id) +
+         "&Time=" + std::string(q.time) + std::string(key_text);
 }
 
 void sign_uplink(benchmark::State& state) {
   std::string payload = payload_hex(state.range(0));
-  codecs::token_fields body{codecs::report_type::uplink, "100002167", "20635F0108000496", "17", "18",
-                            {}, payload};
+  codecs::token_fields body{
+      codecs::report_type::uplink, "100002167", "20635F0108000496", "17", "18", {}, payload};
   codecs::uplink_query query = sample_query();
   codecs::token_signer signer(codecs::signing_key::parse(key_text).value());
   std::array<char, codecs::token_size> token{};
@@ -61,8 +61,8 @@ void sign_uplink(benchmark::State& state) {
 /// The baseline: SHA-256 of the same bytes, already contiguous, as lower-case hex.
 void bare_sha256(benchmark::State& state) {
   std::string payload = payload_hex(state.range(0));
-  codecs::token_fields body{codecs::report_type::uplink, "100002167", "20635F0108000496", "17", "18",
-                            {}, payload};
+  codecs::token_fields body{
+      codecs::report_type::uplink, "100002167", "20635F0108000496", "17", "18", {}, payload};
   std::string message = message_of(body, sample_query());
   EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
   EVP_MD_CTX* context = EVP_MD_CTX_new();
@@ -89,9 +89,8 @@ void bare_sha256(benchmark::State& state) {
 
 /// A V3-like downlink query, percent-decoded while hashed.
 void sign_downlink(benchmark::State& state) {
-  std::string query =
-      "DevEUI=000000000F1D8693&FPort=1&Payload=" + payload_hex(state.range(0)) +
-      "&AS_ID=app1.sample.com&Time=2016-01-11T14%3A28%3A00.333%2B02%3A00";
+  std::string query = "DevEUI=000000000F1D8693&FPort=1&Payload=" + payload_hex(state.range(0)) +
+                      "&AS_ID=app1.sample.com&Time=2016-01-11T14%3A28%3A00.333%2B02%3A00";
   codecs::token_signer signer(codecs::signing_key::parse(key_text).value());
   std::array<char, codecs::token_size> token{};
   std::uint64_t before = heap_allocations();

@@ -63,13 +63,20 @@ inline std::size_t plain_prefix(std::string_view text, const std::array<bool, 25
 /// The replacement of an XML special character.
 inline std::string_view xml_replacement(char c) {
   switch (c) {
-    case '<': return "&lt;";
-    case '&': return "&amp;";
-    case '>': return "&gt;";
-    case '"': return "&quot;";
-    case '\'': return "&apos;";
-    case '\r': return "&#13;";
-    default: return "\xEF\xBF\xBD";  // U+FFFD for characters XML 1.0 cannot carry
+    case '<':
+      return "&lt;";
+    case '&':
+      return "&amp;";
+    case '>':
+      return "&gt;";
+    case '"':
+      return "&quot;";
+    case '\'':
+      return "&apos;";
+    case '\r':
+      return "&#13;";
+    default:
+      return "\xEF\xBF\xBD";  // U+FFFD for characters XML 1.0 cannot carry
   }
 }
 
@@ -120,16 +127,30 @@ void put_json_escaped(Sink& sink, std::string_view text) {
     if (n == text.size()) return;
     unsigned char c = static_cast<unsigned char>(text[n]);
     switch (c) {
-      case '"': sink.put("\\\""); break;
-      case '\\': sink.put("\\\\"); break;
-      case '\n': sink.put("\\n"); break;
-      case '\r': sink.put("\\r"); break;
-      case '\t': sink.put("\\t"); break;
-      case '\b': sink.put("\\b"); break;
-      case '\f': sink.put("\\f"); break;
+      case '"':
+        sink.put("\\\"");
+        break;
+      case '\\':
+        sink.put("\\\\");
+        break;
+      case '\n':
+        sink.put("\\n");
+        break;
+      case '\r':
+        sink.put("\\r");
+        break;
+      case '\t':
+        sink.put("\\t");
+        break;
+      case '\b':
+        sink.put("\\b");
+        break;
+      case '\f':
+        sink.put("\\f");
+        break;
       default: {
-        char escape[6] = {'\\', 'u', '0', '0', "0123456789abcdef"[c >> 4],
-                          "0123456789abcdef"[c & 0x0f]};
+        char escape[6] = {
+            '\\', 'u', '0', '0', "0123456789abcdef"[c >> 4], "0123456789abcdef"[c & 0x0f]};
         sink.put(std::string_view(escape, 6));
       }
     }

@@ -37,7 +37,9 @@ constexpr bool is_hex(std::string_view text) {
 }
 
 /// ASCII lower case.
-constexpr char to_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+constexpr char to_lower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+}
 
 /// Writes 2 * n lower-case hex digits of `bytes` to `out`.
 inline void write_hex(const unsigned char* bytes, std::size_t n, char* out) {

@@ -27,9 +27,13 @@ error json_error(simdjson::error_code code) {
   }
 }
 
-error malformed(std::string_view what) { return error(errc::malformed_json, "malformed JSON: ", what); }
+error malformed(std::string_view what) {
+  return error(errc::malformed_json, "malformed JSON: ", what);
+}
 
-bool is_space(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+bool is_space(char c) {
+  return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+}
 
 /// True if `text` holds a backslash. Reads 8 bytes at a time, possibly past the end of `text`
 /// but never past the input's padding (every string lies inside the padded input).
@@ -70,7 +74,8 @@ bool is_plain_name_in_input(std::string_view name) {
     __m128i other = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(bytes, _mm_set1_epi8('_')),
                                               _mm_cmpeq_epi8(bytes, _mm_set1_epi8('-'))),
                                  _mm_cmpeq_epi8(bytes, _mm_set1_epi8('.')));
-    auto ok = static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(letter, digit), other)));
+    auto ok =
+        static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(letter, digit), other)));
     if (left <= 16) {
       unsigned wanted = (1u << left) - 1;
       return (ok & wanted) == wanted;
@@ -92,11 +97,13 @@ class walker {
  public:
   walker(std::string_view json, const simdjson::internal::dom_parser_implementation& stage1,
          report_builder& builder)
-      : text_(json.data()), cursor_(stage1.structural_indexes.get()),
+      : text_(json.data()),
+        cursor_(stage1.structural_indexes.get()),
         end_(stage1.structural_indexes.get() + stage1.n_structural_indexes),
         // One vectorized scan of the whole document saves a check per string in the usual case.
         has_escapes_(std::memchr(json.data(), '\\', json.size()) != nullptr),
-        stage1_(stage1), builder_(builder) {}
+        stage1_(stage1),
+        builder_(builder) {}
 
   /// The first byte of the current token.
   char current() const { return text_[*cursor_]; }
@@ -112,8 +119,10 @@ class walker {
   [[gnu::always_inline]] bool value(std::string_view key, std::size_t depth, bool free_form,
                                     bool raw_key) {
     switch (current()) {
-      case '{': return object(key, depth, free_form, raw_key);
-      case '[': return array(key, depth, free_form, raw_key);
+      case '{':
+        return object(key, depth, free_form, raw_key);
+      case '[':
+        return array(key, depth, free_form, raw_key);
       case '"': {
         std::string_view text;
         bool raw_text = true;
@@ -147,8 +156,10 @@ class walker {
         if (token.size() > report_limits::max_string_bytes) return too_large(key);
         return push_scalar(node_kind::number, key, token, raw_key);
       }
-      case '\0': return malformed("truncated document");
-      default: return malformed("expected a value");
+      case '\0':
+        return malformed("truncated document");
+      default:
+        return malformed("expected a value");
     }
   }
 
@@ -216,7 +227,8 @@ class walker {
     if (!string(name, raw_name)) return false;
     report_type type;
     if (!parse_report_type(name, type)) {
-      return fail(error(errc::unknown_report_type, "unknown report type '", name.substr(0, 64), "'"));
+      return fail(
+          error(errc::unknown_report_type, "unknown report type '", name.substr(0, 64), "'"));
     }
     if (current() != ':') return expected("':'");
     ++cursor_;
@@ -280,7 +292,8 @@ class walker {
     const auto* in = reinterpret_cast<const std::uint8_t*>(text.data());
     std::uint8_t* end = stage1_.parse_string(in, out);
     if (end == nullptr) return malformed("bad escape in a string");
-    text = std::string_view(reinterpret_cast<const char*>(out), static_cast<std::size_t>(end - out));
+    text =
+        std::string_view(reinterpret_cast<const char*>(out), static_cast<std::size_t>(end - out));
     return true;
   }
 
@@ -300,14 +313,18 @@ class walker {
     return false;
   }
 
-  bool malformed(std::string_view what) { return fail(error(errc::malformed_json, "malformed JSON: ", what)); }
+  bool malformed(std::string_view what) {
+    return fail(error(errc::malformed_json, "malformed JSON: ", what));
+  }
 
   bool expected(std::string_view what) {
     if (current() == '\0') return malformed("truncated document");
     return fail(error(errc::malformed_json, "malformed JSON: expected ", what));
   }
 
-  bool too_deep() { return fail(error(errc::document_too_complex, "JSON nested more than 32 levels")); }
+  bool too_deep() {
+    return fail(error(errc::document_too_complex, "JSON nested more than 32 levels"));
+  }
 
   bool too_large(std::string_view key) {
     return fail(error(errc::field_too_large, "field '", key.substr(0, 64), "' exceeds 4096 bytes"));
@@ -348,7 +365,8 @@ error json_walker::walk_embedded(std::string_view json, std::string_view key, st
                               simdjson::stage1_mode::regular);
   if (code != simdjson::SUCCESS) return json_error(code);
   walker walk(json, *stage1_, builder);
-  if (walk.current() != '{' && walk.current() != '[') return malformed("expected an object or array");
+  if (walk.current() != '{' && walk.current() != '[')
+    return malformed("expected an object or array");
   if (!walk.value(key, depth, true, false)) return walk.failure();
   if (!walk.at_end()) return malformed("trailing content");
   return {};
@@ -363,18 +381,21 @@ bool is_json_number(std::string_view text) {
   if (*p == '0') {
     ++p;
   } else if (digit(p)) {
-    do ++p; while (p != end && digit(p));
+    do ++p;
+    while (p != end && digit(p));
   } else {
     return false;
   }
   if (p != end && *p == '.') {
     if (++p == end || !digit(p)) return false;
-    do ++p; while (p != end && digit(p));
+    do ++p;
+    while (p != end && digit(p));
   }
   if (p != end && (*p == 'e' || *p == 'E')) {
     if (++p != end && (*p == '+' || *p == '-')) ++p;
     if (p == end || !digit(p)) return false;
-    do ++p; while (p != end && digit(p));
+    do ++p;
+    while (p != end && digit(p));
   }
   return p == end;
 }

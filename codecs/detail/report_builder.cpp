@@ -20,7 +20,9 @@ bool is_decimal(std::string_view text, std::uint64_t max_value) {
   return value <= max_value;
 }
 
-bool is_text(const node& n) { return n.kind == node_kind::string; }
+bool is_text(const node& n) {
+  return n.kind == node_kind::string;
+}
 
 bool is_number_or_text(const node& n) {
   return n.kind == node_kind::string || n.kind == node_kind::number;
@@ -51,7 +53,8 @@ std::string_view report_builder::start(std::string_view input) {
 bool report_builder::grow() {
   auto& nodes = report_.nodes_;
   if (nodes.size() >= report_limits::max_nodes) return false;
-  nodes.resize(std::min<std::size_t>(std::max<std::size_t>(64, nodes.size() * 2), report_limits::max_nodes));
+  nodes.resize(
+      std::min<std::size_t>(std::max<std::size_t>(64, nodes.size() * 2), report_limits::max_nodes));
   return true;
 }
 

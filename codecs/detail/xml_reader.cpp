@@ -11,14 +11,18 @@ namespace tr::codecs::detail {
 
 namespace {
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
 
 bool ends_name(char c) {
   return is_space(c) || c == '/' || c == '>' || c == '=' || c == '<' || c == '"' || c == '\'';
 }
 
 /// Keys that are arrays in the JSON encoding even with a single item.
-bool is_known_array(std::string_view name) { return name == "Lrr"; }
+bool is_known_array(std::string_view name) {
+  return name == "Lrr";
+}
 
 /// Appends the UTF-8 encoding of code point `cp` (already validated).
 char* put_utf8(char* out, std::uint32_t cp) {
@@ -43,7 +47,10 @@ char* put_utf8(char* out, std::uint32_t cp) {
 class xml_reader {
  public:
   xml_reader(std::string_view xml, report_builder& builder, json_walker& json)
-      : begin_(xml.data()), p_(xml.data()), end_(xml.data() + xml.size()), builder_(builder),
+      : begin_(xml.data()),
+        p_(xml.data()),
+        end_(xml.data() + xml.size()),
+        builder_(builder),
         json_(json) {}
 
   error document() {
@@ -80,7 +87,8 @@ class xml_reader {
 
  private:
   bool starts_with(std::string_view s) const {
-    return static_cast<std::size_t>(end_ - p_) >= s.size() && std::memcmp(p_, s.data(), s.size()) == 0;
+    return static_cast<std::size_t>(end_ - p_) >= s.size() &&
+           std::memcmp(p_, s.data(), s.size()) == 0;
   }
 
   const char* find(std::string_view s) const {
@@ -170,7 +178,7 @@ class xml_reader {
     }
     const char* content_start = p_;
     bool is_object = is_root;
-    bool has_text = false;     // non-space text or CDATA seen
+    bool has_text = false;      // non-space text or CDATA seen
     bool needs_decode = false;  // entity, CR, comment or CDATA in the content
     std::uint32_t index = 0;
     if (is_object && !builder_.push(node_kind::object, key, {}, index)) {
@@ -197,7 +205,8 @@ class xml_reader {
           builder_.close(index);
           return {};
         }
-        return leaf(tag, key, depth, {content_start, static_cast<std::size_t>(content_end - content_start)},
+        return leaf(tag, key, depth,
+                    {content_start, static_cast<std::size_t>(content_end - content_start)},
                     needs_decode);
       }
       if (starts_with("<!--")) {
@@ -219,7 +228,8 @@ class xml_reader {
       }
       if (!is_object) {
         if (has_text) return malformed("text mixed with elements");
-        if (!builder_.push(node_kind::object, key, {}, index)) return report_builder::too_many_nodes();
+        if (!builder_.push(node_kind::object, key, {}, index))
+          return report_builder::too_many_nodes();
         is_object = true;
       }
       ++p_;
@@ -233,14 +243,17 @@ class xml_reader {
     bool empty = false;
     if (auto e = start_tag(tag, empty); !e.ok()) return e;
     if (!is_plain_field_name(tag)) {
-      return error(errc::invalid_field_name, "element name '", tag.substr(0, 64), "' is not accepted");
+      return error(errc::invalid_field_name, "element name '", tag.substr(0, 64),
+                   "' is not accepted");
     }
     bool repeated = tag == previous_name;
     if (repeated || is_known_array(tag)) {
       std::uint32_t array_index = previous;
       if (!repeated) {
-        if (!builder_.push(node_kind::array, tag, {}, array_index)) return report_builder::too_many_nodes();
-      } else if (builder_.at(previous).kind != node_kind::array || builder_.at(previous).key != tag) {
+        if (!builder_.push(node_kind::array, tag, {}, array_index))
+          return report_builder::too_many_nodes();
+      } else if (builder_.at(previous).kind != node_kind::array ||
+                 builder_.at(previous).key != tag) {
         if (builder_.size() >= report_limits::max_nodes) return report_builder::too_many_nodes();
         builder_.wrap_in_array(previous, tag);
       }
@@ -278,7 +291,8 @@ class xml_reader {
       builder_.truncate(mark);  // not JSON after all: keep the text
     }
     std::uint32_t index;
-    if (!builder_.push(node_kind::string, key, text, index)) return report_builder::too_many_nodes();
+    if (!builder_.push(node_kind::string, key, text, index))
+      return report_builder::too_many_nodes();
     return {};
   }
 

@@ -17,7 +17,8 @@ extern char** environ;
 namespace {
 
 constexpr std::string_view v1_key = "f3203a20a2e8dfaf6686b621f56d05e3";
-constexpr std::string_view v1_token = "196c22898bf95fcf48b72be198c89256410660b9b514539651344baa594ad74f";
+constexpr std::string_view v1_token =
+    "196c22898bf95fcf48b72be198c89256410660b9b514539651344baa594ad74f";
 constexpr std::string_view v1_query =
     "LrnDevEui=20635F0108000496&LrnFPort=17&LrnInfos=TWA_100002167.1111.AS-1-111974"
     "&AS_ID=TWA_100002167.1111.AS&Time=2021-04-07T08:49:51.551+00:00";
@@ -107,8 +108,10 @@ class cli : public ::testing::Test {
     files_.push_back(err_path);
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                     0600);
+    posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                     0600);
     args.insert(args.begin(), TR_BINARY);
     std::vector<char*> argv;
     for (std::string& arg : args) argv.push_back(arg.data());
@@ -170,10 +173,11 @@ TEST_F(cli, prints_the_v1_token_for_an_xml_body) {
 }
 
 TEST_F(cli, gives_the_same_token_for_a_shuffled_percent_encoded_query_with_a_token) {
-  outcome o = token_uplink(v1_json, v1_key,
-                           "Time=2021-04-07T08%3A49%3A51.551%2B00%3A00&Token=0000&AS_ID=TWA_100002167"
-                           ".1111.AS&LrnInfos=TWA_100002167.1111.AS-1-111974&LrnFPort=17&LrnDevEui="
-                           "20635F0108000496");
+  outcome o =
+      token_uplink(v1_json, v1_key,
+                   "Time=2021-04-07T08%3A49%3A51.551%2B00%3A00&Token=0000&AS_ID=TWA_100002167"
+                   ".1111.AS&LrnInfos=TWA_100002167.1111.AS-1-111974&LrnFPort=17&LrnDevEui="
+                   "20635F0108000496");
   EXPECT_EQ(o.exit_code, 0) << o.err;
   EXPECT_EQ(o.out, std::string(v1_token) + "\n");
 }
@@ -192,8 +196,8 @@ TEST_F(cli, signs_a_downlink_query_in_received_order_with_the_lower_cased_key) {
 }
 
 TEST_F(cli, leaves_a_trailing_token_out_of_the_downlink_hash) {
-  outcome plain = run({"token", "downlink", "--key", std::string(v1_key), "--query",
-                       std::string(v3_wire_query)});
+  outcome plain = run(
+      {"token", "downlink", "--key", std::string(v1_key), "--query", std::string(v3_wire_query)});
   outcome with_token = run({"token", "downlink", "--key=" + std::string(v1_key),
                             "--query=" + std::string(v3_wire_query) + "&Token=abcd"});
   EXPECT_EQ(with_token.exit_code, 0) << with_token.err;
@@ -229,16 +233,19 @@ TEST_F(cli, refuses_a_body_file_it_cannot_read) {
 }
 
 TEST_F(cli, refuses_a_query_with_a_bad_escape_or_a_missing_parameter) {
-  expect_refused(token_uplink(v1_json, v1_key, "LrnDevEui=%G1&LrnFPort=17&LrnInfos=x&AS_ID=y&Time=z"),
-                 "--query");
-  expect_refused(token_uplink(v1_json, v1_key, "LrnDevEui=1&LrnFPort=17&LrnInfos=x&AS_ID=y"), "Time");
+  expect_refused(
+      token_uplink(v1_json, v1_key, "LrnDevEui=%G1&LrnFPort=17&LrnInfos=x&AS_ID=y&Time=z"),
+      "--query");
+  expect_refused(token_uplink(v1_json, v1_key, "LrnDevEui=1&LrnFPort=17&LrnInfos=x&AS_ID=y"),
+                 "Time");
   expect_refused(run({"token", "downlink", "--key", std::string(v1_key), "--query", "DevEUI=%4"}),
                  "--query");
 }
 
 TEST_F(cli, refuses_missing_or_unknown_options) {
   expect_refused(run({"token", "uplink", "--key", std::string(v1_key), "--query", "x"}), "--body");
-  expect_refused(run({"token", "downlink", "--key", std::string(v1_key), "--verbose", "x"}), "--verbose");
+  expect_refused(run({"token", "downlink", "--key", std::string(v1_key), "--verbose", "x"}),
+                 "--verbose");
   expect_refused(run({"token", "downlink", "--key"}), "needs a value");
   expect_refused(run({"token", "sideways"}), "sideways");
   expect_refused(run({"frobnicate"}), "unknown command");

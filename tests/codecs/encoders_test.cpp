@@ -51,17 +51,18 @@ TEST_F(encoders, keeps_the_shape_of_objects_and_arrays_in_json_untyped) {
 }
 
 TEST_F(encoders, writes_xml_with_declaration_namespace_and_one_element_per_field) {
-  EXPECT_EQ(encoded(small, body_format::xml),
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
-            "<DevEUI_uplink xmlns=\"http://uri.actility.com/lora\"><DevEUI>20635F0108000496</DevEUI>"
-            "<FPort>17</FPort><LrrRSSI>-67</LrrRSSI><MeanPER>1.50</MeanPER><Late>false</Late><X/>"
-            "<CustomerID>100002167</CustomerID></DevEUI_uplink>");
+  EXPECT_EQ(
+      encoded(small, body_format::xml),
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+      "<DevEUI_uplink xmlns=\"http://uri.actility.com/lora\"><DevEUI>20635F0108000496</DevEUI>"
+      "<FPort>17</FPort><LrrRSSI>-67</LrrRSSI><MeanPER>1.50</MeanPER><Late>false</Late><X/>"
+      "<CustomerID>100002167</CustomerID></DevEUI_uplink>");
 }
 
 TEST_F(encoders, escapes_xml_special_characters_in_text) {
-  std::string out = encoded(
-      R"({"DevEUI_uplink": {"DevEUI": "20635F0108000496", "Note": "<a & b> \"q\" 'a'"}})",
-      body_format::xml);
+  std::string out =
+      encoded(R"({"DevEUI_uplink": {"DevEUI": "20635F0108000496", "Note": "<a & b> \"q\" 'a'"}})",
+              body_format::xml);
   EXPECT_NE(out.find("<Note>&lt;a &amp; b&gt; &quot;q&quot; &apos;a&apos;</Note>"),
             std::string::npos)
       << out;
@@ -86,8 +87,9 @@ TEST_F(encoders, carries_customer_data_and_driver_cfg_as_json_text_in_xml) {
                      "&quot;ver&quot;:&quot;1&quot;},&quot;n&quot;:[1,2.50]}</CustomerData>"),
             std::string::npos)
       << out;
-  EXPECT_NE(out.find("<DriverCfg>{&quot;mod&quot;:{&quot;pId&quot;:&quot;abeeway&quot;}}</DriverCfg>"),
-            std::string::npos)
+  EXPECT_NE(
+      out.find("<DriverCfg>{&quot;mod&quot;:{&quot;pId&quot;:&quot;abeeway&quot;}}</DriverCfg>"),
+      std::string::npos)
       << out;
 }
 
@@ -95,7 +97,10 @@ TEST_F(encoders, re_escapes_strings_in_json) {
   std::string out = encoded(
       R"({"DevEUI_uplink": {"DevEUI": "20635F0108000496", "Note": "a\"b\\c\n\u0001\u00e9"}})",
       body_format::json);
-  EXPECT_NE(out.find(R"("Note":"a\"b\\c\n\u0001)" "\xc3\xa9\""), std::string::npos) << out;
+  EXPECT_NE(out.find(R"("Note":"a\"b\\c\n\u0001)"
+                     "\xc3\xa9\""),
+            std::string::npos)
+      << out;
 }
 
 TEST_F(encoders, appends_to_the_buffer_without_clearing_it) {
@@ -166,7 +171,8 @@ TEST_F(encoders, escapes_text_read_from_xml_when_writing_json) {
 }
 
 TEST_F(encoders, round_trips_customer_data_text_that_looks_like_json_through_xml) {
-  report original = parse(R"({"DevEUI_uplink": {"DevEUI": "20635F0108000496", "CustomerData": "{not json"}})");
+  report original =
+      parse(R"({"DevEUI_uplink": {"DevEUI": "20635F0108000496", "CustomerData": "{not json"}})");
   std::string xml;
   encode_xml(original, xml);
   EXPECT_EQ(parse(xml).find("CustomerData")->text, "{not json");

@@ -88,7 +88,8 @@ TEST(uplink_query, names_a_missing_parameter) {
 
 TEST(downlink_query, splits_at_a_final_token) {
   downlink_query_parts parts;
-  std::string query = std::string(samples::v3_wire_query) + "&Token=" + std::string(samples::v3_token);
+  std::string query =
+      std::string(samples::v3_wire_query) + "&Token=" + std::string(samples::v3_token);
   ASSERT_TRUE(split_downlink_query(query, parts).ok());
   EXPECT_EQ(parts.signed_part, samples::v3_wire_query);
   EXPECT_EQ(parts.token, samples::v3_token);

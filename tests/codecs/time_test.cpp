@@ -9,7 +9,9 @@ namespace {
 
 using namespace std::chrono;
 
-time_point at(sys_days day, milliseconds in_day) { return time_point(day) + in_day; }
+time_point at(sys_days day, milliseconds in_day) {
+  return time_point(day) + in_day;
+}
 
 TEST(format_time, writes_utc_with_milliseconds_and_offset) {
   std::string out;
@@ -25,7 +27,8 @@ TEST(format_time, truncates_below_milliseconds_and_pads_with_zeros) {
 
 TEST(format_time, handles_the_last_day_of_a_leap_year) {
   std::string out;
-  append_time(at(2024y / December / 31, hours(23) + minutes(59) + seconds(59) + milliseconds(999)), out);
+  append_time(at(2024y / December / 31, hours(23) + minutes(59) + seconds(59) + milliseconds(999)),
+              out);
   EXPECT_EQ(out, "2024-12-31T23:59:59.999+00:00");
 }
 

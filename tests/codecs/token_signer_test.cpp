@@ -50,7 +50,8 @@ TEST(token_signer, reproduces_published_vector_v1_from_a_parsed_report) {
 
 TEST(token_signer, reproduces_published_vector_v2_with_the_key_text_verbatim) {
   token_signer signer(signing_key::verbatim(samples::v2_v3_key).value());
-  token_fields body{report_type::uplink, "100000507", "000000000F1D8693", "2", "7011", {}, "0027bd00"};
+  token_fields body{report_type::uplink, "100000507", "000000000F1D8693", "2", "7011", {},
+                    "0027bd00"};
   uplink_query query{"000000000F1D8693", "2", "UPHTTP_LAB_LORA", "app1.sample.com",
                      "2016-01-11T14:11:11.333+02:00"};
   EXPECT_EQ(sign(signer, body, query), samples::v2_token);
@@ -79,7 +80,8 @@ TEST(token_signer, signs_a_downlink_sent_report_over_fport_and_fcntdn) {
   std::string expected = sha256_hex(std::string("100002167") + "20635F0108000496" + "2" + "8" +
                                     "LrnDevEui=20635F0108000496&LrnFPort=17&LrnInfos=TWA_100002167"
                                     ".1111.AS-1-111974&AS_ID=TWA_100002167.1111.AS&Time=2021-04-0"
-                                    "7T08:49:51.551+00:00" + std::string(samples::v1_key));
+                                    "7T08:49:51.551+00:00" +
+                                    std::string(samples::v1_key));
   EXPECT_EQ(sign(signer, r.fields(), v1_query()), expected);
 }
 
@@ -88,8 +90,10 @@ TEST(token_signer, signs_a_location_report_over_the_lower_case_dev_eui) {
   report r;
   ASSERT_TRUE(parser.parse_json(samples::location_json, r).ok());
   token_signer signer = signer_for(samples::v1_key);
-  std::string expected = sha256_hex("100002167" "20635f0108000496" + std::string(samples::v1_query) +
-                                    std::string(samples::v1_key));
+  std::string expected = sha256_hex(
+      "100002167"
+      "20635f0108000496" +
+      std::string(samples::v1_query) + std::string(samples::v1_key));
   EXPECT_EQ(sign(signer, r.fields(), v1_query()), expected);
 }
 
@@ -98,16 +102,23 @@ TEST(token_signer, signs_a_notification_over_customer_id_and_dev_eui) {
   report r;
   ASSERT_TRUE(parser.parse_json(samples::notification_json, r).ok());
   token_signer signer = signer_for(samples::v1_key);
-  std::string expected = sha256_hex("100002167" "20635F0108000496" + std::string(samples::v1_query) +
-                                    std::string(samples::v1_key));
+  std::string expected = sha256_hex(
+      "100002167"
+      "20635F0108000496" +
+      std::string(samples::v1_query) + std::string(samples::v1_key));
   EXPECT_EQ(sign(signer, r.fields(), v1_query()), expected);
 }
 
 TEST(token_signer, counts_a_missing_fport_as_zero) {
   token_signer signer = signer_for(samples::v1_key);
   token_fields body{report_type::uplink, "1", "20635F0108000496", {}, "5", {}, "00"};
-  std::string expected = sha256_hex("1" "20635F0108000496" "0" "5" "00" +
-                                    std::string(samples::v1_query) + std::string(samples::v1_key));
+  std::string expected = sha256_hex(
+      "1"
+      "20635F0108000496"
+      "0"
+      "5"
+      "00" +
+      std::string(samples::v1_query) + std::string(samples::v1_key));
   EXPECT_EQ(sign(signer, body, v1_query()), expected);
 }
 
@@ -117,9 +128,15 @@ TEST(token_signer, signs_messages_longer_than_its_gather_buffer) {
   uplink_query query = v1_query();
   query.infos = infos;
   token_fields body{report_type::notification, "7", "20635F0108000496", {}, {}, {}, {}};
-  std::string expected = sha256_hex("7" "20635F0108000496" "LrnDevEui=20635F0108000496&LrnFPort=17"
-                                    "&LrnInfos=" + infos + "&AS_ID=TWA_100002167.1111.AS&Time=2021-"
-                                    "04-07T08:49:51.551+00:00" + std::string(samples::v1_key));
+  std::string expected = sha256_hex(
+      "7"
+      "20635F0108000496"
+      "LrnDevEui=20635F0108000496&LrnFPort=17"
+      "&LrnInfos=" +
+      infos +
+      "&AS_ID=TWA_100002167.1111.AS&Time=2021-"
+      "04-07T08:49:51.551+00:00" +
+      std::string(samples::v1_key));
   EXPECT_EQ(sign(signer, body, query), expected);
 }
 

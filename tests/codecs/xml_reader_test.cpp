@@ -72,8 +72,9 @@ TEST(xml_reader, reads_a_single_lrr_as_an_array_of_one) {
 }
 
 TEST(xml_reader, reads_customer_data_json_text_as_a_subtree) {
-  report r = parse_ok(body("<CustomerData>{&quot;alr&quot;:{&quot;pro&quot;:&quot;X&quot;},"
-                           "\"n\":1.50}</CustomerData>"));
+  report r =
+      parse_ok(body("<CustomerData>{&quot;alr&quot;:{&quot;pro&quot;:&quot;X&quot;},"
+                    "\"n\":1.50}</CustomerData>"));
   const node* data = r.find("CustomerData");
   ASSERT_EQ(data->kind, node_kind::object);
   EXPECT_EQ(data[1].key, "alr");
