@@ -17,8 +17,11 @@ namespace tr::codecs::detail {
 /// best kernel) validates UTF-8, strings and control characters and indexes every structural
 /// character and token; the walk over that index is ours, because the report keeps every
 /// scalar as its source text (numbers exactly as written) and On Demand's generic iteration
-/// measured at half the speed for this full-tree walk. Owns the simdjson parser state, sized
-/// once for report_limits::max_document_bytes, so walking never allocates.
+/// measured at half the speed for this full-tree walk. Stage 1 and its index are reached through
+/// simdjson::internal::dom_parser_implementation, the interface simdjson's own parsers use:
+/// public but not promised stable, so a simdjson upgrade beyond 3.0 must re-run these tests.
+/// Owns the stage-1 state, sized once for report_limits::max_document_bytes, so walking never
+/// allocates.
 class json_walker {
  public:
   /// Throws std::runtime_error if simdjson cannot allocate its index (set-up time only).
