@@ -1,3 +1,6 @@
+#include <atomic>
+#include <thread>
+
 #include "tests/api/admin_api_fixture.hpp"
 
 namespace tr::api::testing {
@@ -61,6 +64,27 @@ TEST_F(admin_connections, put_and_patch_keep_the_key_when_none_is_given) {
   ASSERT_EQ(call("PUT", "/api/v1/connections/" + id, connection_body("AS two")).status, 200);
   ASSERT_EQ(call("PATCH", "/api/v1/connections/" + id, R"({"name": "AS three"})").status, 200);
   EXPECT_EQ(db_->get_connection(id)->key, key);
+}
+
+TEST_F(admin_connections, a_key_given_to_put_replaces_the_stored_one_and_is_not_echoed) {
+  auto id = create("AS one");
+  auto changed =
+      call("PUT", "/api/v1/connections/" + id,
+           connection_body("AS", "[]", R"(, "key": "0123456789ABCDEF0123456789abcdef")"));
+  ASSERT_EQ(changed.status, 200) << changed.body;
+  EXPECT_FALSE(has(changed, "key"));
+  EXPECT_EQ(db_->get_connection(id)->key, "0123456789abcdef0123456789abcdef");
+}
+
+TEST_F(admin_connections, text_fields_travel_escaped_and_come_back_unchanged) {
+  auto id = create("x");
+  auto patched = call("PATCH", "/api/v1/connections/" + id,
+                      R"({"name": "AS \"quoted\" \\ caf\u00e9 \u2603",
+                          "additionalInfo": "line 1\nline 2\t\u0001"})");
+  ASSERT_EQ(patched.status, 200) << patched.body;
+  auto read = call("GET", "/api/v1/connections/" + id);
+  EXPECT_EQ(text(read, "name"), "AS \"quoted\" \\ caf\u00e9 \u2603");
+  EXPECT_EQ(text(read, "additionalInfo"), "line 1\nline 2\t\x01");
 }
 
 TEST_F(admin_connections, patch_changes_only_the_given_fields) {
@@ -163,6 +187,26 @@ TEST_F(admin_connections, http_urls_are_accepted_only_when_allowed) {
   EXPECT_EQ(error_fields(refused), std::vector<std::string>{"url"});
   use_options({.allow_http = true});
   EXPECT_EQ(call("POST", "/api/v1/connections", body).status, 201);
+}
+
+TEST_F(admin_connections, concurrent_requests_from_several_threads_are_all_served) {
+  constexpr int threads = 4, per_thread = 10;
+  std::vector<std::thread> workers;
+  std::atomic<int> created{0};
+  for (int t = 0; t < threads; ++t)
+    workers.emplace_back([&, t] {
+      for (int i = 0; i < per_thread; ++i) {
+        auto name = "AS " + std::to_string(t) + "." + std::to_string(i);
+        if (api_->handle({"POST", "/api/v1/connections", "", "Bearer " + std::string{admin_token},
+                          connection_body(name)})
+                .status == 201)
+          ++created;
+        api_->handle({"GET", "/api/v1/connections", "", "Bearer " + std::string{admin_token}, ""});
+      }
+    });
+  for (auto& worker : workers) worker.join();
+  EXPECT_EQ(created.load(), threads * per_thread);
+  EXPECT_EQ(stored_connections(), static_cast<std::size_t>(threads * per_thread));
 }
 
 }  // namespace
