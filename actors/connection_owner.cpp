@@ -314,13 +314,16 @@ void connection_owner::on_close(transport::shard&, connection_handle handle, con
   auto* s = find_session(handle);
   if (!s) return;
   auto id = s->id;
+  bool was_ready = s->ready;
   sessions_.erase(sessions_.begin() + (s - sessions_.data()));
   for (std::uint32_t i = 0; i < slots_.size(); ++i) {
     auto& r = slots_[i];
     if (!r.live || r.session_id != id) continue;
     finish(i, r.timed_out ? uplink_outcome::timeout : uplink_outcome::failed, fuse::signal::failure);
   }
-  if (!waiting_.empty()) {
+  if (!was_ready) {
+    fail_waiting(uplink_outcome::failed);  // the TLS handshake failed: no use trying again now
+  } else if (!waiting_.empty()) {
     bool connecting = std::any_of(sessions_.begin(), sessions_.end(),
                                   [](const session& x) { return !x.ready && !x.draining; });
     if (!connecting && !retired_) open_session();
@@ -328,6 +331,11 @@ void connection_owner::on_close(transport::shard&, connection_handle handle, con
   if (retired_ && sessions_.empty()) {
     auto last = std::move(keep_alive_);  // may destroy this owner on return
   }
+}
+
+void connection_owner::on_drain(transport::shard&, connection_handle handle) {
+  if (auto* s = find_session(handle)) s->draining = true;
+  close_idle_renewed_sessions();
 }
 
 void connection_owner::reconfigure(std::shared_ptr<const connection_config> config) {

@@ -21,6 +21,8 @@ namespace tr::actors {
 
 /// What every connection owner of the router shares (set up once).
 struct uplink_environment {
+  explicit uplink_environment(transport::tls_context client_tls) : tls(std::move(client_tls)) {}
+
   transport::tls_context tls;                        ///< client context: system store + as.ca_file
   metrics_registry* metrics = nullptr;
   fuse::params fuse_params;
@@ -70,6 +72,8 @@ class connection_owner final : public transport::io_handler,
 
   void on_close(transport::shard& owner, transport::connection_handle handle,
                 const transport::io_status& why) override;
+  /// Shutdown: the session takes no new requests and closes once its requests are answered.
+  void on_drain(transport::shard& owner, transport::connection_handle handle) override;
 
  private:
   struct session;

@@ -4,6 +4,7 @@
 #include <span>
 #include <string_view>
 
+#include "app/serve_command.hpp"
 #include "app/token_command.hpp"
 #include "tr/version.hpp"
 
@@ -44,7 +45,7 @@ int run_cli(int argc, char** argv) {
   }
   if (command == "token") return run_token_command(rest);
   if (command == "keygen") return run_keygen_command(rest);
-  // --- serve: the integrator adds `if (command == "serve") return run_serve_command(rest);` here.
+  if (command == "serve") return run_serve_command(rest);
   return usage_error("unknown command");
 }
 

@@ -47,13 +47,13 @@ inline constexpr std::uint32_t runtime_shards = 0;  ///< 0: one I/O shard per co
 /// Consecutive failures (errors, timeouts; never our own sheds) that open the fuse.
 inline constexpr std::uint32_t fuse_failure_threshold = 5;
 /// First blacklist period of an open fuse; doubled (with jitter) after each failed probe.
-inline constexpr std::uint32_t fuse_backoff_initial_ms = 1000;
+inline constexpr std::uint32_t fuse_backoff_initial_ms = 2000;
 /// Ceiling of the blacklist period.
-inline constexpr std::uint32_t fuse_backoff_max_ms = 60000;
+inline constexpr std::uint32_t fuse_backoff_max_ms = 30000;
 /// The adaptive in-flight limit never goes below this (throttling keeps one request going).
 inline constexpr std::uint32_t fuse_min_concurrency = 1;
-/// Nor above this: 100 is the usual SETTINGS_MAX_CONCURRENT_STREAMS of HTTP/2 servers.
-inline constexpr std::uint32_t fuse_max_concurrency = 100;
+/// Nor above this; an AS with a lower SETTINGS_MAX_CONCURRENT_STREAMS lowers it further.
+inline constexpr std::uint32_t fuse_max_concurrency = 256;
 /// Latency above which the limit shrinks; well under the request timeout.
 inline constexpr std::uint32_t fuse_latency_target_ms = 1000;
 

@@ -1,0 +1,196 @@
+#include "actors/data_plane.hpp"
+
+#include <algorithm>
+
+namespace tr::actors {
+
+data_plane::data_plane(transport::runtime& runtime, metrics_registry& metrics, uplink_environment environment,
+                       connection_defaults defaults, downlink_verifier& downlinks)
+    : runtime_(runtime),
+      metrics_(metrics),
+      environment_(std::move(environment)),
+      defaults_(defaults),
+      downlinks_(downlinks) {
+  environment_.metrics = &metrics_;
+  for (std::size_t i = 0; i < runtime_.size(); ++i) {
+    auto state = std::make_unique<shard_state>();
+    state->reports = std::make_unique<ingress>(
+        state->routes, metrics_, [this, i](routing_table::slot slot, const codecs::report& report, std::string_view body) {
+          dispatch(i, slot, report, body);
+        });
+    shards_.push_back(std::move(state));
+  }
+}
+
+data_plane::~data_plane() = default;
+
+shard_state& data_plane::local() {
+  auto* current = transport::shard::current();
+  return *shards_[current ? current->index() : 0];
+}
+
+template <class F>
+void data_plane::each_shard(F fn) {
+  for (std::size_t i = 0; i < shards_.size(); ++i) {
+    auto* state = shards_[i].get();
+    runtime_.at(i).post([state, fn](transport::shard&) { fn(*state); });
+  }
+}
+
+void data_plane::dispatch(std::size_t from, routing_table::slot slot, const codecs::report& report,
+                          std::string_view body) {
+  auto& owners = shards_[from]->owners;
+  if (slot >= owners.size() || !owners[slot]) return;
+  auto& owner = owners[slot];
+  if (owner->home().index() == from) {
+    owner->send(report);
+    return;
+  }
+  owner->home().post([owner, copy = std::string{body}](transport::shard&) { owner->send_body(copy); });
+}
+
+void data_plane::load(const std::vector<store::connection>& connections,
+                      const std::vector<store::device_route>& routes) {
+  for (auto& c : connections) upsert(c);
+  set_many_routes(std::make_shared<const std::vector<store::device_route>>(routes));
+}
+
+void data_plane::apply(const store::change_event& event) {
+  using store::change_kind;
+  switch (event.kind) {
+    case change_kind::connection_created:
+    case change_kind::connection_updated:
+    case change_kind::key_regenerated:
+      if (event.connection) upsert(*event.connection);
+      break;
+    case change_kind::connection_deleted: remove(event.id); break;
+    case change_kind::device_routed:
+      if (event.route) set_routes(*event.route);
+      break;
+    case change_kind::device_unrouted: remove_device(event.id); break;
+    case change_kind::devices_imported:
+      if (event.routes) set_many_routes(event.routes);
+      break;
+  }
+}
+
+void data_plane::upsert(const store::connection& connection) {
+  auto made = make_connection_config(connection, defaults_);
+  auto it = entries_.find(connection.id);
+  if (!made.config) {
+    // A stored connection the data path cannot run (e.g. http:// without as.allow_http): its
+    // reports are shed until it is fixed.
+    if (it != entries_.end() && it->second.owner) remove(connection.id);
+    entries_[connection.id].problem = made.error;
+    return;
+  }
+  if (it != entries_.end() && it->second.owner) {
+    it->second.config = made.config;
+    auto owner = it->second.owner;
+    runtime_.at(it->second.shard).post([owner, config = made.config](transport::shard&) {
+      owner->reconfigure(config);
+    });
+    publish_downlink_directory();
+    return;
+  }
+  auto home = choose_shard();
+  auto owner = std::make_shared<connection_owner>(runtime_.at(home), made.config, environment_);
+  entries_[connection.id] = entry{made.config, owner, home, {}};
+  each_shard([id = connection.id, owner](shard_state& state) {
+    auto slot = state.routes.intern(id);
+    if (state.owners.size() <= slot) state.owners.resize(slot + 1);
+    state.owners[slot] = owner;
+  });
+  publish_downlink_directory();
+}
+
+void data_plane::remove(const std::string& id) {
+  auto it = entries_.find(id);
+  if (it == entries_.end()) return;
+  auto owner = it->second.owner;
+  auto shard = it->second.shard;
+  entries_.erase(it);
+  each_shard([id](shard_state& state) {
+    if (auto slot = state.routes.find(id); slot && *slot < state.owners.size()) state.owners[*slot].reset();
+    state.routes.remove_connection(id);
+  });
+  if (owner) runtime_.at(shard).post([owner](transport::shard&) { owner->retire(); });
+  metrics_.remove(id);
+  publish_downlink_directory();
+}
+
+void data_plane::set_routes(const store::device_route& route) {
+  auto dev_eui = routing_table::parse_dev_eui(route.dev_eui);
+  if (!dev_eui) return;
+  each_shard([dev = *dev_eui, ids = route.connection_ids](shard_state& state) { state.routes.set_routes(dev, ids); });
+}
+
+void data_plane::set_many_routes(std::shared_ptr<const std::vector<store::device_route>> routes) {
+  each_shard([routes](shard_state& state) {
+    for (auto& r : *routes)
+      if (auto dev = routing_table::parse_dev_eui(r.dev_eui)) state.routes.set_routes(*dev, r.connection_ids);
+  });
+}
+
+void data_plane::remove_device(const std::string& dev_eui) {
+  auto dev = routing_table::parse_dev_eui(dev_eui);
+  if (!dev) return;
+  each_shard([d = *dev](shard_state& state) { state.routes.remove_device(d); });
+}
+
+std::size_t data_plane::choose_shard() const {
+  auto counts = owners_per_shard();
+  std::size_t best = 0;
+  std::uint64_t best_busy = UINT64_MAX;
+  for (std::size_t i = 0; i < runtime_.size(); ++i) {
+    auto busy = const_cast<transport::runtime&>(runtime_).at(i).load().busy_ns_per_second;
+    // Shards within 5% of a second of each other count as equally busy: then fewest owners.
+    auto bucket = busy / 50'000'000;
+    auto best_bucket = best_busy == UINT64_MAX ? UINT64_MAX : best_busy / 50'000'000;
+    if (bucket < best_bucket || (bucket == best_bucket && counts[i] < counts[best])) {
+      best = i;
+      best_busy = busy;
+    }
+  }
+  return best;
+}
+
+void data_plane::publish_downlink_directory() {
+  std::vector<std::shared_ptr<const connection_config>> configs;
+  configs.reserve(entries_.size());
+  for (auto& [id, e] : entries_)
+    if (e.config && e.owner) configs.push_back(e.config);
+  downlinks_.set_connections(std::move(configs));
+}
+
+void data_plane::retire_all() {
+  for (auto& [id, e] : entries_) {
+    if (!e.owner) continue;
+    runtime_.at(e.shard).post([owner = e.owner](transport::shard&) { owner->retire(); });
+  }
+}
+
+bool data_plane::idle(transport::shard& on) {
+  for (auto& owner : shards_[on.index()]->owners)
+    if (owner && owner->home().index() == on.index() && owner->in_flight() != 0) return false;
+  return true;
+}
+
+int data_plane::shard_of(const std::string& id) const {
+  auto it = entries_.find(id);
+  return it == entries_.end() || !it->second.owner ? -1 : static_cast<int>(it->second.shard);
+}
+
+std::string data_plane::problem_of(const std::string& id) const {
+  auto it = entries_.find(id);
+  return it == entries_.end() ? std::string{} : it->second.problem;
+}
+
+std::vector<std::size_t> data_plane::owners_per_shard() const {
+  std::vector<std::size_t> counts(runtime_.size(), 0);
+  for (auto& [id, e] : entries_)
+    if (e.owner) ++counts[e.shard];
+  return counts;
+}
+
+}  // namespace tr::actors

@@ -1,0 +1,96 @@
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "actors/connection_config.hpp"
+#include "actors/connection_owner.hpp"
+#include "actors/downlink_verifier.hpp"
+#include "actors/ingress.hpp"
+#include "actors/metrics.hpp"
+#include "actors/routing_table.hpp"
+#include "store/change_feed.hpp"
+#include "store/model.hpp"
+#include "transport/runtime/runtime.hpp"
+
+namespace tr::actors {
+
+/// What one shard holds of the data plane, touched only by that shard's thread: its replica of
+/// the routing table, the owner of every connection by routing slot (owners live on their own
+/// home shards; a report for an owner elsewhere is posted there), and its ingress.
+struct shard_state {
+  routing_table routes;
+  std::vector<std::shared_ptr<connection_owner>> owners;  ///< by routing slot
+  std::unique_ptr<ingress> reports;
+};
+
+/// The data plane of the router: connection owners placed on shards, routing replicas, and the
+/// application of configuration changes to them.
+///
+/// Placement: a new connection's owner goes to the shard with the least busy time over the
+/// last second, ties to the one with the fewest owners. Every change is posted, in the same
+/// order, to every shard's replica (routes, owner directory) and to the owner's home shard
+/// (reconfigure, retire), so a change reaches the data path within one loop turn.
+///
+/// `apply` and `load` are for the control plane's one thread (the supervisor actor); `local`
+/// and the ingress run on shard threads.
+class data_plane {
+ public:
+  data_plane(transport::runtime& runtime, metrics_registry& metrics, uplink_environment environment,
+             connection_defaults defaults, downlink_verifier& downlinks);
+  ~data_plane();
+
+  /// The calling shard's state (shard threads only).
+  shard_state& local();
+  shard_state& state_of(std::size_t shard) { return *shards_[shard]; }
+
+  /// Loads the whole configuration at start (control thread).
+  void load(const std::vector<store::connection>& connections,
+            const std::vector<store::device_route>& routes);
+  /// Applies one committed change (control thread).
+  void apply(const store::change_event& event);
+  /// Retires every owner (control thread).
+  void retire_all();
+  /// True when no owner living on `on` has a request in flight (on that shard's thread).
+  bool idle(transport::shard& on);
+
+  /// Where connection `id` runs (-1 if it does not), for tests and metrics.
+  int shard_of(const std::string& id) const;
+  /// Why a connection does not run (its configuration was refused); empty when it runs.
+  std::string problem_of(const std::string& id) const;
+  /// Number of owners per shard (control thread).
+  std::vector<std::size_t> owners_per_shard() const;
+
+ private:
+  struct entry {
+    std::shared_ptr<const connection_config> config;
+    std::shared_ptr<connection_owner> owner;
+    std::size_t shard = 0;
+    std::string problem;
+  };
+
+  void upsert(const store::connection& connection);
+  void remove(const std::string& id);
+  void set_routes(const store::device_route& route);
+  void set_many_routes(std::shared_ptr<const std::vector<store::device_route>> routes);
+  void remove_device(const std::string& dev_eui);
+  std::size_t choose_shard() const;
+  void publish_downlink_directory();
+  /// Posts `fn(state)` to every shard.
+  template <class F>
+  void each_shard(F fn);
+  void dispatch(std::size_t from, routing_table::slot slot, const codecs::report& report, std::string_view body);
+
+  transport::runtime& runtime_;
+  metrics_registry& metrics_;
+  uplink_environment environment_;
+  connection_defaults defaults_;
+  downlink_verifier& downlinks_;
+  std::vector<std::unique_ptr<shard_state>> shards_;
+  std::map<std::string, entry, std::less<>> entries_;
+};
+
+}  // namespace tr::actors

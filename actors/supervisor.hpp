@@ -1,0 +1,23 @@
+#pragma once
+
+#include <caf/actor.hpp>
+#include <caf/actor_system.hpp>
+
+#include "actors/data_plane.hpp"
+#include "store/database.hpp"
+
+namespace tr::actors {
+
+/// The supervisor: a CAF actor on the control plane that owns the data plane's configuration.
+/// At start it loads every connection and route from the store; then it receives every
+/// committed change (the store's change feed forwards each event to it as a message) and
+/// applies it to the data plane, which spawns, reconfigures or retires connection owners on
+/// their shards and updates every shard's routing replica. One actor, so changes apply in
+/// commit order. A connection whose configuration cannot run (e.g. http:// without
+/// as.allow_http) is kept out of the data plane with its reason, and its reports are not routed.
+///
+/// The returned actor holds the store subscription; send it `caf::exit_reason::user_shutdown`
+/// (with anon_send_exit) before the actor_system is destroyed.
+caf::actor spawn_supervisor(caf::actor_system& system, data_plane& plane, store::database& db);
+
+}  // namespace tr::actors

@@ -1,0 +1,91 @@
+#include "app/http_server.hpp"
+
+#include "transport/tls_connection.hpp"
+
+namespace tr::app {
+
+namespace {
+
+using transport::http_server_connection;
+
+/// Remembers where its connection runs, for answers given later.
+struct connection_context final : transport::io_handler {
+  transport::shard* home = nullptr;
+  transport::connection_handle handle{};
+  bool tls = false;
+  void on_open(transport::shard& owner, transport::connection_handle h) override {
+    home = &owner;
+    handle = h;
+  }
+  void on_drain(transport::shard& owner, transport::connection_handle h) override {
+    auto* engine = owner.engine(h);
+    if (!engine) return;
+    http_server_connection* server =
+        tls ? static_cast<transport::tls_connection<http_server_connection>*>(engine)->engine()
+            : static_cast<http_server_connection*>(engine);
+    if (server) {
+      server->shutdown();
+      owner.mark_dirty(h);
+    }
+  }
+};
+
+http_server_connection* server_of(transport::shard& home, transport::connection_handle handle, bool tls) {
+  auto* engine = home.engine(handle);
+  if (!engine) return nullptr;
+  if (tls) return static_cast<transport::tls_connection<http_server_connection>*>(engine)->engine();
+  return static_cast<http_server_connection*>(engine);
+}
+
+}  // namespace
+
+void respond_later(const request_origin& origin, int status, std::vector<owned_header> headers, std::string body) {
+  if (!origin.home) return;
+  origin.home->post([origin, status, headers = std::move(headers), body = std::move(body)](transport::shard& home) {
+    auto* server = server_of(home, origin.handle, origin.tls);
+    if (!server) return;
+    std::vector<transport::header> fields;
+    fields.reserve(headers.size());
+    for (auto& [name, value] : headers) fields.push_back({name, value});
+    (void)server->respond(origin.stream, status, fields, body);
+    home.mark_dirty(origin.handle);
+  });
+}
+
+void respond_now(http_server_connection& connection, transport::stream_id stream, int status,
+                 std::string_view content_type, std::string_view body) {
+  transport::header fields[] = {{"content-type", content_type}};
+  (void)connection.respond(stream, status, fields, body);
+}
+
+transport::listen_result listen_http(transport::runtime& runtime, const http_listener_options& options,
+                                     http_service service) {
+  auto shared = std::make_shared<http_service>(std::move(service));
+  auto limits = options.limits;
+  auto tls = options.tls;
+  return runtime.listen(options.host, options.port, [shared, limits, tls](transport::shard&) {
+    auto context = std::make_unique<connection_context>();
+    auto* ctx = context.get();
+    ctx->tls = tls.has_value();
+    transport::request_handler handler = [ctx, shared](http_server_connection& connection,
+                                                       const transport::request& request) {
+      request_origin origin{ctx->home, ctx->handle, ctx->tls, request.stream};
+      (*shared)(origin, connection, request);
+    };
+    transport::accepted_connection accepted;
+    if (tls) {
+      auto session = tls->accept();
+      if (!session) return accepted;  // refused: the socket is closed
+      accepted.engine = std::make_unique<transport::tls_connection<http_server_connection>>(
+          std::move(*session), [limits, handler](std::string_view alpn) {
+            return std::make_unique<http_server_connection>(limits, handler, transport::protocol_for_alpn(alpn));
+          });
+    } else {
+      accepted.engine = std::make_unique<http_server_connection>(limits, handler);
+    }
+    accepted.handler = std::move(context);
+    return accepted;
+  });
+}
+
+}  // namespace tr::app

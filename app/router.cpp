@@ -1,0 +1,315 @@
+#include "app/router.hpp"
+
+#include <caf/all.hpp>
+
+#include <cstdio>
+#include <stdexcept>
+
+#include "actors/data_plane.hpp"
+#include "actors/detail/json_text.hpp"
+#include "actors/downlink_verifier.hpp"
+#include "actors/metrics.hpp"
+#include "actors/ns_forwarder.hpp"
+#include "actors/supervisor.hpp"
+#include "api/admin_api.hpp"
+#include "app/http_server.hpp"
+#include "store/database.hpp"
+#include "transport/runtime/runtime.hpp"
+
+namespace tr::app {
+
+namespace {
+
+/// One admin API request, handed to the admin worker (blocking SQLite work off the shards).
+struct admin_job {
+  request_origin origin;
+  std::string method, path, query, authorization, body;
+};
+
+}  // namespace
+}  // namespace tr::app
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tr::app::admin_job)
+
+namespace tr::app {
+
+namespace {
+
+constexpr std::string_view downlink_path = "/thingpark/lrc/rest/downlink";
+constexpr std::string_view queued_by_lrc = "<html><body>Request queued by LRC</body></html>";
+
+std::string_view header_value(const transport::request& request, std::string_view name) {
+  for (auto& h : request.headers)
+    if (h.name == name) return h.value;
+  return {};
+}
+
+/// The JSON posted to the NS for an accepted downlink (contract.md "AS side").
+std::string downlink_json(const actors::downlink_verdict& v) {
+  using actors::detail::append_json_string;
+  const auto& f = v.fields;
+  std::string out = "{\"connection\":";
+  append_json_string(out, v.connection->id);
+  out += ",\"asId\":";
+  append_json_string(out, f.as_id);
+  out += ",\"DevEUI\":";
+  append_json_string(out, f.dev_eui);
+  out += ",\"FPort\":" + f.fport + ",\"Payload\":";
+  append_json_string(out, f.payload);
+  if (!f.fcnt_dn.empty()) out += ",\"FCntDn\":" + f.fcnt_dn;
+  if (!f.confirmed.empty()) out += std::string{",\"Confirmed\":"} + (f.confirmed == "1" ? "true" : "false");
+  if (!f.flush_queue.empty())
+    out += std::string{",\"FlushDownlinkQueue\":"} + (f.flush_queue == "1" ? "true" : "false");
+  if (!f.validity_time.empty()) {
+    out += ",\"ValidityTime\":";
+    append_json_string(out, f.validity_time);
+  }
+  if (!f.correlation_id.empty()) {
+    out += ",\"CorrelationID\":";
+    append_json_string(out, f.correlation_id);
+  }
+  out += ",\"Time\":";
+  append_json_string(out, f.time);
+  out += "}";
+  return out;
+}
+
+transport::tls_context client_tls(const config& cfg) {
+  transport::tls_client_config tls;
+  tls.ca_file = cfg.as.ca_file;
+  auto made = transport::tls_context::client(tls);
+  if (!made) throw std::runtime_error("as.ca_file: " + made.error_value().message());
+  return *made;
+}
+
+}  // namespace
+
+struct router::impl {
+  std::shared_ptr<const config> cfg;
+  std::unique_ptr<store::database> db;
+  actors::metrics_registry metrics;
+  std::unique_ptr<actors::downlink_verifier> verifier;
+  std::unique_ptr<transport::runtime> runtime;
+  std::unique_ptr<actors::data_plane> plane;
+  std::unique_ptr<api::admin_api> admin;
+  std::optional<actors::ns_target> ns;
+  std::optional<transport::tls_context> as_tls;
+  std::vector<std::shared_ptr<actors::ns_forwarder>> forwarders;  // by shard, each used on its shard
+  std::unique_ptr<caf::actor_system_config> caf_config;
+  std::unique_ptr<caf::actor_system> system;
+  caf::actor supervisor;
+  caf::actor admin_worker;
+  std::uint16_t ingress_port = 0, public_port = 0, admin_port = 0;
+  std::atomic<bool> ready{false};
+  bool started = false;
+  bool stopped = false;
+
+  void serve_ingress(const request_origin& origin, transport::http_server_connection& connection,
+                     const transport::request& request);
+  void serve_public(const request_origin& origin, transport::http_server_connection& connection,
+                    const transport::request& request);
+  void serve_admin(const request_origin& origin, transport::http_server_connection& connection,
+                   const transport::request& request);
+};
+
+void router::impl::serve_ingress(const request_origin& origin, transport::http_server_connection& connection,
+                                 const transport::request& request) {
+  bool single = request.path == "/v1/reports";
+  bool batch = request.path == "/v1/reports:batch";
+  if (!single && !batch) return respond_now(connection, origin.stream, 404, "application/json", R"({"error":"not found"})");
+  if (request.method != "POST")
+    return respond_now(connection, origin.stream, 405, "application/json", R"({"error":"use POST"})");
+  actors::ingress_answer answer;
+  auto& state = plane->local();
+  auto body = transport::as_text(request.body);
+  if (single) state.reports->handle_report(request.query, body, answer);
+  else state.reports->handle_batch(request.query, body, answer);
+  respond_now(connection, origin.stream, answer.status, "application/json", answer.body);
+}
+
+void router::impl::serve_public(const request_origin& origin, transport::http_server_connection& connection,
+                                const transport::request& request) {
+  if (request.path != downlink_path) return respond_now(connection, origin.stream, 404, "text/plain", "not found");
+  if (request.method != "POST") return respond_now(connection, origin.stream, 405, "text/plain", "use POST");
+  auto verdict = verifier->verify(request.query, plane->local().routes, std::chrono::system_clock::now());
+  if (verdict.outcome != actors::downlink_outcome::accepted) {
+    metrics.count(verdict.outcome);
+    return respond_now(connection, origin.stream, verdict.status, "text/plain", verdict.reason);
+  }
+  if (!ns) {
+    metrics.count(actors::downlink_outcome::ns_unconfigured);
+    return respond_now(connection, origin.stream, 503, "text/plain", "no NS downlink URL configured");
+  }
+  auto index = origin.home->index();
+  if (!forwarders[index])
+    forwarders[index] = std::make_shared<actors::ns_forwarder>(*origin.home, *ns, *as_tls,
+                                                               std::chrono::milliseconds{cfg->as.request_timeout_ms});
+  auto* registry = &metrics;
+  forwarders[index]->post(downlink_json(verdict), [origin, registry](int status) {
+    if (status >= 200 && status < 300) {
+      registry->count(actors::downlink_outcome::accepted);
+      respond_later(origin, 200, {{"content-type", "text/html"}}, std::string{queued_by_lrc});
+    } else {
+      registry->count(actors::downlink_outcome::ns_failed);
+      respond_later(origin, 503, {{"content-type", "text/plain"}}, "NS unavailable");
+    }
+  });
+}
+
+void router::impl::serve_admin(const request_origin& origin, transport::http_server_connection& connection,
+                               const transport::request& request) {
+  if (request.method == "GET" && request.path == "/healthz")
+    return respond_now(connection, origin.stream, 200, "text/plain", "ok\n");
+  if (request.method == "GET" && request.path == "/readyz") {
+    bool up = ready.load(std::memory_order_relaxed);
+    return respond_now(connection, origin.stream, up ? 200 : 503, "text/plain", up ? "ready\n" : "not ready\n");
+  }
+  if (request.method == "GET" && request.path == "/metrics")
+    return respond_now(connection, origin.stream, 200, "text/plain; version=0.0.4", metrics.render());
+  admin_job job{origin,
+                std::string{request.method},
+                std::string{request.path},
+                std::string{request.query},
+                std::string{header_value(request, "authorization")},
+                std::string{transport::as_text(request.body)}};
+  caf::anon_send(admin_worker, std::move(job));
+}
+
+router::router(std::shared_ptr<const config> configuration) : impl_(std::make_unique<impl>()) {
+  impl_->cfg = std::move(configuration);
+}
+
+router::~router() { stop(std::chrono::milliseconds{0}); }
+
+std::optional<std::string> router::start() {
+  auto& m = *impl_;
+  const auto& cfg = *m.cfg;
+  m.started = true;
+
+  auto opened = store::database::open(cfg.store.path);
+  if (!opened) throw std::runtime_error("store.path: " + opened.error_value().message);
+  m.db = std::move(*opened);
+  auto bootstrap = m.db->bootstrap_admin(cfg.admin.token);
+  if (!bootstrap) throw std::runtime_error("admin token: " + bootstrap.error_value().message);
+
+  m.as_tls = client_tls(cfg);
+  if (!cfg.ns.downlink_url.empty()) {
+    actors::ns_target target;
+    if (auto problem = actors::parse_ns_target(cfg.ns.downlink_url, target); !problem.empty())
+      throw std::runtime_error("ns.downlink_url: " + problem);
+    m.ns = target;
+  }
+
+  transport::runtime_options runtime_options;
+  runtime_options.shards = cfg.runtime.shards;
+  m.runtime = std::make_unique<transport::runtime>(runtime_options);
+  m.forwarders.resize(m.runtime->size());
+
+  actors::downlink_verifier::options downlink_options;
+  downlink_options.rate_per_s = cfg.downlink.rate_per_s;
+  downlink_options.burst = cfg.downlink.burst;
+  m.verifier = std::make_unique<actors::downlink_verifier>(downlink_options);
+
+  actors::uplink_environment environment{*m.as_tls};
+  environment.fuse_params.failure_threshold = cfg.fuse.failure_threshold;
+  environment.fuse_params.backoff_initial = std::chrono::milliseconds{cfg.fuse.backoff_initial_ms};
+  environment.fuse_params.backoff_max = std::chrono::milliseconds{cfg.fuse.backoff_max_ms};
+  environment.fuse_params.min_limit = cfg.fuse.min_concurrency;
+  environment.fuse_params.max_limit = cfg.fuse.max_concurrency;
+  environment.fuse_params.latency_target = std::chrono::milliseconds{cfg.fuse.latency_target_ms};
+  actors::connection_defaults defaults;
+  defaults.allow_http = cfg.as.allow_http;
+  defaults.request_timeout = std::chrono::milliseconds{cfg.as.request_timeout_ms};
+  m.plane = std::make_unique<actors::data_plane>(*m.runtime, m.metrics, environment, defaults, *m.verifier);
+
+  api::admin_api::options admin_options;
+  admin_options.allow_http = cfg.as.allow_http;
+  admin_options.max_body_bytes = cfg.admin.max_body_bytes;
+  m.admin = std::make_unique<api::admin_api>(*m.db, admin_options);
+
+  m.runtime->start();
+
+  m.caf_config = std::make_unique<caf::actor_system_config>();
+  m.caf_config->set("scheduler.max-threads", 1);
+  m.caf_config->set("scheduler.policy", caf::atom("sharing"));
+  m.caf_config->set("logger.console", caf::atom("none"));
+  m.system = std::make_unique<caf::actor_system>(*m.caf_config);
+  m.supervisor = actors::spawn_supervisor(*m.system, *m.plane, *m.db);
+  auto* admin = m.admin.get();
+  m.admin_worker = m.system->spawn<caf::detached>([admin](caf::event_based_actor*) -> caf::behavior {
+    return {[admin](const admin_job& job) {
+      api::api_request request{job.method, job.path, job.query, job.authorization, job.body};
+      auto answer = admin->handle(request);
+      std::vector<owned_header> headers = std::move(answer.headers);
+      if (!answer.content_type.empty()) headers.emplace_back("content-type", answer.content_type);
+      respond_later(job.origin, answer.status, std::move(headers), std::move(answer.body));
+    }};
+  });
+
+  auto listen = [&](const char* what, const endpoint& at, transport::server_options limits,
+                    std::optional<transport::tls_context> tls, http_service service) {
+    http_listener_options options;
+    options.host = at.host;
+    options.port = at.port;
+    options.limits = limits;
+    options.tls = std::move(tls);
+    auto bound = listen_http(*m.runtime, options, std::move(service));
+    if (!bound) throw std::runtime_error(std::string{what} + ".listen " + to_string(at) + ": " + bound.status.message());
+    return bound.port;
+  };
+  auto* self = impl_.get();
+  transport::server_options ingress_limits;
+  ingress_limits.max_body_size = cfg.ingress.max_body_bytes;
+  m.ingress_port = listen("ingress", cfg.ingress.listen, ingress_limits, std::nullopt,
+                          [self](auto& o, auto& c, auto& r) { self->serve_ingress(o, c, r); });
+  std::optional<transport::tls_context> public_tls;
+  if (!cfg.public_listener.tls_cert.empty()) {
+    transport::tls_server_config tls;
+    tls.certificate_file = cfg.public_listener.tls_cert;
+    tls.private_key_file = cfg.public_listener.tls_key;
+    auto made = transport::tls_context::server(tls);
+    if (!made) throw std::runtime_error("public.tls_cert: " + made.error_value().message());
+    public_tls = *made;
+  } else {
+    std::fprintf(stderr, "tunnel-router: warning: public listener without public.tls_cert speaks plain HTTP\n");
+  }
+  transport::server_options public_limits;
+  public_limits.max_body_size = 64 << 10;
+  m.public_port = listen("public", cfg.public_listener.listen, public_limits, public_tls,
+                         [self](auto& o, auto& c, auto& r) { self->serve_public(o, c, r); });
+  transport::server_options admin_limits;
+  admin_limits.max_body_size = std::max<std::size_t>(cfg.admin.max_body_bytes, admin_options.max_import_bytes);
+  m.admin_port = listen("admin", cfg.admin.listen, admin_limits, std::nullopt,
+                        [self](auto& o, auto& c, auto& r) { self->serve_admin(o, c, r); });
+  m.ready = true;
+  return *bootstrap;
+}
+
+void router::stop(std::chrono::milliseconds drain) {
+  auto& m = *impl_;
+  if (!m.started || m.stopped) return;
+  m.stopped = true;
+  m.ready = false;
+  if (m.runtime) {
+    m.runtime->stop_accepting();
+    m.runtime->drain_and_stop(drain, [plane = m.plane.get()](transport::shard& s) { return plane->idle(s); });
+  }
+  if (m.system) {
+    caf::anon_send_exit(m.supervisor, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(m.admin_worker, caf::exit_reason::user_shutdown);
+    m.supervisor = nullptr;
+    m.admin_worker = nullptr;
+    m.system.reset();
+  }
+  m.forwarders.clear();
+  m.plane.reset();
+  m.runtime.reset();
+  m.admin.reset();
+  m.db.reset();
+}
+
+std::uint16_t router::ingress_port() const { return impl_->ingress_port; }
+std::uint16_t router::public_port() const { return impl_->public_port; }
+std::uint16_t router::admin_port() const { return impl_->admin_port; }
+
+}  // namespace tr::app

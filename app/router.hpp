@@ -1,0 +1,45 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "app/config.hpp"
+
+namespace tr::app {
+
+/// The whole router in one process: the store, the I/O runtime (one shard per core), the data
+/// plane (connection owners, routing replicas, ingress, downlink verification and delivery),
+/// the control plane (a CAF actor system with the supervisor and the admin worker) and the
+/// three listeners (ingress, public, admin).
+///
+/// Start-up problems (store cannot open, a port is taken, a TLS file is bad) throw
+/// std::runtime_error with a one-line reason. `stop()` is graceful: listeners close, /readyz
+/// turns 503, in-flight requests finish within `drain`, then everything stops.
+class router {
+ public:
+  explicit router(std::shared_ptr<const config> configuration);
+  ~router();
+  router(const router&) = delete;
+  router& operator=(const router&) = delete;
+
+  /// Opens the store, starts the runtime, the supervisor and the listeners. Returns the admin
+  /// token generated at the first start (to print once), if any.
+  std::optional<std::string> start();
+
+  /// Graceful stop (idempotent).
+  void stop(std::chrono::milliseconds drain = std::chrono::seconds{10});
+
+  std::uint16_t ingress_port() const;
+  std::uint16_t public_port() const;
+  std::uint16_t admin_port() const;
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace tr::app

@@ -1,0 +1,109 @@
+#include "tests/app/router_process.hpp"
+
+#include <cstdio>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+namespace tr::test {
+
+http_result curl(std::vector<std::string> args) {
+  std::vector<std::string> argv{"curl", "-sS", "--max-time", "20", "-o", "-", "-w", "\n%{http_code}"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  child_process p{argv};
+  p.wait(std::chrono::seconds{30});
+  auto out = p.output();
+  http_result r;
+  auto cut = out.rfind('\n');
+  if (cut == std::string::npos) return r;
+  r.status = std::atoi(out.c_str() + cut + 1);
+  r.body = out.substr(0, cut);
+  return r;
+}
+
+router_process::router_process(const std::string& extra_ini, const std::string& data_dir) {
+  data_dir_ = data_dir.empty() ? dir_.path() + "/data" : data_dir;
+  std::string ini = "[store]\npath = " + data_dir_ + "/router.db\n"
+                    "[ingress]\nlisten = 127.0.0.1:0\n"
+                    "[public]\nlisten = 127.0.0.1:0\n"
+                    "[admin]\nlisten = 127.0.0.1:0\n"
+                    "[runtime]\nshards = 2\n" + extra_ini;
+  // Merge sections named twice: a later [section] line simply continues it in INI.
+  write_file(dir_.file("router.ini"), ini);
+  process_ = std::make_unique<child_process>(
+      std::vector<std::string>{TR_BINARY, "serve", "--config", dir_.file("router.ini")});
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{20};
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto out = process_->output();
+    auto at = out.find("tunnel-router listening:");
+    if (at != std::string::npos && out.find('\n', at) != std::string::npos) {
+      unsigned a = 0, b = 0, c = 0;
+      char host1[64], host2[64], host3[64];
+      if (std::sscanf(out.c_str() + at, "tunnel-router listening: ingress %63[^:]:%u, public %63[^:]:%u, admin %63[^:]:%u",
+                      host1, &a, host2, &b, host3, &c) == 6) {
+        ingress_ = static_cast<std::uint16_t>(a);
+        public_ = static_cast<std::uint16_t>(b);
+        admin_ = static_cast<std::uint16_t>(c);
+        break;
+      }
+    }
+    if (!process_->running())
+      throw std::runtime_error("router exited: " + process_->output() + process_->errors());
+    std::this_thread::sleep_for(std::chrono::milliseconds{20});
+  }
+  if (admin_ == 0) throw std::runtime_error("router did not start: " + process_->output() + process_->errors());
+  token_ = read_file(data_dir_ + "/admin.token");
+  while (!token_.empty() && (token_.back() == '\n' || token_.back() == '\r')) token_.pop_back();
+}
+
+router_process::~router_process() {
+  if (process_ && process_->running()) process_->kill();
+}
+
+std::string router_process::admin_url(const std::string& path) const {
+  return "http://127.0.0.1:" + std::to_string(admin_) + path;
+}
+
+std::string router_process::ingress_url(const std::string& path) const {
+  return "http://127.0.0.1:" + std::to_string(ingress_) + path;
+}
+
+http_result router_process::admin(const std::string& method, const std::string& path, const std::string& body) const {
+  std::vector<std::string> args{"-X", method, "-H", "Authorization: Bearer " + token_};
+  if (!body.empty()) {
+    args.insert(args.end(), {"-H", "Content-Type: application/json", "--data-binary", body});
+  }
+  args.push_back(admin_url(path));
+  return curl(args);
+}
+
+http_result router_process::report(const std::string& json, const std::string& query) const {
+  return curl({"--http2-prior-knowledge", "-H", "Content-Type: application/json", "--data-binary", json,
+               ingress_url("/v1/reports" + query)});
+}
+
+double router_process::metric(const std::string& series) const {
+  auto r = curl({admin_url("/metrics")});
+  std::istringstream lines{r.body};
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.rfind(series + " ", 0) == 0) return std::stod(line.substr(series.size() + 1));
+  }
+  return -1;
+}
+
+bool router_process::wait_metric(const std::string& series, double value, std::chrono::milliseconds timeout) const {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (metric(series) >= value) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds{50});
+  }
+  return false;
+}
+
+int router_process::terminate() {
+  process_->kill();  // SIGTERM first; SIGKILL only if it has not exited 3 s later
+  return process_->exit_code().value_or(-1);
+}
+
+}  // namespace tr::test
