@@ -21,6 +21,7 @@ thread_local shard* current_shard = nullptr;
 constexpr std::uint32_t wake_tag = 0xffffffffu;
 constexpr std::size_t read_buffer_size = 64 * 1024;
 constexpr std::size_t max_events_per_wait = 256;
+constexpr int max_local_rounds = 16;
 
 void pin_current_thread(int cpu) {
   cpu_set_t set;
@@ -183,16 +184,16 @@ std::size_t shard::run_posts() {
     ++ran;
   }
   running_.clear();
-  // Posted by this shard to itself, including during the loop above; what these post in turn
-  // waits for the next turn (which then does not sleep).
-  std::size_t local = local_posts_.size();
-  if (local != 0) {
+  // Posted by this shard to itself, including during the loops here: a few rounds in this
+  // turn, then what is left waits for the next turn (which does not sleep), so a closure that
+  // keeps posting itself cannot starve the sockets.
+  for (int round = 0; round < max_local_rounds && !local_posts_.empty(); ++round) {
     running_.swap(local_posts_);
     for (auto& fn : running_) {
       fn(*this);
       fn.reset();
+      ++ran;
     }
-    ran += local;
     running_.clear();
   }
   return ran;

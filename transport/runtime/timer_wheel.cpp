@@ -36,9 +36,10 @@ timer_id timer_wheel::schedule(clock::time_point deadline, callback fn) {
   } else {
     index = static_cast<std::uint32_t>(nodes_.size());
     nodes_.emplace_back();
+    callbacks_.emplace_back();
   }
   node& entry = nodes_[index];
-  entry.fn = std::move(fn);
+  callbacks_[index] = std::move(fn);
   entry.deadline = std::max<std::int64_t>(
       0, std::chrono::duration_cast<std::chrono::nanoseconds>(deadline - origin_).count());
   entry.expiry = tick_of(deadline, true);
@@ -58,14 +59,14 @@ bool timer_wheel::cancel(timer_id id) {
   if (entry.generation != generation || !entry.pending) return false;
   if (entry.bucket != not_linked) unlink(static_cast<std::uint32_t>(index));
   // Destroyed after release: the callback's destructor may itself schedule or cancel.
-  callback doomed = std::move(entry.fn);
+  callback doomed = std::move(callbacks_[index]);
   release(static_cast<std::uint32_t>(index));
   return true;
 }
 
 void timer_wheel::release(std::uint32_t index) {
   node& entry = nodes_[index];
-  entry.fn.reset();
+  callbacks_[index].reset();
   entry.pending = false;
   entry.bucket = not_linked;
   ++entry.generation;
@@ -183,16 +184,15 @@ void timer_wheel::cascade_at(std::uint64_t tick) {
 
 void timer_wheel::take_due(std::uint16_t bucket) {
   for (std::uint32_t index = heads_[bucket]; index != none; index = nodes_[index].next) {
-    nodes_[index].bucket = not_linked;
-    due_.push_back({index, nodes_[index].generation});
+    node& entry = nodes_[index];
+    entry.bucket = not_linked;
+    due_.push_back({entry.deadline, entry.sequence, index, entry.generation});
   }
   heads_[bucket] = tails_[bucket] = none;
   first_level_bits_[bucket >> 6] &= ~(std::uint64_t{1} << (bucket & 63));
   if (due_.size() > 1) {
-    std::sort(due_.begin(), due_.end(), [this](due_entry a, due_entry b) {
-      const node& x = nodes_[a.index];
-      const node& y = nodes_[b.index];
-      return x.deadline != y.deadline ? x.deadline < y.deadline : x.sequence < y.sequence;
+    std::sort(due_.begin(), due_.end(), [](const due_entry& a, const due_entry& b) {
+      return a.deadline != b.deadline ? a.deadline < b.deadline : a.sequence < b.sequence;
     });
   }
 }
@@ -211,7 +211,7 @@ std::size_t timer_wheel::advance(clock::time_point now) {
       due_entry entry = due_[i];
       node& due = nodes_[entry.index];
       if (due.generation != entry.generation || !due.pending) continue;  // cancelled meanwhile
-      callback fn = std::move(due.fn);
+      callback fn = std::move(callbacks_[entry.index]);
       release(entry.index);
       fn();
       ++ran;
@@ -226,7 +226,7 @@ void timer_wheel::clear() {
   for (std::uint32_t index = 0; index < nodes_.size(); ++index) {
     if (!nodes_[index].pending) continue;
     if (nodes_[index].bucket != not_linked) unlink(index);
-    callback doomed = std::move(nodes_[index].fn);
+    callback doomed = std::move(callbacks_[index]);
     release(index);
   }
 }

@@ -79,8 +79,9 @@ class timer_wheel {
   static constexpr std::size_t bucket_count = 256 + 4 * 64;
   static constexpr std::uint16_t not_linked = 0xffff;  // free, or taken out to fire
 
+  // The links and times of a timer; its callback is kept apart (callbacks_, same index) so
+  // that walking and sorting slots touches 40-byte nodes only.
   struct node {
-    callback fn;
     std::int64_t deadline = 0;  // nanoseconds since origin, exact
     std::uint64_t expiry = 0;   // tick
     std::uint64_t sequence = 0;
@@ -92,6 +93,8 @@ class timer_wheel {
   };
 
   struct due_entry {
+    std::int64_t deadline;  // copied here so that sorting stays in this array
+    std::uint64_t sequence;
     std::uint32_t index;
     std::uint32_t generation;
   };
@@ -110,6 +113,7 @@ class timer_wheel {
   std::uint64_t sequence_ = 0;
   std::size_t count_ = 0;
   std::vector<node> nodes_;
+  std::vector<callback> callbacks_;
   std::uint32_t free_head_ = none;
   std::array<std::uint32_t, bucket_count> heads_;
   std::array<std::uint32_t, bucket_count> tails_;
