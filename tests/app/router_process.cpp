@@ -1,5 +1,6 @@
 #include "tests/app/router_process.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <sstream>
 #include <stdexcept>
@@ -23,12 +24,26 @@ http_result curl(std::vector<std::string> args) {
 
 router_process::router_process(const std::string& extra_ini, const std::string& data_dir) {
   data_dir_ = data_dir.empty() ? dir_.path() + "/data" : data_dir;
-  std::string ini = "[store]\npath = " + data_dir_ + "/router.db\n"
-                    "[ingress]\nlisten = 127.0.0.1:0\n"
-                    "[public]\nlisten = 127.0.0.1:0\n"
-                    "[admin]\nlisten = 127.0.0.1:0\n"
-                    "[runtime]\nshards = 2\n" + extra_ini;
-  // Merge sections named twice: a later [section] line simply continues it in INI.
+  // INI refuses a section named twice: merge the extra lines into the base sections.
+  std::vector<std::pair<std::string, std::string>> sections = {
+      {"store", "path = " + data_dir_ + "/router.db\n"}, {"ingress", "listen = 127.0.0.1:0\n"},
+      {"public", "listen = 127.0.0.1:0\n"},            {"admin", "listen = 127.0.0.1:0\n"},
+      {"runtime", "shards = 2\n"}};
+  std::istringstream extra{extra_ini};
+  std::string line, current;
+  while (std::getline(extra, line)) {
+    if (line.empty()) continue;
+    if (line.front() == '[') {
+      current = line.substr(1, line.find(']') - 1);
+      if (std::none_of(sections.begin(), sections.end(), [&](auto& s) { return s.first == current; }))
+        sections.emplace_back(current, "");
+      continue;
+    }
+    for (auto& [name, body] : sections)
+      if (name == current) body += line + "\n";
+  }
+  std::string ini;
+  for (auto& [name, body] : sections) ini += "[" + name + "]\n" + body;
   write_file(dir_.file("router.ini"), ini);
   process_ = std::make_unique<child_process>(
       std::vector<std::string>{TR_BINARY, "serve", "--config", dir_.file("router.ini")});
