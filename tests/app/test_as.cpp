@@ -12,9 +12,11 @@ std::string test_as::received::header(const std::string& name) const {
   return {};
 }
 
-test_as::test_as(const std::string& cert, const std::string& key, std::vector<std::string> alpn) {
+test_as::test_as(const std::string& cert, const std::string& key, std::vector<std::string> alpn,
+                 std::uint16_t port) {
   app::http_listener_options options;
   options.host = "127.0.0.1";
+  options.port = port;
   if (!cert.empty()) {
     transport::tls_server_config tls;
     tls.certificate_file = cert;
