@@ -1,0 +1,376 @@
+#!/usr/bin/env bash
+# Load scenarios of the router, each one command: bench/harness/scenario.sh NAME
+#   throughput  router vs nghttpx: CPU µs per delivered uplink at ~10k/s and at peak (interleaved)
+#   latency     uplink latency at 10/50/90 % of peak (202 at the NS; send → arrival at the AS)
+#   noisy       several connections, one AS turns slow mid-run: the others before/after
+#   dead        an AS dies and comes back: fuse open, probes, recovery, with timestamps
+#   scale       10,000 connections created in bulk, router restarted: start-up time and RSS
+#   downlink    signed downlinks POSTed with h2load to the public listener, an NS sink behind
+#   all         every scenario in turn
+# Each prints a table and writes bench/results/NAME.json. Environment: TR_BUILD_DIR (binaries,
+# default build/), SHARDS (router shards and nghttpx workers, default 1), TR_SCENARIO_SMOKE=1
+# (seconds-long runs with small numbers, results in a temp folder unless TR_RESULTS_DIR is set).
+source "$(dirname "${BASH_SOURCE[0]}")/scenarios/lib.sh"
+
+smoke() { [[ $SMOKE == 1 ]] && echo "$1" || echo "$2"; }
+
+# conn_metric TEXT ID NAME [OUTCOME]
+conn_metric() {
+  if [[ -n ${4:-} ]]; then metric_sum "$1" "$3" "connection=\"$2\",outcome=\"$4\""
+  else metric_sum "$1" "$3" "connection=\"$2\""; fi
+}
+
+wait_tcp() { for _ in $(seq 100); do (echo > /dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.05; done; return 1; }
+
+# ---------------------------------------------------------------------------------------------
+scenario_throughput() {
+  local secs reps low key id nport npid rows="$WORK/rows.ndjson"
+  secs=$(smoke 1 "${SECONDS_PER_RUN:-5}"); reps=$(smoke 1 "${REPS:-2}"); low=$(smoke 500 "${LOW_RATE:-10000}")
+  key=$(key_for 1)
+  start_sim sim --pki "$WORK/pki" --shards 1 --endpoint "/uplink,$key,fast" --endpoint "/v1/reports,-,fast"
+  local sim_port=$SIM_PORT
+  start_router router "$WORK/data" "[as]
+ca_file = $SIM_CA"
+  id=$(create_connection peak "https://localhost:$sim_port/uplink" "$key")
+  route_devices 1000 70B3D5E750000000 "$id"
+  nport=$(free_port)
+  nghttpx --conf=/dev/null -f"127.0.0.1,$nport;no-tls" -b"127.0.0.1,$sim_port;;proto=h2;tls" -k \
+    -n "${SHARDS:-1}" --errorlog-file=/dev/null > "$WORK/nghttpx.out" 2>&1 &
+  npid=$!
+  PIDS+=("$npid")
+  wait_tcp "$nport"
+  sleep 0.3
+  : > "$rows"
+  local rep load target port pids before after t0 t1 verified0 verified1 bad0 bad1 args
+  for rep in $(seq "$reps"); do
+    for load in low peak; do
+      for target in router nghttpx; do
+        if [[ $load == peak ]]; then args=(--max --connections 8 --streams 32); else args=(--rate "$low" --connections 4 --streams 64); fi
+        local stats
+        stats=$(sim_stats "$sim_port")
+        verified0=$(jq '.endpoints["/uplink"].verified' <<< "$stats"); bad0=$(jq '.endpoints["/uplink"].bad_token' <<< "$stats")
+        if [[ $target == router ]]; then
+          port=$R_INGRESS; pids=$R_PID; before=$(metric_sum "$(metrics)" tunnel_router_uplinks_total 'outcome="delivered"')
+        else
+          port=$nport; pids=$npid; before=$(jq '.endpoints["/v1/reports"].answered_ok' <<< "$stats")
+        fi
+        t0=$(cpu_ticks $pids)
+        "$LOAD_BIN" --port "$port" "${args[@]}" --seconds "$secs" --devices 1000 --quiet > "$WORK/load.json"
+        sleep 0.5
+        t1=$(cpu_ticks $pids)
+        stats=$(sim_stats "$sim_port")
+        verified1=$(jq '.endpoints["/uplink"].verified' <<< "$stats"); bad1=$(jq '.endpoints["/uplink"].bad_token' <<< "$stats")
+        if [[ $target == router ]]; then after=$(metric_sum "$(metrics)" tunnel_router_uplinks_total 'outcome="delivered"')
+        else after=$(jq '.endpoints["/v1/reports"].answered_ok' <<< "$stats"); fi
+        local delivered=$((after - before)) cpu_us
+        cpu_us=$(ticks_to_us $((t1 - t0)))
+        jq -c --argjson rep "$rep" --arg target "$target" --arg load "$load" --argjson delivered "$delivered" \
+          --argjson cpu_us "$cpu_us" --argjson verified $((verified1 - verified0)) --argjson bad $((bad1 - bad0)) \
+          '{rep: $rep, target: $target, load: $load, offered_per_s: .sent_per_s, accepted_per_s, delivered: $delivered,
+            delivered_per_s: ($delivered / .seconds), cpu_us: $cpu_us,
+            cpu_us_per_delivered: (if $delivered > 0 then $cpu_us / $delivered else null end),
+            as_verified: $verified, as_bad_token: $bad, accepted_p50_us: .accepted_latency_us.p50,
+            accepted_p99_us: .accepted_latency_us.p99, errors, skipped}' "$WORK/load.json" >> "$rows"
+        log "$(tail -1 "$rows")"
+      done
+    done
+  done
+  local result
+  result=$(jq -s --argjson shards "${SHARDS:-1}" --argjson secs "$secs" --argjson low "$low" '
+    def pairs($l): [group_by(.rep)[] | {r: (map(select(.load == $l and .target == "router"))[0]),
+                                        n: (map(select(.load == $l and .target == "nghttpx"))[0])}];
+    def ratios($l): [pairs($l)[] | select(.r.cpu_us_per_delivered != null and .n.cpu_us_per_delivered != null)
+                     | {cpu: (.r.cpu_us_per_delivered / .n.cpu_us_per_delivered), rate: (.r.delivered_per_s / .n.delivered_per_s)}];
+    {scenario: "throughput", shards: $shards, seconds_per_run: $secs, low_rate: $low, runs: .,
+     ratios: {low: ratios("low"), peak: ratios("peak")},
+     note: "CPU = utime+stime of the router process (nghttpx: master + worker) over the run; delivered = the router metric (nghttpx: AS answers). Ratios are router / nghttpx within the same repetition; nghttpx forwards verbatim (no parse, encode or signing)."}' "$rows")
+  printf '\n%-4s %-8s %-5s %10s %10s %12s %10s %8s %9s\n' rep target load offered/s accepted/s delivered/s cpu_us/up as_bad p99_202us
+  jq -r '.runs[] | [.rep, .target, .load, (.offered_per_s|floor), (.accepted_per_s|floor), (.delivered_per_s|floor),
+         ((.cpu_us_per_delivered // 0) * 100 | floor / 100), .as_bad_token, .accepted_p99_us] | @tsv' <<< "$result" |
+    awk -F'\t' '{printf "%-4s %-8s %-5s %10s %10s %12s %10s %8s %9s\n", $1, $2, $3, $4, $5, $6, $7, $8, $9}'
+  echo "router/nghttpx CPU per delivered uplink (same rep): low $(jq -c '[.ratios.low[].cpu*100|floor/100]' <<< "$result")  peak $(jq -c '[.ratios.peak[].cpu*100|floor/100]' <<< "$result")"
+  echo "router/nghttpx delivered rate at peak: $(jq -c '[.ratios.peak[].rate*100|floor/100]' <<< "$result")"
+  write_result throughput "$result"
+}
+
+# ---------------------------------------------------------------------------------------------
+scenario_latency() {
+  local secs key id before after peak rows="$WORK/rows.ndjson"
+  secs=$(smoke 1 "${SECONDS_PER_RUN:-5}")
+  key=$(key_for 2)
+  start_sim sim --pki "$WORK/pki" --endpoint "/uplink,$key,fast"
+  local sim_port=$SIM_PORT
+  start_router router "$WORK/data" "[as]
+ca_file = $SIM_CA"
+  id=$(create_connection lat "https://localhost:$sim_port/uplink" "$key")
+  route_devices 1000 70B3D5E750000000 "$id"
+  before=$(metric_sum "$(metrics)" tunnel_router_uplinks_total 'outcome="delivered"')
+  "$LOAD_BIN" --port "$R_INGRESS" --max --connections 8 --streams 32 --seconds "$secs" --quiet > "$WORK/peak.json"
+  sleep 0.5
+  after=$(metric_sum "$(metrics)" tunnel_router_uplinks_total 'outcome="delivered"')
+  peak=$(jq --argjson d $((after - before)) '$d / .seconds | floor' "$WORK/peak.json")
+  log "peak delivered: $peak/s"
+  : > "$rows"
+  local fraction rate stats
+  for fraction in 0.1 0.5 0.9; do
+    rate=$(awk -v p="$peak" -v f="$fraction" 'BEGIN{printf "%d", p * f}')
+    sim_reset "$sim_port"
+    before=$(metric_sum "$(metrics)" tunnel_router_uplinks_total 'outcome="delivered"')
+    "$LOAD_BIN" --port "$R_INGRESS" --rate "$rate" --connections 4 --streams 128 --seconds "$secs" --quiet > "$WORK/load.json"
+    sleep 0.5
+    after=$(metric_sum "$(metrics)" tunnel_router_uplinks_total 'outcome="delivered"')
+    stats=$(sim_stats "$sim_port")
+    jq -c --argjson f "$fraction" --argjson d $((after - before)) --argjson as "$(jq '.endpoints["/uplink"]' <<< "$stats")" \
+      '{fraction: $f, offered_per_s: .sent_per_s, delivered_per_s: ($d / .seconds), skipped,
+        ns_202_us: .accepted_latency_us, ns_to_as_us: $as.transit_us, as_verified: $as.verified, as_bad_token: $as.bad_token}' \
+      "$WORK/load.json" >> "$rows"
+    log "$(tail -1 "$rows")"
+  done
+  local result
+  result=$(jq -s --argjson peak "$peak" '{scenario: "latency", peak_delivered_per_s: $peak, runs: .,
+    note: "ns_202_us: POST /v1/reports until its 202, at the generator. ns_to_as_us: from the send time the generator puts in CustomerData.harness_ts to the arrival of the signed uplink at the AS simulator (monotonic clock, same machine): the whole uplink path."}' "$rows")
+  printf '\n%-5s %10s %11s %9s %9s %9s %10s %10s %10s\n' load offered/s delivered/s 202_p50us 202_p90us 202_p99us ns-as_p50 ns-as_p90 ns-as_p99
+  jq -r '.runs[] | [.fraction, (.offered_per_s|floor), (.delivered_per_s|floor), .ns_202_us.p50, .ns_202_us.p90, .ns_202_us.p99,
+         .ns_to_as_us.p50, .ns_to_as_us.p90, .ns_to_as_us.p99] | @tsv' <<< "$result" |
+    awk -F'\t' '{printf "%-5s %10s %11s %9s %9s %9s %10s %10s %10s\n", $1, $2, $3, $4, $5, $6, $7, $8, $9}'
+  write_result latency "$result"
+}
+
+# sample_metrics FILE INTERVAL IDS...: appends `t id delivered shed failed timeout fuse` lines.
+sample_metrics() {
+  local file=$1 interval=$2 start text t id
+  shift 2
+  start=$(now_s)
+  while :; do
+    text=$(metrics 2>/dev/null) || true
+    t=$(since "$start")
+    for id in "$@"; do
+      echo "$t $id $(conn_metric "$text" "$id" tunnel_router_uplinks_total delivered) $(conn_metric "$text" "$id" tunnel_router_uplinks_total shed) $(conn_metric "$text" "$id" tunnel_router_uplinks_total failed) $(conn_metric "$text" "$id" tunnel_router_uplinks_total timeout) $(conn_metric "$text" "$id" tunnel_router_fuse_state)"
+    done >> "$file"
+    sleep "$interval"
+  done
+}
+
+# ---------------------------------------------------------------------------------------------
+scenario_noisy() {
+  local duration half rate slow_ms count=4 i ids=() keys=() args=()
+  duration=$(smoke 4 "${DURATION:-12}"); rate=$(smoke 400 "${RATE:-4000}"); slow_ms=${SLOW_MS:-2000}
+  half=$(awk -v d="$duration" 'BEGIN{print d / 2}')
+  for i in $(seq "$count"); do keys+=("$(key_for $((10 + i)))"); args+=(--endpoint "/as$i,${keys[$((i - 1))]},fast"); done
+  start_sim sim --pki "$WORK/pki" "${args[@]}"
+  local sim_port=$SIM_PORT
+  start_router router "$WORK/data" "[as]
+ca_file = $SIM_CA"
+  for i in $(seq "$count"); do ids+=("$(create_connection "as$i" "https://localhost:$sim_port/as$i" "${keys[$((i - 1))]}")"); done
+  route_devices 2000 70B3D5E750000000 "${ids[@]}"
+  sample_metrics "$WORK/samples" 1 "${ids[@]}" &
+  local sampler=$!
+  PIDS+=("$sampler")
+  "$LOAD_BIN" --port "$R_INGRESS" --rate "$rate" --connections 4 --streams 128 --devices 2000 --seconds "$duration" --quiet > "$WORK/load.json" &
+  local load=$!
+  sleep "$half"
+  local m1 s1
+  m1=$(metrics); s1=$(sim_stats "$sim_port")
+  sim_reset "$sim_port"
+  curl -sS --max-time 5 --cacert "$SIM_CA" -X POST "https://localhost:$sim_port/control?path=/as$count&schedule=delay%3D$slow_ms" > /dev/null
+  log "as$count now answers after $slow_ms ms"
+  wait "$load"
+  sleep 1
+  local m2 s2
+  m2=$(metrics); s2=$(sim_stats "$sim_port")
+  kill "$sampler" 2>/dev/null || true
+  local rows="$WORK/rows.ndjson" id after_s
+  after_s=$(awk -v d="$duration" -v h="$half" 'BEGIN{print d - h}')
+  : > "$rows"
+  for i in $(seq "$count"); do
+    id=${ids[$((i - 1))]}
+    local d1 d2
+    d1=$(conn_metric "$m1" "$id" tunnel_router_uplinks_total delivered); d2=$(conn_metric "$m2" "$id" tunnel_router_uplinks_total delivered)
+    jq -nc --arg name "as$i" --arg id "$id" --argjson slow "$([[ $i == "$count" ]] && echo true || echo false)" \
+      --argjson before "$(awk -v a="$d1" -v h="$half" 'BEGIN{printf "%.1f", a / h}')" \
+      --argjson after "$(awk -v a="$d1" -v b="$d2" -v h="$after_s" 'BEGIN{printf "%.1f", (b - a) / h}')" \
+      --argjson lat_before "$(jq ".endpoints[\"/as$i\"].transit_us" <<< "$s1")" \
+      --argjson lat_after "$(jq ".endpoints[\"/as$i\"].transit_us" <<< "$s2")" \
+      --argjson shed "$(conn_metric "$m2" "$id" tunnel_router_uplinks_total shed)" \
+      --argjson timeout "$(conn_metric "$m2" "$id" tunnel_router_uplinks_total timeout)" \
+      --argjson fuse "$(conn_metric "$m2" "$id" tunnel_router_fuse_state)" \
+      --argjson bad "$(jq "[.endpoints[\"/as$i\"].bad_token] | add" <<< "$s2")" \
+      '{name: $name, connection: $id, slow: $slow, delivered_per_s_before: $before, delivered_per_s_after: $after,
+        ns_to_as_us_before: $lat_before, ns_to_as_us_after: $lat_after, shed_total: $shed, timeout_total: $timeout,
+        fuse_state_at_end: $fuse, as_bad_token: $bad}' >> "$rows"
+  done
+  local slow_id=${ids[$((count - 1))]} timeline
+  timeline=$(awk -v id="$slow_id" '$2 == id {printf "{\"t\":%s,\"delivered\":%s,\"shed\":%s,\"failed\":%s,\"timeout\":%s,\"fuse\":%s}\n", $1, $3, $4, $5, $6, $7}' "$WORK/samples" | jq -s .)
+  local result
+  result=$(jq -s --argjson rate "$rate" --argjson duration "$duration" --argjson half "$half" --argjson slow_ms "$slow_ms" \
+    --argjson timeline "$timeline" --argjson load "$(cat "$WORK/load.json")" \
+    '{scenario: "noisy", offered_per_s: $rate, seconds: $duration, slow_from_s: $half, slow_delay_ms: $slow_ms,
+      connections: ., slow_timeline: $timeline, generator: $load,
+      note: "Devices are spread evenly over the connections. At the half-way point the last AS starts answering after slow_delay_ms; rates are deliveries per second per connection before and after (router metrics); latency is send → arrival at the AS."}' "$rows")
+  printf '\n%-5s %5s %12s %12s %12s %12s %8s %8s %5s\n' conn slow before/s after/s p99_before p99_after shed timeout fuse
+  jq -r '.connections[] | [.name, .slow, .delivered_per_s_before, .delivered_per_s_after, .ns_to_as_us_before.p99,
+         .ns_to_as_us_after.p99, .shed_total, .timeout_total, .fuse_state_at_end] | @tsv' <<< "$result" |
+    awk -F'\t' '{printf "%-5s %5s %12s %12s %12s %12s %8s %8s %5s\n", $1, $2, $3, $4, $5, $6, $7, $8, $9}'
+  echo "fuse state of the slow connection, each second: $(jq -c '[.slow_timeline[].fuse]' <<< "$result")"
+  write_result noisy "$result"
+}
+
+# ---------------------------------------------------------------------------------------------
+scenario_dead() {
+  local duration kill_at back_at rate key_ok key_dead id_ok id_dead
+  duration=$(smoke 8 "${DURATION:-16}"); rate=$(smoke 200 "${RATE:-1000}")
+  kill_at=$(smoke 1.5 3); back_at=$(smoke 4 9)
+  key_ok=$(key_for 21); key_dead=$(key_for 22)
+  start_sim ok --pki "$WORK/pki" --endpoint "/ok,$key_ok,fast"
+  local ok_port=$SIM_PORT
+  start_sim dead --pki "$WORK/pki" --endpoint "/dead,$key_dead,fast"
+  local dead_port=$SIM_PORT dead_pid=$SIM_PID
+  start_router router "$WORK/data" "[as]
+ca_file = $SIM_CA"
+  id_ok=$(create_connection ok "https://localhost:$ok_port/ok" "$key_ok")
+  id_dead=$(create_connection dead "https://localhost:$dead_port/dead" "$key_dead")
+  route_devices 1000 70B3D5E750000000 "$id_ok" "$id_dead"
+  sample_metrics "$WORK/samples" 0.25 "$id_dead" "$id_ok" &
+  local sampler=$!
+  PIDS+=("$sampler")
+  local start
+  start=$(now_s)
+  "$LOAD_BIN" --port "$R_INGRESS" --rate "$rate" --connections 2 --streams 64 --seconds "$duration" --quiet > "$WORK/load.json" &
+  local load=$!
+  sleep "$kill_at"
+  kill -KILL "$dead_pid"
+  local t_kill t_back
+  t_kill=$(since "$start")
+  log "AS killed at ${t_kill}s"
+  sleep "$(awk -v a="$back_at" -v b="$kill_at" 'BEGIN{print a - b}')"
+  start_sim dead2 --pki "$WORK/pki" --port "$dead_port" --endpoint "/dead,$key_dead,fast"
+  t_back=$(since "$start")
+  log "AS back at ${t_back}s"
+  wait "$load"
+  sleep 0.5
+  kill "$sampler" 2>/dev/null || true
+  # The sampler's clock starts a moment before the generator's: close enough at 0.25 s sampling.
+  local timeline result
+  timeline=$(awk -v id="$id_dead" '$2 == id {printf "{\"t\":%s,\"delivered\":%s,\"shed\":%s,\"failed\":%s,\"timeout\":%s,\"fuse\":%s}\n", $1, $3, $4, $5, $6, $7}' "$WORK/samples" | jq -s .)
+  local ok_timeline
+  ok_timeline=$(awk -v id="$id_ok" '$2 == id {printf "{\"t\":%s,\"delivered\":%s,\"fuse\":%s}\n", $1, $3, $7}' "$WORK/samples" | jq -s .)
+  result=$(jq -n --argjson tl "$timeline" --argjson ok "$ok_timeline" --argjson kill "$t_kill" --argjson back "$t_back" \
+    --argjson rate "$rate" --argjson stats "$(sim_stats "$dead_port")" '
+    ($tl | map(select(.t >= $kill and .fuse == 2)) | first) as $open |
+    ($tl | map(select(.t >= $back)) ) as $after |
+    ([range(1; $after | length) | select($after[.].fuse == 0 and $after[.].delivered > $after[. - 1].delivered) | $after[.]] | first) as $rec |
+    ($tl | map(select(.t <= $kill)) | last) as $k |
+    {scenario: "dead", offered_per_s: $rate, killed_at_s: $kill, back_at_s: $back,
+     fuse_open_at_s: $open.t, blacklisted_after_s: (if $open then $open.t - $kill else null end),
+     recovered_at_s: $rec.t, recovered_after_s: (if $rec then $rec.t - $back else null end),
+     attempts_while_down: (if $open and $k then (($tl | map(select(.t <= $back)) | last) as $b | ($b.failed + $b.timeout) - ($k.failed + $k.timeout)) else null end),
+     shed_while_down: (if $k then (($tl | map(select(.t <= $back)) | last).shed - $k.shed) else null end),
+     restarted_as_verified: $stats.endpoints["/dead"].verified,
+     healthy_delivered_per_s: (($ok | last).delivered / ($ok | last).t),
+     healthy_fuse_max: ($ok | map(.fuse) | max),
+     dead_timeline: $tl,
+     note: "Times in seconds from the start of the load. attempts_while_down = failed + timeout uplinks from the kill to the restart: the requests the fuse let through (before it opened, then its probes)."}')
+  printf '\n%-26s %s\n' "AS killed at (s)" "$t_kill" "fuse open at (s)" "$(jq .fuse_open_at_s <<< "$result")" \
+    "blacklisted after (s)" "$(jq .blacklisted_after_s <<< "$result")" "attempts while down" "$(jq .attempts_while_down <<< "$result")" \
+    "shed while down" "$(jq .shed_while_down <<< "$result")" "AS back at (s)" "$t_back" \
+    "recovered at (s)" "$(jq .recovered_at_s <<< "$result")" "recovered after (s)" "$(jq .recovered_after_s <<< "$result")" \
+    "healthy AS delivered/s" "$(jq '.healthy_delivered_per_s | floor' <<< "$result")" "healthy AS fuse max" "$(jq .healthy_fuse_max <<< "$result")"
+  echo "fuse state of the dead AS's connection every 0.25 s: $(jq -c '[.dead_timeline[].fuse]' <<< "$result")"
+  write_result dead "$result"
+}
+
+# ---------------------------------------------------------------------------------------------
+scenario_scale() {
+  local count created_s rss_created listed t0
+  count=$(smoke 200 "${CONNECTIONS:-10000}")
+  start_router router "$WORK/data" ""
+  printf '{"name":"scale","url":"https://localhost:9/uplink","contentType":"JSON","asId":"scale.as"}' > "$WORK/conn.json"
+  t0=$(now_s)
+  h2load -n "$count" -c 4 -m 8 -d "$WORK/conn.json" -H "authorization: Bearer $R_TOKEN" \
+    -H 'content-type: application/json' "http://127.0.0.1:$R_ADMIN/api/v1/connections" > "$WORK/h2load.out" 2>&1 || true
+  created_s=$(since "$t0")
+  local status_2xx
+  status_2xx=$(awk '/status codes:/ {print $3}' "$WORK/h2load.out")
+  sleep 1
+  listed=$(admin GET /api/v1/connections | jq 'if type == "array" then length else (.connections // .items // []) | length end')
+  local owners_before
+  owners_before=$(metrics | grep -c '^tunnel_router_fuse_state{' || true)
+  rss_created=$(rss_kib "$R_PID")
+  log "$status_2xx created in ${created_s}s, $listed listed, RSS $rss_created KiB"
+  stop_pid "$R_PID"
+  start_router router2 "$WORK/data" ""
+  local startup=$R_STARTUP_S ready_s t1 i
+  t1=$(now_s)
+  for i in $(seq 200); do [[ $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$R_ADMIN/readyz") == 200 ]] && break; sleep 0.05; done
+  ready_s=$(awk -v a="$startup" -v b="$(since "$t1")" 'BEGIN{printf "%.2f", a + b}')
+  sleep 2
+  local rss hwm owners
+  rss=$(rss_kib "$R_PID"); hwm=$(hwm_kib "$R_PID")
+  owners=$(metrics | grep -c '^tunnel_router_fuse_state{' || true)
+  local result
+  result=$(jq -n --argjson count "$count" --argjson created "${status_2xx:-0}" --argjson created_s "$created_s" \
+    --argjson listed "${listed:-0}" --argjson rss_created "$rss_created" --argjson startup "$startup" --argjson ready "$ready_s" \
+    --argjson rss "$rss" --argjson hwm "$hwm" --argjson owners "$owners" --argjson owners_before "$owners_before" \
+    '{scenario: "scale", connections_requested: $count, created_2xx: $created, create_seconds: $created_s,
+      create_per_s: ($created / $created_s), listed: $listed, connections_in_metrics_before_restart: $owners_before,
+      rss_mib_after_creation: ($rss_created / 1024), startup_to_listening_s: $startup, startup_to_ready_s: $ready,
+      rss_mib_before_traffic: ($rss / 1024), peak_rss_mib: ($hwm / 1024), connections_in_metrics_after_restart: $owners,
+      rss_target_mib: 256, rss_within_target: ($rss / 1024 < 256),
+      note: "Connections created with h2load (4 connections x 8 streams) POSTing to the admin API; the router then stopped with SIGTERM and started again on the same store."}')
+  printf '\n%-36s %s\n' "connections created (2xx)" "$status_2xx" "create time (s)" "$created_s" "listed by the API" "$listed" \
+    "RSS after creation (MiB)" "$(jq '.rss_mib_after_creation|floor' <<< "$result")" \
+    "restart: spawn to listening (s)" "$startup" "restart: spawn to /readyz 200 (s)" "$ready_s" \
+    "RSS before traffic (MiB)" "$(jq '.rss_mib_before_traffic*10|floor/10' <<< "$result")" \
+    "peak RSS (MiB)" "$(jq '.peak_rss_mib*10|floor/10' <<< "$result")" "connections in /metrics" "$owners"
+  write_result scale "$result"
+}
+
+# ---------------------------------------------------------------------------------------------
+scenario_downlink() {
+  local count key id t0 t1
+  count=$(smoke 300 "${COUNT:-20000}")
+  key=$(key_for 31)
+  start_sim sink --plain --endpoint "/ns,-,fast"
+  local sink_port=$SIM_PORT
+  start_router router "$WORK/data" "[ns]
+downlink_url = http://127.0.0.1:$sink_port/ns
+[downlink]
+rate_per_s = 1000000
+burst = 1000000"
+  id=$(create_connection dl "https://localhost:9/uplink" "$key")
+  route_devices 1000 70B3D5E750000000 "$id"
+  "$URLS_BIN" --key "$key" --as-id dl.as --base "http://127.0.0.1:$R_PUBLIC" --count "$count" --devices 1000 > "$WORK/urls.txt"
+  : > "$WORK/empty"
+  t0=$(cpu_ticks "$R_PID")
+  h2load -i "$WORK/urls.txt" -n "$count" -c 1 -m 32 -d "$WORK/empty" > "$WORK/h2load.out" 2>&1 || true
+  sleep 0.5
+  t1=$(cpu_ticks "$R_PID")
+  local rps ok text sink
+  rps=$(awk '/^finished in/ {print $4}' "$WORK/h2load.out")
+  ok=$(awk '/status codes:/ {print $3}' "$WORK/h2load.out")
+  text=$(metrics)
+  sink=$(sim_stats "$sink_port" plain | jq '.endpoints["/ns"].arrived')
+  local outcomes
+  outcomes=$(awk '/^tunnel_router_downlinks_total\{/ {match($0, /outcome="[^"]*"/); o = substr($0, RSTART + 9, RLENGTH - 10); printf "%s\"%s\":%s", (n++ ? "," : ""), o, $NF}' <<< "$text")
+  local result cpu_us
+  cpu_us=$(ticks_to_us $((t1 - t0)))
+  result=$(jq -n --argjson count "$count" --argjson rps "${rps:-0}" --argjson ok "${ok:-0}" --argjson sink "${sink:-0}" \
+    --argjson outcomes "{$outcomes}" --argjson cpu "$cpu_us" \
+    '{scenario: "downlink", requests: $count, h2load_req_per_s: $rps, answered_2xx: $ok, ns_sink_arrivals: $sink,
+      router_downlinks: $outcomes, router_cpu_us_per_downlink: (if $ok > 0 then $cpu / $ok else null end),
+      note: "Distinct pre-signed downlink URLs (tr-downlink-urls), each sent once by h2load over one h2c connection with 32 streams; a 2xx means verified and delivered to the NS sink (the AS answer waits for the NS)."}')
+  printf '\n%-34s %s\n' "downlinks sent" "$count" "answered 2xx" "$ok" "h2load req/s (verified+delivered)" "$rps" \
+    "NS sink arrivals" "$sink" "router CPU µs per downlink" "$(jq '.router_cpu_us_per_downlink' <<< "$result")" \
+    "router outcomes" "{$outcomes}"
+  write_result downlink "$result"
+}
+
+name=${1:-}
+case $name in
+  throughput|latency|noisy|dead|scale|downlink) "scenario_$name" ;;
+  all)
+    for s in throughput latency noisy dead scale downlink; do "$0" "$s"; done ;;
+  *)
+    sed -n '2,13p' "$0" >&2
+    exit 2 ;;
+esac
