@@ -5,6 +5,7 @@
 #include <openssl/evp.h>
 
 #include <ctime>
+#include <random>
 #include <regex>
 #include <thread>
 
@@ -210,4 +211,31 @@ TEST_F(serve_downlink, nghttp_as_an_as_gets_its_downlink_queued) {
   ASSERT_TRUE(nghttp.wait(std::chrono::seconds{20}).has_value());
   EXPECT_NE(nghttp.output().find(":status: 200"), std::string::npos) << nghttp.output();
   EXPECT_EQ(ns->count(), 1u);
+}
+
+TEST_F(serve_downlink, ten_thousand_random_malformed_queries_are_refused_without_harm) {
+  start_with_ns();
+  std::mt19937 rng{20261125};
+  const std::string alphabet = "DevEUIFPortPayloadASIDTimeTokenCorrelationValidity=&%+0123456789abcdefABCDEF:._-~";
+  std::string urls;
+  auto base = "https://localhost:" + std::to_string(router->public_port()) + "/thingpark/lrc/rest/downlink?";
+  for (int i = 0; i < 10000; ++i) {
+    std::string q;
+    auto n = 1 + rng() % 160;
+    for (unsigned j = 0; j < n; ++j) q += alphabet[rng() % alphabet.size()];
+    urls += base + q + "\n";
+  }
+  write_file(certs.file("urls.txt"), urls);
+  write_file(certs.file("body"), "x");  // downlink bodies are ignored; h2load needs a non-empty file
+  child_process load{{"h2load", "-n", "10000", "-c", "4", "-m", "16", "-i", certs.file("urls.txt"), "-d", certs.file("body")}};
+  ASSERT_TRUE(load.wait(std::chrono::seconds{120}).has_value()) << "h2load did not finish";
+  EXPECT_NE(load.output().find("10000 total"), std::string::npos) << load.output();
+  EXPECT_NE(load.output().find("0 2xx"), std::string::npos) << load.output();
+  EXPECT_NE(load.output().find("10000 done, 0 succeeded, 10000 failed, 0 errored"), std::string::npos)
+      << load.output();  // every one answered, and refused
+  EXPECT_NE(load.output().find("10000 4xx"), std::string::npos) << load.output();
+  EXPECT_EQ(ns->count(), 0u);
+  // The router is unharmed: a good downlink still goes through.
+  EXPECT_EQ(post(sign(fresh(), key)).status, 200);
+  EXPECT_EQ(router->admin("GET", "/healthz").status, 200);
 }
