@@ -6,6 +6,7 @@
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -34,14 +35,18 @@ void echo(http_server_connection& connection, const request& req) {
 /// Records how connections ended (from any shard).
 struct close_log {
   std::mutex mutex;
+  std::condition_variable changed;
   std::vector<io_status> reasons;
 
   void add(const io_status& why) {
     std::lock_guard guard{mutex};
     reasons.push_back(why);
+    changed.notify_all();
   }
-  std::vector<io_status> snapshot() {
-    std::lock_guard guard{mutex};
+  /// The reasons once `count` connections have closed (what there is after 10 s).
+  std::vector<io_status> wait_for(std::size_t count) {
+    std::unique_lock lock{mutex};
+    changed.wait_for(lock, 10s, [&] { return reasons.size() >= count; });
     return reasons;
   }
 };
@@ -147,6 +152,9 @@ TEST_F(runtime_http, answers_curl_over_http1) {
   auto curl = run({"curl", "-sS", "-d", "hello", "-w", " %{http_version}", url("/echo")});
   EXPECT_EQ(curl->exit_code(), 0) << curl->errors();
   EXPECT_EQ(curl->output(), "POST /echo hello 1.1");
+  auto closed = closes_.wait_for(1);
+  ASSERT_EQ(closed.size(), 1u) << "the connection closes when curl leaves";
+  EXPECT_EQ(closed[0].failure, io_failure::peer_closed) << closed[0].message();
 }
 
 TEST_F(runtime_http, answers_curl_over_h2c_with_prior_knowledge) {
@@ -156,6 +164,9 @@ TEST_F(runtime_http, answers_curl_over_h2c_with_prior_knowledge) {
                    " %{http_version}", url("/up")});
   EXPECT_EQ(curl->exit_code(), 0) << curl->errors();
   EXPECT_EQ(curl->output(), "POST /up h2c 2");
+  auto closed = closes_.wait_for(1);
+  ASSERT_EQ(closed.size(), 1u) << "the connection closes when curl leaves";
+  EXPECT_FALSE(closed[0].failure == io_failure::engine) << closed[0].message();
 }
 
 TEST_F(runtime_http, answers_nghttp_over_h2c) {

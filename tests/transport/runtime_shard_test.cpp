@@ -1,5 +1,7 @@
 // Shards without sockets: posts, their order, timers, load figures and stopping.
 #include <gtest/gtest.h>
+#include <pthread.h>
+#include <sched.h>
 
 #include <chrono>
 #include <future>
@@ -135,6 +137,43 @@ TEST(runtime_shard, counts_posts_in_its_load_figures) {
   EXPECT_GE(figures.posts_total, 101u);
   EXPECT_GT(figures.busy_ns_total, 0u);
   EXPECT_EQ(figures.connections, 0u);
+}
+
+TEST(runtime_shard, publishes_figures_per_second_and_clears_them_when_idle) {
+  runtime rt{1};
+  rt.start();
+  for (int i = 0; i < 500; ++i) rt.at(0).post([](shard&) {});
+  // The figures are per second by contract: watch them change over a few seconds.
+  auto deadline = std::chrono::steady_clock::now() + 5s;
+  std::uint64_t seen = 0;
+  while (seen == 0 && std::chrono::steady_clock::now() < deadline) {
+    seen = rt.at(0).load().posts_per_second;
+    std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_GE(seen, 100u) << "500 posts in the first second";
+  while (rt.at(0).load().posts_per_second != 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_EQ(rt.at(0).load().posts_per_second, 0u) << "an idle second publishes zeros";
+}
+
+TEST(runtime_shard, pins_each_shard_to_one_cpu_when_asked) {
+  runtime_options options;
+  options.shards = 2;
+  options.pin_threads = true;
+  runtime rt{options};
+  rt.start();
+  for (std::size_t i = 0; i < rt.size(); ++i) {
+    std::promise<int> cpus;
+    auto result = cpus.get_future();
+    rt.at(i).post([&](shard&) {
+      cpu_set_t set;
+      CPU_ZERO(&set);
+      pthread_getaffinity_np(pthread_self(), sizeof set, &set);
+      cpus.set_value(CPU_COUNT(&set));
+    });
+    EXPECT_EQ(await(result), 1) << "shard " << i;
+  }
 }
 
 TEST(runtime_shard, refuses_posts_once_stopped) {

@@ -56,9 +56,10 @@ struct listen_result {
 /// fewest connections (open plus on their way), ties broken round robin, so a burst of
 /// connections is spread at once rather than by figures that lag a second behind.
 ///
-/// Thread-safety: every member may be called from any thread that is not one of this
-/// runtime's shards, except at(), size(), for_each(), listen() and stop_accepting(), which may
-/// also be called from a shard. No thread outlives the runtime; the destructor stops it.
+/// Thread-safety: at(), size(), for_each(), least_loaded(), listen() and stop_accepting() may
+/// be called from any thread, shards included; start(), stop(), drain_and_stop() and the
+/// destructor from a thread that is not one of this runtime's shards (they join them). No
+/// thread outlives the runtime; the destructor stops it.
 class runtime {
  public:
   /// `shards` shards (0: one per core), not running yet.
@@ -110,11 +111,11 @@ class runtime {
   /// from a shard, the listeners close within the current turns of their shards.
   void stop_accepting();
 
-  /// The name resolver shared by the shards.
-  detail::resolver& resolver() { return *resolver_; }
-
  private:
   friend class shard;
+
+  // The name resolver shared by the shards.
+  detail::resolver& resolver() { return *resolver_; }
 
   void shard_drained();
   shard& place_connection();

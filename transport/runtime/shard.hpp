@@ -96,8 +96,9 @@ class shard {
   runtime& owner() const { return runtime_; }
 
   /// Runs `fn` on this shard's thread (any thread). Closures from one producer run in the order
-  /// posted; from the shard itself they run later in the same turn. False when the shard has
-  /// stopped: `fn` is destroyed unrun.
+  /// posted. From another thread: a locked inbox, the shard woken (eventfd) only when the inbox
+  /// was empty. From the shard itself: no lock, run later in the same turn (chains of posts:
+  /// up to 16 rounds per turn). False when the shard has stopped: `fn` is destroyed unrun.
   bool post(task fn);
 
   /// The load figures (any thread).
@@ -142,8 +143,10 @@ class shard {
   void close(connection_handle handle);
 
   /// Connects to host:port without blocking: numeric addresses directly, names resolved on the
-  /// runtime's resolver thread (each address tried in turn). `done` runs once, on this shard,
-  /// never inside connect(), unless the shard stops first (then it is destroyed unrun).
+  /// runtime's resolver thread (each address tried in turn, all within `timeout`). `done` runs
+  /// exactly once on this shard, never inside connect(): with the socket, or with the failure
+  /// (`shutting_down` if the runtime stops first). A shard already stopping returns an empty id
+  /// and destroys `done` unrun.
   connect_id connect(std::string_view host, std::uint16_t port, std::chrono::milliseconds timeout,
                      unique_function<void(connect_result)> done);
 

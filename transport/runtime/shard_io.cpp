@@ -202,7 +202,8 @@ void shard::flush(std::uint32_t index) {
           unwritten = out.size();
           break;
         }
-        close_connection(index, {io_failure::system, errno});
+        // EPIPE after the peer's end of stream is that end, not a new failure.
+        close_connection(index, slot.ending ? slot.ending : io_status{io_failure::system, errno});
         return;
       }
       slot.engine->consume_output(static_cast<std::size_t>(sent));
