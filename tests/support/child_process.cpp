@@ -84,6 +84,10 @@ void child_process::kill() {
   wait(std::chrono::seconds(3));
 }
 
+void child_process::signal(int signo) {
+  if (running()) ::kill(-pid_, signo);
+}
+
 std::string child_process::output() const { return read_file(files_.file("stdout")); }
 
 std::string child_process::errors() const { return read_file(files_.file("stderr")); }

@@ -31,6 +31,9 @@ class child_process {
   /// SIGTERM to the group, SIGKILL if it is still there after a grace period; then reaps.
   void kill();
 
+  /// Sends `signo` to the process group (e.g. SIGKILL to simulate a crash).
+  void signal(int signo);
+
   /// A descriptor that becomes readable when the process exits (for poll loops).
   int exit_fd() const { return pidfd_; }
 

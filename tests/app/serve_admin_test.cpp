@@ -1,0 +1,156 @@
+// The admin API over real HTTP, as an operator's script uses it: curl over HTTP/1.1 and h2c,
+// the store surviving restarts and a kill -9, limits answered with 4xx.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <atomic>
+#include <cctype>
+#include <regex>
+#include <thread>
+
+#include "tests/app/router_process.hpp"
+
+using namespace tr::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string json_field(const std::string& json, const std::string& name) {
+  std::smatch m;
+  std::regex re{"\"" + name + "\"\\s*:\\s*\"([^\"]*)\""};
+  return std::regex_search(json, m, re) ? m[1].str() : std::string{};
+}
+
+std::string connection_form(const std::string& name) {
+  return R"({"name":")" + name + R"(","url":"https://as.example.com/up","contentType":"XML","asId":"as.)" + name + R"("})";
+}
+
+}  // namespace
+
+TEST(serve_admin, refuses_a_request_without_a_token_with_401) {
+  router_process router;
+  auto r = curl({"-i", router.admin_url("/api/v1/connections")});
+  EXPECT_EQ(r.status, 401);
+  std::string lower;
+  for (char c : r.body) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  EXPECT_NE(lower.find("www-authenticate: bearer"), std::string::npos) << r.body;
+}
+
+TEST(serve_admin, answers_over_h2c_as_well_as_http1) {
+  router_process router;
+  auto made = curl({"--http2-prior-knowledge", "-H", "Authorization: Bearer " + router.admin_token(), "--data-binary",
+                    connection_form("h2c"), router.admin_url("/api/v1/connections")});
+  EXPECT_EQ(made.status, 201) << made.body;
+  auto listed = router.admin("GET", "/api/v1/connections");
+  EXPECT_NE(listed.body.find("\"name\":\"h2c\""), std::string::npos);
+  EXPECT_EQ(listed.body.find("\"key\""), std::string::npos) << "a read never shows a key";
+}
+
+TEST(serve_admin, validation_errors_list_every_field_and_store_nothing) {
+  router_process router;
+  auto r = router.admin("POST", "/api/v1/connections",
+                        R"({"name":"","url":"ftp://x","contentType":"CSV","asId":"a",)"
+                        R"("headers":[{"name":"Host","value":"x"},{"name":"a","value":"1"},{"name":"b","value":"1"},)"
+                        R"({"name":"c","value":"1"},{"name":"d","value":"1"},{"name":"e","value":"1"}]})");
+  EXPECT_EQ(r.status, 400);
+  for (auto field : {"\"name\"", "\"url\"", "\"contentType\"", "\"headers\"", "\"headers[0].name\""})
+    EXPECT_NE(r.body.find(std::string{"\"field\":"} + field), std::string::npos) << field << " in " << r.body;
+  EXPECT_EQ(router.admin("GET", "/api/v1/connections").body, R"({"connections":[]})");
+}
+
+TEST(serve_admin, a_body_over_the_limit_gets_413_and_stores_nothing) {
+  router_process router{"[admin]\nmax_body_bytes = 65536\n"};
+  std::string huge = R"({"name":")" + std::string(200000, 'x') + R"(","url":"https://a.example/","contentType":"JSON","asId":"a"})";
+  temp_dir dir;
+  write_file(dir.file("huge.json"), huge);
+  auto r = curl({"-H", "Authorization: Bearer " + router.admin_token(), "--data-binary", "@" + dir.file("huge.json"),
+                 router.admin_url("/api/v1/connections")});
+  EXPECT_EQ(r.status, 413);
+  EXPECT_EQ(router.admin("GET", "/api/v1/connections").body, R"({"connections":[]})");
+  EXPECT_EQ(router.admin("GET", "/healthz").status, 200);
+}
+
+TEST(serve_admin, malformed_json_and_wrong_types_get_400) {
+  router_process router;
+  EXPECT_EQ(router.admin("POST", "/api/v1/connections", R"({"name":)").status, 400);
+  EXPECT_EQ(router.admin("POST", "/api/v1/connections", R"({"name":12,"url":"https://a.example/","contentType":"JSON","asId":"a"})").status, 400);
+  EXPECT_EQ(router.admin("GET", "/api/v1/connections").body, R"({"connections":[]})");
+}
+
+TEST(serve_admin, connections_and_the_admin_token_survive_a_restart) {
+  temp_dir data;
+  std::string id, token;
+  {
+    router_process first{"", data.path()};
+    token = first.admin_token();
+    auto made = first.admin("POST", "/api/v1/connections", connection_form("kept"));
+    ASSERT_EQ(made.status, 201);
+    id = json_field(made.body, "id");
+    EXPECT_EQ(first.terminate(), 0);
+  }
+  router_process second{"", data.path()};
+  EXPECT_EQ(second.admin_token(), token);
+  auto got = second.admin("GET", "/api/v1/connections/" + id);
+  EXPECT_EQ(got.status, 200) << got.body;
+  EXPECT_EQ(json_field(got.body, "name"), "kept");
+}
+
+TEST(serve_admin, a_kill_9_during_a_burst_of_writes_loses_no_acknowledged_write) {
+  temp_dir data;
+  std::vector<std::string> acknowledged;
+  std::atomic<std::size_t> acknowledged_count{0};
+  {
+    router_process router{"", data.path()};
+    std::atomic<bool> stop{false};
+    std::thread writer{[&] {
+      for (int i = 0; i < 200 && !stop; ++i) {
+        auto r = router.admin("POST", "/api/v1/connections", connection_form("w" + std::to_string(i)));
+        if (r.status == 201) {
+          acknowledged.push_back(json_field(r.body, "id"));
+          ++acknowledged_count;
+        }
+      }
+    }};
+    while (acknowledged_count < 15) std::this_thread::sleep_for(5ms);
+    router.process().signal(SIGKILL);
+    stop = true;
+    writer.join();
+  }
+  router_process after{"", data.path()};
+  auto listed = after.admin("GET", "/api/v1/connections");
+  ASSERT_EQ(listed.status, 200);
+  for (auto& id : acknowledged) EXPECT_NE(listed.body.find(id), std::string::npos) << "lost acknowledged " << id;
+}
+
+TEST(serve_admin, a_bulk_import_routes_every_valid_line) {
+  router_process router;
+  auto made = router.admin("POST", "/api/v1/connections", connection_form("bulk"));
+  auto id = json_field(made.body, "id");
+  std::string ndjson;
+  for (int i = 0; i < 20000; ++i) {
+    char dev[17];
+    std::snprintf(dev, sizeof dev, "%016X", 0x1000 + i);
+    ndjson += std::string{R"({"devEUI":")"} + dev + R"(","connections":[")" + id + "\"]}\n";
+  }
+  ndjson += "{broken\n";
+  temp_dir dir;
+  write_file(dir.file("import.ndjson"), ndjson);
+  auto r = curl({"-H", "Authorization: Bearer " + router.admin_token(), "--data-binary", "@" + dir.file("import.ndjson"),
+                 router.admin_url("/api/v1/devices:import")});
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find("\"imported\":20000"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("\"line\":20001"), std::string::npos) << r.body;
+  EXPECT_EQ(router.admin("GET", "/api/v1/devices/0000000000005000").status, 200);
+  std::this_thread::sleep_for(200ms);
+  auto report = router.report(R"({"DevEUI_uplink":{"DevEUI":"0000000000005000","FPort":1,"FCntUp":1,"payload_hex":"00","CustomerID":"1"}})");
+  EXPECT_EQ(report.status, 202) << report.body;
+}
+
+TEST(serve_admin, health_readiness_and_metrics_answer_without_a_token) {
+  router_process router;
+  EXPECT_EQ(curl({router.admin_url("/healthz")}).status, 200);
+  EXPECT_EQ(curl({router.admin_url("/readyz")}).status, 200);
+  auto metrics = curl({router.admin_url("/metrics")});
+  EXPECT_EQ(metrics.status, 200);
+  EXPECT_NE(metrics.body.find("# TYPE tunnel_router_downlinks_total counter"), std::string::npos);
+}
