@@ -13,24 +13,27 @@ namespace tr::actors {
 namespace {
 
 bool equals_ignoring_case(std::string_view a, std::string_view b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    return (x | 0x20) == (y | 0x20);
-  });
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(),
+                    [](char x, char y) { return (x | 0x20) == (y | 0x20); });
 }
 
 std::string base64(std::string_view text) {
   std::string out(4 * ((text.size() + 2) / 3) + 1, '\0');
   int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
+                          reinterpret_cast<const unsigned char*>(text.data()),
+                          static_cast<int>(text.size()));
   out.resize(static_cast<std::size_t>(n));
   return out;
 }
 
 codecs::body_format format_of(store::content_type type) {
   switch (type) {
-    case store::content_type::xml: return codecs::body_format::xml;
-    case store::content_type::json_untyped: return codecs::body_format::json_untyped;
-    case store::content_type::json: break;
+    case store::content_type::xml:
+      return codecs::body_format::xml;
+    case store::content_type::json_untyped:
+      return codecs::body_format::json_untyped;
+    case store::content_type::json:
+      break;
   }
   return codecs::body_format::json;
 }
@@ -64,7 +67,8 @@ connection_config_result make_connection_config(const store::connection& source,
   if (uri.port && !uri.port->empty()) {
     unsigned value = 0;
     auto [end, ec] = std::from_chars(uri.port->data(), uri.port->data() + uri.port->size(), value);
-    if (ec != std::errc{} || end != uri.port->data() + uri.port->size() || value == 0 || value > 65535) {
+    if (ec != std::errc{} || end != uri.port->data() + uri.port->size() || value == 0 ||
+        value > 65535) {
       result.error = "url: bad port";
       return result;
     }
@@ -80,9 +84,12 @@ connection_config_result make_connection_config(const store::connection& source,
   cfg->format = format_of(source.type);
   cfg->key = *key;
   cfg->host = std::string{uri.host};
-  bool ipv6 = uri.kind == api::detail::host_kind::ipv6 || uri.kind == api::detail::host_kind::ipv_future;
-  if (ipv6) cfg->authority.append("[").append(cfg->host).append("]");
-  else cfg->authority = cfg->host;
+  bool ipv6 =
+      uri.kind == api::detail::host_kind::ipv6 || uri.kind == api::detail::host_kind::ipv_future;
+  if (ipv6)
+    cfg->authority.append("[").append(cfg->host).append("]");
+  else
+    cfg->authority = cfg->host;
   if (uri.port && !uri.port->empty()) cfg->authority.append(":").append(*uri.port);
   cfg->path_prefix = uri.path.empty() ? "/" : std::string{uri.path};
   if (uri.query) {
@@ -105,7 +112,8 @@ connection_config_result make_connection_config(const store::connection& source,
   for (auto& h : source.headers) {
     if (basic && equals_ignoring_case(h.name, "authorization")) continue;
     std::string name = h.name;
-    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](unsigned char c) { return std::tolower(c); });
     cfg->headers.push_back({std::move(name), h.value});
   }
   cfg->request_timeout = defaults.request_timeout;

@@ -14,8 +14,8 @@ namespace tr::actors {
 
 /// Options that apply to every connection (from the router's configuration).
 struct connection_defaults {
-  bool allow_http = false;                            ///< as.allow_http
-  std::chrono::milliseconds request_timeout{5000};    ///< as.request_timeout_ms
+  bool allow_http = false;                          ///< as.allow_http
+  std::chrono::milliseconds request_timeout{5000};  ///< as.request_timeout_ms
 };
 
 /// What the data path needs of one connection, derived once per configuration change and
@@ -23,21 +23,21 @@ struct connection_defaults {
 /// the AS's address split for connecting, the request line's fixed part, the header fields in
 /// wire form, the body format and the key.
 struct connection_config {
-  std::string id;                 ///< connection id (metric label, routing)
-  std::string as_id;              ///< AS_ID sent in every uplink
+  std::string id;     ///< connection id (metric label, routing)
+  std::string as_id;  ///< AS_ID sent in every uplink
   codecs::body_format format = codecs::body_format::json;
   codecs::signing_key key;
-  bool tls = true;                ///< https (else plain http, only with allow_http)
-  std::string host;               ///< to resolve, for SNI and certificate verification
+  bool tls = true;   ///< https (else plain http, only with allow_http)
+  std::string host;  ///< to resolve, for SNI and certificate verification
   std::uint16_t port = 443;
-  std::string authority;          ///< :authority / Host: host[:port], without userinfo
-  std::string path_prefix;        ///< path, the URL's own query if any, then "?" or "&"
+  std::string authority;    ///< :authority / Host: host[:port], without userinfo
+  std::string path_prefix;  ///< path, the URL's own query if any, then "?" or "&"
   /// Header fields in wire order: content-type, authorization (from URL userinfo, which wins
   /// over a custom Authorization header), then the custom headers.
   std::vector<store::header> headers;
   std::chrono::milliseconds request_timeout{5000};
   std::int64_t max_time_deviation_s = 60;
-  std::string updated_at;         ///< the store's version of this configuration
+  std::string updated_at;  ///< the store's version of this configuration
 };
 
 /// The result of deriving a configuration: a snapshot or the reason it cannot run.

@@ -37,7 +37,8 @@ struct connection_owner::waiting_request {
   std::string body;
 };
 
-connection_owner::connection_owner(transport::shard& home, std::shared_ptr<const connection_config> config,
+connection_owner::connection_owner(transport::shard& home,
+                                   std::shared_ptr<const connection_config> config,
                                    const uplink_environment& environment)
     : home_(home),
       config_(std::move(config)),
@@ -76,16 +77,21 @@ void connection_owner::send(const codecs::report& report) {
     publish_state();
     return;
   }
-  infos_.assign(config_->as_id).append(environment_.infos_prefix).append(std::to_string(++sequence_));
+  infos_.assign(config_->as_id)
+      .append(environment_.infos_prefix)
+      .append(std::to_string(++sequence_));
   auto slot = take_slot(verdict == fuse::admission::probe);
-  if (!build_uplink_request(*config_, signer_, report, std::chrono::system_clock::now(), infos_, target_, body_).ok()) {
+  if (!build_uplink_request(*config_, signer_, report, std::chrono::system_clock::now(), infos_,
+                            target_, body_)
+           .ok()) {
     finish(slot, uplink_outcome::failed, fuse::signal::failure);
     return;
   }
   auto generation = slots_[slot].generation;
-  slots_[slot].timer = home_.schedule(config_->request_timeout, [w = weak_from_this(), slot, generation] {
-    if (auto self = w.lock()) self->on_timeout(slot, generation);
-  });
+  slots_[slot].timer =
+      home_.schedule(config_->request_timeout, [w = weak_from_this(), slot, generation] {
+        if (auto self = w.lock()) self->on_timeout(slot, generation);
+      });
   if (submit_now(slot, target_, body_)) return;
   bool connecting = std::any_of(sessions_.begin(), sessions_.end(),
                                 [](const session& s) { return !s.ready && !s.draining; });
@@ -99,7 +105,8 @@ void connection_owner::send(const codecs::report& report) {
   if (!connecting) open_session();
 }
 
-bool connection_owner::submit_now(std::uint32_t slot, std::string_view target, std::string_view body) {
+bool connection_owner::submit_now(std::uint32_t slot, std::string_view target,
+                                  std::string_view body) {
   for (auto& s : sessions_) {
     if (!s.ready || s.draining) continue;
     auto* client = client_of(s);
@@ -119,7 +126,7 @@ bool connection_owner::submit_now(std::uint32_t slot, std::string_view target, s
     request.body = transport::as_bytes(body);
     auto generation = slots_[slot].generation;
     auto stream = client->submit(request, [this, slot, generation](const transport::error& err,
-                                                                    const transport::response& res) {
+                                                                   const transport::response& res) {
       complete(slot, generation, err, res);
     });
     if (!stream) continue;
@@ -140,7 +147,8 @@ void connection_owner::open_session() {
   sessions_.push_back(s);
   auto connecting = home_.connect(config_->host, config_->port, environment_.connect_timeout,
                                   [w = weak_from_this(), id](transport::connect_result result) {
-                                    if (auto self = w.lock()) self->on_connected(id, std::move(result));
+                                    if (auto self = w.lock())
+                                      self->on_connected(id, std::move(result));
                                   });
   if (auto* made = find_session(id)) made->connecting = connecting;
 }
@@ -160,7 +168,8 @@ void connection_owner::on_connected(std::uint32_t session_id, transport::connect
     auto tls = environment_.tls.connect(config_->host);
     if (!tls) return drop();
     engine = std::make_unique<transport::tls_connection<client_connection>>(
-        std::move(*tls), [this, session_id](std::string_view alpn) -> std::unique_ptr<client_connection> {
+        std::move(*tls),
+        [this, session_id](std::string_view alpn) -> std::unique_ptr<client_connection> {
           http1_only_ = alpn != "h2";
           home_.post([w = weak_from_this(), session_id](transport::shard&) {
             auto self = w.lock();
@@ -187,7 +196,9 @@ void connection_owner::on_connected(std::uint32_t session_id, transport::connect
 
 void connection_owner::flush_waiting() {
   std::size_t sent = 0;
-  while (sent < waiting_.size() && submit_now(waiting_[sent].slot, waiting_[sent].target, waiting_[sent].body)) ++sent;
+  while (sent < waiting_.size() &&
+         submit_now(waiting_[sent].slot, waiting_[sent].target, waiting_[sent].body))
+    ++sent;
   waiting_.erase(waiting_.begin(), waiting_.begin() + static_cast<std::ptrdiff_t>(sent));
   if (waiting_.empty()) return;
   bool connecting = std::any_of(sessions_.begin(), sessions_.end(),
@@ -197,12 +208,13 @@ void connection_owner::flush_waiting() {
   if (!connecting && usable < session_limit()) open_session();
 }
 
-void connection_owner::complete(std::uint32_t slot, std::uint32_t generation, const transport::error& err,
-                                const transport::response& res) {
+void connection_owner::complete(std::uint32_t slot, std::uint32_t generation,
+                                const transport::error& err, const transport::response& res) {
   if (slot >= slots_.size() || !slots_[slot].live || slots_[slot].generation != generation) return;
   if (slots_[slot].timed_out) return finish(slot, uplink_outcome::timeout, fuse::signal::failure);
   if (err) return finish(slot, uplink_outcome::failed, fuse::signal::failure);
-  if (res.status >= 200 && res.status < 300) return finish(slot, uplink_outcome::delivered, fuse::signal::good);
+  if (res.status >= 200 && res.status < 300)
+    return finish(slot, uplink_outcome::delivered, fuse::signal::good);
   bool overload = res.status >= 500 || res.status == 408 || res.status == 429;
   finish(slot, uplink_outcome::failed, overload ? fuse::signal::overload : fuse::signal::good);
 }
@@ -306,11 +318,13 @@ void connection_owner::close_idle_renewed_sessions() {
     if (!s.ready || !s.handle) continue;
     auto* client = client_of(s);
     if (!client) continue;
-    if ((s.draining || client->needs_new_connection()) && client->in_flight() == 0) home_.close(s.handle);
+    if ((s.draining || client->needs_new_connection()) && client->in_flight() == 0)
+      home_.close(s.handle);
   }
 }
 
-void connection_owner::on_close(transport::shard&, connection_handle handle, const transport::io_status&) {
+void connection_owner::on_close(transport::shard&, connection_handle handle,
+                                const transport::io_status&) {
   auto* s = find_session(handle);
   if (!s) return;
   auto id = s->id;
@@ -319,7 +333,8 @@ void connection_owner::on_close(transport::shard&, connection_handle handle, con
   for (std::uint32_t i = 0; i < slots_.size(); ++i) {
     auto& r = slots_[i];
     if (!r.live || r.session_id != id) continue;
-    finish(i, r.timed_out ? uplink_outcome::timeout : uplink_outcome::failed, fuse::signal::failure);
+    finish(i, r.timed_out ? uplink_outcome::timeout : uplink_outcome::failed,
+           fuse::signal::failure);
   }
   if (!was_ready) {
     fail_waiting(uplink_outcome::failed);  // the TLS handshake failed: no use trying again now
@@ -339,7 +354,8 @@ void connection_owner::on_drain(transport::shard&, connection_handle handle) {
 }
 
 void connection_owner::reconfigure(std::shared_ptr<const connection_config> config) {
-  bool reopen = config->host != config_->host || config->port != config_->port || config->tls != config_->tls;
+  bool reopen =
+      config->host != config_->host || config->port != config_->port || config->tls != config_->tls;
   if (!(config->key == config_->key)) signer_ = codecs::token_signer{config->key};
   config_ = std::move(config);
   if (!reopen) return;
@@ -359,8 +375,10 @@ void connection_owner::retire() {
   keep_alive_ = shared_from_this();
   fail_waiting(uplink_outcome::failed);
   for (auto& s : sessions_) {
-    if (s.connecting) home_.cancel_connect(s.connecting);
-    else if (s.handle) home_.close(s.handle);
+    if (s.connecting)
+      home_.cancel_connect(s.connecting);
+    else if (s.handle)
+      home_.close(s.handle);
   }
   std::erase_if(sessions_, [](const session& s) { return !s.handle; });
   if (sessions_.empty()) keep_alive_.reset();
@@ -368,7 +386,8 @@ void connection_owner::retire() {
 }
 
 void connection_owner::publish_state() {
-  metrics_->fuse_state.store(static_cast<std::uint8_t>(fuse_.current_state()), std::memory_order_relaxed);
+  metrics_->fuse_state.store(static_cast<std::uint8_t>(fuse_.current_state()),
+                             std::memory_order_relaxed);
   metrics_->in_flight.store(static_cast<std::int32_t>(in_flight_), std::memory_order_relaxed);
 }
 

@@ -23,13 +23,13 @@ namespace tr::actors {
 struct uplink_environment {
   explicit uplink_environment(transport::tls_context client_tls) : tls(std::move(client_tls)) {}
 
-  transport::tls_context tls;                        ///< client context: system store + as.ca_file
+  transport::tls_context tls;  ///< client context: system store + as.ca_file
   metrics_registry* metrics = nullptr;
   fuse::params fuse_params;
-  transport::client_options client;                  ///< per AS session
-  std::size_t http1_pool_size = 8;                   ///< sessions to an AS that speaks only HTTP/1.1
+  transport::client_options client;  ///< per AS session
+  std::size_t http1_pool_size = 8;   ///< sessions to an AS that speaks only HTTP/1.1
   std::chrono::milliseconds connect_timeout{3000};
-  std::string infos_prefix = "-1-";                  ///< LrnInfos = AS_ID + prefix + sequence
+  std::string infos_prefix = "-1-";  ///< LrnInfos = AS_ID + prefix + sequence
 };
 
 /// The connection actor: one per configured connection, living on one shard and touched only

@@ -4,8 +4,9 @@
 
 namespace tr::actors {
 
-data_plane::data_plane(transport::runtime& runtime, metrics_registry& metrics, uplink_environment environment,
-                       connection_defaults defaults, downlink_verifier& downlinks)
+data_plane::data_plane(transport::runtime& runtime, metrics_registry& metrics,
+                       uplink_environment environment, connection_defaults defaults,
+                       downlink_verifier& downlinks)
     : runtime_(runtime),
       metrics_(metrics),
       environment_(std::move(environment)),
@@ -15,7 +16,8 @@ data_plane::data_plane(transport::runtime& runtime, metrics_registry& metrics, u
   for (std::size_t i = 0; i < runtime_.size(); ++i) {
     auto state = std::make_unique<shard_state>();
     state->reports = std::make_unique<ingress>(
-        state->routes, metrics_, [this, i](routing_table::slot slot, const codecs::report& report, std::string_view body) {
+        state->routes, metrics_,
+        [this, i](routing_table::slot slot, const codecs::report& report, std::string_view body) {
           dispatch(i, slot, report, body);
         });
     shards_.push_back(std::move(state));
@@ -46,7 +48,8 @@ void data_plane::dispatch(std::size_t from, routing_table::slot slot, const code
     owner->send(report);
     return;
   }
-  owner->home().post([owner, copy = std::string{body}](transport::shard&) { owner->send_body(copy); });
+  owner->home().post(
+      [owner, copy = std::string{body}](transport::shard&) { owner->send_body(copy); });
 }
 
 void data_plane::load(const std::vector<store::connection>& connections,
@@ -63,11 +66,15 @@ void data_plane::apply(const store::change_event& event) {
     case change_kind::key_regenerated:
       if (event.connection) upsert(*event.connection);
       break;
-    case change_kind::connection_deleted: remove(event.id); break;
+    case change_kind::connection_deleted:
+      remove(event.id);
+      break;
     case change_kind::device_routed:
       if (event.route) set_routes(*event.route);
       break;
-    case change_kind::device_unrouted: remove_device(event.id); break;
+    case change_kind::device_unrouted:
+      remove_device(event.id);
+      break;
     case change_kind::devices_imported:
       if (event.routes) set_many_routes(event.routes);
       break;
@@ -111,7 +118,8 @@ void data_plane::remove(const std::string& id) {
   auto shard = it->second.shard;
   entries_.erase(it);
   each_shard([id](shard_state& state) {
-    if (auto slot = state.routes.find(id); slot && *slot < state.owners.size()) state.owners[*slot].reset();
+    if (auto slot = state.routes.find(id); slot && *slot < state.owners.size())
+      state.owners[*slot].reset();
     state.routes.remove_connection(id);
   });
   if (owner) runtime_.at(shard).post([owner](transport::shard&) { owner->retire(); });
@@ -122,13 +130,16 @@ void data_plane::remove(const std::string& id) {
 void data_plane::set_routes(const store::device_route& route) {
   auto dev_eui = routing_table::parse_dev_eui(route.dev_eui);
   if (!dev_eui) return;
-  each_shard([dev = *dev_eui, ids = route.connection_ids](shard_state& state) { state.routes.set_routes(dev, ids); });
+  each_shard([dev = *dev_eui, ids = route.connection_ids](shard_state& state) {
+    state.routes.set_routes(dev, ids);
+  });
 }
 
 void data_plane::set_many_routes(std::shared_ptr<const std::vector<store::device_route>> routes) {
   each_shard([routes](shard_state& state) {
     for (auto& r : *routes)
-      if (auto dev = routing_table::parse_dev_eui(r.dev_eui)) state.routes.set_routes(*dev, r.connection_ids);
+      if (auto dev = routing_table::parse_dev_eui(r.dev_eui))
+        state.routes.set_routes(*dev, r.connection_ids);
   });
 }
 

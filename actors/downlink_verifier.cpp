@@ -54,9 +54,12 @@ std::string* slot_for(std::string_view name, downlink_fields& f) {
 }  // namespace
 
 downlink_verifier::downlink_verifier(options opts)
-    : options_(opts), directory_(std::make_shared<const directory>()), replays_(opts.replay_capacity) {}
+    : options_(opts),
+      directory_(std::make_shared<const directory>()),
+      replays_(opts.replay_capacity) {}
 
-void downlink_verifier::set_connections(std::vector<std::shared_ptr<const connection_config>> connections) {
+void downlink_verifier::set_connections(
+    std::vector<std::shared_ptr<const connection_config>> connections) {
   auto next = std::make_shared<directory>();
   for (auto& c : connections) (*next)[c->as_id].push_back(c);
   directory_.store(std::move(next));
@@ -78,17 +81,21 @@ std::string downlink_verifier::parse_fields(std::string_view raw_query, downlink
     std::string* slot = slot_for(decoded_name, f);
     if (!f.token.empty()) return "Token must be the last parameter";
     if (!slot) continue;
-    if (std::find(seen.begin(), seen.end(), name) != seen.end()) return "repeated parameter " + decoded_name;
+    if (std::find(seen.begin(), seen.end(), name) != seen.end())
+      return "repeated parameter " + decoded_name;
     seen.push_back(name);
     if (!codecs::percent_decode(value, *slot).ok()) return "bad percent-escape in " + decoded_name;
     if (slot == &f.token && slot->empty()) return "empty Token";
   }
   if (f.dev_eui.size() != 16 || !is_hex(f.dev_eui)) return "DevEUI must be 16 hex digits";
-  if (!is_decimal(f.fport, 224) || f.fport == "0" || f.fport.front() == '0') return "FPort must be 1..224";
+  if (!is_decimal(f.fport, 224) || f.fport == "0" || f.fport.front() == '0')
+    return "FPort must be 1..224";
   if (f.payload.size() % 2 != 0 || !is_hex(f.payload) || f.payload.size() > max_payload_hex)
     return "Payload must be hex (at most 242 bytes)";
-  if (!f.fcnt_dn.empty() && !is_decimal(f.fcnt_dn, 0xffffffffULL)) return "FCntDn must be a decimal counter";
-  if (!f.confirmed.empty() && f.confirmed != "0" && f.confirmed != "1") return "Confirmed must be 0 or 1";
+  if (!f.fcnt_dn.empty() && !is_decimal(f.fcnt_dn, 0xffffffffULL))
+    return "FCntDn must be a decimal counter";
+  if (!f.confirmed.empty() && f.confirmed != "0" && f.confirmed != "1")
+    return "Confirmed must be 0 or 1";
   if (!f.flush_queue.empty() && f.flush_queue != "0" && f.flush_queue != "1")
     return "FlushDownlinkQueue must be 0 or 1";
   if (!f.validity_time.empty() && !is_decimal(f.validity_time, 0xffffffffULL) &&
@@ -99,7 +106,8 @@ std::string downlink_verifier::parse_fields(std::string_view raw_query, downlink
   if (!codecs::parse_time(f.time).ok()) return "Time must be ISO 8601 with an offset";
   if (!f.correlation_id.empty() && (f.correlation_id.size() != 16 || !is_hex(f.correlation_id)))
     return "CorrelationID must be 16 hex digits";
-  if (f.token.size() != codecs::token_size || !is_hex(f.token)) return "Token must be 64 hex digits";
+  if (f.token.size() != codecs::token_size || !is_hex(f.token))
+    return "Token must be 64 hex digits";
   return {};
 }
 
@@ -135,9 +143,12 @@ downlink_verdict downlink_verifier::verify(std::string_view raw_query, const rou
     return refuse(downlink_outcome::stale_time, 403, "stale time");
 
   switch (replays_.remember(fields.token, *sent + deviation, now)) {
-    case replay_cache::verdict::fresh: break;
-    case replay_cache::verdict::replay: return refuse(downlink_outcome::replay, 409, "replay");
-    case replay_cache::verdict::full: return refuse(downlink_outcome::rate_limited, 503, "replay cache full");
+    case replay_cache::verdict::fresh:
+      break;
+    case replay_cache::verdict::replay:
+      return refuse(downlink_outcome::replay, 409, "replay");
+    case replay_cache::verdict::full:
+      return refuse(downlink_outcome::rate_limited, 503, "replay cache full");
   }
 
   auto dev_eui = routing_table::parse_dev_eui(fields.dev_eui);
@@ -162,7 +173,8 @@ bool downlink_verifier::take_rate_token(const std::string& connection_id) {
   std::lock_guard lock{buckets_mutex_};
   auto it = buckets_.find(connection_id);
   if (it == buckets_.end())
-    it = buckets_.emplace(connection_id, token_bucket{options_.rate_per_s, options_.burst, now}).first;
+    it = buckets_.emplace(connection_id, token_bucket{options_.rate_per_s, options_.burst, now})
+             .first;
   return it->second.try_take(now);
 }
 

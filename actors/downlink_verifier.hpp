@@ -53,8 +53,8 @@ struct downlink_verdict {
 class downlink_verifier {
  public:
   struct options {
-    double rate_per_s = 10;        ///< downlink.rate_per_s
-    double burst = 20;             ///< downlink.burst
+    double rate_per_s = 10;  ///< downlink.rate_per_s
+    double burst = 20;       ///< downlink.burst
     std::size_t replay_capacity = 1'000'000;
   };
 
@@ -72,7 +72,8 @@ class downlink_verifier {
   static std::string parse_fields(std::string_view raw_query, downlink_fields& out);
 
  private:
-  using directory = std::unordered_map<std::string, std::vector<std::shared_ptr<const connection_config>>>;
+  using directory =
+      std::unordered_map<std::string, std::vector<std::shared_ptr<const connection_config>>>;
 
   bool take_rate_token(const std::string& connection_id);
 

@@ -93,7 +93,8 @@ fuse::duration fuse::jittered(duration d) {
   rng_ ^= rng_ >> 12;
   rng_ ^= rng_ << 25;
   rng_ ^= rng_ >> 27;
-  auto r = static_cast<double>((rng_ * 2685821657736338717ULL) >> 11) / static_cast<double>(1ULL << 53);
+  auto r =
+      static_cast<double>((rng_ * 2685821657736338717ULL) >> 11) / static_cast<double>(1ULL << 53);
   auto factor = 1.0 + params_.jitter * (2.0 * r - 1.0);
   return duration{static_cast<duration::rep>(static_cast<double>(d.count()) * factor)};
 }

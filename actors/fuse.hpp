@@ -35,14 +35,14 @@ class fuse {
 
   /// The fuse's tunables (config section `fuse`).
   struct params {
-    std::uint32_t failure_threshold = 5;      ///< consecutive failures that open the fuse
-    duration backoff_initial{2000};           ///< first open period
-    duration backoff_max{30000};              ///< cap of the open period
-    double jitter = 0.2;                      ///< ± fraction applied to each open period
-    std::uint32_t min_limit = 1;              ///< lowest concurrency limit while throttling
-    std::uint32_t max_limit = 256;            ///< in-flight bound while closed
-    duration latency_target{500};             ///< answers slower than this are a throttle signal
-    duration decrease_interval{100};          ///< at most one multiplicative decrease per interval
+    std::uint32_t failure_threshold = 5;  ///< consecutive failures that open the fuse
+    duration backoff_initial{2000};       ///< first open period
+    duration backoff_max{30000};          ///< cap of the open period
+    double jitter = 0.2;                  ///< ± fraction applied to each open period
+    std::uint32_t min_limit = 1;          ///< lowest concurrency limit while throttling
+    std::uint32_t max_limit = 256;        ///< in-flight bound while closed
+    duration latency_target{500};         ///< answers slower than this are a throttle signal
+    duration decrease_interval{100};      ///< at most one multiplicative decrease per interval
   };
 
   enum class state : std::uint8_t { closed = 0, throttling = 1, open = 2 };

@@ -31,7 +31,8 @@ void error_body(ingress_answer& out, int status, std::string_view message) {
 ingress::ingress(const routing_table& routes, metrics_registry& metrics, dispatch_fn dispatch)
     : routes_(routes), metrics_(metrics), dispatch_(std::move(dispatch)) {}
 
-int ingress::route_one(std::string_view target, std::string_view body, std::string& error, int& status) {
+int ingress::route_one(std::string_view target, std::string_view body, std::string& error,
+                       int& status) {
   if (auto err = parser_.parse_json(body, report_); !err.ok()) {
     metrics_.count(report_outcome::malformed);
     status = 400;

@@ -29,7 +29,8 @@ struct ingress_answer {
 class ingress {
  public:
   /// Receives each (target connection, parsed report, raw body) of a routed report.
-  using dispatch_fn = std::function<void(routing_table::slot, const codecs::report&, std::string_view body)>;
+  using dispatch_fn =
+      std::function<void(routing_table::slot, const codecs::report&, std::string_view body)>;
 
   ingress(const routing_table& routes, metrics_registry& metrics, dispatch_fn dispatch);
 

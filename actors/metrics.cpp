@@ -9,10 +9,10 @@ namespace {
 constexpr std::array<std::string_view, uplink_outcome_count> uplink_names = {"delivered", "failed",
                                                                              "timeout", "shed"};
 constexpr std::array<std::string_view, downlink_outcome_count> downlink_names = {
-    "accepted",   "malformed", "unknown_as_id", "bad_token", "stale_time",
-    "replay",     "not_routed", "rate_limited", "ns_failed", "ns_unconfigured"};
-constexpr std::array<std::string_view, report_outcome_count> report_names = {"routed", "unrouted",
-                                                                             "malformed", "too_large"};
+    "accepted", "malformed",  "unknown_as_id", "bad_token", "stale_time",
+    "replay",   "not_routed", "rate_limited",  "ns_failed", "ns_unconfigured"};
+constexpr std::array<std::string_view, report_outcome_count> report_names = {
+    "routed", "unrouted", "malformed", "too_large"};
 
 void append_number(std::string& out, std::uint64_t v) {
   char buf[24];
@@ -45,9 +45,15 @@ void header(std::string& out, std::string_view name, std::string_view type, std:
 
 }  // namespace
 
-std::string_view name_of(uplink_outcome o) { return uplink_names[static_cast<std::size_t>(o)]; }
-std::string_view name_of(downlink_outcome o) { return downlink_names[static_cast<std::size_t>(o)]; }
-std::string_view name_of(report_outcome o) { return report_names[static_cast<std::size_t>(o)]; }
+std::string_view name_of(uplink_outcome o) {
+  return uplink_names[static_cast<std::size_t>(o)];
+}
+std::string_view name_of(downlink_outcome o) {
+  return downlink_names[static_cast<std::size_t>(o)];
+}
+std::string_view name_of(report_outcome o) {
+  return report_names[static_cast<std::size_t>(o)];
+}
 
 void latency_histogram::observe(std::chrono::microseconds latency) {
   double seconds = static_cast<double>(latency.count()) / 1e6;
@@ -58,13 +64,16 @@ void latency_histogram::observe(std::chrono::microseconds latency) {
   count_.fetch_add(1, std::memory_order_relaxed);
 }
 
-void latency_histogram::render(std::string& out, std::string_view name, std::string_view labels) const {
+void latency_histogram::render(std::string& out, std::string_view name,
+                               std::string_view labels) const {
   std::uint64_t cumulative = 0;
   for (std::size_t i = 0; i <= bounds.size(); ++i) {
     cumulative += buckets_[i].load(std::memory_order_relaxed);
     out.append(name).append("_bucket{").append(labels).append(",le=\"");
-    if (i < bounds.size()) append_double(out, bounds[i]);
-    else out.append("+Inf");
+    if (i < bounds.size())
+      append_double(out, bounds[i]);
+    else
+      out.append("+Inf");
     out.append("\"} ");
     append_number(out, cumulative);
     out += '\n';
@@ -120,15 +129,18 @@ std::string metrics_registry::render() const {
   header(out, "tunnel_router_uplinks_in_flight", "gauge", "Uplinks sent and not yet answered.");
   each_connection([&](const std::string& labels, const connection_metrics& m) {
     out.append("tunnel_router_uplinks_in_flight{").append(labels).append("} ");
-    append_number(out, static_cast<std::uint64_t>(std::max(0, m.in_flight.load(std::memory_order_relaxed))));
+    append_number(
+        out, static_cast<std::uint64_t>(std::max(0, m.in_flight.load(std::memory_order_relaxed))));
     out += '\n';
   });
   header(out, "tunnel_router_connection_shard", "gauge", "I/O shard that runs the connection.");
   each_connection([&](const std::string& labels, const connection_metrics& m) {
     out.append("tunnel_router_connection_shard{").append(labels).append("} ");
     auto shard = m.shard.load(std::memory_order_relaxed);
-    if (shard < 0) out += "-1";
-    else append_number(out, static_cast<std::uint64_t>(shard));
+    if (shard < 0)
+      out += "-1";
+    else
+      append_number(out, static_cast<std::uint64_t>(shard));
     out += '\n';
   });
   header(out, "tunnel_router_uplink_latency_seconds", "histogram",

@@ -18,16 +18,16 @@ inline constexpr std::size_t uplink_outcome_count = 4;
 
 /// The verdict on one downlink (`tunnel_router_downlinks_total{outcome}`), one per check.
 enum class downlink_outcome : std::uint8_t {
-  accepted,        ///< verified and delivered to the NS (2xx)
-  malformed,       ///< a missing or malformed parameter
-  unknown_as_id,   ///< no connection has this AS_ID
-  bad_token,       ///< the token does not verify with the connection's key
-  stale_time,      ///< Time outside the connection's max time deviation
-  replay,          ///< a token already accepted within the window
-  not_routed,      ///< the device is not routed to that AS
-  rate_limited,    ///< over the connection's downlink rate
-  ns_failed,       ///< the NS answered non-2xx or could not be reached
-  ns_unconfigured, ///< no `ns.downlink_url` configured
+  accepted,         ///< verified and delivered to the NS (2xx)
+  malformed,        ///< a missing or malformed parameter
+  unknown_as_id,    ///< no connection has this AS_ID
+  bad_token,        ///< the token does not verify with the connection's key
+  stale_time,       ///< Time outside the connection's max time deviation
+  replay,           ///< a token already accepted within the window
+  not_routed,       ///< the device is not routed to that AS
+  rate_limited,     ///< over the connection's downlink rate
+  ns_failed,        ///< the NS answered non-2xx or could not be reached
+  ns_unconfigured,  ///< no `ns.downlink_url` configured
 };
 inline constexpr std::size_t downlink_outcome_count = 10;
 
@@ -43,9 +43,8 @@ std::string_view name_of(report_outcome o);
 class latency_histogram {
  public:
   /// Upper bounds of the buckets, in seconds (the last bucket is +Inf).
-  static constexpr std::array<double, 14> bounds = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
-                                                    0.05,   0.1,   0.25,   0.5,   1,    2.5,
-                                                    5,      10};
+  static constexpr std::array<double, 14> bounds = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                                    0.1,    0.25,  0.5,    1,     2.5,  5,     10};
   void observe(std::chrono::microseconds latency);
   /// Appends the Prometheus lines of this histogram for `name{labels}`.
   void render(std::string& out, std::string_view name, std::string_view labels) const;
@@ -65,7 +64,9 @@ struct connection_metrics {
   std::atomic<std::int32_t> shard{-1};
   latency_histogram latency;
 
-  void count(uplink_outcome o) { uplinks[static_cast<std::size_t>(o)].fetch_add(1, std::memory_order_relaxed); }
+  void count(uplink_outcome o) {
+    uplinks[static_cast<std::size_t>(o)].fetch_add(1, std::memory_order_relaxed);
+  }
   std::uint64_t total(uplink_outcome o) const {
     return uplinks[static_cast<std::size_t>(o)].load(std::memory_order_relaxed);
   }
@@ -80,7 +81,9 @@ class metrics_registry {
   /// Forgets a retired connection.
   void remove(const std::string& id);
 
-  void count(downlink_outcome o) { downlinks_[static_cast<std::size_t>(o)].fetch_add(1, std::memory_order_relaxed); }
+  void count(downlink_outcome o) {
+    downlinks_[static_cast<std::size_t>(o)].fetch_add(1, std::memory_order_relaxed);
+  }
   void count(report_outcome o, std::uint64_t n = 1) {
     reports_[static_cast<std::size_t>(o)].fetch_add(n, std::memory_order_relaxed);
   }

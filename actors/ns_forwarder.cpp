@@ -14,9 +14,12 @@ std::string parse_ns_target(const std::string& url, ns_target& out) {
   auto parsed = api::detail::parse_uri(url);
   if (!parsed.value) return parsed.error;
   auto& uri = *parsed.value;
-  if (uri.scheme == "https") out.tls = true, out.port = 443;
-  else if (uri.scheme == "http") out.tls = false, out.port = 80;
-  else return "scheme must be http or https";
+  if (uri.scheme == "https")
+    out.tls = true, out.port = 443;
+  else if (uri.scheme == "http")
+    out.tls = false, out.port = 80;
+  else
+    return "scheme must be http or https";
   if (uri.host.empty()) return "no host";
   out.host = std::string{uri.host};
   bool ipv6 = uri.kind == api::detail::host_kind::ipv6;
@@ -53,7 +56,8 @@ void ns_forwarder::post(std::string body, done_fn done) {
 client_connection* ns_forwarder::client() const {
   auto* engine = home_.engine(handle_);
   if (!engine) return nullptr;
-  if (target_.tls) return static_cast<transport::tls_connection<client_connection>*>(engine)->engine();
+  if (target_.tls)
+    return static_cast<transport::tls_connection<client_connection>*>(engine)->engine();
   return static_cast<client_connection*>(engine);
 }
 
@@ -78,9 +82,10 @@ void ns_forwarder::pump() {
     request.headers = headers;
     request.body = transport::as_bytes(j.body);
     auto id = j.id;
-    auto stream = c->submit(request, [this, id](const transport::error& err, const transport::response& res) {
-      finish(id, err ? 0 : res.status);
-    });
+    auto stream =
+        c->submit(request, [this, id](const transport::error& err, const transport::response& res) {
+          finish(id, err ? 0 : res.status);
+        });
     if (!stream) break;
     j.sent = true;
     j.stream = *stream;
@@ -150,7 +155,8 @@ void ns_forwarder::on_drain(transport::shard&, transport::connection_handle hand
   if (handle == handle_ && jobs_.empty()) home_.close(handle_);
 }
 
-void ns_forwarder::on_close(transport::shard&, transport::connection_handle handle, const transport::io_status&) {
+void ns_forwarder::on_close(transport::shard&, transport::connection_handle handle,
+                            const transport::io_status&) {
   if (handle != handle_) return;
   handle_ = {};
   ready_ = false;

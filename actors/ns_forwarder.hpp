@@ -30,7 +30,8 @@ std::string parse_ns_target(const std::string& url, ns_target& out);
 /// (HTTP/2 by ALPN, else HTTP/1.1 one request at a time, the others waiting in a bounded line).
 /// Each post ends in exactly one call of its `done`: the NS's status, or 0 when it could not be
 /// reached or did not answer in time. Shard thread only.
-class ns_forwarder final : public transport::io_handler, public std::enable_shared_from_this<ns_forwarder> {
+class ns_forwarder final : public transport::io_handler,
+                           public std::enable_shared_from_this<ns_forwarder> {
  public:
   using done_fn = std::function<void(int status)>;
 

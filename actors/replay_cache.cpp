@@ -11,8 +11,9 @@ replay_cache::key replay_cache::key_of(std::string_view token) {
     char c = token[i];
     std::uint64_t nibble = c >= '0' && c <= '9'   ? static_cast<std::uint64_t>(c - '0')
                            : c >= 'a' && c <= 'f' ? static_cast<std::uint64_t>(c - 'a' + 10)
-                           : c >= 'A' && c <= 'F' ? static_cast<std::uint64_t>(c - 'A' + 10)
-                                                  : static_cast<std::uint64_t>(static_cast<unsigned char>(c));
+                           : c >= 'A' && c <= 'F'
+                               ? static_cast<std::uint64_t>(c - 'A' + 10)
+                               : static_cast<std::uint64_t>(static_cast<unsigned char>(c));
     k[i / 16] = (k[i / 16] << 4) | (nibble & 0xf);
   }
   return k;

@@ -35,7 +35,9 @@ class replay_cache {
  private:
   using key = std::array<std::uint64_t, 2>;
   struct key_hash {
-    std::size_t operator()(const key& k) const { return static_cast<std::size_t>(k[0] ^ (k[1] * 31)); }
+    std::size_t operator()(const key& k) const {
+      return static_cast<std::size_t>(k[0] ^ (k[1] * 31));
+    }
   };
   struct entry {
     clock::time_point expiry;

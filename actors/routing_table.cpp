@@ -9,10 +9,14 @@ std::optional<std::uint64_t> routing_table::parse_dev_eui(std::string_view text)
   std::uint64_t value = 0;
   for (char c : text) {
     std::uint64_t nibble;
-    if (c >= '0' && c <= '9') nibble = static_cast<std::uint64_t>(c - '0');
-    else if (c >= 'a' && c <= 'f') nibble = static_cast<std::uint64_t>(c - 'a' + 10);
-    else if (c >= 'A' && c <= 'F') nibble = static_cast<std::uint64_t>(c - 'A' + 10);
-    else return std::nullopt;
+    if (c >= '0' && c <= '9')
+      nibble = static_cast<std::uint64_t>(c - '0');
+    else if (c >= 'a' && c <= 'f')
+      nibble = static_cast<std::uint64_t>(c - 'a' + 10);
+    else if (c >= 'A' && c <= 'F')
+      nibble = static_cast<std::uint64_t>(c - 'A' + 10);
+    else
+      return std::nullopt;
     value = (value << 4) | nibble;
   }
   return value;

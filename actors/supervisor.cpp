@@ -15,20 +15,21 @@ struct supervisor_state {
   static inline const char* name = "supervisor";
 };
 
-caf::behavior supervisor(caf::stateful_actor<supervisor_state>* self, data_plane* plane, store::database* db) {
+caf::behavior supervisor(caf::stateful_actor<supervisor_state>* self, data_plane* plane,
+                         store::database* db) {
   auto connections = db->list_connections();
   auto routes = db->list_device_routes();
   if (connections && routes) {
     plane->load(*connections, *routes);
   } else {
-    std::fprintf(stderr, "tunnel-router: supervisor: cannot load the configuration from the store\n");
+    std::fprintf(stderr,
+                 "tunnel-router: supervisor: cannot load the configuration from the store\n");
   }
   // The feed calls back on the writer's thread: forward each event as a message, so the data
   // plane's control state is only ever touched by this actor.
   caf::actor me = caf::actor_cast<caf::actor>(self);
-  self->state.subscription = db->changes().subscribe([me](const store::change_event& event) {
-    caf::anon_send(me, event);
-  });
+  self->state.subscription = db->changes().subscribe(
+      [me](const store::change_event& event) { caf::anon_send(me, event); });
   self->attach_functor([self] { self->state.subscription.reset(); });
   return {
       [plane](const store::change_event& event) { plane->apply(event); },

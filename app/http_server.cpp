@@ -30,7 +30,8 @@ struct connection_context final : transport::io_handler {
   }
 };
 
-http_server_connection* server_of(transport::shard& home, transport::connection_handle handle, bool tls) {
+http_server_connection* server_of(transport::shard& home, transport::connection_handle handle,
+                                  bool tls) {
   auto* engine = home.engine(handle);
   if (!engine) return nullptr;
   if (tls) return static_cast<transport::tls_connection<http_server_connection>*>(engine)->engine();
@@ -39,9 +40,11 @@ http_server_connection* server_of(transport::shard& home, transport::connection_
 
 }  // namespace
 
-void respond_later(const request_origin& origin, int status, std::vector<owned_header> headers, std::string body) {
+void respond_later(const request_origin& origin, int status, std::vector<owned_header> headers,
+                   std::string body) {
   if (!origin.home) return;
-  origin.home->post([origin, status, headers = std::move(headers), body = std::move(body)](transport::shard& home) {
+  origin.home->post([origin, status, headers = std::move(headers),
+                     body = std::move(body)](transport::shard& home) {
     auto* server = server_of(home, origin.handle, origin.tls);
     if (!server) return;
     std::vector<transport::header> fields;
@@ -58,8 +61,8 @@ void respond_now(http_server_connection& connection, transport::stream_id stream
   (void)connection.respond(stream, status, fields, body);
 }
 
-transport::listen_result listen_http(transport::runtime& runtime, const http_listener_options& options,
-                                     http_service service) {
+transport::listen_result listen_http(transport::runtime& runtime,
+                                     const http_listener_options& options, http_service service) {
   auto shared = std::make_shared<http_service>(std::move(service));
   auto limits = options.limits;
   auto tls = options.tls;
@@ -78,7 +81,8 @@ transport::listen_result listen_http(transport::runtime& runtime, const http_lis
       if (!session) return accepted;  // refused: the socket is closed
       accepted.engine = std::make_unique<transport::tls_connection<http_server_connection>>(
           std::move(*session), [limits, handler](std::string_view alpn) {
-            return std::make_unique<http_server_connection>(limits, handler, transport::protocol_for_alpn(alpn));
+            return std::make_unique<http_server_connection>(limits, handler,
+                                                            transport::protocol_for_alpn(alpn));
           });
     } else {
       accepted.engine = std::make_unique<http_server_connection>(limits, handler);

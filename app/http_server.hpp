@@ -15,7 +15,7 @@ namespace tr::app {
 
 /// Where a request came from: enough to answer it later from any thread.
 struct request_origin {
-  transport::shard* home = nullptr;         ///< the shard driving the connection
+  transport::shard* home = nullptr;  ///< the shard driving the connection
   transport::connection_handle handle{};
   bool tls = false;
   transport::stream_id stream = 0;
@@ -29,12 +29,13 @@ void respond_later(const request_origin& origin, int status, std::vector<owned_h
                    std::string body);
 
 /// Answers on the connection's own thread (inside a handler, or a closure on its shard).
-void respond_now(transport::http_server_connection& connection, transport::stream_id stream, int status,
-                 std::string_view content_type, std::string_view body);
+void respond_now(transport::http_server_connection& connection, transport::stream_id stream,
+                 int status, std::string_view content_type, std::string_view body);
 
 /// The service behind a listener: called on the shard thread with each complete request.
-using http_service = std::function<void(const request_origin& origin, transport::http_server_connection& connection,
-                                        const transport::request& request)>;
+using http_service =
+    std::function<void(const request_origin& origin, transport::http_server_connection& connection,
+                       const transport::request& request)>;
 
 /// An HTTP listener on the runtime: plain (h2c by prior knowledge or HTTP/1.1, told apart by the
 /// first bytes) or TLS (ALPN h2 or http/1.1) when `tls` is given.
@@ -46,7 +47,7 @@ struct http_listener_options {
 };
 
 /// Listens; the port actually bound, or the reason it could not.
-transport::listen_result listen_http(transport::runtime& runtime, const http_listener_options& options,
-                                     http_service service);
+transport::listen_result listen_http(transport::runtime& runtime,
+                                     const http_listener_options& options, http_service service);
 
 }  // namespace tr::app

@@ -57,7 +57,8 @@ std::string downlink_json(const actors::downlink_verdict& v) {
   out += ",\"FPort\":" + f.fport + ",\"Payload\":";
   append_json_string(out, f.payload);
   if (!f.fcnt_dn.empty()) out += ",\"FCntDn\":" + f.fcnt_dn;
-  if (!f.confirmed.empty()) out += std::string{",\"Confirmed\":"} + (f.confirmed == "1" ? "true" : "false");
+  if (!f.confirmed.empty())
+    out += std::string{",\"Confirmed\":"} + (f.confirmed == "1" ? "true" : "false");
   if (!f.flush_queue.empty())
     out += std::string{",\"FlushDownlinkQueue\":"} + (f.flush_queue == "1" ? "true" : "false");
   if (!f.validity_time.empty()) {
@@ -94,7 +95,8 @@ struct router::impl {
   std::unique_ptr<api::admin_api> admin;
   std::optional<actors::ns_target> ns;
   std::optional<transport::tls_context> as_tls;
-  std::vector<std::shared_ptr<actors::ns_forwarder>> forwarders;  // by shard, each used on its shard
+  std::vector<std::shared_ptr<actors::ns_forwarder>>
+      forwarders;  // by shard, each used on its shard
   std::unique_ptr<caf::actor_system_config> caf_config;
   std::unique_ptr<caf::actor_system> system;
   caf::actor supervisor;
@@ -112,38 +114,49 @@ struct router::impl {
                    const transport::request& request);
 };
 
-void router::impl::serve_ingress(const request_origin& origin, transport::http_server_connection& connection,
+void router::impl::serve_ingress(const request_origin& origin,
+                                 transport::http_server_connection& connection,
                                  const transport::request& request) {
   bool single = request.path == "/v1/reports";
   bool batch = request.path == "/v1/reports:batch";
-  if (!single && !batch) return respond_now(connection, origin.stream, 404, "application/json", R"({"error":"not found"})");
+  if (!single && !batch)
+    return respond_now(connection, origin.stream, 404, "application/json",
+                       R"({"error":"not found"})");
   if (request.method != "POST")
-    return respond_now(connection, origin.stream, 405, "application/json", R"({"error":"use POST"})");
+    return respond_now(connection, origin.stream, 405, "application/json",
+                       R"({"error":"use POST"})");
   actors::ingress_answer answer;
   auto& state = plane->local();
   auto body = transport::as_text(request.body);
-  if (single) state.reports->handle_report(request.query, body, answer);
-  else state.reports->handle_batch(request.query, body, answer);
+  if (single)
+    state.reports->handle_report(request.query, body, answer);
+  else
+    state.reports->handle_batch(request.query, body, answer);
   respond_now(connection, origin.stream, answer.status, "application/json", answer.body);
 }
 
-void router::impl::serve_public(const request_origin& origin, transport::http_server_connection& connection,
+void router::impl::serve_public(const request_origin& origin,
+                                transport::http_server_connection& connection,
                                 const transport::request& request) {
-  if (request.path != downlink_path) return respond_now(connection, origin.stream, 404, "text/plain", "not found");
-  if (request.method != "POST") return respond_now(connection, origin.stream, 405, "text/plain", "use POST");
-  auto verdict = verifier->verify(request.query, plane->local().routes, std::chrono::system_clock::now());
+  if (request.path != downlink_path)
+    return respond_now(connection, origin.stream, 404, "text/plain", "not found");
+  if (request.method != "POST")
+    return respond_now(connection, origin.stream, 405, "text/plain", "use POST");
+  auto verdict =
+      verifier->verify(request.query, plane->local().routes, std::chrono::system_clock::now());
   if (verdict.outcome != actors::downlink_outcome::accepted) {
     metrics.count(verdict.outcome);
     return respond_now(connection, origin.stream, verdict.status, "text/plain", verdict.reason);
   }
   if (!ns) {
     metrics.count(actors::downlink_outcome::ns_unconfigured);
-    return respond_now(connection, origin.stream, 503, "text/plain", "no NS downlink URL configured");
+    return respond_now(connection, origin.stream, 503, "text/plain",
+                       "no NS downlink URL configured");
   }
   auto index = origin.home->index();
   if (!forwarders[index])
-    forwarders[index] = std::make_shared<actors::ns_forwarder>(*origin.home, *ns, *as_tls,
-                                                               std::chrono::milliseconds{cfg->as.request_timeout_ms});
+    forwarders[index] = std::make_shared<actors::ns_forwarder>(
+        *origin.home, *ns, *as_tls, std::chrono::milliseconds{cfg->as.request_timeout_ms});
   auto* registry = &metrics;
   forwarders[index]->post(downlink_json(verdict), [origin, registry](int status) {
     if (status >= 200 && status < 300) {
@@ -156,16 +169,19 @@ void router::impl::serve_public(const request_origin& origin, transport::http_se
   });
 }
 
-void router::impl::serve_admin(const request_origin& origin, transport::http_server_connection& connection,
+void router::impl::serve_admin(const request_origin& origin,
+                               transport::http_server_connection& connection,
                                const transport::request& request) {
   if (request.method == "GET" && request.path == "/healthz")
     return respond_now(connection, origin.stream, 200, "text/plain", "ok\n");
   if (request.method == "GET" && request.path == "/readyz") {
     bool up = ready.load(std::memory_order_relaxed);
-    return respond_now(connection, origin.stream, up ? 200 : 503, "text/plain", up ? "ready\n" : "not ready\n");
+    return respond_now(connection, origin.stream, up ? 200 : 503, "text/plain",
+                       up ? "ready\n" : "not ready\n");
   }
   if (request.method == "GET" && request.path == "/metrics")
-    return respond_now(connection, origin.stream, 200, "text/plain; version=0.0.4", metrics.render());
+    return respond_now(connection, origin.stream, 200, "text/plain; version=0.0.4",
+                       metrics.render());
   admin_job job{origin,
                 std::string{request.method},
                 std::string{request.path},
@@ -179,7 +195,9 @@ router::router(std::shared_ptr<const config> configuration) : impl_(std::make_un
   impl_->cfg = std::move(configuration);
 }
 
-router::~router() { stop(std::chrono::milliseconds{0}); }
+router::~router() {
+  stop(std::chrono::milliseconds{0});
+}
 
 std::optional<std::string> router::start() {
   auto& m = *impl_;
@@ -220,7 +238,8 @@ std::optional<std::string> router::start() {
   actors::connection_defaults defaults;
   defaults.allow_http = cfg.as.allow_http;
   defaults.request_timeout = std::chrono::milliseconds{cfg.as.request_timeout_ms};
-  m.plane = std::make_unique<actors::data_plane>(*m.runtime, m.metrics, environment, defaults, *m.verifier);
+  m.plane = std::make_unique<actors::data_plane>(*m.runtime, m.metrics, environment, defaults,
+                                                 *m.verifier);
 
   api::admin_api::options admin_options;
   admin_options.allow_http = cfg.as.allow_http;
@@ -236,15 +255,17 @@ std::optional<std::string> router::start() {
   m.system = std::make_unique<caf::actor_system>(*m.caf_config);
   m.supervisor = actors::spawn_supervisor(*m.system, *m.plane, *m.db);
   auto* admin = m.admin.get();
-  m.admin_worker = m.system->spawn<caf::detached>([admin](caf::event_based_actor*) -> caf::behavior {
-    return {[admin](const admin_job& job) {
-      api::api_request request{job.method, job.path, job.query, job.authorization, job.body};
-      auto answer = admin->handle(request);
-      std::vector<owned_header> headers = std::move(answer.headers);
-      if (!answer.content_type.empty()) headers.emplace_back("content-type", answer.content_type);
-      respond_later(job.origin, answer.status, std::move(headers), std::move(answer.body));
-    }};
-  });
+  m.admin_worker =
+      m.system->spawn<caf::detached>([admin](caf::event_based_actor*) -> caf::behavior {
+        return {[admin](const admin_job& job) {
+          api::api_request request{job.method, job.path, job.query, job.authorization, job.body};
+          auto answer = admin->handle(request);
+          std::vector<owned_header> headers = std::move(answer.headers);
+          if (!answer.content_type.empty())
+            headers.emplace_back("content-type", answer.content_type);
+          respond_later(job.origin, answer.status, std::move(headers), std::move(answer.body));
+        }};
+      });
 
   auto listen = [&](const char* what, const endpoint& at, transport::server_options limits,
                     std::optional<transport::tls_context> tls, http_service service) {
@@ -254,7 +275,9 @@ std::optional<std::string> router::start() {
     options.limits = limits;
     options.tls = std::move(tls);
     auto bound = listen_http(*m.runtime, options, std::move(service));
-    if (!bound) throw std::runtime_error(std::string{what} + ".listen " + to_string(at) + ": " + bound.status.message());
+    if (!bound)
+      throw std::runtime_error(std::string{what} + ".listen " + to_string(at) + ": " +
+                               bound.status.message());
     return bound.port;
   };
   auto* self = impl_.get();
@@ -271,14 +294,17 @@ std::optional<std::string> router::start() {
     if (!made) throw std::runtime_error("public.tls_cert: " + made.error_value().message());
     public_tls = *made;
   } else {
-    std::fprintf(stderr, "tunnel-router: warning: public listener without public.tls_cert speaks plain HTTP\n");
+    std::fprintf(
+        stderr,
+        "tunnel-router: warning: public listener without public.tls_cert speaks plain HTTP\n");
   }
   transport::server_options public_limits;
   public_limits.max_body_size = 64 << 10;
   m.public_port = listen("public", cfg.public_listener.listen, public_limits, public_tls,
                          [self](auto& o, auto& c, auto& r) { self->serve_public(o, c, r); });
   transport::server_options admin_limits;
-  admin_limits.max_body_size = std::max<std::size_t>(cfg.admin.max_body_bytes, admin_options.max_import_bytes);
+  admin_limits.max_body_size =
+      std::max<std::size_t>(cfg.admin.max_body_bytes, admin_options.max_import_bytes);
   m.admin_port = listen("admin", cfg.admin.listen, admin_limits, std::nullopt,
                         [self](auto& o, auto& c, auto& r) { self->serve_admin(o, c, r); });
   m.ready = true;
@@ -292,7 +318,8 @@ void router::stop(std::chrono::milliseconds drain) {
   m.ready = false;
   if (m.runtime) {
     m.runtime->stop_accepting();
-    m.runtime->drain_and_stop(drain, [plane = m.plane.get()](transport::shard& s) { return plane->idle(s); });
+    m.runtime->drain_and_stop(
+        drain, [plane = m.plane.get()](transport::shard& s) { return plane->idle(s); });
   }
   if (m.system) {
     caf::anon_send_exit(m.supervisor, caf::exit_reason::user_shutdown);
@@ -308,8 +335,14 @@ void router::stop(std::chrono::milliseconds drain) {
   m.db.reset();
 }
 
-std::uint16_t router::ingress_port() const { return impl_->ingress_port; }
-std::uint16_t router::public_port() const { return impl_->public_port; }
-std::uint16_t router::admin_port() const { return impl_->admin_port; }
+std::uint16_t router::ingress_port() const {
+  return impl_->ingress_port;
+}
+std::uint16_t router::public_port() const {
+  return impl_->public_port;
+}
+std::uint16_t router::admin_port() const {
+  return impl_->admin_port;
+}
 
 }  // namespace tr::app

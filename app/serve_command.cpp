@@ -67,8 +67,9 @@ int run_serve_command(std::span<char* const> args) {
     return 1;
   }
   std::printf("tunnel-router listening: ingress %s:%u, public %s:%u, admin %s:%u\n",
-              cfg->ingress.listen.host.c_str(), r.ingress_port(), cfg->public_listener.listen.host.c_str(),
-              r.public_port(), cfg->admin.listen.host.c_str(), r.admin_port());
+              cfg->ingress.listen.host.c_str(), r.ingress_port(),
+              cfg->public_listener.listen.host.c_str(), r.public_port(),
+              cfg->admin.listen.host.c_str(), r.admin_port());
   std::fflush(stdout);
 
   int signal = 0;

@@ -20,7 +20,8 @@ constexpr const char* v3_query =
     "&Time=2016-01-11T14%3A28%3A00.333%2B02%3A00";
 constexpr const char* v3_token = "ea8f31d2299cbece8e180a3012766c4df15fe3cf2e142d9fdf4035b5894ec886";
 
-std::shared_ptr<actors::connection_config> connection(std::string id, std::string as_id, codecs::signing_key key) {
+std::shared_ptr<actors::connection_config> connection(std::string id, std::string as_id,
+                                                      codecs::signing_key key) {
   auto c = std::make_shared<actors::connection_config>();
   c->id = std::move(id);
   c->as_id = std::move(as_id);
@@ -48,7 +49,8 @@ struct downlink_verifier_test : ::testing::Test {
     return query + "&Token=" + std::string{token.data(), token.size()};
   }
 
-  std::string fresh(std::string params = "DevEUI=000000000F1D8693&FPort=2&Payload=0a0b&AS_ID=as1.example") {
+  std::string fresh(
+      std::string params = "DevEUI=000000000F1D8693&FPort=2&Payload=0a0b&AS_ID=as1.example") {
     return signed_query(params + "&Time=2026-01-01T12%3A00%3A10.000%2B00%3A00", key);
   }
 };
@@ -57,7 +59,8 @@ struct downlink_verifier_test : ::testing::Test {
 
 TEST(downlink_verifier_v3, accepts_the_published_vector) {
   actors::downlink_verifier verifier{{}};
-  verifier.set_connections({connection("v3", "app1.sample.com", *codecs::signing_key::verbatim(v3_key))});
+  verifier.set_connections(
+      {connection("v3", "app1.sample.com", *codecs::signing_key::verbatim(v3_key))});
   actors::routing_table routes;
   std::vector<std::string> ids{"v3"};
   routes.set_routes(*actors::routing_table::parse_dev_eui("000000000F1D8693"), ids);
@@ -69,9 +72,12 @@ TEST(downlink_verifier_v3, accepts_the_published_vector) {
 
 TEST_F(downlink_verifier_test, accepts_a_fresh_downlink_in_any_parameter_order) {
   const char* orders[] = {
-      "DevEUI=000000000F1D8693&FPort=2&Payload=0a0b&AS_ID=as1.example&Time=2026-01-01T12%3A00%3A01.000%2B00%3A00",
-      "AS_ID=as1.example&Time=2026-01-01T12%3A00%3A02.000%2B00%3A00&Payload=0a0b&FPort=2&DevEUI=000000000F1D8693",
-      "FPort=2&DevEUI=000000000F1D8693&Time=2026-01-01T12:00:03.000+00:00&AS_ID=as1.example&Payload=0a0b&Confirmed=1",
+      "DevEUI=000000000F1D8693&FPort=2&Payload=0a0b&AS_ID=as1.example&Time=2026-01-01T12%3A00%3A01."
+      "000%2B00%3A00",
+      "AS_ID=as1.example&Time=2026-01-01T12%3A00%3A02.000%2B00%3A00&Payload=0a0b&FPort=2&DevEUI="
+      "000000000F1D8693",
+      "FPort=2&DevEUI=000000000F1D8693&Time=2026-01-01T12:00:03.000+00:00&AS_ID=as1.example&"
+      "Payload=0a0b&Confirmed=1",
   };
   for (auto* q : orders) {
     auto v = verifier.verify(signed_query(q, key), routes, now);
@@ -82,43 +88,52 @@ TEST_F(downlink_verifier_test, accepts_a_fresh_downlink_in_any_parameter_order) 
 
 TEST_F(downlink_verifier_test, refuses_malformed_parameters_with_400) {
   const char* bad[] = {
-      "DevEUI=000000000F1D869&FPort=2&Payload=00&AS_ID=as1.example",   // short DevEUI
-      "DevEUI=000000000F1D8693&FPort=0&Payload=00&AS_ID=as1.example",   // FPort 0
-      "DevEUI=000000000F1D8693&FPort=225&Payload=00&AS_ID=as1.example", // FPort 225
-      "DevEUI=000000000F1D8693&FPort=2&Payload=0g&AS_ID=as1.example",   // not hex
-      "DevEUI=000000000F1D8693&FPort=2&Payload=000&AS_ID=as1.example",  // odd length
+      "DevEUI=000000000F1D869&FPort=2&Payload=00&AS_ID=as1.example",     // short DevEUI
+      "DevEUI=000000000F1D8693&FPort=0&Payload=00&AS_ID=as1.example",    // FPort 0
+      "DevEUI=000000000F1D8693&FPort=225&Payload=00&AS_ID=as1.example",  // FPort 225
+      "DevEUI=000000000F1D8693&FPort=2&Payload=0g&AS_ID=as1.example",    // not hex
+      "DevEUI=000000000F1D8693&FPort=2&Payload=000&AS_ID=as1.example",   // odd length
       "DevEUI=000000000F1D8693&FPort=2&Payload=00&AS_ID=as1.example&Confirmed=2",
       "DevEUI=000000000F1D8693&FPort=2&Payload=00&AS_ID=as1.example&FlushDownlinkQueue=yes",
       "DevEUI=000000000F1D8693&FPort=2&Payload=00&AS_ID=as1.example&CorrelationID=12",
       "DevEUI=000000000F1D8693&FPort=2&Payload=00&AS_ID=as1.example&ValidityTime=soon",
       "DevEUI=000000000F1D8693&FPort=2&Payload=00&AS_ID=as1.example&FCntDn=-1",
       "DevEUI=000000000F1D8693&DevEUI=000000000F1D8693&FPort=2&Payload=00&AS_ID=as1.example",
-      "FPort=2&Payload=00&AS_ID=as1.example",                            // no DevEUI
+      "FPort=2&Payload=00&AS_ID=as1.example",  // no DevEUI
   };
   for (auto* q : bad) {
     auto v = verifier.verify(fresh(q), routes, now);
     EXPECT_EQ(v.outcome, downlink_outcome::malformed) << q;
     EXPECT_EQ(v.status, 400) << q;
   }
-  EXPECT_EQ(verifier.verify("DevEUI=000000000F1D8693&FPort=2&Payload=%G0&AS_ID=as1.example"
-                            "&Time=2026-01-01T12%3A00%3A10.000%2B00%3A00&Token=" + std::string(64, 'a'),
-                            routes, now).outcome,
+  EXPECT_EQ(verifier
+                .verify("DevEUI=000000000F1D8693&FPort=2&Payload=%G0&AS_ID=as1.example"
+                        "&Time=2026-01-01T12%3A00%3A10.000%2B00%3A00&Token=" +
+                            std::string(64, 'a'),
+                        routes, now)
+                .outcome,
             downlink_outcome::malformed);  // bad percent-escape
-  EXPECT_EQ(verifier.verify("DevEUI=000000000F1D8693&FPort=2&Payload=00&AS_ID=as1.example"
-                            "&Time=2026-01-01T12%3A00%3A10.000%2B00%3A00", routes, now).outcome,
+  EXPECT_EQ(verifier
+                .verify("DevEUI=000000000F1D8693&FPort=2&Payload=00&AS_ID=as1.example"
+                        "&Time=2026-01-01T12%3A00%3A10.000%2B00%3A00",
+                        routes, now)
+                .outcome,
             downlink_outcome::malformed);  // no Token
 }
 
 TEST_F(downlink_verifier_test, refuses_an_unknown_as_id) {
-  auto v = verifier.verify(fresh("DevEUI=000000000F1D8693&FPort=2&Payload=00&AS_ID=other"), routes, now);
+  auto v =
+      verifier.verify(fresh("DevEUI=000000000F1D8693&FPort=2&Payload=00&AS_ID=other"), routes, now);
   EXPECT_EQ(v.outcome, downlink_outcome::unknown_as_id);
   EXPECT_EQ(v.status, 403);
 }
 
 TEST_F(downlink_verifier_test, refuses_a_token_signed_with_another_key) {
   auto other = *codecs::signing_key::parse("ffeeddccbbaa99887766554433221100");
-  auto q = signed_query("DevEUI=000000000F1D8693&FPort=2&Payload=00&AS_ID=as1.example"
-                        "&Time=2026-01-01T12%3A00%3A10.000%2B00%3A00", other);
+  auto q = signed_query(
+      "DevEUI=000000000F1D8693&FPort=2&Payload=00&AS_ID=as1.example"
+      "&Time=2026-01-01T12%3A00%3A10.000%2B00%3A00",
+      other);
   auto v = verifier.verify(q, routes, now);
   EXPECT_EQ(v.outcome, downlink_outcome::bad_token);
   EXPECT_EQ(v.status, 401);
@@ -131,14 +146,20 @@ TEST_F(downlink_verifier_test, refuses_a_parameter_changed_after_signing) {
 }
 
 TEST_F(downlink_verifier_test, refuses_a_time_outside_the_deviation_either_way) {
-  auto early = signed_query("DevEUI=000000000F1D8693&FPort=2&Payload=00&AS_ID=as1.example"
-                            "&Time=2026-01-01T11%3A58%3A59.000%2B00%3A00", key);
-  auto late = signed_query("DevEUI=000000000F1D8693&FPort=2&Payload=00&AS_ID=as1.example"
-                           "&Time=2026-01-01T12%3A01%3A01.000%2B00%3A00", key);
+  auto early = signed_query(
+      "DevEUI=000000000F1D8693&FPort=2&Payload=00&AS_ID=as1.example"
+      "&Time=2026-01-01T11%3A58%3A59.000%2B00%3A00",
+      key);
+  auto late = signed_query(
+      "DevEUI=000000000F1D8693&FPort=2&Payload=00&AS_ID=as1.example"
+      "&Time=2026-01-01T12%3A01%3A01.000%2B00%3A00",
+      key);
   EXPECT_EQ(verifier.verify(early, routes, now).outcome, downlink_outcome::stale_time);
   EXPECT_EQ(verifier.verify(late, routes, now).outcome, downlink_outcome::stale_time);
-  auto edge = signed_query("DevEUI=000000000F1D8693&FPort=2&Payload=00&AS_ID=as1.example"
-                           "&Time=2026-01-01T13%3A00%3A59.000%2B01%3A00", key);
+  auto edge = signed_query(
+      "DevEUI=000000000F1D8693&FPort=2&Payload=00&AS_ID=as1.example"
+      "&Time=2026-01-01T13%3A00%3A59.000%2B01%3A00",
+      key);
   EXPECT_EQ(verifier.verify(edge, routes, now).outcome, downlink_outcome::accepted);
 }
 
@@ -151,7 +172,8 @@ TEST_F(downlink_verifier_test, refuses_a_replay) {
 }
 
 TEST_F(downlink_verifier_test, refuses_a_device_not_routed_to_that_as) {
-  auto v = verifier.verify(fresh("DevEUI=0000000000000001&FPort=2&Payload=00&AS_ID=as1.example"), routes, now);
+  auto v = verifier.verify(fresh("DevEUI=0000000000000001&FPort=2&Payload=00&AS_ID=as1.example"),
+                           routes, now);
   EXPECT_EQ(v.outcome, downlink_outcome::not_routed);
   EXPECT_EQ(v.status, 403);
 }
@@ -160,7 +182,8 @@ TEST_F(downlink_verifier_test, limits_the_rate_per_connection) {
   int accepted = 0, limited = 0;
   for (int i = 0; i < 30; ++i) {
     auto q = signed_query("DevEUI=000000000F1D8693&FPort=2&Payload=00&AS_ID=as1.example&FCntDn=" +
-                              std::to_string(i) + "&Time=2026-01-01T12%3A00%3A10.000%2B00%3A00", key);
+                              std::to_string(i) + "&Time=2026-01-01T12%3A00%3A10.000%2B00%3A00",
+                          key);
     auto v = verifier.verify(q, routes, now);
     if (v.outcome == downlink_outcome::accepted) ++accepted;
     if (v.outcome == downlink_outcome::rate_limited) {
@@ -177,14 +200,17 @@ TEST_F(downlink_verifier_test, a_new_key_replaces_the_old_one_at_once) {
   auto renewed = *codecs::signing_key::parse("0123456789abcdef0123456789abcdef");
   verifier.set_connections({connection("c1", "as1.example", renewed)});
   EXPECT_EQ(verifier.verify(fresh(), routes, now).outcome, downlink_outcome::bad_token);
-  auto q = signed_query("DevEUI=000000000F1D8693&FPort=2&Payload=00&AS_ID=as1.example"
-                        "&Time=2026-01-01T12%3A00%3A10.000%2B00%3A00", renewed);
+  auto q = signed_query(
+      "DevEUI=000000000F1D8693&FPort=2&Payload=00&AS_ID=as1.example"
+      "&Time=2026-01-01T12%3A00%3A10.000%2B00%3A00",
+      renewed);
   EXPECT_EQ(verifier.verify(q, routes, now).outcome, downlink_outcome::accepted);
 }
 
 TEST_F(downlink_verifier_test, survives_ten_thousand_random_query_strings) {
   std::mt19937 rng{12345};
-  const std::string alphabet = "DevEUIFPortPayloadASIDTimeToken=&%+0123456789abcdefABCDEF:._-?\x01\xff ";
+  const std::string alphabet =
+      "DevEUIFPortPayloadASIDTimeToken=&%+0123456789abcdefABCDEF:._-?\x01\xff ";
   for (int i = 0; i < 10000; ++i) {
     std::string q;
     auto n = rng() % 200;

@@ -66,7 +66,8 @@ TEST_F(fuse_test, a_burst_of_bad_answers_decreases_once_per_interval) {
 TEST_F(fuse_test, good_answers_grow_the_limit_back_and_close_the_fuse) {
   f.record(good, 150ms, now);
   ASSERT_EQ(f.current_state(), fuse::state::throttling);
-  for (int i = 0; i < 200 && f.current_state() != fuse::state::closed; ++i) f.record(good, 5ms, now);
+  for (int i = 0; i < 200 && f.current_state() != fuse::state::closed; ++i)
+    f.record(good, 5ms, now);
   EXPECT_EQ(f.current_state(), fuse::state::closed);
   EXPECT_EQ(f.limit(), 16u);
 }
@@ -158,8 +159,10 @@ TEST(fuse_jitter, spreads_the_open_period_within_the_configured_fraction) {
     auto d = std::chrono::duration_cast<fuse::duration>(f.open_until() - now);
     EXPECT_GE(d, 800ms);
     EXPECT_LE(d, 1200ms);
-    if (seed == 1) first = d;
-    else if (d != first) differ = true;
+    if (seed == 1)
+      first = d;
+    else if (d != first)
+      differ = true;
   }
   EXPECT_TRUE(differ);
 }

@@ -15,7 +15,8 @@ struct ingress_test : ::testing::Test {
   routing_table routes;
   metrics_registry metrics;
   std::vector<std::pair<std::string, std::string>> dispatched;  // (connection, DevEUI)
-  ingress in{routes, metrics, [this](routing_table::slot s, const tr::codecs::report& r, std::string_view) {
+  ingress in{routes, metrics,
+             [this](routing_table::slot s, const tr::codecs::report& r, std::string_view) {
                dispatched.emplace_back(routes.id_of(s), std::string{r.fields().dev_eui});
              }};
   ingress_answer answer;
@@ -74,8 +75,10 @@ TEST_F(ingress_test, a_batch_accepts_good_lines_and_lists_the_bad_ones) {
                       R"({"DevEUI_uplink":{"DevEUI":"0000000000000001"}})";
   in.handle_batch("", batch, answer);
   EXPECT_EQ(answer.status, 200);
-  EXPECT_EQ(answer.body.rfind(R"({"accepted":2,"rejected":[{"line":3,"error":)", 0), 0u) << answer.body;
-  EXPECT_NE(answer.body.find(R"({"line":5,"error":"no route for DevEUI 0000000000000001"})"), std::string::npos)
+  EXPECT_EQ(answer.body.rfind(R"({"accepted":2,"rejected":[{"line":3,"error":)", 0), 0u)
+      << answer.body;
+  EXPECT_NE(answer.body.find(R"({"line":5,"error":"no route for DevEUI 0000000000000001"})"),
+            std::string::npos)
       << answer.body;
   EXPECT_EQ(dispatched.size(), 4u);
 }

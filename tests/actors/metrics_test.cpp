@@ -18,9 +18,12 @@ TEST(metrics_registry, renders_uplinks_by_connection_and_outcome) {
   m->count(uplink_outcome::delivered);
   m->count(uplink_outcome::shed);
   auto text = r.render();
-  EXPECT_TRUE(contains(text, "tunnel_router_uplinks_total{connection=\"c1\",outcome=\"delivered\"} 2\n"));
-  EXPECT_TRUE(contains(text, "tunnel_router_uplinks_total{connection=\"c1\",outcome=\"shed\"} 1\n"));
-  EXPECT_TRUE(contains(text, "tunnel_router_uplinks_total{connection=\"c1\",outcome=\"timeout\"} 0\n"));
+  EXPECT_TRUE(
+      contains(text, "tunnel_router_uplinks_total{connection=\"c1\",outcome=\"delivered\"} 2\n"));
+  EXPECT_TRUE(
+      contains(text, "tunnel_router_uplinks_total{connection=\"c1\",outcome=\"shed\"} 1\n"));
+  EXPECT_TRUE(
+      contains(text, "tunnel_router_uplinks_total{connection=\"c1\",outcome=\"timeout\"} 0\n"));
   EXPECT_TRUE(contains(text, "# TYPE tunnel_router_uplinks_total counter\n"));
 }
 
@@ -54,9 +57,9 @@ TEST(metrics_registry, renders_every_downlink_outcome) {
 TEST(latency_histogram, buckets_are_cumulative_and_end_with_inf) {
   metrics_registry r;
   auto m = r.connection("c3");
-  m->latency.observe(300us);   // <= 0.0005
-  m->latency.observe(2ms);     // <= 0.0025
-  m->latency.observe(20s);     // +Inf
+  m->latency.observe(300us);  // <= 0.0005
+  m->latency.observe(2ms);    // <= 0.0025
+  m->latency.observe(20s);    // +Inf
   auto text = r.render();
   const std::string base = "tunnel_router_uplink_latency_seconds_bucket{connection=\"c3\",le=";
   EXPECT_TRUE(contains(text, base + "\"0.0005\"} 1\n"));

@@ -53,7 +53,8 @@ TEST(replay_cache, an_expired_token_is_forgotten) {
 TEST(replay_cache, a_full_cache_refuses_rather_than_forgets) {
   replay_cache c{3};
   replay_cache::clock::time_point now{};
-  for (int i = 0; i < 3; ++i) ASSERT_EQ(c.remember(token_number(i), now + 60s, now), replay_cache::verdict::fresh);
+  for (int i = 0; i < 3; ++i)
+    ASSERT_EQ(c.remember(token_number(i), now + 60s, now), replay_cache::verdict::fresh);
   EXPECT_EQ(c.remember(token_number(9), now + 60s, now), replay_cache::verdict::full);
   EXPECT_EQ(c.remember(token_number(0), now + 60s, now), replay_cache::verdict::replay);
   EXPECT_EQ(c.remember(token_number(9), now + 200s, now + 61s), replay_cache::verdict::fresh);

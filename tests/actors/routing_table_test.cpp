@@ -8,7 +8,9 @@
 using tr::actors::routing_table;
 
 namespace {
-std::vector<std::string> ids(std::initializer_list<const char*> list) { return {list.begin(), list.end()}; }
+std::vector<std::string> ids(std::initializer_list<const char*> list) {
+  return {list.begin(), list.end()};
+}
 constexpr std::uint64_t device = 0x20635F0108000496ULL;
 }  // namespace
 

@@ -5,8 +5,8 @@
 #include "codecs/report_parser.hpp"
 
 using namespace tr;
-using tr::actors::connection_config;
 using tr::actors::build_uplink_request;
+using tr::actors::connection_config;
 
 namespace {
 
@@ -51,17 +51,20 @@ built build(const connection_config& cfg) {
 }  // namespace
 
 TEST(uplink_request, signs_the_published_vector_v1) {
-  auto made = actors::make_connection_config(v1_connection("https://as.example.com/lora/uplink"), {});
+  auto made =
+      actors::make_connection_config(v1_connection("https://as.example.com/lora/uplink"), {});
   ASSERT_TRUE(made.config) << made.error;
   auto b = build(*made.config);
-  EXPECT_EQ(b.target,
-            "/lora/uplink?LrnDevEui=20635F0108000496&LrnFPort=17&LrnInfos=TWA_100002167.1111.AS-1-111974"
-            "&AS_ID=TWA_100002167.1111.AS&Time=2021-04-07T08%3A49%3A51.551%2B00%3A00&Token=" +
-                std::string{v1_token});
+  EXPECT_EQ(
+      b.target,
+      "/lora/uplink?LrnDevEui=20635F0108000496&LrnFPort=17&LrnInfos=TWA_100002167.1111.AS-1-111974"
+      "&AS_ID=TWA_100002167.1111.AS&Time=2021-04-07T08%3A49%3A51.551%2B00%3A00&Token=" +
+          std::string{v1_token});
 }
 
 TEST(uplink_request, appends_to_the_urls_own_query_with_an_ampersand) {
-  auto made = actors::make_connection_config(v1_connection("https://as.example.com/up?tenant=7"), {});
+  auto made =
+      actors::make_connection_config(v1_connection("https://as.example.com/up?tenant=7"), {});
   ASSERT_TRUE(made.config) << made.error;
   auto b = build(*made.config);
   EXPECT_EQ(b.target.rfind("/up?tenant=7&LrnDevEui=20635F0108000496&", 0), 0u) << b.target;
@@ -82,7 +85,8 @@ TEST(uplink_request, the_body_is_encoded_in_the_connections_format) {
   ASSERT_TRUE(made.config);
   EXPECT_EQ(made.config->headers[0].value, "application/xml");
   auto b = build(*made.config);
-  EXPECT_NE(b.body.find("<DevEUI_uplink xmlns=\"http://uri.actility.com/lora\">"), std::string::npos);
+  EXPECT_NE(b.body.find("<DevEUI_uplink xmlns=\"http://uri.actility.com/lora\">"),
+            std::string::npos);
 }
 
 TEST(uplink_request, userinfo_becomes_basic_authorization_and_wins_over_a_custom_one) {
@@ -130,9 +134,14 @@ TEST(uplink_request, a_report_without_fport_sends_zero) {
   ASSERT_TRUE(made.config);
   codecs::report_parser parser;
   codecs::report report;
-  ASSERT_TRUE(parser.parse(R"({"DevEUI_notification":{"DevEUI":"20635F0108000496","CustomerID":"1"}})", report).ok());
+  ASSERT_TRUE(
+      parser
+          .parse(R"({"DevEUI_notification":{"DevEUI":"20635F0108000496","CustomerID":"1"}})",
+                 report)
+          .ok());
   codecs::token_signer signer{made.config->key};
   std::string target, body;
-  ASSERT_TRUE(build_uplink_request(*made.config, signer, report, v1_time(), "i", target, body).ok());
+  ASSERT_TRUE(
+      build_uplink_request(*made.config, signer, report, v1_time(), "i", target, body).ok());
   EXPECT_NE(target.find("&LrnFPort=0&"), std::string::npos);
 }

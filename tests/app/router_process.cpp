@@ -9,7 +9,8 @@
 namespace tr::test {
 
 http_result curl(std::vector<std::string> args) {
-  std::vector<std::string> argv{"curl", "-sS", "--max-time", "20", "-o", "-", "-w", "\n%{http_code}"};
+  std::vector<std::string> argv{"curl", "-sS", "--max-time", "20",
+                                "-o",   "-",   "-w",         "\n%{http_code}"};
   argv.insert(argv.end(), args.begin(), args.end());
   child_process p{argv};
   p.wait(std::chrono::seconds{30});
@@ -26,8 +27,10 @@ router_process::router_process(const std::string& extra_ini, const std::string& 
   data_dir_ = data_dir.empty() ? dir_.path() + "/data" : data_dir;
   // INI refuses a section named twice: merge the extra lines into the base sections.
   std::vector<std::pair<std::string, std::string>> sections = {
-      {"store", "path = " + data_dir_ + "/router.db\n"}, {"ingress", "listen = 127.0.0.1:0\n"},
-      {"public", "listen = 127.0.0.1:0\n"},            {"admin", "listen = 127.0.0.1:0\n"},
+      {"store", "path = " + data_dir_ + "/router.db\n"},
+      {"ingress", "listen = 127.0.0.1:0\n"},
+      {"public", "listen = 127.0.0.1:0\n"},
+      {"admin", "listen = 127.0.0.1:0\n"},
       {"runtime", "shards = 2\n"}};
   std::istringstream extra{extra_ini};
   std::string line, current;
@@ -35,7 +38,8 @@ router_process::router_process(const std::string& extra_ini, const std::string& 
     if (line.empty()) continue;
     if (line.front() == '[') {
       current = line.substr(1, line.find(']') - 1);
-      if (std::none_of(sections.begin(), sections.end(), [&](auto& s) { return s.first == current; }))
+      if (std::none_of(sections.begin(), sections.end(),
+                       [&](auto& s) { return s.first == current; }))
         sections.emplace_back(current, "");
       continue;
     }
@@ -54,8 +58,10 @@ router_process::router_process(const std::string& extra_ini, const std::string& 
     if (at != std::string::npos && out.find('\n', at) != std::string::npos) {
       unsigned a = 0, b = 0, c = 0;
       char host1[64], host2[64], host3[64];
-      if (std::sscanf(out.c_str() + at, "tunnel-router listening: ingress %63[^:]:%u, public %63[^:]:%u, admin %63[^:]:%u",
-                      host1, &a, host2, &b, host3, &c) == 6) {
+      if (std::sscanf(
+              out.c_str() + at,
+              "tunnel-router listening: ingress %63[^:]:%u, public %63[^:]:%u, admin %63[^:]:%u",
+              host1, &a, host2, &b, host3, &c) == 6) {
         ingress_ = static_cast<std::uint16_t>(a);
         public_ = static_cast<std::uint16_t>(b);
         admin_ = static_cast<std::uint16_t>(c);
@@ -66,7 +72,8 @@ router_process::router_process(const std::string& extra_ini, const std::string& 
       throw std::runtime_error("router exited: " + process_->output() + process_->errors());
     std::this_thread::sleep_for(std::chrono::milliseconds{20});
   }
-  if (admin_ == 0) throw std::runtime_error("router did not start: " + process_->output() + process_->errors());
+  if (admin_ == 0)
+    throw std::runtime_error("router did not start: " + process_->output() + process_->errors());
   token_ = read_file(data_dir_ + "/admin.token");
   while (!token_.empty() && (token_.back() == '\n' || token_.back() == '\r')) token_.pop_back();
 }
@@ -83,7 +90,8 @@ std::string router_process::ingress_url(const std::string& path) const {
   return "http://127.0.0.1:" + std::to_string(ingress_) + path;
 }
 
-http_result router_process::admin(const std::string& method, const std::string& path, const std::string& body) const {
+http_result router_process::admin(const std::string& method, const std::string& path,
+                                  const std::string& body) const {
   std::vector<std::string> args{"-X", method, "-H", "Authorization: Bearer " + token_};
   if (!body.empty()) {
     args.insert(args.end(), {"-H", "Content-Type: application/json", "--data-binary", body});
@@ -93,8 +101,8 @@ http_result router_process::admin(const std::string& method, const std::string& 
 }
 
 http_result router_process::report(const std::string& json, const std::string& query) const {
-  return curl({"--http2-prior-knowledge", "-H", "Content-Type: application/json", "--data-binary", json,
-               ingress_url("/v1/reports" + query)});
+  return curl({"--http2-prior-knowledge", "-H", "Content-Type: application/json", "--data-binary",
+               json, ingress_url("/v1/reports" + query)});
 }
 
 double router_process::metric(const std::string& series) const {
@@ -107,7 +115,8 @@ double router_process::metric(const std::string& series) const {
   return -1;
 }
 
-bool router_process::wait_metric(const std::string& series, double value, std::chrono::milliseconds timeout) const {
+bool router_process::wait_metric(const std::string& series, double value,
+                                 std::chrono::milliseconds timeout) const {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
     if (metric(series) >= value) return true;

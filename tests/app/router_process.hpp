@@ -37,10 +37,12 @@ class router_process {
   std::string ingress_url(const std::string& path) const;
 
   /// An admin API call with the bootstrap token; `body` is sent as JSON when not empty.
-  http_result admin(const std::string& method, const std::string& path, const std::string& body = "") const;
+  http_result admin(const std::string& method, const std::string& path,
+                    const std::string& body = "") const;
   /// POSTs a report to the ingress over h2c.
   http_result report(const std::string& json, const std::string& query = "") const;
-  /// The value of a metric line starting with `series` (e.g. `tunnel_router_uplinks_total{...}`), or -1.
+  /// The value of a metric line starting with `series` (e.g. `tunnel_router_uplinks_total{...}`),
+  /// or -1.
   double metric(const std::string& series) const;
   /// Waits until metric(series) >= value.
   bool wait_metric(const std::string& series, double value,

@@ -22,7 +22,8 @@ std::string json_field(const std::string& json, const std::string& name) {
 }
 
 std::string connection_form(const std::string& name) {
-  return R"({"name":")" + name + R"(","url":"https://as.example.com/up","contentType":"XML","asId":"as.)" + name + R"("})";
+  return R"({"name":")" + name +
+         R"(","url":"https://as.example.com/up","contentType":"XML","asId":"as.)" + name + R"("})";
 }
 
 }  // namespace
@@ -38,8 +39,9 @@ TEST(serve_admin, refuses_a_request_without_a_token_with_401) {
 
 TEST(serve_admin, answers_over_h2c_as_well_as_http1) {
   router_process router;
-  auto made = curl({"--http2-prior-knowledge", "-H", "Authorization: Bearer " + router.admin_token(), "--data-binary",
-                    connection_form("h2c"), router.admin_url("/api/v1/connections")});
+  auto made =
+      curl({"--http2-prior-knowledge", "-H", "Authorization: Bearer " + router.admin_token(),
+            "--data-binary", connection_form("h2c"), router.admin_url("/api/v1/connections")});
   EXPECT_EQ(made.status, 201) << made.body;
   auto listed = router.admin("GET", "/api/v1/connections");
   EXPECT_NE(listed.body.find("\"name\":\"h2c\""), std::string::npos);
@@ -48,23 +50,27 @@ TEST(serve_admin, answers_over_h2c_as_well_as_http1) {
 
 TEST(serve_admin, validation_errors_list_every_field_and_store_nothing) {
   router_process router;
-  auto r = router.admin("POST", "/api/v1/connections",
-                        R"({"name":"","url":"ftp://x","contentType":"CSV","asId":"a",)"
-                        R"("headers":[{"name":"Host","value":"x"},{"name":"a","value":"1"},{"name":"b","value":"1"},)"
-                        R"({"name":"c","value":"1"},{"name":"d","value":"1"},{"name":"e","value":"1"}]})");
+  auto r = router.admin(
+      "POST", "/api/v1/connections",
+      R"({"name":"","url":"ftp://x","contentType":"CSV","asId":"a",)"
+      R"("headers":[{"name":"Host","value":"x"},{"name":"a","value":"1"},{"name":"b","value":"1"},)"
+      R"({"name":"c","value":"1"},{"name":"d","value":"1"},{"name":"e","value":"1"}]})");
   EXPECT_EQ(r.status, 400);
-  for (auto field : {"\"name\"", "\"url\"", "\"contentType\"", "\"headers\"", "\"headers[0].name\""})
-    EXPECT_NE(r.body.find(std::string{"\"field\":"} + field), std::string::npos) << field << " in " << r.body;
+  for (auto field :
+       {"\"name\"", "\"url\"", "\"contentType\"", "\"headers\"", "\"headers[0].name\""})
+    EXPECT_NE(r.body.find(std::string{"\"field\":"} + field), std::string::npos)
+        << field << " in " << r.body;
   EXPECT_EQ(router.admin("GET", "/api/v1/connections").body, R"({"connections":[]})");
 }
 
 TEST(serve_admin, a_body_over_the_limit_gets_413_and_stores_nothing) {
   router_process router{"[admin]\nmax_body_bytes = 65536\n"};
-  std::string huge = R"({"name":")" + std::string(200000, 'x') + R"(","url":"https://a.example/","contentType":"JSON","asId":"a"})";
+  std::string huge = R"({"name":")" + std::string(200000, 'x') +
+                     R"(","url":"https://a.example/","contentType":"JSON","asId":"a"})";
   temp_dir dir;
   write_file(dir.file("huge.json"), huge);
-  auto r = curl({"-H", "Authorization: Bearer " + router.admin_token(), "--data-binary", "@" + dir.file("huge.json"),
-                 router.admin_url("/api/v1/connections")});
+  auto r = curl({"-H", "Authorization: Bearer " + router.admin_token(), "--data-binary",
+                 "@" + dir.file("huge.json"), router.admin_url("/api/v1/connections")});
   EXPECT_EQ(r.status, 413);
   EXPECT_EQ(router.admin("GET", "/api/v1/connections").body, R"({"connections":[]})");
   EXPECT_EQ(router.admin("GET", "/healthz").status, 200);
@@ -73,7 +79,11 @@ TEST(serve_admin, a_body_over_the_limit_gets_413_and_stores_nothing) {
 TEST(serve_admin, malformed_json_and_wrong_types_get_400) {
   router_process router;
   EXPECT_EQ(router.admin("POST", "/api/v1/connections", R"({"name":)").status, 400);
-  EXPECT_EQ(router.admin("POST", "/api/v1/connections", R"({"name":12,"url":"https://a.example/","contentType":"JSON","asId":"a"})").status, 400);
+  EXPECT_EQ(router
+                .admin("POST", "/api/v1/connections",
+                       R"({"name":12,"url":"https://a.example/","contentType":"JSON","asId":"a"})")
+                .status,
+            400);
   EXPECT_EQ(router.admin("GET", "/api/v1/connections").body, R"({"connections":[]})");
 }
 
@@ -104,7 +114,8 @@ TEST(serve_admin, a_kill_9_during_a_burst_of_writes_loses_no_acknowledged_write)
     std::atomic<bool> stop{false};
     std::thread writer{[&] {
       for (int i = 0; i < 200 && !stop; ++i) {
-        auto r = router.admin("POST", "/api/v1/connections", connection_form("w" + std::to_string(i)));
+        auto r =
+            router.admin("POST", "/api/v1/connections", connection_form("w" + std::to_string(i)));
         if (r.status == 201) {
           acknowledged.push_back(json_field(r.body, "id"));
           ++acknowledged_count;
@@ -119,7 +130,8 @@ TEST(serve_admin, a_kill_9_during_a_burst_of_writes_loses_no_acknowledged_write)
   router_process after{"", data.path()};
   auto listed = after.admin("GET", "/api/v1/connections");
   ASSERT_EQ(listed.status, 200);
-  for (auto& id : acknowledged) EXPECT_NE(listed.body.find(id), std::string::npos) << "lost acknowledged " << id;
+  for (auto& id : acknowledged)
+    EXPECT_NE(listed.body.find(id), std::string::npos) << "lost acknowledged " << id;
 }
 
 TEST(serve_admin, a_bulk_import_routes_every_valid_line) {
@@ -135,14 +147,15 @@ TEST(serve_admin, a_bulk_import_routes_every_valid_line) {
   ndjson += "{broken\n";
   temp_dir dir;
   write_file(dir.file("import.ndjson"), ndjson);
-  auto r = curl({"-H", "Authorization: Bearer " + router.admin_token(), "--data-binary", "@" + dir.file("import.ndjson"),
-                 router.admin_url("/api/v1/devices:import")});
+  auto r = curl({"-H", "Authorization: Bearer " + router.admin_token(), "--data-binary",
+                 "@" + dir.file("import.ndjson"), router.admin_url("/api/v1/devices:import")});
   EXPECT_EQ(r.status, 200) << r.body;
   EXPECT_NE(r.body.find("\"imported\":20000"), std::string::npos) << r.body;
   EXPECT_NE(r.body.find("\"line\":20001"), std::string::npos) << r.body;
   EXPECT_EQ(router.admin("GET", "/api/v1/devices/0000000000005000").status, 200);
   std::this_thread::sleep_for(200ms);
-  auto report = router.report(R"({"DevEUI_uplink":{"DevEUI":"0000000000005000","FPort":1,"FCntUp":1,"payload_hex":"00","CustomerID":"1"}})");
+  auto report = router.report(
+      R"({"DevEUI_uplink":{"DevEUI":"0000000000005000","FPort":1,"FCntUp":1,"payload_hex":"00","CustomerID":"1"}})");
   EXPECT_EQ(report.status, 202) << report.body;
 }
 

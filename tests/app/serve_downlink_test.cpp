@@ -38,12 +38,14 @@ std::string sha256_hex(const std::string& text) {
 std::string wire_time(std::chrono::seconds shift = 0s) {
   auto now = std::chrono::system_clock::now() + shift;
   auto t = std::chrono::system_clock::to_time_t(now);
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
   std::tm tm{};
   gmtime_r(&t, &tm);
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d%%3A%02d%%3A%02d.%03lld%%2B00%%3A00", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<long long>(ms));
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d%%3A%02d%%3A%02d.%03lld%%2B00%%3A00",
+                tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<long long>(ms));
   return buf;
 }
 
@@ -79,15 +81,21 @@ struct serve_downlink : ::testing::Test {
   std::string id, key;
 
   void start(const std::string& ns_url) {
-    router = std::make_unique<router_process>("[public]\ntls_cert = " + pki.cert_file + "\ntls_key = " + pki.key_file +
-                                              "\n[as]\nca_file = " + pki.ca_file + "\nrequest_timeout_ms = 2000\n" +
-                                              (ns_url.empty() ? "" : "[ns]\ndownlink_url = " + ns_url + "\n"));
-    auto made = router->admin("POST", "/api/v1/connections",
-                              R"({"name":"AS","url":"https://localhost:1/up","contentType":"JSON","asId":"app1.sample.com"})");
+    router = std::make_unique<router_process>(
+        "[public]\ntls_cert = " + pki.cert_file + "\ntls_key = " + pki.key_file +
+        "\n[as]\nca_file = " + pki.ca_file + "\nrequest_timeout_ms = 2000\n" +
+        (ns_url.empty() ? "" : "[ns]\ndownlink_url = " + ns_url + "\n"));
+    auto made = router->admin(
+        "POST", "/api/v1/connections",
+        R"({"name":"AS","url":"https://localhost:1/up","contentType":"JSON","asId":"app1.sample.com"})");
     ASSERT_EQ(made.status, 201) << made.body;
     id = json_field(made.body, "id");
     key = json_field(made.body, "key");
-    ASSERT_EQ(router->admin("PUT", std::string{"/api/v1/devices/"} + device, R"({"connections":[")" + id + R"("]})").status, 200);
+    ASSERT_EQ(router
+                  ->admin("PUT", std::string{"/api/v1/devices/"} + device,
+                          R"({"connections":[")" + id + R"("]})")
+                  .status,
+              200);
     std::this_thread::sleep_for(100ms);  // the supervisor applies the change asynchronously
   }
 
@@ -99,12 +107,14 @@ struct serve_downlink : ::testing::Test {
   http_result post(const std::string& query, bool http2 = false) {
     std::vector<std::string> args{"--cacert", pki.ca_file, "-X", "POST"};
     args.push_back(http2 ? "--http2" : "--http1.1");
-    args.push_back("https://localhost:" + std::to_string(router->public_port()) + "/thingpark/lrc/rest/downlink?" + query);
+    args.push_back("https://localhost:" + std::to_string(router->public_port()) +
+                   "/thingpark/lrc/rest/downlink?" + query);
     return curl(args);
   }
 
   std::string fresh(const std::string& extra = "") {
-    return "DevEUI=" + std::string{device} + "&FPort=1&Payload=00" + extra + "&AS_ID=app1.sample.com&Time=" + wire_time();
+    return "DevEUI=" + std::string{device} + "&FPort=1&Payload=00" + extra +
+           "&AS_ID=app1.sample.com&Time=" + wire_time();
   }
 
   double downlinks(const std::string& outcome) {
@@ -148,11 +158,25 @@ TEST_F(serve_downlink, parameters_in_three_orders_are_accepted) {
 
 TEST_F(serve_downlink, each_failure_is_refused_with_its_own_status_and_counter) {
   start_with_ns();
-  EXPECT_EQ(post(sign("DevEUI=XYZ&FPort=1&Payload=00&AS_ID=app1.sample.com&Time=" + wire_time(), key)).status, 400);
-  EXPECT_EQ(post(sign("DevEUI=000000000F1D8693&FPort=1&Payload=00&AS_ID=nobody&Time=" + wire_time(), key)).status, 403);
+  EXPECT_EQ(
+      post(sign("DevEUI=XYZ&FPort=1&Payload=00&AS_ID=app1.sample.com&Time=" + wire_time(), key))
+          .status,
+      400);
+  EXPECT_EQ(
+      post(sign("DevEUI=000000000F1D8693&FPort=1&Payload=00&AS_ID=nobody&Time=" + wire_time(), key))
+          .status,
+      403);
   EXPECT_EQ(post(sign(fresh(), "ffffffffffffffffffffffffffffffff")).status, 401);
-  EXPECT_EQ(post(sign("DevEUI=000000000F1D8693&FPort=1&Payload=00&AS_ID=app1.sample.com&Time=" + wire_time(-120s), key)).status, 403);
-  EXPECT_EQ(post(sign("DevEUI=0000000000000001&FPort=1&Payload=00&AS_ID=app1.sample.com&Time=" + wire_time(), key)).status, 403);
+  EXPECT_EQ(post(sign("DevEUI=000000000F1D8693&FPort=1&Payload=00&AS_ID=app1.sample.com&Time=" +
+                          wire_time(-120s),
+                      key))
+                .status,
+            403);
+  EXPECT_EQ(post(sign("DevEUI=0000000000000001&FPort=1&Payload=00&AS_ID=app1.sample.com&Time=" +
+                          wire_time(),
+                      key))
+                .status,
+            403);
   auto once = sign(fresh(), key);
   EXPECT_EQ(post(once).status, 200);
   auto replay = post(once);
@@ -216,9 +240,11 @@ TEST_F(serve_downlink, nghttp_as_an_as_gets_its_downlink_queued) {
 TEST_F(serve_downlink, ten_thousand_random_malformed_queries_are_refused_without_harm) {
   start_with_ns();
   std::mt19937 rng{20261125};
-  const std::string alphabet = "DevEUIFPortPayloadASIDTimeTokenCorrelationValidity=&%+0123456789abcdefABCDEF:._-~";
+  const std::string alphabet =
+      "DevEUIFPortPayloadASIDTimeTokenCorrelationValidity=&%+0123456789abcdefABCDEF:._-~";
   std::string urls;
-  auto base = "https://localhost:" + std::to_string(router->public_port()) + "/thingpark/lrc/rest/downlink?";
+  auto base = "https://localhost:" + std::to_string(router->public_port()) +
+              "/thingpark/lrc/rest/downlink?";
   for (int i = 0; i < 10000; ++i) {
     std::string q;
     auto n = 1 + rng() % 160;
@@ -226,12 +252,15 @@ TEST_F(serve_downlink, ten_thousand_random_malformed_queries_are_refused_without
     urls += base + q + "\n";
   }
   write_file(certs.file("urls.txt"), urls);
-  write_file(certs.file("body"), "x");  // downlink bodies are ignored; h2load needs a non-empty file
-  child_process load{{"h2load", "-n", "10000", "-c", "4", "-m", "16", "-i", certs.file("urls.txt"), "-d", certs.file("body")}};
+  write_file(certs.file("body"),
+             "x");  // downlink bodies are ignored; h2load needs a non-empty file
+  child_process load{{"h2load", "-n", "10000", "-c", "4", "-m", "16", "-i", certs.file("urls.txt"),
+                      "-d", certs.file("body")}};
   ASSERT_TRUE(load.wait(std::chrono::seconds{120}).has_value()) << "h2load did not finish";
   EXPECT_NE(load.output().find("10000 total"), std::string::npos) << load.output();
   EXPECT_NE(load.output().find("0 2xx"), std::string::npos) << load.output();
-  EXPECT_NE(load.output().find("10000 done, 0 succeeded, 10000 failed, 0 errored"), std::string::npos)
+  EXPECT_NE(load.output().find("10000 done, 0 succeeded, 10000 failed, 0 errored"),
+            std::string::npos)
       << load.output();  // every one answered, and refused
   EXPECT_NE(load.output().find("10000 4xx"), std::string::npos) << load.output();
   EXPECT_EQ(ns->count(), 0u);

@@ -32,9 +32,10 @@ struct serve_fuse : ::testing::Test {
   std::unique_ptr<router_process> router;
 
   void start_router() {
-    router = std::make_unique<router_process>("[as]\nca_file = " + pki.ca_file +
-                                              "\nrequest_timeout_ms = 1500\n[fuse]\nbackoff_initial_ms = 300\n"
-                                              "backoff_max_ms = 1000\n");
+    router = std::make_unique<router_process>(
+        "[as]\nca_file = " + pki.ca_file +
+        "\nrequest_timeout_ms = 1500\n[fuse]\nbackoff_initial_ms = 300\n"
+        "backoff_max_ms = 1000\n");
   }
 
   std::string connect(std::uint16_t port, const std::string& dev_eui) {
@@ -43,7 +44,10 @@ struct serve_fuse : ::testing::Test {
                                   R"(/","contentType":"JSON","asId":"as"})");
     EXPECT_EQ(made.status, 201) << made.body;
     auto id = json_field(made.body, "id");
-    EXPECT_EQ(router->admin("PUT", "/api/v1/devices/" + dev_eui, R"({"connections":[")" + id + R"("]})").status, 200);
+    EXPECT_EQ(
+        router->admin("PUT", "/api/v1/devices/" + dev_eui, R"({"connections":[")" + id + R"("]})")
+            .status,
+        200);
     return id;
   }
 
@@ -52,21 +56,25 @@ struct serve_fuse : ::testing::Test {
     auto body = dir.file("body-" + dev_eui + ".json");
     write_file(body, uplink_for(dev_eui));
     return std::make_unique<child_process>(std::vector<std::string>{
-        "h2load", "-c", "2", "-m", "8", "--rps", std::to_string(rate / 2), "-D", std::to_string(seconds), "-d", body,
-        "-H", "content-type: application/json", router->ingress_url("/v1/reports")});
+        "h2load", "-c", "2", "-m", "8", "--rps", std::to_string(rate / 2), "-D",
+        std::to_string(seconds), "-d", body, "-H", "content-type: application/json",
+        router->ingress_url("/v1/reports")});
   }
 
   double delivered(const std::string& id) {
-    return router->metric("tunnel_router_uplinks_total{connection=\"" + id + "\",outcome=\"delivered\"}");
+    return router->metric("tunnel_router_uplinks_total{connection=\"" + id +
+                          "\",outcome=\"delivered\"}");
   }
   double shed(const std::string& id) {
-    return router->metric("tunnel_router_uplinks_total{connection=\"" + id + "\",outcome=\"shed\"}");
+    return router->metric("tunnel_router_uplinks_total{connection=\"" + id +
+                          "\",outcome=\"shed\"}");
   }
 };
 
 }  // namespace
 
-TEST_F(serve_fuse, a_slow_as_sheds_its_own_uplinks_and_leaves_the_healthy_connection_its_throughput) {
+TEST_F(serve_fuse,
+       a_slow_as_sheds_its_own_uplinks_and_leaves_the_healthy_connection_its_throughput) {
   test_as slow_as{pki.cert_file, pki.key_file};
   test_as fast_as{pki.cert_file, pki.key_file};
   start_router();
@@ -94,14 +102,16 @@ TEST_F(serve_fuse, a_slow_as_sheds_its_own_uplinks_and_leaves_the_healthy_connec
     auto a = offer("00000000000000A1", 400, 2);
     auto b = offer("00000000000000B2", 400, 2);
     std::this_thread::sleep_for(1200ms);
-    EXPECT_GT(shed(slow), slow_shed_before) << "the slow connection did not shed within about a second";
+    EXPECT_GT(shed(slow), slow_shed_before)
+        << "the slow connection did not shed within about a second";
     a->wait(20s);
     b->wait(20s);
   }
   std::this_thread::sleep_for(300ms);
   double during = delivered(fast) - fast_mid;
-  EXPECT_GE(during, 0.9 * healthy) << "healthy connection: " << during << " delivered with a slow neighbour vs "
-                                   << healthy << " before";
+  EXPECT_GE(during, 0.9 * healthy)
+      << "healthy connection: " << during << " delivered with a slow neighbour vs " << healthy
+      << " before";
   EXPECT_GE(router->metric("tunnel_router_fuse_state{connection=\"" + slow + "\"}"), 1);
   EXPECT_EQ(router->metric("tunnel_router_fuse_state{connection=\"" + fast + "\"}"), 0);
 }
@@ -127,7 +137,8 @@ TEST_F(serve_fuse, a_dead_as_is_blacklisted_probed_and_gets_traffic_back_when_it
   router->report(report);
   EXPECT_GT(shed(id), shed_while_open) << "an open fuse must shed";
 
-  as = std::make_unique<test_as>(pki.cert_file, pki.key_file, std::vector<std::string>{"h2", "http/1.1"}, port);
+  as = std::make_unique<test_as>(pki.cert_file, pki.key_file,
+                                 std::vector<std::string>{"h2", "http/1.1"}, port);
   auto before = delivered(id);
   bool resumed = false;
   for (int i = 0; i < 100 && !resumed; ++i) {  // back-off ≤ 1 s (jittered) then one probe

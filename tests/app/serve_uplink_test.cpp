@@ -66,10 +66,12 @@ std::map<std::string, std::string> query_params(const std::string& query) {
 
 /// The AS's own check of an uplink token (tunnel-interface.md §2), from the received request.
 std::string expected_token(const std::string& key, const std::map<std::string, std::string>& q) {
-  std::string body_elements = "100002167" + std::string{dev_eui} + "17" + "18" +
-                              "032ce4850919d85d4c9f793ad148d24f32f3c6b5488f5a087cbeb1488f5a998c83ab";
+  std::string body_elements =
+      "100002167" + std::string{dev_eui} + "17" + "18" +
+      "032ce4850919d85d4c9f793ad148d24f32f3c6b5488f5a087cbeb1488f5a998c83ab";
   std::string query_elements = "LrnDevEui=" + q.at("LrnDevEui") + "&LrnFPort=" + q.at("LrnFPort") +
-                               "&LrnInfos=" + q.at("LrnInfos") + "&AS_ID=" + q.at("AS_ID") + "&Time=" + q.at("Time");
+                               "&LrnInfos=" + q.at("LrnInfos") + "&AS_ID=" + q.at("AS_ID") +
+                               "&Time=" + q.at("Time");
   return sha256_hex(body_elements + query_elements + key);
 }
 
@@ -85,19 +87,23 @@ struct serve_uplink : ::testing::Test {
   std::unique_ptr<router_process> router;
 
   void start_router(const std::string& extra = "") {
-    router = std::make_unique<router_process>("[as]\nca_file = " + pki.ca_file + "\nrequest_timeout_ms = 1500\n" + extra);
+    router = std::make_unique<router_process>("[as]\nca_file = " + pki.ca_file +
+                                              "\nrequest_timeout_ms = 1500\n" + extra);
   }
 
   /// Creates a connection to `url` and routes the test device to it; returns {id, key}.
-  std::pair<std::string, std::string> connect(const std::string& url, const std::string& content_type = "JSON",
+  std::pair<std::string, std::string> connect(const std::string& url,
+                                              const std::string& content_type = "JSON",
                                               const std::string& headers = "[]") {
-    auto made = router->admin("POST", "/api/v1/connections",
-                              R"({"name":"AS one","url":")" + url + R"(","contentType":")" + content_type +
-                                  R"(","asId":"TWA_100002167.1111.AS","headers":)" + headers + "}");
+    auto made =
+        router->admin("POST", "/api/v1/connections",
+                      R"({"name":"AS one","url":")" + url + R"(","contentType":")" + content_type +
+                          R"(","asId":"TWA_100002167.1111.AS","headers":)" + headers + "}");
     EXPECT_EQ(made.status, 201) << made.body;
     auto id = json_field(made.body, "id");
     auto key = json_field(made.body, "key");
-    auto routed = router->admin("PUT", std::string{"/api/v1/devices/"} + dev_eui, R"({"connections":[")" + id + R"("]})");
+    auto routed = router->admin("PUT", std::string{"/api/v1/devices/"} + dev_eui,
+                                R"({"connections":[")" + id + R"("]})");
     EXPECT_EQ(routed.status, 200) << routed.body;
     return {id, key};
   }
@@ -108,7 +114,8 @@ struct serve_uplink : ::testing::Test {
 TEST_F(serve_uplink, a_report_reaches_the_as_signed_with_a_token_the_as_verifies) {
   test_as as{pki.cert_file, pki.key_file};
   start_router();
-  auto [id, key] = connect("https://localhost:" + std::to_string(as.port()) + "/lora/uplink?tenant=7");
+  auto [id, key] =
+      connect("https://localhost:" + std::to_string(as.port()) + "/lora/uplink?tenant=7");
   auto r = router->report(uplink_json);
   EXPECT_EQ(r.status, 202) << r.body;
   EXPECT_EQ(r.body, R"({"routed":1})");
@@ -117,15 +124,19 @@ TEST_F(serve_uplink, a_report_reaches_the_as_signed_with_a_token_the_as_verifies
   EXPECT_EQ(got.method, "POST");
   EXPECT_TRUE(got.http2);
   EXPECT_EQ(got.path, "/lora/uplink");
-  EXPECT_EQ(got.query.rfind("tenant=7&LrnDevEui=20635F0108000496&LrnFPort=17&LrnInfos=", 0), 0u) << got.query;
+  EXPECT_EQ(got.query.rfind("tenant=7&LrnDevEui=20635F0108000496&LrnFPort=17&LrnInfos=", 0), 0u)
+      << got.query;
   auto q = query_params(got.query);
   EXPECT_EQ(q["AS_ID"], "TWA_100002167.1111.AS");
-  EXPECT_TRUE(std::regex_match(q["Time"], std::regex{R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00)"})) << q["Time"];
+  EXPECT_TRUE(
+      std::regex_match(q["Time"], std::regex{R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00)"}))
+      << q["Time"];
   EXPECT_EQ(q["Token"], expected_token(key, q));
   EXPECT_EQ(got.header("content-type"), "application/json");
   EXPECT_NE(got.body.find(R"("LrrRSSI":-67)"), std::string::npos) << got.body;
   EXPECT_NE(got.body.find(R"("LrrSNR":1.50)"), std::string::npos) << got.body;
-  EXPECT_TRUE(router->wait_metric("tunnel_router_uplinks_total{connection=\"" + id + "\",outcome=\"delivered\"}", 1));
+  EXPECT_TRUE(router->wait_metric(
+      "tunnel_router_uplinks_total{connection=\"" + id + "\",outcome=\"delivered\"}", 1));
 }
 
 TEST_F(serve_uplink, each_content_type_arrives_in_its_encoding) {
@@ -133,8 +144,9 @@ TEST_F(serve_uplink, each_content_type_arrives_in_its_encoding) {
   start_router();
   auto base = "https://localhost:" + std::to_string(as.port());
   auto xml = connect(base + "/xml", "XML");
-  auto untyped = router->admin("POST", "/api/v1/connections",
-                               R"({"name":"u","url":")" + base + R"(/untyped","contentType":"JSON_UNTYPED","asId":"u.as"})");
+  auto untyped = router->admin(
+      "POST", "/api/v1/connections",
+      R"({"name":"u","url":")" + base + R"(/untyped","contentType":"JSON_UNTYPED","asId":"u.as"})");
   ASSERT_EQ(untyped.status, 201) << untyped.body;
   auto untyped_id = json_field(untyped.body, "id");
   router->admin("PUT", std::string{"/api/v1/devices/"} + dev_eui,
@@ -144,8 +156,11 @@ TEST_F(serve_uplink, each_content_type_arrives_in_its_encoding) {
   for (auto& got : as.requests()) {
     if (got.path == "/xml") {
       EXPECT_EQ(got.header("content-type"), "application/xml");
-      EXPECT_NE(got.body.find(R"(<DevEUI_uplink xmlns="http://uri.actility.com/lora">)"), std::string::npos);
-      EXPECT_NE(got.body.find("<Lrrs><Lrr><Lrrid>1</Lrrid><Chain>0</Chain></Lrr><Lrr>"), std::string::npos) << got.body;
+      EXPECT_NE(got.body.find(R"(<DevEUI_uplink xmlns="http://uri.actility.com/lora">)"),
+                std::string::npos);
+      EXPECT_NE(got.body.find("<Lrrs><Lrr><Lrrid>1</Lrrid><Chain>0</Chain></Lrr><Lrr>"),
+                std::string::npos)
+          << got.body;
       EXPECT_NE(got.body.find(R"(<CustomerData>{&quot;alr&quot;)"), std::string::npos) << got.body;
     } else {
       EXPECT_EQ(got.path, "/untyped");
@@ -159,8 +174,9 @@ TEST_F(serve_uplink, each_content_type_arrives_in_its_encoding) {
 TEST_F(serve_uplink, custom_headers_and_userinfo_authorization_arrive) {
   test_as as{pki.cert_file, pki.key_file};
   start_router();
-  connect("https://alice:secret@localhost:" + std::to_string(as.port()) + "/",
-          "JSON", R"([{"name":"X-Tenant","value":"t-42"},{"name":"Authorization","value":"Bearer ignored"}])");
+  connect(
+      "https://alice:secret@localhost:" + std::to_string(as.port()) + "/", "JSON",
+      R"([{"name":"X-Tenant","value":"t-42"},{"name":"Authorization","value":"Bearer ignored"}])");
   router->report(uplink_json);
   ASSERT_TRUE(as.wait_for(1));
   auto got = as.requests()[0];
@@ -198,7 +214,8 @@ TEST_F(serve_uplink, an_as_answering_500_is_counted_as_failed) {
   start_router();
   auto [id, key] = connect("https://localhost:" + std::to_string(as.port()) + "/");
   router->report(uplink_json);
-  EXPECT_TRUE(router->wait_metric("tunnel_router_uplinks_total{connection=\"" + id + "\",outcome=\"failed\"}", 1));
+  EXPECT_TRUE(router->wait_metric(
+      "tunnel_router_uplinks_total{connection=\"" + id + "\",outcome=\"failed\"}", 1));
 }
 
 TEST_F(serve_uplink, an_as_that_never_answers_is_counted_as_timeout) {
@@ -207,7 +224,8 @@ TEST_F(serve_uplink, an_as_that_never_answers_is_counted_as_timeout) {
   start_router();
   auto [id, key] = connect("https://localhost:" + std::to_string(as.port()) + "/");
   router->report(uplink_json);
-  EXPECT_TRUE(router->wait_metric("tunnel_router_uplinks_total{connection=\"" + id + "\",outcome=\"timeout\"}", 1));
+  EXPECT_TRUE(router->wait_metric(
+      "tunnel_router_uplinks_total{connection=\"" + id + "\",outcome=\"timeout\"}", 1));
 }
 
 TEST_F(serve_uplink, a_refused_tcp_connection_is_counted_and_opens_the_fuse) {
@@ -222,7 +240,8 @@ TEST_F(serve_uplink, a_refused_tcp_connection_is_counted_and_opens_the_fuse) {
     router->report(uplink_json);
     std::this_thread::sleep_for(30ms);
   }
-  EXPECT_TRUE(router->wait_metric("tunnel_router_uplinks_total{connection=\"" + id + "\",outcome=\"failed\"}", 5));
+  EXPECT_TRUE(router->wait_metric(
+      "tunnel_router_uplinks_total{connection=\"" + id + "\",outcome=\"failed\"}", 5));
   EXPECT_TRUE(router->wait_metric("tunnel_router_fuse_state{connection=\"" + id + "\"}", 2));
   EXPECT_EQ(router->admin("GET", "/healthz").status, 200);
 }
@@ -234,7 +253,8 @@ TEST_F(serve_uplink, an_as_with_an_untrusted_certificate_is_counted_as_failed) {
   start_router();
   auto [id, key] = connect("https://localhost:" + std::to_string(as.port()) + "/");
   router->report(uplink_json);
-  EXPECT_TRUE(router->wait_metric("tunnel_router_uplinks_total{connection=\"" + id + "\",outcome=\"failed\"}", 1));
+  EXPECT_TRUE(router->wait_metric(
+      "tunnel_router_uplinks_total{connection=\"" + id + "\",outcome=\"failed\"}", 1));
   EXPECT_EQ(as.count(), 0u);
 }
 

@@ -27,33 +27,39 @@ test_as::test_as(const std::string& cert, const std::string& key, std::vector<st
     options.tls = *made;
   }
   runtime_.start();
-  auto bound = app::listen_http(runtime_, options, [this](const app::request_origin& origin,
-                                                          transport::http_server_connection& connection,
-                                                          const transport::request& request) {
-    received r;
-    r.method = request.method;
-    r.path = request.path;
-    r.query = request.query;
-    r.body = transport::as_text(request.body);
-    r.http2 = connection.version() == transport::http_version::http2;
-    for (auto& h : request.headers) r.headers.emplace_back(std::string{h.name}, std::string{h.value});
-    int status;
-    std::chrono::milliseconds delay;
-    {
-      std::lock_guard lock{mutex_};
-      requests_.push_back(std::move(r));
-      status = status_;
-      delay = delay_;
-    }
-    arrived_.notify_all();
-    if (delay.count() == 0) return app::respond_now(connection, origin.stream, status, "text/plain", "ok");
-    origin.home->schedule(delay, [origin, status] { app::respond_later(origin, status, {}, "late"); });
-  });
+  auto bound = app::listen_http(
+      runtime_, options,
+      [this](const app::request_origin& origin, transport::http_server_connection& connection,
+             const transport::request& request) {
+        received r;
+        r.method = request.method;
+        r.path = request.path;
+        r.query = request.query;
+        r.body = transport::as_text(request.body);
+        r.http2 = connection.version() == transport::http_version::http2;
+        for (auto& h : request.headers)
+          r.headers.emplace_back(std::string{h.name}, std::string{h.value});
+        int status;
+        std::chrono::milliseconds delay;
+        {
+          std::lock_guard lock{mutex_};
+          requests_.push_back(std::move(r));
+          status = status_;
+          delay = delay_;
+        }
+        arrived_.notify_all();
+        if (delay.count() == 0)
+          return app::respond_now(connection, origin.stream, status, "text/plain", "ok");
+        origin.home->schedule(delay,
+                              [origin, status] { app::respond_later(origin, status, {}, "late"); });
+      });
   if (!bound) throw std::runtime_error("test AS listen: " + bound.status.message());
   port_ = bound.port;
 }
 
-test_as::~test_as() { runtime_.stop(); }
+test_as::~test_as() {
+  runtime_.stop();
+}
 
 void test_as::set_status(int status) {
   std::lock_guard lock{mutex_};

@@ -25,8 +25,8 @@ class test_as {
   };
 
   /// TLS with `cert`/`key` (empty: plain HTTP); `alpn` e.g. {"h2","http/1.1"} or {"http/1.1"}.
-  test_as(const std::string& cert, const std::string& key, std::vector<std::string> alpn = {"h2", "http/1.1"},
-          std::uint16_t port = 0);
+  test_as(const std::string& cert, const std::string& key,
+          std::vector<std::string> alpn = {"h2", "http/1.1"}, std::uint16_t port = 0);
   ~test_as();
 
   std::uint16_t port() const { return port_; }
