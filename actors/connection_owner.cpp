@@ -315,7 +315,11 @@ std::size_t connection_owner::session_limit() const {
 
 void connection_owner::close_idle_renewed_sessions() {
   for (auto& s : sessions_) {
-    if (!s.ready || !s.handle) continue;
+    if (!s.handle) continue;
+    if (!s.ready) {
+      if (s.draining) home_.close(s.handle);  // still in its handshake: nothing in flight on it
+      continue;
+    }
     auto* client = client_of(s);
     if (!client) continue;
     if ((s.draining || client->needs_new_connection()) && client->in_flight() == 0)
@@ -369,7 +373,7 @@ void connection_owner::reconfigure(std::shared_ptr<const connection_config> conf
   if (!waiting_.empty()) open_session();
 }
 
-void connection_owner::retire() {
+void connection_owner::retire(bool graceful) {
   if (retired_) return;
   retired_ = true;
   keep_alive_ = shared_from_this();
@@ -377,12 +381,14 @@ void connection_owner::retire() {
   for (auto& s : sessions_) {
     if (s.connecting)
       home_.cancel_connect(s.connecting);
+    else if (graceful)
+      s.draining = true;
     else if (s.handle)
       home_.close(s.handle);
   }
   std::erase_if(sessions_, [](const session& s) { return !s.handle; });
+  if (graceful) close_idle_renewed_sessions();
   if (sessions_.empty()) keep_alive_.reset();
-  metrics_->fuse_state.store(0, std::memory_order_relaxed);
 }
 
 void connection_owner::publish_state() {

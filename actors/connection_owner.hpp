@@ -63,8 +63,10 @@ class connection_owner final : public transport::io_handler,
   /// Takes a new configuration; a new URL or TLS setting reopens the sessions (in-flight
   /// requests finish on the old ones), a new key or header set applies to the next report.
   void reconfigure(std::shared_ptr<const connection_config> config);
-  /// Stops for good: sessions close, requests in flight and waiting end as failed.
-  void retire();
+  /// Stops for good: new reports are shed. At once: sessions close, requests in flight and
+  /// waiting end as failed. Gracefully (a move to another shard): requests in flight finish on
+  /// their sessions, which close when idle.
+  void retire(bool graceful = false);
 
   /// Requests in flight or waiting for a session.
   std::size_t in_flight() const { return in_flight_; }

@@ -102,7 +102,8 @@ void data_plane::upsert(const store::connection& connection) {
   }
   auto home = choose_shard();
   auto owner = std::make_shared<connection_owner>(runtime_.at(home), made.config, environment_);
-  entries_[connection.id] = entry{made.config, owner, home, {}};
+  entries_[connection.id] =
+      entry{made.config, owner, home, {}, metrics_.connection(connection.id), 0};
   each_shard([id = connection.id, owner](shard_state& state) {
     auto slot = state.routes.intern(id);
     if (state.owners.size() <= slot) state.owners.resize(slot + 1);
@@ -179,6 +180,44 @@ void data_plane::retire_all() {
     if (!e.owner) continue;
     runtime_.at(e.shard).post([owner = e.owner](transport::shard&) { owner->retire(); });
   }
+}
+
+void data_plane::move(const std::string& id, std::size_t to) {
+  auto it = entries_.find(id);
+  if (it == entries_.end() || !it->second.owner || it->second.shard == to || to >= runtime_.size())
+    return;
+  auto old = it->second.owner;
+  auto from = it->second.shard;
+  auto fresh = std::make_shared<connection_owner>(runtime_.at(to), it->second.config, environment_);
+  it->second.owner = fresh;
+  it->second.shard = to;
+  each_shard([id, fresh](shard_state& state) {
+    if (auto slot = state.routes.find(id); slot && *slot < state.owners.size())
+      state.owners[*slot] = fresh;
+  });
+  // Reports already posted to the old owner still reach it: it retires once every shard has
+  // switched (posts are handled within a loop turn; 100 ms is ample), finishing what it sent.
+  runtime_.at(from).post([old](transport::shard& home) {
+    home.schedule(std::chrono::milliseconds{100}, [old] { old->retire(true); });
+  });
+}
+
+std::optional<rebalance_policy::move> data_plane::rebalance() {
+  std::vector<double> busy;
+  for (std::size_t i = 0; i < runtime_.size(); ++i)
+    busy.push_back(static_cast<double>(runtime_.at(i).load().busy_ns_per_second) / 1e9);
+  std::vector<rebalance_policy::connection_sample> samples;
+  for (auto& [id, e] : entries_) {
+    if (!e.owner || !e.figures) continue;
+    std::uint64_t total = 0;
+    for (std::size_t o = 0; o < uplink_outcome_count; ++o)
+      total += e.figures->total(static_cast<uplink_outcome>(o));
+    samples.push_back({id, e.shard, static_cast<double>(total - e.last_total)});
+    e.last_total = total;
+  }
+  auto proposed = policy_.sample(busy, samples);
+  if (proposed) move(proposed->id, proposed->to);
+  return proposed;
 }
 
 bool data_plane::idle(transport::shard& on) {

@@ -11,6 +11,7 @@
 #include "actors/downlink_verifier.hpp"
 #include "actors/ingress.hpp"
 #include "actors/metrics.hpp"
+#include "actors/placement.hpp"
 #include "actors/routing_table.hpp"
 #include "store/change_feed.hpp"
 #include "store/model.hpp"
@@ -57,6 +58,13 @@ class data_plane {
   /// True when no owner living on `on` has a request in flight (on that shard's thread).
   bool idle(transport::shard& on);
 
+  /// Moves connection `id` to shard `to`: a new owner there takes the reports from now on,
+  /// the old one finishes what it has in flight and closes its sessions (control thread).
+  void move(const std::string& id, std::size_t to);
+  /// One rebalancing sample (the supervisor calls it every second): may move one connection
+  /// per rebalance_policy. Returns the move made, if any.
+  std::optional<rebalance_policy::move> rebalance();
+
   /// Where connection `id` runs (-1 if it does not), for tests and metrics.
   int shard_of(const std::string& id) const;
   /// Why a connection does not run (its configuration was refused); empty when it runs.
@@ -70,6 +78,8 @@ class data_plane {
     std::shared_ptr<connection_owner> owner;
     std::size_t shard = 0;
     std::string problem;
+    std::shared_ptr<connection_metrics> figures;  ///< for the per-second uplink rate
+    std::uint64_t last_total = 0;
   };
 
   void upsert(const store::connection& connection);
@@ -92,6 +102,7 @@ class data_plane {
   downlink_verifier& downlinks_;
   std::vector<std::unique_ptr<shard_state>> shards_;
   std::map<std::string, entry, std::less<>> entries_;
+  rebalance_policy policy_;
 };
 
 }  // namespace tr::actors

@@ -10,6 +10,8 @@ namespace tr::actors {
 
 namespace {
 
+using tick_atom = caf::atom_constant<caf::atom("tick")>;
+
 struct supervisor_state {
   store::subscription subscription;
   static inline const char* name = "supervisor";
@@ -31,8 +33,13 @@ caf::behavior supervisor(caf::stateful_actor<supervisor_state>* self, data_plane
   self->state.subscription = db->changes().subscribe(
       [me](const store::change_event& event) { caf::anon_send(me, event); });
   self->attach_functor([self] { self->state.subscription.reset(); });
+  self->delayed_send(self, std::chrono::seconds{1}, tick_atom::value);
   return {
       [plane](const store::change_event& event) { plane->apply(event); },
+      [self, plane](tick_atom) {
+        plane->rebalance();
+        self->delayed_send(self, std::chrono::seconds{1}, tick_atom::value);
+      },
   };
 }
 

@@ -13,8 +13,11 @@ namespace tr::actors {
 /// committed change (the store's change feed forwards each event to it as a message) and
 /// applies it to the data plane, which spawns, reconfigures or retires connection owners on
 /// their shards and updates every shard's routing replica. One actor, so changes apply in
-/// commit order. A connection whose configuration cannot run (e.g. http:// without
-/// as.allow_http) is kept out of the data plane with its reason, and its reports are not routed.
+/// commit order. Every second it samples the shards' busy time and the connections' uplink
+/// rates and lets the data plane move one connection off a shard that stays busier than the
+/// others (rebalance_policy in actors/placement.hpp). A connection whose configuration cannot run
+/// (e.g. http:// without as.allow_http) is kept out of the data plane with its reason, and its
+/// reports are not routed.
 ///
 /// The returned actor holds the store subscription; send it `caf::exit_reason::user_shutdown`
 /// (with anon_send_exit) before the actor_system is destroyed.

@@ -1,0 +1,46 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tr::actors {
+
+/// The supervisor's rebalancing rule, as a pure function of what it observed.
+///
+/// Every second the supervisor samples each shard's busy time (ns per second of its loop) and
+/// each connection's uplinks per second. A move is proposed when the busiest shard is more than
+/// `min_gap` (a fraction of a second of CPU) and more than `min_ratio` times busier than the
+/// least busy one, for `sustain` consecutive samples, and no move happened in the last
+/// `cooldown` samples. The connection moved is the busiest one on the busiest shard whose share
+/// of that shard's work is at most half the gap, so a move narrows the gap without flipping it
+/// (which would make connections ping-pong between shards).
+struct rebalance_policy {
+  double min_gap = 0.2;    ///< busy seconds per second between the two shards
+  double min_ratio = 1.2;  ///< busiest ÷ least busy
+  unsigned sustain = 5;    ///< consecutive samples over the thresholds
+  unsigned cooldown = 10;  ///< samples after a move before the next one
+
+  struct connection_sample {
+    std::string id;
+    std::size_t shard = 0;
+    double rate = 0;  ///< uplinks per second
+  };
+  struct move {
+    std::string id;
+    std::size_t from = 0;
+    std::size_t to = 0;
+  };
+
+  /// Takes one sample (`busy[i]` = busy seconds per second of shard i) and returns the move to
+  /// make now, if any.
+  std::optional<move> sample(const std::vector<double>& busy,
+                             const std::vector<connection_sample>& connections);
+
+ private:
+  unsigned over_ = 0;
+  unsigned since_move_ = 1'000'000;
+};
+
+}  // namespace tr::actors
