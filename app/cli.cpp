@@ -4,6 +4,7 @@
 #include <span>
 #include <string_view>
 
+#include "app/demo_command.hpp"
 #include "app/serve_command.hpp"
 #include "app/token_command.hpp"
 #include "tr/version.hpp"
@@ -26,6 +27,7 @@ void print_help() {
       "  tunnel-router token uplink   --key KEY --body FILE --query QUERY\n"
       "  tunnel-router token downlink --key KEY --query QUERY\n"
       "  tunnel-router keygen\n"
+      "  tunnel-router demo [--seconds N] [--rate R] [--connections C]\n"
       "  tunnel-router version");
 }
 
@@ -46,6 +48,7 @@ int run_cli(int argc, char** argv) {
   if (command == "token") return run_token_command(rest);
   if (command == "keygen") return run_keygen_command(rest);
   if (command == "serve") return run_serve_command(rest);
+  if (command == "demo") return run_demo_command(rest);
   return usage_error("unknown command");
 }
 

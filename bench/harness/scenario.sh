@@ -90,6 +90,7 @@ ca_file = $SIM_CA"
           '{rep: $rep, target: $target, load: $load, offered_per_s: .sent_per_s, accepted_per_s, delivered: $delivered,
             delivered_per_s: ($delivered / .seconds), cpu_us: $cpu_us,
             cpu_us_per_delivered: (if $delivered > 0 then $cpu_us / $delivered else null end),
+            cpu_us_per_accepted: (if .accepted > 0 then $cpu_us / .accepted else null end),
             as_verified: $verified, as_bad_token: $bad, in_flight_after_run: $stuck, accepted_p50_us: .accepted_latency_us.p50,
             accepted_p99_us: .accepted_latency_us.p99, errors, skipped}' "$WORK/load.json" >> "$rows"
         log "$(tail -1 "$rows")"
@@ -110,6 +111,9 @@ ca_file = $SIM_CA"
          ((.cpu_us_per_delivered // 0) * 100 | floor / 100), .as_bad_token, .accepted_p99_us] | @tsv' <<< "$result" |
     awk -F'\t' '{printf "%-4s %-8s %-5s %10s %10s %12s %10s %8s %9s\n", $1, $2, $3, $4, $5, $6, $7, $8, $9}'
   echo "router/nghttpx CPU per delivered uplink (same rep): low $(jq -c '[.ratios.low[].cpu*100|floor/100]' <<< "$result")  peak $(jq -c '[.ratios.peak[].cpu*100|floor/100]' <<< "$result")"
+  local per_accepted
+  per_accepted=$(jq -c '[.runs | group_by(.rep)[] | (map(select(.load == "peak" and .target == "router"))[0].cpu_us_per_accepted) / (map(select(.load == "peak" and .target == "nghttpx"))[0].cpu_us_per_accepted) | . * 100 | floor / 100]' <<< "$result")
+  echo "router/nghttpx CPU per accepted report at peak (the router sheds what its AS session cannot take): $per_accepted"
   echo "router/nghttpx delivered rate at peak: $(jq -c '[.ratios.peak[].rate*100|floor/100]' <<< "$result")"
   write_result throughput "$result"
 }
@@ -327,24 +331,31 @@ scenario_scale() {
   t1=$(now_s)
   for i in $(seq 200); do [[ $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$R_ADMIN/readyz") == 200 ]] && break; sleep 0.05; done
   ready_s=$(awk -v a="$startup" -v b="$(since "$t1")" 'BEGIN{printf "%.2f", a + b}')
-  sleep 2
-  local rss hwm owners
+  # The connection owners come up after /readyz: wait (≤ 30 s) until /metrics lists them all.
+  local owners=0 loaded_s="null"
+  for i in $(seq 150); do
+    owners=$(metrics | grep -c '^tunnel_router_fuse_state{' || true)
+    if [[ $owners -ge $count ]]; then loaded_s=$(since "$t1"); loaded_s=$(awk -v a="$startup" -v b="$loaded_s" 'BEGIN{printf "%.2f", a + b}'); break; fi
+    sleep 0.2
+  done
+  sleep 1
+  local rss hwm
   rss=$(rss_kib "$R_PID"); hwm=$(hwm_kib "$R_PID")
-  owners=$(metrics | grep -c '^tunnel_router_fuse_state{' || true)
   local result
   result=$(jq -n --argjson count "$count" --argjson created "${status_2xx:-0}" --argjson created_s "$created_s" \
     --argjson listed "${listed:-0}" --argjson rss_created "$rss_created" --argjson startup "$startup" --argjson ready "$ready_s" \
-    --argjson rss "$rss" --argjson hwm "$hwm" --argjson owners "$owners" --argjson owners_before "$owners_before" \
+    --argjson rss "$rss" --argjson hwm "$hwm" --argjson owners "$owners" --argjson owners_before "$owners_before" --argjson loaded "$loaded_s" \
     '{scenario: "scale", connections_requested: $count, created_2xx: $created, create_seconds: $created_s,
       create_per_s: ($created / $created_s), listed: $listed, connections_in_metrics_before_restart: $owners_before,
       rss_mib_after_creation: ($rss_created / 1024), startup_to_listening_s: $startup, startup_to_ready_s: $ready,
+      startup_to_all_connections_s: $loaded,
       rss_mib_before_traffic: ($rss / 1024), peak_rss_mib: ($hwm / 1024), connections_in_metrics_after_restart: $owners,
       rss_target_mib: 256, rss_within_target: ($rss / 1024 < 256),
       note: "Connections created with h2load (4 connections x 8 streams) POSTing to the admin API; the router then stopped with SIGTERM and started again on the same store."}')
   echo
   printf '%-36s %s\n' "connections created (2xx)" "$status_2xx" "create time (s)" "$created_s" "listed by the API" "$listed" \
     "RSS after creation (MiB)" "$(jq '.rss_mib_after_creation|floor' <<< "$result")" \
-    "restart: spawn to listening (s)" "$startup" "restart: spawn to /readyz 200 (s)" "$ready_s" \
+    "restart: spawn to listening (s)" "$startup" "restart: spawn to /readyz 200 (s)" "$ready_s" "restart: spawn to all in /metrics (s)" "$loaded_s" \
     "RSS before traffic (MiB)" "$(jq '.rss_mib_before_traffic*10|floor/10' <<< "$result")" \
     "peak RSS (MiB)" "$(jq '.peak_rss_mib*10|floor/10' <<< "$result")" "connections in /metrics" "$owners"
   write_result scale "$result"
