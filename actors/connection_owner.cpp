@@ -1,6 +1,7 @@
 #include "actors/connection_owner.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "actors/uplink_request.hpp"
 #include "codecs/report_parser.hpp"
@@ -66,7 +67,28 @@ void connection_owner::send_body(std::string_view body) {
   send(report);
 }
 
+template <class F>
+void connection_owner::guarded(F&& fn) {
+  try {
+    fn();
+  } catch (const std::exception&) {
+    if (crashed_) return;
+    crashed_ = true;
+    retired_ = true;
+    metrics_->count(uplink_outcome::failed);
+    if (environment_.on_crash) environment_.on_crash(config_->id);
+  }
+}
+
 void connection_owner::send(const codecs::report& report) {
+  guarded([&] { send_unguarded(report); });
+}
+
+void connection_owner::send_unguarded(const codecs::report& report) {
+  if (fault_injected_) {
+    fault_injected_ = false;
+    throw std::logic_error("injected fault");
+  }
   if (retired_) {
     metrics_->count(uplink_outcome::shed);
     return;
@@ -90,7 +112,7 @@ void connection_owner::send(const codecs::report& report) {
   auto generation = slots_[slot].generation;
   slots_[slot].timer =
       home_.schedule(config_->request_timeout, [w = weak_from_this(), slot, generation] {
-        if (auto self = w.lock()) self->on_timeout(slot, generation);
+        if (auto self = w.lock()) self->guarded([&] { self->on_timeout(slot, generation); });
       });
   if (submit_now(slot, target_, body_)) return;
   bool connecting = std::any_of(sessions_.begin(), sessions_.end(),
@@ -127,7 +149,7 @@ bool connection_owner::submit_now(std::uint32_t slot, std::string_view target,
     auto generation = slots_[slot].generation;
     auto stream = client->submit(request, [this, slot, generation](const transport::error& err,
                                                                    const transport::response& res) {
-      complete(slot, generation, err, res);
+      guarded([&] { complete(slot, generation, err, res); });
     });
     if (!stream) continue;
     slots_[slot].session_id = s.id;
@@ -145,11 +167,12 @@ void connection_owner::open_session() {
   s.id = id;
   s.tls = config_->tls;
   sessions_.push_back(s);
-  auto connecting = home_.connect(config_->host, config_->port, environment_.connect_timeout,
-                                  [w = weak_from_this(), id](transport::connect_result result) {
-                                    if (auto self = w.lock())
-                                      self->on_connected(id, std::move(result));
-                                  });
+  auto connecting =
+      home_.connect(config_->host, config_->port, environment_.connect_timeout,
+                    [w = weak_from_this(), id](transport::connect_result result) {
+                      if (auto self = w.lock())
+                        self->guarded([&] { self->on_connected(id, std::move(result)); });
+                    });
   if (auto* made = find_session(id)) made->connecting = connecting;
 }
 

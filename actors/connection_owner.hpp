@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -30,6 +31,9 @@ struct uplink_environment {
   std::size_t http1_pool_size = 8;   ///< sessions to an AS that speaks only HTTP/1.1
   std::chrono::milliseconds connect_timeout{3000};
   std::string infos_prefix = "-1-";  ///< LrnInfos = AS_ID + prefix + sequence
+  /// Called (on the owner's shard) when an owner failed with an exception: the supervisor
+  /// replaces it with a fresh one; no other connection is touched.
+  std::function<void(const std::string& connection_id)> on_crash;
 };
 
 /// The connection actor: one per configured connection, living on one shard and touched only
@@ -68,6 +72,11 @@ class connection_owner final : public transport::io_handler,
   /// their sessions, which close when idle.
   void retire(bool graceful = false);
 
+  /// Makes the next send() fail with an exception, as a defect would: for the supervision tests.
+  void inject_fault_for_testing() { fault_injected_ = true; }
+  /// True once an exception escaped this owner (it then sheds everything until replaced).
+  bool crashed() const { return crashed_; }
+
   /// Requests in flight or waiting for a session.
   std::size_t in_flight() const { return in_flight_; }
   const fuse& admission() const { return fuse_; }
@@ -82,7 +91,10 @@ class connection_owner final : public transport::io_handler,
   struct request_slot;
   struct waiting_request;
 
-  void dispatch(const codecs::report& report);
+  void send_unguarded(const codecs::report& report);
+  /// Runs `fn`; an exception marks this owner crashed and asks for its replacement.
+  template <class F>
+  void guarded(F&& fn);
   bool submit_now(std::uint32_t slot, std::string_view target, std::string_view body);
   void open_session();
   void on_connected(std::uint32_t session_id, transport::connect_result result);
@@ -115,6 +127,8 @@ class connection_owner final : public transport::io_handler,
   std::uint64_t sequence_ = 0;
   bool http1_only_ = false;  ///< the AS chose http/1.1 (or the URL is http://)
   bool retired_ = false;
+  bool crashed_ = false;
+  bool fault_injected_ = false;
   std::shared_ptr<connection_owner> keep_alive_;  ///< held while sessions close after retire()
   std::string target_;
   std::string body_;

@@ -13,6 +13,9 @@ data_plane::data_plane(transport::runtime& runtime, metrics_registry& metrics,
       defaults_(defaults),
       downlinks_(downlinks) {
   environment_.metrics = &metrics_;
+  environment_.on_crash = [this](const std::string& id) {
+    if (restart_request_) restart_request_(id);
+  };
   for (std::size_t i = 0; i < runtime_.size(); ++i) {
     auto state = std::make_unique<shard_state>();
     state->reports = std::make_unique<ingress>(
@@ -182,24 +185,35 @@ void data_plane::retire_all() {
   }
 }
 
-void data_plane::move(const std::string& id, std::size_t to) {
-  auto it = entries_.find(id);
-  if (it == entries_.end() || !it->second.owner || it->second.shard == to || to >= runtime_.size())
-    return;
-  auto old = it->second.owner;
-  auto from = it->second.shard;
-  auto fresh = std::make_shared<connection_owner>(runtime_.at(to), it->second.config, environment_);
-  it->second.owner = fresh;
-  it->second.shard = to;
+void data_plane::replace_owner(const std::string& id, entry& e, std::size_t to, bool graceful) {
+  auto old = e.owner;
+  auto from = e.shard;
+  auto fresh = std::make_shared<connection_owner>(runtime_.at(to), e.config, environment_);
+  e.owner = fresh;
+  e.shard = to;
   each_shard([id, fresh](shard_state& state) {
     if (auto slot = state.routes.find(id); slot && *slot < state.owners.size())
       state.owners[*slot] = fresh;
   });
   // Reports already posted to the old owner still reach it: it retires once every shard has
-  // switched (posts are handled within a loop turn; 100 ms is ample), finishing what it sent.
-  runtime_.at(from).post([old](transport::shard& home) {
-    home.schedule(std::chrono::milliseconds{100}, [old] { old->retire(true); });
+  // switched (posts are handled within a loop turn; 100 ms is ample).
+  runtime_.at(from).post([old, graceful](transport::shard& home) {
+    home.schedule(std::chrono::milliseconds{100}, [old, graceful] { old->retire(graceful); });
   });
+}
+
+void data_plane::move(const std::string& id, std::size_t to) {
+  auto it = entries_.find(id);
+  if (it == entries_.end() || !it->second.owner || it->second.shard == to || to >= runtime_.size())
+    return;
+  replace_owner(id, it->second, to, true);
+}
+
+void data_plane::restart(const std::string& id) {
+  auto it = entries_.find(id);
+  if (it == entries_.end() || !it->second.owner) return;
+  if (it->second.figures) it->second.figures->restarts.fetch_add(1, std::memory_order_relaxed);
+  replace_owner(id, it->second, it->second.shard, false);
 }
 
 std::optional<rebalance_policy::move> data_plane::rebalance() {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -61,6 +62,13 @@ class data_plane {
   /// Moves connection `id` to shard `to`: a new owner there takes the reports from now on,
   /// the old one finishes what it has in flight and closes its sessions (control thread).
   void move(const std::string& id, std::size_t to);
+  /// Replaces a crashed owner with a fresh one on the same shard (control thread).
+  void restart(const std::string& id);
+  /// Where owners' crash reports go (any thread); the supervisor forwards them to itself.
+  void on_restart_request(std::function<void(const std::string&)> forward) {
+    restart_request_ = std::move(forward);
+  }
+
   /// One rebalancing sample (the supervisor calls it every second): may move one connection
   /// per rebalance_policy. Returns the move made, if any.
   std::optional<rebalance_policy::move> rebalance();
@@ -83,6 +91,8 @@ class data_plane {
   };
 
   void upsert(const store::connection& connection);
+  /// Puts a fresh owner for `e` on shard `to` in every directory; the old one retires.
+  void replace_owner(const std::string& id, entry& e, std::size_t to, bool graceful);
   void remove(const std::string& id);
   void set_routes(const store::device_route& route);
   void set_many_routes(std::shared_ptr<const std::vector<store::device_route>> routes);
@@ -103,6 +113,7 @@ class data_plane {
   std::vector<std::unique_ptr<shard_state>> shards_;
   std::map<std::string, entry, std::less<>> entries_;
   rebalance_policy policy_;
+  std::function<void(const std::string&)> restart_request_;
 };
 
 }  // namespace tr::actors

@@ -143,6 +143,13 @@ std::string metrics_registry::render() const {
       append_number(out, static_cast<std::uint64_t>(shard));
     out += '\n';
   });
+  header(out, "tunnel_router_connection_restarts_total", "counter",
+         "Connection actors replaced after a crash.");
+  each_connection([&](const std::string& labels, const connection_metrics& m) {
+    out.append("tunnel_router_connection_restarts_total{").append(labels).append("} ");
+    append_number(out, m.restarts.load(std::memory_order_relaxed));
+    out += '\n';
+  });
   header(out, "tunnel_router_uplink_latency_seconds", "histogram",
          "Time from sending an uplink to the AS's answer.");
   each_connection([&](const std::string& labels, const connection_metrics& m) {

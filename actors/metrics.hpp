@@ -62,6 +62,7 @@ struct connection_metrics {
   std::atomic<std::uint8_t> fuse_state{0};
   std::atomic<std::int32_t> in_flight{0};
   std::atomic<std::int32_t> shard{-1};
+  std::atomic<std::uint64_t> restarts{0};  ///< owners replaced after a crash
   latency_histogram latency;
 
   void count(uplink_outcome o) {

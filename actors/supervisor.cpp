@@ -11,6 +11,7 @@ namespace tr::actors {
 namespace {
 
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
+using restart_atom = caf::atom_constant<caf::atom("restart")>;
 
 struct supervisor_state {
   store::subscription subscription;
@@ -19,6 +20,10 @@ struct supervisor_state {
 
 caf::behavior supervisor(caf::stateful_actor<supervisor_state>* self, data_plane* plane,
                          store::database* db) {
+  caf::actor me = caf::actor_cast<caf::actor>(self);
+  // Set before any owner exists: owners report crashes from their shards through it.
+  plane->on_restart_request(
+      [me](const std::string& id) { caf::anon_send(me, restart_atom::value, id); });
   auto connections = db->list_connections();
   auto routes = db->list_device_routes();
   if (connections && routes) {
@@ -29,13 +34,13 @@ caf::behavior supervisor(caf::stateful_actor<supervisor_state>* self, data_plane
   }
   // The feed calls back on the writer's thread: forward each event as a message, so the data
   // plane's control state is only ever touched by this actor.
-  caf::actor me = caf::actor_cast<caf::actor>(self);
   self->state.subscription = db->changes().subscribe(
       [me](const store::change_event& event) { caf::anon_send(me, event); });
   self->attach_functor([self] { self->state.subscription.reset(); });
   self->delayed_send(self, std::chrono::seconds{1}, tick_atom::value);
   return {
       [plane](const store::change_event& event) { plane->apply(event); },
+      [plane](restart_atom, const std::string& id) { plane->restart(id); },
       [self, plane](tick_atom) {
         plane->rebalance();
         self->delayed_send(self, std::chrono::seconds{1}, tick_atom::value);

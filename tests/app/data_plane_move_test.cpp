@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <future>
+#include <mutex>
 #include <thread>
 
 #include "actors/data_plane.hpp"
@@ -77,5 +78,81 @@ TEST(data_plane_move, a_moved_connection_loses_no_report_and_reports_its_new_sha
   EXPECT_EQ(figures->total(actors::uplink_outcome::failed), 0u);
   EXPECT_EQ(figures->total(actors::uplink_outcome::shed), 0u);
   EXPECT_EQ(figures->shard.load(), static_cast<int>(1 - first));
+  rt.stop();
+}
+
+TEST(data_plane_supervision, a_crashing_connection_actor_is_restarted_alone) {
+  test::temp_dir dir;
+  auto pki = test::make_test_pki(dir.path());
+  test::test_as as{pki.cert_file, pki.key_file};
+
+  transport::runtime rt{2};
+  rt.start();
+  actors::metrics_registry metrics;
+  actors::downlink_verifier downlinks{{}};
+  transport::tls_client_config tls;
+  tls.ca_file = pki.ca_file;
+  actors::uplink_environment env{*transport::tls_context::client(tls)};
+  actors::data_plane plane{rt, metrics, env, {}, downlinks};
+  std::mutex mutex;
+  std::vector<std::string> crashed;
+  plane.on_restart_request([&](const std::string& id) {
+    std::lock_guard lock{mutex};
+    crashed.push_back(id);
+  });
+
+  auto make = [&](std::string id, std::string dev) {
+    store::connection c;
+    c.id = std::move(id);
+    c.url = "https://localhost:" + std::to_string(as.port()) + "/" + c.id;
+    c.as_id = "as";
+    c.key = "00112233445566778899aabbccddeeff";
+    return std::pair{c, store::device_route{std::move(dev), {c.id}}};
+  };
+  auto [bad, bad_route] = make("00000000000000b1", "00000000000000B1");
+  auto [good, good_route] = make("00000000000000b2", "00000000000000B2");
+  plane.load({bad, good}, {bad_route, good_route});
+
+  auto send = [&](const std::string& dev) {
+    on_shard(rt, 0, [&] {
+      actors::ingress_answer answer;
+      plane.local().reports->handle_report(
+          "",
+          R"({"DevEUI_uplink":{"DevEUI":")" + dev +
+              R"(","FPort":1,"FCntUp":1,"payload_hex":"00","CustomerID":"1"}})",
+          answer);
+    });
+  };
+  auto home = static_cast<std::size_t>(plane.shard_of(bad.id));
+  on_shard(rt, home, [&] {
+    auto& state = plane.state_of(home);
+    state.owners[*state.routes.find(bad.id)]->inject_fault_for_testing();
+  });
+  send("00000000000000B1");  // the defect strikes here
+  send("00000000000000B2");
+  for (int i = 0; i < 100; ++i) {
+    std::lock_guard lock{mutex};
+    if (!crashed.empty()) break;
+    std::this_thread::sleep_for(10ms);
+  }
+  {
+    std::lock_guard lock{mutex};
+    ASSERT_EQ(crashed, std::vector<std::string>{bad.id});
+  }
+  plane.restart(bad.id);  // what the supervisor does with the report
+  send("00000000000000B1");
+  send("00000000000000B2");
+  ASSERT_TRUE(as.wait_for(3));
+  auto bad_figures = metrics.connection(bad.id);
+  auto good_figures = metrics.connection(good.id);
+  for (int i = 0; i < 100 && (bad_figures->total(actors::uplink_outcome::delivered) < 1 ||
+                              good_figures->total(actors::uplink_outcome::delivered) < 2);
+       ++i)
+    std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(bad_figures->total(actors::uplink_outcome::delivered), 1u);  // the fresh owner delivers
+  EXPECT_EQ(bad_figures->restarts.load(), 1u);
+  EXPECT_EQ(good_figures->total(actors::uplink_outcome::delivered),
+            2u);  // the neighbour never noticed
+  EXPECT_EQ(good_figures->restarts.load(), 0u);
   rt.stop();
 }
