@@ -333,7 +333,8 @@ client_connection* connection_owner::client_of(const session& s) const {
 }
 
 std::size_t connection_owner::session_limit() const {
-  return http1_only_ ? std::max<std::size_t>(1, environment_.http1_pool_size) : 1;
+  return std::max<std::size_t>(
+      1, http1_only_ ? environment_.http1_pool_size : environment_.http2_pool_size);
 }
 
 void connection_owner::close_idle_renewed_sessions() {

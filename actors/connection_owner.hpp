@@ -29,6 +29,9 @@ struct uplink_environment {
   fuse::params fuse_params;
   transport::client_options client;  ///< per AS session
   std::size_t http1_pool_size = 8;   ///< sessions to an AS that speaks only HTTP/1.1
+  /// HTTP/2 sessions to one AS: a second one opens when the first has no free stream (the AS's
+  /// SETTINGS_MAX_CONCURRENT_STREAMS), up to this many; the fuse's limit bounds the total.
+  std::size_t http2_pool_size = 4;
   std::chrono::milliseconds connect_timeout{3000};
   std::string infos_prefix = "-1-";  ///< LrnInfos = AS_ID + prefix + sequence
   /// Called (on the owner's shard) when an owner failed with an exception: the supervisor
@@ -40,10 +43,11 @@ struct uplink_environment {
 /// from that shard's thread (other threads reach it by posting to its shard).
 ///
 /// For each report it asks its fuse (a local comparison), builds the signed POST of
-/// tunnel-interface.md §2 in reused buffers, and submits it on its session to the AS: one
-/// HTTP/2 connection (TLS with ALPN h2, many streams, bounded by the AS's
-/// SETTINGS_MAX_CONCURRENT_STREAMS and the fuse's limit), or a small pool of HTTP/1.1 keep-alive
-/// connections when the AS offers only http/1.1 (and for http:// URLs). Sessions open lazily on
+/// tunnel-interface.md §2 in reused buffers, and submits it on a session to the AS: an HTTP/2
+/// connection (TLS with ALPN h2, many streams, bounded by the AS's
+/// SETTINGS_MAX_CONCURRENT_STREAMS; a few more open when one has no free stream), or a small pool
+/// of HTTP/1.1 keep-alive connections when the AS offers only http/1.1 (and for http:// URLs);
+/// the fuse's limit bounds what is in flight over all of them. Sessions open lazily on
 /// the first report, without blocking the shard; reports that arrive while a session connects
 /// wait for it only within the fuse's limit. Nothing is queued beyond that: a report that cannot
 /// be sent is shed and counted. Every sent report ends in exactly one outcome (delivered,

@@ -25,6 +25,7 @@ data_plane::data_plane(transport::runtime& runtime, metrics_registry& metrics,
         });
     shards_.push_back(std::move(state));
   }
+  owner_counts_.assign(runtime_.size(), 0);
 }
 
 data_plane::~data_plane() = default;
@@ -59,6 +60,7 @@ void data_plane::load(const std::vector<store::connection>& connections,
                       const std::vector<store::device_route>& routes) {
   for (auto& c : connections) upsert(c);
   set_many_routes(std::make_shared<const std::vector<store::device_route>>(routes));
+  loaded_.store(true, std::memory_order_release);
 }
 
 void data_plane::apply(const store::change_event& event) {
@@ -100,7 +102,7 @@ void data_plane::upsert(const store::connection& connection) {
     runtime_.at(it->second.shard).post([owner, config = made.config](transport::shard&) {
       owner->reconfigure(config);
     });
-    publish_downlink_directory();
+    downlinks_.upsert_connection(made.config);
     return;
   }
   auto home = choose_shard();
@@ -112,7 +114,8 @@ void data_plane::upsert(const store::connection& connection) {
     if (state.owners.size() <= slot) state.owners.resize(slot + 1);
     state.owners[slot] = owner;
   });
-  publish_downlink_directory();
+  ++owner_counts_[home];
+  downlinks_.upsert_connection(made.config);
 }
 
 void data_plane::remove(const std::string& id) {
@@ -126,9 +129,12 @@ void data_plane::remove(const std::string& id) {
       state.owners[*slot].reset();
     state.routes.remove_connection(id);
   });
-  if (owner) runtime_.at(shard).post([owner](transport::shard&) { owner->retire(); });
+  if (owner) {
+    runtime_.at(shard).post([owner](transport::shard&) { owner->retire(); });
+    --owner_counts_[shard];
+  }
   metrics_.remove(id);
-  publish_downlink_directory();
+  downlinks_.remove_connection(id);
 }
 
 void data_plane::set_routes(const store::device_route& route) {
@@ -154,7 +160,7 @@ void data_plane::remove_device(const std::string& dev_eui) {
 }
 
 std::size_t data_plane::choose_shard() const {
-  auto counts = owners_per_shard();
+  const auto& counts = owner_counts_;
   std::size_t best = 0;
   std::uint64_t best_busy = UINT64_MAX;
   for (std::size_t i = 0; i < runtime_.size(); ++i) {
@@ -170,14 +176,6 @@ std::size_t data_plane::choose_shard() const {
   return best;
 }
 
-void data_plane::publish_downlink_directory() {
-  std::vector<std::shared_ptr<const connection_config>> configs;
-  configs.reserve(entries_.size());
-  for (auto& [id, e] : entries_)
-    if (e.config && e.owner) configs.push_back(e.config);
-  downlinks_.set_connections(std::move(configs));
-}
-
 void data_plane::retire_all() {
   for (auto& [id, e] : entries_) {
     if (!e.owner) continue;
@@ -191,6 +189,8 @@ void data_plane::replace_owner(const std::string& id, entry& e, std::size_t to, 
   auto fresh = std::make_shared<connection_owner>(runtime_.at(to), e.config, environment_);
   e.owner = fresh;
   e.shard = to;
+  --owner_counts_[from];
+  ++owner_counts_[to];
   each_shard([id, fresh](shard_state& state) {
     if (auto slot = state.routes.find(id); slot && *slot < state.owners.size())
       state.owners[*slot] = fresh;
@@ -251,10 +251,7 @@ std::string data_plane::problem_of(const std::string& id) const {
 }
 
 std::vector<std::size_t> data_plane::owners_per_shard() const {
-  std::vector<std::size_t> counts(runtime_.size(), 0);
-  for (auto& [id, e] : entries_)
-    if (e.owner) ++counts[e.shard];
-  return counts;
+  return owner_counts_;
 }
 
 }  // namespace tr::actors

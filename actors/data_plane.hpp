@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <functional>
 #include <map>
@@ -52,6 +53,8 @@ class data_plane {
   /// Loads the whole configuration at start (control thread).
   void load(const std::vector<store::connection>& connections,
             const std::vector<store::device_route>& routes);
+  /// True once load() has run: the data plane knows every stored connection and route.
+  bool loaded() const { return loaded_.load(std::memory_order_acquire); }
   /// Applies one committed change (control thread).
   void apply(const store::change_event& event);
   /// Retires every owner (control thread).
@@ -98,7 +101,6 @@ class data_plane {
   void set_many_routes(std::shared_ptr<const std::vector<store::device_route>> routes);
   void remove_device(const std::string& dev_eui);
   std::size_t choose_shard() const;
-  void publish_downlink_directory();
   /// Posts `fn(state)` to every shard.
   template <class F>
   void each_shard(F fn);
@@ -112,6 +114,8 @@ class data_plane {
   downlink_verifier& downlinks_;
   std::vector<std::unique_ptr<shard_state>> shards_;
   std::map<std::string, entry, std::less<>> entries_;
+  std::vector<std::size_t> owner_counts_;  ///< owners per shard
+  std::atomic<bool> loaded_{false};
   rebalance_policy policy_;
   std::function<void(const std::string&)> restart_request_;
 };

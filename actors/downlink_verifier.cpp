@@ -54,15 +54,45 @@ std::string* slot_for(std::string_view name, downlink_fields& f) {
 }  // namespace
 
 downlink_verifier::downlink_verifier(options opts)
-    : options_(opts),
-      directory_(std::make_shared<const directory>()),
-      replays_(opts.replay_capacity) {}
+    : options_(opts), replays_(opts.replay_capacity) {}
+
+void downlink_verifier::erase_locked(const std::string& id) {
+  auto at = as_id_of_.find(id);
+  if (at == as_id_of_.end()) return;
+  if (auto list = by_as_id_.find(at->second); list != by_as_id_.end()) {
+    std::erase_if(list->second, [&](const auto& c) { return c->id == id; });
+    if (list->second.empty()) by_as_id_.erase(list);
+  }
+  as_id_of_.erase(at);
+}
+
+void downlink_verifier::upsert_connection(std::shared_ptr<const connection_config> connection) {
+  std::unique_lock lock{directory_mutex_};
+  erase_locked(connection->id);
+  as_id_of_[connection->id] = connection->as_id;
+  by_as_id_[connection->as_id].push_back(std::move(connection));
+}
+
+void downlink_verifier::remove_connection(const std::string& id) {
+  {
+    std::unique_lock lock{directory_mutex_};
+    erase_locked(id);
+  }
+  std::lock_guard lock{buckets_mutex_};
+  buckets_.erase(id);
+}
 
 void downlink_verifier::set_connections(
     std::vector<std::shared_ptr<const connection_config>> connections) {
-  auto next = std::make_shared<directory>();
-  for (auto& c : connections) (*next)[c->as_id].push_back(c);
-  directory_.store(std::move(next));
+  {
+    std::unique_lock lock{directory_mutex_};
+    by_as_id_.clear();
+    as_id_of_.clear();
+    for (auto& c : connections) {
+      as_id_of_[c->id] = c->as_id;
+      by_as_id_[c->as_id].push_back(c);
+    }
+  }
   std::lock_guard lock{buckets_mutex_};
   std::erase_if(buckets_, [&](const auto& entry) {
     return std::none_of(connections.begin(), connections.end(),
@@ -117,17 +147,20 @@ downlink_verdict downlink_verifier::verify(std::string_view raw_query, const rou
   if (auto problem = parse_fields(raw_query, fields); !problem.empty())
     return refuse(downlink_outcome::malformed, 400, "malformed: " + problem);
 
-  auto dir = directory_.load();
-  auto candidates = dir->find(fields.as_id);
-  if (candidates == dir->end() || candidates->second.empty())
-    return refuse(downlink_outcome::unknown_as_id, 403, "unknown AS_ID");
+  std::vector<std::shared_ptr<const connection_config>> candidates;
+  {
+    std::shared_lock lock{directory_mutex_};
+    if (auto found = by_as_id_.find(fields.as_id); found != by_as_id_.end())
+      candidates = found->second;
+  }
+  if (candidates.empty()) return refuse(downlink_outcome::unknown_as_id, 403, "unknown AS_ID");
 
   codecs::downlink_query_parts parts;
   if (!codecs::split_downlink_query(raw_query, parts).ok())
     return refuse(downlink_outcome::malformed, 400, "malformed: Token must be the last parameter");
   std::shared_ptr<const connection_config> match;
   std::array<char, codecs::token_size> computed;
-  for (auto& candidate : candidates->second) {
+  for (auto& candidate : candidates) {
     codecs::token_signer signer{candidate->key};
     if (!signer.sign_downlink(parts.signed_part, computed).ok()) continue;
     if (codecs::tokens_equal({computed.data(), computed.size()}, fields.token)) {

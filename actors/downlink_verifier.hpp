@@ -4,6 +4,7 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -48,8 +49,8 @@ struct downlink_verdict {
 ///    each accepted token until its Time plus the deviation; memory bounded);
 /// 6. the device is not routed to that connection → 403 "device not routed";
 /// 7. over the connection's downlink rate (token bucket) → 429.
-/// Delivery to the NS is the caller's. Thread-safe: the directory of connections is an
-/// immutable snapshot swapped on change; the replay cache and buckets have their own locks.
+/// Delivery to the NS is the caller's. Thread-safe: the directory of connections is behind a
+/// reader-writer lock (changes are rare); the replay cache and buckets have their own locks.
 class downlink_verifier {
  public:
   struct options {
@@ -60,8 +61,12 @@ class downlink_verifier {
 
   explicit downlink_verifier(options opts);
 
-  /// Replaces the set of connections (on every configuration change).
+  /// Replaces the whole set of connections.
   void set_connections(std::vector<std::shared_ptr<const connection_config>> connections);
+  /// Adds or replaces one connection (its AS_ID or key may have changed).
+  void upsert_connection(std::shared_ptr<const connection_config> connection);
+  /// Forgets one connection.
+  void remove_connection(const std::string& id);
 
   /// Verifies the raw query of `POST /thingpark/lrc/rest/downlink`. `routes` is the calling
   /// shard's routing table.
@@ -75,10 +80,14 @@ class downlink_verifier {
   using directory =
       std::unordered_map<std::string, std::vector<std::shared_ptr<const connection_config>>>;
 
+  void erase_locked(const std::string& id);
+
   bool take_rate_token(const std::string& connection_id);
 
   options options_;
-  std::atomic<std::shared_ptr<const directory>> directory_;
+  mutable std::shared_mutex directory_mutex_;  ///< changes are rare, lookups take a shared lock
+  directory by_as_id_;
+  std::unordered_map<std::string, std::string> as_id_of_;  ///< connection id → its AS_ID
   replay_cache replays_;
   std::mutex buckets_mutex_;
   std::unordered_map<std::string, token_bucket> buckets_;

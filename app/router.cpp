@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <stdexcept>
+#include <thread>
 
 #include "actors/data_plane.hpp"
 #include "actors/detail/json_text.hpp"
@@ -254,6 +255,11 @@ std::optional<std::string> router::start() {
   m.caf_config->set("logger.console", caf::atom("none"));
   m.system = std::make_unique<caf::actor_system>(*m.caf_config);
   m.supervisor = actors::spawn_supervisor(*m.system, *m.plane, *m.db);
+  // Ready means the stored configuration is in the data plane: wait for the supervisor's load.
+  for (int i = 0; i < 3000 && !m.plane->loaded(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds{10});
+  if (!m.plane->loaded())
+    throw std::runtime_error("store: the configuration did not load within 30 s");
   auto* admin = m.admin.get();
   m.admin_worker =
       m.system->spawn<caf::detached>([admin](caf::event_based_actor*) -> caf::behavior {
