@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "actors/uplink_request.hpp"
+#include "codecs/encoders.hpp"
 #include "codecs/report_parser.hpp"
 #include "transport/tls_connection.hpp"
 
@@ -90,6 +91,7 @@ void connection_owner::send_unguarded(const codecs::report& report) {
     throw std::logic_error("injected fault");
   }
   if (retired_) {
+    if (successor_) return forward_to_successor(report);
     metrics_->count(uplink_outcome::shed);
     return;
   }
@@ -132,7 +134,12 @@ bool connection_owner::submit_now(std::uint32_t slot, std::string_view target,
   for (auto& s : sessions_) {
     if (!s.ready || s.draining) continue;
     auto* client = client_of(s);
-    if (!client || !client->can_submit() || client->needs_new_connection()) continue;
+    if (!client) continue;
+    if (client->needs_new_connection()) {
+      s.draining = true;  // GOAWAY or stream ids used up: closes when idle, others open
+      continue;
+    }
+    if (!client->can_submit()) continue;
     transport::header headers[8];
     std::size_t count = 0;
     for (auto& h : config_->headers) {
@@ -162,6 +169,12 @@ bool connection_owner::submit_now(std::uint32_t slot, std::string_view target,
 
 void connection_owner::open_session() {
   if (retired_) return;
+  if (home_.draining()) {  // shutting down: no new AS connections
+    auto waiting = std::move(waiting_);
+    waiting_.clear();
+    for (auto& w : waiting) finish(w.slot, uplink_outcome::shed, fuse::signal::good);
+    return;
+  }
   auto id = next_session_id_++;
   session s;
   s.id = id;
@@ -280,6 +293,17 @@ void connection_owner::finish(std::uint32_t slot, uplink_outcome outcome, fuse::
   --in_flight_;
   close_idle_renewed_sessions();
   publish_state();
+  // A stream or an HTTP/1.1 session may have just become free for a report that waits: flush
+  // from a post, not from inside the engine call that got us here.
+  if (!waiting_.empty() && !flush_posted_ && !retired_) {
+    flush_posted_ = true;
+    home_.post([w = weak_from_this()](transport::shard&) {
+      if (auto self = w.lock()) {
+        self->flush_posted_ = false;
+        self->guarded([&] { self->flush_waiting(); });
+      }
+    });
+  }
 }
 
 void connection_owner::fail_waiting(uplink_outcome outcome) {
@@ -397,6 +421,19 @@ void connection_owner::reconfigure(std::shared_ptr<const connection_config> conf
   if (!waiting_.empty()) open_session();
 }
 
+void connection_owner::retire_into(std::shared_ptr<connection_owner> successor) {
+  successor_ = std::move(successor);
+  retire(true);
+}
+
+void connection_owner::forward_to_successor(const codecs::report& report) {
+  if (&successor_->home() == &home_) return successor_->send(report);
+  std::string body;
+  codecs::encode_json(report, body);
+  successor_->home().post(
+      [next = successor_, body = std::move(body)](transport::shard&) { next->send_body(body); });
+}
+
 void connection_owner::retire(bool graceful) {
   if (retired_) return;
   retired_ = true;
@@ -416,6 +453,7 @@ void connection_owner::retire(bool graceful) {
 }
 
 void connection_owner::publish_state() {
+  if (retired_) return;  // a successor (move, restart) may own the gauges now
   metrics_->fuse_state.store(static_cast<std::uint8_t>(fuse_.current_state()),
                              std::memory_order_relaxed);
   metrics_->in_flight.store(static_cast<std::int32_t>(in_flight_), std::memory_order_relaxed);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -75,6 +76,12 @@ class connection_owner final : public transport::io_handler,
   /// waiting end as failed. Gracefully (a move to another shard): requests in flight finish on
   /// their sessions, which close when idle.
   void retire(bool graceful = false);
+  /// Retires gracefully, handing reports that still arrive here to `successor` (a move).
+  void retire_into(std::shared_ptr<connection_owner> successor);
+
+  /// Reports posted from other shards and not yet taken (any thread): the ingress sheds beyond
+  /// the fuse's maximum so that no shard's inbox grows without bound.
+  std::atomic<std::uint32_t> queued{0};
 
   /// Makes the next send() fail with an exception, as a defect would: for the supervision tests.
   void inject_fault_for_testing() { fault_injected_ = true; }
@@ -84,6 +91,8 @@ class connection_owner final : public transport::io_handler,
   /// Requests in flight or waiting for a session.
   std::size_t in_flight() const { return in_flight_; }
   const fuse& admission() const { return fuse_; }
+  /// The connection's figures (shared by every owner the connection has had).
+  connection_metrics& figures() const { return *metrics_; }
 
   void on_close(transport::shard& owner, transport::connection_handle handle,
                 const transport::io_status& why) override;
@@ -96,6 +105,7 @@ class connection_owner final : public transport::io_handler,
   struct waiting_request;
 
   void send_unguarded(const codecs::report& report);
+  void forward_to_successor(const codecs::report& report);
   /// Runs `fn`; an exception marks this owner crashed and asks for its replacement.
   template <class F>
   void guarded(F&& fn);
@@ -132,6 +142,8 @@ class connection_owner final : public transport::io_handler,
   bool http1_only_ = false;  ///< the AS chose http/1.1 (or the URL is http://)
   bool retired_ = false;
   bool crashed_ = false;
+  bool flush_posted_ = false;
+  std::shared_ptr<connection_owner> successor_;
   bool fault_injected_ = false;
   std::shared_ptr<connection_owner> keep_alive_;  ///< held while sessions close after retire()
   std::string target_;

@@ -45,15 +45,32 @@ void data_plane::each_shard(F fn) {
 
 void data_plane::dispatch(std::size_t from, routing_table::slot slot, const codecs::report& report,
                           std::string_view body) {
-  auto& owners = shards_[from]->owners;
-  if (slot >= owners.size() || !owners[slot]) return;
-  auto& owner = owners[slot];
+  auto& state = *shards_[from];
+  if (slot >= state.owners.size() || !state.owners[slot]) {
+    // Routed to a connection whose configuration cannot run (see problem_of): shed, counted.
+    metrics_.connection(state.routes.id_of(slot))->count(uplink_outcome::shed);
+    return;
+  }
+  auto& owner = state.owners[slot];
   if (owner->home().index() == from) {
     owner->send(report);
     return;
   }
-  owner->home().post(
-      [owner, copy = std::string{body}](transport::shard&) { owner->send_body(copy); });
+  // Another shard: bounded like the owner's own in-flight window, so that a saturated shard's
+  // inbox cannot grow with the ingress rate.
+  if (owner->queued.fetch_add(1, std::memory_order_relaxed) >= environment_.fuse_params.max_limit) {
+    owner->queued.fetch_sub(1, std::memory_order_relaxed);
+    owner->figures().count(uplink_outcome::shed);
+    return;
+  }
+  bool posted = owner->home().post([owner, copy = std::string{body}](transport::shard&) {
+    owner->queued.fetch_sub(1, std::memory_order_relaxed);
+    owner->send_body(copy);
+  });
+  if (!posted) {  // the shard has stopped
+    owner->queued.fetch_sub(1, std::memory_order_relaxed);
+    owner->figures().count(uplink_outcome::shed);
+  }
 }
 
 void data_plane::load(const std::vector<store::connection>& connections,
@@ -195,10 +212,13 @@ void data_plane::replace_owner(const std::string& id, entry& e, std::size_t to, 
     if (auto slot = state.routes.find(id); slot && *slot < state.owners.size())
       state.owners[*slot] = fresh;
   });
-  // Reports already posted to the old owner still reach it: it retires once every shard has
-  // switched (posts are handled within a loop turn; 100 ms is ample).
-  runtime_.at(from).post([old, graceful](transport::shard& home) {
-    home.schedule(std::chrono::milliseconds{100}, [old, graceful] { old->retire(graceful); });
+  // A move: the old owner finishes what it sent and hands reports still posted to it to the
+  // new one. A restart: the old owner is broken and stops at once.
+  runtime_.at(from).post([old, fresh, graceful](transport::shard&) {
+    if (graceful)
+      old->retire_into(fresh);
+    else
+      old->retire();
   });
 }
 
@@ -223,9 +243,11 @@ std::optional<rebalance_policy::move> data_plane::rebalance() {
   std::vector<rebalance_policy::connection_sample> samples;
   for (auto& [id, e] : entries_) {
     if (!e.owner || !e.figures) continue;
-    std::uint64_t total = 0;
-    for (std::size_t o = 0; o < uplink_outcome_count; ++o)
-      total += e.figures->total(static_cast<uplink_outcome>(o));
+    // Work done for the connection: what was sent. Shed reports cost next to nothing, and a
+    // dead AS (fuse open, everything shed) must not look like the busiest connection.
+    std::uint64_t total = e.figures->total(uplink_outcome::delivered) +
+                          e.figures->total(uplink_outcome::failed) +
+                          e.figures->total(uplink_outcome::timeout);
     samples.push_back({id, e.shard, static_cast<double>(total - e.last_total)});
     e.last_total = total;
   }

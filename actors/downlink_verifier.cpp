@@ -175,14 +175,9 @@ downlink_verdict downlink_verifier::verify(std::string_view raw_query, const rou
   if (*sent > now + deviation || *sent < now - deviation)
     return refuse(downlink_outcome::stale_time, 403, "stale time");
 
-  switch (replays_.remember(fields.token, *sent + deviation, now)) {
-    case replay_cache::verdict::fresh:
-      break;
-    case replay_cache::verdict::replay:
-      return refuse(downlink_outcome::replay, 409, "replay");
-    case replay_cache::verdict::full:
-      return refuse(downlink_outcome::rate_limited, 503, "replay cache full");
-  }
+  // A replay is a token already accepted: look it up here, record it only on acceptance, so
+  // a downlink refused as not routed or over the rate can be sent again as it is.
+  if (replays_.seen(fields.token, now)) return refuse(downlink_outcome::replay, 409, "replay");
 
   auto dev_eui = routing_table::parse_dev_eui(fields.dev_eui);
   auto slot = routes.find(match->id);
@@ -192,6 +187,15 @@ downlink_verdict downlink_verifier::verify(std::string_view raw_query, const rou
 
   if (!take_rate_token(match->id))
     return refuse(downlink_outcome::rate_limited, 429, "downlink rate exceeded");
+
+  switch (replays_.remember(fields.token, *sent + deviation, now)) {
+    case replay_cache::verdict::fresh:
+      break;
+    case replay_cache::verdict::replay:
+      return refuse(downlink_outcome::replay, 409, "replay");
+    case replay_cache::verdict::full:
+      return refuse(downlink_outcome::rate_limited, 503, "replay cache full");
+  }
 
   downlink_verdict ok;
   ok.outcome = downlink_outcome::accepted;

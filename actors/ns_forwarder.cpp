@@ -62,7 +62,10 @@ client_connection* ns_forwarder::client() const {
 }
 
 void ns_forwarder::pump() {
-  if (jobs_.empty()) return;
+  if (jobs_.empty()) {
+    if (handle_ && home_.draining()) home_.close(handle_);  // shutting down and idle
+    return;
+  }
   if (!handle_ && !connecting_) return connect();
   if (!ready_) return;
   auto* c = client();
@@ -159,7 +162,17 @@ void ns_forwarder::on_close(transport::shard&, transport::connection_handle hand
                             const transport::io_status&) {
   if (handle != handle_) return;
   handle_ = {};
+  bool was_ready = ready_;
   ready_ = false;
+  if (!was_ready) {  // the TLS handshake failed: do not reconnect in a loop, fail what waits
+    auto failed = std::move(jobs_);
+    jobs_.clear();
+    for (auto& j : failed) {
+      if (j.timer) home_.cancel(j.timer);
+      j.done(0);
+    }
+    return;
+  }
   std::vector<std::uint64_t> lost;
   for (auto& j : jobs_)
     if (j.sent) lost.push_back(j.id);

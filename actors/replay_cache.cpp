@@ -39,6 +39,13 @@ replay_cache::verdict replay_cache::remember(std::string_view token, clock::time
   return verdict::fresh;
 }
 
+bool replay_cache::seen(std::string_view token, clock::time_point now) {
+  auto k = key_of(token);
+  std::lock_guard lock{mutex_};
+  prune(now);
+  return seen_.count(k) != 0;
+}
+
 std::size_t replay_cache::size() const {
   std::lock_guard lock{mutex_};
   return seen_.size();

@@ -30,6 +30,9 @@ class replay_cache {
   /// Records `token` (64 hex digits) as accepted until `expiry`; `replay` if it already is.
   verdict remember(std::string_view token, clock::time_point expiry, clock::time_point now);
 
+  /// True when `token` was accepted and has not expired (nothing is recorded).
+  bool seen(std::string_view token, clock::time_point now);
+
   std::size_t size() const;
 
  private:

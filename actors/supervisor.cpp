@@ -24,6 +24,12 @@ caf::behavior supervisor(caf::stateful_actor<supervisor_state>* self, data_plane
   // Set before any owner exists: owners report crashes from their shards through it.
   plane->on_restart_request(
       [me](const std::string& id) { caf::anon_send(me, restart_atom::value, id); });
+  // Subscribe first, then list: a change committed in between arrives as a message after the
+  // load and is applied again, which is harmless; the other order would lose it. The feed calls
+  // back on the writer's thread, so each event is forwarded as a message and the data plane's
+  // control state is only ever touched by this actor.
+  self->state.subscription = db->changes().subscribe(
+      [me](const store::change_event& event) { caf::anon_send(me, event); });
   auto connections = db->list_connections();
   auto routes = db->list_device_routes();
   if (connections && routes) {
@@ -32,11 +38,6 @@ caf::behavior supervisor(caf::stateful_actor<supervisor_state>* self, data_plane
     std::fprintf(stderr,
                  "tunnel-router: supervisor: cannot load the configuration from the store\n");
   }
-  // The feed calls back on the writer's thread: forward each event as a message, so the data
-  // plane's control state is only ever touched by this actor.
-  self->state.subscription = db->changes().subscribe(
-      [me](const store::change_event& event) { caf::anon_send(me, event); });
-  self->attach_functor([self] { self->state.subscription.reset(); });
   self->delayed_send(self, std::chrono::seconds{1}, tick_atom::value);
   return {
       [plane](const store::change_event& event) { plane->apply(event); },

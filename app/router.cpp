@@ -76,6 +76,18 @@ std::string downlink_json(const actors::downlink_verdict& v) {
   return out;
 }
 
+/// The admin worker: runs the blocking admin API (SQLite) on its own thread, one request at a
+/// time, and posts each answer back to the shard of the connection that asked.
+caf::behavior admin_worker(caf::event_based_actor*, api::admin_api* admin) {
+  return {[admin](const admin_job& job) {
+    api::api_request request{job.method, job.path, job.query, job.authorization, job.body};
+    auto answer = admin->handle(request);
+    std::vector<owned_header> headers = std::move(answer.headers);
+    if (!answer.content_type.empty()) headers.emplace_back("content-type", answer.content_type);
+    respond_later(job.origin, answer.status, std::move(headers), std::move(answer.body));
+  }};
+}
+
 transport::tls_context client_tls(const config& cfg) {
   transport::tls_client_config tls;
   tls.ca_file = cfg.as.ca_file;
@@ -260,18 +272,7 @@ std::optional<std::string> router::start() {
     std::this_thread::sleep_for(std::chrono::milliseconds{10});
   if (!m.plane->loaded())
     throw std::runtime_error("store: the configuration did not load within 30 s");
-  auto* admin = m.admin.get();
-  m.admin_worker =
-      m.system->spawn<caf::detached>([admin](caf::event_based_actor*) -> caf::behavior {
-        return {[admin](const admin_job& job) {
-          api::api_request request{job.method, job.path, job.query, job.authorization, job.body};
-          auto answer = admin->handle(request);
-          std::vector<owned_header> headers = std::move(answer.headers);
-          if (!answer.content_type.empty())
-            headers.emplace_back("content-type", answer.content_type);
-          respond_later(job.origin, answer.status, std::move(headers), std::move(answer.body));
-        }};
-      });
+  m.admin_worker = m.system->spawn<caf::detached>(admin_worker, m.admin.get());
 
   auto listen = [&](const char* what, const endpoint& at, transport::server_options limits,
                     std::optional<transport::tls_context> tls, http_service service) {

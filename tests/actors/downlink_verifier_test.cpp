@@ -219,3 +219,12 @@ TEST_F(downlink_verifier_test, survives_ten_thousand_random_query_strings) {
     EXPECT_NE(v.outcome, downlink_outcome::accepted);
   }
 }
+
+TEST_F(downlink_verifier_test, a_refused_downlink_does_not_spend_its_token) {
+  auto q = fresh("DevEUI=0000000000000002&FPort=2&Payload=00&AS_ID=as1.example");
+  EXPECT_EQ(verifier.verify(q, routes, now).outcome, downlink_outcome::not_routed);
+  std::vector<std::string> ids{"c1"};
+  routes.set_routes(*actors::routing_table::parse_dev_eui("0000000000000002"), ids);
+  EXPECT_EQ(verifier.verify(q, routes, now).outcome, downlink_outcome::accepted);
+  EXPECT_EQ(verifier.verify(q, routes, now).outcome, downlink_outcome::replay);
+}

@@ -263,3 +263,21 @@ TEST_F(serve_uplink, sigterm_stops_the_router_with_exit_code_zero) {
   EXPECT_EQ(router->admin("GET", "/readyz").status, 200);
   EXPECT_EQ(router->terminate(), 0);
 }
+
+TEST_F(serve_uplink, reports_waiting_for_a_busy_http1_pool_go_out_as_sessions_free_up) {
+  test_as as{pki.cert_file, pki.key_file, {"http/1.1"}};
+  as.set_delay(100ms);
+  start_router();
+  auto [id, key] = connect("https://localhost:" + std::to_string(as.port()) + "/busy");
+  std::string batch;
+  for (int i = 0; i < 40; ++i) batch += std::string{uplink_json} + "\n";
+  auto r = curl({"--http2-prior-knowledge", "--data-binary", batch,
+                 router->ingress_url("/v1/reports:batch")});
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(router->wait_metric(
+      "tunnel_router_uplinks_total{connection=\"" + id + "\",outcome=\"delivered\"}", 40));
+  EXPECT_EQ(
+      router->metric("tunnel_router_uplinks_total{connection=\"" + id + "\",outcome=\"timeout\"}"),
+      0);
+  EXPECT_EQ(router->metric("tunnel_router_fuse_state{connection=\"" + id + "\"}"), 0);
+}
