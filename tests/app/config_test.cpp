@@ -97,7 +97,8 @@ void expect_sample(const config& c) {
   EXPECT_TRUE(c.as.allow_http);
   EXPECT_EQ(c.runtime.shards, 4u);
   EXPECT_EQ(c.fuse.failure_threshold, 3u);
-  EXPECT_EQ(c.fuse.max_concurrency, defaults::fuse_max_concurrency);  // untouched keys keep their defaults
+  EXPECT_EQ(c.fuse.max_concurrency,
+            defaults::fuse_max_concurrency);  // untouched keys keep their defaults
 }
 
 TEST_F(config_files, without_a_file_the_embedded_defaults_apply) {

@@ -1,7 +1,10 @@
 #include "tests/app/router_process.hpp"
 
+#include <openssl/evp.h>
+
 #include <algorithm>
 #include <cstdio>
+#include <regex>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -21,6 +24,38 @@ http_result curl(std::vector<std::string> args) {
   r.status = std::atoi(out.c_str() + cut + 1);
   r.body = out.substr(0, cut);
   return r;
+}
+
+std::string json_field(const std::string& json, const std::string& name) {
+  std::smatch m;
+  std::regex re{"\"" + name + "\"\\s*:\\s*\"([^\"]*)\""};
+  return std::regex_search(json, m, re) ? m[1].str() : std::string{};
+}
+
+std::string sha256_hex(const std::string& text) {
+  unsigned char digest[32];
+  unsigned int size = 0;
+  EVP_Digest(text.data(), text.size(), digest, &size, EVP_sha256(), nullptr);
+  std::string hex;
+  for (unsigned i = 0; i < size; ++i) {
+    char b[3];
+    std::snprintf(b, sizeof b, "%02x", digest[i]);
+    hex += b;
+  }
+  return hex;
+}
+
+std::string percent_decoded(const std::string& text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '%' && i + 2 < text.size()) {
+      out += static_cast<char>(std::stoi(text.substr(i + 1, 2), nullptr, 16));
+      i += 2;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
 }
 
 router_process::router_process(const std::string& extra_ini, const std::string& data_dir) {

@@ -20,6 +20,16 @@ struct http_result {
 /// Runs curl with `args` (the URL among them) and returns the status and body.
 http_result curl(std::vector<std::string> args);
 
+/// The string value of `"name": "..."` in a JSON text ("" when absent): enough for test checks.
+std::string json_field(const std::string& json, const std::string& name);
+
+/// SHA-256 of `text` as 64 lower-case hex digits, computed with OpenSSL directly: tests check the
+/// router's tokens independently of its own signer.
+std::string sha256_hex(const std::string& text);
+
+/// Percent-decodes `text` (a `+` stays a plus).
+std::string percent_decoded(const std::string& text);
+
 /// The real router binary, started as a user would (`tunnel-router serve --config FILE`) on
 /// loopback with free ports, its store in a temp folder. Reads the ports from its start-up
 /// line and the generated admin token from `admin.token`.

@@ -15,12 +15,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::string json_field(const std::string& json, const std::string& name) {
-  std::smatch m;
-  std::regex re{"\"" + name + "\"\\s*:\\s*\"([^\"]*)\""};
-  return std::regex_search(json, m, re) ? m[1].str() : std::string{};
-}
-
 std::string connection_form(const std::string& name) {
   return R"({"name":")" + name +
          R"(","url":"https://as.example.com/up","contentType":"XML","asId":"as.)" + name + R"("})";

@@ -21,19 +21,6 @@ namespace {
 constexpr const char* device = "000000000F1D8693";
 constexpr const char* queued = "<html><body>Request queued by LRC</body></html>";
 
-std::string sha256_hex(const std::string& text) {
-  unsigned char digest[32];
-  unsigned int size = 0;
-  EVP_Digest(text.data(), text.size(), digest, &size, EVP_sha256(), nullptr);
-  std::string hex;
-  for (unsigned i = 0; i < size; ++i) {
-    char b[3];
-    std::snprintf(b, sizeof b, "%02x", digest[i]);
-    hex += b;
-  }
-  return hex;
-}
-
 /// Now (plus `shift`) as the wire carries it: 2026-01-01T12%3A00%3A00.000%2B00%3A00.
 std::string wire_time(std::chrono::seconds shift = 0s) {
   auto now = std::chrono::system_clock::now() + shift;
@@ -49,28 +36,9 @@ std::string wire_time(std::chrono::seconds shift = 0s) {
   return buf;
 }
 
-std::string decode(const std::string& s) {
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size()) {
-      out += static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16));
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
-
 /// `query` (parameters in the order given) with its Token appended.
 std::string sign(const std::string& query, const std::string& key) {
-  return query + "&Token=" + sha256_hex(decode(query) + key);
-}
-
-std::string json_field(const std::string& json, const std::string& name) {
-  std::smatch m;
-  std::regex re{"\"" + name + "\"\\s*:\\s*\"([^\"]*)\""};
-  return std::regex_search(json, m, re) ? m[1].str() : std::string{};
+  return query + "&Token=" + sha256_hex(percent_decoded(query) + key);
 }
 
 struct serve_downlink : ::testing::Test {

@@ -15,12 +15,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::string json_field(const std::string& json, const std::string& name) {
-  std::smatch m;
-  std::regex re{"\"" + name + "\"\\s*:\\s*\"([^\"]*)\""};
-  return std::regex_search(json, m, re) ? m[1].str() : std::string{};
-}
-
 std::string uplink_for(const std::string& dev_eui) {
   return R"({"DevEUI_uplink":{"DevEUI":")" + dev_eui +
          R"(","FPort":2,"FCntUp":1,"payload_hex":"00ff","CustomerID":"1","Lrrs":{"Lrr":[{"Lrrid":"a"}]}}})";

@@ -24,32 +24,6 @@ constexpr const char* uplink_json =
     R"("LrrRSSI":-67,"LrrSNR":1.50,"Lrrs":{"Lrr":[{"Lrrid":"1","Chain":0},{"Lrrid":"2","Chain":1}]},)"
     R"("CustomerID":"100002167","CustomerData":{"alr":{"pro":"LORA/Generic","ver":"1"}}}})";
 
-std::string sha256_hex(const std::string& text) {
-  unsigned char digest[32];
-  unsigned int size = 0;
-  EVP_Digest(text.data(), text.size(), digest, &size, EVP_sha256(), nullptr);
-  std::string hex;
-  for (unsigned i = 0; i < size; ++i) {
-    char b[3];
-    std::snprintf(b, sizeof b, "%02x", digest[i]);
-    hex += b;
-  }
-  return hex;
-}
-
-std::string decode(const std::string& s) {
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() + 0 && i + 2 <= s.size() - 1) {
-      out += static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16));
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
-
 std::map<std::string, std::string> query_params(const std::string& query) {
   std::map<std::string, std::string> params;
   std::size_t start = 0;
@@ -58,7 +32,7 @@ std::map<std::string, std::string> query_params(const std::string& query) {
     if (end == std::string::npos) end = query.size();
     auto part = query.substr(start, end - start);
     auto eq = part.find('=');
-    if (eq != std::string::npos) params[part.substr(0, eq)] = decode(part.substr(eq + 1));
+    if (eq != std::string::npos) params[part.substr(0, eq)] = percent_decoded(part.substr(eq + 1));
     start = end + 1;
   }
   return params;
@@ -73,12 +47,6 @@ std::string expected_token(const std::string& key, const std::map<std::string, s
                                "&LrnInfos=" + q.at("LrnInfos") + "&AS_ID=" + q.at("AS_ID") +
                                "&Time=" + q.at("Time");
   return sha256_hex(body_elements + query_elements + key);
-}
-
-std::string json_field(const std::string& json, const std::string& name) {
-  std::smatch m;
-  std::regex re{"\"" + name + "\"\\s*:\\s*\"([^\"]*)\""};
-  return std::regex_search(json, m, re) ? m[1].str() : std::string{};
 }
 
 struct serve_uplink : ::testing::Test {
