@@ -134,7 +134,10 @@ TEST_F(server_peers_test, answers_an_oversize_body_with_413_over_h2c) {
   serve_plain(limits);
   auto curl = run({"curl", "-sS", "--http2-prior-knowledge", "-o", "/dev/null", "-w",
                    "%{http_code}", "--data-binary",
-                   "@" + body_file("big2.bin", std::string(200000, 'x')), url("/big")});
+                   // Over the limit but within what the server reads and drops after its 413
+                   // (64 KiB here): beyond that it resets the stream, and whether curl 7.88 has
+                   // read the 413 before the reset depends on timing.
+                   "@" + body_file("big2.bin", std::string(50000, 'x')), url("/big")});
   EXPECT_EQ(curl->output(), "413") << curl->errors();
 }
 
