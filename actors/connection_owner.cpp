@@ -198,7 +198,7 @@ void connection_owner::on_connected(std::uint32_t session_id, transport::connect
                                  [&](const session& x) { return x.id == session_id; }));
     fail_waiting(uplink_outcome::failed);
   };
-  if (!result || retired_ || s->draining) return drop();
+  if (!result || (retired_ && !graceful_) || s->draining) return drop();
   std::unique_ptr<transport::connection_engine> engine;
   if (s->tls) {
     auto tls = environment_.tls.connect(config_->host);
@@ -295,7 +295,7 @@ void connection_owner::finish(std::uint32_t slot, uplink_outcome outcome, fuse::
   publish_state();
   // A stream or an HTTP/1.1 session may have just become free for a report that waits: flush
   // from a post, not from inside the engine call that got us here.
-  if (!waiting_.empty() && !flush_posted_ && !retired_) {
+  if (!waiting_.empty() && !flush_posted_ && (!retired_ || graceful_)) {
     flush_posted_ = true;
     home_.post([w = weak_from_this()](transport::shard&) {
       if (auto self = w.lock()) {
@@ -362,15 +362,17 @@ std::size_t connection_owner::session_limit() const {
 }
 
 void connection_owner::close_idle_renewed_sessions() {
+  // Retiring gracefully (a move): sessions serve what waits, then close once idle.
+  bool retiring = graceful_ && waiting_.empty();
   for (auto& s : sessions_) {
     if (!s.handle) continue;
     if (!s.ready) {
-      if (s.draining) home_.close(s.handle);  // still in its handshake: nothing in flight on it
+      if (s.draining || retiring) home_.close(s.handle);  // in its handshake: nothing in flight
       continue;
     }
     auto* client = client_of(s);
     if (!client) continue;
-    if ((s.draining || client->needs_new_connection()) && client->in_flight() == 0)
+    if ((s.draining || retiring || client->needs_new_connection()) && client->in_flight() == 0)
       home_.close(s.handle);
   }
 }
@@ -396,7 +398,8 @@ void connection_owner::on_close(transport::shard&, connection_handle handle,
     if (!connecting && !retired_) open_session();
   }
   if (retired_ && sessions_.empty()) {
-    auto last = std::move(keep_alive_);  // may destroy this owner on return
+    fail_waiting(uplink_outcome::failed);  // no session will come for them any more
+    auto last = std::move(keep_alive_);    // may destroy this owner on return
   }
 }
 
@@ -438,18 +441,30 @@ void connection_owner::retire(bool graceful) {
   if (retired_) return;
   retired_ = true;
   keep_alive_ = shared_from_this();
-  fail_waiting(uplink_outcome::failed);
-  for (auto& s : sessions_) {
-    if (s.connecting)
-      home_.cancel_connect(s.connecting);
-    else if (graceful)
-      s.draining = true;
-    else if (s.handle)
-      home_.close(s.handle);
+  if (graceful) {
+    // A move: what waits for a session (one may still be connecting) and what is in flight
+    // finish here; new reports go to the successor. Sessions close as they become idle.
+    graceful_ = true;
+    if (waiting_.empty()) {
+      for (auto& s : sessions_)
+        if (s.connecting) home_.cancel_connect(s.connecting);
+      std::erase_if(sessions_, [](const session& s) { return !s.handle; });
+    }
+    close_idle_renewed_sessions();
+  } else {
+    fail_waiting(uplink_outcome::failed);
+    for (auto& s : sessions_) {
+      if (s.connecting)
+        home_.cancel_connect(s.connecting);
+      else if (s.handle)
+        home_.close(s.handle);
+    }
+    std::erase_if(sessions_, [](const session& s) { return !s.handle; });
   }
-  std::erase_if(sessions_, [](const session& s) { return !s.handle; });
-  if (graceful) close_idle_renewed_sessions();
-  if (sessions_.empty()) keep_alive_.reset();
+  if (sessions_.empty()) {
+    fail_waiting(uplink_outcome::failed);
+    keep_alive_.reset();
+  }
 }
 
 void connection_owner::publish_state() {

@@ -143,6 +143,7 @@ class connection_owner final : public transport::io_handler,
   bool retired_ = false;
   bool crashed_ = false;
   bool flush_posted_ = false;
+  bool graceful_ = false;  ///< retiring after a move: finishing what waits and is in flight
   std::shared_ptr<connection_owner> successor_;
   bool fault_injected_ = false;
   std::shared_ptr<connection_owner> keep_alive_;  ///< held while sessions close after retire()

@@ -61,8 +61,8 @@ cert_ptr make_cert(EVP_PKEY* key, const char* common_name, X509* issuer, EVP_PKE
   X509_set_pubkey(cert.get(), key);
   X509_NAME* name = X509_get_subject_name(cert.get());
   X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC,
-                             reinterpret_cast<const unsigned char*>("tunnel-router harness"), -1, -1,
-                             0);
+                             reinterpret_cast<const unsigned char*>("tunnel-router harness"), -1,
+                             -1, 0);
   X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
                              reinterpret_cast<const unsigned char*>(common_name), -1, -1, 0);
   X509* signer = issuer ? issuer : cert.get();
@@ -94,20 +94,27 @@ void write_pem(const std::string& path, X509* cert, EVP_PKEY* key) {
 
 }  // namespace
 
+pki_files generate_pki(const std::string& folder, const std::string& name) {
+  auto dir = std::filesystem::absolute(folder).string();
+  std::filesystem::create_directories(dir);
+  key_ptr ca_key = make_key();
+  cert_ptr ca = make_cert(ca_key.get(), (name + " CA").c_str(), nullptr, nullptr, true);
+  key_ptr server_key = make_key();
+  cert_ptr server = make_cert(server_key.get(), "localhost", ca.get(), ca_key.get(), false);
+  pki_files pki{dir + "/" + name + "-ca.pem", dir + "/" + name + "-cert.pem",
+                dir + "/" + name + "-key.pem"};
+  write_pem(pki.ca_file, ca.get(), nullptr);
+  write_pem(pki.cert_file, server.get(), nullptr);
+  write_pem(pki.key_file, nullptr, server_key.get());
+  return pki;
+}
+
 pki_files ensure_pki(const std::string& folder) {
   auto dir = std::filesystem::absolute(folder).string();
   pki_files pki{dir + "/as-ca.pem", dir + "/as-cert.pem", dir + "/as-key.pem"};
   namespace fs = std::filesystem;
   if (fs::exists(pki.ca_file) && fs::exists(pki.cert_file) && fs::exists(pki.key_file)) return pki;
-  fs::create_directories(dir);
-  key_ptr ca_key = make_key();
-  cert_ptr ca = make_cert(ca_key.get(), "harness CA", nullptr, nullptr, true);
-  key_ptr server_key = make_key();
-  cert_ptr server = make_cert(server_key.get(), "localhost", ca.get(), ca_key.get(), false);
-  write_pem(pki.ca_file, ca.get(), nullptr);
-  write_pem(pki.cert_file, server.get(), nullptr);
-  write_pem(pki.key_file, nullptr, server_key.get());
-  return pki;
+  return generate_pki(dir, "as");
 }
 
 }  // namespace tr::harness

@@ -17,4 +17,9 @@ struct pki_files {
 /// otherwise. Throws std::runtime_error on failure.
 pki_files ensure_pki(const std::string& folder);
 
+/// A fresh CA (named `<name> CA`) and a server certificate it signed, written to `folder` as
+/// `<name>-ca.pem`, `<name>-cert.pem` and `<name>-key.pem`. Two calls give two unrelated CAs.
+/// Throws std::runtime_error on failure.
+pki_files generate_pki(const std::string& folder, const std::string& name);
+
 }  // namespace tr::harness
