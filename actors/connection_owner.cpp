@@ -426,6 +426,12 @@ void connection_owner::reconfigure(std::shared_ptr<const connection_config> conf
 
 void connection_owner::retire_into(std::shared_ptr<connection_owner> successor) {
   successor_ = std::move(successor);
+  // The AS did not change: its fuse state (open, throttled) goes with the connection.
+  successor_->home().post([next = successor_, learned = fuse_](transport::shard&) {
+    next->fuse_ = learned;
+    next->fuse_.release_probe();  // a probe in flight stays with the old owner
+    next->publish_state();
+  });
   retire(true);
 }
 
