@@ -60,7 +60,8 @@ class server_peers_test : public ::testing::Test {
   }
 
   std::string url(std::string_view path, std::string_view host = "127.0.0.1") const {
-    return "http://" + std::string{host} + ":" + std::to_string(listener_.port()) + std::string{path};
+    return "http://" + std::string{host} + ":" + std::to_string(listener_.port()) +
+           std::string{path};
   }
   std::string tls_url(std::string_view path) const {
     return "https://localhost:" + std::to_string(listener_.port()) + std::string{path};
@@ -188,8 +189,8 @@ TEST_F(server_peers_test, closes_cleanly_on_garbage_after_the_h2_preface) {
 
 TEST_F(server_peers_test, speaks_h2_with_curl_over_tls_when_alpn_says_so) {
   serve_tls();
-  auto curl = run({"curl", "-sS", "--cacert", pki_.ca_file, "--resolve", resolve(), "-d",
-                   "secret", "-w", " %{http_version}", tls_url("/tls")});
+  auto curl = run({"curl", "-sS", "--cacert", pki_.ca_file, "--resolve", resolve(), "-d", "secret",
+                   "-w", " %{http_version}", tls_url("/tls")});
   EXPECT_EQ(curl->exit_code(), 0) << curl->errors();
   EXPECT_EQ(curl->output(), "POST /tls secret 2");
 }
@@ -212,14 +213,15 @@ TEST_F(server_peers_test, answers_nghttp_over_tls) {
 
 TEST_F(server_peers_test, survives_a_client_that_rejects_its_certificate) {
   serve_tls();
-  auto curl = run({"curl", "-sS", "--cacert", other_.ca_file, "--resolve", resolve(),
-                   tls_url("/")});
+  auto curl =
+      run({"curl", "-sS", "--cacert", other_.ca_file, "--resolve", resolve(), tls_url("/")});
   EXPECT_EQ(curl->exit_code(), 60) << curl->errors();  // peer certificate cannot be verified
   ASSERT_TRUE(loop_.run_until_all_closed());
   ASSERT_EQ(loop_.errors().size(), 1u);
   EXPECT_EQ(loop_.errors()[0].rfind("tls_handshake_failed", 0), 0u) << loop_.errors()[0];
   // And still serves the next one.
-  auto good = run({"curl", "-sS", "--cacert", pki_.ca_file, "--resolve", resolve(), tls_url("/ok")});
+  auto good =
+      run({"curl", "-sS", "--cacert", pki_.ca_file, "--resolve", resolve(), tls_url("/ok")});
   EXPECT_EQ(good->output(), "GET /ok");
 }
 
