@@ -30,22 +30,32 @@ void on_shard(transport::runtime& rt, std::size_t index, F fn) {
   done.get_future().wait();
 }
 
-}  // namespace
-
-TEST(data_plane_move, a_moved_connection_loses_no_report_and_reports_its_new_shard) {
+/// A data plane on a two-shard runtime, its connections pointing at a real HTTPS AS.
+struct data_plane_move : ::testing::Test {
   test::temp_dir dir;
-  auto pki = test::make_test_pki(dir.path());
+  test::test_pki pki = test::make_test_pki(dir.path());
   test::test_as as{pki.cert_file, pki.key_file};
-  as.set_delay(20ms);  // so that requests are in flight on the old owner when it moves
-
   transport::runtime rt{2};
-  rt.start();
   actors::metrics_registry metrics;
   actors::downlink_verifier downlinks{{}};
-  transport::tls_client_config tls;
-  tls.ca_file = pki.ca_file;
-  actors::uplink_environment env{*transport::tls_context::client(tls)};
+  actors::uplink_environment env{client_tls(pki.ca_file)};
   actors::data_plane plane{rt, metrics, env, {}, downlinks};
+
+  void SetUp() override { rt.start(); }
+  /// The runtime stops before the owners it drives are destroyed with the plane.
+  void TearDown() override { rt.stop(); }
+
+  static transport::tls_context client_tls(const std::string& ca_file) {
+    transport::tls_client_config tls;
+    tls.ca_file = ca_file;
+    return *transport::tls_context::client(tls);
+  }
+};
+
+}  // namespace
+
+TEST_F(data_plane_move, a_moved_connection_loses_no_report_and_reports_its_new_shard) {
+  as.set_delay(20ms);  // so that requests are in flight on the old owner when it moves
 
   store::connection c;
   c.id = "00000000000000c1";
@@ -78,22 +88,9 @@ TEST(data_plane_move, a_moved_connection_loses_no_report_and_reports_its_new_sha
   EXPECT_EQ(figures->total(actors::uplink_outcome::failed), 0u);
   EXPECT_EQ(figures->total(actors::uplink_outcome::shed), 0u);
   EXPECT_EQ(figures->shard.load(), static_cast<int>(1 - first));
-  rt.stop();
 }
 
-TEST(data_plane_supervision, a_crashing_connection_actor_is_restarted_alone) {
-  test::temp_dir dir;
-  auto pki = test::make_test_pki(dir.path());
-  test::test_as as{pki.cert_file, pki.key_file};
-
-  transport::runtime rt{2};
-  rt.start();
-  actors::metrics_registry metrics;
-  actors::downlink_verifier downlinks{{}};
-  transport::tls_client_config tls;
-  tls.ca_file = pki.ca_file;
-  actors::uplink_environment env{*transport::tls_context::client(tls)};
-  actors::data_plane plane{rt, metrics, env, {}, downlinks};
+TEST_F(data_plane_move, a_crashing_connection_actor_is_restarted_alone) {
   std::mutex mutex;
   std::vector<std::string> crashed;
   plane.on_restart_request([&](const std::string& id) {
@@ -154,5 +151,4 @@ TEST(data_plane_supervision, a_crashing_connection_actor_is_restarted_alone) {
   EXPECT_EQ(good_figures->total(actors::uplink_outcome::delivered),
             2u);  // the neighbour never noticed
   EXPECT_EQ(good_figures->restarts.load(), 0u);
-  rt.stop();
 }
