@@ -13,8 +13,8 @@
 #include "actors/ns_forwarder.hpp"
 #include "actors/supervisor.hpp"
 #include "api/admin_api.hpp"
-#include "app/http_server.hpp"
 #include "store/database.hpp"
+#include "transport/http_listener.hpp"
 #include "transport/runtime/runtime.hpp"
 
 namespace tr::app {
@@ -23,7 +23,7 @@ namespace {
 
 /// One admin API request, handed to the admin worker (blocking SQLite work off the shards).
 struct admin_job {
-  request_origin origin;
+  transport::request_origin origin;
   std::string method, path, query, authorization, body;
 };
 
@@ -82,9 +82,9 @@ caf::behavior admin_worker(caf::event_based_actor*, api::admin_api* admin) {
   return {[admin](const admin_job& job) {
     api::api_request request{job.method, job.path, job.query, job.authorization, job.body};
     auto answer = admin->handle(request);
-    std::vector<owned_header> headers = std::move(answer.headers);
+    std::vector<transport::owned_header> headers = std::move(answer.headers);
     if (!answer.content_type.empty()) headers.emplace_back("content-type", answer.content_type);
-    respond_later(job.origin, answer.status, std::move(headers), std::move(answer.body));
+    transport::respond_later(job.origin, answer.status, std::move(headers), std::move(answer.body));
   }};
 }
 
@@ -119,25 +119,28 @@ struct router::impl {
   bool started = false;
   bool stopped = false;
 
-  void serve_ingress(const request_origin& origin, transport::http_server_connection& connection,
+  void serve_ingress(const transport::request_origin& origin,
+                     transport::http_server_connection& connection,
                      const transport::request& request);
-  void serve_public(const request_origin& origin, transport::http_server_connection& connection,
+  void serve_public(const transport::request_origin& origin,
+                    transport::http_server_connection& connection,
                     const transport::request& request);
-  void serve_admin(const request_origin& origin, transport::http_server_connection& connection,
+  void serve_admin(const transport::request_origin& origin,
+                   transport::http_server_connection& connection,
                    const transport::request& request);
 };
 
-void router::impl::serve_ingress(const request_origin& origin,
+void router::impl::serve_ingress(const transport::request_origin& origin,
                                  transport::http_server_connection& connection,
                                  const transport::request& request) {
   bool single = request.path == "/v1/reports";
   bool batch = request.path == "/v1/reports:batch";
   if (!single && !batch)
-    return respond_now(connection, origin.stream, 404, "application/json",
-                       R"({"error":"not found"})");
+    return transport::respond_now(connection, origin.stream, 404, "application/json",
+                                  R"({"error":"not found"})");
   if (request.method != "POST")
-    return respond_now(connection, origin.stream, 405, "application/json",
-                       R"({"error":"use POST"})");
+    return transport::respond_now(connection, origin.stream, 405, "application/json",
+                                  R"({"error":"use POST"})");
   actors::ingress_answer answer;
   auto& state = plane->local();
   auto body = transport::as_text(request.body);
@@ -145,26 +148,27 @@ void router::impl::serve_ingress(const request_origin& origin,
     state.reports->handle_report(request.query, body, answer);
   else
     state.reports->handle_batch(request.query, body, answer);
-  respond_now(connection, origin.stream, answer.status, "application/json", answer.body);
+  transport::respond_now(connection, origin.stream, answer.status, "application/json", answer.body);
 }
 
-void router::impl::serve_public(const request_origin& origin,
+void router::impl::serve_public(const transport::request_origin& origin,
                                 transport::http_server_connection& connection,
                                 const transport::request& request) {
   if (request.path != downlink_path)
-    return respond_now(connection, origin.stream, 404, "text/plain", "not found");
+    return transport::respond_now(connection, origin.stream, 404, "text/plain", "not found");
   if (request.method != "POST")
-    return respond_now(connection, origin.stream, 405, "text/plain", "use POST");
+    return transport::respond_now(connection, origin.stream, 405, "text/plain", "use POST");
   auto verdict =
       verifier->verify(request.query, plane->local().routes, std::chrono::system_clock::now());
   if (verdict.outcome != actors::downlink_outcome::accepted) {
     metrics.count(verdict.outcome);
-    return respond_now(connection, origin.stream, verdict.status, "text/plain", verdict.reason);
+    return transport::respond_now(connection, origin.stream, verdict.status, "text/plain",
+                                  verdict.reason);
   }
   if (!ns) {
     metrics.count(actors::downlink_outcome::ns_unconfigured);
-    return respond_now(connection, origin.stream, 503, "text/plain",
-                       "no NS downlink URL configured");
+    return transport::respond_now(connection, origin.stream, 503, "text/plain",
+                                  "no NS downlink URL configured");
   }
   auto index = origin.home->index();
   if (!forwarders[index])
@@ -174,27 +178,28 @@ void router::impl::serve_public(const request_origin& origin,
   forwarders[index]->post(downlink_json(verdict), [origin, registry](int status) {
     if (status >= 200 && status < 300) {
       registry->count(actors::downlink_outcome::accepted);
-      respond_later(origin, 200, {{"content-type", "text/html"}}, std::string{queued_by_lrc});
+      transport::respond_later(origin, 200, {{"content-type", "text/html"}},
+                               std::string{queued_by_lrc});
     } else {
       registry->count(actors::downlink_outcome::ns_failed);
-      respond_later(origin, 503, {{"content-type", "text/plain"}}, "NS unavailable");
+      transport::respond_later(origin, 503, {{"content-type", "text/plain"}}, "NS unavailable");
     }
   });
 }
 
-void router::impl::serve_admin(const request_origin& origin,
+void router::impl::serve_admin(const transport::request_origin& origin,
                                transport::http_server_connection& connection,
                                const transport::request& request) {
   if (request.method == "GET" && request.path == "/healthz")
-    return respond_now(connection, origin.stream, 200, "text/plain", "ok\n");
+    return transport::respond_now(connection, origin.stream, 200, "text/plain", "ok\n");
   if (request.method == "GET" && request.path == "/readyz") {
     bool up = ready.load(std::memory_order_relaxed);
-    return respond_now(connection, origin.stream, up ? 200 : 503, "text/plain",
-                       up ? "ready\n" : "not ready\n");
+    return transport::respond_now(connection, origin.stream, up ? 200 : 503, "text/plain",
+                                  up ? "ready\n" : "not ready\n");
   }
   if (request.method == "GET" && request.path == "/metrics")
-    return respond_now(connection, origin.stream, 200, "text/plain; version=0.0.4",
-                       metrics.render());
+    return transport::respond_now(connection, origin.stream, 200, "text/plain; version=0.0.4",
+                                  metrics.render());
   admin_job job{origin,
                 std::string{request.method},
                 std::string{request.path},
@@ -275,13 +280,13 @@ std::optional<std::string> router::start() {
   m.admin_worker = m.system->spawn<caf::detached>(admin_worker, m.admin.get());
 
   auto listen = [&](const char* what, const endpoint& at, transport::server_options limits,
-                    std::optional<transport::tls_context> tls, http_service service) {
-    http_listener_options options;
+                    std::optional<transport::tls_context> tls, transport::http_service service) {
+    transport::http_listener_options options;
     options.host = at.host;
     options.port = at.port;
     options.limits = limits;
     options.tls = std::move(tls);
-    auto bound = listen_http(*m.runtime, options, std::move(service));
+    auto bound = transport::listen_http(*m.runtime, options, std::move(service));
     if (!bound)
       throw std::runtime_error(std::string{what} + ".listen " + to_string(at) + ": " +
                                bound.status.message());

@@ -1,7 +1,7 @@
 #include "bench/harness/as_simulator.hpp"
 
-#include <sys/socket.h>
 #include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <charconv>
@@ -103,7 +103,8 @@ std::optional<endpoint_config> parse_endpoint(std::string_view text) {
   config.key = std::string{rest.substr(0, second)};
   if (config.key == "-") config.key.clear();
   if (second != std::string_view::npos) config.schedule = std::string{rest.substr(second + 1)};
-  if (config.path.empty() || config.path[0] != '/' || !parse_schedule(config.schedule)) return std::nullopt;
+  if (config.path.empty() || config.path[0] != '/' || !parse_schedule(config.schedule))
+    return std::nullopt;
   return config;
 }
 
@@ -129,8 +130,8 @@ struct as_simulator::endpoint {
   }
 
   void reset() {
-    for (auto* c : {&arrived, &verified, &bad_token, &unsigned_, &json, &xml, &other_type, &answered_ok,
-                    &answered_error, &held})
+    for (auto* c : {&arrived, &verified, &bad_token, &unsigned_, &json, &xml, &other_type,
+                    &answered_ok, &answered_error, &held})
       c->store(0, std::memory_order_relaxed);
     transit.reset();
   }
@@ -164,12 +165,15 @@ as_simulator::as_simulator(options opts) : options_(std::move(opts)) {
     auto e = std::make_unique<endpoint>();
     e->path = config.path;
     auto phases = parse_schedule(config.schedule);
-    if (!phases) throw std::runtime_error("bad schedule for " + config.path + ": " + config.schedule);
+    if (!phases)
+      throw std::runtime_error("bad schedule for " + config.path + ": " + config.schedule);
     e->phases = std::move(*phases);
     e->schedule_start = started_;
     if (!config.key.empty()) {
       auto key = codecs::signing_key::parse(config.key);
-      if (!key) throw std::runtime_error("bad key for " + config.path + ": " + std::string{key.error().message()});
+      if (!key)
+        throw std::runtime_error("bad key for " + config.path + ": " +
+                                 std::string{key.error().message()});
       for (std::size_t i = 0; i < options_.shards; ++i)
         e->signers.push_back(std::make_unique<codecs::token_signer>(*key));
     }
@@ -180,7 +184,8 @@ as_simulator::as_simulator(options opts) : options_(std::move(opts)) {
 
   std::optional<transport::tls_context> tls;
   if (options_.tls) {
-    if (options_.pki_dir.empty()) throw std::runtime_error("the AS simulator needs a PKI folder for TLS");
+    if (options_.pki_dir.empty())
+      throw std::runtime_error("the AS simulator needs a PKI folder for TLS");
     auto pki = ensure_pki(options_.pki_dir);
     ca_file_ = pki.ca_file;
     transport::tls_server_config config;
@@ -197,15 +202,23 @@ as_simulator::as_simulator(options opts) : options_(std::move(opts)) {
   runtime_->start();
   transport::server_options limits;
   limits.max_concurrent_streams = 1024;
-  auto bound = listen_http(*runtime_, options_.host, options_.port, limits, tls,
-                           [this](const request_origin& origin, transport::http_server_connection& connection,
-                                  const transport::request& request) { serve(origin, connection, request); });
+  transport::http_listener_options listener;
+  listener.host = options_.host;
+  listener.port = options_.port;
+  listener.limits = limits;
+  listener.tls = tls;
+  auto bound = transport::listen_http(
+      *runtime_, listener,
+      [this](const transport::request_origin& origin, transport::http_server_connection& connection,
+             const transport::request& request) { serve(origin, connection, request); });
   if (!bound) throw std::runtime_error("AS simulator listen: " + bound.status.message());
   port_ = bound.port;
   refused_port_ = closed_loopback_port();
 }
 
-as_simulator::~as_simulator() { stop(); }
+as_simulator::~as_simulator() {
+  stop();
+}
 
 void as_simulator::stop() {
   if (runtime_) runtime_->stop();
@@ -242,17 +255,20 @@ std::string as_simulator::stats_json() const {
     if (!first) out += ',';
     first = false;
     char text[640];
-    std::snprintf(text, sizeof text,
-                  "\"%s\":{\"arrived\":%llu,\"verified\":%llu,\"bad_token\":%llu,\"unsigned\":%llu,\"json\":%llu,"
-                  "\"xml\":%llu,\"other_type\":%llu,\"answered_ok\":%llu,\"answered_error\":%llu,\"held\":%llu,"
-                  "\"transit_us\":{\"count\":%llu,\"p50\":%llu,\"p90\":%llu,\"p99\":%llu,\"max\":%llu}}",
-                  s.path.c_str(), (unsigned long long)s.arrived, (unsigned long long)s.verified,
-                  (unsigned long long)s.bad_token, (unsigned long long)s.unsigned_, (unsigned long long)s.json,
-                  (unsigned long long)s.xml, (unsigned long long)s.other_type, (unsigned long long)s.answered_ok,
-                  (unsigned long long)s.answered_error, (unsigned long long)s.held,
-                  (unsigned long long)s.transit_count, (unsigned long long)s.transit_p50_us,
-                  (unsigned long long)s.transit_p90_us, (unsigned long long)s.transit_p99_us,
-                  (unsigned long long)s.transit_max_us);
+    std::snprintf(
+        text, sizeof text,
+        "\"%s\":{\"arrived\":%llu,\"verified\":%llu,\"bad_token\":%llu,\"unsigned\":%llu,\"json\":%"
+        "llu,"
+        "\"xml\":%llu,\"other_type\":%llu,\"answered_ok\":%llu,\"answered_error\":%llu,\"held\":%"
+        "llu,"
+        "\"transit_us\":{\"count\":%llu,\"p50\":%llu,\"p90\":%llu,\"p99\":%llu,\"max\":%llu}}",
+        s.path.c_str(), (unsigned long long)s.arrived, (unsigned long long)s.verified,
+        (unsigned long long)s.bad_token, (unsigned long long)s.unsigned_,
+        (unsigned long long)s.json, (unsigned long long)s.xml, (unsigned long long)s.other_type,
+        (unsigned long long)s.answered_ok, (unsigned long long)s.answered_error,
+        (unsigned long long)s.held, (unsigned long long)s.transit_count,
+        (unsigned long long)s.transit_p50_us, (unsigned long long)s.transit_p90_us,
+        (unsigned long long)s.transit_p99_us, (unsigned long long)s.transit_max_us);
     out += text;
   }
   out += "}}";
@@ -263,7 +279,8 @@ void as_simulator::reset() {
   for (auto& e : endpoints_) e->reset();
 }
 
-void as_simulator::serve(const request_origin& origin, transport::http_server_connection& connection,
+void as_simulator::serve(const transport::request_origin& origin,
+                         transport::http_server_connection& connection,
                          const transport::request& request) {
   auto answer_now = [&](int status, std::string_view type, std::string_view body) {
     transport::header fields[] = {{"content-type", type}};
@@ -281,7 +298,8 @@ void as_simulator::serve(const request_origin& origin, transport::http_server_co
       if (name == "path") (void)codecs::percent_decode(value, path);
       if (name == "schedule") (void)codecs::percent_decode(value, schedule);
     }
-    if (!set_schedule(path, schedule)) return answer_now(400, "text/plain", "unknown path or bad schedule\n");
+    if (!set_schedule(path, schedule))
+      return answer_now(400, "text/plain", "unknown path or bad schedule\n");
     return answer_now(200, "text/plain", "ok\n");
   }
 
@@ -292,9 +310,12 @@ void as_simulator::serve(const request_origin& origin, transport::http_server_co
   std::string_view type;
   for (auto& h : request.headers)
     if (h.name == "content-type") type = h.value;
-  if (type.starts_with("application/json")) e->json.fetch_add(1, std::memory_order_relaxed);
-  else if (type.starts_with("application/xml")) e->xml.fetch_add(1, std::memory_order_relaxed);
-  else e->other_type.fetch_add(1, std::memory_order_relaxed);
+  if (type.starts_with("application/json"))
+    e->json.fetch_add(1, std::memory_order_relaxed);
+  else if (type.starts_with("application/xml"))
+    e->xml.fetch_add(1, std::memory_order_relaxed);
+  else
+    e->other_type.fetch_add(1, std::memory_order_relaxed);
 
   auto body = transport::as_text(request.body);
   if (auto sent = embedded_send_time(body)) {
@@ -310,7 +331,7 @@ void as_simulator::serve(const request_origin& origin, transport::http_server_co
   bool has_token = false;
   for (auto* s : {&dev_eui, &fport, &infos, &as_id, &time, &token}) s->clear();
   while (codecs::next_query_param(rest, name, value)) {
-    std::string* into = name == "LrnDevEui" ? &dev_eui
+    std::string* into = name == "LrnDevEui"  ? &dev_eui
                         : name == "LrnFPort" ? &fport
                         : name == "LrnInfos" ? &infos
                         : name == "AS_ID"    ? &as_id
@@ -329,7 +350,8 @@ void as_simulator::serve(const request_origin& origin, transport::http_server_co
     codecs::uplink_query query{dev_eui, fport, infos, as_id, time};
     char computed[codecs::token_size];
     auto& signer = *e->signers[origin.home->index() % e->signers.size()];
-    if (signer.sign_uplink(report.fields(), query, std::span<char, codecs::token_size>{computed}).ok() &&
+    if (signer.sign_uplink(report.fields(), query, std::span<char, codecs::token_size>{computed})
+            .ok() &&
         codecs::tokens_equal({computed, codecs::token_size}, token))
       e->verified.fetch_add(1, std::memory_order_relaxed);
     else
@@ -345,12 +367,14 @@ void as_simulator::serve(const request_origin& origin, transport::http_server_co
       thread_local std::minstd_rand random{std::random_device{}()};
       bool fail = std::uniform_real_distribution<double>{0, 1}(random) < phase.error_rate;
       (fail ? e->answered_error : e->answered_ok).fetch_add(1, std::memory_order_relaxed);
-      return fail ? answer_now(503, "text/plain", "overloaded") : answer_now(200, "text/plain", "ok");
+      return fail ? answer_now(503, "text/plain", "overloaded")
+                  : answer_now(200, "text/plain", "ok");
     }
     case endpoint_phase::behaviour::delay:
       e->answered_ok.fetch_add(1, std::memory_order_relaxed);
-      origin.home->schedule(std::chrono::milliseconds{phase.delay_ms},
-                            [origin] { respond_on_shard(origin, 200, "text/plain", "ok"); });
+      origin.home->schedule(std::chrono::milliseconds{phase.delay_ms}, [origin] {
+        transport::respond_later(origin, 200, {{"content-type", "text/plain"}}, "ok");
+      });
       return;
     case endpoint_phase::behaviour::stop:
       e->held.fetch_add(1, std::memory_order_relaxed);

@@ -10,8 +10,8 @@
 #include <string_view>
 #include <vector>
 
-#include "bench/harness/http_listener.hpp"
 #include "bench/harness/latency_histogram.hpp"
+#include "transport/http_listener.hpp"
 #include "transport/runtime/runtime.hpp"
 
 namespace tr::harness {
@@ -49,17 +49,17 @@ std::optional<endpoint_config> parse_endpoint(std::string_view text);
 /// What one endpoint has seen (a snapshot).
 struct endpoint_stats {
   std::string path;
-  std::uint64_t arrived = 0;        ///< requests received
-  std::uint64_t verified = 0;       ///< uplinks whose token matched
-  std::uint64_t bad_token = 0;      ///< uplinks whose token did not match, or that did not parse
-  std::uint64_t unsigned_ = 0;      ///< requests without a Token parameter (or no key known)
-  std::uint64_t json = 0;           ///< content-type application/json
-  std::uint64_t xml = 0;            ///< content-type application/xml
-  std::uint64_t other_type = 0;     ///< any other content type
-  std::uint64_t answered_ok = 0;    ///< answered 200
-  std::uint64_t answered_error = 0; ///< answered 503
-  std::uint64_t held = 0;           ///< not answered (stop)
-  std::uint64_t transit_count = 0;  ///< arrivals carrying the generator's send time
+  std::uint64_t arrived = 0;         ///< requests received
+  std::uint64_t verified = 0;        ///< uplinks whose token matched
+  std::uint64_t bad_token = 0;       ///< uplinks whose token did not match, or that did not parse
+  std::uint64_t unsigned_ = 0;       ///< requests without a Token parameter (or no key known)
+  std::uint64_t json = 0;            ///< content-type application/json
+  std::uint64_t xml = 0;             ///< content-type application/xml
+  std::uint64_t other_type = 0;      ///< any other content type
+  std::uint64_t answered_ok = 0;     ///< answered 200
+  std::uint64_t answered_error = 0;  ///< answered 503
+  std::uint64_t held = 0;            ///< not answered (stop)
+  std::uint64_t transit_count = 0;   ///< arrivals carrying the generator's send time
   std::uint64_t transit_p50_us = 0, transit_p90_us = 0, transit_p99_us = 0, transit_max_us = 0;
 };
 
@@ -77,10 +77,10 @@ class as_simulator {
  public:
   struct options {
     std::string host = "127.0.0.1";
-    std::uint16_t port = 0;          ///< 0: any free port
+    std::uint16_t port = 0;  ///< 0: any free port
     std::size_t shards = 1;
     bool tls = true;
-    std::string pki_dir;             ///< where the CA and certificate live (reused when present)
+    std::string pki_dir;  ///< where the CA and certificate live (reused when present)
     std::vector<std::string> alpn = {"h2", "http/1.1"};
     std::vector<endpoint_config> endpoints;
   };
@@ -112,7 +112,7 @@ class as_simulator {
 
  private:
   endpoint* find(std::string_view path) const;
-  void serve(const request_origin& origin, transport::http_server_connection& connection,
+  void serve(const transport::request_origin& origin, transport::http_server_connection& connection,
              const transport::request& request);
 
   options options_;

@@ -14,7 +14,7 @@ std::string test_as::received::header(const std::string& name) const {
 
 test_as::test_as(const std::string& cert, const std::string& key, std::vector<std::string> alpn,
                  std::uint16_t port) {
-  app::http_listener_options options;
+  transport::http_listener_options options;
   options.host = "127.0.0.1";
   options.port = port;
   if (!cert.empty()) {
@@ -27,9 +27,9 @@ test_as::test_as(const std::string& cert, const std::string& key, std::vector<st
     options.tls = *made;
   }
   runtime_.start();
-  auto bound = app::listen_http(
+  auto bound = transport::listen_http(
       runtime_, options,
-      [this](const app::request_origin& origin, transport::http_server_connection& connection,
+      [this](const transport::request_origin& origin, transport::http_server_connection& connection,
              const transport::request& request) {
         received r;
         r.method = request.method;
@@ -49,9 +49,9 @@ test_as::test_as(const std::string& cert, const std::string& key, std::vector<st
         }
         arrived_.notify_all();
         if (delay.count() == 0)
-          return app::respond_now(connection, origin.stream, status, "text/plain", "ok");
-        origin.home->schedule(delay,
-                              [origin, status] { app::respond_later(origin, status, {}, "late"); });
+          return transport::respond_now(connection, origin.stream, status, "text/plain", "ok");
+        origin.home->schedule(
+            delay, [origin, status] { transport::respond_later(origin, status, {}, "late"); });
       });
   if (!bound) throw std::runtime_error("test AS listen: " + bound.status.message());
   port_ = bound.port;

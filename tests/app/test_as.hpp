@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "app/http_server.hpp"
+#include "transport/http_listener.hpp"
 #include "transport/runtime/runtime.hpp"
 
 namespace tr::test {

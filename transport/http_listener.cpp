@@ -1,8 +1,8 @@
-#include "app/http_server.hpp"
+#include "transport/http_listener.hpp"
 
 #include "transport/tls_connection.hpp"
 
-namespace tr::app {
+namespace tr::transport {
 
 namespace {
 
@@ -92,4 +92,4 @@ transport::listen_result listen_http(transport::runtime& runtime,
   });
 }
 
-}  // namespace tr::app
+}  // namespace tr::transport

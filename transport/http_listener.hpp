@@ -11,7 +11,7 @@
 #include "transport/runtime/runtime.hpp"
 #include "transport/tls_context.hpp"
 
-namespace tr::app {
+namespace tr::transport {
 
 /// Where a request came from: enough to answer it later from any thread.
 struct request_origin {
@@ -50,4 +50,4 @@ struct http_listener_options {
 transport::listen_result listen_http(transport::runtime& runtime,
                                      const http_listener_options& options, http_service service);
 
-}  // namespace tr::app
+}  // namespace tr::transport
