@@ -4,6 +4,8 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include <algorithm>
+#include <cstring>
 #include <utility>
 
 #include "transport/detail/openssl_text.hpp"
@@ -16,20 +18,76 @@ constexpr std::size_t read_chunk = 16 * 1024;
 
 }  // namespace
 
+/// The BIO between OpenSSL and a tls_session: reads come from the ciphertext the session is
+/// being fed (in place), writes append to the session's outgoing ciphertext. It never blocks:
+/// an empty input is "retry later", as a non-blocking socket would say.
+struct network_bio {
+  static tls_session& session(BIO* bio) { return *static_cast<tls_session*>(BIO_get_data(bio)); }
+
+  static int read(BIO* bio, char* out, size_t size, size_t* done) {
+    BIO_clear_retry_flags(bio);
+    auto& input = session(bio).input_;
+    if (input.empty()) {
+      BIO_set_retry_read(bio);
+      *done = 0;
+      return 0;
+    }
+    std::size_t count = std::min(size, input.size());
+    std::memcpy(out, input.data(), count);
+    input = input.subspan(count);
+    *done = count;
+    return 1;
+  }
+
+  static int write(BIO* bio, const char* data, size_t size, size_t* done) {
+    BIO_clear_retry_flags(bio);
+    session(bio).ciphertext_.append(std::string_view{data, size});
+    *done = size;
+    return 1;
+  }
+
+  static long control(BIO* bio, int command, long, void*) {
+    switch (command) {
+      case BIO_CTRL_FLUSH:
+        return 1;
+      case BIO_CTRL_PENDING:
+        return static_cast<long>(session(bio).input_.size());
+      case BIO_CTRL_WPENDING:
+        return 0;
+      default:
+        return 0;
+    }
+  }
+
+  static int create(BIO* bio) {
+    BIO_set_init(bio, 1);
+    return 1;
+  }
+
+  /// The method table, made once (thread-safe static initialization); never freed.
+  static const BIO_METHOD* method() {
+    static BIO_METHOD* const created = [] {
+      BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "tr-network");
+      if (m == nullptr) return m;
+      BIO_meth_set_read_ex(m, read);
+      BIO_meth_set_write_ex(m, write);
+      BIO_meth_set_ctrl(m, control);
+      BIO_meth_set_create(m, create);
+      return m;
+    }();
+    return created;
+  }
+};
+
 tls_session::tls_session(SSL* ssl, bool is_server) : ssl_(ssl), is_server_(is_server) {
-  network_in_ = BIO_new(BIO_s_mem());
-  network_out_ = BIO_new(BIO_s_mem());
-  if (!network_in_ || !network_out_) {
-    BIO_free(network_in_);
-    BIO_free(network_out_);
-    network_in_ = network_out_ = nullptr;
-    failure_ = error{error_code::internal_error, "cannot allocate memory BIOs"};
+  const BIO_METHOD* method = network_bio::method();
+  network_ = method ? BIO_new(method) : nullptr;
+  if (!network_) {
+    failure_ = error{error_code::internal_error, "cannot create the TLS BIO"};
     return;
   }
-  // An empty memory BIO reports "retry" instead of end of file.
-  BIO_set_mem_eof_return(network_in_, -1);
-  BIO_set_mem_eof_return(network_out_, -1);
-  SSL_set_bio(ssl_, network_in_, network_out_);
+  BIO_set_data(network_, this);
+  SSL_set_bio(ssl_, network_, network_);  // one reference for both directions, owned by ssl_
   if (is_server_) {
     SSL_set_accept_state(ssl_);
   } else {
@@ -44,8 +102,10 @@ tls_session& tls_session::operator=(tls_session&& other) noexcept {
   if (this != &other) {
     SSL_free(ssl_);
     ssl_ = std::exchange(other.ssl_, nullptr);
-    network_in_ = std::exchange(other.network_in_, nullptr);
-    network_out_ = std::exchange(other.network_out_, nullptr);
+    network_ = std::exchange(other.network_, nullptr);
+    if (network_) BIO_set_data(network_, this);
+    input_ = {};
+    unread_ = std::move(other.unread_);
     plaintext_ = std::move(other.plaintext_);
     ciphertext_ = std::move(other.ciphertext_);
     alpn_ = std::move(other.alpn_);
@@ -58,16 +118,33 @@ tls_session& tls_session::operator=(tls_session&& other) noexcept {
   return *this;
 }
 
-tls_session::~tls_session() { SSL_free(ssl_); }  // frees both BIOs too
+tls_session::~tls_session() { SSL_free(ssl_); }  // frees the BIO too
 
 error tls_session::receive(std::span<const std::byte> ciphertext) {
   if (failure_) return failure_;
   if (peer_closed_) return {};
-  if (!ciphertext.empty() &&
-      BIO_write(network_in_, ciphertext.data(), static_cast<int>(ciphertext.size())) <= 0) {
-    failure_ = error{error_code::internal_error, "cannot buffer ciphertext"};
-    return failure_;
+  if (unread_.empty()) {
+    input_ = ciphertext;
+    error err = process();
+    keep_unread();
+    return err;
   }
+  // Bytes OpenSSL left last time come first (rare: it stops reading only on close or error).
+  unread_.append(ciphertext);
+  std::size_t held = unread_.size();
+  input_ = unread_.data();
+  error err = process();
+  unread_.consume(held - input_.size());
+  input_ = {};
+  return err;
+}
+
+void tls_session::keep_unread() {
+  if (!input_.empty()) unread_.append(input_);
+  input_ = {};
+}
+
+error tls_session::process() {
   if (!handshake_done_) {
     if (auto err = advance_handshake()) return failure_ = err;
     if (!handshake_done_) return {};
@@ -85,11 +162,9 @@ error tls_session::advance_handshake() {
     unsigned int size = 0;
     SSL_get0_alpn_selected(ssl_, &protocol, &size);
     alpn_.assign(reinterpret_cast<const char*>(protocol), protocol ? size : 0);
-    drain_bio();
     return {};
   }
-  int code = SSL_get_error(ssl_, rc);
-  drain_bio();  // the next flight, or the alert telling the peer why we give up
+  int code = SSL_get_error(ssl_, rc);  // the next flight or an alert is in ciphertext_ already
   if (code == SSL_ERROR_WANT_READ || code == SSL_ERROR_WANT_WRITE) return {};
   return fail(code, "handshake");
 }
@@ -104,8 +179,7 @@ error tls_session::read_plaintext() {
       plaintext_.commit(count);
       continue;
     }
-    int code = SSL_get_error(ssl_, rc);
-    drain_bio();  // key updates, session tickets, alerts
+    int code = SSL_get_error(ssl_, rc);  // key updates, tickets, alerts went to ciphertext_
     if (code == SSL_ERROR_WANT_READ || code == SSL_ERROR_WANT_WRITE) return {};
     if (code == SSL_ERROR_ZERO_RETURN) {
       peer_closed_ = true;
@@ -122,10 +196,9 @@ error tls_session::send(std::span<const std::byte> bytes) {
   if (bytes.empty()) return {};
   ERR_clear_error();
   std::size_t written = 0;
-  // Memory BIOs never block: one call takes the whole batch (split into records by OpenSSL).
+  // Our BIO never blocks: one call takes the whole batch (split into records by OpenSSL).
   int rc = SSL_write_ex(ssl_, bytes.data(), bytes.size(), &written);
   if (rc != 1) return failure_ = fail(SSL_get_error(ssl_, rc), "write");
-  drain_bio();
   return {};
 }
 
@@ -135,7 +208,6 @@ void tls_session::shutdown() {
   ERR_clear_error();
   SSL_shutdown(ssl_);
   ERR_clear_error();
-  drain_bio();
 }
 
 error tls_session::fail(int ssl_error, const char* during) {
@@ -156,18 +228,6 @@ error tls_session::fail(int ssl_error, const char* during) {
   }
   return {handshake_done_ ? error_code::tls_error : error_code::tls_handshake_failed,
           std::move(reason)};
-}
-
-void tls_session::drain_bio() {
-  if (!network_out_) return;
-  std::size_t pending = BIO_ctrl_pending(network_out_);
-  while (pending > 0) {
-    auto space = ciphertext_.prepare(pending);
-    int count = BIO_read(network_out_, space.data(), static_cast<int>(pending));
-    if (count <= 0) break;
-    ciphertext_.commit(static_cast<std::size_t>(count));
-    pending = BIO_ctrl_pending(network_out_);
-  }
 }
 
 }  // namespace tr::transport

@@ -13,8 +13,10 @@ typedef struct bio_st BIO;
 
 namespace tr::transport {
 
-/// One TLS connection over memory BIOs (sans-I/O): ciphertext in from the peer, plaintext out to
-/// the upper engine; plaintext in from the upper engine, ciphertext out for the driver.
+/// One TLS connection without a socket (sans-I/O): ciphertext in from the peer, plaintext out to
+/// the upper engine; plaintext in from the upper engine, ciphertext out for the driver. OpenSSL
+/// talks to one BIO of ours that reads the caller's ciphertext in place and writes records
+/// straight into the outgoing buffer (a memory BIO pair would copy both ways and zero its growth).
 /// A client session starts its handshake at once: its ClientHello is pending right away.
 class tls_session {
  public:
@@ -69,14 +71,17 @@ class tls_session {
 
   tls_session(SSL* ssl, bool is_server);
 
+  friend struct network_bio;
   error advance_handshake();
   error read_plaintext();
+  error process();
   error fail(int ssl_error, const char* during);
-  void drain_bio();
+  void keep_unread();
 
   SSL* ssl_ = nullptr;
-  BIO* network_in_ = nullptr;   // ciphertext from the peer; owned by ssl_
-  BIO* network_out_ = nullptr;  // ciphertext for the peer; owned by ssl_
+  BIO* network_ = nullptr;  // our BIO, owned by ssl_; its data points at this session
+  std::span<const std::byte> input_;  // ciphertext OpenSSL has not read yet (during a call)
+  detail::byte_buffer unread_;        // ciphertext left over between calls (a partial read)
   detail::byte_buffer plaintext_;
   detail::byte_buffer ciphertext_;
   std::string alpn_;
