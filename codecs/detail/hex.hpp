@@ -3,6 +3,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
+#include <type_traits>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace tr::codecs::detail {
 
@@ -29,8 +33,35 @@ inline constexpr auto hex_digit_table = [] {
   return t;
 }();
 
+#if defined(__SSE2__)
+/// 0xff in each of the 16 bytes at `p` that is a hex digit, else 0.
+inline __m128i hex_digits_at(const char* p) {
+  __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  // A byte in [low, low + n) moved to [-128, -128 + n) passes one signed comparison.
+  __m128i digit = _mm_cmplt_epi8(_mm_add_epi8(bytes, _mm_set1_epi8(static_cast<char>(0x80 - '0'))),
+                                 _mm_set1_epi8(-128 + 10));
+  __m128i lower = _mm_or_si128(bytes, _mm_set1_epi8(0x20));  // 'A'..'F' to 'a'..'f'
+  __m128i letter = _mm_cmplt_epi8(_mm_add_epi8(lower, _mm_set1_epi8(static_cast<char>(0x80 - 'a'))),
+                                  _mm_set1_epi8(-128 + 6));
+  return _mm_or_si128(digit, letter);
+}
+
+/// is_hex for 16 bytes or more: 16 at a time, the last block overlapping the one before it, so
+/// nothing outside `text` is read.
+inline bool is_long_hex(std::string_view text) {
+  const char* p = text.data();
+  const char* const last = p + text.size() - 16;
+  __m128i all = hex_digits_at(last);
+  for (; p < last; p += 16) all = _mm_and_si128(all, hex_digits_at(p));
+  return _mm_movemask_epi8(all) == 0xffff;
+}
+#endif
+
 /// True if every character is a hex digit (true for empty text).
 constexpr bool is_hex(std::string_view text) {
+#if defined(__SSE2__)
+  if (!std::is_constant_evaluated() && text.size() >= 16) return is_long_hex(text);
+#endif
   bool all = true;
   for (char c : text) all &= hex_digit_table.is_digit[static_cast<unsigned char>(c)];
   return all;
