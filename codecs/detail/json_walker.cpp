@@ -55,44 +55,91 @@ bool has_backslash(std::string_view text) {
   return false;
 }
 
-/// is_plain_field_name for a name inside the padded input: may read 15 bytes past its end.
-/// With SSE2 (every x86-64) it classifies 16 bytes at a time.
-bool is_plain_name_in_input(std::string_view name) {
 #if defined(__SSE2__)
-  if (name.empty() || name.size() > report_limits::max_field_name) return false;
-  if (!(field_name_chars[static_cast<unsigned char>(name[0])] & 1)) return false;
+/// 0xff in each byte of `bytes` that lies in [low, high], else 0. Moving `low` to -128 turns
+/// the range check into one signed comparison (bytes >= 0x80 included).
+inline __m128i in_range(__m128i bytes, char low, char high) {
+  __m128i moved = _mm_add_epi8(bytes, _mm_set1_epi8(static_cast<char>(0x80 - low)));
+  return _mm_cmplt_epi8(moved, _mm_set1_epi8(static_cast<char>(-128 + (high - low) + 1)));
+}
+
+inline __m128i load16(const char* p) {
+  return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+}
+
+/// Bit i set when byte i of `bytes` may be part of a plain field name at its place; with
+/// `first_block`, byte 0 must be able to start one.
+inline unsigned plain_name_bytes(__m128i bytes, bool first_block) {
+  __m128i letter = in_range(_mm_or_si128(bytes, _mm_set1_epi8(0x20)), 'a', 'z');
+  __m128i start = _mm_or_si128(letter, _mm_cmpeq_epi8(bytes, _mm_set1_epi8('_')));
+  // '-', '.', '/' and the digits are 0x2d..0x39, and '/' is not allowed.
+  __m128i other =
+      _mm_andnot_si128(_mm_cmpeq_epi8(bytes, _mm_set1_epi8('/')), in_range(bytes, '-', '9'));
+  if (first_block)
+    other = _mm_andnot_si128(_mm_setr_epi8(-1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), other);
+  return static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(start, other)));
+}
+#endif
+
+/// is_plain_field_name for a name inside the padded input, followed there by its closing
+/// quote: may read 15 bytes past its end. With SSE2 (every x86-64) it classifies 16 bytes at a
+/// time and compares the run of name bytes, which the quote ends, with the name's length (were
+/// a name byte to follow, the answer would be a false "no", never a false "yes").
+[[gnu::always_inline]] inline bool is_plain_name_in_input(std::string_view name) {
+#if defined(__SSE2__)
+  if (name.size() - 1 >= report_limits::max_field_name) return false;  // empty or too long
   const char* p = name.data();
   std::size_t left = name.size();
-  for (;;) {
-    __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-    // Bytes >= 0x80 are negative as signed chars and fail every range below.
-    __m128i lower = _mm_or_si128(bytes, _mm_set1_epi8(0x20));
-    __m128i letter = _mm_and_si128(_mm_cmpgt_epi8(lower, _mm_set1_epi8('a' - 1)),
-                                   _mm_cmplt_epi8(lower, _mm_set1_epi8('z' + 1)));
-    __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(bytes, _mm_set1_epi8('0' - 1)),
-                                  _mm_cmplt_epi8(bytes, _mm_set1_epi8('9' + 1)));
-    __m128i other = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(bytes, _mm_set1_epi8('_')),
-                                              _mm_cmpeq_epi8(bytes, _mm_set1_epi8('-'))),
-                                 _mm_cmpeq_epi8(bytes, _mm_set1_epi8('.')));
-    auto ok =
-        static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(letter, digit), other)));
-    if (left <= 16) {
-      unsigned wanted = (1u << left) - 1;
-      return (ok & wanted) == wanted;
-    }
-    if (ok != 0xffff) return false;
+  unsigned plain = plain_name_bytes(load16(p), true);
+  while (left > 16) {
+    if (plain != 0xffff) return false;
     p += 16;
     left -= 16;
+    plain = plain_name_bytes(load16(p), false);
   }
+  // ~plain has bits 16 and up set, so the run is at most 16.
+  return static_cast<std::size_t>(__builtin_ctz(~plain)) == left;
 #else
   return is_plain_field_name(name);
 #endif
 }
 
-/// Recursive descent over simdjson's structural index: each entry is the offset of a
-/// structural character or of a token's first byte, and the entry after the last one is the
-/// input length, where a zero padding byte stops every rule. The rules return false on error
-/// and leave the error in failure().
+/// True if `token` (inside the padded input: may read 15 bytes past its end) is a JSON number
+/// of the usual shape: up to 16 bytes and no exponent. False leaves the question to
+/// is_json_number. With SSE2 it classifies the 16 bytes at once.
+bool is_usual_number_in_input(std::string_view token) {
+#if defined(__SSE2__)
+  if (token.size() > 16) return false;
+  __m128i bytes = load16(token.data());
+  unsigned in_token = (1u << token.size()) - 1;
+  unsigned digits = static_cast<unsigned>(_mm_movemask_epi8(in_range(bytes, '0', '9')));
+  unsigned dots =
+      static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(bytes, _mm_set1_epi8('.'))));
+  digits &= in_token;
+  dots &= in_token;
+  unsigned minus = token[0] == '-' ? 1u : 0u;  // also the position of the first digit
+  // -?(0|[1-9][0-9]*)(\.[0-9]+)?: digits but for a leading '-' and at most one '.', a digit
+  // first, no '.' last, and a leading 0 not followed by a digit.
+  return (digits | dots | minus) == in_token && (dots & (dots - 1)) == 0 &&
+         (digits >> minus & 1) != 0 && (dots & ~(in_token >> 1)) == 0 &&
+         !(token[minus] == '0' && (digits >> (minus + 1) & 1) != 0);
+#else
+  return false;
+#endif
+}
+
+/// A walk over simdjson's structural index: each entry is the offset of a structural
+/// character or of a token's first byte, and the entry after the last one is the input length,
+/// where a zero padding byte stops every rule. The rules return false on error and leave the
+/// error in failure().
+///
+/// container() walks an object or array with a stack of open containers rather than by
+/// recursion, so that the cursor, the text and the node count stay in registers while it writes
+/// nodes in place (storage for one node per structural index is reserved up front). It takes
+/// the shapes of compact JSON (`"name":` with a plain name, a token that ends right before the
+/// next structural character, a number of up to 16 bytes without exponent) on fast paths, which
+/// accept only what the general rules below accept, and leaves everything else, including every
+/// error, to those rules.
 class walker {
  public:
   walker(std::string_view json, const simdjson::internal::dom_parser_implementation& stage1,
@@ -103,7 +150,8 @@ class walker {
         // One vectorized scan of the whole document saves a check per string in the usual case.
         has_escapes_(std::memchr(json.data(), '\\', json.size()) != nullptr),
         stage1_(stage1),
-        builder_(builder) {}
+        builder_(builder),
+        nodes_(builder.reserve(stage1.n_structural_indexes)) {}
 
   /// The first byte of the current token.
   char current() const { return text_[*cursor_]; }
@@ -114,106 +162,163 @@ class walker {
   /// The error of the last rule that returned false.
   const error& failure() const { return failure_; }
 
-  // Inlined into object() and array() so that a scalar costs no call.
-  /// `raw_key`: the key is the input's text (no escapes), so JSON needs no escaping for it.
-  [[gnu::always_inline]] bool value(std::string_view key, std::size_t depth, bool free_form,
-                                    bool raw_key) {
-    switch (current()) {
-      case '{':
-        return object(key, depth, free_form, raw_key);
-      case '[':
-        return array(key, depth, free_form, raw_key);
-      case '"': {
-        std::string_view text;
-        bool raw_text = true;
-        if (!string(text, raw_text)) return false;
-        if (text.size() > report_limits::max_string_bytes) return too_large(key);
-        return push_scalar(node_kind::string, key, text, raw_key && raw_text);
-      }
-      case 't':
-      case 'f':
-      case 'n': {
-        std::string_view token = scalar_token();
-        if (token == "true" || token == "false") {
-          return push_scalar(node_kind::boolean, key, token, raw_key);
-        }
-        if (token == "null") return push_scalar(node_kind::null, key, token, raw_key);
-        return malformed("bad literal");
-      }
-      case '-':
-      case '0':
-      case '1':
-      case '2':
-      case '3':
-      case '4':
-      case '5':
-      case '6':
-      case '7':
-      case '8':
-      case '9': {
-        std::string_view token = scalar_token();
-        if (!is_json_number(token)) return malformed("bad number");
-        if (token.size() > report_limits::max_string_bytes) return too_large(key);
-        return push_scalar(node_kind::number, key, token, raw_key);
-      }
-      case '\0':
-        return malformed("truncated document");
-      default:
-        return malformed("expected a value");
-    }
-  }
-
+  /// Walks the object or array at the cursor and everything in it into nodes.
   /// `free_form`: inside CustomerData or DriverCfg, where any field name goes.
-  bool object(std::string_view key, std::size_t depth, bool free_form, bool raw_key) {
-    if (depth >= report_limits::max_depth) return too_deep();
-    free_form = free_form || is_free_form(key);
-    std::uint32_t index;
-    if (!push(node_kind::object, key, {}, index, raw_key)) return false;
-    ++cursor_;
-    if (current() == '}') {
-      ++cursor_;
+  /// `raw_key`: the key is the input's text (no escapes), so JSON needs no escaping for it.
+  bool container(std::string_view key, std::size_t depth, bool free_form, bool raw_key) {
+    // The containers open in this walk, innermost last, each with the state of its parent.
+    struct open_container {
+      std::uint32_t index;  // its node
+      bool parent_is_object;
+      bool parent_free_form;
+    };
+    open_container open[report_limits::max_depth];
+    std::size_t open_count = 0;
+    const char* const text = text_;
+    const bool has_escapes = has_escapes_;
+    const std::uint32_t* at = cursor_;
+    node* const nodes = nodes_;
+    std::uint32_t count = builder_.size();
+    bool in_object = false;  // the innermost open container is an object (else an array)
+    // Opens the container at `at` as node `count`, whose key is set; false (with `at` past it)
+    // if it is empty.
+    auto open_at = [&](bool raw_name) {
+      bool is_object = text[*at] == '{';
+      node& n = nodes[count];
+      n.text = {};
+      n.end = count + 1;
+      n.kind = is_object ? node_kind::object : node_kind::array;
+      n.plain_json = raw_name;
+      ++count;
+      ++at;
+      if (text[*at] == (is_object ? '}' : ']')) {
+        ++at;
+        return false;
+      }
+      open[open_count++] = {count - 1, in_object, free_form};
+      in_object = is_object;
+      free_form = free_form || is_free_form(n.key);
       return true;
-    }
+    };
+    if (depth >= report_limits::max_depth) return stop(at, count, too_deep());
+    if (count == report_limits::max_nodes) return stop(at, count, too_many_nodes());
+    nodes[count].key = key;
+    if (!open_at(raw_key)) return stop(at, count, true);
     for (;;) {
-      if (current() != '"') return expected("a field name");
-      std::string_view name;
-      bool raw_name = true;
-      if (!field_name(name, free_form, raw_name)) return false;
-      if (current() != ':') return expected("':'");
-      ++cursor_;
-      if (!value(name, depth + 1, free_form, raw_name)) return false;
-      char next = current();
-      ++cursor_;
-      if (next == ',') continue;
-      if (next == '}') break;
-      --cursor_;
-      return expected("',' or '}'");
+      // An item of the innermost open container starts at *at. Its node is filled as it is
+      // read and counted once it is valid (the storage has room for one node beyond the limit).
+      node& item = nodes[count];
+      bool raw_item_key = true;
+      if (!in_object) {
+        item.key = {};
+      } else {
+        std::uint32_t name_start = at[0];
+        if (text[name_start] != '"') [[unlikely]] {
+          return stop(at, count, expected_at(at, "a field name"));
+        }
+        // The usual `"name":` with a plain name (or any name without escapes where any goes).
+        std::uint32_t colon = at[1];
+        std::uint16_t quote_colon;
+        std::memcpy(&quote_colon, text + colon - 1, 2);
+        std::string_view name{text + name_start + 1, colon - name_start - 2};
+        if (quote_colon == std::uint16_t('"' | ':' << 8) && colon - name_start >= 2 &&
+            (free_form ? !has_escapes : is_plain_name_in_input(name))) [[likely]] {
+          at += 2;
+        } else {
+          sync(at, count);
+          if (!field_name(name, free_form, raw_item_key)) return false;
+          if (current() != ':') return expected("':'");
+          at = cursor_ + 1;
+        }
+        item.key = name;
+      }
+      // The item's value.
+      const char first = text[*at];
+      if (first == '"') {
+        // The usual string: no whitespace after it, no escapes, not too large.
+        std::uint32_t start = at[0];
+        std::uint32_t end = at[1];
+        std::uint32_t size = end - start - 2;
+        std::string_view string{text + start + 1, size};
+        bool raw_string = true;
+        if (text[end - 1] == '"' && size <= report_limits::max_string_bytes && !has_escapes)
+            [[likely]] {
+          ++at;
+        } else {
+          sync(at, count);
+          if (!this->string(string, raw_string)) return false;
+          if (string.size() > report_limits::max_string_bytes) return too_large(item.key);
+          at = cursor_;
+        }
+        if (count == report_limits::max_nodes) [[unlikely]] {
+          return stop(at, count, too_many_nodes());
+        }
+        item.text = string;
+        item.end = count + 1;
+        item.kind = node_kind::string;
+        item.plain_json = raw_item_key && raw_string;
+        ++count;
+      } else if (static_cast<unsigned char>(first - '0') < 10 || first == '-') {
+        std::string_view token = token_at(text, at);
+        ++at;
+        if (!is_usual_number_in_input(token)) [[unlikely]] {
+          if (!is_json_number(token)) return stop(at, count, malformed("bad number"));
+          if (token.size() > report_limits::max_string_bytes) {
+            return stop(at, count, too_large(item.key));
+          }
+        }
+        if (count == report_limits::max_nodes) [[unlikely]] {
+          return stop(at, count, too_many_nodes());
+        }
+        item.text = token;
+        item.end = count + 1;
+        item.kind = node_kind::number;
+        item.plain_json = raw_item_key;
+        ++count;
+      } else if (first == '{' || first == '[') {
+        if (depth + open_count >= report_limits::max_depth) return stop(at, count, too_deep());
+        if (count == report_limits::max_nodes) return stop(at, count, too_many_nodes());
+        if (open_at(raw_item_key)) continue;
+      } else if (first == 't' || first == 'f' || first == 'n') {
+        std::string_view token = token_at(text, at);
+        ++at;
+        node_kind kind;
+        if (token == "true" || token == "false") {
+          kind = node_kind::boolean;
+        } else if (token == "null") {
+          kind = node_kind::null;
+        } else {
+          return stop(at, count, malformed("bad literal"));
+        }
+        if (count == report_limits::max_nodes) return stop(at, count, too_many_nodes());
+        item.text = token;
+        item.end = count + 1;
+        item.kind = kind;
+        item.plain_json = raw_item_key;
+        ++count;
+      } else if (first == '\0') {
+        return stop(at, count, malformed("truncated document"));
+      } else {
+        return stop(at, count, malformed("expected a value"));
+      }
+      // The item is complete: close the containers that end here, then go on after the ','.
+      for (;;) {
+        char next = text[*at];
+        if (next == ',') [[likely]] {
+          ++at;
+          break;
+        }
+        if (next != (in_object ? '}' : ']')) [[unlikely]] {
+          return stop(at, count, expected_at(at, in_object ? "',' or '}'" : "',' or ']'"));
+        }
+        ++at;
+        const open_container& closed = open[--open_count];
+        nodes[closed.index].end = count;
+        if (open_count == 0) return stop(at, count, true);
+        in_object = closed.parent_is_object;
+        free_form = closed.parent_free_form;
+      }
     }
-    builder_.close(index);
-    return true;
-  }
-
-  bool array(std::string_view key, std::size_t depth, bool free_form, bool raw_key) {
-    if (depth >= report_limits::max_depth) return too_deep();
-    free_form = free_form || is_free_form(key);
-    std::uint32_t index;
-    if (!push(node_kind::array, key, {}, index, raw_key)) return false;
-    ++cursor_;
-    if (current() == ']') {
-      ++cursor_;
-      return true;
-    }
-    for (;;) {
-      if (!value({}, depth + 1, free_form, true)) return false;
-      char next = current();
-      ++cursor_;
-      if (next == ',') continue;
-      if (next == ']') break;
-      --cursor_;
-      return expected("',' or ']'");
-    }
-    builder_.close(index);
-    return true;
   }
 
   /// The report's root: `{"<report type>": {...}}` and nothing after it.
@@ -236,7 +341,7 @@ class walker {
       if (current() == '\0') return malformed("truncated document");
       return fail(error(errc::wrong_root, to_string(type), " must be an object"));
     }
-    if (!object(to_string(type), 0, false, true)) return false;
+    if (!container(to_string(type), 0, false, true)) return false;
     if (current() == ',') return fail(error(errc::wrong_root, "root must hold exactly one report"));
     if (current() != '}') return expected("'}'");
     ++cursor_;
@@ -245,15 +350,31 @@ class walker {
   }
 
  private:
-  /// The current scalar token without the whitespace before the next one; advances.
-  std::string_view scalar_token() {
-    const char* start = text_ + cursor_[0];
-    const char* end = text_ + cursor_[1];
-    ++cursor_;
+  /// Hands the cursor and the node count over to the general rules (and to the caller).
+  void sync(const std::uint32_t* at, std::uint32_t count) {
+    cursor_ = at;
+    builder_.set_size(count);
+  }
+
+  /// sync() and `result`.
+  bool stop(const std::uint32_t* at, std::uint32_t count, bool result) {
+    sync(at, count);
+    return result;
+  }
+
+  /// The scalar token at `at` without the whitespace before the next one.
+  static std::string_view token_at(const char* text, const std::uint32_t* at) {
+    const char* start = text + at[0];
+    const char* end = text + at[1];
     // Whitespace is at most ' '; a token's last byte almost never is.
-    while (end > start && static_cast<unsigned char>(end[-1]) <= ' ' && is_space(end[-1])) --end;
+    if (static_cast<unsigned char>(end[-1]) <= ' ') {
+      while (end > start && static_cast<unsigned char>(end[-1]) <= ' ' && is_space(end[-1])) --end;
+    }
     return {start, static_cast<std::size_t>(end - start)};
   }
+
+  /// The current scalar token without the whitespace before the next one; advances.
+  std::string_view scalar_token() { return token_at(text_, cursor_++); }
 
   /// The current string, unescaped (a view into the input unless it has escapes); advances.
   /// `raw` becomes false when the text was unescaped. A raw string holds nothing JSON must
@@ -297,17 +418,6 @@ class walker {
     return true;
   }
 
-  bool push(node_kind kind, std::string_view key, std::string_view text, std::uint32_t& index,
-            bool plain_json) {
-    if (builder_.push(kind, key, text, index, plain_json)) return true;
-    return fail(report_builder::too_many_nodes());
-  }
-
-  bool push_scalar(node_kind kind, std::string_view key, std::string_view text, bool plain_json) {
-    std::uint32_t index;
-    return push(kind, key, text, index, plain_json);
-  }
-
   bool fail(const error& e) {
     failure_ = e;
     return false;
@@ -317,8 +427,10 @@ class walker {
     return fail(error(errc::malformed_json, "malformed JSON: ", what));
   }
 
-  bool expected(std::string_view what) {
-    if (current() == '\0') return malformed("truncated document");
+  bool expected(std::string_view what) { return expected_at(cursor_, what); }
+
+  bool expected_at(const std::uint32_t* at, std::string_view what) {
+    if (text_[*at] == '\0') return malformed("truncated document");
     return fail(error(errc::malformed_json, "malformed JSON: expected ", what));
   }
 
@@ -330,12 +442,15 @@ class walker {
     return fail(error(errc::field_too_large, "field '", key.substr(0, 64), "' exceeds 4096 bytes"));
   }
 
+  bool too_many_nodes() { return fail(report_builder::too_many_nodes()); }
+
   const char* text_;
   const std::uint32_t* cursor_;
   const std::uint32_t* end_;
   bool has_escapes_;
   const simdjson::internal::dom_parser_implementation& stage1_;
   report_builder& builder_;
+  node* nodes_;
   error failure_;
 };
 
@@ -367,7 +482,7 @@ error json_walker::walk_embedded(std::string_view json, std::string_view key, st
   walker walk(json, *stage1_, builder);
   if (walk.current() != '{' && walk.current() != '[')
     return malformed("expected an object or array");
-  if (!walk.value(key, depth, true, false)) return walk.failure();
+  if (!walk.container(key, depth, true, false)) return walk.failure();
   if (!walk.at_end()) return malformed("trailing content");
   return {};
 }

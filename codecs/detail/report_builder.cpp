@@ -50,12 +50,19 @@ std::string_view report_builder::start(std::string_view input) {
   return {copy, input.size()};
 }
 
-bool report_builder::grow() {
+void report_builder::grow() {
   auto& nodes = report_.nodes_;
-  if (nodes.size() >= report_limits::max_nodes) return false;
   nodes.resize(
       std::min<std::size_t>(std::max<std::size_t>(64, nodes.size() * 2), report_limits::max_nodes));
-  return true;
+}
+
+node* report_builder::reserve(std::size_t more) {
+  auto& nodes = report_.nodes_;
+  std::size_t wanted = std::min(report_.node_count_ + more, report_limits::max_nodes) + 1;
+  if (nodes.size() < wanted) {
+    nodes.resize(std::max(wanted, std::min(nodes.size() * 2, report_limits::max_nodes + 1)));
+  }
+  return nodes.data();
 }
 
 void report_builder::wrap_in_array(std::uint32_t index, std::string_view key) {

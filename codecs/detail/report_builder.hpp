@@ -27,11 +27,21 @@ class report_builder {
   bool push(node_kind kind, std::string_view key, std::string_view text, std::uint32_t& index,
             bool plain_json = false) {
     index = static_cast<std::uint32_t>(report_.node_count_);
-    if (index == report_.nodes_.size() && !grow()) return false;
+    if (index == report_limits::max_nodes) return false;
+    if (index == report_.nodes_.size()) grow();
     report_.nodes_[index] = node{key, text, index + 1, kind, plain_json};
     report_.node_count_ = index + 1;
     return true;
   }
+
+  /// Makes room for `more` nodes after the current ones (no more than max_nodes in all, plus
+  /// one that a caller may fill before it finds the limit reached) and returns the node
+  /// storage, for a caller that writes nodes in place and then calls set_size(). Allocates
+  /// only when the storage (kept across reports) must grow.
+  node* reserve(std::size_t more);
+
+  /// Sets the number of nodes written in place after reserve().
+  void set_size(std::uint32_t count) { report_.node_count_ = count; }
 
   /// Sets the end of the container at `index` to the current node count.
   void close(std::uint32_t index) {
@@ -61,8 +71,8 @@ class report_builder {
   static error too_many_nodes();
 
  private:
-  /// Enlarges the node storage (kept across reports); false at max_nodes.
-  bool grow();
+  /// Enlarges the node storage (kept across reports), up to max_nodes.
+  void grow();
 
   report& report_;
 };
