@@ -68,16 +68,41 @@ inline __m128i load16(const char* p) {
 }
 
 /// Bit i set when byte i of `bytes` may be part of a plain field name at its place; with
-/// `first_block`, byte 0 must be able to start one.
+/// `first_block`, byte 0 must be able to start one. Each term below is zero where a byte is in
+/// its class (saturating subtraction turns a range check into a test for zero).
 inline unsigned plain_name_bytes(__m128i bytes, bool first_block) {
-  __m128i letter = in_range(_mm_or_si128(bytes, _mm_set1_epi8(0x20)), 'a', 'z');
-  __m128i start = _mm_or_si128(letter, _mm_cmpeq_epi8(bytes, _mm_set1_epi8('_')));
-  // '-', '.', '/' and the digits are 0x2d..0x39, and '/' is not allowed.
-  __m128i other =
-      _mm_andnot_si128(_mm_cmpeq_epi8(bytes, _mm_set1_epi8('/')), in_range(bytes, '-', '9'));
-  if (first_block)
-    other = _mm_andnot_si128(_mm_setr_epi8(-1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), other);
-  return static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(start, other)));
+  __m128i not_letter =
+      _mm_subs_epu8(_mm_sub_epi8(_mm_or_si128(bytes, _mm_set1_epi8(0x20)), _mm_set1_epi8('a')),
+                    _mm_set1_epi8('z' - 'a'));
+  __m128i not_underscore = _mm_xor_si128(bytes, _mm_set1_epi8('_'));
+  // '-', '.', '/' and the digits are 0x2d..0x39; '/' is taken out below. None starts a name.
+  __m128i not_other =
+      _mm_subs_epu8(_mm_sub_epi8(bytes, _mm_set1_epi8('-')), _mm_set1_epi8('9' - '-'));
+  if (first_block) {
+    not_other =
+        _mm_or_si128(not_other, _mm_setr_epi8(1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0));
+  }
+  __m128i not_plain = _mm_min_epu8(_mm_min_epu8(not_letter, not_underscore), not_other);
+  not_plain = _mm_max_epu8(not_plain, _mm_cmpeq_epi8(bytes, _mm_set1_epi8('/')));
+  return static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(not_plain, _mm_setzero_si128())));
+}
+#endif
+
+#if defined(__SSE2__)
+/// is_plain_name_in_input for a name of 17 to 64 bytes whose first 16 bytes classify as
+/// `first_plain`.
+[[gnu::noinline]] bool is_long_plain_name_in_input(std::string_view name, unsigned first_plain) {
+  if (first_plain != 0xffff) return false;
+  const char* p = name.data() + 16;
+  std::size_t left = name.size() - 16;
+  unsigned plain = plain_name_bytes(load16(p), false);
+  while (left > 16) {
+    if (plain != 0xffff) return false;
+    p += 16;
+    left -= 16;
+    plain = plain_name_bytes(load16(p), false);
+  }
+  return static_cast<std::size_t>(__builtin_ctz(~plain)) == left;
 }
 #endif
 
@@ -88,17 +113,11 @@ inline unsigned plain_name_bytes(__m128i bytes, bool first_block) {
 [[gnu::always_inline]] inline bool is_plain_name_in_input(std::string_view name) {
 #if defined(__SSE2__)
   if (name.size() - 1 >= report_limits::max_field_name) return false;  // empty or too long
-  const char* p = name.data();
-  std::size_t left = name.size();
-  unsigned plain = plain_name_bytes(load16(p), true);
-  while (left > 16) {
-    if (plain != 0xffff) return false;
-    p += 16;
-    left -= 16;
-    plain = plain_name_bytes(load16(p), false);
-  }
+  unsigned plain = plain_name_bytes(load16(name.data()), true);
+  if (name.size() > 16) [[unlikely]]
+    return is_long_plain_name_in_input(name, plain);
   // ~plain has bits 16 and up set, so the run is at most 16.
-  return static_cast<std::size_t>(__builtin_ctz(~plain)) == left;
+  return static_cast<std::size_t>(__builtin_ctz(~plain)) == name.size();
 #else
   return is_plain_field_name(name);
 #endif
@@ -168,7 +187,7 @@ class walker {
   bool container(std::string_view key, std::size_t depth, bool free_form, bool raw_key) {
     // The containers open in this walk, innermost last, each with the state of its parent.
     struct open_container {
-      std::uint32_t index;  // its node
+      node* container;
       bool parent_is_object;
       bool parent_free_form;
     };
@@ -177,14 +196,14 @@ class walker {
     const char* const text = text_;
     const bool has_escapes = has_escapes_;
     const std::uint32_t* at = cursor_;
-    node* const nodes = nodes_;
     std::uint32_t count = builder_.size();
-    bool in_object = false;  // the innermost open container is an object (else an array)
+    node* item = nodes_ + count;  // node `count`, the next one
+    bool in_object = false;       // the innermost open container is an object (else an array)
     // Opens the container at `at` as node `count`, whose key is set; false (with `at` past it)
     // if it is empty.
     auto open_at = [&](bool raw_name) {
       bool is_object = text[*at] == '{';
-      node& n = nodes[count];
+      node& n = *item++;
       n.text = {};
       n.end = count + 1;
       n.kind = is_object ? node_kind::object : node_kind::array;
@@ -195,22 +214,21 @@ class walker {
         ++at;
         return false;
       }
-      open[open_count++] = {count - 1, in_object, free_form};
+      open[open_count++] = {&n, in_object, free_form};
       in_object = is_object;
       free_form = free_form || is_free_form(n.key);
       return true;
     };
     if (depth >= report_limits::max_depth) return stop(at, count, too_deep());
     if (count == report_limits::max_nodes) return stop(at, count, too_many_nodes());
-    nodes[count].key = key;
+    item->key = key;
     if (!open_at(raw_key)) return stop(at, count, true);
     for (;;) {
       // An item of the innermost open container starts at *at. Its node is filled as it is
       // read and counted once it is valid (the storage has room for one node beyond the limit).
-      node& item = nodes[count];
       bool raw_item_key = true;
       if (!in_object) {
-        item.key = {};
+        item->key = {};
       } else {
         std::uint32_t name_start = at[0];
         if (text[name_start] != '"') [[unlikely]] {
@@ -230,7 +248,7 @@ class walker {
           if (current() != ':') return expected("':'");
           at = cursor_ + 1;
         }
-        item.key = name;
+        item->key = name;
       }
       // The item's value.
       const char first = text[*at];
@@ -247,34 +265,34 @@ class walker {
         } else {
           sync(at, count);
           if (!this->string(string, raw_string)) return false;
-          if (string.size() > report_limits::max_string_bytes) return too_large(item.key);
+          if (string.size() > report_limits::max_string_bytes) return too_large(item->key);
           at = cursor_;
         }
         if (count == report_limits::max_nodes) [[unlikely]] {
           return stop(at, count, too_many_nodes());
         }
-        item.text = string;
-        item.end = count + 1;
-        item.kind = node_kind::string;
-        item.plain_json = raw_item_key && raw_string;
-        ++count;
+        item->text = string;
+        item->end = ++count;
+        item->kind = node_kind::string;
+        item->plain_json = raw_item_key && raw_string;
+        ++item;
       } else if (static_cast<unsigned char>(first - '0') < 10 || first == '-') {
         std::string_view token = token_at(text, at);
         ++at;
         if (!is_usual_number_in_input(token)) [[unlikely]] {
           if (!is_json_number(token)) return stop(at, count, malformed("bad number"));
           if (token.size() > report_limits::max_string_bytes) {
-            return stop(at, count, too_large(item.key));
+            return stop(at, count, too_large(item->key));
           }
         }
         if (count == report_limits::max_nodes) [[unlikely]] {
           return stop(at, count, too_many_nodes());
         }
-        item.text = token;
-        item.end = count + 1;
-        item.kind = node_kind::number;
-        item.plain_json = raw_item_key;
-        ++count;
+        item->text = token;
+        item->end = ++count;
+        item->kind = node_kind::number;
+        item->plain_json = raw_item_key;
+        ++item;
       } else if (first == '{' || first == '[') {
         if (depth + open_count >= report_limits::max_depth) return stop(at, count, too_deep());
         if (count == report_limits::max_nodes) return stop(at, count, too_many_nodes());
@@ -291,11 +309,11 @@ class walker {
           return stop(at, count, malformed("bad literal"));
         }
         if (count == report_limits::max_nodes) return stop(at, count, too_many_nodes());
-        item.text = token;
-        item.end = count + 1;
-        item.kind = kind;
-        item.plain_json = raw_item_key;
-        ++count;
+        item->text = token;
+        item->end = ++count;
+        item->kind = kind;
+        item->plain_json = raw_item_key;
+        ++item;
       } else if (first == '\0') {
         return stop(at, count, malformed("truncated document"));
       } else {
@@ -313,7 +331,7 @@ class walker {
         }
         ++at;
         const open_container& closed = open[--open_count];
-        nodes[closed.index].end = count;
+        closed.container->end = count;
         if (open_count == 0) return stop(at, count, true);
         in_object = closed.parent_is_object;
         free_form = closed.parent_free_form;
