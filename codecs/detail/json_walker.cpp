@@ -123,6 +123,13 @@ inline unsigned plain_name_bytes(__m128i bytes, bool first_block) {
 #endif
 }
 
+/// True if `c` may start a number: '-' or a digit. A bit test, which the compiler keeps ahead
+/// of the rarer kinds of value.
+inline bool starts_number(char c) {
+  constexpr std::uint64_t starts = 1ull << '-' | 0x3ffull << '0';
+  return static_cast<unsigned char>(c) < 64 && (starts >> c & 1) != 0;
+}
+
 /// True if `token` (inside the padded input: may read 15 bytes past its end) is a JSON number
 /// of the usual shape: up to 16 bytes and no exponent. False leaves the question to
 /// is_json_number. With SSE2 it classifies the 16 bytes at once.
@@ -239,8 +246,10 @@ class walker {
         std::uint16_t quote_colon;
         std::memcpy(&quote_colon, text + colon - 1, 2);
         std::string_view name{text + name_start + 1, colon - name_start - 2};
-        if (quote_colon == std::uint16_t('"' | ':' << 8) && colon - name_start >= 2 &&
-            (free_form ? !has_escapes : is_plain_name_in_input(name))) [[likely]] {
+        // (A plain name has 1 to 64 bytes, which also rules out a token too short for one.)
+        if (quote_colon == std::uint16_t('"' | ':' << 8) &&
+            (free_form ? !has_escapes && colon - name_start >= 2 : is_plain_name_in_input(name)))
+            [[likely]] {
           at += 2;
         } else {
           sync(at, count);
@@ -276,7 +285,7 @@ class walker {
         item->kind = node_kind::string;
         item->plain_json = raw_item_key && raw_string;
         ++item;
-      } else if (static_cast<unsigned char>(first - '0') < 10 || first == '-') {
+      } else if (starts_number(first)) {
         std::string_view token = token_at(text, at);
         ++at;
         if (!is_usual_number_in_input(token)) [[unlikely]] {
