@@ -4,194 +4,175 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstring>
 #include <string>
 
 #include "transport/detail/header_store.hpp"
 #include "transport/detail/http1_format.hpp"
-#include "transport/detail/nghttp2_glue.hpp"
 
 namespace tr::transport {
 
-using detail::make_nv;
-using detail::view_of;
+namespace {
+
+// Frame types and flags (RFC 9113 §6).
+enum : std::uint8_t {
+  frame_data = 0,
+  frame_headers = 1,
+  frame_priority = 2,
+  frame_rst_stream = 3,
+  frame_settings = 4,
+  frame_push_promise = 5,
+  frame_ping = 6,
+  frame_goaway = 7,
+  frame_window_update = 8,
+  frame_continuation = 9,
+};
+enum : std::uint8_t {
+  flag_end_stream = 0x1,
+  flag_ack = 0x1,
+  flag_end_headers = 0x4,
+  flag_padded = 0x8,
+  flag_priority = 0x20,
+};
+// Error codes (RFC 9113 §7).
+enum : std::uint32_t {
+  no_error = 0,
+  protocol_error_code = 1,
+  internal_error_code = 2,
+  flow_control_error = 3,
+  frame_size_error = 6,
+  refused_stream = 7,
+  cancel_code = 8,
+  compression_error = 9,
+};
+
+constexpr std::string_view client_preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+constexpr std::size_t frame_head_size = 9;
+constexpr std::uint32_t our_max_frame = 16384;        // we never raise SETTINGS_MAX_FRAME_SIZE
+constexpr std::int64_t connection_window = 16 << 20;  // what we let the peer send ahead
+constexpr std::int64_t max_window = 0x7fffffff;
+
+std::uint32_t read32(const std::byte* p) {
+  return (std::uint32_t(p[0]) << 24) | (std::uint32_t(p[1]) << 16) | (std::uint32_t(p[2]) << 8) |
+         std::uint32_t(p[3]);
+}
+
+void write32(std::byte* p, std::uint32_t v) {
+  p[0] = std::byte(v >> 24);
+  p[1] = std::byte(v >> 16);
+  p[2] = std::byte(v >> 8);
+  p[3] = std::byte(v);
+}
+
+bool is_lower_case(std::string_view name) {
+  for (char c : name) {
+    if (c >= 'A' && c <= 'Z') return false;
+  }
+  return true;
+}
+
+}  // namespace
 
 struct h2_client_connection::stream_state {
   stream_id id = 0;
   completion done;
-  detail::byte_buffer request_body;
+  detail::byte_buffer request_body;  // what flow control has not let out yet
   detail::header_store headers;
   detail::byte_buffer body;
+  std::uint64_t headers_at = 0;  // offset of its HEADERS in the output stream
+  std::int64_t send_window = 0;
+  std::int64_t receive_window = 0;
+  std::int64_t receive_unacked = 0;
   std::size_t header_bytes = 0;
   int status = 0;
-  error failure;  // a limit we hit; reported when the stream closes
-  bool in_use = false;
-  bool completed = false;
-};
-
-// nghttp2 callbacks; user_data is the connection.
-struct h2_client_connection::callbacks {
-  static h2_client_connection& self(void* user_data) {
-    return *static_cast<h2_client_connection*>(user_data);
-  }
-
-  static stream_state* state_of(nghttp2_session* session, int32_t stream) {
-    auto* state = static_cast<stream_state*>(nghttp2_session_get_stream_user_data(session, stream));
-    return state && state->in_use && state->id == stream ? state : nullptr;
-  }
-
-  static void abort_stream(nghttp2_session* session, stream_state& state, error err) {
-    state.failure = std::move(err);
-    state.body.clear();
-    nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, state.id, NGHTTP2_CANCEL);
-  }
-
-  static int on_header(nghttp2_session* session, const nghttp2_frame* frame, const uint8_t* name,
-                       size_t name_size, const uint8_t* value, size_t value_size, uint8_t,
-                       void* user_data) {
-    auto& client = self(user_data);
-    stream_state* state = state_of(session, frame->hd.stream_id);
-    if (!state || state->completed || state->failure) return 0;
-    state->header_bytes += name_size + value_size;
-    if (state->header_bytes > client.options_.max_header_size) {
-      abort_stream(session, *state, {error_code::header_too_large, "response headers over the limit"});
-      return 0;
-    }
-    std::string_view key = view_of(name, name_size);
-    std::string_view text = view_of(value, value_size);
-    if (key == ":status") {
-      // A final response after 1xx ones starts over.
-      state->status = 0;
-      std::from_chars(text.data(), text.data() + text.size(), state->status);
-      state->headers.clear();
-    } else if (key.empty() || key[0] != ':') {
-      state->headers.add(key, text);
-    }
-    return 0;
-  }
-
-  static int on_data_chunk(nghttp2_session* session, uint8_t, int32_t stream, const uint8_t* data,
-                           size_t size, void* user_data) {
-    auto& client = self(user_data);
-    stream_state* state = state_of(session, stream);
-    if (!state || state->completed || state->failure) return 0;
-    if (state->body.size() + size > client.options_.max_response_body_size) {
-      abort_stream(session, *state, {error_code::body_too_large, "response body over the limit"});
-      return 0;
-    }
-    state->body.append(std::span<const std::byte>{reinterpret_cast<const std::byte*>(data), size});
-    return 0;
-  }
-
-  static int on_frame_recv(nghttp2_session* session, const nghttp2_frame* frame, void* user_data) {
-    auto& client = self(user_data);
-    switch (frame->hd.type) {
-      case NGHTTP2_SETTINGS:
-        if ((frame->hd.flags & NGHTTP2_FLAG_ACK) == 0) client.settings_received_ = true;
-        return 0;
-      case NGHTTP2_GOAWAY:
-        // nghttp2 then closes the streams above last_stream_id (we complete them as refused).
-        client.goaway_received_ = true;
-        client.goaway_last_stream_ = frame->goaway.last_stream_id;
-        return 0;
-      case NGHTTP2_HEADERS:
-      case NGHTTP2_DATA: {
-        if ((frame->hd.flags & NGHTTP2_FLAG_END_STREAM) == 0) return 0;
-        stream_state* state = state_of(session, frame->hd.stream_id);
-        if (state && !state->failure && state->status >= 200) client.complete(*state, {});
-        return 0;
-      }
-      default:
-        return 0;
-    }
-  }
-
-  static int on_frame_not_send(nghttp2_session*, const nghttp2_frame* frame, int reason,
-                               void* user_data) {
-    if (frame->hd.type != NGHTTP2_HEADERS) return 0;
-    // A request that never left: after a GOAWAY, or cancelled while queued.
-    auto& client = self(user_data);
-    for (auto& state : client.pool_) {
-      if (state->in_use && state->id == frame->hd.stream_id) {
-        client.complete(*state, {error_code::refused,
-                                 std::string{"request not sent: "} + nghttp2_strerror(reason)});
-        client.release(state.get());
-        break;
-      }
-    }
-    return 0;
-  }
-
-  static int on_stream_close(nghttp2_session* session, int32_t stream, uint32_t code,
-                             void* user_data) {
-    auto& client = self(user_data);
-    stream_state* state = state_of(session, stream);
-    if (!state) return 0;
-    if (!state->completed) {
-      error err = state->failure;
-      if (!err && client.goaway_received_ && stream > client.goaway_last_stream_) {
-        err = {error_code::refused, "above the GOAWAY last stream id " +
-                                        std::to_string(client.goaway_last_stream_)};
-      } else if (!err && code == NGHTTP2_REFUSED_STREAM) {
-        err = {error_code::refused, "stream refused by the server"};
-      } else if (!err) {
-        err = {error_code::stream_reset,
-               std::string{"stream reset: "} + nghttp2_http2_strerror(code)};
-      }
-      client.complete(*state, err);
-    }
-    nghttp2_session_set_stream_user_data(session, stream, nullptr);
-    client.release(state);
-    return 0;
-  }
+  error failure;  // a limit we hit; the stream is reset and fails with it
+  bool final_headers = false;
+  bool body_done = false;  // our END_STREAM is out (or queued in output_)
+  bool blocked = false;    // in blocked_
 };
 
 h2_client_connection::h2_client_connection(const client_options& options) : options_(options) {
-  nghttp2_session_callbacks* raw_callbacks = nullptr;
-  if (nghttp2_session_callbacks_new(&raw_callbacks) != 0) {
-    failure_ = {error_code::internal_error, "cannot create nghttp2 callbacks"};
+  next_stream_id_ = options_.first_stream_id > 0 ? options_.first_stream_id | 1 : 1;
+  if (nghttp2_hd_inflate_new(&decoder_) != 0) {
+    decoder_ = nullptr;
+    failure_ = {error_code::internal_error, "cannot create an HPACK decoder"};
     return;
   }
-  detail::callbacks_ptr owned_callbacks{raw_callbacks};
-  nghttp2_session_callbacks_set_on_header_callback(raw_callbacks, callbacks::on_header);
-  nghttp2_session_callbacks_set_on_data_chunk_recv_callback(raw_callbacks, callbacks::on_data_chunk);
-  nghttp2_session_callbacks_set_on_frame_recv_callback(raw_callbacks, callbacks::on_frame_recv);
-  nghttp2_session_callbacks_set_on_frame_not_send_callback(raw_callbacks,
-                                                           callbacks::on_frame_not_send);
-  nghttp2_session_callbacks_set_on_stream_close_callback(raw_callbacks, callbacks::on_stream_close);
-  // Until the server's SETTINGS arrive, nghttp2 assumes 100 concurrent streams.
-  if (nghttp2_session_client_new(&session_, raw_callbacks, this) != 0) {
-    session_ = nullptr;
-    failure_ = {error_code::internal_error, "cannot create an nghttp2 client session"};
-    return;
-  }
-  nghttp2_settings_entry settings[] = {
+  output_.append(client_preface);
+  struct setting {
+    std::uint16_t id;
+    std::uint32_t value;
+  };
+  const setting settings[] = {
       {NGHTTP2_SETTINGS_ENABLE_PUSH, 0},
       {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, options_.initial_window_size},
-      {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, static_cast<uint32_t>(options_.max_header_size)},
+      {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, static_cast<std::uint32_t>(options_.max_header_size)},
   };
-  nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, settings, 3);
-  nghttp2_session_set_local_window_size(session_, NGHTTP2_FLAG_NONE, 0, 16 << 20);
-  if (options_.first_stream_id > 1) nghttp2_session_set_next_stream_id(session_, options_.first_stream_id);
+  write_frame_head(std::size(settings) * 6, frame_settings, 0, 0);
+  for (const auto& s : settings) {
+    auto room = output_.prepare(6);
+    room[0] = std::byte(s.id >> 8);
+    room[1] = std::byte(s.id);
+    write32(room.data() + 2, s.value);
+    output_.commit(6);
+  }
+  write_window_update(0, static_cast<std::uint32_t>(connection_window - 65535));
+  receive_window_ = connection_window;
 }
 
-h2_client_connection::~h2_client_connection() { nghttp2_session_del(session_); }
+h2_client_connection::~h2_client_connection() {
+  if (decoder_) nghttp2_hd_inflate_del(decoder_);
+}
 
 std::uint32_t h2_client_connection::peer_max_concurrent_streams() const {
-  if (!session_) return 0;
-  std::uint32_t peer =
-      nghttp2_session_get_remote_settings(session_, NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS);
-  return settings_received_ ? peer : std::min<std::uint32_t>(peer, 100);
+  return settings_received_ ? peer_max_streams_ : std::min<std::uint32_t>(peer_max_streams_, 100);
 }
 
 bool h2_client_connection::needs_new_connection() const {
-  return closed_ || failure_ || goaway_received_ || !session_ ||
-         nghttp2_session_get_next_stream_id(session_) > 0x7fffffffu;
+  return closed_ || failure_ || goaway_received_ || next_stream_id_ > 0x7fffffff;
 }
 
 bool h2_client_connection::can_submit() const {
   if (needs_new_connection()) return false;
-  std::size_t limit = std::min(options_.max_concurrent_streams, peer_max_concurrent_streams());
-  return active_.size() < limit;
+  std::size_t limit =
+      std::min<std::size_t>(options_.max_concurrent_streams, peer_max_concurrent_streams());
+  return active_ < limit;
+}
+
+// --- outgoing ---------------------------------------------------------------------------------
+
+void h2_client_connection::write_frame_head(std::size_t length, std::uint8_t type,
+                                            std::uint8_t flags, std::int32_t stream) {
+  auto room = output_.prepare(frame_head_size);
+  room[0] = std::byte(length >> 16);
+  room[1] = std::byte(length >> 8);
+  room[2] = std::byte(length);
+  room[3] = std::byte(type);
+  room[4] = std::byte(flags);
+  write32(room.data() + 5, static_cast<std::uint32_t>(stream) & 0x7fffffffu);
+  output_.commit(frame_head_size);
+}
+
+void h2_client_connection::write_window_update(std::int32_t stream, std::uint32_t increment) {
+  write_frame_head(4, frame_window_update, 0, stream);
+  auto room = output_.prepare(4);
+  write32(room.data(), increment & 0x7fffffffu);
+  output_.commit(4);
+}
+
+void h2_client_connection::write_goaway(std::uint32_t code) {
+  write_frame_head(8, frame_goaway, 0, 0);
+  auto room = output_.prepare(8);
+  write32(room.data(), 0);  // we accept no server-initiated streams
+  write32(room.data() + 4, code);
+  output_.commit(8);
+}
+
+void h2_client_connection::write_rst_stream(std::int32_t stream, std::uint32_t code) {
+  write_frame_head(4, frame_rst_stream, 0, stream);
+  auto room = output_.prepare(4);
+  write32(room.data(), code);
+  output_.commit(4);
 }
 
 expected<stream_id> h2_client_connection::submit(const client_request& req, completion done) {
@@ -202,45 +183,480 @@ expected<stream_id> h2_client_connection::submit(const client_request& req, comp
       return error{error_code::streams_exhausted, "no stream id left on this connection"};
     return error{error_code::busy, "at the concurrent stream limit"};
   }
-  nghttp2_nv nva[64];
-  if (req.headers.size() > std::size(nva) - 5)
-    return error{error_code::invalid_argument, "more than 59 header fields"};
   stream_state* state = acquire();
+  state->id = static_cast<stream_id>(next_stream_id_);
+  next_stream_id_ += 2;
+  last_stream_id_ = state->id;
   state->done = std::move(done);
-  state->request_body.append(req.body);
-  char length_text[24];
-  auto length_end = std::to_chars(length_text, length_text + sizeof length_text, req.body.size()).ptr;
-  std::size_t count = 0;
-  nva[count++] = make_nv(":method", req.method);
-  nva[count++] = make_nv(":scheme", req.scheme);
-  nva[count++] = make_nv(":authority", req.authority);
-  nva[count++] = make_nv(":path", req.path.empty() ? std::string_view{"/"} : req.path);
+  state->send_window = peer_initial_window_;
+  state->receive_window = options_.initial_window_size;
+  state->headers_at = consumed_ + output_.size();
+
+  // HEADERS: the block is built after a reserved frame head, whose length is filled in after.
+  std::size_t before = output_.size();
+  write_frame_head(0, frame_headers, 0, state->id);
+  std::size_t block_start = output_.size();
+  using kind = detail::hpack_encoder::kind;
+  encoder_.begin(output_);
+  encoder_.add(output_, ":method", req.method, kind::may_repeat);
+  encoder_.add(output_, ":scheme", req.scheme, kind::may_repeat);
+  encoder_.add(output_, ":authority", req.authority, kind::may_repeat);
+  encoder_.add(output_, ":path", req.path.empty() ? std::string_view{"/"} : req.path,
+               kind::changes);
+  std::string lowered;
   for (const auto& field : req.headers) {
-    if (!detail::is_engine_header(field.name)) nva[count++] = make_nv(field.name, field.value);
+    if (detail::is_engine_header(field.name)) continue;
+    std::string_view name = field.name;
+    if (!is_lower_case(name)) {
+      lowered.assign(name);
+      for (char& c : lowered) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+      name = lowered;
+    }
+    encoder_.add(output_, name, field.value, kind::may_repeat);
   }
-  nva[count++] = make_nv("content-length", {length_text, std::size_t(length_end - length_text)});
-  nghttp2_data_provider provider{};
-  provider.source.ptr = &state->request_body;
-  provider.read_callback = detail::read_from_buffer;
-  int32_t id = nghttp2_submit_request(session_, nullptr, nva, count,
-                                      req.body.empty() ? nullptr : &provider, state);
-  if (id < 0) {
-    state->done = nullptr;
-    release(state);
-    if (id == NGHTTP2_ERR_STREAM_ID_NOT_AVAILABLE)
-      return error{error_code::streams_exhausted, "no stream id left on this connection"};
-    return error{error_code::internal_error, nghttp2_strerror(id)};
+  char length_text[24];
+  auto length_end =
+      std::to_chars(length_text, length_text + sizeof length_text, req.body.size()).ptr;
+  encoder_.add(output_, "content-length",
+               {length_text, static_cast<std::size_t>(length_end - length_text)}, kind::changes);
+  std::size_t block_size = output_.size() - block_start;
+  std::uint8_t end_stream = req.body.empty() ? flag_end_stream : 0;
+  if (block_size <= peer_max_frame_) {
+    auto head = output_.mutable_data().subspan(before, frame_head_size);
+    head[0] = std::byte(block_size >> 16);
+    head[1] = std::byte(block_size >> 8);
+    head[2] = std::byte(block_size);
+    head[4] = std::byte(flag_end_headers | end_stream);
+  } else {
+    // A block larger than one frame: HEADERS then CONTINUATION frames (rare: big custom headers).
+    std::string block{as_text(output_.data().subspan(block_start))};
+    std::string prefix{as_text(output_.data().first(before))};
+    output_.clear();
+    output_.append(prefix);
+    std::string_view rest = block;
+    bool first = true;
+    while (!rest.empty() || first) {
+      std::size_t piece = std::min<std::size_t>(rest.size(), peer_max_frame_);
+      std::uint8_t flags = piece == rest.size() ? flag_end_headers : 0;
+      if (first) flags |= end_stream;
+      write_frame_head(piece, first ? frame_headers : frame_continuation, flags, state->id);
+      output_.append(rest.substr(0, piece));
+      rest.remove_prefix(piece);
+      first = false;
+    }
   }
-  state->id = id;
-  active_.push_back(state);
-  return stream_id{id};
+  state->body_done = req.body.empty();
+  if (!req.body.empty()) {
+    state->request_body.append(req.body);
+    send_data(*state);
+  }
+  streams_.push_back(state);  // ids only grow: the vector stays sorted
+  ++active_;
+  return stream_id{state->id};
 }
 
-h2_client_connection::stream_state* h2_client_connection::find(stream_id stream) const {
-  for (auto* state : active_) {
-    if (state->id == stream) return state;
+void h2_client_connection::send_data(stream_state& state) {
+  while (!state.request_body.empty()) {
+    std::int64_t allowed =
+        std::min({send_window_, state.send_window, static_cast<std::int64_t>(peer_max_frame_),
+                  static_cast<std::int64_t>(state.request_body.size())});
+    if (allowed <= 0) {
+      if (!state.blocked) {
+        state.blocked = true;
+        blocked_.push_back(&state);
+      }
+      return;
+    }
+    auto count = static_cast<std::size_t>(allowed);
+    bool last = count == state.request_body.size();
+    write_frame_head(count, frame_data, last ? flag_end_stream : 0, state.id);
+    output_.append(state.request_body.data().first(count));
+    state.request_body.consume(count);
+    send_window_ -= allowed;
+    state.send_window -= allowed;
+    if (last) state.body_done = true;
   }
-  return nullptr;
+}
+
+void h2_client_connection::send_pending_data() {
+  if (blocked_.empty()) return;
+  std::vector<stream_state*> waiting;
+  waiting.swap(blocked_);
+  for (std::size_t i = 0; i < waiting.size(); ++i) {
+    stream_state* state = waiting[i];
+    state->blocked = false;
+    if (send_window_ <= 0) {
+      // Keep the order: the rest waits for the next WINDOW_UPDATE.
+      for (std::size_t j = i; j < waiting.size(); ++j) {
+        waiting[j]->blocked = true;
+        blocked_.push_back(waiting[j]);
+      }
+      return;
+    }
+    send_data(*state);
+  }
+}
+
+error h2_client_connection::connection_error(std::uint32_t code, std::string reason) {
+  if (!failure_) {
+    failure_ = {error_code::protocol_error, "HTTP/2: " + reason};
+    fail_all(error_code::protocol_error, failure_.reason());
+    write_goaway(code);
+  }
+  return failure_;
+}
+
+// --- incoming ---------------------------------------------------------------------------------
+
+error h2_client_connection::receive(std::span<const std::byte> bytes) {
+  if (failure_) return failure_;
+  if (closed_) return {};
+  if (input_.empty()) {
+    std::size_t used = process(bytes);
+    if (!failure_ && used < bytes.size()) input_.append(bytes.subspan(used));
+  } else {
+    input_.append(bytes);
+    std::size_t used = process(input_.data());
+    input_.consume(used);
+  }
+  if (failure_) return failure_;
+  if (receive_unacked_ >= connection_window / 2) {
+    write_window_update(0, static_cast<std::uint32_t>(receive_unacked_));
+    receive_window_ += receive_unacked_;
+    receive_unacked_ = 0;
+  }
+  return {};
+}
+
+std::size_t h2_client_connection::process(std::span<const std::byte> bytes) {
+  std::size_t at = 0;
+  while (!failure_ && !closed_ && bytes.size() - at >= frame_head_size) {
+    const std::byte* head = bytes.data() + at;
+    std::size_t length =
+        (std::size_t(head[0]) << 16) | (std::size_t(head[1]) << 8) | std::size_t(head[2]);
+    if (length > our_max_frame) {
+      connection_error(frame_size_error, "frame of " + std::to_string(length) + " bytes");
+      break;
+    }
+    if (bytes.size() - at < frame_head_size + length) break;
+    auto type = static_cast<std::uint8_t>(head[3]);
+    auto flags = static_cast<std::uint8_t>(head[4]);
+    auto stream = static_cast<std::int32_t>(read32(head + 5) & 0x7fffffffu);
+    at += frame_head_size + length;
+    if (auto err = on_frame(type, flags, stream, {head + frame_head_size, length})) break;
+  }
+  return at;
+}
+
+error h2_client_connection::on_frame(std::uint8_t type, std::uint8_t flags, std::int32_t stream,
+                                     std::span<const std::byte> payload) {
+  if (header_stream_ != 0 && (type != frame_continuation || stream != header_stream_))
+    return connection_error(protocol_error_code, "expected CONTINUATION");
+  switch (type) {
+    case frame_data:
+      return on_data(flags, stream, payload);
+    case frame_headers:
+      return on_headers(flags, stream, payload);
+    case frame_continuation:
+      if (header_stream_ == 0) return connection_error(protocol_error_code, "stray CONTINUATION");
+      if (header_block_.size() + payload.size() > 2 * options_.max_header_size)
+        return connection_error(internal_error_code, "response header block over the limit");
+      header_block_.append(payload);
+      if (flags & flag_end_headers) return on_header_block_end();
+      return {};
+    case frame_priority:
+      if (stream == 0) return connection_error(protocol_error_code, "PRIORITY on stream 0");
+      if (payload.size() != 5) return connection_error(frame_size_error, "PRIORITY size");
+      return {};
+    case frame_rst_stream:
+      return on_rst_stream(stream, payload);
+    case frame_settings:
+      return on_settings(flags, payload);
+    case frame_push_promise:
+      return connection_error(protocol_error_code, "PUSH_PROMISE although push is disabled");
+    case frame_ping:
+      if (stream != 0) return connection_error(protocol_error_code, "PING on a stream");
+      if (payload.size() != 8) return connection_error(frame_size_error, "PING size");
+      if ((flags & flag_ack) == 0) {
+        write_frame_head(8, frame_ping, flag_ack, 0);
+        output_.append(payload);
+      }
+      return {};
+    case frame_goaway:
+      return on_goaway(payload);
+    case frame_window_update:
+      return on_window_update(stream, payload);
+    default:
+      return {};  // unknown frame types are ignored (RFC 9113 §4.1)
+  }
+}
+
+error h2_client_connection::on_data(std::uint8_t flags, std::int32_t stream,
+                                    std::span<const std::byte> payload) {
+  if (stream == 0) return connection_error(protocol_error_code, "DATA on stream 0");
+  if (stream > last_stream_id_ || (stream & 1) == 0)
+    return connection_error(protocol_error_code, "DATA on a stream never opened");
+  // Flow control counts the whole payload, padding included.
+  auto size = static_cast<std::int64_t>(payload.size());
+  if (size > receive_window_) return connection_error(flow_control_error, "connection window");
+  receive_window_ -= size;
+  receive_unacked_ += size;
+  if (flags & flag_padded) {
+    if (payload.empty() || std::size_t(payload[0]) >= payload.size())
+      return connection_error(protocol_error_code, "bad DATA padding");
+    payload = payload.subspan(1, payload.size() - 1 - std::size_t(payload[0]));
+  }
+  stream_state* state = find(stream);
+  if (!state) return {};  // a stream we reset or completed: dropped, the window given back
+  if (size > state->receive_window) {
+    reset_stream(*state, flow_control_error, {error_code::protocol_error, "stream window"});
+    return {};
+  }
+  state->receive_window -= size;
+  state->receive_unacked += size;
+  if (!state->final_headers) {
+    reset_stream(*state, protocol_error_code, {error_code::protocol_error, "DATA before HEADERS"});
+    return {};
+  }
+  if (state->body.size() + payload.size() > options_.max_response_body_size) {
+    reset_stream(*state, cancel_code, {error_code::body_too_large, "response body over the limit"});
+    return {};
+  }
+  state->body.append(payload);
+  if (flags & flag_end_stream) {
+    complete(*state, {});
+    return {};
+  }
+  if (state->receive_unacked >= options_.initial_window_size / 2) {
+    write_window_update(state->id, static_cast<std::uint32_t>(state->receive_unacked));
+    state->receive_window += state->receive_unacked;
+    state->receive_unacked = 0;
+  }
+  return {};
+}
+
+error h2_client_connection::on_headers(std::uint8_t flags, std::int32_t stream,
+                                       std::span<const std::byte> payload) {
+  if (stream == 0) return connection_error(protocol_error_code, "HEADERS on stream 0");
+  if (stream > last_stream_id_ || (stream & 1) == 0)
+    return connection_error(protocol_error_code, "HEADERS on a stream never opened");
+  if (flags & flag_padded) {
+    if (payload.empty() || std::size_t(payload[0]) >= payload.size())
+      return connection_error(protocol_error_code, "bad HEADERS padding");
+    payload = payload.subspan(1, payload.size() - 1 - std::size_t(payload[0]));
+  }
+  if (flags & flag_priority) {
+    if (payload.size() < 5) return connection_error(frame_size_error, "HEADERS priority");
+    payload = payload.subspan(5);
+  }
+  header_block_.clear();
+  header_block_.append(payload);
+  header_stream_ = stream;
+  header_end_stream_ = (flags & flag_end_stream) != 0;
+  if (flags & flag_end_headers) return on_header_block_end();
+  return {};
+}
+
+error h2_client_connection::on_header_block_end() {
+  std::int32_t stream = header_stream_;
+  header_stream_ = 0;
+  stream_state* state = find(stream);
+  bool interim = false;
+  bool trailers = state && state->final_headers;
+  if (state && !trailers) {
+    state->status = 0;
+    state->headers.clear();
+    state->header_bytes = 0;
+  }
+  // Every block is decoded, even for streams we dropped: the decoder's table must stay in step.
+  auto input = header_block_.data();
+  const auto* in = reinterpret_cast<const uint8_t*>(input.data());
+  std::size_t left = input.size();
+  for (;;) {
+    nghttp2_nv field;
+    int inflate_flags = 0;
+    ssize_t used = nghttp2_hd_inflate_hd2(decoder_, &field, &inflate_flags, in, left, 1);
+    if (used < 0) return connection_error(compression_error, "bad HPACK block");
+    in += used;
+    left -= static_cast<std::size_t>(used);
+    if (inflate_flags & NGHTTP2_HD_INFLATE_EMIT) {
+      if (state && !trailers && !state->failure) {
+        std::string_view name{reinterpret_cast<const char*>(field.name), field.namelen};
+        std::string_view value{reinterpret_cast<const char*>(field.value), field.valuelen};
+        state->header_bytes += name.size() + value.size();
+        if (name == ":status") {
+          int status = 0;
+          auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), status);
+          if (ec != std::errc{} || end != value.data() + value.size() || value.size() != 3)
+            state->failure = {error_code::protocol_error, "bad :status"};
+          state->status = status;
+        } else if (!name.empty() && name[0] != ':') {
+          state->headers.add(name, value);
+        }
+        if (state->header_bytes > options_.max_header_size)
+          state->failure = {error_code::header_too_large, "response headers over the limit"};
+      }
+    }
+    if (inflate_flags & NGHTTP2_HD_INFLATE_FINAL) {
+      nghttp2_hd_inflate_end_headers(decoder_);
+      break;
+    }
+    if ((inflate_flags & NGHTTP2_HD_INFLATE_EMIT) == 0 && left == 0) break;
+  }
+  header_block_.clear();
+  if (!state) return {};
+  if (state->failure) {
+    reset_stream(
+        *state,
+        state->failure.code() == error_code::header_too_large ? cancel_code : protocol_error_code,
+        state->failure);
+    return {};
+  }
+  if (!trailers) {
+    if (state->status < 100) {
+      reset_stream(*state, protocol_error_code, {error_code::protocol_error, "no :status"});
+      return {};
+    }
+    interim = state->status < 200;
+    if (!interim) state->final_headers = true;
+  }
+  if (header_end_stream_) {
+    if (interim || !state->final_headers) {
+      reset_stream(*state, protocol_error_code,
+                   {error_code::protocol_error, "stream ended without a final response"});
+    } else {
+      complete(*state, {});
+    }
+  }
+  return {};
+}
+
+error h2_client_connection::on_settings(std::uint8_t flags, std::span<const std::byte> payload) {
+  if (flags & flag_ack) {
+    if (!payload.empty()) return connection_error(frame_size_error, "SETTINGS ACK with payload");
+    return {};
+  }
+  if (payload.size() % 6 != 0) return connection_error(frame_size_error, "SETTINGS size");
+  for (std::size_t at = 0; at < payload.size(); at += 6) {
+    auto id = static_cast<std::uint16_t>((std::uint16_t(payload[at]) << 8) |
+                                         std::uint16_t(payload[at + 1]));
+    std::uint32_t value = read32(payload.data() + at + 2);
+    switch (id) {
+      case NGHTTP2_SETTINGS_HEADER_TABLE_SIZE:
+        encoder_.set_peer_table_size(value);
+        break;
+      case NGHTTP2_SETTINGS_ENABLE_PUSH:
+        if (value > 1) return connection_error(protocol_error_code, "ENABLE_PUSH above 1");
+        break;
+      case NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS:
+        peer_max_streams_ = value;
+        break;
+      case NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE: {
+        if (value > max_window) return connection_error(flow_control_error, "window above 2^31-1");
+        std::int64_t delta = std::int64_t(value) - peer_initial_window_;
+        peer_initial_window_ = value;
+        for (auto* state : streams_) {
+          state->send_window += delta;
+          if (state->send_window > max_window)
+            return connection_error(flow_control_error, "stream window above 2^31-1");
+        }
+        break;
+      }
+      case NGHTTP2_SETTINGS_MAX_FRAME_SIZE:
+        if (value < 16384 || value > 16777215)
+          return connection_error(protocol_error_code, "MAX_FRAME_SIZE out of range");
+        peer_max_frame_ = value;
+        break;
+      default:
+        break;  // MAX_HEADER_LIST_SIZE is advisory; unknown settings are ignored
+    }
+  }
+  settings_received_ = true;
+  write_frame_head(0, frame_settings, flag_ack, 0);
+  send_pending_data();
+  return {};
+}
+
+error h2_client_connection::on_window_update(std::int32_t stream,
+                                             std::span<const std::byte> payload) {
+  if (payload.size() != 4) return connection_error(frame_size_error, "WINDOW_UPDATE size");
+  std::int64_t increment = read32(payload.data()) & 0x7fffffffu;
+  if (stream == 0) {
+    if (increment == 0) return connection_error(protocol_error_code, "WINDOW_UPDATE of 0");
+    send_window_ += increment;
+    if (send_window_ > max_window) return connection_error(flow_control_error, "window overflow");
+  } else {
+    stream_state* state = find(stream);
+    if (!state) return {};
+    if (increment == 0) {
+      reset_stream(*state, protocol_error_code, {error_code::protocol_error, "WINDOW_UPDATE of 0"});
+      return {};
+    }
+    state->send_window += increment;
+    if (state->send_window > max_window) {
+      reset_stream(*state, flow_control_error, {error_code::protocol_error, "window overflow"});
+      return {};
+    }
+  }
+  send_pending_data();
+  return {};
+}
+
+error h2_client_connection::on_rst_stream(std::int32_t stream, std::span<const std::byte> payload) {
+  if (payload.size() != 4) return connection_error(frame_size_error, "RST_STREAM size");
+  if (stream == 0) return connection_error(protocol_error_code, "RST_STREAM on stream 0");
+  if (stream > last_stream_id_) return connection_error(protocol_error_code, "RST_STREAM on idle");
+  stream_state* state = find(stream);
+  if (!state) return {};
+  std::uint32_t code = read32(payload.data());
+  if (code == refused_stream) {
+    complete(*state, {error_code::refused, "stream refused by the server"});
+  } else {
+    complete(*state, {error_code::stream_reset,
+                      std::string{"stream reset: "} + nghttp2_http2_strerror(code)});
+  }
+  return {};
+}
+
+error h2_client_connection::on_goaway(std::span<const std::byte> payload) {
+  if (payload.size() < 8) return connection_error(frame_size_error, "GOAWAY size");
+  goaway_received_ = true;
+  goaway_last_stream_ = static_cast<std::int32_t>(read32(payload.data()) & 0x7fffffffu);
+  // Streams above the last id were not processed: they fail as refused, safe to send again.
+  while (!streams_.empty() && streams_.back()->id > goaway_last_stream_) {
+    complete(*streams_.back(), {error_code::refused, "above the GOAWAY last stream id " +
+                                                         std::to_string(goaway_last_stream_)});
+  }
+  return {};
+}
+
+void h2_client_connection::receive_eof() {
+  if (closed_) return;
+  closed_ = true;
+  fail_all(error_code::connection_closed, "connection closed by the server");
+}
+
+std::span<const std::byte> h2_client_connection::pending_output() {
+  return output_.data();
+}
+
+void h2_client_connection::consume_output(std::size_t count) {
+  count = std::min(count, output_.size());
+  output_.consume(count);
+  consumed_ += count;
+}
+
+bool h2_client_connection::wants_close() const {
+  if (closed_ || failure_) return true;
+  return needs_new_connection() && active_ == 0;
+}
+
+// --- streams ----------------------------------------------------------------------------------
+
+h2_client_connection::stream_state* h2_client_connection::find(stream_id stream) const {
+  auto it = std::lower_bound(streams_.begin(), streams_.end(), stream,
+                             [](const stream_state* s, stream_id id) { return s->id < id; });
+  return it != streams_.end() && (*it)->id == stream ? *it : nullptr;
 }
 
 h2_client_connection::stream_state* h2_client_connection::acquire() {
@@ -259,26 +675,31 @@ h2_client_connection::stream_state* h2_client_connection::acquire() {
   state->header_bytes = 0;
   state->status = 0;
   state->failure = {};
-  state->in_use = true;
-  state->completed = false;
+  state->final_headers = false;
+  state->body_done = false;
+  state->blocked = false;
+  state->receive_unacked = 0;
   return state;
 }
 
 void h2_client_connection::release(stream_state* state) {
-  if (!state->in_use) return;
-  state->in_use = false;
+  auto it = std::lower_bound(streams_.begin(), streams_.end(), state->id,
+                             [](const stream_state* s, stream_id id) { return s->id < id; });
+  if (it != streams_.end() && *it == state) streams_.erase(it);
+  if (state->blocked) {
+    blocked_.erase(std::remove(blocked_.begin(), blocked_.end(), state), blocked_.end());
+    state->blocked = false;
+  }
+  state->done = nullptr;
   free_.push_back(state);
 }
 
 void h2_client_connection::complete(stream_state& state, const error& err) {
-  if (state.completed) return;
-  state.completed = true;
-  if (auto it = std::find(active_.begin(), active_.end(), &state); it != active_.end()) {
-    *it = active_.back();
-    active_.pop_back();
-  }
   completion done = std::move(state.done);
   state.done = nullptr;
+  --active_;
+  // The server may answer before our body is out: the rest is not needed any more.
+  if (!err && !state.body_done) write_rst_stream(state.id, no_error);
   response res;
   if (!err) {
     res.status = state.status;
@@ -286,13 +707,27 @@ void h2_client_connection::complete(stream_state& state, const error& err) {
     res.body = state.body.data();
   }
   if (done) done(err, res);
+  release(&state);
+}
+
+void h2_client_connection::reset_stream(stream_state& state, std::uint32_t code, error err) {
+  write_rst_stream(state.id, code);
+  state.body_done = true;
+  complete(state, err);
 }
 
 void h2_client_connection::fail_all(error_code code, const std::string& reason) {
-  while (!active_.empty()) {
-    stream_state* state = active_.back();
-    // A request nghttp2 never opened a stream for was never sent: safe to send again.
-    bool never_sent = session_ && !nghttp2_session_find_stream(session_, state->id);
+  // Requests whose HEADERS have not left this process must not leave after this: the caller
+  // may send them again elsewhere. Their bytes (and whatever follows) are dropped.
+  std::uint64_t cut = consumed_ + output_.size();
+  for (const auto* state : streams_) {
+    if (state->headers_at >= consumed_) cut = std::min(cut, state->headers_at);
+  }
+  output_.truncate(static_cast<std::size_t>(cut - consumed_));
+  while (!streams_.empty()) {
+    stream_state* state = streams_.back();
+    // A request whose HEADERS never left this process was never sent: safe to send again.
+    bool never_sent = state->headers_at >= consumed_;
     complete(*state, never_sent ? error{error_code::refused, reason + " (request not sent)"}
                                 : error{code, reason});
   }
@@ -301,65 +736,15 @@ void h2_client_connection::fail_all(error_code code, const std::string& reason) 
 void h2_client_connection::cancel(stream_id stream) {
   stream_state* state = find(stream);
   if (!state) return;
-  complete(*state, {error_code::cancelled, "cancelled"});
-  // The state returns to the pool when nghttp2 closes the stream (or drops its queued HEADERS).
-  nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, stream, NGHTTP2_CANCEL);
+  reset_stream(*state, cancel_code, {error_code::cancelled, "cancelled"});
 }
 
 void h2_client_connection::close() {
   if (closed_) return;
-  if (session_ && !failure_) {
-    nghttp2_session_terminate_session(session_, NGHTTP2_NO_ERROR);
-    detail::pull_frames(session_, output_);
-  }
+  bool say_goodbye = !failure_;
   closed_ = true;
   fail_all(error_code::connection_closed, "connection closed locally");
-}
-
-error h2_client_connection::receive(std::span<const std::byte> bytes) {
-  if (failure_) return failure_;
-  if (closed_) return {};
-  ssize_t rc = nghttp2_session_mem_recv(session_, reinterpret_cast<const uint8_t*>(bytes.data()),
-                                        bytes.size());
-  if (rc < 0) {
-    failure_ = {error_code::protocol_error,
-                std::string{"HTTP/2: "} + nghttp2_strerror(static_cast<int>(rc))};
-    nghttp2_session_terminate_session(session_, NGHTTP2_PROTOCOL_ERROR);
-    detail::pull_frames(session_, output_);
-    fail_all(error_code::protocol_error, failure_.reason());
-    return failure_;
-  }
-  // A GOAWAY nghttp2 queued over the server's protocol error counts as sent once taken out;
-  // nghttp2 then stops reading.
-  if (!detail::pull_frames(session_, output_) ||
-      (!nghttp2_session_want_read(session_) && !goaway_received_)) {
-    failure_ = {error_code::protocol_error, "HTTP/2 session terminated on a protocol error"};
-    fail_all(error_code::protocol_error, failure_.reason());
-    return failure_;
-  }
-  return {};
-}
-
-void h2_client_connection::receive_eof() {
-  if (closed_) return;
-  closed_ = true;
-  fail_all(error_code::connection_closed, "connection closed by the server");
-}
-
-std::span<const std::byte> h2_client_connection::pending_output() {
-  if (session_ && !closed_ && !failure_ && !detail::pull_frames(session_, output_)) {
-    failure_ = {error_code::internal_error, "nghttp2 could not produce frames"};
-    fail_all(error_code::internal_error, failure_.reason());
-  }
-  return output_.data();
-}
-
-void h2_client_connection::consume_output(std::size_t count) { output_.consume(count); }
-
-bool h2_client_connection::wants_close() const {
-  if (closed_ || failure_ || !session_) return true;
-  if (!nghttp2_session_want_read(session_) && !nghttp2_session_want_write(session_)) return true;
-  return needs_new_connection() && active_.empty();
+  if (say_goodbye) write_goaway(no_error);
 }
 
 }  // namespace tr::transport

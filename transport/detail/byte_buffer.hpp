@@ -25,6 +25,12 @@ class byte_buffer {
     if (begin_ == end_) begin_ = end_ = 0;
   }
 
+  /// Keeps only the first `count` unread bytes.
+  void truncate(std::size_t count) {
+    if (count < size()) end_ = begin_ + count;
+    if (begin_ == end_) begin_ = end_ = 0;
+  }
+
   /// Drops everything, keeping the capacity.
   void clear() { begin_ = end_ = 0; }
 
