@@ -130,10 +130,14 @@ inline bool starts_number(char c) {
   return static_cast<unsigned char>(c) < 64 && (starts >> c & 1) != 0;
 }
 
-/// True if `token` (inside the padded input: may read 15 bytes past its end) is a JSON number
-/// of the usual shape: up to 16 bytes and no exponent. False leaves the question to
-/// is_json_number. With SSE2 it classifies the 16 bytes at once.
+/// True if `token`, which starts with '-' or a digit (inside the padded input: may read 15
+/// bytes past its end), is a JSON number of the usual shape: up to 16 bytes and no exponent.
+/// False leaves the question to is_json_number. With SSE2 it classifies the 16 bytes at once.
 bool is_usual_number_in_input(std::string_view token) {
+  // One or two bytes (counts, ports, flags) need no classification: the caller saw a digit or
+  // '-' first.
+  if (token.size() == 1) return token[0] != '-';
+  if (token.size() == 2) return static_cast<unsigned char>(token[1] - '0') < 10 && token[0] != '0';
 #if defined(__SSE2__)
   if (token.size() > 16) return false;
   __m128i bytes = load16(token.data());
