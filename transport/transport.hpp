@@ -10,12 +10,12 @@
 /// | type                          | role                                                        |
 /// |-------------------------------|-------------------------------------------------------------|
 /// | connection_engine             | the driving contract: receive / pending_output / wants_close |
-/// | tls_context, tls_session      | OpenSSL over memory BIOs; contexts built once at set-up     |
+/// | tls_context, tls_session      | OpenSSL over a BIO of ours; contexts built once at set-up   |
 /// | tls_connection<Engine>        | an engine inside TLS; the engine is made by ALPN            |
 /// | http_server_connection        | HTTP/2 (nghttp2) or HTTP/1.1 (http_parser) server side;     |
 /// |                               | requests out to a handler, answers in later by respond()    |
 /// | client_connection             | the client interface: submit, can_submit, in_flight, cancel |
-/// | h2_client_connection          | HTTP/2 client; counts in-flight itself, handles GOAWAY      |
+/// | h2_client_connection          | HTTP/2 client framing its own requests (own HPACK encoder)  |
 /// | h1_client_connection          | HTTP/1.1 client; one request at a time, keep-alive          |
 /// | error, expected<T>            | errors as values                                            |
 ///

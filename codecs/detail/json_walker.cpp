@@ -2,6 +2,8 @@
 
 #include <simdjson.h>
 
+#include <array>
+#include <bit>
 #include <cstring>
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -86,9 +88,7 @@ inline unsigned plain_name_bytes(__m128i bytes, bool first_block) {
   not_plain = _mm_max_epu8(not_plain, _mm_cmpeq_epi8(bytes, _mm_set1_epi8('/')));
   return static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(not_plain, _mm_setzero_si128())));
 }
-#endif
 
-#if defined(__SSE2__)
 /// is_plain_name_in_input for a name of 17 to 64 bytes whose first 16 bytes classify as
 /// `first_plain`.
 [[gnu::noinline]] bool is_long_plain_name_in_input(std::string_view name, unsigned first_plain) {
@@ -114,8 +114,9 @@ inline unsigned plain_name_bytes(__m128i bytes, bool first_block) {
 #if defined(__SSE2__)
   if (name.size() - 1 >= report_limits::max_field_name) return false;  // empty or too long
   unsigned plain = plain_name_bytes(load16(name.data()), true);
-  if (name.size() > 16) [[unlikely]]
+  if (name.size() > 16) [[unlikely]] {
     return is_long_plain_name_in_input(name, plain);
+  }
   // ~plain has bits 16 and up set, so the run is at most 16.
   return static_cast<std::size_t>(__builtin_ctz(~plain)) == name.size();
 #else
@@ -123,8 +124,11 @@ inline unsigned plain_name_bytes(__m128i bytes, bool first_block) {
 #endif
 }
 
-/// True if `c` may start a number: '-' or a digit. A bit test, which the compiler keeps ahead
-/// of the rarer kinds of value.
+/// `":` as two bytes read at once.
+constexpr auto quote_colon = std::bit_cast<std::uint16_t>(std::array<char, 2>{'"', ':'});
+
+/// True if `c` may start a number: '-' or a digit. One bit test: as comparisons, the compiler
+/// would merge it with the tests for the rarer kinds of value into one longer decision tree.
 inline bool starts_number(char c) {
   constexpr std::uint64_t starts = 1ull << '-' | 0x3ffull << '0';
   return static_cast<unsigned char>(c) < 64 && (starts >> c & 1) != 0;
@@ -247,13 +251,12 @@ class walker {
         }
         // The usual `"name":` with a plain name (or any name without escapes where any goes).
         std::uint32_t colon = at[1];
-        std::uint16_t quote_colon;
-        std::memcpy(&quote_colon, text + colon - 1, 2);
+        std::uint16_t before_colon;
+        std::memcpy(&before_colon, text + colon - 1, 2);
         std::string_view name{text + name_start + 1, colon - name_start - 2};
         // (A plain name has 1 to 64 bytes, which also rules out a token too short for one.)
-        if (quote_colon == std::uint16_t('"' | ':' << 8) &&
-            (free_form ? !has_escapes && colon - name_start >= 2 : is_plain_name_in_input(name)))
-            [[likely]] {
+        if (before_colon == quote_colon && (free_form ? !has_escapes && colon - name_start >= 2
+                                                      : is_plain_name_in_input(name))) [[likely]] {
           at += 2;
         } else {
           sync(at, count);
