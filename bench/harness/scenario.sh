@@ -40,6 +40,17 @@ router_settle() {
 
 wait_tcp() { for _ in $(seq 100); do (echo > /dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.05; done; return 1; }
 
+# start_nghttpx SIM_PORT: the baseline proxy, h2c in, TLS h2 out to the simulator (verbatim, no
+# parse, encode or signing); sets NGHTTPX_PORT and NGHTTPX_PID.
+start_nghttpx() {
+  NGHTTPX_PORT=$(free_port)
+  nghttpx --conf=/dev/null -f"127.0.0.1,$NGHTTPX_PORT;no-tls" -b"127.0.0.1,$1;;proto=h2;tls" -k \
+    -n "${SHARDS:-1}" --errorlog-file=/dev/null > "$WORK/nghttpx.out" 2>&1 &
+  NGHTTPX_PID=$!
+  PIDS+=("$NGHTTPX_PID")
+  wait_tcp "$NGHTTPX_PORT"
+}
+
 # ---------------------------------------------------------------------------------------------
 scenario_throughput() {
   local secs reps low key id nport npid rows="$WORK/rows.ndjson"
@@ -57,12 +68,8 @@ ca_file = $SIM_CA"
   route_devices 1000 70B3D5E750000000 "$id"
   id=$(create_connection bare "https://localhost:$sim_port/uplink-bare" "$key")
   route_devices 1000 70B3D5E760000000 "$id"
-  nport=$(free_port)
-  nghttpx --conf=/dev/null -f"127.0.0.1,$nport;no-tls" -b"127.0.0.1,$sim_port;;proto=h2;tls" -k \
-    -n "${SHARDS:-1}" --errorlog-file=/dev/null > "$WORK/nghttpx.out" 2>&1 &
-  npid=$!
-  PIDS+=("$npid")
-  wait_tcp "$nport"
+  start_nghttpx "$sim_port"
+  nport=$NGHTTPX_PORT npid=$NGHTTPX_PID
   sleep 0.3
   : > "$rows"
   local rep load target port pids before after t0 t1 verified0 verified1 bad0 bad1 args
@@ -137,12 +144,8 @@ ca_file = $SIM_CA"
   id=$(create_connection lat "https://localhost:$sim_port/uplink" "$key")
   route_devices 1000 70B3D5E750000000 "$id"
   # The baseline: nghttpx proxying the same reports to the same AS at the same rates.
-  nport=$(free_port)
-  nghttpx --conf=/dev/null -f"127.0.0.1,$nport;no-tls" -b"127.0.0.1,$sim_port;;proto=h2;tls" -k \
-    -n "${SHARDS:-1}" --errorlog-file=/dev/null > "$WORK/nghttpx.out" 2>&1 &
-  npid=$!
-  PIDS+=("$npid")
-  wait_tcp "$nport"
+  start_nghttpx "$sim_port"
+  nport=$NGHTTPX_PORT npid=$NGHTTPX_PID
   before=$(metric_sum "$(metrics)" tunnel_router_uplinks_total 'outcome="delivered"')
   "$LOAD_BIN" --port "$R_INGRESS" --max --connections 8 --streams 32 --seconds "$secs" --quiet > "$WORK/peak.json"
   sleep 0.5
