@@ -94,6 +94,11 @@ std::string_view content_type(body_format format) {
 }
 
 void encode_json(const report& source, std::string& out) {
+  // A compact JSON body without escapes is already what the writer below would produce.
+  if (source.is_compact_json()) {
+    out.append(source.source());
+    return;
+  }
   encode_json_document<false>(source, out);
 }
 

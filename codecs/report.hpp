@@ -85,7 +85,14 @@ class report {
   const node* find(std::string_view key) const;
 
   /// Size in bytes of the body this report was parsed from.
-  std::size_t source_size() const { return source_size_; }
+  std::size_t source_size() const { return source_.size(); }
+
+  /// The body this report was parsed from (the report's own copy).
+  std::string_view source() const { return source_; }
+
+  /// True when the body was JSON already in the form encode_json() writes: compact (no
+  /// whitespace at all) and without escapes. encode_json() then copies it as it is.
+  bool is_compact_json() const { return compact_json_; }
 
  private:
   friend class detail::report_builder;
@@ -94,7 +101,8 @@ class report {
   std::size_t node_count_ = 0;
   token_fields fields_;
   detail::text_arena arena_;
-  std::size_t source_size_ = 0;
+  std::string_view source_;  // the copy of the body
+  bool compact_json_ = false;
 };
 
 }  // namespace tr::codecs

@@ -25,7 +25,9 @@ error report_parser::parse_json(std::string_view body, report& out) {
   detail::report_builder builder(out);
   std::string_view copy = builder.start(body);
   if (auto e = json_->walk_report(copy, builder); !e.ok()) return e;
-  return builder.finish();
+  if (auto e = builder.finish(); !e.ok()) return e;
+  builder.mark_compact_json();
+  return {};
 }
 
 error report_parser::parse_xml(std::string_view body, report& out) {

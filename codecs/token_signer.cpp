@@ -32,6 +32,7 @@ class digest_feed {
         return;
       }
     }
+    if (text.empty()) return;  // an absent field: its data() may be null
     std::memcpy(buffer_ + used_, text.data(), text.size());
     used_ += text.size();
   }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "codecs/detail/compact_json.hpp"
 #include "codecs/detail/hex.hpp"
 
 namespace tr::codecs::detail {
@@ -43,11 +44,16 @@ std::string_view report_builder::start(std::string_view input) {
   report_.node_count_ = 0;
   report_.arena_.reset();
   report_.fields_ = token_fields{};
-  report_.source_size_ = input.size();
+  report_.compact_json_ = false;
   char* copy = report_.arena_.allocate(input.size() + json_padding);
   std::memcpy(copy, input.data(), input.size());
   std::memset(copy + input.size(), 0, json_padding);
-  return {copy, input.size()};
+  report_.source_ = {copy, input.size()};
+  return report_.source_;
+}
+
+void report_builder::mark_compact_json() {
+  report_.compact_json_ = is_compact_json(report_.source_);
 }
 
 void report_builder::grow() {

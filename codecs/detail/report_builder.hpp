@@ -67,6 +67,10 @@ class report_builder {
   /// Validates the root and the token fields and fills report::fields().
   error finish();
 
+  /// Records whether the source is compact JSON (report::is_compact_json); call after a
+  /// successful JSON parse.
+  void mark_compact_json();
+
   /// The error for exceeding max_nodes.
   static error too_many_nodes();
 

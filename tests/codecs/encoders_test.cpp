@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
+#include "codecs/detail/compact_json.hpp"
 #include "codecs/report_parser.hpp"
 #include "tests/codecs/sample_reports.hpp"
 
@@ -176,6 +178,61 @@ TEST_F(encoders, round_trips_customer_data_text_that_looks_like_json_through_xml
   std::string xml;
   encode_xml(original, xml);
   EXPECT_EQ(parse(xml).find("CustomerData")->text, "{not json");
+}
+
+// A compact JSON body is copied as it is: the copy must be exactly what the writer produces.
+TEST_F(encoders, copies_compact_json_only_when_the_writer_would_write_the_same_bytes) {
+  std::vector<std::string> compact;
+  using namespace samples;
+  for (std::string_view body :
+       {v1_uplink_json, downlink_sent_json, notification_json, location_json, small}) {
+    compact.push_back(encoded(body, body_format::json));  // the writer's own form
+  }
+  for (const auto& body : compact) {
+    report r = parse(body);
+    ASSERT_TRUE(r.is_compact_json()) << body;
+    std::string copied;
+    encode_json(r, copied);
+    EXPECT_EQ(copied, body);
+    // The same document with whitespace goes through the writer, which gives the same bytes.
+    std::string spaced = body;
+    spaced.insert(spaced.find(':') + 1, " \n\t");
+    report slow = parse(spaced);
+    EXPECT_FALSE(slow.is_compact_json());
+    std::string written;
+    encode_json(slow, written);
+    EXPECT_EQ(written, body);
+  }
+}
+
+TEST_F(encoders, writes_json_with_escapes_or_from_xml_through_the_writer) {
+  report escaped =
+      parse(R"({"DevEUI_uplink":{"DevEUI":"20635F0108000496","Note":"caf\u00e9 \/"}})");
+  EXPECT_FALSE(escaped.is_compact_json());
+  std::string out;
+  encode_json(escaped, out);
+  EXPECT_EQ(out, "{\"DevEUI_uplink\":{\"DevEUI\":\"20635F0108000496\",\"Note\":\"caf\u00e9 /\"}}");
+  std::string xml;
+  encode_xml(parse(small), xml);
+  report from_xml = parse(xml);
+  EXPECT_FALSE(from_xml.is_compact_json());
+  EXPECT_FALSE(parse(samples::v1_uplink_json).is_compact_json());  // pretty-printed
+}
+
+TEST_F(encoders, compactness_check_sees_a_space_or_backslash_at_any_position) {
+  for (std::size_t size = 2; size <= 40; ++size) {
+    for (std::size_t at = 1; at < size; ++at) {
+      for (char bad : {' ', '\n', '\\'}) {
+        std::string text(size, 'a');
+        text[0] = '{';
+        text[at] = bad;
+        text.append(64, '\0');  // padding, as in a report's copy: zeros are not seen
+        EXPECT_FALSE(detail::is_compact_json({text.data(), size})) << size << " " << at;
+        text[at] = 'a';
+        EXPECT_TRUE(detail::is_compact_json({text.data(), size})) << size;
+      }
+    }
+  }
 }
 
 TEST_F(encoders, names_the_content_type_of_each_format) {
