@@ -40,7 +40,7 @@ class fuse {
     duration backoff_max{30000};          ///< cap of the open period
     double jitter = 0.2;                  ///< ± fraction applied to each open period
     std::uint32_t min_limit = 1;          ///< lowest concurrency limit while throttling
-    std::uint32_t max_limit = 256;        ///< in-flight bound while closed
+    std::uint32_t max_limit = 512;        ///< in-flight bound while closed
     duration latency_target{500};         ///< answers slower than this are a throttle signal
     duration decrease_interval{100};      ///< at most one multiplicative decrease per interval
   };

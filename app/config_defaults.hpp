@@ -53,7 +53,7 @@ inline constexpr std::uint32_t fuse_backoff_max_ms = 30000;
 /// The adaptive in-flight limit never goes below this (throttling keeps one request going).
 inline constexpr std::uint32_t fuse_min_concurrency = 1;
 /// Nor above this; an AS with a lower SETTINGS_MAX_CONCURRENT_STREAMS lowers it further.
-inline constexpr std::uint32_t fuse_max_concurrency = 256;
+inline constexpr std::uint32_t fuse_max_concurrency = 512;
 /// Latency above which the limit shrinks; well under the request timeout.
 inline constexpr std::uint32_t fuse_latency_target_ms = 1000;
 

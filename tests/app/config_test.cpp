@@ -224,7 +224,8 @@ TEST_F(config_files, checks_settings_that_go_together) {
   EXPECT_NE(error_of(std::nullopt, {{"TUNNEL_ROUTER_PUBLIC_TLS_CERT", cert.string()}})
                 .find("public.tls_key"),
             std::string::npos);
-  EXPECT_NE(error_of(std::nullopt, {{"TUNNEL_ROUTER_FUSE_MIN_CONCURRENCY", "500"}})
+  EXPECT_NE(error_of(std::nullopt, {{"TUNNEL_ROUTER_FUSE_MIN_CONCURRENCY",
+                                     std::to_string(defaults::fuse_max_concurrency + 1)}})
                 .find("fuse.max_concurrency"),
             std::string::npos);
   EXPECT_NE(error_of(std::nullopt, {{"TUNNEL_ROUTER_ADMIN_LISTEN", "127.0.0.1:7080"}})
