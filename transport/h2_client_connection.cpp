@@ -107,6 +107,7 @@ h2_client_connection::h2_client_connection(const client_options& options) : opti
       {NGHTTP2_SETTINGS_ENABLE_PUSH, 0},
       {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, options_.initial_window_size},
       {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, static_cast<std::uint32_t>(options_.max_header_size)},
+      {NGHTTP2_SETTINGS_NO_RFC7540_PRIORITIES, 1},  // we never send priorities
   };
   write_frame_head(std::size(settings) * 6, frame_settings, 0, 0);
   for (const auto& s : settings) {
@@ -247,34 +248,43 @@ expected<stream_id> h2_client_connection::submit(const client_request& req, comp
   }
   state->body_done = req.body.empty();
   if (!req.body.empty()) {
-    state->request_body.append(req.body);
-    send_data(*state);
+    // What the windows let out now goes straight from the caller's bytes; only the rest waits.
+    auto rest = send_data(*state, req.body);
+    if (!rest.empty()) {
+      state->request_body.append(rest);
+      send_data(*state);
+    }
   }
   streams_.push_back(state);  // ids only grow: the vector stays sorted
   ++active_;
   return stream_id{state->id};
 }
 
-void h2_client_connection::send_data(stream_state& state) {
-  while (!state.request_body.empty()) {
+std::span<const std::byte> h2_client_connection::send_data(stream_state& state,
+                                                           std::span<const std::byte> body) {
+  while (!body.empty()) {
     std::int64_t allowed =
         std::min({send_window_, state.send_window, static_cast<std::int64_t>(peer_max_frame_),
-                  static_cast<std::int64_t>(state.request_body.size())});
-    if (allowed <= 0) {
-      if (!state.blocked) {
-        state.blocked = true;
-        blocked_.push_back(&state);
-      }
-      return;
-    }
+                  static_cast<std::int64_t>(body.size())});
+    if (allowed <= 0) break;
     auto count = static_cast<std::size_t>(allowed);
-    bool last = count == state.request_body.size();
+    bool last = count == body.size();
     write_frame_head(count, frame_data, last ? flag_end_stream : 0, state.id);
-    output_.append(state.request_body.data().first(count));
-    state.request_body.consume(count);
+    output_.append(body.first(count));
+    body = body.subspan(count);
     send_window_ -= allowed;
     state.send_window -= allowed;
     if (last) state.body_done = true;
+  }
+  return body;
+}
+
+void h2_client_connection::send_data(stream_state& state) {
+  auto rest = send_data(state, state.request_body.data());
+  state.request_body.consume(state.request_body.size() - rest.size());
+  if (!rest.empty() && !state.blocked) {
+    state.blocked = true;
+    blocked_.push_back(&state);
   }
 }
 

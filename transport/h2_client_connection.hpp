@@ -73,7 +73,8 @@ class h2_client_connection final : public client_connection {
   void write_rst_stream(std::int32_t stream, std::uint32_t code);
   void write_goaway(std::uint32_t code);
   void send_pending_data();
-  void send_data(stream_state& state);
+  void send_data(stream_state& state);  // from request_body; waits in blocked_ if held back
+  std::span<const std::byte> send_data(stream_state& state, std::span<const std::byte> body);
   error connection_error(std::uint32_t code, std::string reason);
 
   // Streams.

@@ -6,12 +6,15 @@ namespace tr::transport::detail {
 
 namespace {
 
-h2_server& self(void* user_data) { return *static_cast<h2_server*>(user_data); }
+h2_server& self(void* user_data) {
+  return *static_cast<h2_server*>(user_data);
+}
 
-callbacks_ptr make_callbacks(
-    nghttp2_on_begin_headers_callback begin_headers, nghttp2_on_header_callback header,
-    nghttp2_on_data_chunk_recv_callback data_chunk, nghttp2_on_frame_recv_callback frame_recv,
-    nghttp2_on_stream_close_callback stream_close) {
+callbacks_ptr make_callbacks(nghttp2_on_begin_headers_callback begin_headers,
+                             nghttp2_on_header_callback header,
+                             nghttp2_on_data_chunk_recv_callback data_chunk,
+                             nghttp2_on_frame_recv_callback frame_recv,
+                             nghttp2_on_stream_close_callback stream_close) {
   nghttp2_session_callbacks* raw = nullptr;
   if (nghttp2_session_callbacks_new(&raw) != 0) return nullptr;
   callbacks_ptr callbacks{raw};
@@ -31,7 +34,8 @@ h2_server::h2_server(const server_options& options, request_handler& handler,
   auto callbacks =
       make_callbacks(on_begin_headers, on_header, on_data_chunk, on_frame_recv, on_stream_close);
   nghttp2_session* raw = nullptr;
-  if (!callbacks || nghttp2_session_server_new(&raw, callbacks.get(), this) != 0) {
+  if (!callbacks ||
+      nghttp2_session_server_new2(&raw, callbacks.get(), this, session_options()) != 0) {
     failed_ = true;
     return;
   }
@@ -41,8 +45,12 @@ h2_server::h2_server(const server_options& options, request_handler& handler,
       {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, options_.max_concurrent_streams},
       {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, options_.initial_window_size},
       {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, static_cast<uint32_t>(options_.max_header_size)},
+      // No RFC 7540 priority tree: every stream is equal here, and nghttp2 then keeps no
+      // closed streams around for it.
+      {NGHTTP2_SETTINGS_NO_RFC7540_PRIORITIES, 1},
   };
-  if (nghttp2_submit_settings(raw, NGHTTP2_FLAG_NONE, settings, 3) != 0) failed_ = true;
+  if (nghttp2_submit_settings(raw, NGHTTP2_FLAG_NONE, settings, std::size(settings)) != 0)
+    failed_ = true;
   if (options_.connection_window_size > NGHTTP2_INITIAL_CONNECTION_WINDOW_SIZE)
     nghttp2_session_set_local_window_size(raw, NGHTTP2_FLAG_NONE, 0,
                                           static_cast<int32_t>(options_.connection_window_size));
@@ -70,7 +78,9 @@ error h2_server::receive(std::span<const std::byte> bytes) {
   return {};
 }
 
-void h2_server::receive_eof() { eof_ = true; }
+void h2_server::receive_eof() {
+  eof_ = true;
+}
 
 void h2_server::fill_output() {
   if (session_ && !pull_frames(session_.get(), output_)) broken_ = true;
@@ -113,7 +123,9 @@ h2_server::stream_state* h2_server::acquire(stream_id stream) {
   return state;
 }
 
-void h2_server::release(stream_state* state) { free_.push_back(state); }
+void h2_server::release(stream_state* state) {
+  free_.push_back(state);
+}
 
 int h2_server::on_begin_headers(nghttp2_session* session, const nghttp2_frame* frame,
                                 void* user_data) {
@@ -137,9 +149,12 @@ int h2_server::on_header(nghttp2_session*, const nghttp2_frame* frame, const uin
   std::string_view key = view_of(name, name_size);
   std::string_view text = view_of(value, value_size);
   if (!key.empty() && key[0] == ':') {
-    if (key == ":method") state->method = text;
-    else if (key == ":path") state->path = text;
-    else if (key == ":authority") state->authority = text;
+    if (key == ":method")
+      state->method = text;
+    else if (key == ":path")
+      state->path = text;
+    else if (key == ":authority")
+      state->authority = text;
   } else {
     state->headers.add(key, text);
   }
@@ -156,8 +171,7 @@ int h2_server::on_data_chunk(nghttp2_session*, uint8_t, int32_t stream, const ui
     state->discarded += size;
     if (state->discarded > discard_limit(server.options_) && !state->reset_sent) {
       state->reset_sent = true;
-      nghttp2_submit_rst_stream(server.session_.get(), NGHTTP2_FLAG_NONE, stream,
-                                NGHTTP2_NO_ERROR);
+      nghttp2_submit_rst_stream(server.session_.get(), NGHTTP2_FLAG_NONE, stream, NGHTTP2_NO_ERROR);
     }
     return 0;
   }
@@ -181,7 +195,8 @@ int h2_server::on_frame_recv(nghttp2_session*, const nghttp2_frame* frame, void*
   return 0;
 }
 
-int h2_server::on_stream_close(nghttp2_session* session, int32_t stream, uint32_t, void* user_data) {
+int h2_server::on_stream_close(nghttp2_session* session, int32_t stream, uint32_t,
+                               void* user_data) {
   auto& server = self(user_data);
   stream_state* state = server.find(stream);
   if (!state) return 0;

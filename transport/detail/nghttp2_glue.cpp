@@ -4,6 +4,16 @@
 
 namespace tr::transport::detail {
 
+nghttp2_option* session_options() {
+  static nghttp2_option* const options = [] {
+    nghttp2_option* made = nullptr;
+    if (nghttp2_option_new(&made) != 0) return static_cast<nghttp2_option*>(nullptr);
+    nghttp2_option_set_no_closed_streams(made, 1);
+    return made;
+  }();
+  return options;
+}
+
 bool pull_frames(nghttp2_session* session, byte_buffer& out) {
   while (out.size() < output_watermark) {
     const uint8_t* data = nullptr;

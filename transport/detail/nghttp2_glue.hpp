@@ -42,6 +42,11 @@ inline std::string_view view_of(const uint8_t* data, std::size_t size) {
   return {reinterpret_cast<const char*>(data), size};
 }
 
+/// The options of our nghttp2 sessions: closed streams are not retained (no priority tree to
+/// keep them for). Made once, shared, never freed; nullptr (nghttp2's defaults) if it could
+/// not be made.
+nghttp2_option* session_options();
+
 /// Reads a request or response body for nghttp2 from a byte_buffer (the data source's pointer),
 /// consuming what it copies.
 ssize_t read_from_buffer(nghttp2_session* session, int32_t stream_id, uint8_t* buf, size_t length,
