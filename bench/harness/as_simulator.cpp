@@ -102,6 +102,13 @@ std::optional<endpoint_config> parse_endpoint(std::string_view text) {
   auto second = rest.find(',');
   config.key = std::string{rest.substr(0, second)};
   if (config.key == "-") config.key.clear();
+  if (auto slash = config.key.find('/'); slash != std::string::npos) {
+    auto every = std::string_view{config.key}.substr(slash + 1);
+    auto [end, ec] = std::from_chars(every.data(), every.data() + every.size(), config.check_every);
+    if (ec != std::errc{} || end != every.data() + every.size() || config.check_every == 0)
+      return std::nullopt;
+    config.key.resize(slash);
+  }
   if (second != std::string_view::npos) config.schedule = std::string{rest.substr(second + 1)};
   if (config.path.empty() || config.path[0] != '/' || !parse_schedule(config.schedule))
     return std::nullopt;
@@ -116,8 +123,9 @@ struct as_simulator::endpoint {
   std::vector<endpoint_phase> phases;
   clock::time_point schedule_start;
 
-  std::atomic<std::uint64_t> arrived{0}, verified{0}, bad_token{0}, unsigned_{0}, json{0}, xml{0},
-      other_type{0}, answered_ok{0}, answered_error{0}, held{0};
+  std::uint32_t check_every = 1;
+  std::atomic<std::uint64_t> arrived{0}, verified{0}, bad_token{0}, unsigned_{0}, unchecked{0},
+      json{0}, xml{0}, other_type{0}, answered_ok{0}, answered_error{0}, held{0};
   latency_histogram transit;
 
   endpoint_phase current(clock::time_point now) const {
@@ -130,8 +138,8 @@ struct as_simulator::endpoint {
   }
 
   void reset() {
-    for (auto* c : {&arrived, &verified, &bad_token, &unsigned_, &json, &xml, &other_type,
-                    &answered_ok, &answered_error, &held})
+    for (auto* c : {&arrived, &verified, &bad_token, &unsigned_, &unchecked, &json, &xml,
+                    &other_type, &answered_ok, &answered_error, &held})
       c->store(0, std::memory_order_relaxed);
     transit.reset();
   }
@@ -143,6 +151,7 @@ struct as_simulator::endpoint {
     s.verified = verified.load(std::memory_order_relaxed);
     s.bad_token = bad_token.load(std::memory_order_relaxed);
     s.unsigned_ = unsigned_.load(std::memory_order_relaxed);
+    s.unchecked = unchecked.load(std::memory_order_relaxed);
     s.json = json.load(std::memory_order_relaxed);
     s.xml = xml.load(std::memory_order_relaxed);
     s.other_type = other_type.load(std::memory_order_relaxed);
@@ -164,6 +173,7 @@ as_simulator::as_simulator(options opts) : options_(std::move(opts)) {
   auto add = [&](const endpoint_config& config) {
     auto e = std::make_unique<endpoint>();
     e->path = config.path;
+    e->check_every = config.check_every;
     auto phases = parse_schedule(config.schedule);
     if (!phases)
       throw std::runtime_error("bad schedule for " + config.path + ": " + config.schedule);
@@ -257,18 +267,19 @@ std::string as_simulator::stats_json() const {
     char text[640];
     std::snprintf(
         text, sizeof text,
-        "\"%s\":{\"arrived\":%llu,\"verified\":%llu,\"bad_token\":%llu,\"unsigned\":%llu,\"json\":%"
-        "llu,"
+        "\"%s\":{\"arrived\":%llu,\"verified\":%llu,\"bad_token\":%llu,\"unsigned\":%llu,"
+        "\"unchecked\":%llu,\"json\":%llu,"
         "\"xml\":%llu,\"other_type\":%llu,\"answered_ok\":%llu,\"answered_error\":%llu,\"held\":%"
         "llu,"
         "\"transit_us\":{\"count\":%llu,\"p50\":%llu,\"p90\":%llu,\"p99\":%llu,\"max\":%llu}}",
         s.path.c_str(), (unsigned long long)s.arrived, (unsigned long long)s.verified,
         (unsigned long long)s.bad_token, (unsigned long long)s.unsigned_,
-        (unsigned long long)s.json, (unsigned long long)s.xml, (unsigned long long)s.other_type,
-        (unsigned long long)s.answered_ok, (unsigned long long)s.answered_error,
-        (unsigned long long)s.held, (unsigned long long)s.transit_count,
-        (unsigned long long)s.transit_p50_us, (unsigned long long)s.transit_p90_us,
-        (unsigned long long)s.transit_p99_us, (unsigned long long)s.transit_max_us);
+        (unsigned long long)s.unchecked, (unsigned long long)s.json, (unsigned long long)s.xml,
+        (unsigned long long)s.other_type, (unsigned long long)s.answered_ok,
+        (unsigned long long)s.answered_error, (unsigned long long)s.held,
+        (unsigned long long)s.transit_count, (unsigned long long)s.transit_p50_us,
+        (unsigned long long)s.transit_p90_us, (unsigned long long)s.transit_p99_us,
+        (unsigned long long)s.transit_max_us);
     out += text;
   }
   out += "}}";
@@ -306,7 +317,7 @@ void as_simulator::serve(const transport::request_origin& origin,
   auto now = clock::now();
   auto* e = find(request.path);
   if (!e) e = endpoints_.back().get();
-  e->arrived.fetch_add(1, std::memory_order_relaxed);
+  std::uint64_t number = e->arrived.fetch_add(1, std::memory_order_relaxed);
   std::string_view type;
   for (auto& h : request.headers)
     if (h.name == "content-type") type = h.value;
@@ -344,6 +355,8 @@ void as_simulator::serve(const transport::request_origin& origin,
   }
   if (!has_token || e->signers.empty()) {
     e->unsigned_.fetch_add(1, std::memory_order_relaxed);
+  } else if (number % e->check_every != 0) {
+    e->unchecked.fetch_add(1, std::memory_order_relaxed);
   } else if (!parser.parse(body, report).ok()) {
     e->bad_token.fetch_add(1, std::memory_order_relaxed);
   } else {

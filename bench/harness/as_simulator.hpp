@@ -41,9 +41,11 @@ struct endpoint_config {
   std::string path;
   std::string key;
   std::string schedule = "fast";
+  std::uint32_t check_every = 1;  ///< check the token of one uplink in this many
 };
 
-/// Reads `PATH,KEY,SCHEDULE` (KEY `-` for none; SCHEDULE optional). Empty when malformed.
+/// Reads `PATH,KEY,SCHEDULE` (KEY `-` for none, `KEY/N` to check one uplink in N; SCHEDULE
+/// optional). Empty when malformed.
 std::optional<endpoint_config> parse_endpoint(std::string_view text);
 
 /// What one endpoint has seen (a snapshot).
@@ -53,6 +55,7 @@ struct endpoint_stats {
   std::uint64_t verified = 0;        ///< uplinks whose token matched
   std::uint64_t bad_token = 0;       ///< uplinks whose token did not match, or that did not parse
   std::uint64_t unsigned_ = 0;       ///< requests without a Token parameter (or no key known)
+  std::uint64_t unchecked = 0;       ///< signed uplinks left out by KEY/N sampling
   std::uint64_t json = 0;            ///< content-type application/json
   std::uint64_t xml = 0;             ///< content-type application/xml
   std::uint64_t other_type = 0;      ///< any other content type

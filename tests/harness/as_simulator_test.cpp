@@ -17,15 +17,16 @@ constexpr const char* v1_body =
     R"({"DevEUI_uplink":{"Time":"2021-04-07T08:49:51.3+00:00","DevEUI":"20635F0108000496","FPort":17,"FCntUp":18,)"
     R"("payload_hex":"032ce4850919d85d4c9f793ad148d24f32f3c6b5488f5a087cbeb1488f5a998c83ab","CustomerID":"100002167"}})";
 constexpr const char* v1_query =
-    "LrnDevEui=20635F0108000496&LrnFPort=17&LrnInfos=TWA_100002167.1111.AS-1-111974&AS_ID=TWA_100002167.1111.AS"
+    "LrnDevEui=20635F0108000496&LrnFPort=17&LrnInfos=TWA_100002167.1111.AS-1-111974&AS_ID=TWA_"
+    "100002167.1111.AS"
     "&Time=2021-04-07T08%3A49%3A51.551%2B00%3A00&Token=";
 constexpr const char* v1_token = "196c22898bf95fcf48b72be198c89256410660b9b514539651344baa594ad74f";
 
 /// POSTs `body` over HTTPS (h2) to the simulator with curl; the HTTP status.
 int post(const as_simulator& as, const std::string& target, const std::string& body,
          const std::string& type = "application/json") {
-  child_process curl{{"curl", "-sS", "--http2", "--cacert", as.ca_file(), "-o", "/dev/null", "-w", "%{http_code}",
-                      "-H", "content-type: " + type, "--data-binary", body,
+  child_process curl{{"curl", "-sS", "--http2", "--cacert", as.ca_file(), "-o", "/dev/null", "-w",
+                      "%{http_code}", "-H", "content-type: " + type, "--data-binary", body,
                       "https://localhost:" + std::to_string(as.port()) + target}};
   curl.wait(std::chrono::seconds{20});
   return std::atoi(curl.output().c_str());
@@ -62,7 +63,28 @@ TEST_F(as_simulator_test, verifies_the_published_token_and_rejects_a_wrong_one) 
   EXPECT_EQ(s.json, 2u);
 }
 
-TEST_F(as_simulator_test, counts_an_uplink_without_token_as_unsigned_and_an_unknown_path_under_star) {
+TEST_F(as_simulator_test, checks_one_token_in_n_when_asked_to) {
+  auto config = parse_endpoint(std::string{"/uplink,"} + v1_key + "/2,fast");
+  ASSERT_TRUE(config);
+  EXPECT_EQ(config->check_every, 2u);
+  as_simulator as{options({*config})};
+  std::string wrong = v1_token;
+  wrong[10] = wrong[10] == '0' ? '1' : '0';
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(post(as, std::string{"/uplink?"} + v1_query + v1_token, v1_body), 200);
+    EXPECT_EQ(post(as, std::string{"/uplink?"} + v1_query + wrong, v1_body), 200);
+  }
+  auto s = stats_of(as, "/uplink");
+  EXPECT_EQ(s.arrived, 4u);
+  EXPECT_EQ(s.verified, 2u);  // the 1st and 3rd (good) were checked
+  EXPECT_EQ(s.bad_token, 0u);
+  EXPECT_EQ(s.unchecked, 2u);
+  EXPECT_FALSE(parse_endpoint("/uplink,abc/0,fast"));
+  EXPECT_FALSE(parse_endpoint("/uplink,abc/x,fast"));
+}
+
+TEST_F(as_simulator_test,
+       counts_an_uplink_without_token_as_unsigned_and_an_unknown_path_under_star) {
   as_simulator as{options({{"/uplink", v1_key, "fast"}})};
   EXPECT_EQ(post(as, "/uplink", v1_body, "application/xml"), 200);
   EXPECT_EQ(post(as, "/elsewhere", "x", "text/plain"), 200);
