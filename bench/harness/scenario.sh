@@ -40,6 +40,12 @@ router_settle() {
 
 wait_tcp() { for _ in $(seq 100); do (echo > /dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.05; done; return 1; }
 
+# pin_to CPU PID: the process, its threads and its child processes (nghttpx's worker) on CPU.
+pin_to() {
+  local p
+  for p in "$2" $(pgrep -P "$2" 2>/dev/null); do taskset -a -p -c "$1" "$p" > /dev/null; done
+}
+
 # start_nghttpx SIM_PORT: the baseline proxy, h2c in, TLS h2 out to the simulator (verbatim, no
 # parse, encode or signing); sets NGHTTPX_PORT and NGHTTPX_PID.
 start_nghttpx() {
@@ -145,13 +151,24 @@ scenario_latency() {
   local sim_port=$SIM_PORT
   start_router router "$WORK/data" "[as]
 ca_file = $SIM_CA"
+  # PIN=1 (the default on 2 or more cores): the proxy under test alone on CPU 0, the generator
+  # and the AS simulator on CPU 1, so that the latency measured is the proxy's, not the time it
+  # waited for the load tools to leave its core.
+  local pin=${PIN:-1} gen=()
+  (( $(nproc) < 2 )) && pin=0
+  if [[ $pin == 1 ]]; then
+    pin_to 1 "$SIM_PID"
+    pin_to 0 "$R_PID"
+    gen=(taskset -c 1)
+  fi
   id=$(create_connection lat "https://localhost:$sim_port/uplink" "$key")
   route_devices 1000 70B3D5E750000000 "$id"
   # The baseline: nghttpx proxying the same reports to the same AS at the same rates.
   start_nghttpx "$sim_port"
   nport=$NGHTTPX_PORT npid=$NGHTTPX_PID
+  [[ $pin == 1 ]] && pin_to 0 "$npid"
   before=$(metric_sum "$(metrics)" tunnel_router_uplinks_total 'outcome="delivered"')
-  "$LOAD_BIN" --port "$R_INGRESS" --max --connections 8 --streams 32 --seconds "$secs" --quiet > "$WORK/peak.json"
+  "${gen[@]}" "$LOAD_BIN" --port "$R_INGRESS" --max --connections 8 --streams 32 --seconds "$secs" --quiet > "$WORK/peak.json"
   sleep 0.5
   after=$(metric_sum "$(metrics)" tunnel_router_uplinks_total 'outcome="delivered"')
   peak=$(jq --argjson d $((after - before)) '$d / .seconds | floor' "$WORK/peak.json")
@@ -166,7 +183,7 @@ ca_file = $SIM_CA"
       if [[ $target == router ]]; then port=$R_INGRESS; path=/uplink; else port=$nport; path=/v1/reports; fi
       sim_reset "$sim_port"
       before=$(metric_sum "$(metrics)" tunnel_router_uplinks_total 'outcome="delivered"')
-      "$LOAD_BIN" --port "$port" --rate "$rate" --connections 4 --streams 128 --seconds "$secs" --quiet > "$WORK/load.json"
+      "${gen[@]}" "$LOAD_BIN" --port "$port" --rate "$rate" --connections 4 --streams 128 --seconds "$secs" --quiet > "$WORK/load.json"
       sleep 0.5
       stats=$(sim_stats "$sim_port")
       if [[ $target == router ]]; then
@@ -183,8 +200,8 @@ ca_file = $SIM_CA"
     done
   done
   local result
-  result=$(jq -s --argjson peak "$peak" --argjson stuck "$stuck" '{scenario: "latency", peak_delivered_per_s: $peak, in_flight_after_peak_run: $stuck, runs: .,
-    note: "Rates are fractions of the router peak (closed loop). ns_202_us: POST /v1/reports until its answer, at the generator (the router answers 202 at once; nghttpx answers when the AS has). ns_to_as_us: from the send time the generator puts in CustomerData.harness_ts to the arrival of the uplink at the AS simulator (monotonic clock, same machine): the whole uplink path. The nghttpx rows are the baseline: the same reports proxied verbatim to the same AS at the same rate, in the same run."}' "$rows")
+  result=$(jq -s --argjson peak "$peak" --argjson stuck "$stuck" --argjson pinned "$pin" '{scenario: "latency", peak_delivered_per_s: $peak, in_flight_after_peak_run: $stuck, pinned: ($pinned == 1), runs: .,
+    note: "Rates are fractions of the router peak (closed loop). ns_202_us: POST /v1/reports until its answer, at the generator (the router answers 202 at once; nghttpx answers when the AS has). ns_to_as_us: from the send time the generator puts in CustomerData.harness_ts to the arrival of the uplink at the AS simulator (monotonic clock, same machine): the whole uplink path. The nghttpx rows are the baseline: the same reports proxied verbatim to the same AS at the same rate, in the same run. pinned: the proxy alone on CPU 0, generator and AS simulator on CPU 1 (taskset)."}' "$rows")
   printf '\n%-5s %-8s %10s %11s %9s %9s %10s %10s %10s\n' load target offered/s delivered/s 202_p50us 202_p99us ns-as_p50 ns-as_p90 ns-as_p99
   jq -r '.runs[] | [.fraction, .target, (.offered_per_s|floor), (.delivered_per_s|floor), .ns_202_us.p50, .ns_202_us.p99,
          .ns_to_as_us.p50, .ns_to_as_us.p90, .ns_to_as_us.p99] | @tsv' <<< "$result" |
