@@ -84,12 +84,26 @@ struct h2_client_connection::stream_state {
   std::int64_t receive_window = 0;
   std::int64_t receive_unacked = 0;
   std::size_t header_bytes = 0;
+  std::int64_t content_length = -1;  // announced by the response, -1 if not
   int status = 0;
   error failure;  // a limit we hit; the stream is reset and fails with it
   bool final_headers = false;
   bool body_done = false;  // our END_STREAM is out (or queued in output_)
   bool blocked = false;    // in blocked_
+  bool head_request = false;
 };
+
+namespace {
+
+// RFC 9113 §8.1.1: a body that differs from its content-length makes the response malformed,
+// except where none is sent by definition (HEAD, 204, 304).
+bool body_matches_length(const h2_client_connection::stream_state& state) {
+  if (state.content_length < 0 || state.head_request) return true;
+  if (state.status == 204 || state.status == 304) return true;
+  return state.body.size() == static_cast<std::uint64_t>(state.content_length);
+}
+
+}  // namespace
 
 h2_client_connection::h2_client_connection(const client_options& options) : options_(options) {
   next_stream_id_ = options_.first_stream_id > 0 ? options_.first_stream_id | 1 : 1;
@@ -192,6 +206,7 @@ expected<stream_id> h2_client_connection::submit(const client_request& req, comp
   state->send_window = peer_initial_window_;
   state->receive_window = options_.initial_window_size;
   state->headers_at = consumed_ + output_.size();
+  state->head_request = req.method == "HEAD";
 
   // HEADERS: the block is built after a reserved frame head, whose length is filled in after.
   std::size_t before = output_.size();
@@ -434,6 +449,11 @@ error h2_client_connection::on_data(std::uint8_t flags, std::int32_t stream,
   }
   state->body.append(payload);
   if (flags & flag_end_stream) {
+    if (!body_matches_length(*state)) {
+      reset_stream(*state, protocol_error_code,
+                   {error_code::protocol_error, "response body differs from content-length"});
+      return {};
+    }
     complete(*state, {});
     return {};
   }
@@ -477,6 +497,7 @@ error h2_client_connection::on_header_block_end() {
     state->status = 0;
     state->headers.clear();
     state->header_bytes = 0;
+    state->content_length = -1;
   }
   // Every block is decoded, even for streams we dropped: the decoder's table must stay in step.
   auto input = header_block_.data();
@@ -501,6 +522,14 @@ error h2_client_connection::on_header_block_end() {
             state->failure = {error_code::protocol_error, "bad :status"};
           state->status = status;
         } else if (!name.empty() && name[0] != ':') {
+          if (name == "content-length") {
+            std::int64_t length = -1;
+            auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), length);
+            if (ec != std::errc{} || end != value.data() + value.size() || length < 0 ||
+                (state->content_length >= 0 && state->content_length != length))
+              state->failure = {error_code::protocol_error, "bad content-length"};
+            state->content_length = length;
+          }
           state->headers.add(name, value);
         }
         if (state->header_bytes > options_.max_header_size)
@@ -522,6 +551,11 @@ error h2_client_connection::on_header_block_end() {
         state->failure);
     return {};
   }
+  if (trailers && !header_end_stream_) {
+    reset_stream(*state, protocol_error_code,
+                 {error_code::protocol_error, "trailers without END_STREAM"});
+    return {};
+  }
   if (!trailers) {
     if (state->status < 100) {
       reset_stream(*state, protocol_error_code, {error_code::protocol_error, "no :status"});
@@ -534,6 +568,9 @@ error h2_client_connection::on_header_block_end() {
     if (interim || !state->final_headers) {
       reset_stream(*state, protocol_error_code,
                    {error_code::protocol_error, "stream ended without a final response"});
+    } else if (!body_matches_length(*state)) {
+      reset_stream(*state, protocol_error_code,
+                   {error_code::protocol_error, "response body differs from content-length"});
     } else {
       complete(*state, {});
     }
@@ -685,6 +722,8 @@ h2_client_connection::stream_state* h2_client_connection::acquire() {
   state->header_bytes = 0;
   state->status = 0;
   state->failure = {};
+  state->content_length = -1;
+  state->head_request = false;
   state->final_headers = false;
   state->body_done = false;
   state->blocked = false;
@@ -700,8 +739,6 @@ void h2_client_connection::release(stream_state* state) {
     blocked_.erase(std::remove(blocked_.begin(), blocked_.end(), state), blocked_.end());
     state->blocked = false;
   }
-  state->done = nullptr;
-  free_.push_back(state);
 }
 
 void h2_client_connection::complete(stream_state& state, const error& err) {
@@ -710,6 +747,9 @@ void h2_client_connection::complete(stream_state& state, const error& err) {
   --active_;
   // The server may answer before our body is out: the rest is not needed any more.
   if (!err && !state.body_done) write_rst_stream(state.id, no_error);
+  // Closed before the completion runs, which may cancel, close or submit: the stream is not
+  // found again, and its state is reused only after the response was read.
+  release(&state);
   response res;
   if (!err) {
     res.status = state.status;
@@ -717,7 +757,7 @@ void h2_client_connection::complete(stream_state& state, const error& err) {
     res.body = state.body.data();
   }
   if (done) done(err, res);
-  release(&state);
+  free_.push_back(&state);
 }
 
 void h2_client_connection::reset_stream(stream_state& state, std::uint32_t code, error err) {

@@ -80,7 +80,7 @@ class h2_client_connection final : public client_connection {
   // Streams.
   stream_state* find(stream_id stream) const;
   stream_state* acquire();
-  void release(stream_state* state);
+  void release(stream_state* state);  // out of streams_ and blocked_
   void complete(stream_state& state, const error& err);
   void reset_stream(stream_state& state, std::uint32_t code, error err);
   void fail_all(error_code code, const std::string& reason);

@@ -121,6 +121,7 @@ void hpack_integer(byte_buffer& out, std::uint8_t first, int prefix_bits, std::u
 void hpack_encoder::set_peer_table_size(std::uint32_t size) {
   std::size_t wanted = size < our_max_table ? size : our_max_table;
   if (wanted == capacity_) return;
+  if (!size_update_due_ || wanted < smallest_capacity_) smallest_capacity_ = wanted;
   capacity_ = wanted;
   evict_to(capacity_);
   size_update_due_ = true;
@@ -128,7 +129,10 @@ void hpack_encoder::set_peer_table_size(std::uint32_t size) {
 
 void hpack_encoder::begin(byte_buffer& out) {
   if (!size_update_due_) return;
-  hpack_integer(out, 0x20, 5, capacity_);  // dynamic table size update
+  // Dynamic table size updates: the smallest size in between (the table was emptied to fit
+  // it), then the one now in force.
+  if (smallest_capacity_ < capacity_) hpack_integer(out, 0x20, 5, smallest_capacity_);
+  hpack_integer(out, 0x20, 5, capacity_);
   size_update_due_ = false;
 }
 

@@ -25,10 +25,11 @@ class hpack_encoder {
     changes,     ///< literal without indexing
   };
 
-  /// The peer's SETTINGS_HEADER_TABLE_SIZE changed: the next block starts with a size update.
+  /// The peer's SETTINGS_HEADER_TABLE_SIZE changed: the next block starts with a size update
+  /// (two when the size went below its final value in between, as RFC 7541 §4.2 asks).
   void set_peer_table_size(std::uint32_t size);
 
-  /// Starts a header block (emits a pending table size update).
+  /// Starts a header block (emits pending table size updates).
   void begin(byte_buffer& out);
 
   /// Appends one field; `name` must be lower case.
@@ -48,6 +49,7 @@ class hpack_encoder {
   std::deque<entry> table_;  // front = newest = index 62
   std::size_t used_ = 0;
   std::size_t capacity_ = 4096;
+  std::size_t smallest_capacity_ = 4096;  // the smallest since the last block
   bool size_update_due_ = false;
 };
 
