@@ -96,7 +96,9 @@ tls_session::tls_session(SSL* ssl, bool is_server) : ssl_(ssl), is_server_(is_se
   }
 }
 
-tls_session::tls_session(tls_session&& other) noexcept { *this = std::move(other); }
+tls_session::tls_session(tls_session&& other) noexcept {
+  *this = std::move(other);
+}
 
 tls_session& tls_session::operator=(tls_session&& other) noexcept {
   if (this != &other) {
@@ -114,11 +116,17 @@ tls_session& tls_session::operator=(tls_session&& other) noexcept {
     handshake_done_ = other.handshake_done_;
     peer_closed_ = other.peer_closed_;
     shutdown_sent_ = other.shutdown_sent_;
+    // A moved byte_buffer keeps its offsets: the moved-from session must show nothing pending.
+    other.unread_.clear();
+    other.plaintext_.clear();
+    other.ciphertext_.clear();
   }
   return *this;
 }
 
-tls_session::~tls_session() { SSL_free(ssl_); }  // frees the BIO too
+tls_session::~tls_session() {
+  SSL_free(ssl_);  // frees the BIO too
+}
 
 error tls_session::receive(std::span<const std::byte> ciphertext) {
   if (failure_) return failure_;
@@ -216,8 +224,7 @@ error tls_session::fail(int ssl_error, const char* during) {
     long verify = SSL_get_verify_result(ssl_);
     if (verify != X509_V_OK) {
       return {error_code::tls_verification_failed,
-              std::string{"certificate verify failed: "} +
-                  X509_verify_cert_error_string(verify)};
+              std::string{"certificate verify failed: "} + X509_verify_cert_error_string(verify)};
     }
   }
   std::string reason = std::string{"TLS "} + during + " failed";
