@@ -151,10 +151,10 @@ scenario_latency() {
   local sim_port=$SIM_PORT
   start_router router "$WORK/data" "[as]
 ca_file = $SIM_CA"
-  # PIN=1 (the default on 2 or more cores): the proxy under test alone on CPU 0, the generator
+  # PIN=1 (off by default; measured worse here): the proxy under test alone on CPU 0, the generator
   # and the AS simulator on CPU 1, so that the latency measured is the proxy's, not the time it
   # waited for the load tools to leave its core.
-  local pin=${PIN:-1} gen=()
+  local pin=${PIN:-0} gen=()
   (( $(nproc) < 2 )) && pin=0
   if [[ $pin == 1 ]]; then
     pin_to 1 "$SIM_PID"
