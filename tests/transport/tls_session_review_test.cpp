@@ -9,6 +9,7 @@
 
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_pki.hpp"
+#include "tests/transport/tls_pump.hpp"
 #include "transport/http_types.hpp"
 #include "transport/tls_context.hpp"
 #include "transport/tls_session.hpp"
@@ -35,24 +36,8 @@ class tls_session_review_test : public ::testing::Test {
     client_.emplace(std::move(*client));
   }
 
-  /// Moves ciphertext both ways until neither side has any; returns the first error seen.
   static error pump(tls_session& client, tls_session& server) {
-    error first;
-    for (int round = 0; round < 20; ++round) {
-      bool moved = false;
-      if (auto out = client.pending_ciphertext(); !out.empty()) {
-        if (auto err = server.receive(out); err && !first) first = err;
-        client.consume_ciphertext(out.size());
-        moved = true;
-      }
-      if (auto out = server.pending_ciphertext(); !out.empty()) {
-        if (auto err = client.receive(out); err && !first) first = err;
-        server.consume_ciphertext(out.size());
-        moved = true;
-      }
-      if (!moved) break;
-    }
-    return first;
+    return testing::pump(client, server);
   }
 
   /// The server's pending ciphertext, taken.
