@@ -45,6 +45,42 @@ void header(std::string& out, std::string_view name, std::string_view type, std:
 
 }  // namespace
 
+void render_shard_metrics(std::string& out, std::span<const transport::shard_load> shards) {
+  header(out, "tunnel_router_shard_busy_seconds_total", "counter",
+         "Time each I/O shard spent working rather than waiting.");
+  for (std::size_t i = 0; i < shards.size(); ++i) {
+    out.append("tunnel_router_shard_busy_seconds_total{shard=\"");
+    append_number(out, i);
+    out.append("\"} ");
+    append_double(out, static_cast<double>(shards[i].busy_ns_total) / 1e9);
+    out += '\n';
+  }
+  header(out, "tunnel_router_shard_turn_seconds", "histogram",
+         "Duration of the loop turns of each I/O shard, once per socket event, timer or post a "
+         "turn handled: an input waits in the router at most the turn running when it arrived "
+         "plus the turn that handles it.");
+  for (std::size_t i = 0; i < shards.size(); ++i) {
+    std::string labels = "shard=\"" + std::to_string(i) + "\"";
+    std::uint64_t cumulative = 0;
+    for (std::size_t b = 0; b < shards[i].turn_counts.size(); ++b) {
+      cumulative += shards[i].turn_counts[b];
+      out.append("tunnel_router_shard_turn_seconds_bucket{").append(labels).append(",le=\"");
+      if (b < transport::turn_bucket_us.size())
+        append_double(out, static_cast<double>(transport::turn_bucket_us[b]) / 1e6);
+      else
+        out.append("+Inf");
+      out.append("\"} ");
+      append_number(out, cumulative);
+      out += '\n';
+    }
+    out.append("tunnel_router_shard_turn_seconds_sum{").append(labels).append("} ");
+    append_double(out, static_cast<double>(shards[i].turn_weighted_ns_total) / 1e9);
+    out.append("\ntunnel_router_shard_turn_seconds_count{").append(labels).append("} ");
+    append_number(out, cumulative);
+    out += '\n';
+  }
+}
+
 std::string_view name_of(uplink_outcome o) {
   return uplink_names[static_cast<std::size_t>(o)];
 }

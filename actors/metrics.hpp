@@ -7,8 +7,11 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <string_view>
+
+#include "transport/runtime/shard.hpp"
 
 namespace tr::actors {
 
@@ -72,6 +75,11 @@ struct connection_metrics {
     return uplinks[static_cast<std::size_t>(o)].load(std::memory_order_relaxed);
   }
 };
+
+/// Appends the I/O shards' figures in the Prometheus text format: busy time and the loop-turn
+/// histogram (`tunnel_router_shard_turn_seconds`, see transport::shard_load::turn_counts), one
+/// series per shard. Relaxed reads; callable from any thread.
+void render_shard_metrics(std::string& out, std::span<const transport::shard_load> shards);
 
 /// All the router's metrics, rendered in the Prometheus text format by `render()`.
 /// Connections register once (a mutex, at set-up) and keep the returned pointer for the hot path.

@@ -197,9 +197,14 @@ void router::impl::serve_admin(const transport::request_origin& origin,
     return transport::respond_now(connection, origin.stream, up ? 200 : 503, "text/plain",
                                   up ? "ready\n" : "not ready\n");
   }
-  if (request.method == "GET" && request.path == "/metrics")
+  if (request.method == "GET" && request.path == "/metrics") {
+    std::string text = metrics.render();
+    std::vector<transport::shard_load> shards;
+    for (std::size_t i = 0; i < runtime->size(); ++i) shards.push_back(runtime->at(i).load());
+    actors::render_shard_metrics(text, shards);
     return transport::respond_now(connection, origin.stream, 200, "text/plain; version=0.0.4",
-                                  metrics.render());
+                                  text);
+  }
   admin_job job{origin,
                 std::string{request.method},
                 std::string{request.path},

@@ -40,6 +40,28 @@ router_settle() {
 
 wait_tcp() { for _ in $(seq 100); do (echo > /dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.05; done; return 1; }
 
+# turn_quantile METRICS_BEFORE METRICS_AFTER Q: the upper bound (µs) of the bucket of
+# tunnel_router_shard_turn_seconds (all shards) holding quantile Q of what was added in between.
+turn_quantile() {
+  awk -v q="$3" '
+    function take(line, into,   le, count) {
+      if (index(line, "tunnel_router_shard_turn_seconds_bucket{") != 1) return
+      match(line, /le="[^"]*"/); le = substr(line, RSTART + 4, RLENGTH - 5)
+      count = $NF; into[le] += count; if (!(le in order)) { order[le] = ++n; names[n] = le }
+    }
+    FNR == NR { take($0, before); next }
+    { take($0, after) }
+    END {
+      total = after["+Inf"] - before["+Inf"]
+      if (total <= 0) { print "null"; exit }
+      for (i = 1; i <= n; i++) {
+        le = names[i]
+        if (after[le] - before[le] >= q * total) { print (le == "+Inf" ? "null" : le * 1e6); exit }
+      }
+      print "null"
+    }' <(printf '%s\n' "$1") <(printf '%s\n' "$2")
+}
+
 # pin_to CPU PID: the process, its threads and its child processes (nghttpx's worker) on CPU.
 pin_to() {
   local p
@@ -182,30 +204,35 @@ ca_file = $SIM_CA"
     for target in router nghttpx; do
       if [[ $target == router ]]; then port=$R_INGRESS; path=/uplink; else port=$nport; path=/v1/reports; fi
       sim_reset "$sim_port"
-      before=$(metric_sum "$(metrics)" tunnel_router_uplinks_total 'outcome="delivered"')
+      local text0 text1 turn99=null
+      text0=$(metrics)
+      before=$(metric_sum "$text0" tunnel_router_uplinks_total 'outcome="delivered"')
       "${gen[@]}" "$LOAD_BIN" --port "$port" --rate "$rate" --connections 4 --streams 128 --seconds "$secs" --quiet > "$WORK/load.json"
       sleep 0.5
       stats=$(sim_stats "$sim_port")
       if [[ $target == router ]]; then
-        after=$(metric_sum "$(metrics)" tunnel_router_uplinks_total 'outcome="delivered"')
+        text1=$(metrics)
+        after=$(metric_sum "$text1" tunnel_router_uplinks_total 'outcome="delivered"')
+        turn99=$(turn_quantile "$text0" "$text1" 0.99)
       else
         after=$((before + $(jq --arg p "$path" '.endpoints[$p].answered_ok' <<< "$stats")))
       fi
-      jq -c --argjson f "$fraction" --arg target "$target" --argjson d $((after - before)) \
+      jq -c --argjson f "$fraction" --arg target "$target" --argjson d $((after - before)) --argjson turn99 "$turn99" \
         --argjson endpoint "$(jq --arg p "$path" '.endpoints[$p]' <<< "$stats")" \
         '{fraction: $f, target: $target, offered_per_s: .sent_per_s, delivered_per_s: ($d / .seconds), skipped,
-          ns_202_us: .accepted_latency_us, ns_to_as_us: $endpoint.transit_us, as_verified: $endpoint.verified, as_bad_token: $endpoint.bad_token}' \
+          ns_202_us: .accepted_latency_us, ns_to_as_us: $endpoint.transit_us, as_verified: $endpoint.verified, as_bad_token: $endpoint.bad_token,
+          router_turn_p99_us: $turn99}' \
         "$WORK/load.json" >> "$rows"
       log "$(tail -1 "$rows")"
     done
   done
   local result
   result=$(jq -s --argjson peak "$peak" --argjson stuck "$stuck" --argjson pinned "$pin" '{scenario: "latency", peak_delivered_per_s: $peak, in_flight_after_peak_run: $stuck, pinned: ($pinned == 1), runs: .,
-    note: "Rates are fractions of the router peak (closed loop). ns_202_us: POST /v1/reports until its answer, at the generator (the router answers 202 at once; nghttpx answers when the AS has). ns_to_as_us: from the send time the generator puts in CustomerData.harness_ts to the arrival of the uplink at the AS simulator (monotonic clock, same machine): the whole uplink path. The nghttpx rows are the baseline: the same reports proxied verbatim to the same AS at the same rate, in the same run. pinned: the proxy alone on CPU 0, generator and AS simulator on CPU 1 (taskset)."}' "$rows")
-  printf '\n%-5s %-8s %10s %11s %9s %9s %10s %10s %10s\n' load target offered/s delivered/s 202_p50us 202_p99us ns-as_p50 ns-as_p90 ns-as_p99
+    note: "Rates are fractions of the router peak (closed loop). ns_202_us: POST /v1/reports until its answer, at the generator (the router answers 202 at once; nghttpx answers when the AS has). ns_to_as_us: from the send time the generator puts in CustomerData.harness_ts to the arrival of the uplink at the AS simulator (monotonic clock, same machine): the whole uplink path. router_turn_p99_us: the p99 of the loop-turn durations of the router over the run (upper bound of its bucket in tunnel_router_shard_turn_seconds, weighted by the events each turn handled; wall clock, so time the router was preempted counts): an input waits inside the router at most the turn running when it arrived plus the turn that handles it. The nghttpx rows are the baseline: the same reports proxied verbatim to the same AS at the same rate, in the same run. pinned: the proxy alone on CPU 0, generator and AS simulator on CPU 1 (taskset)."}' "$rows")
+  printf '\n%-5s %-8s %10s %11s %9s %9s %10s %10s %10s %11s\n' load target offered/s delivered/s 202_p50us 202_p99us ns-as_p50 ns-as_p90 ns-as_p99 turn_p99us
   jq -r '.runs[] | [.fraction, .target, (.offered_per_s|floor), (.delivered_per_s|floor), .ns_202_us.p50, .ns_202_us.p99,
-         .ns_to_as_us.p50, .ns_to_as_us.p90, .ns_to_as_us.p99] | @tsv' <<< "$result" |
-    awk -F'\t' '{printf "%-5s %-8s %10s %11s %9s %9s %10s %10s %10s\n", $1, $2, $3, $4, $5, $6, $7, $8, $9}'
+         .ns_to_as_us.p50, .ns_to_as_us.p90, .ns_to_as_us.p99, (.router_turn_p99_us // "-")] | @tsv' <<< "$result" |
+    awk -F'\t' '{printf "%-5s %-8s %10s %11s %9s %9s %10s %10s %10s %11s\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10}'
   write_result latency "$result"
 }
 

@@ -75,3 +75,36 @@ TEST(metrics_registry, label_values_are_escaped) {
   r.connection("a\"b");
   EXPECT_TRUE(contains(r.render(), "connection=\"a\\\"b\""));
 }
+
+namespace tr::actors {
+namespace {
+
+TEST(shard_metrics, renders_busy_time_and_a_cumulative_turn_histogram_per_shard) {
+  std::vector<transport::shard_load> shards(2);
+  shards[0].busy_ns_total = 1'500'000'000;
+  shards[0].turn_counts[0] = 7;      // <= 50 µs
+  shards[0].turn_counts[4] = 2;      // <= 1 ms
+  shards[0].turn_counts.back() = 1;  // above 50 ms
+  shards[0].turn_weighted_ns_total = 60'000'000;
+  std::string out;
+  render_shard_metrics(out, shards);
+  EXPECT_NE(out.find("tunnel_router_shard_busy_seconds_total{shard=\"0\"} 1.5\n"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("tunnel_router_shard_turn_seconds_bucket{shard=\"0\",le=\"5e-05\"} 7\n"),
+            std::string::npos);
+  EXPECT_NE(out.find("tunnel_router_shard_turn_seconds_bucket{shard=\"0\",le=\"0.001\"} 9\n"),
+            std::string::npos);
+  EXPECT_NE(out.find("tunnel_router_shard_turn_seconds_bucket{shard=\"0\",le=\"0.05\"} 9\n"),
+            std::string::npos);
+  EXPECT_NE(out.find("tunnel_router_shard_turn_seconds_bucket{shard=\"0\",le=\"+Inf\"} 10\n"),
+            std::string::npos);
+  EXPECT_NE(out.find("tunnel_router_shard_turn_seconds_count{shard=\"0\"} 10\n"),
+            std::string::npos);
+  EXPECT_NE(out.find("tunnel_router_shard_turn_seconds_sum{shard=\"0\"} 0.06\n"),
+            std::string::npos);
+  EXPECT_NE(out.find("tunnel_router_shard_turn_seconds_count{shard=\"1\"} 0\n"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace tr::actors

@@ -139,6 +139,27 @@ TEST(runtime_shard, counts_posts_in_its_load_figures) {
   EXPECT_EQ(figures.connections, 0u);
 }
 
+TEST(runtime_shard, counts_a_long_turn_in_the_bucket_of_its_duration) {
+  runtime rt{1};
+  rt.start();
+  std::promise<void> done;
+  auto finished = done.get_future();
+  rt.at(0).post([&](shard&) {
+    std::this_thread::sleep_for(3ms);  // one turn of at least 3 ms
+    done.set_value();
+  });
+  ASSERT_EQ(finished.wait_for(10s), std::future_status::ready);
+  std::promise<shard_load> read;
+  auto figures_read = read.get_future();
+  rt.at(0).post([&](shard& on) { read.set_value(on.load()); });
+  shard_load figures = await(figures_read);
+  // Buckets up to 2 ms (index 5) hold nothing of it; 5 ms or above (index 6 on) does.
+  std::uint64_t longer = 0;
+  for (std::size_t i = 6; i < figures.turn_counts.size(); ++i) longer += figures.turn_counts[i];
+  EXPECT_GE(longer, 1u);
+  EXPECT_GE(figures.turn_weighted_ns_total, 3'000'000u);
+}
+
 TEST(runtime_shard, publishes_figures_per_second_and_clears_them_when_idle) {
   runtime rt{1};
   rt.start();

@@ -58,7 +58,9 @@ shard::~shard() {
   ::close(epoll_fd_);
 }
 
-shard* shard::current() { return current_shard; }
+shard* shard::current() {
+  return current_shard;
+}
 
 bool shard::post(task fn) {
   if (current_shard == this) {
@@ -85,11 +87,14 @@ shard_load shard::load() const {
   figures.busy_ns_per_second = busy_ns_per_second_.load(std::memory_order_relaxed);
   figures.events_per_second = events_per_second_.load(std::memory_order_relaxed);
   figures.posts_per_second = posts_per_second_.load(std::memory_order_relaxed);
-  figures.connections = open_connections_.load(std::memory_order_relaxed) +
-                        incoming_.load(std::memory_order_relaxed);
+  figures.connections =
+      open_connections_.load(std::memory_order_relaxed) + incoming_.load(std::memory_order_relaxed);
   figures.busy_ns_total = busy_ns_total_.load(std::memory_order_relaxed);
   figures.events_total = events_total_.load(std::memory_order_relaxed);
   figures.posts_total = posts_total_.load(std::memory_order_relaxed);
+  for (std::size_t i = 0; i < turn_counts_.size(); ++i)
+    figures.turn_counts[i] = turn_counts_[i].load(std::memory_order_relaxed);
+  figures.turn_weighted_ns_total = turn_weighted_ns_total_.load(std::memory_order_relaxed);
   return figures;
 }
 
@@ -97,7 +102,9 @@ timer_id shard::schedule(clock::time_point deadline, unique_function<void()> fn)
   return timers_.schedule(deadline, std::move(fn));
 }
 
-bool shard::cancel(timer_id id) { return timers_.cancel(id); }
+bool shard::cancel(timer_id id) {
+  return timers_.cancel(id);
+}
 
 void shard::start(int cpu) {
   thread_ = std::thread([this, cpu] {
@@ -121,8 +128,8 @@ void shard::run() {
   now_ = clock::now();
   window_start_ = now_;
   while (!stop_requested_.load(std::memory_order_acquire)) {
-    int count = epoll_wait(epoll_fd_, events_.data(), static_cast<int>(events_.size()),
-                           wait_timeout());
+    int count =
+        epoll_wait(epoll_fd_, events_.data(), static_cast<int>(events_.size()), wait_timeout());
     clock::time_point turn_start = clock::now();
     now_ = turn_start;
     std::size_t handled = 0;
@@ -165,10 +172,17 @@ void shard::dispatch(const epoll_event& event) {
   detail::io_slot* slot = find(index, generation);
   if (!slot) return;  // closed earlier in this turn
   switch (slot->kind) {
-    case detail::slot_kind::connection: on_connection_event(index, event.events); break;
-    case detail::slot_kind::connecting: on_connect_event(index); break;
-    case detail::slot_kind::listener: accept_from(index); break;
-    case detail::slot_kind::free: break;
+    case detail::slot_kind::connection:
+      on_connection_event(index, event.events);
+      break;
+    case detail::slot_kind::connecting:
+      on_connect_event(index);
+      break;
+    case detail::slot_kind::listener:
+      accept_from(index);
+      break;
+    case detail::slot_kind::free:
+      break;
   }
 }
 
@@ -212,6 +226,16 @@ void shard::account(clock::time_point turn_start, std::size_t events, std::size_
                       std::memory_order_relaxed);
   posts_total_.store(posts_total_.load(std::memory_order_relaxed) + posts,
                      std::memory_order_relaxed);
+  if (std::uint64_t weight = events + posts; weight != 0) {
+    std::uint64_t us = busy / 1000;
+    std::size_t bucket = 0;
+    while (bucket < turn_bucket_us.size() && us > turn_bucket_us[bucket]) ++bucket;
+    auto& count = turn_counts_[bucket];
+    count.store(count.load(std::memory_order_relaxed) + weight, std::memory_order_relaxed);
+    turn_weighted_ns_total_.store(
+        turn_weighted_ns_total_.load(std::memory_order_relaxed) + busy * weight,
+        std::memory_order_relaxed);
+  }
   auto elapsed = turn_end - window_start_;
   if (elapsed < std::chrono::seconds(1)) return;
   auto per_second = [elapsed](std::uint64_t amount) {
@@ -277,7 +301,8 @@ void shard::teardown() {
           remove_listener(std::shared_ptr<detail::listener_state>{slot.listener});
           any = true;
           break;
-        case detail::slot_kind::free: break;
+        case detail::slot_kind::free:
+          break;
       }
     }
     if (!any) break;

@@ -2,6 +2,7 @@
 
 #include <sys/epoll.h>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstddef>
@@ -29,6 +30,11 @@ struct listener_state;
 struct resolve_result;
 }  // namespace detail
 
+/// Upper bounds, in microseconds, of the buckets of shard_load::turn_counts (the last bucket,
+/// one more, is everything above).
+inline constexpr std::array<std::uint64_t, 9> turn_bucket_us = {50,   100,  250,   500,  1000,
+                                                                2000, 5000, 10000, 50000};
+
 /// Load figures of a shard for a supervisor; relaxed snapshots, readable from any thread.
 struct shard_load {
   std::uint64_t busy_ns_per_second = 0;  ///< time spent working (not waiting), last full second
@@ -38,12 +44,18 @@ struct shard_load {
   std::uint64_t busy_ns_total = 0;       ///< since start
   std::uint64_t events_total = 0;        ///< since start
   std::uint64_t posts_total = 0;         ///< since start
+  /// How long the loop turns that handled something took, counted once per socket event,
+  /// timer or post they handled (so a busy turn weighs more than a turn for one timer): an
+  /// input waits inside the router for at most the turn running when it arrived plus the one
+  /// that handles it. Cumulative since start; buckets as turn_bucket_us.
+  std::array<std::uint64_t, turn_bucket_us.size() + 1> turn_counts{};
+  std::uint64_t turn_weighted_ns_total = 0;  ///< sum of turn durations, weighted the same way
 };
 
 /// Settings shared by the shards of a runtime.
 struct shard_options {
-  std::size_t max_pending_output = 1 << 20;  ///< stop reading a connection while more than this
-                                             ///< is waiting to be written (back-pressure)
+  std::size_t max_pending_output = 1 << 20;      ///< stop reading a connection while more than this
+                                                 ///< is waiting to be written (back-pressure)
   std::chrono::milliseconds close_linger{2000};  ///< a connection that wants to close but cannot
                                                  ///< write its last bytes is dropped after this
 };
@@ -121,8 +133,7 @@ class shard {
   /// Drives `engine` over the connected socket `s` (made non-blocking and TCP_NODELAY here);
   /// the runtime owns the engine, `handler` must outlive the connection (until on_close).
   /// Returns an empty handle (everything closed and destroyed) when the shard is stopping.
-  connection_handle adopt(socket s, std::unique_ptr<connection_engine> engine,
-                          io_handler& handler);
+  connection_handle adopt(socket s, std::unique_ptr<connection_engine> engine, io_handler& handler);
 
   /// adopt() where the runtime also owns the handler (may be null: no notifications).
   connection_handle adopt(socket s, std::unique_ptr<connection_engine> engine,
@@ -231,6 +242,8 @@ class shard {
 
   // Load: totals and the figures of the last full second, written by this thread only.
   std::atomic<std::uint64_t> busy_ns_total_{0};
+  std::array<std::atomic<std::uint64_t>, turn_bucket_us.size() + 1> turn_counts_{};
+  std::atomic<std::uint64_t> turn_weighted_ns_total_{0};
   std::atomic<std::uint64_t> events_total_{0};
   std::atomic<std::uint64_t> posts_total_{0};
   std::atomic<std::uint64_t> busy_ns_per_second_{0};
