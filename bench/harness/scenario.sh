@@ -177,6 +177,10 @@ ca_file = $SIM_CA"
   # and the AS simulator on CPU 1, so that the latency measured is the proxy's, not the time it
   # waited for the load tools to leave its core.
   local pin=${PIN:-0} gen=()
+  # The open-loop steps pace from GEN_SHARDS generator threads (default 4), each on its own 1 ms
+  # timer tick: arrivals spread over the millisecond as many gateways' would, instead of one
+  # synchronised burst per tick (with one thread, ~75 reports at once at 75,000/s).
+  local gen_shards=${GEN_SHARDS:-4}
   (( $(nproc) < 2 )) && pin=0
   if [[ $pin == 1 ]]; then
     pin_to 1 "$SIM_PID"
@@ -207,7 +211,7 @@ ca_file = $SIM_CA"
       local text0 text1 turn99=null
       text0=$(metrics)
       before=$(metric_sum "$text0" tunnel_router_uplinks_total 'outcome="delivered"')
-      "${gen[@]}" "$LOAD_BIN" --port "$port" --rate "$rate" --connections 4 --streams 128 --seconds "$secs" --quiet > "$WORK/load.json"
+      "${gen[@]}" "$LOAD_BIN" --port "$port" --rate "$rate" --connections 4 --streams 128 --shards "$gen_shards" --seconds "$secs" --quiet > "$WORK/load.json"
       sleep 0.5
       stats=$(sim_stats "$sim_port")
       if [[ $target == router ]]; then
@@ -227,8 +231,8 @@ ca_file = $SIM_CA"
     done
   done
   local result
-  result=$(jq -s --argjson peak "$peak" --argjson stuck "$stuck" --argjson pinned "$pin" '{scenario: "latency", peak_delivered_per_s: $peak, in_flight_after_peak_run: $stuck, pinned: ($pinned == 1), runs: .,
-    note: "Rates are fractions of the router peak (closed loop). ns_202_us: POST /v1/reports until its answer, at the generator (the router answers 202 at once; nghttpx answers when the AS has). ns_to_as_us: from the send time the generator puts in CustomerData.harness_ts to the arrival of the uplink at the AS simulator (monotonic clock, same machine): the whole uplink path. router_turn_p99_us: the p99 of the loop-turn durations of the router over the run (upper bound of its bucket in tunnel_router_shard_turn_seconds, weighted by the events each turn handled; wall clock, so time the router was preempted counts): an input waits inside the router at most the turn running when it arrived plus the turn that handles it. The nghttpx rows are the baseline: the same reports proxied verbatim to the same AS at the same rate, in the same run. pinned: the proxy alone on CPU 0, generator and AS simulator on CPU 1 (taskset)."}' "$rows")
+  result=$(jq -s --argjson peak "$peak" --argjson stuck "$stuck" --argjson pinned "$pin" --argjson gen_shards "$gen_shards" '{scenario: "latency", peak_delivered_per_s: $peak, in_flight_after_peak_run: $stuck, pinned: ($pinned == 1), generator_shards: $gen_shards, runs: .,
+    note: "Rates are fractions of the router peak (closed loop). ns_202_us: POST /v1/reports until its answer, at the generator (the router answers 202 at once; nghttpx answers when the AS has). ns_to_as_us: from the send time the generator puts in CustomerData.harness_ts to the arrival of the uplink at the AS simulator (monotonic clock, same machine): the whole uplink path. router_turn_p99_us: the p99 of the loop-turn durations of the router over the run (upper bound of its bucket in tunnel_router_shard_turn_seconds, weighted by the events each turn handled; wall clock, so time the router was preempted counts): an input waits inside the router at most the turn running when it arrived plus the turn that handles it. The nghttpx rows are the baseline: the same reports proxied verbatim to the same AS at the same rate, in the same run. pinned: the proxy alone on CPU 0, generator and AS simulator on CPU 1 (taskset). generator_shards: threads pacing the open-loop steps, each on its own 1 ms tick."}' "$rows")
   printf '\n%-5s %-8s %10s %11s %9s %9s %10s %10s %10s %11s\n' load target offered/s delivered/s 202_p50us 202_p99us ns-as_p50 ns-as_p90 ns-as_p99 turn_p99us
   jq -r '.runs[] | [.fraction, .target, (.offered_per_s|floor), (.delivered_per_s|floor), .ns_202_us.p50, .ns_202_us.p99,
          .ns_to_as_us.p50, .ns_to_as_us.p90, .ns_to_as_us.p99, (.router_turn_p99_us // "-")] | @tsv' <<< "$result" |
