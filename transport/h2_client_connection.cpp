@@ -219,14 +219,13 @@ expected<stream_id> h2_client_connection::submit(const client_request& req, comp
   encoder_.add(output_, ":authority", req.authority, kind::may_repeat);
   encoder_.add(output_, ":path", req.path.empty() ? std::string_view{"/"} : req.path,
                kind::changes);
-  std::string lowered;
   for (const auto& field : req.headers) {
     if (detail::is_engine_header(field.name)) continue;
     std::string_view name = field.name;
     if (!is_lower_case(name)) {
-      lowered.assign(name);
-      for (char& c : lowered) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-      name = lowered;
+      lowered_.assign(name);  // HTTP/2 names are lower case; the buffer is reused
+      for (char& c : lowered_) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+      name = lowered_;
     }
     encoder_.add(output_, name, field.value, kind::may_repeat);
   }

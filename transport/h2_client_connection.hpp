@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "transport/client_connection.hpp"
@@ -90,6 +91,7 @@ class h2_client_connection final : public client_connection {
   detail::byte_buffer input_;         // a partial frame left over from the last receive()
   detail::byte_buffer header_block_;  // HEADERS + CONTINUATION fragments being gathered
   detail::hpack_encoder encoder_;
+  std::string lowered_;  // a request's header name in lower case, while it is encoded
   nghttp2_hd_inflater* decoder_ = nullptr;
   std::vector<std::unique_ptr<stream_state>> pool_;
   std::vector<stream_state*> free_;
