@@ -4,7 +4,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
 #include <charconv>
+#include <climits>
 #include <cstdio>
 #include <random>
 #include <stdexcept>
@@ -127,6 +130,25 @@ struct as_simulator::endpoint {
   std::atomic<std::uint64_t> arrived{0}, verified{0}, bad_token{0}, unsigned_{0}, unchecked{0},
       json{0}, xml{0}, other_type{0}, answered_ok{0}, answered_error{0}, held{0};
   latency_histogram transit;
+  // Late arrivals by send time (see endpoint_stats::late_windows): 60 s of 10 ms windows.
+  static constexpr std::uint64_t late_after_us = 2000, window_us = 10'000;
+  static constexpr std::size_t window_count = 6000;
+  std::atomic<std::uint64_t> epoch_us{monotonic_micros()};
+  std::array<std::atomic<std::uint32_t>, window_count> late{}, late_max{};
+
+  void record_transit(std::uint64_t sent, std::uint64_t arrival) {
+    std::uint64_t took = arrival > sent ? arrival - sent : 0;
+    transit.record(took);
+    std::uint64_t epoch = epoch_us.load(std::memory_order_relaxed);
+    if (took <= late_after_us || sent < epoch) return;
+    std::uint64_t w = (sent - epoch) / window_us;
+    if (w >= window_count) return;
+    late[w].fetch_add(1, std::memory_order_relaxed);
+    auto clipped = static_cast<std::uint32_t>(std::min<std::uint64_t>(took, UINT32_MAX));
+    auto seen = late_max[w].load(std::memory_order_relaxed);
+    while (clipped > seen && !late_max[w].compare_exchange_weak(seen, clipped)) {
+    }
+  }
 
   endpoint_phase current(clock::time_point now) const {
     std::lock_guard lock{schedule_mutex};
@@ -142,6 +164,11 @@ struct as_simulator::endpoint {
                     &other_type, &answered_ok, &answered_error, &held})
       c->store(0, std::memory_order_relaxed);
     transit.reset();
+    for (std::size_t w = 0; w < window_count; ++w) {
+      late[w].store(0, std::memory_order_relaxed);
+      late_max[w].store(0, std::memory_order_relaxed);
+    }
+    epoch_us.store(monotonic_micros(), std::memory_order_relaxed);
   }
 
   endpoint_stats snapshot() const {
@@ -163,6 +190,14 @@ struct as_simulator::endpoint {
     s.transit_p90_us = transit.quantile(0.9);
     s.transit_p99_us = transit.quantile(0.99);
     s.transit_max_us = transit.max();
+    for (std::size_t w = 0; w < window_count; ++w) {
+      if (auto n = late[w].load(std::memory_order_relaxed))
+        s.late_windows.push_back(
+            {w * window_us / 1000, n, late_max[w].load(std::memory_order_relaxed)});
+    }
+    std::stable_sort(s.late_windows.begin(), s.late_windows.end(),
+                     [](auto& a, auto& b) { return a.late > b.late; });
+    if (s.late_windows.size() > 50) s.late_windows.resize(50);
     return s;
   }
 };
@@ -281,6 +316,16 @@ std::string as_simulator::stats_json() const {
         (unsigned long long)s.transit_p90_us, (unsigned long long)s.transit_p99_us,
         (unsigned long long)s.transit_max_us);
     out += text;
+    out.pop_back();  // the endpoint's closing brace
+    out += ",\"late_windows\":[";
+    for (std::size_t i = 0; i < s.late_windows.size(); ++i) {
+      auto& w = s.late_windows[i];
+      std::snprintf(text, sizeof text, "%s[%llu,%llu,%llu]", i ? "," : "",
+                    (unsigned long long)w.start_ms, (unsigned long long)w.late,
+                    (unsigned long long)w.max_us);
+      out += text;
+    }
+    out += "]}";
   }
   out += "}}";
   return out;
@@ -329,9 +374,9 @@ void as_simulator::serve(const transport::request_origin& origin,
     e->other_type.fetch_add(1, std::memory_order_relaxed);
 
   auto body = transport::as_text(request.body);
-  if (auto sent = embedded_send_time(body)) {
+  if (auto sent = embedded_send_time(body); sent && *sent != 0) {  // 0: the generator's warm-up
     auto arrival = monotonic_micros();
-    e->transit.record(arrival > *sent ? arrival - *sent : 0);
+    e->record_transit(*sent, arrival);
   }
 
   // The AS's token check: the five parameters decoded, the body parsed, the token recomputed.

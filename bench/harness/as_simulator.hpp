@@ -64,6 +64,12 @@ struct endpoint_stats {
   std::uint64_t held = 0;            ///< not answered (stop)
   std::uint64_t transit_count = 0;   ///< arrivals carrying the generator's send time
   std::uint64_t transit_p50_us = 0, transit_p90_us = 0, transit_p99_us = 0, transit_max_us = 0;
+  /// When the late arrivals (transit over 2 ms) were sent: 10 ms windows from the last reset,
+  /// each {window start in ms, late arrivals, their largest transit in µs}; the busiest 50.
+  struct late_window {
+    std::uint64_t start_ms = 0, late = 0, max_us = 0;
+  };
+  std::vector<late_window> late_windows;
 };
 
 /// A fast HTTPS application server for load runs: TLS with ALPN h2 and http/1.1 (or plain HTTP),

@@ -27,7 +27,8 @@ struct ns_link final : transport::io_handler {
   transport::h2_client_connection* client = nullptr;
   bool connecting = false;
   std::string body;
-  void on_close(transport::shard&, transport::connection_handle, const transport::io_status&) override;
+  void on_close(transport::shard&, transport::connection_handle,
+                const transport::io_status&) override;
 };
 
 /// Everything a generator shard owns; touched only on its thread, except the atomic counters.
@@ -43,32 +44,36 @@ struct load_generator::shard_driver {
   std::size_t next_link = 0;
   std::uint64_t sequence_stride = 1, sequence_offset = 0;
   clock::time_point began{};
+  std::uint64_t measure_from_us = 0;  // monotonic µs: sends before this are warm-up
   bool sending = false;
 
-  std::atomic<std::uint64_t> sent{0}, reports{0}, accepted{0}, not_routed{0}, other_status{0}, errors{0},
-      skipped{0}, reconnects{0}, in_flight{0}, connected{0};
+  std::atomic<std::uint64_t> sent{0}, reports{0}, accepted{0}, not_routed{0}, other_status{0},
+      errors{0}, skipped{0}, reconnects{0}, in_flight{0}, connected{0};
 
   void connect(ns_link& l) {
     if (l.connecting) return;
     l.connecting = true;
-    home->connect(options->host, options->port, std::chrono::seconds{3}, [this, &l](transport::connect_result r) {
-      l.connecting = false;
-      if (!r) {
-        add(reconnects);
-        if (sending) home->schedule(std::chrono::milliseconds{100}, [this, &l] { connect(l); });
-        return;
-      }
-      transport::client_options client_options;
-      client_options.max_concurrent_streams = static_cast<std::uint32_t>(options->streams);
-      auto engine = std::make_unique<transport::h2_client_connection>(client_options);
-      auto* client = engine.get();
-      l.handle = home->adopt(std::move(r.connected), std::move(engine), l);
-      if (!l.handle) return;
-      l.client = client;
-      add(connected);
-      home->mark_dirty(l.handle);
-      if (sending && options->rate <= 0) fill(l);
-    });
+    home->connect(options->host, options->port, std::chrono::seconds{3},
+                  [this, &l](transport::connect_result r) {
+                    l.connecting = false;
+                    if (!r) {
+                      add(reconnects);
+                      if (sending)
+                        home->schedule(std::chrono::milliseconds{100}, [this, &l] { connect(l); });
+                      return;
+                    }
+                    transport::client_options client_options;
+                    client_options.max_concurrent_streams =
+                        static_cast<std::uint32_t>(options->streams);
+                    auto engine = std::make_unique<transport::h2_client_connection>(client_options);
+                    auto* client = engine.get();
+                    l.handle = home->adopt(std::move(r.connected), std::move(engine), l);
+                    if (!l.handle) return;
+                    l.client = client;
+                    add(connected);
+                    home->mark_dirty(l.handle);
+                    if (sending && options->rate <= 0) fill(l);
+                  });
   }
 
   void lost(ns_link& l) {
@@ -92,7 +97,8 @@ struct load_generator::shard_driver {
   }
 
   bool send(ns_link& l) {
-    auto now = monotonic_micros();
+    auto clock_now = monotonic_micros();
+    auto now = clock_now >= measure_from_us ? clock_now : 0;  // 0: warm-up, not measured
     std::size_t count = options->batch == 0 ? 1 : options->batch;
     l.body.clear();
     thread_local std::string one;
@@ -113,22 +119,22 @@ struct load_generator::shard_driver {
     request.body = transport::as_bytes(l.body);
     auto* self = this;
     auto* which = &l;
-    auto submitted = l.client->submit(request, [self, which, now](const transport::error& err,
-                                                                    const transport::response& res) {
-      self->in_flight.fetch_sub(1, std::memory_order_relaxed);
-      if (err) {
-        add(self->errors);
-      } else if (res.status == 202 || res.status == 200) {
-        add(self->accepted);
-        auto done = monotonic_micros();
-        self->latency->record(done > now ? done - now : 0);
-      } else if (res.status == 404) {
-        add(self->not_routed);
-      } else {
-        add(self->other_status);
-      }
-      if (self->sending && self->options->rate <= 0 && which->client) self->fill(*which);
-    });
+    auto submitted = l.client->submit(
+        request, [self, which, now](const transport::error& err, const transport::response& res) {
+          self->in_flight.fetch_sub(1, std::memory_order_relaxed);
+          if (err) {
+            add(self->errors);
+          } else if (res.status == 202 || res.status == 200) {
+            add(self->accepted);
+            auto done = monotonic_micros();
+            if (now != 0) self->latency->record(done > now ? done - now : 0);
+          } else if (res.status == 404) {
+            add(self->not_routed);
+          } else {
+            add(self->other_status);
+          }
+          if (self->sending && self->options->rate <= 0 && which->client) self->fill(*which);
+        });
     if (!submitted) return false;
     add(sent);
     add(reports, count);
@@ -157,6 +163,8 @@ struct load_generator::shard_driver {
   void begin() {
     sending = true;
     began = home->now();
+    measure_from_us =
+        monotonic_micros() + static_cast<std::uint64_t>(options->warmup_seconds * 1e6);
     if (options->rate > 0) {
       tick();
     } else {
@@ -164,12 +172,13 @@ struct load_generator::shard_driver {
     }
   }
 
-  void end() {
-    sending = false;
-  }
+  void end() { sending = false; }
 };
 
-void ns_link::on_close(transport::shard&, transport::connection_handle, const transport::io_status&) { driver->lost(*this); }
+void ns_link::on_close(transport::shard&, transport::connection_handle,
+                       const transport::io_status&) {
+  driver->lost(*this);
+}
 
 load_generator::load_generator(load_options options)
     : options_(std::move(options)), factory_(options_.reports) {
@@ -195,7 +204,8 @@ load_totals load_generator::totals() const {
   return t;
 }
 
-load_result load_generator::run(const std::function<void(const load_totals&, double)>& each_second) {
+load_result load_generator::run(
+    const std::function<void(const load_totals&, double)>& each_second) {
   load_result result;
   result.options = options_;
   result.accepted_latency = std::make_shared<latency_histogram>();
@@ -236,14 +246,18 @@ load_result load_generator::run(const std::function<void(const load_totals&, dou
     std::this_thread::sleep_for(std::chrono::milliseconds{5});
 
   auto began = clock::now();
-  for (auto& d : drivers_) d->home->post([driver = d.get()](transport::shard&) { driver->begin(); });
-  auto deadline = began + std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(options_.seconds));
+  for (auto& d : drivers_)
+    d->home->post([driver = d.get()](transport::shard&) { driver->begin(); });
+  auto deadline = began + std::chrono::duration_cast<clock::duration>(
+                              std::chrono::duration<double>(options_.seconds));
   auto next_report = began + std::chrono::seconds{1};
   while (!stop_requested_ && clock::now() < deadline) {
     auto wake = std::min(deadline, next_report);
-    while (!stop_requested_ && clock::now() < wake) std::this_thread::sleep_for(std::chrono::milliseconds{10});
+    while (!stop_requested_ && clock::now() < wake)
+      std::this_thread::sleep_for(std::chrono::milliseconds{10});
     if (clock::now() >= next_report) {
-      if (each_second) each_second(totals(), std::chrono::duration<double>(clock::now() - began).count());
+      if (each_second)
+        each_second(totals(), std::chrono::duration<double>(clock::now() - began).count());
       next_report += std::chrono::seconds{1};
     }
   }
@@ -255,7 +269,8 @@ load_result load_generator::run(const std::function<void(const load_totals&, dou
     return n;
   };
   auto grace = clock::now() + std::chrono::seconds{2};
-  while (in_flight() > 0 && clock::now() < grace) std::this_thread::sleep_for(std::chrono::milliseconds{5});
+  while (in_flight() > 0 && clock::now() < grace)
+    std::this_thread::sleep_for(std::chrono::milliseconds{5});
   runtime.stop();
   result.totals = totals();
   return result;
@@ -265,27 +280,32 @@ std::string load_result::to_json() const {
   char text[1024];
   auto& t = totals;
   double seconds = elapsed_seconds > 0 ? elapsed_seconds : 1;
-  std::snprintf(text, sizeof text,
-                "{\"mode\":\"%s\",\"target_rate\":%.0f,\"seconds\":%.3f,\"connections\":%zu,\"streams\":%zu,"
-                "\"batch\":%zu,\"devices\":%zu,\"sent\":%llu,\"reports\":%llu,\"accepted\":%llu,\"not_routed\":%llu,"
-                "\"other_status\":%llu,\"errors\":%llu,\"skipped\":%llu,\"reconnects\":%llu,\"sent_per_s\":%.1f,"
-                "\"accepted_per_s\":%.1f,\"accepted_latency_us\":%s}",
-                options.rate > 0 ? "open" : "closed", options.rate, elapsed_seconds, options.connections,
-                options.streams, options.batch, options.reports.devices, (unsigned long long)t.sent,
-                (unsigned long long)t.reports, (unsigned long long)t.accepted, (unsigned long long)t.not_routed,
-                (unsigned long long)t.other_status, (unsigned long long)t.errors, (unsigned long long)t.skipped,
-                (unsigned long long)t.reconnects, static_cast<double>(t.sent) / seconds,
-                static_cast<double>(t.accepted) / seconds,
-                accepted_latency ? accepted_latency->to_json().c_str() : "{}");
+  std::snprintf(
+      text, sizeof text,
+      "{\"mode\":\"%s\",\"target_rate\":%.0f,\"seconds\":%.3f,\"connections\":%zu,\"streams\":%zu,"
+      "\"batch\":%zu,\"devices\":%zu,\"sent\":%llu,\"reports\":%llu,\"accepted\":%llu,\"not_"
+      "routed\":%llu,"
+      "\"other_status\":%llu,\"errors\":%llu,\"skipped\":%llu,\"reconnects\":%llu,\"sent_per_s\":%."
+      "1f,"
+      "\"accepted_per_s\":%.1f,\"accepted_latency_us\":%s}",
+      options.rate > 0 ? "open" : "closed", options.rate, elapsed_seconds, options.connections,
+      options.streams, options.batch, options.reports.devices, (unsigned long long)t.sent,
+      (unsigned long long)t.reports, (unsigned long long)t.accepted,
+      (unsigned long long)t.not_routed, (unsigned long long)t.other_status,
+      (unsigned long long)t.errors, (unsigned long long)t.skipped, (unsigned long long)t.reconnects,
+      static_cast<double>(t.sent) / seconds, static_cast<double>(t.accepted) / seconds,
+      accepted_latency ? accepted_latency->to_json().c_str() : "{}");
   return text;
 }
 
 std::string progress_line(const load_totals& t, double elapsed, double rate_now) {
   char text[256];
-  std::snprintf(text, sizeof text, "%6.1fs  %9.0f/s  sent %llu  accepted %llu  404 %llu  other %llu  errors %llu  skipped %llu",
-                elapsed, rate_now, (unsigned long long)t.sent, (unsigned long long)t.accepted,
-                (unsigned long long)t.not_routed, (unsigned long long)t.other_status, (unsigned long long)t.errors,
-                (unsigned long long)t.skipped);
+  std::snprintf(
+      text, sizeof text,
+      "%6.1fs  %9.0f/s  sent %llu  accepted %llu  404 %llu  other %llu  errors %llu  skipped %llu",
+      elapsed, rate_now, (unsigned long long)t.sent, (unsigned long long)t.accepted,
+      (unsigned long long)t.not_routed, (unsigned long long)t.other_status,
+      (unsigned long long)t.errors, (unsigned long long)t.skipped);
   return text;
 }
 

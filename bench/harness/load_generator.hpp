@@ -19,10 +19,12 @@ struct load_options {
   std::string query;                 ///< appended to the path as is, e.g. `?connection=ID`
   double rate = 0;                   ///< requests per second, open loop; 0: closed loop, at maximum
   double seconds = 10;               ///< how long to send
+  double warmup_seconds = 0;         ///< the first part of `seconds` that is sent but not measured:
+                                     ///< no latency recorded, send time 0 in the reports
   std::size_t connections = 4;       ///< h2c connections
   std::size_t streams = 16;          ///< concurrent requests per connection (closed loop: always)
   std::size_t shards = 1;            ///< generator threads
-  std::size_t batch = 0;             ///< reports per request on `/v1/reports:batch` (NDJSON); 0: one
+  std::size_t batch = 0;  ///< reports per request on `/v1/reports:batch` (NDJSON); 0: one
   report_factory::options reports;
 };
 
@@ -42,7 +44,7 @@ struct load_totals {
 struct load_result {
   load_options options;
   load_totals totals;
-  double elapsed_seconds = 0;  ///< time spent sending
+  double elapsed_seconds = 0;                           ///< time spent sending
   std::shared_ptr<latency_histogram> accepted_latency;  ///< of the accepted answers, µs
 
   /// A one-object JSON summary.

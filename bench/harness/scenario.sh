@@ -166,11 +166,20 @@ ca_file = $SIM_CA"
 scenario_latency() {
   local secs key id before after peak rows="$WORK/rows.ndjson" nport npid
   secs=$(smoke 1 "${SECONDS_PER_RUN:-5}")
+  # Each step's first half second is sent but not measured: new NS connections, the catch-up of
+  # the generator's first ticks and cold caches of every process made the start of each step
+  # hold about half of its late arrivals (of both proxies).
+  local warmup
+  warmup=$(smoke 0.2 "${WARMUP:-0.5}")
   key=$(key_for 2)
   # The AS checks one router token in 64: nearly the work it does for nghttpx (nothing), so the
   # two paths differ by the proxy alone.
   start_sim sim --pki "$WORK/pki" --endpoint "/uplink,$key/64,fast" --endpoint "/v1/reports,-,fast"
-  local sim_port=$SIM_PORT
+  local sim_port=$SIM_PORT sim_ca=$SIM_CA
+  # The floor: the generator straight to an AS simulator (h2c, no proxy, no TLS), same rates.
+  start_sim direct --plain --endpoint "/v1/reports,-,fast"
+  local direct_port=$SIM_PORT
+  SIM_CA=$sim_ca
   start_router router "$WORK/data" "[as]
 ca_file = $SIM_CA"
   # PIN=1 (off by default; measured worse here): the proxy under test alone on CPU 0, the generator
@@ -205,15 +214,21 @@ ca_file = $SIM_CA"
   local fraction rate stats target port path
   for fraction in 0.1 0.5 0.9; do
     rate=$(awk -v p="$peak" -v f="$fraction" 'BEGIN{printf "%d", p * f}')
-    for target in router nghttpx; do
-      if [[ $target == router ]]; then port=$R_INGRESS; path=/uplink; else port=$nport; path=/v1/reports; fi
+    for target in router nghttpx direct; do
+      case $target in
+        router) port=$R_INGRESS path=/uplink ;;
+        nghttpx) port=$nport path=/v1/reports ;;
+        direct) port=$direct_port path=/v1/reports ;;
+      esac
       sim_reset "$sim_port"
+      curl -sS --max-time 5 -X POST "http://127.0.0.1:$direct_port/reset" > /dev/null
       local text0 text1 turn99=null
       text0=$(metrics)
       before=$(metric_sum "$text0" tunnel_router_uplinks_total 'outcome="delivered"')
-      "${gen[@]}" "$LOAD_BIN" --port "$port" --rate "$rate" --connections 4 --streams 128 --shards "$gen_shards" --seconds "$secs" --quiet > "$WORK/load.json"
+      "${gen[@]}" "$LOAD_BIN" --port "$port" --rate "$rate" --connections 4 --streams 128 --shards "$gen_shards" \
+        --seconds "$secs" --warmup "$warmup" --quiet > "$WORK/load.json"
       sleep 0.5
-      stats=$(sim_stats "$sim_port")
+      if [[ $target == direct ]]; then stats=$(sim_stats "$direct_port" plain); else stats=$(sim_stats "$sim_port"); fi
       if [[ $target == router ]]; then
         text1=$(metrics)
         after=$(metric_sum "$text1" tunnel_router_uplinks_total 'outcome="delivered"')
@@ -225,18 +240,22 @@ ca_file = $SIM_CA"
         --argjson endpoint "$(jq --arg p "$path" '.endpoints[$p]' <<< "$stats")" \
         '{fraction: $f, target: $target, offered_per_s: .sent_per_s, delivered_per_s: ($d / .seconds), skipped,
           ns_202_us: .accepted_latency_us, ns_to_as_us: $endpoint.transit_us, as_verified: $endpoint.verified, as_bad_token: $endpoint.bad_token,
-          router_turn_p99_us: $turn99}' \
+          router_turn_p99_us: $turn99, late_windows: $endpoint.late_windows[0:5]}' \
         "$WORK/load.json" >> "$rows"
       log "$(tail -1 "$rows")"
     done
   done
   local result
-  result=$(jq -s --argjson peak "$peak" --argjson stuck "$stuck" --argjson pinned "$pin" --argjson gen_shards "$gen_shards" '{scenario: "latency", peak_delivered_per_s: $peak, in_flight_after_peak_run: $stuck, pinned: ($pinned == 1), generator_shards: $gen_shards, runs: .,
-    note: "Rates are fractions of the router peak (closed loop). ns_202_us: POST /v1/reports until its answer, at the generator (the router answers 202 at once; nghttpx answers when the AS has). ns_to_as_us: from the send time the generator puts in CustomerData.harness_ts to the arrival of the uplink at the AS simulator (monotonic clock, same machine): the whole uplink path. router_turn_p99_us: the p99 of the loop-turn durations of the router over the run (upper bound of its bucket in tunnel_router_shard_turn_seconds, weighted by the events each turn handled; wall clock, so time the router was preempted counts): an input waits inside the router at most the turn running when it arrived plus the turn that handles it. The nghttpx rows are the baseline: the same reports proxied verbatim to the same AS at the same rate, in the same run. pinned: the proxy alone on CPU 0, generator and AS simulator on CPU 1 (taskset). generator_shards: threads pacing the open-loop steps, each on its own 1 ms tick."}' "$rows")
+  result=$(jq -s --argjson peak "$peak" --argjson stuck "$stuck" --argjson pinned "$pin" --argjson gen_shards "$gen_shards" --argjson warmup "$warmup" '{scenario: "latency", peak_delivered_per_s: $peak, in_flight_after_peak_run: $stuck, pinned: ($pinned == 1), generator_shards: $gen_shards, warmup_s: $warmup, runs: .,
+    added_p99_us: [group_by(.fraction)[] | (map(select(.target == "direct"))[0].ns_to_as_us.p99) as $floor
+      | {fraction: .[0].fraction, router: (map(select(.target == "router"))[0].ns_to_as_us.p99 - $floor),
+         nghttpx: (map(select(.target == "nghttpx"))[0].ns_to_as_us.p99 - $floor)}],
+    note: "Rates are fractions of the router peak (closed loop). Each step sends for its seconds, of which the first warmup_s are not measured. The direct rows are the floor: the generator straight to a second AS simulator over h2c (no proxy, no TLS), so they hold what the load tools and the kernel cost by themselves on these shared cores; added_p99_us is a proxy p99 minus the direct p99 at the same rate. late_windows: the 10 ms windows (ms from the step start, by send time) whose uplinks arrived more than 2 ms after they were sent: [start, how many, largest transit µs], the 5 busiest. ns_202_us: POST /v1/reports until its answer, at the generator (the router answers 202 at once; nghttpx answers when the AS has). ns_to_as_us: from the send time the generator puts in CustomerData.harness_ts to the arrival of the uplink at the AS simulator (monotonic clock, same machine): the whole uplink path. router_turn_p99_us: the p99 of the loop-turn durations of the router over the run (upper bound of its bucket in tunnel_router_shard_turn_seconds, weighted by the events each turn handled; wall clock, so time the router was preempted counts): an input waits inside the router at most the turn running when it arrived plus the turn that handles it. The nghttpx rows are the baseline: the same reports proxied verbatim to the same AS at the same rate, in the same run. pinned: the proxy alone on CPU 0, generator and AS simulator on CPU 1 (taskset). generator_shards: threads pacing the open-loop steps, each on its own 1 ms tick."}' "$rows")
   printf '\n%-5s %-8s %10s %11s %9s %9s %10s %10s %10s %11s\n' load target offered/s delivered/s 202_p50us 202_p99us ns-as_p50 ns-as_p90 ns-as_p99 turn_p99us
   jq -r '.runs[] | [.fraction, .target, (.offered_per_s|floor), (.delivered_per_s|floor), .ns_202_us.p50, .ns_202_us.p99,
          .ns_to_as_us.p50, .ns_to_as_us.p90, .ns_to_as_us.p99, (.router_turn_p99_us // "-")] | @tsv' <<< "$result" |
     awk -F'\t' '{printf "%-5s %-8s %10s %11s %9s %9s %10s %10s %10s %11s\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10}'
+  echo "NS -> AS p99 added over the direct path (us): $(jq -c '[.added_p99_us[] | "\(.fraction): router \(.router), nghttpx \(.nghttpx)"]' <<< "$result")"
   write_result latency "$result"
 }
 

@@ -109,6 +109,28 @@ TEST_F(as_simulator_test, a_delay_schedule_answers_late) {
   EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds{300});
 }
 
+TEST_F(as_simulator_test, places_late_arrivals_in_windows_by_their_send_time) {
+  as_simulator as{options({{"/t", "", "fast"}})};
+  as.reset();
+  auto sent_at = [](std::uint64_t micros) {
+    return R"({"DevEUI_uplink":{"CustomerData":{"harness_ts":)" + std::to_string(micros) + "}}}";
+  };
+  auto now = monotonic_micros();
+  EXPECT_EQ(post(as, "/t", sent_at(now + 60'000'000)), 200);  // not late: in no window
+  EXPECT_EQ(post(as, "/t", sent_at(now - 50'000)), 200);      // 50 ms late, sent before the reset
+  EXPECT_EQ(post(as, "/t", sent_at(0)), 200);                 // 0: warm-up, not measured
+  auto late = monotonic_micros() - 3'000;                     // ≥ 3 ms late, sent after the reset
+  EXPECT_EQ(post(as, "/t", sent_at(late)), 200);
+  EXPECT_EQ(post(as, "/t", sent_at(late)), 200);
+  auto s = stats_of(as, "/t");
+  EXPECT_EQ(s.arrived, 5u);
+  EXPECT_EQ(s.transit_count, 4u);
+  ASSERT_EQ(s.late_windows.size(), 1u);
+  EXPECT_EQ(s.late_windows[0].late, 2u);
+  EXPECT_GE(s.late_windows[0].max_us, 3'000u);
+  EXPECT_NE(as.stats_json().find("\"late_windows\":[["), std::string::npos);
+}
+
 TEST_F(as_simulator_test, the_refused_port_refuses_connections) {
   as_simulator as{options({})};
   child_process curl{{"curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}",

@@ -17,8 +17,9 @@ namespace {
 void run_scenario(const std::string& name) {
   temp_dir results;
   auto build = std::filesystem::path{TR_BINARY}.parent_path().string();
-  child_process run{{"env", "TR_SCENARIO_SMOKE=1", "TR_BUILD_DIR=" + build, "TR_RESULTS_DIR=" + results.path(),
-                     "bash", std::string{TR_SOURCE_DIR} + "/bench/harness/scenario.sh", name}};
+  child_process run{{"env", "TR_SCENARIO_SMOKE=1", "TR_BUILD_DIR=" + build,
+                     "TR_RESULTS_DIR=" + results.path(), "bash",
+                     std::string{TR_SOURCE_DIR} + "/bench/harness/scenario.sh", name}};
   auto code = run.wait(std::chrono::seconds{120});
   ASSERT_TRUE(code.has_value()) << name << " did not finish";
   EXPECT_EQ(*code, 0) << run.output() << run.errors();
@@ -31,9 +32,21 @@ void run_scenario(const std::string& name) {
 
 }  // namespace
 
-TEST(scenario_smoke, throughput) { run_scenario("throughput"); }
-TEST(scenario_smoke, latency) { run_scenario("latency"); }
-TEST(scenario_smoke, noisy) { run_scenario("noisy"); }
-TEST(scenario_smoke, dead) { run_scenario("dead"); }
-TEST(scenario_smoke, scale) { run_scenario("scale"); }
-TEST(scenario_smoke, downlink) { run_scenario("downlink"); }
+TEST(scenario_smoke, throughput) {
+  run_scenario("throughput");
+}
+TEST(scenario_smoke, latency) {
+  run_scenario("latency");
+}
+TEST(scenario_smoke, noisy) {
+  run_scenario("noisy");
+}
+TEST(scenario_smoke, dead) {
+  run_scenario("dead");
+}
+TEST(scenario_smoke, scale) {
+  run_scenario("scale");
+}
+TEST(scenario_smoke, downlink) {
+  run_scenario("downlink");
+}
