@@ -71,6 +71,30 @@ bool is_lower_case(std::string_view name) {
   return true;
 }
 
+/// Why one field of a response's header block (or of its trailers) makes the response malformed
+/// (RFC 9113 §8.2, §8.3), or nullptr. `regular_seen` and `status_seen` carry the block's state.
+const char* malformed_field(std::string_view name, std::string_view value, bool trailers,
+                            bool& regular_seen, bool& status_seen) {
+  if (name.empty()) return "empty field name";
+  if (name[0] == ':') {
+    if (trailers) return "pseudo-header in trailers";
+    if (regular_seen) return "pseudo-header after a regular field";
+    if (name != ":status") return "pseudo-header other than :status in a response";
+    if (status_seen) return "two :status fields";
+    status_seen = true;
+  } else {
+    regular_seen = true;
+    if (!nghttp2_check_header_name(reinterpret_cast<const uint8_t*>(name.data()), name.size()))
+      return "field name not lower case, or with characters a name cannot hold";
+    if (name == "connection" || name == "keep-alive" || name == "proxy-connection" ||
+        name == "transfer-encoding" || name == "upgrade")
+      return "connection-specific field";
+  }
+  if (!nghttp2_check_header_value(reinterpret_cast<const uint8_t*>(value.data()), value.size()))
+    return "field value with NUL, CR or LF";
+  return nullptr;
+}
+
 }  // namespace
 
 struct h2_client_connection::stream_state {
@@ -499,6 +523,7 @@ error h2_client_connection::on_header_block_end() {
     state->content_length = -1;
   }
   // Every block is decoded, even for streams we dropped: the decoder's table must stay in step.
+  bool regular_seen = false, status_seen = false;
   auto input = header_block_.data();
   const auto* in = reinterpret_cast<const uint8_t*>(input.data());
   std::size_t left = input.size();
@@ -510,17 +535,22 @@ error h2_client_connection::on_header_block_end() {
     in += used;
     left -= static_cast<std::size_t>(used);
     if (inflate_flags & NGHTTP2_HD_INFLATE_EMIT) {
-      if (state && !trailers && !state->failure) {
+      if (state && !state->failure) {
         std::string_view name{reinterpret_cast<const char*>(field.name), field.namelen};
         std::string_view value{reinterpret_cast<const char*>(field.value), field.valuelen};
         state->header_bytes += name.size() + value.size();
-        if (name == ":status") {
+        // RFC 9113 §8.2 and §8.3: a malformed response fails its stream (PROTOCOL_ERROR).
+        if (auto problem = malformed_field(name, value, trailers, regular_seen, status_seen)) {
+          state->failure = {error_code::protocol_error, problem};
+        } else if (trailers) {
+          // Trailers are checked and counted, not kept.
+        } else if (name == ":status") {
           int status = 0;
           auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), status);
           if (ec != std::errc{} || end != value.data() + value.size() || value.size() != 3)
             state->failure = {error_code::protocol_error, "bad :status"};
           state->status = status;
-        } else if (!name.empty() && name[0] != ':') {
+        } else {
           if (name == "content-length") {
             std::int64_t length = -1;
             auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), length);
@@ -592,7 +622,8 @@ error h2_client_connection::on_settings(std::uint8_t flags, std::span<const std:
         encoder_.set_peer_table_size(value);
         break;
       case NGHTTP2_SETTINGS_ENABLE_PUSH:
-        if (value > 1) return connection_error(protocol_error_code, "ENABLE_PUSH above 1");
+        // RFC 9113 §6.5.2: a server may only say 0.
+        if (value != 0) return connection_error(protocol_error_code, "ENABLE_PUSH from a server");
         break;
       case NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS:
         peer_max_streams_ = value;

@@ -232,6 +232,62 @@ TEST_F(h2_client_review_test, trailers_without_end_stream_make_the_response_malf
   EXPECT_EQ(count_frames(take_frames(client_), rst_stream, *id), 1u);
 }
 
+TEST_F(h2_client_review_test, malformed_response_fields_fail_their_stream_only) {
+  handshake();
+  const std::vector<std::pair<const char*, field_list>> blocks = {
+      {"request pseudo-header", {{":status", "200"}, {":path", "/"}}},
+      {"pseudo-header after a regular field", {{"x-a", "1"}, {":status", "200"}}},
+      {"two :status", {{":status", "200"}, {":status", "204"}}},
+      {"upper-case name", {{":status", "200"}, {"X-Upper", "1"}}},
+      {"space in a name", {{":status", "200"}, {"x bad", "1"}}},
+      {"connection-specific field", {{":status", "200"}, {"connection", "close"}}},
+      {"transfer-encoding", {{":status", "200"}, {"transfer-encoding", "chunked"}}},
+      {"CR LF in a value", {{":status", "200"}, {"x-a", "1\r\nx-b: 2"}}},
+      {"NUL in a value", {{":status", "200"}, {"x-a", std::string("a\0b", 3)}}},
+  };
+  for (const auto& [what, fields] : blocks) {
+    outcome result;
+    auto id = client_.submit(post("/a", ""), record_into(result));
+    ASSERT_TRUE(id);
+    take_frames(client_);
+    ASSERT_FALSE(client_.receive(
+        as_bytes(frame(headers, end_headers | end_stream, *id, encoder_.block(fields)))))
+        << what;
+    ASSERT_TRUE(result.done) << what;
+    EXPECT_EQ(result.err.code(), error_code::protocol_error) << what;
+    EXPECT_EQ(count_frames(take_frames(client_), rst_stream, *id), 1u) << what;
+  }
+  // Pseudo-headers in trailers.
+  outcome trailed;
+  auto id = client_.submit(post("/t", ""), record_into(trailed));
+  ASSERT_FALSE(client_.receive(as_bytes(
+      frame(headers, end_headers, *id, encoder_.block({{":status", "200"}})) +
+      frame(headers, end_headers | end_stream, *id, encoder_.block({{":status", "500"}})))));
+  ASSERT_TRUE(trailed.done);
+  EXPECT_EQ(trailed.err.code(), error_code::protocol_error);
+  // The connection and its HPACK state are fine: a good response still reads.
+  outcome good;
+  auto last = client_.submit(post("/g", ""), record_into(good));
+  ASSERT_FALSE(client_.receive(as_bytes(
+      frame(headers, end_headers | end_stream, *last,
+            encoder_.block({{":status", "204"}, {"x-reason", "ok"}, {"te", "trailers"}})))));
+  ASSERT_TRUE(good.done);
+  EXPECT_FALSE(good.err) << good.err.message();
+  EXPECT_EQ(good.status, 204);
+  EXPECT_EQ(good.header_value("x-reason"), "ok");
+  EXPECT_FALSE(client_.wants_close());
+}
+
+TEST_F(h2_client_review_test, a_server_that_enables_push_is_a_connection_error) {
+  handshake();
+  ASSERT_TRUE(client_.receive(as_bytes(frame(settings, 0, 0, setting(2, 1)))));
+  auto frames = take_frames(client_);
+  ASSERT_EQ(count_frames(frames, goaway), 1u);
+  for (const auto& f : frames) {
+    if (f.type == goaway) EXPECT_EQ(static_cast<std::uint8_t>(f.payload[7]), 1);  // PROTOCOL_ERROR
+  }
+}
+
 TEST_F(h2_client_review_test, a_body_shorter_or_longer_than_its_content_length_is_malformed) {
   handshake();
   outcome shorter, longer, exact, no_content;
