@@ -334,6 +334,10 @@ std::uint32_t connection_owner::take_slot(bool probe) {
   r.stream = 0;
   r.started = fuse::clock::now();
   ++in_flight_;
+  // The gauge moves with every send too: against an AS that answers nothing, no finish() would
+  // ever publish it.
+  if (!retired_)
+    metrics_->in_flight.store(static_cast<std::int32_t>(in_flight_), std::memory_order_relaxed);
   return slot;
 }
 

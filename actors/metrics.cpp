@@ -129,6 +129,16 @@ std::shared_ptr<connection_metrics> metrics_registry::connection(const std::stri
   return slot;
 }
 
+std::uint64_t metrics_registry::in_flight_total() const {
+  std::lock_guard lock{mutex_};
+  std::uint64_t total = 0;
+  for (auto& [id, figures] : connections_) {
+    auto n = figures->in_flight.load(std::memory_order_relaxed);
+    if (n > 0) total += static_cast<std::uint64_t>(n);
+  }
+  return total;
+}
+
 void metrics_registry::remove(const std::string& id) {
   std::lock_guard lock{mutex_};
   connections_.erase(id);

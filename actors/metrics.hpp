@@ -103,6 +103,9 @@ class metrics_registry {
     return reports_[static_cast<std::size_t>(o)].load(std::memory_order_relaxed);
   }
 
+  /// Uplinks in flight over every connection.
+  std::uint64_t in_flight_total() const;
+
   /// The whole exposition, in the Prometheus text format 0.0.4.
   std::string render() const;
 

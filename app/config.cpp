@@ -176,6 +176,9 @@ const std::vector<key_spec>& key_specs() {
       {"runtime", "shards",
        number_into(
            [](config & c) -> auto& { return c.runtime.shards; }, 0, 1024)},
+      {"runtime", "drain_timeout_ms",
+       number_into(
+           [](config & c) -> auto& { return c.runtime.drain_timeout_ms; }, 0, one_hour_ms)},
       {"fuse", "failure_threshold",
        number_into(
            [](config & c) -> auto& { return c.fuse.failure_threshold; }, 1, 1000)},
@@ -331,6 +334,7 @@ config default_config() {
   c.as.allow_http = defaults::as_allow_http;
   c.as.request_timeout_ms = defaults::as_request_timeout_ms;
   c.runtime.shards = defaults::runtime_shards;
+  c.runtime.drain_timeout_ms = defaults::runtime_drain_timeout_ms;
   c.fuse = {defaults::fuse_failure_threshold, defaults::fuse_backoff_initial_ms,
             defaults::fuse_backoff_max_ms,    defaults::fuse_min_concurrency,
             defaults::fuse_max_concurrency,   defaults::fuse_latency_target_ms};

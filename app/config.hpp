@@ -65,7 +65,8 @@ struct as_config {
 };
 
 struct runtime_config {
-  std::uint32_t shards;  ///< I/O shards; 0: one per core
+  std::uint32_t shards;            ///< I/O shards; 0: one per core
+  std::uint32_t drain_timeout_ms;  ///< SIGTERM: how long in-flight requests may still finish
 };
 
 struct fuse_config {

@@ -42,6 +42,7 @@ inline constexpr std::uint32_t as_request_timeout_ms = 5000;
 
 // [runtime]
 inline constexpr std::uint32_t runtime_shards = 0;  ///< 0: one I/O shard per core
+inline constexpr std::uint32_t runtime_drain_timeout_ms = 10'000;
 
 // [fuse] per connection (DESIGN.md "fuse actor")
 /// Consecutive failures (errors, timeouts; never our own sheds) that open the fuse.

@@ -328,15 +328,19 @@ std::optional<std::string> router::start() {
   return *bootstrap;
 }
 
-void router::stop(std::chrono::milliseconds drain) {
+std::uint64_t router::stop(std::chrono::milliseconds drain) {
   auto& m = *impl_;
-  if (!m.started || m.stopped) return;
+  if (!m.started || m.stopped) return 0;
   m.stopped = true;
   m.ready = false;
+  std::uint64_t abandoned = 0;
   if (m.runtime) {
     m.runtime->stop_accepting();
-    m.runtime->drain_and_stop(
+    bool drained = m.runtime->drain(
         drain, [plane = m.plane.get()](transport::shard& s) { return plane->idle(s); });
+    // What is still in flight now fails as its AS sessions close in stop().
+    if (!drained) abandoned = m.metrics.in_flight_total();
+    m.runtime->stop();
   }
   if (m.system) {
     caf::anon_send_exit(m.supervisor, caf::exit_reason::user_shutdown);
@@ -350,6 +354,7 @@ void router::stop(std::chrono::milliseconds drain) {
   m.runtime.reset();
   m.admin.reset();
   m.db.reset();
+  return abandoned;
 }
 
 std::uint16_t router::ingress_port() const {

@@ -30,8 +30,9 @@ class router {
   /// token generated at the first start (to print once), if any.
   std::optional<std::string> start();
 
-  /// Graceful stop (idempotent).
-  void stop(std::chrono::milliseconds drain = std::chrono::seconds{10});
+  /// Graceful stop (idempotent). Returns the uplinks still in flight when `drain` ran out (cut
+  /// off then: their sessions close and they count as failed); 0 when everything finished.
+  std::uint64_t stop(std::chrono::milliseconds drain = std::chrono::seconds{10});
 
   std::uint16_t ingress_port() const;
   std::uint16_t public_port() const;

@@ -76,8 +76,14 @@ int run_serve_command(std::span<char* const> args) {
   sigwait(&stop_signals, &signal);
   std::printf("tunnel-router: %s received, draining\n", signal == SIGTERM ? "SIGTERM" : "SIGINT");
   std::fflush(stdout);
-  r.stop();
-  std::printf("tunnel-router: stopped\n");
+  if (auto abandoned = r.stop(std::chrono::milliseconds{cfg->runtime.drain_timeout_ms}))
+    std::printf(
+        "tunnel-router: stopped; the drain deadline passed with %llu uplinks in flight, "
+        "cut off (counted as failed)\n",
+        static_cast<unsigned long long>(abandoned));
+  else
+    std::printf("tunnel-router: stopped\n");
+  std::fflush(stdout);
   return 0;
 }
 

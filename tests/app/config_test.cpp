@@ -58,6 +58,7 @@ downlink_url = https://ns.example.com/downlink
 allow_http = true
 [runtime]
 shards = 4
+drain_timeout_ms = 2500
 [fuse]
 failure_threshold = 3
 )";
@@ -69,7 +70,7 @@ constexpr const char* sample_json = R"({
   "admin": {"listen": "127.0.0.1:0", "token": "s3cret-admin-token"},
   "ns": {"downlink_url": "https://ns.example.com/downlink"},
   "as": {"allow_http": true},
-  "runtime": {"shards": 4},
+  "runtime": {"shards": 4, "drain_timeout_ms": 2500},
   "fuse": {"failure_threshold": 3}
 })";
 
@@ -82,7 +83,7 @@ constexpr const char* sample_xml = R"(<?xml version="1.0"?>
   <admin><listen>127.0.0.1:0</listen><token>s3cret-admin-token</token></admin>
   <ns><downlink_url>https://ns.example.com/downlink</downlink_url></ns>
   <as><allow_http>true</allow_http></as>
-  <runtime><shards>4</shards></runtime>
+  <runtime><shards>4</shards><drain_timeout_ms>2500</drain_timeout_ms></runtime>
   <fuse><failure_threshold>3</failure_threshold></fuse>
 </tunnel-router>
 )";
@@ -96,6 +97,7 @@ void expect_sample(const config& c) {
   EXPECT_EQ(c.ns.downlink_url, "https://ns.example.com/downlink");
   EXPECT_TRUE(c.as.allow_http);
   EXPECT_EQ(c.runtime.shards, 4u);
+  EXPECT_EQ(c.runtime.drain_timeout_ms, 2500u);
   EXPECT_EQ(c.fuse.failure_threshold, 3u);
   EXPECT_EQ(c.fuse.max_concurrency,
             defaults::fuse_max_concurrency);  // untouched keys keep their defaults
@@ -112,6 +114,7 @@ TEST_F(config_files, without_a_file_the_embedded_defaults_apply) {
   EXPECT_TRUE(c.as.ca_file.empty());
   EXPECT_FALSE(c.as.allow_http);
   EXPECT_EQ(c.runtime.shards, 0u);
+  EXPECT_EQ(c.runtime.drain_timeout_ms, 10000u);
   EXPECT_EQ(c.as.request_timeout_ms, 5000u);
   EXPECT_EQ(c.downlink.rate_per_s, 10u);
   EXPECT_EQ(c.downlink.burst, 20u);

@@ -230,6 +230,26 @@ TEST_F(serve_uplink, sigterm_stops_the_router_with_exit_code_zero) {
   start_router();
   EXPECT_EQ(router->admin("GET", "/readyz").status, 200);
   EXPECT_EQ(router->terminate(), 0);
+  EXPECT_NE(router->process().output().find("tunnel-router: stopped\n"), std::string::npos)
+      << router->process().output();
+}
+
+TEST_F(serve_uplink, sigterm_waits_for_the_drain_timeout_and_says_what_it_dropped) {
+  test_as as{pki.cert_file, pki.key_file};
+  as.set_delay(60s);  // never answers within the test
+  router = std::make_unique<router_process>("[as]\nca_file = " + pki.ca_file +
+                                            "\nrequest_timeout_ms = 60000\n"
+                                            "[runtime]\ndrain_timeout_ms = 300\n");
+  auto [id, key] = connect("https://localhost:" + std::to_string(as.port()) + "/stuck");
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(router->report(uplink_json).status, 202);
+  ASSERT_TRUE(router->wait_metric("tunnel_router_uplinks_in_flight{connection=\"" + id + "\"}", 3));
+  auto began = std::chrono::steady_clock::now();
+  EXPECT_EQ(router->terminate(), 0);
+  EXPECT_LT(std::chrono::steady_clock::now() - began, 2500ms);  // not the 60 s request timeout
+  EXPECT_NE(router->process().output().find(
+                "drain deadline passed with 3 uplinks in flight, cut off (counted as failed)"),
+            std::string::npos)
+      << router->process().output();
 }
 
 TEST_F(serve_uplink, reports_waiting_for_a_busy_http1_pool_go_out_as_sessions_free_up) {

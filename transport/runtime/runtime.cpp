@@ -57,11 +57,12 @@ std::optional<socket_address> bind_address(std::string_view host, std::uint16_t 
 
 }  // namespace
 
-runtime::runtime(std::size_t shards) : runtime([shards] {
-  runtime_options options;
-  options.shards = shards;
-  return options;
-}()) {}
+runtime::runtime(std::size_t shards)
+    : runtime([shards] {
+        runtime_options options;
+        options.shards = shards;
+        return options;
+      }()) {}
 
 runtime::runtime(runtime_options options)
     : options_(std::move(options)), resolver_(std::make_unique<detail::resolver>()) {
@@ -103,10 +104,15 @@ void runtime::stop() {
   resolver_->stop();
 }
 
-bool runtime::drain_and_stop(std::chrono::milliseconds deadline,
-                             std::function<bool(shard&)> idle) {
+bool runtime::drain_and_stop(std::chrono::milliseconds deadline, std::function<bool(shard&)> idle) {
+  bool drained = drain(deadline, std::move(idle));
+  stop();
+  return drained;
+}
+
+bool runtime::drain(std::chrono::milliseconds deadline, std::function<bool(shard&)> idle) {
   if (on_own_shard()) {
-    throw std::logic_error("runtime::drain_and_stop() called from one of its shards");
+    throw std::logic_error("runtime::drain() called from one of its shards");
   }
   if (!running_) return true;
   auto until = std::chrono::steady_clock::now() + deadline;
@@ -121,9 +127,9 @@ bool runtime::drain_and_stop(std::chrono::milliseconds deadline,
   bool drained;
   {
     std::unique_lock lock{drain_mutex_};
-    drained = drain_done_.wait_until(lock, until, [this] { return drained_shards_ == shards_.size(); });
+    drained =
+        drain_done_.wait_until(lock, until, [this] { return drained_shards_ == shards_.size(); });
   }
-  stop();
   return drained;
 }
 
@@ -166,8 +172,7 @@ listen_result runtime::listen(std::string_view host, std::uint16_t port,
   }
   socket listening{::socket(address->family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)};
   int one = 1;
-  if (!listening ||
-      setsockopt(listening.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+  if (!listening || setsockopt(listening.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
       ::bind(listening.get(), address->data(), address->size) != 0 ||
       ::listen(listening.get(), SOMAXCONN) != 0) {
     result.status = {io_failure::system, errno};

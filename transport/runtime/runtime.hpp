@@ -24,9 +24,9 @@ struct listener_state;
 
 /// How many shards, and how they run.
 struct runtime_options {
-  std::size_t shards = 0;     ///< reactor threads; 0: std::thread::hardware_concurrency()
-  bool pin_threads = false;   ///< pin shard i to the i-th CPU this process may run on
-  shard_options shard;        ///< settings of every shard
+  std::size_t shards = 0;    ///< reactor threads; 0: std::thread::hardware_concurrency()
+  bool pin_threads = false;  ///< pin shard i to the i-th CPU this process may run on
+  shard_options shard;       ///< settings of every shard
 };
 
 /// What a listener's factory makes for one accepted connection. A null engine refuses it (the
@@ -84,8 +84,11 @@ class runtime {
   /// waits until every shard is idle (no connection or connect left, and `idle(shard)` true,
   /// called on each shard's thread after each of its loop turns) or the deadline passes, then
   /// stop(). True when every shard was idle in time.
-  bool drain_and_stop(std::chrono::milliseconds deadline,
-                      std::function<bool(shard&)> idle = {});
+  bool drain_and_stop(std::chrono::milliseconds deadline, std::function<bool(shard&)> idle = {});
+
+  /// drain_and_stop() without the stop(): the shards keep running, draining, after it returns
+  /// (the caller may look at what is left, then stop()).
+  bool drain(std::chrono::milliseconds deadline, std::function<bool(shard&)> idle = {});
 
   /// The number of shards.
   std::size_t size() const { return shards_.size(); }
