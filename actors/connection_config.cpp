@@ -107,6 +107,8 @@ connection_config_result make_connection_config(const store::connection& source,
       result.error = "url: bad userinfo";
       return result;
     }
+    // RFC 7617: user-id ":" password, the colon even when the password is empty.
+    if (uri.userinfo->find(':') == std::string_view::npos) credentials += ':';
     cfg->headers.push_back({"authorization", "Basic " + base64(credentials)});
   }
   for (auto& h : source.headers) {

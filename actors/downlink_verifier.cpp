@@ -105,6 +105,7 @@ std::string downlink_verifier::parse_fields(std::string_view raw_query, downlink
   if (!rest.empty() && rest.front() == '?') rest.remove_prefix(1);
   std::string_view name, value;
   std::vector<std::string_view> seen;
+  bool has_payload = false;
   while (codecs::next_query_param(rest, name, value)) {
     std::string decoded_name;
     if (!codecs::percent_decode(name, decoded_name).ok()) return "malformed parameter name";
@@ -114,12 +115,15 @@ std::string downlink_verifier::parse_fields(std::string_view raw_query, downlink
     if (std::find(seen.begin(), seen.end(), name) != seen.end())
       return "repeated parameter " + decoded_name;
     seen.push_back(name);
+    has_payload |= slot == &f.payload;
     if (!codecs::percent_decode(value, *slot).ok()) return "bad percent-escape in " + decoded_name;
     if (slot == &f.token && slot->empty()) return "empty Token";
   }
   if (f.dev_eui.size() != 16 || !is_hex(f.dev_eui)) return "DevEUI must be 16 hex digits";
   if (!is_decimal(f.fport, 224) || f.fport == "0" || f.fport.front() == '0')
     return "FPort must be 1..224";
+  // An empty Payload is a frame without application data (the port alone); a missing one is not.
+  if (!has_payload) return "missing Payload";
   if (f.payload.size() % 2 != 0 || !is_hex(f.payload) || f.payload.size() > max_payload_hex)
     return "Payload must be hex (at most 242 bytes)";
   if (!f.fcnt_dn.empty() && !is_decimal(f.fcnt_dn, 0xffffffffULL))

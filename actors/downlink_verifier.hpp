@@ -73,6 +73,10 @@ class downlink_verifier {
   downlink_verdict verify(std::string_view raw_query, const routing_table& routes,
                           codecs::time_point now);
 
+  /// Takes back the acceptance of `verdict` (its downlink could not be delivered: no NS, or the
+  /// NS failed): its token is no longer a replay, so the AS may send the same request again.
+  void release(const downlink_verdict& verdict) { replays_.forget(verdict.fields.token); }
+
   /// Checks and decodes the parameters alone (step 1); the reason is empty when they are fine.
   static std::string parse_fields(std::string_view raw_query, downlink_fields& out);
 

@@ -39,6 +39,12 @@ replay_cache::verdict replay_cache::remember(std::string_view token, clock::time
   return verdict::fresh;
 }
 
+void replay_cache::forget(std::string_view token) {
+  auto k = key_of(token);
+  std::lock_guard lock{mutex_};
+  seen_.erase(k);  // its by_expiry_ entry goes when it expires (prune checks the map)
+}
+
 bool replay_cache::seen(std::string_view token, clock::time_point now) {
   auto k = key_of(token);
   std::lock_guard lock{mutex_};

@@ -30,6 +30,10 @@ class replay_cache {
   /// Records `token` (64 hex digits) as accepted until `expiry`; `replay` if it already is.
   verdict remember(std::string_view token, clock::time_point expiry, clock::time_point now);
 
+  /// Forgets `token`: its downlink was accepted here but not delivered (the NS failed), so the
+  /// AS may send it again.
+  void forget(std::string_view token);
+
   /// True when `token` was accepted and has not expired (nothing is recorded).
   bool seen(std::string_view token, clock::time_point now);
 

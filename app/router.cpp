@@ -166,6 +166,7 @@ void router::impl::serve_public(const transport::request_origin& origin,
                                   verdict.reason);
   }
   if (!ns) {
+    verifier->release(verdict);
     metrics.count(actors::downlink_outcome::ns_unconfigured);
     return transport::respond_now(connection, origin.stream, 503, "text/plain",
                                   "no NS downlink URL configured");
@@ -175,16 +176,19 @@ void router::impl::serve_public(const transport::request_origin& origin,
     forwarders[index] = std::make_shared<actors::ns_forwarder>(
         *origin.home, *ns, *as_tls, std::chrono::milliseconds{cfg->as.request_timeout_ms});
   auto* registry = &metrics;
-  forwarders[index]->post(downlink_json(verdict), [origin, registry](int status) {
-    if (status >= 200 && status < 300) {
-      registry->count(actors::downlink_outcome::accepted);
-      transport::respond_later(origin, 200, {{"content-type", "text/html"}},
-                               std::string{queued_by_lrc});
-    } else {
-      registry->count(actors::downlink_outcome::ns_failed);
-      transport::respond_later(origin, 503, {{"content-type", "text/plain"}}, "NS unavailable");
-    }
-  });
+  auto* verifying = verifier.get();
+  forwarders[index]->post(
+      downlink_json(verdict), [origin, registry, verifying, verdict](int status) {
+        if (status >= 200 && status < 300) {
+          registry->count(actors::downlink_outcome::accepted);
+          transport::respond_later(origin, 200, {{"content-type", "text/html"}},
+                                   std::string{queued_by_lrc});
+        } else {
+          registry->count(actors::downlink_outcome::ns_failed);
+          verifying->release(verdict);  // not delivered: the AS may send it again
+          transport::respond_later(origin, 503, {{"content-type", "text/plain"}}, "NS unavailable");
+        }
+      });
 }
 
 void router::impl::serve_admin(const transport::request_origin& origin,

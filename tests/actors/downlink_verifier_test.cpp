@@ -99,7 +99,8 @@ TEST_F(downlink_verifier_test, refuses_malformed_parameters_with_400) {
       "DevEUI=000000000F1D8693&FPort=2&Payload=00&AS_ID=as1.example&ValidityTime=soon",
       "DevEUI=000000000F1D8693&FPort=2&Payload=00&AS_ID=as1.example&FCntDn=-1",
       "DevEUI=000000000F1D8693&DevEUI=000000000F1D8693&FPort=2&Payload=00&AS_ID=as1.example",
-      "FPort=2&Payload=00&AS_ID=as1.example",  // no DevEUI
+      "FPort=2&Payload=00&AS_ID=as1.example",               // no DevEUI
+      "DevEUI=000000000F1D8693&FPort=2&AS_ID=as1.example",  // no Payload
   };
   for (auto* q : bad) {
     auto v = verifier.verify(fresh(q), routes, now);
@@ -161,6 +162,25 @@ TEST_F(downlink_verifier_test, refuses_a_time_outside_the_deviation_either_way) 
       "&Time=2026-01-01T13%3A00%3A59.000%2B01%3A00",
       key);
   EXPECT_EQ(verifier.verify(edge, routes, now).outcome, downlink_outcome::accepted);
+}
+
+TEST_F(downlink_verifier_test, an_empty_payload_is_a_frame_without_data) {
+  auto v = verifier.verify(fresh("DevEUI=000000000F1D8693&FPort=2&Payload=&AS_ID=as1.example"),
+                           routes, now);
+  EXPECT_EQ(v.outcome, downlink_outcome::accepted) << v.reason;
+  auto missing =
+      verifier.verify(fresh("DevEUI=000000000F1D8693&FPort=2&AS_ID=as1.example"), routes, now);
+  EXPECT_EQ(missing.reason, "malformed: missing Payload");
+}
+
+TEST_F(downlink_verifier_test, a_released_downlink_may_be_sent_again) {
+  auto q = fresh();
+  auto first = verifier.verify(q, routes, now);
+  ASSERT_EQ(first.outcome, downlink_outcome::accepted);
+  EXPECT_EQ(verifier.verify(q, routes, now).outcome, downlink_outcome::replay);
+  verifier.release(first);  // the NS did not take it
+  EXPECT_EQ(verifier.verify(q, routes, now + 1s).outcome, downlink_outcome::accepted);
+  EXPECT_EQ(verifier.verify(q, routes, now + 2s).outcome, downlink_outcome::replay);
 }
 
 TEST_F(downlink_verifier_test, refuses_a_replay) {

@@ -102,6 +102,15 @@ TEST(uplink_request, userinfo_becomes_basic_authorization_and_wins_over_a_custom
   EXPECT_EQ(made.config->authority, "as.example.com");
 }
 
+TEST(uplink_request, a_user_without_password_still_sends_the_colon) {
+  auto made = actors::make_connection_config(v1_connection("https://alice@as.example.com/"), {});
+  ASSERT_TRUE(made.config) << made.error;
+  EXPECT_EQ(made.config->headers[1].value, "Basic YWxpY2U6");  // alice:
+  auto empty = actors::make_connection_config(v1_connection("https://:pw@as.example.com/"), {});
+  ASSERT_TRUE(empty.config) << empty.error;
+  EXPECT_EQ(empty.config->headers[1].value, "Basic OnB3");  // :pw
+}
+
 TEST(uplink_request, a_custom_authorization_header_is_sent_without_userinfo) {
   auto c = v1_connection("https://as.example.com/");
   c.headers = {{"Authorization", "Bearer custom"}};

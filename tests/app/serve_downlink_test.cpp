@@ -182,17 +182,27 @@ TEST_F(serve_downlink, an_unreachable_ns_gives_503_and_nothing_accepted) {
   EXPECT_EQ(downlinks("ns_failed"), 1);
 }
 
-TEST_F(serve_downlink, an_ns_answering_500_gives_503) {
+TEST_F(serve_downlink, an_ns_answering_500_gives_503_and_the_as_may_send_it_again) {
   start_with_ns();
   ns->set_status(500);
-  EXPECT_EQ(post(sign(fresh(), key), true).status, 503);
+  auto once = sign(fresh(), key);
+  EXPECT_EQ(post(once, true).status, 503);
   EXPECT_EQ(downlinks("accepted"), 0);
+  // The 503 spent nothing: the same signed request goes through once the NS is back.
+  ns->set_status(200);
+  auto again = post(once, true);
+  EXPECT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(post(once, true).status, 409);
+  EXPECT_EQ(downlinks("accepted"), 1);
 }
 
 TEST_F(serve_downlink, without_a_downlink_url_downlinks_are_refused_with_503) {
   start("");
-  EXPECT_EQ(post(sign(fresh(), key)).status, 503);
-  EXPECT_EQ(downlinks("ns_unconfigured"), 1);
+  auto once = sign(fresh(), key);
+  EXPECT_EQ(post(once).status, 503);
+  EXPECT_EQ(post(once).status, 503);  // not a replay: it was never accepted
+  EXPECT_EQ(downlinks("ns_unconfigured"), 2);
+  EXPECT_EQ(downlinks("replay"), 0);
 }
 
 TEST_F(serve_downlink, nghttp_as_an_as_gets_its_downlink_queued) {
