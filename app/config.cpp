@@ -242,8 +242,19 @@ pt::ptree read_tree(const std::filesystem::path& file) {
   return tree;
 }
 
+/// Boost reads INI comments only at the start of a line: `key = value ; note` keeps `; note` in
+/// the value. A ';' or '#' opening the value or following a blank is taken for such a comment.
+bool has_inline_comment(std::string_view value) {
+  for (std::size_t i = 0; i < value.size(); ++i)
+    if ((value[i] == ';' || value[i] == '#') &&
+        (i == 0 || value[i - 1] == ' ' || value[i - 1] == '\t'))
+      return true;
+  return false;
+}
+
 void apply_file(config& out, const std::filesystem::path& file) {
   auto tree = read_tree(file);
+  bool is_ini = lower(file.extension().string()) == ".ini";
   std::set<std::string> seen;
   for (const auto& [section, keys] : tree) {
     if (section == "<xmlattr>")
@@ -259,6 +270,10 @@ void apply_file(config& out, const std::filesystem::path& file) {
       if (!spec) throw config_error(file.string() + ": unknown key '" + name + "'");
       if (!value.empty()) throw config_error(name + ": must be a single value, not a section");
       if (!seen.insert(name).second) throw config_error(name + ": given more than once");
+      if (is_ini && has_inline_comment(value.data()))
+        throw config_error(name +
+                           ": the value ends in a comment; in INI files comments must be on "
+                           "their own line (starting with ';' or '#')");
       spec->apply(out, name, value.data());
     }
   }

@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <filesystem>
 #include <map>
@@ -18,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "app/cli.hpp"
 #include "app/config.hpp"
 #include "app/router.hpp"
 #include "bench/harness/as_simulator.hpp"
@@ -190,22 +192,45 @@ int run(const demo_options& opts) {
   return 0;
 }
 
+/// Reads option `name` into `out` if given: a number that `accepts`, described by `expected`;
+/// otherwise sets `problem` naming the option and the value.
+template <class Accepts>
+bool read_number(const command_options& options, std::string_view name, Accepts accepts,
+                 std::string_view expected, double& out, std::string& problem) {
+  auto text = options.get(name);
+  if (!text) return true;
+  std::string value(*text);
+  char* end = nullptr;
+  double number = std::strtod(value.c_str(), &end);
+  if (end != value.c_str() + value.size() || !std::isfinite(number) || !accepts(number)) {
+    problem = std::string(name) + ": '" + value + "' is not " + std::string(expected);
+    return false;
+  }
+  out = number;
+  return true;
+}
+
 }  // namespace
 
 int run_demo_command(std::span<char* const> args) {
   demo_options opts;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    std::string_view arg = args[i];
-    bool has_value = i + 1 < args.size();
-    double value = has_value ? std::atof(args[i + 1]) : 0;
-    if (arg == "--seconds" && has_value && value >= 2) opts.seconds = value;
-    else if (arg == "--rate" && has_value && value > 0) opts.rate = value;
-    else if (arg == "--connections" && has_value && value >= 2 && value <= 20) opts.connections = static_cast<std::size_t>(value);
-    else {
-      std::fprintf(stderr, "tunnel-router: demo: usage: tunnel-router demo [--seconds N>=2] [--rate R] [--connections 2..20]\n");
-      return 2;
-    }
-    ++i;
+  command_options options(args, {"--seconds", "--rate", "--connections"});
+  std::string problem = options.problem();
+  double connections = static_cast<double>(opts.connections);
+  if (problem.empty() &&
+      read_number(
+          options, "--seconds", [](double n) { return n >= 2; }, "a number of at least 2",
+          opts.seconds, problem) &&
+      read_number(
+          options, "--rate", [](double n) { return n > 0; }, "a number above 0", opts.rate,
+          problem) &&
+      read_number(
+          options, "--connections", [](double n) { return n >= 2 && n <= 20; },
+          "a number from 2 to 20", connections, problem))
+    opts.connections = static_cast<std::size_t>(connections);
+  if (!problem.empty()) {
+    std::fprintf(stderr, "tunnel-router: demo: %s\n", problem.c_str());
+    return 2;
   }
   try {
     return run(opts);

@@ -139,8 +139,8 @@ void router::impl::serve_ingress(const transport::request_origin& origin,
     return transport::respond_now(connection, origin.stream, 404, "application/json",
                                   R"({"error":"not found"})");
   if (request.method != "POST")
-    return transport::respond_now(connection, origin.stream, 405, "application/json",
-                                  R"({"error":"use POST"})");
+    return transport::respond_method_not_allowed(connection, origin.stream, "POST",
+                                                 "application/json", R"({"error":"use POST"})");
   actors::ingress_answer answer;
   auto& state = plane->local();
   auto body = transport::as_text(request.body);
@@ -157,7 +157,8 @@ void router::impl::serve_public(const transport::request_origin& origin,
   if (request.path != downlink_path)
     return transport::respond_now(connection, origin.stream, 404, "text/plain", "not found");
   if (request.method != "POST")
-    return transport::respond_now(connection, origin.stream, 405, "text/plain", "use POST");
+    return transport::respond_method_not_allowed(connection, origin.stream, "POST", "text/plain",
+                                                 "use POST");
   auto verdict =
       verifier->verify(request.query, plane->local().routes, std::chrono::system_clock::now());
   if (verdict.outcome != actors::downlink_outcome::accepted) {
@@ -201,6 +202,11 @@ void router::impl::serve_admin(const transport::request_origin& origin,
     return transport::respond_now(connection, origin.stream, up ? 200 : 503, "text/plain",
                                   up ? "ready\n" : "not ready\n");
   }
+  bool own_path =
+      request.path == "/healthz" || request.path == "/readyz" || request.path == "/metrics";
+  if (own_path && request.method != "GET")
+    return transport::respond_method_not_allowed(connection, origin.stream, "GET",
+                                                 "application/json", R"({"error":"use GET"})");
   if (request.method == "GET" && request.path == "/metrics") {
     std::string text = metrics.render();
     std::vector<transport::shard_load> shards;
@@ -312,7 +318,16 @@ std::optional<std::string> router::start() {
     tls.certificate_file = cfg.public_listener.tls_cert;
     tls.private_key_file = cfg.public_listener.tls_key;
     auto made = transport::tls_context::server(tls);
-    if (!made) throw std::runtime_error("public.tls_cert: " + made.error_value().message());
+    if (!made) {
+      // Name the setting whose file failed (the message names the file itself).
+      const auto& why = made.error_value().message();
+      auto says = [&](std::string_view text) { return why.find(text) != std::string::npos; };
+      std::string_view key = says("cannot load the private key") ? "public.tls_key"
+                             : says("the private key does not match")
+                                 ? "public.tls_key and public.tls_cert"
+                                 : "public.tls_cert";
+      throw std::runtime_error(std::string{key} + ": " + why);
+    }
     public_tls = *made;
   } else {
     std::fprintf(

@@ -5,10 +5,10 @@
 #include <filesystem>
 #include <fstream>
 #include <optional>
-#include <string_view>
 
 #include <sys/stat.h>
 
+#include "app/cli.hpp"
 #include "app/config.hpp"
 #include "app/router.hpp"
 
@@ -32,16 +32,13 @@ void keep_admin_token(const config& cfg, const std::string& token) {
 }  // namespace
 
 int run_serve_command(std::span<char* const> args) {
-  std::optional<std::filesystem::path> file;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    std::string_view arg = args[i];
-    if (arg == "--config" && i + 1 < args.size()) {
-      file = args[++i];
-    } else {
-      std::fprintf(stderr, "tunnel-router: serve: unexpected argument '%s'\n", args[i]);
-      return 2;
-    }
+  command_options options(args, {"--config"});
+  if (!options.problem().empty()) {
+    std::fprintf(stderr, "tunnel-router: serve: %s\n", options.problem().c_str());
+    return 2;
   }
+  std::optional<std::filesystem::path> file;
+  if (auto given = options.get("--config")) file = *given;
   std::shared_ptr<const config> cfg;
   try {
     cfg = load_config_snapshot(file);

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "app/cli.hpp"
 #include "codecs/query.hpp"
 #include "codecs/report_parser.hpp"
 #include "codecs/signing_key.hpp"
@@ -24,55 +25,6 @@ int fail(std::string_view command, std::string_view what, std::string_view detai
   line.append(command).append(": ").append(what).append(detail).push_back('\n');
   std::fwrite(line.data(), 1, line.size(), stderr);
   return exit_usage;
-}
-
-/// The `--name VALUE` / `--name=VALUE` options of a token command.
-struct token_options {
-  std::string_view key;
-  std::string_view body;
-  std::string_view query;
-  bool has_key = false;
-  bool has_body = false;
-  bool has_query = false;
-};
-
-/// Reads options; on error returns false with `problem` set.
-bool read_options(std::span<char* const> args, token_options& options, std::string& problem) {
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    std::string_view arg = args[i];
-    std::string_view name = arg.substr(0, arg.find('='));
-    std::string_view value;
-    if (name.size() < arg.size()) {
-      value = arg.substr(name.size() + 1);
-    } else if (i + 1 < args.size()) {
-      value = args[++i];
-    } else {
-      problem = std::string(name) + " needs a value";
-      return false;
-    }
-    std::string_view* slot = nullptr;
-    bool* seen = nullptr;
-    if (name == "--key") {
-      slot = &options.key;
-      seen = &options.has_key;
-    } else if (name == "--body") {
-      slot = &options.body;
-      seen = &options.has_body;
-    } else if (name == "--query") {
-      slot = &options.query;
-      seen = &options.has_query;
-    } else {
-      problem = "unknown option '" + std::string(arg) + "'";
-      return false;
-    }
-    if (*seen) {
-      problem = std::string(name) + " given twice";
-      return false;
-    }
-    *slot = value;
-    *seen = true;
-  }
-  return true;
 }
 
 bool read_file(std::string_view path, std::string& contents, std::string& problem) {
@@ -102,22 +54,25 @@ void print_token(const std::array<char, codecs::token_size>& token) {
 
 int token_uplink(std::span<char* const> args) {
   constexpr std::string_view command = "token uplink";
-  token_options options;
-  std::string problem;
-  if (!read_options(args, options, problem)) return fail(command, problem);
-  if (!options.has_key) return fail(command, "missing --key");
-  if (!options.has_body) return fail(command, "missing --body");
-  if (!options.has_query) return fail(command, "missing --query");
-  auto key = codecs::signing_key::parse(options.key);
+  command_options options(args, {"--key", "--body", "--query"});
+  if (!options.problem().empty()) return fail(command, options.problem());
+  auto key_text = options.get("--key");
+  auto body_file = options.get("--body");
+  auto query_text = options.get("--query");
+  if (!key_text) return fail(command, "missing --key");
+  if (!body_file) return fail(command, "missing --body");
+  if (!query_text) return fail(command, "missing --query");
+  auto key = codecs::signing_key::parse(*key_text);
   if (!key) return fail(command, "--key: ", key.error().message());
   std::string body;
-  if (!read_file(options.body, body, problem)) return fail(command, "--body: ", problem);
+  std::string problem;
+  if (!read_file(*body_file, body, problem)) return fail(command, "--body: ", problem);
   codecs::report_parser parser;
   codecs::report report;
   if (auto e = parser.parse(body, report); !e.ok()) return fail(command, "--body: ", e.message());
   codecs::uplink_query query;
   std::string storage;
-  if (auto e = codecs::parse_uplink_query(options.query, query, storage); !e.ok()) {
+  if (auto e = codecs::parse_uplink_query(*query_text, query, storage); !e.ok()) {
     return fail(command, "--query: ", e.message());
   }
   codecs::token_signer signer(*key);
@@ -131,16 +86,17 @@ int token_uplink(std::span<char* const> args) {
 
 int token_downlink(std::span<char* const> args) {
   constexpr std::string_view command = "token downlink";
-  token_options options;
-  std::string problem;
-  if (!read_options(args, options, problem)) return fail(command, problem);
-  if (options.has_body) return fail(command, "--body does not apply to downlinks");
-  if (!options.has_key) return fail(command, "missing --key");
-  if (!options.has_query) return fail(command, "missing --query");
-  auto key = codecs::signing_key::parse(options.key);
+  command_options options(args, {"--key", "--body", "--query"});
+  if (!options.problem().empty()) return fail(command, options.problem());
+  if (options.get("--body")) return fail(command, "--body does not apply to downlinks");
+  auto key_text = options.get("--key");
+  auto query_text = options.get("--query");
+  if (!key_text) return fail(command, "missing --key");
+  if (!query_text) return fail(command, "missing --query");
+  auto key = codecs::signing_key::parse(*key_text);
   if (!key) return fail(command, "--key: ", key.error().message());
   codecs::downlink_query_parts parts;
-  if (auto e = codecs::split_downlink_query(options.query, parts); !e.ok()) {
+  if (auto e = codecs::split_downlink_query(*query_text, parts); !e.ok()) {
     return fail(command, "--query: ", e.message());
   }
   codecs::token_signer signer(*key);
@@ -159,11 +115,11 @@ int run_token_command(std::span<char* const> args) {
   std::string_view kind = args[0];
   if (kind == "uplink") return token_uplink(args.subspan(1));
   if (kind == "downlink") return token_downlink(args.subspan(1));
-  return fail("token", "expected 'uplink' or 'downlink', not '", kind);
+  return fail("token", "expected 'uplink' or 'downlink', not '", std::string(kind) + "'");
 }
 
 int run_keygen_command(std::span<char* const> args) {
-  if (!args.empty()) return fail("keygen", "takes no arguments");
+  if (!args.empty()) return fail("keygen", "unexpected argument '", std::string(args[0]) + "'");
   auto key = codecs::signing_key::generate();
   if (!key) return fail("keygen", key.error().message());
   std::printf("%.*s\n", static_cast<int>(key->text().size()), key->text().data());

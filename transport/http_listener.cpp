@@ -61,6 +61,13 @@ void respond_now(http_server_connection& connection, transport::stream_id stream
   (void)connection.respond(stream, status, fields, body);
 }
 
+void respond_method_not_allowed(http_server_connection& connection, transport::stream_id stream,
+                                std::string_view allow, std::string_view content_type,
+                                std::string_view body) {
+  transport::header fields[] = {{"content-type", content_type}, {"allow", allow}};
+  (void)connection.respond(stream, 405, fields, body);
+}
+
 transport::listen_result listen_http(transport::runtime& runtime,
                                      const http_listener_options& options, http_service service) {
   auto shared = std::make_shared<http_service>(std::move(service));

@@ -32,6 +32,11 @@ void respond_later(const request_origin& origin, int status, std::vector<owned_h
 void respond_now(transport::http_server_connection& connection, transport::stream_id stream,
                  int status, std::string_view content_type, std::string_view body);
 
+/// 405 on the connection's own thread, with the `Allow` header HTTP requires (RFC 9110 §15.5.6).
+void respond_method_not_allowed(transport::http_server_connection& connection,
+                                transport::stream_id stream, std::string_view allow,
+                                std::string_view content_type, std::string_view body);
+
 /// The service behind a listener: called on the shard thread with each complete request.
 using http_service =
     std::function<void(const request_origin& origin, transport::http_server_connection& connection,

@@ -12,6 +12,9 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/temp_dir.hpp"
+#include "tests/support/test_pki.hpp"
+
 extern char** environ;
 
 namespace {
@@ -249,6 +252,67 @@ TEST_F(cli, refuses_missing_or_unknown_options) {
   expect_refused(run({"token", "downlink", "--key"}), "needs a value");
   expect_refused(run({"token", "sideways"}), "sideways");
   expect_refused(run({"frobnicate"}), "unknown command");
+}
+
+TEST_F(cli, refuses_arguments_to_commands_that_take_none_naming_them) {
+  expect_refused(run({"version", "extra"}), "unexpected argument 'extra'");
+  expect_refused(run({"keygen", "extra"}), "unexpected argument 'extra'");
+}
+
+TEST_F(cli, names_an_unknown_command) {
+  expect_refused(run({"frobnicate"}), "unknown command 'frobnicate'");
+}
+
+TEST_F(cli, quotes_an_unknown_token_kind) {
+  expect_refused(run({"token", "sideways"}), "not 'sideways'\n");
+}
+
+TEST_F(cli, reports_a_stray_word_after_the_options_as_an_unexpected_argument) {
+  expect_refused(
+      run({"token", "downlink", "--key", std::string(v1_key), "--query", "a=b", "stray"}),
+      "unexpected argument 'stray'");
+  expect_refused(run({"serve", "stray"}), "unexpected argument 'stray'");
+}
+
+TEST_F(cli, refuses_an_option_with_an_empty_value) {
+  expect_refused(run({"token", "downlink", "--key=", "--query=a=b"}), "--key needs a value");
+}
+
+TEST_F(cli, serve_refuses_a_config_option_without_a_value) {
+  expect_refused(run({"serve", "--config"}), "--config needs a value");
+}
+
+TEST_F(cli, serve_names_the_tls_setting_whose_file_is_wrong) {
+  tr::test::temp_dir keys;
+  auto pki = tr::test::make_test_pki(keys.path());
+  auto config = [&](const std::string& cert, const std::string& key) {
+    return write("tls.ini", "[store]\npath = " + keys.path() +
+                                "/router.db\n[ingress]\nlisten = 127.0.0.1:0\n[public]\nlisten = "
+                                "127.0.0.1:0\ntls_cert = " +
+                                cert + "\ntls_key = " + key + "\n[admin]\nlisten = 127.0.0.1:0\n");
+  };
+  auto not_a_key = run({"serve", "--config", config(pki.cert_file, pki.cert_file)});
+  EXPECT_EQ(not_a_key.exit_code, 1);
+  EXPECT_NE(not_a_key.err.find("public.tls_key: "), std::string::npos) << not_a_key.err;
+  EXPECT_NE(not_a_key.err.find("cannot load the private key"), std::string::npos);
+  auto not_a_cert = run({"serve", "--config", config(pki.key_file, pki.key_file)});
+  EXPECT_EQ(not_a_cert.exit_code, 1);
+  EXPECT_NE(not_a_cert.err.find("public.tls_cert: "), std::string::npos) << not_a_cert.err;
+  EXPECT_NE(not_a_cert.err.find("cannot load the certificate chain"), std::string::npos);
+}
+
+TEST_F(cli, serve_reads_the_config_file_given_as_config_equals_file) {
+  expect_refused(run({"serve", "--config=" + write("bad.ini", "[runtime]\nshards = four\n")}),
+                 "runtime.shards: 'four'");
+}
+
+TEST_F(cli, demo_reads_its_options_like_the_other_commands) {
+  outcome missing = run({"demo", "--seconds"});
+  if (missing.err.find("no load harness") != std::string::npos)
+    GTEST_SKIP() << "built without the load harness";
+  expect_refused(missing, "--seconds needs a value");
+  expect_refused(run({"demo", "--seconds=1"}), "--seconds: '1'");
+  expect_refused(run({"demo", "--connections", "21"}), "--connections: '21'");
 }
 
 }  // namespace

@@ -171,6 +171,23 @@ TEST_F(config_files, rejects_a_bad_value_naming_key_and_value) {
   }
 }
 
+TEST_F(config_files, refuses_a_comment_after_an_ini_value_naming_the_key) {
+  for (const char* ini :
+       {"[store]\npath = /x/router.db ; comment\n", "[store]\npath = /x/router.db\t# comment\n",
+        "[store]\npath = ; comment\n"}) {
+    auto message = error_of(write("comment.ini", ini));
+    EXPECT_NE(message.find("store.path"), std::string::npos) << ini << " -> " << message;
+    EXPECT_NE(message.find("comments must be on their own line"), std::string::npos) << message;
+  }
+}
+
+TEST_F(config_files, keeps_a_semicolon_or_hash_inside_an_ini_value_and_in_other_formats) {
+  auto c = load_config(write("router.ini", "[store]\npath = /x/a;b#c.db\n"), {});
+  EXPECT_EQ(c.store.path, "/x/a;b#c.db");
+  c = load_config(write("router.json", R"({"store": {"path": "/x/a ;b.db"}})"), {});
+  EXPECT_EQ(c.store.path, "/x/a ;b.db");
+}
+
 TEST_F(config_files, a_key_given_twice_is_an_error) {
   auto message = error_of(write("twice.json", R"({"store": {"path": "a.db", "path": "b.db"}})"));
   EXPECT_NE(message.find("store.path"), std::string::npos) << message;

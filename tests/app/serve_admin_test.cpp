@@ -161,3 +161,34 @@ TEST(serve_admin, health_readiness_and_metrics_answer_without_a_token) {
   EXPECT_EQ(metrics.status, 200);
   EXPECT_NE(metrics.body.find("# TYPE tunnel_router_downlinks_total counter"), std::string::npos);
 }
+
+TEST(serve_admin, protocol_refusals_say_why_and_405s_name_the_allowed_method) {
+  router_process router{"[ingress]\nmax_body_bytes = 4096\n"};
+  temp_dir dir;
+  write_file(dir.file("big.json"), std::string(10000, 'x'));
+  for (const char* version : {"--http2-prior-knowledge", "--http1.1"}) {
+    auto r = curl(
+        {version, "--data-binary", "@" + dir.file("big.json"), router.ingress_url("/v1/reports")});
+    EXPECT_EQ(r.status, 413) << version;
+    EXPECT_EQ(r.body, "request body over the limit of 4096 bytes\n") << version;
+  }
+  auto allow_of = [](const http_result& r) {
+    std::smatch m;
+    std::regex re{"\\r\\nallow: ([^\\r]*)\\r\\n", std::regex::icase};
+    return std::regex_search(r.body, m, re) ? m[1].str() : std::string{"(none)"};
+  };
+  auto ingress = curl({"-D", "-", "--http2-prior-knowledge", router.ingress_url("/v1/reports")});
+  EXPECT_EQ(ingress.status, 405);
+  EXPECT_EQ(allow_of(ingress), "POST") << ingress.body;
+  auto pub = curl({"-D", "-",
+                   "http://127.0.0.1:" + std::to_string(router.public_port()) +
+                       "/thingpark/lrc/rest/downlink"});
+  EXPECT_EQ(pub.status, 405);
+  EXPECT_EQ(allow_of(pub), "POST") << pub.body;
+  for (const char* path : {"/healthz", "/readyz", "/metrics"}) {
+    auto admin = curl({"-D", "-", "-X", "POST", router.admin_url(path)});
+    EXPECT_EQ(admin.status, 405) << path;
+    EXPECT_EQ(allow_of(admin), "GET") << path << admin.body;
+  }
+  EXPECT_EQ(router.admin("GET", "/healthz").status, 200);
+}

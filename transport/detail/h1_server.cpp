@@ -6,16 +6,17 @@ namespace tr::transport::detail {
 
 namespace {
 
-h1_server* self(http_parser* parser) { return static_cast<h1_server*>(parser->data); }
+h1_server* self(http_parser* parser) {
+  return static_cast<h1_server*>(parser->data);
+}
 
 std::span<const std::byte> bytes_of(const char* data, size_t size) {
   return {reinterpret_cast<const std::byte*>(data), size};
 }
 
 bool equals_ignoring_case(std::string_view a, std::string_view b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    return (x | 0x20) == (y | 0x20);
-  });
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(),
+                    [](char x, char y) { return (x | 0x20) == (y | 0x20); });
 }
 
 constexpr std::string_view continue_line = "HTTP/1.1 100 Continue\r\n\r\n";
@@ -99,7 +100,7 @@ error h1_server::fail(int status, error err) {
     return err;
   }
   target->close_after = true;
-  if (!target->answered) answer(*target, status, {}, {});
+  if (!target->answered) answer_rejection(*target, status, err.message());
   return err;
 }
 
@@ -153,12 +154,12 @@ int h1_server::on_headers_complete(http_parser* parser) {
     if (field.name == "expect" && equals_ignoring_case(field.value, "100-continue"))
       server.expects_continue_ = true;
   }
-  bool declared_too_large = (parser->flags & F_CONTENTLENGTH) &&
-                            parser->content_length > server.options_.max_body_size;
+  bool declared_too_large =
+      (parser->flags & F_CONTENTLENGTH) && parser->content_length > server.options_.max_body_size;
   if (declared_too_large) {
     server.rejected_ = true;
     target.close_after = true;
-    server.answer(target, 413, {}, {});
+    server.answer_rejection(target, 413);
     // A client waiting for "100 Continue" sends no body: stop here.
     if (server.expects_continue_) {
       server.stopped_ = true;
@@ -186,7 +187,7 @@ int h1_server::on_body(http_parser* parser, const char* data, size_t size) {
     server.body_.clear();
     if (slot* target = server.find_slot(server.current_)) {
       target->close_after = true;
-      server.answer(*target, 413, {}, {});
+      server.answer_rejection(*target, 413);
     }
     return 0;
   }
@@ -269,6 +270,12 @@ error h1_server::respond(stream_id stream, int status, std::span<const header> h
   return {};
 }
 
+void h1_server::answer_rejection(slot& target, int status, std::string_view why) {
+  std::string text = rejection_text(status, options_, why);
+  header fields[] = {{"content-type", "text/plain"}};
+  answer(target, status, fields, as_bytes(text));
+}
+
 void h1_server::answer(slot& target, int status, std::span<const header> headers,
                        std::span<const std::byte> body) {
   target.answered = true;
@@ -318,7 +325,9 @@ void h1_server::receive_eof() {
   current_ = 0;
 }
 
-void h1_server::cancel(stream_id) { closed_ = true; }
+void h1_server::cancel(stream_id) {
+  closed_ = true;
+}
 
 void h1_server::shutdown() {
   stopped_ = true;
@@ -329,7 +338,9 @@ void h1_server::shutdown() {
   }
 }
 
-bool h1_server::discarding() const { return rejected_ && in_message_ && !expects_continue_; }
+bool h1_server::discarding() const {
+  return rejected_ && in_message_ && !expects_continue_;
+}
 
 bool h1_server::finished() const {
   // After a 413 the rest of the body is read and dropped first, so that closing does not reset

@@ -39,7 +39,7 @@ class h1_server final : public server_protocol {
  private:
   struct slot {
     stream_id id = 0;
-    bool dispatched = false;    // handed to the handler
+    bool dispatched = false;  // handed to the handler
     bool answered = false;
     bool close_after = false;   // the client asked to close, or we decided to
     bool head_request = false;  // HEAD: no body in the answer
@@ -62,6 +62,8 @@ class h1_server final : public server_protocol {
   slot* find_slot(stream_id stream);
   void answer(slot& target, int status, std::span<const header> headers,
               std::span<const std::byte> body);
+  /// An answer of the protocol layer itself (413, 431, 400): a one-line text body.
+  void answer_rejection(slot& target, int status, std::string_view why = {});
   void flush_ready();
   void resume();
   void dispatch();

@@ -229,7 +229,9 @@ void h2_server::dispatch(stream_state& state) {
 void h2_server::reject(stream_state& state, int status) {
   state.rejected = true;
   state.body.clear();
-  submit(state, status, {}, {});
+  std::string text = rejection_text(status, options_);
+  header fields[] = {{"content-type", "text/plain"}};
+  submit(state, status, fields, as_bytes(text));
 }
 
 error h2_server::respond(stream_id stream, int status, std::span<const header> headers,

@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <span>
+#include <string>
 
 #include "transport/detail/byte_buffer.hpp"
 #include "transport/error.hpp"
@@ -9,6 +10,21 @@
 #include "transport/http_types.hpp"
 
 namespace tr::transport::detail {
+
+/// The text body of an answer the protocol layer gives by itself, before any service sees the
+/// request: what was wrong, in one line.
+inline std::string rejection_text(int status, const server_options& limits,
+                                  std::string_view why = {}) {
+  switch (status) {
+    case 413:
+      return "request body over the limit of " + std::to_string(limits.max_body_size) + " bytes\n";
+    case 431:
+      return "request header block over the limit of " + std::to_string(limits.max_header_size) +
+             " bytes\n";
+    default:
+      return why.empty() ? std::string{"malformed request\n"} : std::string{why} + "\n";
+  }
+}
 
 /// One protocol behind http_server_connection: HTTP/2 (h2_server) or HTTP/1.1 (h1_server).
 /// Both write their output into the connection's buffer.
