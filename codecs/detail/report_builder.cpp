@@ -29,6 +29,17 @@ bool is_number_or_text(const node& n) {
   return n.kind == node_kind::string || n.kind == node_kind::number;
 }
 
+/// A decimal counter given as a string becomes a number without leading zeros.
+void make_number(node& n, bool& retyped) {
+  if (n.kind != node_kind::string) return;
+  std::size_t zeros = 0;
+  while (zeros + 1 < n.text.size() && n.text[zeros] == '0') ++zeros;
+  n.text.remove_prefix(zeros);
+  n.kind = node_kind::number;
+  n.plain_json = true;
+  retyped = true;
+}
+
 enum field_bit : unsigned {
   bit_customer_id = 1,
   bit_dev_eui = 2,
@@ -53,7 +64,7 @@ std::string_view report_builder::start(std::string_view input) {
 }
 
 void report_builder::mark_compact_json() {
-  report_.compact_json_ = is_compact_json(report_.source_);
+  report_.compact_json_ = !retyped_ && is_compact_json(report_.source_);
 }
 
 void report_builder::grow() {
@@ -100,10 +111,10 @@ error report_builder::finish() {
     seen |= bit;
     return error();
   };
-  const node* const all = nodes.data();
+  node* const all = nodes.data();
   const std::uint32_t count = static_cast<std::uint32_t>(report_.node_count_);
   for (std::uint32_t i = 1; i < count; i = all[i].end) {
-    const node& n = all[i];
+    node& n = all[i];
     std::string_view key = n.key;
     // Dispatch on the length first: most fields are none of the six token fields.
     switch (key.size()) {
@@ -114,6 +125,7 @@ error report_builder::finish() {
           if (!is_decimal(n.text, 255)) {
             return error(errc::invalid_number, "FPort must be a decimal integer 0..255");
           }
+          make_number(n, retyped_);
           fields.fport = n.text;
         }
         break;
@@ -132,6 +144,7 @@ error report_builder::finish() {
           if (!is_decimal(n.text, 0xffffffffu)) {
             return error(errc::invalid_number, key, " must be a decimal integer 0..4294967295");
           }
+          make_number(n, retyped_);
           (up ? fields.fcnt_up : fields.fcnt_dn) = n.text;
         }
         break;

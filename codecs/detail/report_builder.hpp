@@ -64,7 +64,9 @@ class report_builder {
   /// The report's text arena.
   text_arena& arena() { return report_.arena_; }
 
-  /// Validates the root and the token fields and fills report::fields().
+  /// Validates the root and the token fields and fills report::fields(). FPort, FCntUp and
+  /// FCntDn given as strings ("17", as XML gives everything) become numbers in canonical
+  /// decimal: the JSON encoding sends numbers as numbers (tunnel-interface.md §2).
   error finish();
 
   /// Records whether the source is compact JSON (report::is_compact_json); call after a
@@ -79,6 +81,7 @@ class report_builder {
   void grow();
 
   report& report_;
+  bool retyped_ = false;  ///< finish() turned a string into a number: the source is not the output
 };
 
 /// Characters of a plain field name: 1 may start it, 2 may follow.

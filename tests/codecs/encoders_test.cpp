@@ -39,6 +39,28 @@ TEST_F(encoders, writes_compact_json_with_numbers_as_numbers) {
             R"("MeanPER":1.50,"Late":false,"X":null,"CustomerID":"100002167"}})");
 }
 
+TEST_F(encoders, sends_the_counters_and_port_as_numbers_even_when_given_as_strings) {
+  constexpr std::string_view quoted =
+      R"({"DevEUI_uplink":{"DevEUI":"20635F0108000496","FPort":"017","FCntUp":"18",)"
+      R"("LrrRSSI":"-67","CustomerID":"100002167","payload_hex":"00"}})";
+  report r = parse(quoted);
+  EXPECT_FALSE(r.is_compact_json());  // the output differs from the source
+  EXPECT_EQ(r.fields().fport, "17");  // the token covers what the AS receives
+  EXPECT_EQ(r.fields().fcnt_up, "18");
+  std::string out;
+  encode_json(r, out);
+  // Only the fields known to be numbers are retyped; the others go as given.
+  EXPECT_EQ(out, R"({"DevEUI_uplink":{"DevEUI":"20635F0108000496","FPort":17,"FCntUp":18,)"
+                 R"("LrrRSSI":"-67","CustomerID":"100002167","payload_hex":"00"}})");
+  // XML carries no types: the same fields come out of it as numbers too.
+  std::string xml;
+  encode_xml(r, xml);
+  std::string from_xml;
+  encode_json(parse(xml), from_xml);
+  EXPECT_NE(from_xml.find(R"("FPort":17,"FCntUp":18,)"), std::string::npos) << from_xml;
+  EXPECT_NE(from_xml.find(R"("CustomerID":"100002167")"), std::string::npos) << from_xml;
+}
+
 TEST_F(encoders, writes_every_scalar_as_a_string_in_json_untyped) {
   EXPECT_EQ(encoded(small, body_format::json_untyped),
             R"({"DevEUI_uplink":{"DevEUI":"20635F0108000496","FPort":"17","LrrRSSI":"-67",)"
