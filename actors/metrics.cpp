@@ -129,13 +129,10 @@ std::shared_ptr<connection_metrics> metrics_registry::connection(const std::stri
   return slot;
 }
 
-std::uint64_t metrics_registry::in_flight_total() const {
+std::uint64_t metrics_registry::uplinks_total(uplink_outcome o) const {
   std::lock_guard lock{mutex_};
   std::uint64_t total = 0;
-  for (auto& [id, figures] : connections_) {
-    auto n = figures->in_flight.load(std::memory_order_relaxed);
-    if (n > 0) total += static_cast<std::uint64_t>(n);
-  }
+  for (auto& [id, figures] : connections_) total += figures->total(o);
   return total;
 }
 

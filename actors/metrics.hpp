@@ -103,8 +103,8 @@ class metrics_registry {
     return reports_[static_cast<std::size_t>(o)].load(std::memory_order_relaxed);
   }
 
-  /// Uplinks in flight over every connection.
-  std::uint64_t in_flight_total() const;
+  /// Uplinks with outcome `o` over every connection.
+  std::uint64_t uplinks_total(uplink_outcome o) const;
 
   /// The whole exposition, in the Prometheus text format 0.0.4.
   std::string render() const;

@@ -42,7 +42,7 @@ ns_forwarder::ns_forwarder(transport::shard& home, ns_target target, transport::
 
 void ns_forwarder::post(std::string body, done_fn done) {
   if (jobs_.size() >= max_jobs) {
-    done(0);
+    done(not_sent);
     return;
   }
   auto id = next_id_++;
@@ -87,7 +87,7 @@ void ns_forwarder::pump() {
     auto id = j.id;
     auto stream =
         c->submit(request, [this, id](const transport::error& err, const transport::response& res) {
-          finish(id, err ? 0 : res.status);
+          finish(id, !err ? res.status : err.retryable() ? not_sent : 0);
         });
     if (!stream) break;
     j.sent = true;
@@ -142,6 +142,7 @@ void ns_forwarder::finish(std::uint64_t id, int status) {
   auto done = std::move(it->done);
   if (it->timer) home_.cancel(it->timer);
   bool cancel_stream = status == 0 && it->sent;
+  if (status == 0 && !it->sent) status = not_sent;
   auto stream = it->stream;
   jobs_.erase(it);
   if (cancel_stream) {
@@ -169,7 +170,7 @@ void ns_forwarder::on_close(transport::shard&, transport::connection_handle hand
     jobs_.clear();
     for (auto& j : failed) {
       if (j.timer) home_.cancel(j.timer);
-      j.done(0);
+      j.done(j.sent ? 0 : not_sent);
     }
     return;
   }

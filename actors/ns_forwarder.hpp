@@ -28,12 +28,15 @@ std::string parse_ns_target(const std::string& url, ns_target& out);
 
 /// POSTs accepted downlinks (JSON) to the NS from one shard, over one lazily opened session
 /// (HTTP/2 by ALPN, else HTTP/1.1 one request at a time, the others waiting in a bounded line).
-/// Each post ends in exactly one call of its `done`: the NS's status, or 0 when it could not be
-/// reached or did not answer in time. Shard thread only.
+/// Each post ends in exactly one call of its `done`: the NS's status; `not_sent` (-1) when it
+/// certainly did not reach the NS (no connection, the line full, refused before processing); or
+/// 0 when it was sent and no answer came (time-out, connection lost): the NS may have taken it.
+/// Shard thread only.
 class ns_forwarder final : public transport::io_handler,
                            public std::enable_shared_from_this<ns_forwarder> {
  public:
   using done_fn = std::function<void(int status)>;
+  static constexpr int not_sent = -1;
 
   ns_forwarder(transport::shard& home, ns_target target, transport::tls_context tls,
                std::chrono::milliseconds timeout);

@@ -22,7 +22,7 @@ replay_cache::key replay_cache::key_of(std::string_view token) {
 void replay_cache::prune(clock::time_point now) {
   while (!by_expiry_.empty() && by_expiry_.top().expiry <= now) {
     auto it = seen_.find(by_expiry_.top().token);
-    if (it != seen_.end() && it->second <= now) seen_.erase(it);
+    if (it != seen_.end() && it->second.expiry <= now) seen_.erase(it);
     by_expiry_.pop();
   }
 }
@@ -32,9 +32,17 @@ replay_cache::verdict replay_cache::remember(std::string_view token, clock::time
   auto k = key_of(token);
   std::lock_guard lock{mutex_};
   prune(now);
-  if (auto it = seen_.find(k); it != seen_.end()) return verdict::replay;
+  if (auto it = seen_.find(k); it != seen_.end()) {
+    if (!it->second.released) return verdict::replay;
+    it->second.released = false;  // taken again: its expiry entry is still queued
+    if (expiry > it->second.expiry) {
+      it->second.expiry = expiry;
+      by_expiry_.push(entry{expiry, k});
+    }
+    return verdict::fresh;
+  }
   if (seen_.size() >= capacity_) return verdict::full;
-  seen_.emplace(k, expiry);
+  seen_.emplace(k, state{expiry, false});
   by_expiry_.push(entry{expiry, k});
   return verdict::fresh;
 }
@@ -42,14 +50,15 @@ replay_cache::verdict replay_cache::remember(std::string_view token, clock::time
 void replay_cache::forget(std::string_view token) {
   auto k = key_of(token);
   std::lock_guard lock{mutex_};
-  seen_.erase(k);  // its by_expiry_ entry goes when it expires (prune checks the map)
+  if (auto it = seen_.find(k); it != seen_.end()) it->second.released = true;
 }
 
 bool replay_cache::seen(std::string_view token, clock::time_point now) {
   auto k = key_of(token);
   std::lock_guard lock{mutex_};
   prune(now);
-  return seen_.count(k) != 0;
+  auto it = seen_.find(k);
+  return it != seen_.end() && !it->second.released;
 }
 
 std::size_t replay_cache::size() const {

@@ -30,8 +30,9 @@ class replay_cache {
   /// Records `token` (64 hex digits) as accepted until `expiry`; `replay` if it already is.
   verdict remember(std::string_view token, clock::time_point expiry, clock::time_point now);
 
-  /// Forgets `token`: its downlink was accepted here but not delivered (the NS failed), so the
-  /// AS may send it again.
+  /// Forgets `token`: its downlink was accepted here but not delivered (the NS refused it or was
+  /// not reached), so the AS may send it again. The entry stays, released, until it expires, so
+  /// the capacity bound still holds.
   void forget(std::string_view token);
 
   /// True when `token` was accepted and has not expired (nothing is recorded).
@@ -57,7 +58,11 @@ class replay_cache {
 
   std::size_t capacity_;
   mutable std::mutex mutex_;
-  std::unordered_map<key, clock::time_point, key_hash> seen_;
+  struct state {
+    clock::time_point expiry;
+    bool released = false;  ///< forgotten: not a replay, but the slot and its expiry entry stay
+  };
+  std::unordered_map<key, state, key_hash> seen_;
   std::priority_queue<entry, std::vector<entry>, std::greater<>> by_expiry_;
 };
 

@@ -243,12 +243,14 @@ pt::ptree read_tree(const std::filesystem::path& file) {
 }
 
 /// Boost reads INI comments only at the start of a line: `key = value ; note` keeps `; note` in
-/// the value. A ';' or '#' opening the value or following a blank is taken for such a comment.
+/// the value. A ';' or '#' after a blank is taken for such a comment, and so is one opening the
+/// value when a blank or the end follows (`key = ; note`); `#k3y` stays a value.
 bool has_inline_comment(std::string_view value) {
-  for (std::size_t i = 0; i < value.size(); ++i)
-    if ((value[i] == ';' || value[i] == '#') &&
-        (i == 0 || value[i - 1] == ' ' || value[i - 1] == '\t'))
-      return true;
+  auto blank = [](char c) { return c == ' ' || c == '\t'; };
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    if (value[i] != ';' && value[i] != '#') continue;
+    if (i > 0 ? blank(value[i - 1]) : (value.size() == 1 || blank(value[1]))) return true;
+  }
   return false;
 }
 

@@ -186,7 +186,9 @@ void router::impl::serve_public(const transport::request_origin& origin,
                                    std::string{queued_by_lrc});
         } else {
           registry->count(actors::downlink_outcome::ns_failed);
-          verifying->release(verdict);  // not delivered: the AS may send it again
+          // The NS refused it or never got it: the AS may send it again. Sent without an answer,
+          // the NS may have queued it, so the token stays spent (a resend would be a duplicate).
+          if (status != 0) verifying->release(verdict);
           transport::respond_later(origin, 503, {{"content-type", "text/plain"}}, "NS unavailable");
         }
       });
@@ -195,19 +197,20 @@ void router::impl::serve_public(const transport::request_origin& origin,
 void router::impl::serve_admin(const transport::request_origin& origin,
                                transport::http_server_connection& connection,
                                const transport::request& request) {
-  if (request.method == "GET" && request.path == "/healthz")
-    return transport::respond_now(connection, origin.stream, 200, "text/plain", "ok\n");
-  if (request.method == "GET" && request.path == "/readyz") {
-    bool up = ready.load(std::memory_order_relaxed);
-    return transport::respond_now(connection, origin.stream, up ? 200 : 503, "text/plain",
-                                  up ? "ready\n" : "not ready\n");
-  }
   bool own_path =
       request.path == "/healthz" || request.path == "/readyz" || request.path == "/metrics";
-  if (own_path && request.method != "GET")
-    return transport::respond_method_not_allowed(connection, origin.stream, "GET",
-                                                 "application/json", R"({"error":"use GET"})");
-  if (request.method == "GET" && request.path == "/metrics") {
+  if (own_path) {
+    // HEAD is answered as GET; the protocol layer sends the head alone.
+    if (request.method != "GET" && request.method != "HEAD")
+      return transport::respond_method_not_allowed(connection, origin.stream, "GET, HEAD",
+                                                   "application/json", R"({"error":"use GET"})");
+    if (request.path == "/healthz")
+      return transport::respond_now(connection, origin.stream, 200, "text/plain", "ok\n");
+    if (request.path == "/readyz") {
+      bool up = ready.load(std::memory_order_relaxed);
+      return transport::respond_now(connection, origin.stream, up ? 200 : 503, "text/plain",
+                                    up ? "ready\n" : "not ready\n");
+    }
     std::string text = metrics.render();
     std::vector<transport::shard_load> shards;
     for (std::size_t i = 0; i < runtime->size(); ++i) shards.push_back(runtime->at(i).load());
@@ -357,9 +360,11 @@ std::uint64_t router::stop(std::chrono::milliseconds drain) {
     m.runtime->stop_accepting();
     bool drained = m.runtime->drain(
         drain, [plane = m.plane.get()](transport::shard& s) { return plane->idle(s); });
-    // What is still in flight now fails as its AS sessions close in stop().
-    if (!drained) abandoned = m.metrics.in_flight_total();
+    // What is still in flight fails as its AS sessions close in stop(): count those failures.
+    auto failed_before = m.metrics.uplinks_total(actors::uplink_outcome::failed);
     m.runtime->stop();
+    if (!drained)
+      abandoned = m.metrics.uplinks_total(actors::uplink_outcome::failed) - failed_before;
   }
   if (m.system) {
     caf::anon_send_exit(m.supervisor, caf::exit_reason::user_shutdown);

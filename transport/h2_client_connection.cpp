@@ -90,8 +90,9 @@ const char* malformed_field(std::string_view name, std::string_view value, bool 
         name == "transfer-encoding" || name == "upgrade")
       return "connection-specific field";
   }
-  if (!nghttp2_check_header_value(reinterpret_cast<const uint8_t*>(value.data()), value.size()))
-    return "field value with NUL, CR or LF";
+  if (!nghttp2_check_header_value_rfc9113(reinterpret_cast<const uint8_t*>(value.data()),
+                                          value.size()))
+    return "field value with NUL, CR or LF, or starting or ending with a blank";
   return nullptr;
 }
 
@@ -519,9 +520,9 @@ error h2_client_connection::on_header_block_end() {
   if (state && !trailers) {
     state->status = 0;
     state->headers.clear();
-    state->header_bytes = 0;
     state->content_length = -1;
   }
+  if (state) state->header_bytes = 0;  // the size limit applies to each block
   // Every block is decoded, even for streams we dropped: the decoder's table must stay in step.
   bool regular_seen = false, status_seen = false;
   auto input = header_block_.data();

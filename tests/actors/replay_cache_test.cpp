@@ -60,6 +60,25 @@ TEST(replay_cache, a_full_cache_refuses_rather_than_forgets) {
   EXPECT_EQ(c.remember(token_number(9), now + 200s, now + 61s), replay_cache::verdict::fresh);
 }
 
+TEST(replay_cache, a_forgotten_token_is_fresh_again_and_still_holds_its_place) {
+  replay_cache c{1};
+  replay_cache::clock::time_point now{};
+  ASSERT_EQ(c.remember(token_number(1), now + 60s, now), replay_cache::verdict::fresh);
+  c.forget(token_number(1));
+  EXPECT_FALSE(c.seen(token_number(1), now));
+  // Released, the entry still counts against the capacity until it expires.
+  EXPECT_EQ(c.remember(token_number(2), now + 60s, now), replay_cache::verdict::full);
+  EXPECT_EQ(c.remember(token_number(1), now + 60s, now), replay_cache::verdict::fresh);
+  EXPECT_EQ(c.remember(token_number(1), now + 60s, now), replay_cache::verdict::replay);
+  for (int i = 0; i < 100; ++i) {  // released and taken again: one entry, never more
+    c.forget(token_number(1));
+    ASSERT_EQ(c.remember(token_number(1), now + 60s, now), replay_cache::verdict::fresh);
+  }
+  EXPECT_EQ(c.size(), 1u);
+  EXPECT_EQ(c.remember(token_number(2), now + 200s, now + 61s), replay_cache::verdict::fresh);
+  EXPECT_EQ(c.size(), 1u);  // the first expired and went
+}
+
 TEST(token_bucket, allows_the_burst_then_the_rate) {
   token_bucket::clock::time_point now{};
   token_bucket b{10.0, 20.0, now};

@@ -184,6 +184,8 @@ TEST_F(config_files, refuses_a_comment_after_an_ini_value_naming_the_key) {
 TEST_F(config_files, keeps_a_semicolon_or_hash_inside_an_ini_value_and_in_other_formats) {
   auto c = load_config(write("router.ini", "[store]\npath = /x/a;b#c.db\n"), {});
   EXPECT_EQ(c.store.path, "/x/a;b#c.db");
+  c = load_config(write("router.ini", "[admin]\ntoken = #k3y-0123456789abcdef\n"), {});
+  EXPECT_EQ(c.admin.token, "#k3y-0123456789abcdef");
   c = load_config(write("router.json", R"({"store": {"path": "/x/a ;b.db"}})"), {});
   EXPECT_EQ(c.store.path, "/x/a ;b.db");
 }

@@ -188,7 +188,30 @@ TEST(serve_admin, protocol_refusals_say_why_and_405s_name_the_allowed_method) {
   for (const char* path : {"/healthz", "/readyz", "/metrics"}) {
     auto admin = curl({"-D", "-", "-X", "POST", router.admin_url(path)});
     EXPECT_EQ(admin.status, 405) << path;
-    EXPECT_EQ(allow_of(admin), "GET") << path << admin.body;
+    EXPECT_EQ(allow_of(admin), "GET, HEAD") << path << admin.body;
   }
   EXPECT_EQ(router.admin("GET", "/healthz").status, 200);
+}
+
+TEST(serve_admin, head_gets_the_head_alone_over_http2_and_http1) {
+  router_process router;
+  auto head = [](const std::string& url) {
+    child_process nghttp{{"nghttp", "-v", "-H", ":method: HEAD", url}};
+    nghttp.wait(std::chrono::seconds{20});
+    return std::make_pair(nghttp.exit_code().value_or(-1), nghttp.output());
+  };
+  for (const char* path : {"/healthz", "/readyz", "/metrics"}) {
+    auto [code, out] = head(router.admin_url(path));
+    EXPECT_EQ(code, 0) << path << "\n" << out;
+    EXPECT_NE(out.find(":status: 200"), std::string::npos) << path << "\n" << out;
+    EXPECT_EQ(out.find("PROTOCOL_ERROR"), std::string::npos) << path << "\n" << out;
+  }
+  // A refusal to HEAD (405: the ingress takes POST only) carries no body either.
+  auto [code, out] = head(router.ingress_url("/v1/reports"));
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_NE(out.find(":status: 405"), std::string::npos) << out;
+  EXPECT_EQ(out.find("PROTOCOL_ERROR"), std::string::npos) << out;
+  auto h1 = curl({"--http1.1", "-I", router.admin_url("/healthz")});
+  EXPECT_EQ(h1.status, 200);
+  EXPECT_EQ(h1.body.find("ok\n"), std::string::npos) << h1.body;
 }

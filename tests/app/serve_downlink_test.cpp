@@ -196,6 +196,16 @@ TEST_F(serve_downlink, an_ns_answering_500_gives_503_and_the_as_may_send_it_agai
   EXPECT_EQ(downlinks("accepted"), 1);
 }
 
+TEST_F(serve_downlink, an_ns_that_got_the_downlink_but_did_not_answer_keeps_the_token_spent) {
+  start_with_ns();
+  ns->set_delay(5s);  // over the 2 s request timeout: the NS has it and says nothing
+  auto once = sign(fresh(), key);
+  EXPECT_EQ(post(once).status, 503);
+  auto again = post(once);  // it may be queued at the NS: a resend would be a duplicate
+  EXPECT_EQ(again.status, 409) << again.body;
+  EXPECT_EQ(downlinks("ns_failed"), 1);
+}
+
 TEST_F(serve_downlink, without_a_downlink_url_downlinks_are_refused_with_503) {
   start("");
   auto once = sign(fresh(), key);

@@ -23,9 +23,8 @@ class h1_server_test : public ::testing::Test {
     server_ = std::make_unique<http_server_connection>(options, std::move(handler));
   }
   void make_deferred(server_options options = {}) {
-    make(options, [this](http_server_connection&, const request& req) {
-      waiting_.push_back(req.stream);
-    });
+    make(options,
+         [this](http_server_connection&, const request& req) { waiting_.push_back(req.stream); });
   }
   std::string take_output() {
     auto out = server_->pending_output();
@@ -53,8 +52,9 @@ TEST_F(h1_server_test, answers_a_get_and_keeps_the_connection_alive) {
 
 TEST_F(h1_server_test, answers_pipelined_requests_in_request_order_whatever_the_answer_order) {
   make_deferred();
-  ASSERT_FALSE(feed("POST /one HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n\r\n1"
-                    "POST /two HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n\r\n2"));
+  ASSERT_FALSE(
+      feed("POST /one HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n\r\n1"
+           "POST /two HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n\r\n2"));
   ASSERT_EQ(waiting_.size(), 2u);
   ASSERT_FALSE(server_->respond(waiting_[1], 200, {}, "second"));
   EXPECT_EQ(take_output(), "") << "the second answer waits for the first";
@@ -71,8 +71,9 @@ TEST_F(h1_server_test, stops_parsing_while_every_pipeline_slot_waits_for_an_answ
   server_options options;
   options.max_concurrent_streams = 1;
   make_deferred(options);
-  ASSERT_FALSE(feed("GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\n"
-                    "GET /3 HTTP/1.1\r\nHost: a\r\n\r\n"));
+  ASSERT_FALSE(
+      feed("GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\n"
+           "GET /3 HTTP/1.1\r\nHost: a\r\n\r\n"));
   ASSERT_EQ(waiting_.size(), 1u);
   server_->respond(waiting_[0], 200, {}, "a");
   ASSERT_EQ(waiting_.size(), 2u) << "answering frees the slot and parsing resumes";
@@ -101,8 +102,9 @@ TEST_F(h1_server_test, answers_an_oversize_chunked_body_with_413) {
   server_options options;
   options.max_body_size = 10;
   make(options);
-  feed("POST /big HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
-       "8\r\n01234567\r\n8\r\n01234567\r\n0\r\n\r\n");
+  feed(
+      "POST /big HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "8\r\n01234567\r\n8\r\n01234567\r\n0\r\n\r\n");
   EXPECT_EQ(take_output().rfind("HTTP/1.1 413 ", 0), 0u);
   EXPECT_TRUE(server_->wants_close());
 }
@@ -133,6 +135,24 @@ TEST_F(h1_server_test, answers_an_oversize_header_block_with_431_and_closes) {
   std::string out = take_output();
   EXPECT_EQ(out.rfind("HTTP/1.1 431 ", 0), 0u) << out;
   EXPECT_TRUE(server_->wants_close());
+}
+
+TEST_F(h1_server_test, a_refusal_says_why_but_sends_no_body_to_a_head_request) {
+  server_options options;
+  options.max_header_size = 100;
+  make(options);
+  feed("GET / HTTP/1.1\r\nHost: a\r\nX-Long: " + std::string(200, 'v') + "\r\n\r\n");
+  std::string get = take_output();
+  std::string why = "request header block over the limit of 100 bytes\n";
+  EXPECT_TRUE(get.ends_with("\r\n\r\n" + why)) << get;
+  make(options);
+  feed("HEAD / HTTP/1.1\r\nHost: a\r\nX-Long: " + std::string(200, 'v') + "\r\n\r\n");
+  std::string head = take_output();
+  EXPECT_EQ(head.rfind("HTTP/1.1 431 ", 0), 0u) << head;
+  EXPECT_NE(head.find("\r\ncontent-length: " + std::to_string(why.size()) + "\r\n"),
+            std::string::npos)
+      << head;
+  EXPECT_TRUE(head.ends_with("\r\n\r\n")) << head;  // the head alone
 }
 
 TEST_F(h1_server_test, answers_malformed_input_with_400_and_closes) {
@@ -261,8 +281,9 @@ TEST_F(h1_client_test, reads_a_response_split_at_every_byte) {
 
 TEST_F(h1_client_test, skips_100_continue_and_reads_a_chunked_answer) {
   client_.submit(post("/", ""), record_into(result_));
-  feed("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-       "3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n");
+  feed(
+      "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n");
   EXPECT_EQ(result_.status, 200);
   EXPECT_EQ(result_.body, "abcde");
 }
@@ -333,8 +354,9 @@ TEST_F(h1_client_test, writes_host_and_content_length_and_drops_callers_copies) 
   req.headers = fields;
   client_.submit(req, record_into(result_));
   std::string out{as_text(client_.pending_output())};
-  EXPECT_EQ(out, "POST /up?x=1 HTTP/1.1\r\nhost: as.example.com\r\nX-Token: abc\r\n"
-                 "content-length: 5\r\n\r\n12345");
+  EXPECT_EQ(out,
+            "POST /up?x=1 HTTP/1.1\r\nhost: as.example.com\r\nX-Token: abc\r\n"
+            "content-length: 5\r\n\r\n12345");
 }
 
 }  // namespace

@@ -244,6 +244,7 @@ TEST_F(h2_client_review_test, malformed_response_fields_fail_their_stream_only) 
       {"transfer-encoding", {{":status", "200"}, {"transfer-encoding", "chunked"}}},
       {"CR LF in a value", {{":status", "200"}, {"x-a", "1\r\nx-b: 2"}}},
       {"NUL in a value", {{":status", "200"}, {"x-a", std::string("a\0b", 3)}}},
+      {"value starting with a blank", {{":status", "200"}, {"x-a", " 1"}}},
   };
   for (const auto& [what, fields] : blocks) {
     outcome result;
@@ -284,7 +285,8 @@ TEST_F(h2_client_review_test, a_server_that_enables_push_is_a_connection_error) 
   auto frames = take_frames(client_);
   ASSERT_EQ(count_frames(frames, goaway), 1u);
   for (const auto& f : frames) {
-    if (f.type == goaway) EXPECT_EQ(static_cast<std::uint8_t>(f.payload[7]), 1);  // PROTOCOL_ERROR
+    if (f.type != goaway) continue;
+    EXPECT_EQ(static_cast<std::uint8_t>(f.payload[7]), 1);  // PROTOCOL_ERROR
   }
 }
 
@@ -682,6 +684,24 @@ TEST_F(h2_client_review_test, a_header_block_that_expands_past_the_limit_fails_t
       frame(headers, end_headers | end_stream, *b_id, encoder_.block({{":status", "200"}})))));
   EXPECT_TRUE(b.done);
   EXPECT_FALSE(b.err);
+}
+
+TEST_F(h2_client_review_test, headers_and_trailers_each_get_the_whole_size_limit) {
+  client_options options;
+  options.max_header_size = 4096;
+  h2_client_connection client{options};
+  take_frames(client);
+  ASSERT_FALSE(client.receive(as_bytes(frame(settings, 0, 0, ""))));
+  outcome a;
+  auto id = client.submit(post("/a", ""), record_into(a));
+  ASSERT_FALSE(client.receive(
+      as_bytes(frame(headers, end_headers, *id,
+                     encoder_.block({{":status", "200"}, {"x-head", std::string(3000, 'h')}})) +
+               frame(headers, end_headers | end_stream, *id,
+                     encoder_.block({{"x-tail", std::string(3000, 't')}})))));
+  ASSERT_TRUE(a.done);
+  EXPECT_FALSE(a.err) << a.err.message();  // 6,000 bytes in all, but 3,000 a block
+  EXPECT_EQ(a.status, 200);
 }
 
 TEST_F(h2_client_review_test, a_partial_frame_held_between_reads_is_at_most_one_frame) {

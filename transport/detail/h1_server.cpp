@@ -100,6 +100,8 @@ error h1_server::fail(int status, error err) {
     return err;
   }
   target->close_after = true;
+  // The request line may be all that was read: a HEAD gets no body even here.
+  if (parser_.method == HTTP_HEAD) target->head_request = true;
   if (!target->answered) answer_rejection(*target, status, err.message());
   return err;
 }

@@ -259,6 +259,7 @@ error h2_server::submit(stream_state& state, int status, std::span<const header>
   nva_.push_back(make_nv("content-length", {length_text, std::size_t(length_end - length_text)}));
   nghttp2_data_provider provider{};
   state.response_body.clear();
+  if (state.method == "HEAD") body = {};  // RFC 9110 §9.3.2: the length is told, nothing sent
   state.response_body.append(body);
   provider.source.ptr = &state.response_body;
   provider.read_callback = read_from_buffer;
