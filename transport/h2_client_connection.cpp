@@ -7,6 +7,7 @@
 #include <cstring>
 #include <string>
 
+#include "transport/detail/h2_wire.hpp"
 #include "transport/detail/header_store.hpp"
 #include "transport/detail/http1_format.hpp"
 
@@ -14,86 +15,17 @@ namespace tr::transport {
 
 namespace {
 
-// Frame types and flags (RFC 9113 §6).
-enum : std::uint8_t {
-  frame_data = 0,
-  frame_headers = 1,
-  frame_priority = 2,
-  frame_rst_stream = 3,
-  frame_settings = 4,
-  frame_push_promise = 5,
-  frame_ping = 6,
-  frame_goaway = 7,
-  frame_window_update = 8,
-  frame_continuation = 9,
-};
-enum : std::uint8_t {
-  flag_end_stream = 0x1,
-  flag_ack = 0x1,
-  flag_end_headers = 0x4,
-  flag_padded = 0x8,
-  flag_priority = 0x20,
-};
-// Error codes (RFC 9113 §7).
-enum : std::uint32_t {
-  no_error = 0,
-  protocol_error_code = 1,
-  internal_error_code = 2,
-  flow_control_error = 3,
-  frame_size_error = 6,
-  refused_stream = 7,
-  cancel_code = 8,
-  compression_error = 9,
-};
+using namespace detail::h2;
 
 constexpr std::string_view client_preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
-constexpr std::size_t frame_head_size = 9;
 constexpr std::uint32_t our_max_frame = 16384;        // we never raise SETTINGS_MAX_FRAME_SIZE
 constexpr std::int64_t connection_window = 16 << 20;  // what we let the peer send ahead
-constexpr std::int64_t max_window = 0x7fffffff;
-
-std::uint32_t read32(const std::byte* p) {
-  return (std::uint32_t(p[0]) << 24) | (std::uint32_t(p[1]) << 16) | (std::uint32_t(p[2]) << 8) |
-         std::uint32_t(p[3]);
-}
-
-void write32(std::byte* p, std::uint32_t v) {
-  p[0] = std::byte(v >> 24);
-  p[1] = std::byte(v >> 16);
-  p[2] = std::byte(v >> 8);
-  p[3] = std::byte(v);
-}
 
 bool is_lower_case(std::string_view name) {
   for (char c : name) {
     if (c >= 'A' && c <= 'Z') return false;
   }
   return true;
-}
-
-/// Why one field of a response's header block (or of its trailers) makes the response malformed
-/// (RFC 9113 §8.2, §8.3), or nullptr. `regular_seen` and `status_seen` carry the block's state.
-const char* malformed_field(std::string_view name, std::string_view value, bool trailers,
-                            bool& regular_seen, bool& status_seen) {
-  if (name.empty()) return "empty field name";
-  if (name[0] == ':') {
-    if (trailers) return "pseudo-header in trailers";
-    if (regular_seen) return "pseudo-header after a regular field";
-    if (name != ":status") return "pseudo-header other than :status in a response";
-    if (status_seen) return "two :status fields";
-    status_seen = true;
-  } else {
-    regular_seen = true;
-    if (!nghttp2_check_header_name(reinterpret_cast<const uint8_t*>(name.data()), name.size()))
-      return "field name not lower case, or with characters a name cannot hold";
-    if (name == "connection" || name == "keep-alive" || name == "proxy-connection" ||
-        name == "transfer-encoding" || name == "upgrade")
-      return "connection-specific field";
-  }
-  if (!nghttp2_check_header_value_rfc9113(reinterpret_cast<const uint8_t*>(value.data()),
-                                          value.size()))
-    return "field value with NUL, CR or LF, or starting or ending with a blank";
-  return nullptr;
 }
 
 }  // namespace
@@ -541,7 +473,8 @@ error h2_client_connection::on_header_block_end() {
         std::string_view value{reinterpret_cast<const char*>(field.value), field.valuelen};
         state->header_bytes += name.size() + value.size();
         // RFC 9113 §8.2 and §8.3: a malformed response fails its stream (PROTOCOL_ERROR).
-        if (auto problem = malformed_field(name, value, trailers, regular_seen, status_seen)) {
+        if (auto problem =
+                malformed_response_field(name, value, trailers, regular_seen, status_seen)) {
           state->failure = {error_code::protocol_error, problem};
         } else if (trailers) {
           // Trailers are checked and counted, not kept.
