@@ -111,11 +111,23 @@ void connection_owner::send_unguarded(const codecs::report& report) {
     finish(slot, uplink_outcome::failed, fuse::signal::failure);
     return;
   }
+  // One timer a request: first at the fuse's latency target (if sooner than the timeout), where
+  // a request still unanswered tells the fuse, then at the timeout. Answered in time (the usual
+  // case), the request costs a single schedule and cancel.
   auto generation = slots_[slot].generation;
-  slots_[slot].timer =
-      home_.schedule(config_->request_timeout, [w = weak_from_this(), slot, generation] {
-        if (auto self = w.lock()) self->guarded([&] { self->on_timeout(slot, generation); });
-      });
+  auto target = fuse_.parameters().latency_target;
+  bool early = target < config_->request_timeout;
+  slots_[slot].timer = home_.schedule(early ? target : config_->request_timeout,
+                                      [w = weak_from_this(), slot, generation, early] {
+                                        if (auto self = w.lock()) {
+                                          self->guarded([&] {
+                                            if (early)
+                                              self->on_unanswered(slot, generation);
+                                            else
+                                              self->on_timeout(slot, generation);
+                                          });
+                                        }
+                                      });
   if (submit_now(slot, target_, body_)) return;
   bool connecting = std::any_of(sessions_.begin(), sessions_.end(),
                                 [](const session& s) { return !s.ready && !s.draining; });
@@ -253,6 +265,17 @@ void connection_owner::complete(std::uint32_t slot, std::uint32_t generation,
     return finish(slot, uplink_outcome::delivered, fuse::signal::good);
   bool overload = res.status >= 500 || res.status == 408 || res.status == 429;
   finish(slot, uplink_outcome::failed, overload ? fuse::signal::overload : fuse::signal::good);
+}
+
+void connection_owner::on_unanswered(std::uint32_t slot, std::uint32_t generation) {
+  if (slot >= slots_.size() || !slots_[slot].live || slots_[slot].generation != generation) return;
+  auto& r = slots_[slot];
+  fuse_.unanswered(home_.now());
+  publish_state();
+  auto left = config_->request_timeout - fuse_.parameters().latency_target;
+  r.timer = home_.schedule(left, [w = weak_from_this(), slot, generation] {
+    if (auto self = w.lock()) self->guarded([&] { self->on_timeout(slot, generation); });
+  });
 }
 
 void connection_owner::on_timeout(std::uint32_t slot, std::uint32_t generation) {

@@ -116,6 +116,7 @@ class connection_owner final : public transport::io_handler,
   void complete(std::uint32_t slot, std::uint32_t generation, const transport::error& err,
                 const transport::response& res);
   void on_timeout(std::uint32_t slot, std::uint32_t generation);
+  void on_unanswered(std::uint32_t slot, std::uint32_t generation);
   void finish(std::uint32_t slot, uplink_outcome outcome, fuse::signal signal);
   void fail_waiting(uplink_outcome outcome);
   std::uint32_t take_slot(bool probe);

@@ -55,6 +55,10 @@ void fuse::record(signal s, duration latency, clock::time_point now, bool probe)
   if (state_ == state::throttling) increase();
 }
 
+void fuse::unanswered(clock::time_point now) {
+  if (state_ != state::open) decrease(now);
+}
+
 void fuse::open(clock::time_point now) {
   state_ = state::open;
   probe_in_flight_ = false;

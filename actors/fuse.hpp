@@ -10,12 +10,13 @@ namespace tr::actors {
 ///
 /// States (the `tunnel_router_fuse_state` gauge):
 /// - closed (0): the AS keeps up. Admission only bounds in-flight requests by `max_limit`.
-/// - throttling (1): the AS answered slowly (latency above `latency_target`) or with overload
-///   errors. A concurrency limit adapts by AIMD: it halves on a bad outcome (at most once per
-///   `decrease_interval`, so one burst of bad answers counts once), grows by one per good answer
-///   while below the slow-start threshold and by one per window of `limit` good answers above it.
-///   Uplinks beyond the limit are shed before they are sent. When the limit is back at
-///   `max_limit`, the fuse closes.
+/// - throttling (1): the AS answered slowly (latency above `latency_target`), has left an uplink
+///   unanswered that long (unanswered(): an AS that stops answering is throttled at the target,
+///   not at the timeouts), or answered with overload errors. A concurrency limit adapts by AIMD: it
+///   halves on a bad outcome (at most once per `decrease_interval`, so one burst of bad answers
+///   counts once), grows by one per good answer while below the slow-start threshold and by one per
+///   window of `limit` good answers above it. Uplinks beyond the limit are shed before they are
+///   sent. When the limit is back at `max_limit`, the fuse closes.
 /// - open (2): `failure_threshold` consecutive failures (transport errors, timeouts, 5xx, 429):
 ///   everything is shed for a back-off that starts at `backoff_initial`, doubles on every reopening
 ///   up to `backoff_max`, each with ±`jitter` so that fuses of many routers do not probe in step.
@@ -69,6 +70,11 @@ class fuse {
   /// Learns from the outcome of one sent uplink that took `latency`. While open, only the
   /// probe's outcome counts; late answers of uplinks sent before the fuse opened are ignored.
   void record(signal s, duration latency, clock::time_point now, bool probe = false);
+
+  /// An uplink sent at least `latency_target` ago is still unanswered: the same signal as a
+  /// slow answer, given before the answer (or the timeout) comes, so that an AS that stops
+  /// answering is throttled within about the latency target whatever the rate.
+  void unanswered(clock::time_point now);
 
   /// The probe admitted by admit() was not sent after all (no session could take it).
   void release_probe() { probe_in_flight_ = false; }

@@ -54,6 +54,28 @@ TEST_F(fuse_test, a_slow_answer_starts_throttling_with_half_the_limit) {
   EXPECT_EQ(f.admit(now, 7), fuse::admission::send);
 }
 
+TEST_F(fuse_test, an_uplink_still_unanswered_at_the_target_throttles_like_a_slow_answer) {
+  f.unanswered(now);
+  EXPECT_EQ(f.current_state(), fuse::state::throttling);
+  EXPECT_EQ(f.limit(), 8u);
+  f.unanswered(now + 1ms);  // within the decrease interval: counted once
+  EXPECT_EQ(f.limit(), 8u);
+  for (int i = 1; i <= 3; ++i) f.unanswered(now + i * 20ms);
+  EXPECT_EQ(f.limit(), 1u);
+  EXPECT_EQ(f.admit(now + 60ms, 1), fuse::admission::shed);
+  // Never a failure: the fuse does not open on unanswered uplinks alone (the timeouts do that).
+  for (int i = 4; i <= 20; ++i) f.unanswered(now + i * 20ms);
+  EXPECT_EQ(f.current_state(), fuse::state::throttling);
+}
+
+TEST_F(fuse_test, an_open_fuse_ignores_unanswered_uplinks) {
+  open_it();
+  auto until = f.open_until();
+  f.unanswered(now);
+  EXPECT_EQ(f.current_state(), fuse::state::open);
+  EXPECT_EQ(f.open_until(), until);
+}
+
 TEST_F(fuse_test, a_burst_of_bad_answers_decreases_once_per_interval) {
   f.record(good, 150ms, now);
   f.record(good, 150ms, now + 1ms);

@@ -67,6 +67,26 @@ struct serve_fuse : ::testing::Test {
 
 }  // namespace
 
+TEST_F(serve_fuse, an_as_that_stops_answering_at_a_low_rate_sheds_long_before_any_timeout) {
+  test_as stuck{pki.cert_file, pki.key_file};
+  stuck.set_delay(30s);
+  router = std::make_unique<router_process>("[as]\nca_file = " + pki.ca_file +
+                                            "\nrequest_timeout_ms = 10000\n"
+                                            "[fuse]\nlatency_target_ms = 300\n");
+  auto id = connect(stuck.port(), "00000000000000C3");
+  std::this_thread::sleep_for(200ms);
+  auto load = offer("00000000000000C3", 20, 4);  // 20/s: 400 streams would take 20 s to fill
+  std::this_thread::sleep_for(2500ms);
+  EXPECT_GT(shed(id), 0) << "unanswered uplinks did not throttle the connection";
+  EXPECT_EQ(router->metric("tunnel_router_fuse_state{connection=\"" + id + "\"}"), 1);
+  EXPECT_EQ(
+      router->metric("tunnel_router_uplinks_total{connection=\"" + id + "\",outcome=\"timeout\"}"),
+      0);
+  // In flight stays far below what 2.5 s at 20/s would have sent (50).
+  EXPECT_LT(router->metric("tunnel_router_uplinks_in_flight{connection=\"" + id + "\"}"), 25);
+  load->wait(20s);
+}
+
 TEST_F(serve_fuse,
        a_slow_as_sheds_its_own_uplinks_and_leaves_the_healthy_connection_its_throughput) {
   test_as slow_as{pki.cert_file, pki.key_file};
