@@ -114,20 +114,11 @@ void connection_owner::send_unguarded(const codecs::report& report) {
   // One timer a request: first at the fuse's latency target (if sooner than the timeout), where
   // a request still unanswered tells the fuse, then at the timeout. Answered in time (the usual
   // case), the request costs a single schedule and cancel.
-  auto generation = slots_[slot].generation;
   auto target = fuse_.parameters().latency_target;
-  bool early = target < config_->request_timeout;
-  slots_[slot].timer = home_.schedule(early ? target : config_->request_timeout,
-                                      [w = weak_from_this(), slot, generation, early] {
-                                        if (auto self = w.lock()) {
-                                          self->guarded([&] {
-                                            if (early)
-                                              self->on_unanswered(slot, generation);
-                                            else
-                                              self->on_timeout(slot, generation);
-                                          });
-                                        }
-                                      });
+  if (target < config_->request_timeout)
+    arm_timer(slot, target, &connection_owner::on_unanswered);
+  else
+    arm_timer(slot, config_->request_timeout, &connection_owner::on_timeout);
   if (submit_now(slot, target_, body_)) return;
   bool connecting = std::any_of(sessions_.begin(), sessions_.end(),
                                 [](const session& s) { return !s.ready && !s.draining; });
@@ -267,15 +258,20 @@ void connection_owner::complete(std::uint32_t slot, std::uint32_t generation,
   finish(slot, uplink_outcome::failed, overload ? fuse::signal::overload : fuse::signal::good);
 }
 
+void connection_owner::arm_timer(std::uint32_t slot, std::chrono::milliseconds delay,
+                                 void (connection_owner::*then)(std::uint32_t, std::uint32_t)) {
+  slots_[slot].timer = home_.schedule(
+      delay, [w = weak_from_this(), slot, generation = slots_[slot].generation, then] {
+        if (auto self = w.lock()) self->guarded([&] { ((*self).*then)(slot, generation); });
+      });
+}
+
 void connection_owner::on_unanswered(std::uint32_t slot, std::uint32_t generation) {
   if (slot >= slots_.size() || !slots_[slot].live || slots_[slot].generation != generation) return;
-  auto& r = slots_[slot];
   fuse_.unanswered(home_.now());
   publish_state();
-  auto left = config_->request_timeout - fuse_.parameters().latency_target;
-  r.timer = home_.schedule(left, [w = weak_from_this(), slot, generation] {
-    if (auto self = w.lock()) self->guarded([&] { self->on_timeout(slot, generation); });
-  });
+  arm_timer(slot, config_->request_timeout - fuse_.parameters().latency_target,
+            &connection_owner::on_timeout);
 }
 
 void connection_owner::on_timeout(std::uint32_t slot, std::uint32_t generation) {

@@ -117,6 +117,9 @@ class connection_owner final : public transport::io_handler,
                 const transport::response& res);
   void on_timeout(std::uint32_t slot, std::uint32_t generation);
   void on_unanswered(std::uint32_t slot, std::uint32_t generation);
+  /// The request's one timer: `then(slot, generation)` after `delay`, if the owner still lives.
+  void arm_timer(std::uint32_t slot, std::chrono::milliseconds delay,
+                 void (connection_owner::*then)(std::uint32_t, std::uint32_t));
   void finish(std::uint32_t slot, uplink_outcome outcome, fuse::signal signal);
   void fail_waiting(uplink_outcome outcome);
   std::uint32_t take_slot(bool probe);

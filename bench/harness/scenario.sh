@@ -221,7 +221,7 @@ ca_file = $SIM_CA"
         direct) port=$direct_port path=/v1/reports ;;
       esac
       sim_reset "$sim_port"
-      curl -sS --max-time 5 -X POST "http://127.0.0.1:$direct_port/reset" > /dev/null
+      sim_reset "$direct_port" plain
       local text0 text1 turn99=null
       text0=$(metrics)
       before=$(metric_sum "$text0" tunnel_router_uplinks_total 'outcome="delivered"')

@@ -32,10 +32,12 @@ enum : std::uint8_t { end_stream = 0x1, end_headers = 0x4 };
 class h2_client_review_test : public ::testing::Test {
  protected:
   /// The server's SETTINGS, taken by the client; the client's output so far is dropped.
-  void handshake(std::string server_settings = {}) {
-    take_frames(client_);
-    ASSERT_FALSE(client_.receive(as_bytes(frame(settings, 0, 0, server_settings))));
-    take_frames(client_);
+  void handshake(std::string server_settings = {}) { handshake(client_, server_settings); }
+  /// The same for a client of the test's own (other limits).
+  static void handshake(h2_client_connection& client, std::string server_settings = {}) {
+    take_frames(client);
+    ASSERT_FALSE(client.receive(as_bytes(frame(settings, 0, 0, server_settings))));
+    take_frames(client);
   }
 
   /// A complete response with END_STREAM on the HEADERS (or on a DATA frame with `body`).
@@ -406,8 +408,7 @@ TEST_F(h2_client_review_test, data_beyond_the_stream_window_resets_only_that_str
   client_options options;
   options.initial_window_size = 100;
   h2_client_connection client{options};
-  take_frames(client);
-  ASSERT_FALSE(client.receive(as_bytes(frame(settings, 0, 0, ""))));
+  handshake(client);
   outcome a, b;
   auto a_id = client.submit(post("/a", ""), record_into(a));
   auto b_id = client.submit(post("/b", ""), record_into(b));
@@ -651,8 +652,7 @@ TEST_F(h2_client_review_test, an_endless_header_block_is_a_connection_error) {
   client_options options;
   options.max_header_size = 1024;
   h2_client_connection client{options};
-  take_frames(client);
-  ASSERT_FALSE(client.receive(as_bytes(frame(settings, 0, 0, ""))));
+  handshake(client);
   outcome a;
   auto id = client.submit(post("/a", ""), record_into(a));
   error err = client.receive(as_bytes(frame(headers, 0, *id, std::string(1000, '\0'))));
@@ -668,8 +668,7 @@ TEST_F(h2_client_review_test, a_header_block_that_expands_past_the_limit_fails_t
   client_options options;
   options.max_header_size = 64 << 10;
   h2_client_connection client{options};
-  take_frames(client);
-  ASSERT_FALSE(client.receive(as_bytes(frame(settings, 0, 0, ""))));
+  handshake(client);
   outcome a, b;
   auto a_id = client.submit(post("/a", ""), record_into(a));
   auto b_id = client.submit(post("/b", ""), record_into(b));
@@ -690,8 +689,7 @@ TEST_F(h2_client_review_test, headers_and_trailers_each_get_the_whole_size_limit
   client_options options;
   options.max_header_size = 4096;
   h2_client_connection client{options};
-  take_frames(client);
-  ASSERT_FALSE(client.receive(as_bytes(frame(settings, 0, 0, ""))));
+  handshake(client);
   outcome a;
   auto id = client.submit(post("/a", ""), record_into(a));
   ASSERT_FALSE(client.receive(

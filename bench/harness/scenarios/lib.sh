@@ -72,7 +72,11 @@ sim_stats() {
   if [[ ${2:-} == plain ]]; then curl -sS --max-time 5 "http://127.0.0.1:$1/stats"
   else curl -sS --max-time 5 --cacert "$SIM_CA" "https://localhost:$1/stats"; fi
 }
-sim_reset() { curl -sS --max-time 5 --cacert "$SIM_CA" -X POST "https://localhost:$1/reset" > /dev/null; }
+# sim_reset PORT [plain]: forgets the simulator's counts and transit times.
+sim_reset() {
+  if [[ ${2:-} == plain ]]; then curl -sS --max-time 5 -X POST "http://127.0.0.1:$1/reset" > /dev/null
+  else curl -sS --max-time 5 --cacert "$SIM_CA" -X POST "https://localhost:$1/reset" > /dev/null; fi
+}
 
 # start_router NAME DATA_DIR EXTRA_INI: starts the router; sets R_INGRESS, R_PUBLIC, R_ADMIN,
 # R_TOKEN, R_PID, R_STARTUP_S (spawn to listening line).
