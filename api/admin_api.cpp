@@ -11,7 +11,7 @@ namespace {
 
 /// The known paths.
 enum class endpoint {
-  console,         ///< /
+  console,         ///< / and /console/{file}
   connections,     ///< /api/v1/connections
   connection,      ///< /api/v1/connections/{id}
   connection_key,  ///< /api/v1/connections/{id}/key
@@ -23,7 +23,7 @@ enum class endpoint {
 
 struct route {
   endpoint target;
-  std::string_view id;  ///< the {id} or {devEUI} segment
+  std::string_view id;  ///< the {id} or {devEUI} segment; the whole path for the console
 };
 
 /// Splits `rest` at its first '/': the segment before it and whether one was found.
@@ -37,7 +37,7 @@ std::string_view next_segment(std::string_view& rest, bool& more) {
 
 std::optional<route> match(std::string_view path) {
   constexpr std::string_view prefix = "/api/v1/";
-  if (path == "/") return route{endpoint::console, {}};
+  if (path == "/" || path.starts_with("/console/")) return route{endpoint::console, path};
   if (!path.starts_with(prefix)) return std::nullopt;
   auto rest = path.substr(prefix.size());
   bool more = false;
@@ -138,7 +138,7 @@ api_answer dispatch(const detail::call& c, const route& to) {
     case endpoint::console:
       break;
   }
-  return detail::web_console();
+  return detail::web_console(to.id);
 }
 
 }  // namespace
@@ -154,7 +154,7 @@ api_answer admin_api::handle(const api_request& req) {
     out.headers.emplace_back("Allow", allowed_methods(to->target));
     return out;
   }
-  if (to->target == endpoint::console) return detail::web_console();
+  if (to->target == endpoint::console) return detail::web_console(to->id);
 
   if (req.authorization.empty()) return unauthorized("missing bearer token", false);
   auto token = bearer_token(req.authorization);

@@ -16,6 +16,7 @@ namespace tr::api {
 //
 // Routes (JSON bodies, `Authorization: Bearer <token>` except for the console):
 //   GET    /                                  the web console (text/html, no token needed)
+//   GET    /console/{file}                    its scripts and styles (no token needed)
 //   GET    /api/v1/connections                `{"connections": [...]}`, what the caller may see
 //   POST   /api/v1/connections                201, the connection and its `key`
 //   GET    /api/v1/connections/{id}           the connection (never its key)

@@ -75,7 +75,8 @@ api_answer delete_user(const call& c, std::string_view id);
 
 // ---- the web console (web_console.cpp) ----
 
-/// GET /: the single-page console.
-api_answer web_console();
+/// GET / (the console's index.html) and GET /console/{file}: the embedded console files; 404
+/// for an unknown file.
+api_answer web_console(std::string_view path);
 
 }  // namespace tr::api::detail

@@ -51,16 +51,35 @@ TEST_F(admin_routing, an_unknown_path_is_404_with_a_json_error) {
   }
 }
 
-TEST_F(admin_routing, the_console_loads_without_a_token_as_one_self_contained_page) {
+TEST_F(admin_routing, the_console_loads_without_a_token_with_its_scripts_from_this_origin_only) {
   auto page = call("GET", "/", "", "");
   ASSERT_EQ(page.status, 200);
   EXPECT_EQ(page.content_type.rfind("text/html", 0), 0u);
-  EXPECT_NE(page.body.find("<script>"), std::string::npos);
-  EXPECT_NE(page.body.find("/api/v1/connections"), std::string::npos);
-  EXPECT_EQ(page.body.find("src="), std::string::npos);
-  EXPECT_EQ(page.body.find("href="), std::string::npos);
+  EXPECT_NE(page.body.find(R"(<script type="module" src="/console/app.js">)"), std::string::npos);
+  EXPECT_EQ(page.body.find("<script>"), std::string::npos);
   EXPECT_EQ(page.body.find("http://"), std::string::npos);
-  EXPECT_NE(header(page, "Content-Security-Policy").find("default-src 'none'"), std::string::npos);
+  EXPECT_EQ(page.body.find("https://"), std::string::npos);
+  auto policy = header(page, "Content-Security-Policy");
+  EXPECT_NE(policy.find("default-src 'none'"), std::string::npos);
+  EXPECT_NE(policy.find("script-src 'self'"), std::string::npos);
+  EXPECT_EQ(policy.find("unsafe-inline"), std::string::npos);
+  EXPECT_EQ(policy.find("unsafe-eval"), std::string::npos);
+  for (auto path : {"/console/app.js", "/console/style.css", "/console/form.js"}) {
+    auto file = call("GET", path, "", "");
+    EXPECT_EQ(file.status, 200) << path;
+    EXPECT_FALSE(file.body.empty()) << path;
+    EXPECT_EQ(header(file, "Content-Security-Policy"), policy) << path;
+    EXPECT_EQ(header(file, "X-Content-Type-Options"), "nosniff") << path;
+  }
+  EXPECT_EQ(call("GET", "/console/app.js", "", "").content_type.rfind("text/javascript", 0), 0u);
+  EXPECT_EQ(call("GET", "/console/style.css", "", "").content_type.rfind("text/css", 0), 0u);
+}
+
+TEST_F(admin_routing, an_unknown_console_file_is_404) {
+  for (auto path : {"/console/", "/console/nothing.js", "/console/../admin.token", "/console"}) {
+    auto refused = call("GET", path, "", "");
+    EXPECT_EQ(refused.status, 404) << path;
+  }
 }
 
 TEST_F(admin_routing, the_console_answers_only_get) {

@@ -1,0 +1,52 @@
+# cmake -DSOURCE_DIR=DIR -DOUTPUT=FILE -DPREFIX=/console/ -P EmbedFiles.cmake
+# Writes FILE, a C++ source holding every file under DIR as bytes, served by
+# tr::api::detail::console_files() (api/detail/console_files.hpp) under PREFIX + its relative path.
+cmake_minimum_required(VERSION 3.25)
+
+file(GLOB_RECURSE files LIST_DIRECTORIES false RELATIVE ${SOURCE_DIR} ${SOURCE_DIR}/*)
+list(SORT files)
+
+set(out "// Generated from ${SOURCE_DIR} by cmake/EmbedFiles.cmake: do not edit.\n")
+string(APPEND out "#include \"api/detail/console_files.hpp\"\n\nnamespace tr::api::detail {\n\nnamespace {\n\n")
+set(table "")
+set(index 0)
+foreach(name IN LISTS files)
+  get_filename_component(extension ${name} LAST_EXT)
+  string(TOLOWER "${extension}" extension)
+  if(extension STREQUAL ".html")
+    set(type "text/html; charset=utf-8")
+  elseif(extension STREQUAL ".js" OR extension STREQUAL ".mjs")
+    set(type "text/javascript; charset=utf-8")
+  elseif(extension STREQUAL ".css")
+    set(type "text/css; charset=utf-8")
+  elseif(extension STREQUAL ".svg")
+    set(type "image/svg+xml")
+  elseif(extension STREQUAL ".png")
+    set(type "image/png")
+  elseif(extension STREQUAL ".json")
+    set(type "application/json")
+  else()
+    set(type "text/plain; charset=utf-8")
+  endif()
+  file(READ ${SOURCE_DIR}/${name} hex HEX)
+  string(LENGTH "${hex}" hex_length)
+  math(EXPR size "${hex_length} / 2")
+  string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," bytes "${hex}")
+  # Lines of 24 bytes keep the generated file readable in a diff viewer.
+  string(REGEX REPLACE "((0x..,){24})" "\\1\n" bytes "${bytes}")
+  string(APPEND out "// ${name}\nconstexpr unsigned char file_${index}[] = {\n${bytes}0x00};\n\n")
+  string(APPEND table "    {\"${PREFIX}${name}\", \"${type}\",\n     {reinterpret_cast<const char*>(file_${index}), ${size}}},\n")
+  math(EXPR index "${index} + 1")
+endforeach()
+
+string(APPEND out "const console_file table[] = {\n${table}};\n\n}  // namespace\n\n")
+string(APPEND out "std::span<const console_file> console_files() {\n  return table;\n}\n\n}  // namespace tr::api::detail\n")
+
+# Rewrite only on change, so an unchanged console does not rebuild the library.
+if(EXISTS ${OUTPUT})
+  file(READ ${OUTPUT} previous)
+  if(previous STREQUAL out)
+    return()
+  endif()
+endif()
+file(WRITE ${OUTPUT} "${out}")

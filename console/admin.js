@@ -1,0 +1,170 @@
+// Device routes (one DevEUI, or an NDJSON file of them) and users.
+
+import { api } from "./api.js";
+import { h, notice, put } from "./dom.js";
+import { domainsFromText } from "./form.js";
+
+const importBatchLines = 1000;
+
+function labelled(text, input, hint) {
+  input.id = input.id || "d-" + Math.random().toString(36).slice(2);
+  return h("div", { class: "field" }, h("label", { for: input.id }, text), input,
+    hint ? h("p", { class: "hint" }, hint) : null);
+}
+
+/// #/devices
+export async function devicesPage(main) {
+  let connections = [];
+  try {
+    connections = (await api.connections()).connections;
+  } catch (failure) {
+    put(main, notice("Could not load the connections: " + failure.message, "error"));
+    return () => {};
+  }
+  const writable = connections.filter((c) => c.url !== undefined);
+
+  // Route one device.
+  const devEui = h("input", { type: "text", class: "mono", autocomplete: "off", spellcheck: "false",
+    maxlength: 16, placeholder: "0011223344556677" });
+  const choices = h("div", { class: "choices" }, ...(writable.length ? writable.map((c) => {
+    const box = h("input", { type: "checkbox", value: c.id, id: "route-" + c.id });
+    return h("label", { class: "choice", for: box.id }, box, " ", c.name);
+  }) : [h("p", { class: "muted" }, "No connection you may route devices to.")]));
+  const routeOut = h("div", { class: "messages" });
+  const checked = () => [...choices.querySelectorAll("input:checked")].map((b) => b.value);
+  const nameOf = (id) => (connections.find((c) => c.id === id) || { name: id }).name;
+  const routeForm = h("form", { class: "card", novalidate: true },
+    h("h2", {}, "Route one device"),
+    labelled("DevEUI", devEui, "16 hexadecimal digits."),
+    h("fieldset", { class: "field" }, h("legend", {}, "Connections"), choices),
+    h("div", { class: "actions" },
+      h("button", { type: "submit", class: "primary" }, "Save route"),
+      h("button", { type: "button", class: "secondary", onclick: async () => {
+        try {
+          const route = await api.device(devEui.value.trim());
+          for (const box of choices.querySelectorAll("input")) box.checked = route.connections.includes(box.value);
+          routeOut.replaceChildren(notice(`${route.devEUI} is routed to ${route.connections.map(nameOf).join(", ") || "nothing"}.`));
+        } catch (failure) {
+          routeOut.replaceChildren(notice(failure.status === 404 ? "No route for this DevEUI." : failure.message, "error"));
+        }
+      } }, "Look up"),
+      h("button", { type: "button", class: "danger", onclick: async () => {
+        if (!confirm(`Remove the route of ${devEui.value.trim()}?`)) return;
+        try {
+          await api.unroute(devEui.value.trim());
+          routeOut.replaceChildren(notice("Route removed."));
+        } catch (failure) {
+          routeOut.replaceChildren(notice(failure.message, "error"));
+        }
+      } }, "Remove route")),
+    routeOut);
+  routeForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      const route = await api.route(devEui.value.trim(), checked());
+      routeOut.replaceChildren(notice(`${route.devEUI || devEui.value.trim()} routed to ${checked().map(nameOf).join(", ") || "nothing"}.`));
+    } catch (failure) {
+      routeOut.replaceChildren(...(failure.errors.length
+        ? failure.errors.map((e) => notice(e.field + ": " + e.message, "error"))
+        : [notice(failure.message, "error")]));
+    }
+  });
+
+  // Import a file.
+  const file = h("input", { type: "file", accept: ".ndjson,.jsonl,.json,.txt,application/x-ndjson" });
+  const progress = h("progress", { max: 1, value: 0, hidden: true });
+  const importOut = h("div", { class: "messages" });
+  const importForm = h("form", { class: "card", novalidate: true },
+    h("h2", {}, "Import routes"),
+    labelled("Routes file (NDJSON)", file, 'One route a line: {"devEUI": "0011223344556677", "connections": ["<id>"]}.'),
+    h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, "Import"), progress),
+    importOut);
+  importForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (!file.files.length) return importOut.replaceChildren(notice("Choose a file first.", "error"));
+    const lines = (await file.files[0].text()).split("\n");
+    progress.hidden = false;
+    progress.max = lines.length;
+    let imported = 0;
+    const rejected = [];
+    for (let start = 0; start < lines.length; start += importBatchLines) {
+      const batch = lines.slice(start, start + importBatchLines);
+      try {
+        const answer = await api.importRoutes(batch.join("\n"));
+        imported += answer.imported || 0;
+        for (const r of answer.rejected || []) rejected.push({ line: r.line + start, error: r.error });
+      } catch (failure) {
+        rejected.push({ line: start + 1, error: `lines ${start + 1}–${start + batch.length}: ${failure.message}` });
+      }
+      progress.value = Math.min(lines.length, start + batch.length);
+      importOut.replaceChildren(notice(`${imported} routes imported, ${rejected.length} lines rejected so far…`));
+    }
+    importOut.replaceChildren(notice(`${imported} routes imported, ${rejected.length} lines rejected.`,
+      rejected.length ? "error" : "info"),
+    rejected.length ? h("table", { class: "list" }, h("thead", {}, h("tr", {}, h("th", {}, "Line"), h("th", {}, "Error"))),
+      h("tbody", {}, ...rejected.map((r) => h("tr", {}, h("td", {}, String(r.line)), h("td", {}, r.error))))) : null);
+  });
+
+  put(main, h("h1", {}, "Device routes"),
+    h("p", { class: "hint" }, "An uplink goes to every connection its DevEUI is routed to."),
+    h("div", { class: "columns" }, routeForm, importForm));
+  return () => {};
+}
+
+/// #/users (admins only: the API answers 403 to others)
+export async function usersPage(main) {
+  let users;
+  try {
+    users = (await api.users()).users;
+  } catch (failure) {
+    put(main, h("h1", {}, "Users"), notice(failure.status === 403 ? "Only an admin manages users." : failure.message, "error"));
+    return () => {};
+  }
+  const name = h("input", { type: "text", autocomplete: "off" });
+  const role = h("select", {},
+    h("option", { value: "" }, "default"),
+    h("option", { value: "admin" }, "admin"),
+    h("option", { value: "connections-manager" }, "connections-manager"),
+    h("option", { value: "viewer" }, "viewer"));
+  const domains = h("input", { type: "text", autocomplete: "off", placeholder: "none: every connection" });
+  const out = h("div", { class: "messages" });
+  const form = h("form", { class: "card", novalidate: true }, h("h2", {}, "Add user"),
+    labelled("Name", name),
+    labelled("Role", role, "What the user may do; the router's default when left as is."),
+    labelled("Domains", domains, "Restrictions, separated by commas: the user sees only connections of these domains (and cross-domain ones, read-only)."),
+    h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, "Add user")), out);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const body = { name: name.value, domains: domainsFromText(domains.value) };
+    if (role.value) body.role = role.value;
+    try {
+      const made = await api.createUser(body);
+      await usersPage(main);
+      main.append(h("div", { class: "key-box", role: "alert" },
+        h("p", {}, `Access token of “${made.name}” (shown only this once; copy it now):`),
+        h("p", { class: "mono key" }, made.token)));
+    } catch (failure) {
+      out.replaceChildren(...(failure.errors.length
+        ? failure.errors.map((e) => notice(e.field + ": " + e.message, "error"))
+        : [notice(failure.message, "error")]));
+    }
+  });
+  put(main, h("h1", {}, "Users"),
+    h("table", { class: "list" },
+      h("thead", {}, h("tr", {}, h("th", {}, "Name"), h("th", {}, "Role"), h("th", {}, "Restrictions"), h("th", {}, ""))),
+      h("tbody", {}, ...users.map((u) => h("tr", {},
+        h("td", {}, u.name),
+        h("td", {}, u.role || (u.admin ? "admin" : "user")),
+        h("td", {}, u.domains && u.domains.length ? u.domains.map((d) => (typeof d === "string" ? d : d.name)).join(", ") : h("span", { class: "muted" }, "none")),
+        h("td", {}, u.admin ? null : h("button", { type: "button", class: "danger small", onclick: async () => {
+          if (!confirm(`Delete the user “${u.name}”? Its token stops working at once.`)) return;
+          try {
+            await api.removeUser(u.id);
+            await usersPage(main);
+          } catch (failure) {
+            main.append(notice(failure.message, "error"));
+          }
+        } }, "Delete")))))),
+    form);
+  return () => {};
+}

@@ -1,0 +1,133 @@
+// What the console's browser tests share: the real router started as a user would, on loopback
+// with free ports and a temp store; a real Chromium (Debian's) driven by playwright-core; the
+// admin API called directly to check what the browser did; screenshots under the build folder.
+
+import { spawn } from "node:child_process";
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const binary = process.env.TR_BINARY;
+const modules = process.env.TR_CONSOLE_MODULES;  // the folder npm installed playwright-core into
+export const screenshotDir = process.env.TR_SCREENSHOTS || join(tmpdir(), "console-screenshots");
+const chromiumPath = process.env.TR_CHROMIUM || "/usr/bin/chromium";
+
+if (!binary) throw new Error("TR_BINARY must name the tunnel-router binary");
+if (!modules) throw new Error("TR_CONSOLE_MODULES must name the folder holding node_modules");
+const { chromium } = createRequire(join(modules, "package.json"))("playwright-core");
+
+/// The router process: `serve --config FILE` with every listener on 127.0.0.1 port 0.
+export class Router {
+  static async start(extraIni = "") {
+    const dir = mkdtempSync(join(tmpdir(), "tr-console-"));
+    mkdirSync(join(dir, "data"));
+    const ini = "[store]\npath = " + join(dir, "data", "router.db") + "\n" +
+      "[ingress]\nlisten = 127.0.0.1:0\n[public]\nlisten = 127.0.0.1:0\n" +
+      "[admin]\nlisten = 127.0.0.1:0\n[runtime]\nshards = 1\n[as]\nallow_http = true\n" + extraIni;
+    writeFileSync(join(dir, "router.ini"), ini);
+    const child = spawn(binary, ["serve", "--config", join(dir, "router.ini")], { stdio: ["ignore", "pipe", "pipe"] });
+    // The router never outlives the test process, whatever happens to it.
+    process.on("exit", () => child.kill("SIGKILL"));
+    let output = "";
+    child.stdout.on("data", (d) => { output += d; });
+    child.stderr.on("data", (d) => { output += d; });
+    const ports = await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error("router did not start:\n" + output)), 20000);
+      const look = () => {
+        const m = /tunnel-router listening: ingress [^:]+:(\d+), public [^:]+:(\d+), admin [^:]+:(\d+)/.exec(output);
+        if (m) {
+          clearTimeout(timer);
+          resolve({ ingress: Number(m[1]), public: Number(m[2]), admin: Number(m[3]) });
+        }
+      };
+      child.stdout.on("data", look);
+      child.on("exit", (code) => reject(new Error(`router exited with ${code}:\n${output}`)));
+    });
+    const router = new Router();
+    Object.assign(router, { dir, child, ports, output: () => output });
+    router.token = readFileSync(join(dir, "data", "admin.token"), "utf8").trim();
+    router.url = `http://127.0.0.1:${ports.admin}/`;
+    return router;
+  }
+
+  /// An admin API call; resolves to {status, body} (body parsed when JSON).
+  async api(method, path, body, token = this.token) {
+    const init = { method, headers: { Authorization: "Bearer " + token } };
+    if (body !== undefined) {
+      init.headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(body);
+    }
+    const response = await fetch(`http://127.0.0.1:${this.ports.admin}${path}`, init);
+    const text = await response.text();
+    let parsed = text;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch { /* not JSON */ }
+    return { status: response.status, body: parsed, headers: response.headers };
+  }
+
+  /// Sends one uplink report through the ingress (HTTP/1.1).
+  async report(devEui, query = "") {
+    const body = { DevEUI_uplink: { Time: new Date().toISOString(), DevEUI: devEui, FPort: 1,
+      FCntUp: 1, payload_hex: "00" } };
+    const response = await fetch(`http://127.0.0.1:${this.ports.ingress}/v1/reports${query}`, {
+      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+    return response.status;
+  }
+
+  async stop() {
+    if (this.child.exitCode === null) {
+      const exited = new Promise((resolve) => this.child.on("exit", resolve));
+      this.child.kill("SIGTERM");
+      await exited;
+    }
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/// A loopback port with nothing listening on it (bound, then closed): a dead AS.
+export async function deadPort() {
+  const server = createServer();
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/// Debian's Chromium, headless, without its background traffic (this machine has no network).
+export async function launchBrowser() {
+  // playwright-core gives the browser a fresh temporary profile and removes it on close.
+  return chromium.launch({
+    executablePath: chromiumPath,
+    args: ["--no-sandbox", "--headless", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+}
+
+/// A page of a fresh browser context that records console errors and CSP violations.
+export async function openPage(browser) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+  const page = await context.newPage();
+  page.problems = [];
+  page.on("console", (message) => {
+    if (message.type() === "error") page.problems.push(message.text());
+  });
+  page.on("pageerror", (error) => page.problems.push(error.message));
+  return page;
+}
+
+/// Signs in with `token` through the sign-in form.
+export async function signIn(page, router, token = router.token) {
+  await page.goto(router.url);
+  await page.getByLabel("Access token", { exact: true }).fill(token);
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await page.getByRole("heading", { name: "Connections", exact: true }).waitFor();
+}
+
+/// Saves a full-page screenshot as SCREENSHOTS/name.png.
+export async function screenshot(page, name) {
+  mkdirSync(screenshotDir, { recursive: true });
+  await page.screenshot({ path: join(screenshotDir, name + ".png"), fullPage: true });
+}
