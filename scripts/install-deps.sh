@@ -8,12 +8,15 @@ packages=(
   libcaf-dev libnghttp2-dev libssl-dev libsimdjson-dev libboost-dev libsqlite3-dev
   libhttp-parser-dev libgtest-dev libgmock-dev libbenchmark-dev
   nghttp2-client nghttp2-proxy nghttp2-server curl openssl sqlite3 procps jq python3
+  chromium
 )
 
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# The console's browser tests run on Node.js and npm; a machine may bring its own (not from apt).
+command -v node >/dev/null && command -v npm >/dev/null || missing+=(nodejs npm)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 sudo=""

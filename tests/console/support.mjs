@@ -112,7 +112,9 @@ export async function openPage(browser) {
   const page = await context.newPage();
   page.problems = [];
   page.on("console", (message) => {
-    if (message.type() === "error") page.problems.push(message.text());
+    // Script errors and policy refusals; an HTTP error status is the page's to show, not one.
+    if (message.type() === "error" && !message.text().startsWith("Failed to load resource"))
+      page.problems.push(message.text());
   });
   page.on("pageerror", (error) => page.problems.push(error.message));
   return page;
