@@ -20,12 +20,13 @@ const { chromium } = createRequire(join(modules, "package.json"))("playwright-co
 
 /// The router process: `serve --config FILE` with every listener on 127.0.0.1 port 0.
 export class Router {
-  static async start(extraIni = "") {
+  /// `allowHttp`: as.allow_http, so connections may point at plain-HTTP test servers.
+  static async start({ allowHttp = true, extraIni = "" } = {}) {
     const dir = mkdtempSync(join(tmpdir(), "tr-console-"));
     mkdirSync(join(dir, "data"));
     const ini = "[store]\npath = " + join(dir, "data", "router.db") + "\n" +
       "[ingress]\nlisten = 127.0.0.1:0\n[public]\nlisten = 127.0.0.1:0\n" +
-      "[admin]\nlisten = 127.0.0.1:0\n[runtime]\nshards = 1\n[as]\nallow_http = true\n" + extraIni;
+      "[admin]\nlisten = 127.0.0.1:0\n[runtime]\nshards = 1\n[as]\nallow_http = " + allowHttp + "\n" + extraIni;
     writeFileSync(join(dir, "router.ini"), ini);
     const child = spawn(binary, ["serve", "--config", join(dir, "router.ini")], { stdio: ["ignore", "pipe", "pipe"] });
     // The router never outlives the test process, whatever happens to it.
@@ -126,6 +127,12 @@ export async function signIn(page, router, token = router.token) {
   await page.getByLabel("Access token", { exact: true }).fill(token);
   await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await page.getByRole("heading", { name: "Connections", exact: true }).waitFor();
+}
+
+/// The error text shown under the field labelled `label` ("" when none shows).
+export async function fieldError(page, label) {
+  const slot = page.locator(".field", { has: page.getByLabel(label, { exact: true }) }).locator("p.error").first();
+  return (await slot.isVisible()) ? (await slot.textContent()) : "";
 }
 
 /// Saves a full-page screenshot as SCREENSHOTS/name.png.
