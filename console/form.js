@@ -126,6 +126,8 @@ export function connectionForm(root, existing, { done, cancel, regenerate }) {
       additionalInfo: additional.value,
     };
     if (!editing) form.key = key.value.trim();
+    // PUT replaces the whole form: a paused connection stays paused when edited.
+    if (editing && typeof existing.paused === "boolean") form.paused = existing.paused;
     return form;
   }
 
