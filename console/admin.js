@@ -128,7 +128,7 @@ export async function usersPage(main) {
     h("option", { value: "viewer" }, "viewer"));
   const domains = h("input", { type: "text", autocomplete: "off", placeholder: "none: every connection" });
   const out = h("div", { class: "messages" });
-  const form = h("form", { class: "card", novalidate: true }, h("h2", {}, "Add user"),
+  const form = h("form", { class: "card narrow", novalidate: true }, h("h2", {}, "Add user"),
     labelled("Name", name),
     labelled("Role", role, "What the user may do; the router's default when left as is."),
     labelled("Domains", domains, "Restrictions, separated by commas: the user sees only connections of these domains (and cross-domain ones, read-only)."),
@@ -140,7 +140,7 @@ export async function usersPage(main) {
     try {
       const made = await api.createUser(body);
       await usersPage(main);
-      main.append(h("div", { class: "key-box", role: "alert" },
+      main.querySelector("h1").after(h("div", { class: "key-box", role: "alert" },
         h("p", {}, `Access token of “${made.name}” (shown only this once; copy it now):`),
         h("p", { class: "mono key" }, made.token)));
     } catch (failure) {
