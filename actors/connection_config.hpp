@@ -37,6 +37,7 @@ struct connection_config {
   std::vector<store::header> headers;
   std::chrono::milliseconds request_timeout{5000};
   std::int64_t max_time_deviation_s = 60;
+  bool paused = false;     ///< uplinks are counted as `paused`, not sent
   std::string updated_at;  ///< the store's version of this configuration
 };
 

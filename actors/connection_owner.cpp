@@ -1,11 +1,13 @@
 #include "actors/connection_owner.hpp"
 
 #include <algorithm>
+#include <array>
 #include <stdexcept>
 
 #include "actors/uplink_request.hpp"
 #include "codecs/encoders.hpp"
 #include "codecs/report_parser.hpp"
+#include "codecs/time.hpp"
 #include "transport/tls_connection.hpp"
 
 namespace tr::actors {
@@ -27,6 +29,10 @@ struct connection_owner::request_slot {
   bool live = false;
   bool probe = false;
   bool timed_out = false;
+  bool uplink = false;           ///< a DevEUI_uplink: its outcome feeds the loss table
+  bool test = false;             ///< a test uplink: outside the fuse and the figures
+  std::uint64_t device = 0;      ///< loss_table key of its DevEUI
+  std::uint32_t told = 0;        ///< the LostUplinksAS it carries
   std::uint32_t session_id = 0;  ///< 0 while waiting for a session
   transport::stream_id stream = 0;
   transport::timer_id timer{};
@@ -38,6 +44,56 @@ struct connection_owner::waiting_request {
   std::string target;
   std::string body;
 };
+
+struct connection_owner::test_waiter {
+  std::uint32_t slot;
+  std::string target;
+  std::function<void(api::test_uplink_result)> done;
+  api::test_uplink_result result;
+};
+
+namespace {
+
+constexpr std::array<std::string_view, 4> state_names = {"closed", "throttling", "open",
+                                                         "paused"};
+
+/// What a transport error tells the status endpoint.
+failure_note note_of(const transport::error& err) {
+  using transport::error_code;
+  failure_note note;
+  note.message = err.reason();
+  switch (err.code()) {
+    case error_code::tls_handshake_failed:
+    case error_code::tls_verification_failed:
+    case error_code::tls_error:
+      note.what = failure_note::kind::tls;
+      break;
+    case error_code::refused:
+      note.what = failure_note::kind::refused;
+      break;
+    case error_code::stream_reset:
+    case error_code::connection_closed:
+    case error_code::going_away:
+      note.what = failure_note::kind::reset;
+      break;
+    case error_code::cancelled:
+      note.what = failure_note::kind::timeout;
+      break;
+    default:
+      note.what = failure_note::kind::error;
+  }
+  if (note.message.empty()) note.message = transport::to_string(err.code());
+  return note;
+}
+
+failure_note timeout_note() {
+  failure_note note;
+  note.what = failure_note::kind::timeout;
+  note.message = "no answer within as.request_timeout_ms";
+  return note;
+}
+
+}  // namespace
 
 connection_owner::connection_owner(transport::shard& home,
                                    std::shared_ptr<const connection_config> config,
@@ -53,6 +109,7 @@ connection_owner::connection_owner(transport::shard& home,
   slots_.reserve(64);
   target_.reserve(512);
   body_.reserve(2048);
+  published_state_ = config_->paused ? 3 : 0;
   publish_state();
 }
 
@@ -85,6 +142,58 @@ void connection_owner::send(const codecs::report& report) {
   guarded([&] { send_unguarded(report); });
 }
 
+void connection_owner::send_test(std::function<void(api::test_uplink_result)> done) {
+  guarded([&] {
+    if (retired_) {
+      api::test_uplink_result result;
+      result.error = "the connection is being moved or removed: try again";
+      return done(std::move(result));
+    }
+    // A documented sample: the test DevEUI, the connection's format, key and headers.
+    std::array<char, codecs::time_text_size> now_text;
+    codecs::format_time(std::chrono::system_clock::now(), now_text);
+    std::string sample = R"({"DevEUI_uplink":{"Time":")" +
+                         std::string{now_text.data(), now_text.size()} +
+                         R"(","DevEUI":")" + std::string{test_dev_eui} +
+                         R"(","FPort":1,"FCntUp":0,"FCntDn":0,"payload_hex":"00","mic_hex":"00000000",)"
+                         R"("Lrcid":"00000000","LrrRSSI":0,"LrrSNR":0,"SpFact":7,"SubBand":"G0",)"
+                         R"("Channel":"LC1","DevLrrCnt":1,"Lrrid":"00000000","CustomerID":"0",)"
+                         R"("ModelCfg":"0","DevAddr":"00000000"}})";
+    codecs::report_parser parser;
+    codecs::report report;
+    api::test_uplink_result failed;
+    if (!parser.parse_json(sample, report).ok()) {
+      failed.error = "the sample uplink could not be built";
+      return done(std::move(failed));
+    }
+    infos_.assign(config_->as_id)
+        .append(environment_.infos_prefix)
+        .append(std::to_string(++sequence_));
+    auto slot = take_slot(false);
+    slots_[slot].test = true;
+    std::string target, body;
+    if (!build_uplink_request(*config_, signer_, report, std::chrono::system_clock::now(), infos_,
+                              target, body)
+             .ok()) {
+      tests_.push_back({slot, target, std::move(done), {}});
+      failure_note why;
+      why.message = "the sample uplink could not be signed";
+      return finish(slot, uplink_outcome::failed, fuse::signal::failure, why);
+    }
+    tests_.push_back({slot, target, std::move(done), {}});
+    arm_timer(slot, config_->request_timeout, &connection_owner::on_timeout);
+    if (submit_now(slot, target, body)) return;
+    bool connecting = std::any_of(sessions_.begin(), sessions_.end(),
+                                  [](const session& s) { return !s.ready && !s.draining; });
+    std::size_t usable = static_cast<std::size_t>(std::count_if(
+        sessions_.begin(), sessions_.end(), [](const session& s) { return !s.draining; }));
+    if (!connecting && usable >= session_limit())
+      return finish(slot, uplink_outcome::shed, fuse::signal::good);
+    waiting_.push_back({slot, std::move(target), std::move(body)});
+    if (!connecting) open_session();
+  });
+}
+
 void connection_owner::send_unguarded(const codecs::report& report) {
   if (fault_injected_) {
     fault_injected_ = false;
@@ -95,9 +204,16 @@ void connection_owner::send_unguarded(const codecs::report& report) {
     metrics_->count(uplink_outcome::shed);
     return;
   }
+  bool uplink = report.type() == codecs::report_type::uplink;
+  if (config_->paused) {
+    metrics_->count(uplink_outcome::paused);
+    if (uplink) lose(loss_table::key_of(report.fields().dev_eui));
+    return;
+  }
   auto verdict = fuse_.admit(home_.now(), static_cast<std::uint32_t>(in_flight_));
   if (verdict == fuse::admission::shed) {
     metrics_->count(uplink_outcome::shed);
+    if (uplink) lose(loss_table::key_of(report.fields().dev_eui));
     publish_state();
     return;
   }
@@ -105,8 +221,14 @@ void connection_owner::send_unguarded(const codecs::report& report) {
       .append(environment_.infos_prefix)
       .append(std::to_string(++sequence_));
   auto slot = take_slot(verdict == fuse::admission::probe);
+  if (uplink) {
+    auto& r = slots_[slot];
+    r.uplink = true;
+    r.device = loss_table::key_of(report.fields().dev_eui);
+    r.told = losses_.lost(r.device);
+  }
   if (!build_uplink_request(*config_, signer_, report, std::chrono::system_clock::now(), infos_,
-                            target_, body_)
+                            target_, body_, slots_[slot].told)
            .ok()) {
     finish(slot, uplink_outcome::failed, fuse::signal::failure);
     return;
@@ -196,10 +318,21 @@ void connection_owner::on_connected(std::uint32_t session_id, transport::connect
   auto* s = find_session(session_id);
   if (!s) return;
   s->connecting = {};
+  std::string reason = result ? std::string{"TLS set-up failed"} : result.status.message();
   auto drop = [&] {
     sessions_.erase(std::find_if(sessions_.begin(), sessions_.end(),
                                  [&](const session& x) { return x.id == session_id; }));
-    fail_waiting(uplink_outcome::failed);
+    failure_note why;
+    why.what = result ? failure_note::kind::tls : failure_note::kind::refused;
+    why.message = reason;
+    if (result.status.failure == transport::io_failure::timed_out) {
+      // No TCP connection within the connect timeout (a full accept queue): like a request
+      // unanswered past its timeout, enough to open the fuse when nothing else is answered.
+      why.what = failure_note::kind::timeout;
+      for (auto& w : waiting_)
+        if (!slots_[w.slot].test) fuse_.timed_out(slots_[w.slot].started, home_.now());
+    }
+    fail_waiting(uplink_outcome::failed, why);
   };
   if (!result || (retired_ && !graceful_) || s->draining) return drop();
   std::unique_ptr<transport::connection_engine> engine;
@@ -250,12 +383,26 @@ void connection_owner::flush_waiting() {
 void connection_owner::complete(std::uint32_t slot, std::uint32_t generation,
                                 const transport::error& err, const transport::response& res) {
   if (slot >= slots_.size() || !slots_[slot].live || slots_[slot].generation != generation) return;
-  if (slots_[slot].timed_out) return finish(slot, uplink_outcome::timeout, fuse::signal::failure);
-  if (err) return finish(slot, uplink_outcome::failed, fuse::signal::failure);
+  if (slots_[slot].timed_out)
+    return finish(slot, uplink_outcome::timeout, fuse::signal::failure, timeout_note());
+  if (err) return finish(slot, uplink_outcome::failed, fuse::signal::failure, note_of(err));
+  if (slots_[slot].test) {
+    for (auto& t : tests_) {
+      if (t.slot != slot) continue;
+      t.result.status = res.status;
+      auto body = transport::as_text(res.body);
+      t.result.body.assign(body.substr(0, connection_health::kept_body_bytes));
+    }
+  }
   if (res.status >= 200 && res.status < 300)
     return finish(slot, uplink_outcome::delivered, fuse::signal::good);
   bool overload = res.status >= 500 || res.status == 408 || res.status == 429;
-  finish(slot, uplink_outcome::failed, overload ? fuse::signal::overload : fuse::signal::good);
+  failure_note why;
+  why.what = failure_note::kind::http;
+  why.status = res.status;
+  why.message = transport::reason_phrase(res.status);
+  why.body = transport::as_text(res.body);
+  finish(slot, uplink_outcome::failed, overload ? fuse::signal::overload : fuse::signal::good, why);
 }
 
 void connection_owner::arm_timer(std::uint32_t slot, std::chrono::milliseconds delay,
@@ -279,9 +426,12 @@ void connection_owner::on_timeout(std::uint32_t slot, std::uint32_t generation) 
   auto& r = slots_[slot];
   r.timer = {};
   r.timed_out = true;
+  // A hung AS opens the fuse here, not after failure_threshold timeouts.
+  if (!r.test) fuse_.timed_out(r.started, home_.now());
+  auto why = timeout_note();
   if (r.session_id == 0) {
     std::erase_if(waiting_, [&](const waiting_request& w) { return w.slot == slot; });
-    return finish(slot, uplink_outcome::timeout, fuse::signal::failure);
+    return finish(slot, uplink_outcome::timeout, fuse::signal::failure, why);
   }
   if (auto* s = find_session(r.session_id)) {
     if (auto* client = client_of(*s)) {
@@ -290,20 +440,33 @@ void connection_owner::on_timeout(std::uint32_t slot, std::uint32_t generation) 
     }
   }
   if (slots_[slot].live && slots_[slot].generation == generation)
-    finish(slot, uplink_outcome::timeout, fuse::signal::failure);
+    finish(slot, uplink_outcome::timeout, fuse::signal::failure, why);
 }
 
-void connection_owner::finish(std::uint32_t slot, uplink_outcome outcome, fuse::signal signal) {
+void connection_owner::finish(std::uint32_t slot, uplink_outcome outcome, fuse::signal signal,
+                              const failure_note& why) {
   auto& r = slots_[slot];
   if (r.timer) home_.cancel(r.timer);
-  auto now = fuse::clock::now();
-  auto latency = std::chrono::duration_cast<std::chrono::microseconds>(now - r.started);
-  metrics_->count(outcome);
-  if (outcome == uplink_outcome::shed) {
-    if (r.probe) fuse_.release_probe();
+  if (r.test) {
+    finish_test(slot, outcome, why);
   } else {
-    metrics_->latency.observe(latency);
-    fuse_.record(signal, std::chrono::duration_cast<fuse::duration>(latency), now, r.probe);
+    auto now = fuse::clock::now();
+    auto latency = std::chrono::duration_cast<std::chrono::microseconds>(now - r.started);
+    metrics_->count(outcome);
+    if (outcome == uplink_outcome::shed) {
+      if (r.probe) fuse_.release_probe();
+    } else {
+      metrics_->latency.observe(latency);
+      if (outcome != uplink_outcome::timeout) metrics_->health.observe(latency, now);
+      if (outcome != uplink_outcome::delivered) metrics_->health.fail(why);
+      fuse_.record(signal, std::chrono::duration_cast<fuse::duration>(latency), now, r.probe);
+    }
+    if (r.uplink) {
+      if (outcome == uplink_outcome::delivered)
+        losses_.delivered(r.device, r.told);
+      else
+        lose(r.device);
+    }
   }
   r.live = false;
   r.timer = {};
@@ -325,7 +488,32 @@ void connection_owner::finish(std::uint32_t slot, uplink_outcome outcome, fuse::
   }
 }
 
-void connection_owner::fail_waiting(uplink_outcome outcome) {
+void connection_owner::finish_test(std::uint32_t slot, uplink_outcome outcome,
+                                   const failure_note& why) {
+  auto it = std::find_if(tests_.begin(), tests_.end(),
+                         [&](const test_waiter& t) { return t.slot == slot; });
+  if (it == tests_.end()) return;
+  auto waiter = std::move(*it);
+  tests_.erase(it);
+  auto& result = waiter.result;
+  result.request = "POST " + waiter.target + (http1_only_ ? " HTTP/1.1" : " HTTP/2");
+  result.latency_ms =
+      static_cast<double>(std::chrono::duration_cast<std::chrono::microseconds>(
+                              fuse::clock::now() - slots_[slot].started)
+                              .count()) /
+      1000.0;
+  if (outcome == uplink_outcome::shed)
+    result.error = "no session to the AS could take it now";
+  else if (outcome != uplink_outcome::delivered && result.status == 0)
+    result.error = std::string{name_of(why.what)} + ": " + std::string{why.message};
+  if (waiter.done) waiter.done(std::move(result));
+}
+
+void connection_owner::lose(std::uint64_t device) {
+  if (!losses_.lose(device)) metrics_->losses_untracked.fetch_add(1, std::memory_order_relaxed);
+}
+
+void connection_owner::fail_waiting(uplink_outcome outcome, const failure_note& why) {
   bool connecting = std::any_of(sessions_.begin(), sessions_.end(),
                                 [](const session& s) { return !s.ready && !s.draining; });
   bool usable = std::any_of(sessions_.begin(), sessions_.end(),
@@ -333,7 +521,7 @@ void connection_owner::fail_waiting(uplink_outcome outcome) {
   if (!retired_ && (connecting || usable)) return;  // another session will take them
   auto waiting = std::move(waiting_);
   waiting_.clear();
-  for (auto& w : waiting) finish(w.slot, outcome, fuse::signal::failure);
+  for (auto& w : waiting) finish(w.slot, outcome, fuse::signal::failure, why);
 }
 
 std::uint32_t connection_owner::take_slot(bool probe) {
@@ -349,6 +537,9 @@ std::uint32_t connection_owner::take_slot(bool probe) {
   r.live = true;
   r.probe = probe;
   r.timed_out = false;
+  r.uplink = false;
+  r.test = false;
+  r.told = 0;
   r.session_id = 0;
   r.stream = 0;
   r.started = fuse::clock::now();
@@ -401,20 +592,25 @@ void connection_owner::close_idle_renewed_sessions() {
 }
 
 void connection_owner::on_close(transport::shard&, connection_handle handle,
-                                const transport::io_status&) {
+                                const transport::io_status& why_closed) {
   auto* s = find_session(handle);
   if (!s) return;
   auto id = s->id;
   bool was_ready = s->ready;
   sessions_.erase(sessions_.begin() + (s - sessions_.data()));
+  failure_note why;
+  why.what = was_ready ? failure_note::kind::reset : failure_note::kind::tls;
+  std::string message = was_ready ? "the connection to the AS closed" : "TLS handshake failed";
+  if (why_closed) message += ": " + why_closed.message();
+  why.message = message;
   for (std::uint32_t i = 0; i < slots_.size(); ++i) {
     auto& r = slots_[i];
     if (!r.live || r.session_id != id) continue;
     finish(i, r.timed_out ? uplink_outcome::timeout : uplink_outcome::failed,
-           fuse::signal::failure);
+           fuse::signal::failure, r.timed_out ? timeout_note() : why);
   }
   if (!was_ready) {
-    fail_waiting(uplink_outcome::failed);  // the TLS handshake failed: no use trying again now
+    fail_waiting(uplink_outcome::failed, why);  // the TLS handshake failed: no use trying again
   } else if (!waiting_.empty()) {
     bool connecting = std::any_of(sessions_.begin(), sessions_.end(),
                                   [](const session& x) { return !x.ready && !x.draining; });
@@ -436,6 +632,7 @@ void connection_owner::reconfigure(std::shared_ptr<const connection_config> conf
       config->host != config_->host || config->port != config_->port || config->tls != config_->tls;
   if (!(config->key == config_->key)) signer_ = codecs::token_signer{config->key};
   config_ = std::move(config);
+  publish_state();  // a pause or a resume is a transition
   if (!reopen) return;
   http1_only_ = !config_->tls;
   for (auto& s : sessions_) {
@@ -450,11 +647,15 @@ void connection_owner::reconfigure(std::shared_ptr<const connection_config> conf
 void connection_owner::retire_into(std::shared_ptr<connection_owner> successor) {
   successor_ = std::move(successor);
   // The AS did not change: its fuse state (open, throttled) goes with the connection.
-  successor_->home().post([next = successor_, learned = fuse_](transport::shard&) {
+  successor_->home().post([next = successor_, learned = fuse_, losses = std::move(losses_),
+                            state = published_state_](transport::shard&) mutable {
     next->fuse_ = learned;
     next->fuse_.release_probe();  // a probe in flight stays with the old owner
+    next->losses_ = std::move(losses);
+    next->published_state_ = state;
     next->publish_state();
   });
+  losses_ = loss_table{};
   retire(true);
 }
 
@@ -498,8 +699,19 @@ void connection_owner::retire(bool graceful) {
 
 void connection_owner::publish_state() {
   if (retired_) return;  // a successor (move, restart) may own the gauges now
-  metrics_->fuse_state.store(static_cast<std::uint8_t>(fuse_.current_state()),
-                             std::memory_order_relaxed);
+  auto fuse_state = static_cast<std::uint8_t>(fuse_.current_state());
+  std::uint8_t state = config_->paused ? 3 : fuse_state;
+  if (state != published_state_) {
+    const char* reason = state == 3                ? "paused by the operator"
+                         : published_state_ == 3 ? "resumed by the operator"
+                                                 : fuse_.reason();
+    log_fuse_transition(config_->id, state_names[published_state_], state_names[state], reason);
+    metrics_->transitions[state].fetch_add(1, std::memory_order_relaxed);
+    published_state_ = state;
+  }
+  metrics_->paused.store(state == 3, std::memory_order_relaxed);
+  metrics_->fuse_state.store(fuse_state, std::memory_order_relaxed);
+  metrics_->limit.store(fuse_.limit(), std::memory_order_relaxed);
   metrics_->in_flight.store(static_cast<std::int32_t>(in_flight_), std::memory_order_relaxed);
 }
 

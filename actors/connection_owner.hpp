@@ -11,7 +11,9 @@
 
 #include "actors/connection_config.hpp"
 #include "actors/fuse.hpp"
+#include "actors/loss_table.hpp"
 #include "actors/metrics.hpp"
+#include "api/live_connections.hpp"
 #include "codecs/report.hpp"
 #include "codecs/token_signer.hpp"
 #include "transport/client_connection.hpp"
@@ -53,6 +55,11 @@ struct uplink_environment {
 /// wait for it only within the fuse's limit. Nothing is queued beyond that: a report that cannot
 /// be sent is shed and counted. Every sent report ends in exactly one outcome (delivered,
 /// failed, timeout) that feeds the metrics and the fuse; shed reports feed only the metrics.
+///
+/// A paused connection sends nothing: its reports are counted as `paused`. Every DevEUI_uplink
+/// not delivered (shed, paused, failed, timeout) is counted per device in a bounded loss table,
+/// and the next one delivered carries the count as `LostUplinksAS`. Each change of the fuse's
+/// state (or of the pause) is logged once and counted by the state entered.
 class connection_owner final : public transport::io_handler,
                                public std::enable_shared_from_this<connection_owner> {
  public:
@@ -68,6 +75,11 @@ class connection_owner final : public transport::io_handler,
   void send(const codecs::report& report);
   /// Parses a report's JSON body with the shard's parser, then sends it (home shard only).
   void send_body(std::string_view body);
+  /// Sends one signed sample DevEUI_uplink (DevEUI `test_dev_eui`) outside the fuse and the
+  /// figures, and calls `done` with what happened (home shard only).
+  void send_test(std::function<void(api::test_uplink_result)> done);
+  /// The DevEUI of test uplinks.
+  static constexpr std::string_view test_dev_eui = "FFFFFFFFFFFFFFFF";
 
   /// Takes a new configuration; a new URL or TLS setting reopens the sessions (in-flight
   /// requests finish on the old ones), a new key or header set applies to the next report.
@@ -103,6 +115,7 @@ class connection_owner final : public transport::io_handler,
   struct session;
   struct request_slot;
   struct waiting_request;
+  struct test_waiter;
 
   void send_unguarded(const codecs::report& report);
   void forward_to_successor(const codecs::report& report);
@@ -120,8 +133,12 @@ class connection_owner final : public transport::io_handler,
   /// The request's one timer: `then(slot, generation)` after `delay`, if the owner still lives.
   void arm_timer(std::uint32_t slot, std::chrono::milliseconds delay,
                  void (connection_owner::*then)(std::uint32_t, std::uint32_t));
-  void finish(std::uint32_t slot, uplink_outcome outcome, fuse::signal signal);
-  void fail_waiting(uplink_outcome outcome);
+  void finish(std::uint32_t slot, uplink_outcome outcome, fuse::signal signal,
+              const failure_note& why = {});
+  void finish_test(std::uint32_t slot, uplink_outcome outcome, const failure_note& why);
+  void fail_waiting(uplink_outcome outcome, const failure_note& why = {});
+  /// One uplink of `device` not delivered: counted for its next LostUplinksAS.
+  void lose(std::uint64_t device);
   std::uint32_t take_slot(bool probe);
   session* find_session(std::uint32_t id);
   session* find_session(transport::connection_handle handle);
@@ -140,6 +157,9 @@ class connection_owner final : public transport::io_handler,
   std::vector<request_slot> slots_;
   std::vector<std::uint32_t> free_slots_;
   std::vector<waiting_request> waiting_;
+  std::vector<test_waiter> tests_;
+  loss_table losses_;
+  std::uint8_t published_state_ = 0;  ///< fuse state, or 3 when paused, as last published
   std::size_t in_flight_ = 0;
   std::uint32_t next_session_id_ = 1;
   std::uint64_t sequence_ = 0;

@@ -126,6 +126,10 @@ void data_plane::upsert(const store::connection& connection) {
   auto owner = std::make_shared<connection_owner>(runtime_.at(home), made.config, environment_);
   entries_[connection.id] =
       entry{made.config, owner, home, {}, metrics_.connection(connection.id), 0};
+  {
+    std::lock_guard lock{directory_mutex_};
+    directory_[connection.id] = owner;
+  }
   each_shard([id = connection.id, owner](shard_state& state) {
     auto slot = state.routes.intern(id);
     if (state.owners.size() <= slot) state.owners.resize(slot + 1);
@@ -141,6 +145,10 @@ void data_plane::remove(const std::string& id) {
   auto owner = it->second.owner;
   auto shard = it->second.shard;
   entries_.erase(it);
+  {
+    std::lock_guard lock{directory_mutex_};
+    directory_.erase(id);
+  }
   each_shard([id](shard_state& state) {
     if (auto slot = state.routes.find(id); slot && *slot < state.owners.size())
       state.owners[*slot].reset();
@@ -206,6 +214,10 @@ void data_plane::replace_owner(const std::string& id, entry& e, std::size_t to, 
   auto fresh = std::make_shared<connection_owner>(runtime_.at(to), e.config, environment_);
   e.owner = fresh;
   e.shard = to;
+  {
+    std::lock_guard lock{directory_mutex_};
+    directory_[id] = fresh;
+  }
   --owner_counts_[from];
   ++owner_counts_[to];
   each_shard([id, fresh](shard_state& state) {
@@ -220,6 +232,17 @@ void data_plane::replace_owner(const std::string& id, entry& e, std::size_t to, 
     else
       old->retire();
   });
+}
+
+bool data_plane::with_owner(std::string_view id, std::function<void(connection_owner&)> fn) {
+  std::shared_ptr<connection_owner> owner;
+  {
+    std::lock_guard lock{directory_mutex_};
+    auto it = directory_.find(id);
+    if (it == directory_.end()) return false;
+    owner = it->second;
+  }
+  return owner->home().post([owner, fn = std::move(fn)](transport::shard&) { fn(*owner); });
 }
 
 void data_plane::move(const std::string& id, std::size_t to) {

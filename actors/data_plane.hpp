@@ -1,5 +1,7 @@
 #pragma once
 
+#include <mutex>
+
 #include <atomic>
 #include <cstddef>
 #include <functional>
@@ -80,6 +82,10 @@ class data_plane {
   int shard_of(const std::string& id) const;
   /// Why a connection does not run (its configuration was refused); empty when it runs.
   std::string problem_of(const std::string& id) const;
+  /// Runs `fn` with the owner of connection `id` on its home shard (any thread). False when the
+  /// connection does not run here.
+  bool with_owner(std::string_view id, std::function<void(connection_owner&)> fn);
+
   /// Number of owners per shard (control thread).
   std::vector<std::size_t> owners_per_shard() const;
 
@@ -118,6 +124,9 @@ class data_plane {
   std::atomic<bool> loaded_{false};
   rebalance_policy policy_;
   std::function<void(const std::string&)> restart_request_;
+  /// The current owner of each connection, for callers off the control thread (with_owner).
+  mutable std::mutex directory_mutex_;
+  std::map<std::string, std::shared_ptr<connection_owner>, std::less<>> directory_;
 };
 
 }  // namespace tr::actors

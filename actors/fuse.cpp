@@ -24,31 +24,34 @@ fuse::admission fuse::admit(clock::time_point now, std::uint32_t in_flight) {
 }
 
 void fuse::record(signal s, duration latency, clock::time_point now, bool probe) {
+  if (s != signal::failure) last_answer_ = now;
   if (state_ == state::open) {
     if (!probe || !probe_in_flight_) return;
     probe_in_flight_ = false;
     if (s == signal::good) {
       state_ = state::throttling;
+      reason_ = "the probe was answered";
       consecutive_failures_ = 0;
       limit_ = params_.min_limit;
       slow_start_threshold_ = std::max(params_.min_limit, params_.max_limit / 2);
       window_successes_ = 0;
     } else {
-      open(now);
+      open(now, s == signal::overload ? "the probe got an overload answer" : "the probe failed");
     }
     return;
   }
   if (s == signal::failure || s == signal::overload) {
     if (++consecutive_failures_ >= params_.failure_threshold) {
-      open(now);
+      open(now, "consecutive failures reached the threshold");
       return;
     }
-    decrease(now);
+    decrease(now, s == signal::overload ? "an overload answer (5xx, 408, 429)"
+                                        : "a failed uplink");
     return;
   }
   consecutive_failures_ = 0;
   if (latency > params_.latency_target) {
-    decrease(now);
+    decrease(now, "answers slower than the latency target");
     return;
   }
   reopenings_ = 0;
@@ -56,11 +59,17 @@ void fuse::record(signal s, duration latency, clock::time_point now, bool probe)
 }
 
 void fuse::unanswered(clock::time_point now) {
-  if (state_ != state::open) decrease(now);
+  if (state_ != state::open) decrease(now, "an uplink unanswered past the latency target");
 }
 
-void fuse::open(clock::time_point now) {
+void fuse::timed_out(clock::time_point sent, clock::time_point now) {
+  if (state_ != state::open && last_answer_ < sent)
+    open(now, "an uplink unanswered past the request timeout, nothing answered since it was sent");
+}
+
+void fuse::open(clock::time_point now, const char* why) {
   state_ = state::open;
+  reason_ = why;
   probe_in_flight_ = false;
   auto backoff = params_.backoff_initial;
   for (std::uint32_t i = 0; i < reopenings_ && backoff < params_.backoff_max; ++i) backoff *= 2;
@@ -70,9 +79,10 @@ void fuse::open(clock::time_point now) {
   consecutive_failures_ = 0;
 }
 
-void fuse::decrease(clock::time_point now) {
+void fuse::decrease(clock::time_point now, const char* why) {
   if (state_ == state::throttling && now - last_decrease_ < params_.decrease_interval) return;
   last_decrease_ = now;
+  if (state_ != state::throttling) reason_ = why;
   state_ = state::throttling;
   limit_ = std::max(params_.min_limit, limit_ / 2);
   slow_start_threshold_ = limit_;
@@ -89,6 +99,7 @@ void fuse::increase() {
   if (limit_ >= params_.max_limit) {
     limit_ = params_.max_limit;
     state_ = state::closed;
+    reason_ = "the limit is back at its maximum";
   }
 }
 

@@ -17,7 +17,10 @@ namespace tr::actors {
 ///   counts once), grows by one per good answer while below the slow-start threshold and by one per
 ///   window of `limit` good answers above it. Uplinks beyond the limit are shed before they are
 ///   sent. When the limit is back at `max_limit`, the fuse closes.
-/// - open (2): `failure_threshold` consecutive failures (transport errors, timeouts, 5xx, 429):
+/// - open (2): `failure_threshold` consecutive failures (transport errors, timeouts, 5xx, 429),
+///   or one uplink left unanswered past the request timeout while nothing at all was answered
+///   since it was sent (timed_out(): a hung AS, which at a low concurrency would otherwise need
+///   threshold × timeout to open; an AS that is slow but still answers stays throttling):
 ///   everything is shed for a back-off that starts at `backoff_initial`, doubles on every reopening
 ///   up to `backoff_max`, each with ±`jitter` so that fuses of many routers do not probe in step.
 ///   Then exactly one probe is admitted; its success moves to throttling from `min_limit` with
@@ -76,6 +79,11 @@ class fuse {
   /// answering is throttled within about the latency target whatever the rate.
   void unanswered(clock::time_point now);
 
+  /// An uplink sent at `sent` reached the request timeout unanswered. When nothing else was
+  /// answered since then either, the AS is taken as down: the fuse opens (as after
+  /// `failure_threshold` failures). Call before recording the timeout's outcome.
+  void timed_out(clock::time_point sent, clock::time_point now);
+
   /// The probe admitted by admit() was not sent after all (no session could take it).
   void release_probe() { probe_in_flight_ = false; }
 
@@ -84,13 +92,15 @@ class fuse {
   /// When the current open period ends (meaningful while open).
   clock::time_point open_until() const { return open_until_; }
   const params& parameters() const { return params_; }
+  /// Why the state last changed: a short phrase for the transition log line.
+  const char* reason() const { return reason_; }
 
   /// Replaces the tunables (configuration change); the state is kept, the limit clamped.
   void reconfigure(params p);
 
  private:
-  void open(clock::time_point now);
-  void decrease(clock::time_point now);
+  void open(clock::time_point now, const char* why);
+  void decrease(clock::time_point now, const char* why);
   void increase();
   duration jittered(duration d);
 
@@ -104,6 +114,8 @@ class fuse {
   bool probe_in_flight_ = false;
   clock::time_point open_until_{};
   clock::time_point last_decrease_{};
+  clock::time_point last_answer_{};  ///< when the AS last answered anything (any status)
+  const char* reason_ = "start";
   std::uint64_t rng_;
 };
 

@@ -6,8 +6,10 @@ namespace tr::actors {
 
 namespace {
 
-constexpr std::array<std::string_view, uplink_outcome_count> uplink_names = {"delivered", "failed",
-                                                                             "timeout", "shed"};
+constexpr std::array<std::string_view, uplink_outcome_count> uplink_names = {
+    "delivered", "failed", "timeout", "shed", "paused"};
+constexpr std::array<std::string_view, 4> fuse_state_names = {"closed", "throttling", "open",
+                                                              "paused"};
 constexpr std::array<std::string_view, downlink_outcome_count> downlink_names = {
     "accepted", "malformed",  "unknown_as_id", "bad_token", "stale_time",
     "replay",   "not_routed", "rate_limited",  "ns_failed", "ns_unconfigured"};
@@ -136,6 +138,12 @@ std::uint64_t metrics_registry::uplinks_total(uplink_outcome o) const {
   return total;
 }
 
+std::shared_ptr<connection_metrics> metrics_registry::find(std::string_view id) const {
+  std::lock_guard lock{mutex_};
+  auto it = connections_.find(id);
+  return it == connections_.end() ? nullptr : it->second;
+}
+
 void metrics_registry::remove(const std::string& id) {
   std::lock_guard lock{mutex_};
   connections_.erase(id);
@@ -167,6 +175,23 @@ std::string metrics_registry::render() const {
   each_connection([&](const std::string& labels, const connection_metrics& m) {
     out.append("tunnel_router_fuse_state{").append(labels).append("} ");
     append_number(out, m.fuse_state.load(std::memory_order_relaxed));
+    out += '\n';
+  });
+  header(out, "tunnel_router_fuse_transitions_total", "counter",
+         "Fuse state changes per connection by the state entered (paused: by the operator).");
+  each_connection([&](const std::string& labels, const connection_metrics& m) {
+    for (std::size_t i = 0; i < fuse_state_names.size(); ++i) {
+      out.append("tunnel_router_fuse_transitions_total{").append(labels).append(",to=\"");
+      out.append(fuse_state_names[i]).append("\"} ");
+      append_number(out, m.transitions[i].load(std::memory_order_relaxed));
+      out += '\n';
+    }
+  });
+  header(out, "tunnel_router_lost_uplinks_untracked_total", "counter",
+         "Undelivered uplinks of devices the connection's loss table had no room for.");
+  each_connection([&](const std::string& labels, const connection_metrics& m) {
+    out.append("tunnel_router_lost_uplinks_untracked_total{").append(labels).append("} ");
+    append_number(out, m.losses_untracked.load(std::memory_order_relaxed));
     out += '\n';
   });
   header(out, "tunnel_router_uplinks_in_flight", "gauge", "Uplinks sent and not yet answered.");

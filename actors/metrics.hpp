@@ -11,13 +11,12 @@
 #include <string>
 #include <string_view>
 
+#include "actors/connection_health.hpp"
+#include "actors/uplink_outcome.hpp"
 #include "transport/runtime/shard.hpp"
 
 namespace tr::actors {
 
-/// How an uplink to one connection ended (`tunnel_router_uplinks_total{outcome}`).
-enum class uplink_outcome : std::uint8_t { delivered, failed, timeout, shed };
-inline constexpr std::size_t uplink_outcome_count = 4;
 
 /// The verdict on one downlink (`tunnel_router_downlinks_total{outcome}`), one per check.
 enum class downlink_outcome : std::uint8_t {
@@ -38,7 +37,6 @@ inline constexpr std::size_t downlink_outcome_count = 10;
 enum class report_outcome : std::uint8_t { routed, unrouted, malformed, too_large };
 inline constexpr std::size_t report_outcome_count = 4;
 
-std::string_view name_of(uplink_outcome o);
 std::string_view name_of(downlink_outcome o);
 std::string_view name_of(report_outcome o);
 
@@ -66,10 +64,18 @@ struct connection_metrics {
   std::atomic<std::int32_t> in_flight{0};
   std::atomic<std::int32_t> shard{-1};
   std::atomic<std::uint64_t> restarts{0};  ///< owners replaced after a crash
+  std::atomic<std::uint32_t> limit{0};      ///< the fuse's concurrency limit
+  std::atomic<bool> paused{false};          ///< the connection is paused by the operator
+  /// Fuse transitions by the state entered: closed, throttling, open, paused.
+  std::array<std::atomic<std::uint64_t>, 4> transitions{};
+  /// Losses of devices the loss table had no room for (LostUplinksAS undercounts for them).
+  std::atomic<std::uint64_t> losses_untracked{0};
   latency_histogram latency;
+  connection_health health;  ///< rates, latency and failures for the status endpoint
 
   void count(uplink_outcome o) {
     uplinks[static_cast<std::size_t>(o)].fetch_add(1, std::memory_order_relaxed);
+    health.count(o, connection_health::clock::now());
   }
   std::uint64_t total(uplink_outcome o) const {
     return uplinks[static_cast<std::size_t>(o)].load(std::memory_order_relaxed);
@@ -87,6 +93,8 @@ class metrics_registry {
  public:
   /// The metrics of connection `id`, created on first use.
   std::shared_ptr<connection_metrics> connection(const std::string& id);
+  /// The metrics of connection `id`, or nullptr when it has none.
+  std::shared_ptr<connection_metrics> find(std::string_view id) const;
   /// Forgets a retired connection.
   void remove(const std::string& id);
 

@@ -9,7 +9,8 @@ namespace tr::actors {
 
 codecs::error build_uplink_request(const connection_config& config, codecs::token_signer& signer,
                                    const codecs::report& report, codecs::time_point now,
-                                   std::string_view infos, std::string& target, std::string& body) {
+                                   std::string_view infos, std::string& target, std::string& body,
+                                   std::uint32_t lost_uplinks) {
   const auto& fields = report.fields();
   std::array<char, codecs::time_text_size> time_text;
   codecs::format_time(now, time_text);
@@ -30,7 +31,7 @@ codecs::error build_uplink_request(const connection_config& config, codecs::toke
   target.append(token.data(), token.size());
 
   body.clear();
-  codecs::encode(report, config.format, body);
+  codecs::encode_uplink(report, config.format, lost_uplinks, body);
   return {};
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -17,9 +18,12 @@ namespace tr::actors {
 /// in the connection's format. The header fields are the connection's (`config.headers`).
 ///
 /// `LrnFPort` is the report's FPort, "0" when it has none (as in the token). `LrnInfos` is given
-/// by the caller. `Time` is `now`, the send time.
+/// by the caller. `Time` is `now`, the send time. A DevEUI_uplink body carries
+/// `LostUplinksAS` = `lost_uplinks` after FCntUp (codecs::encode_uplink); the token does not
+/// cover it.
 codecs::error build_uplink_request(const connection_config& config, codecs::token_signer& signer,
                                    const codecs::report& report, codecs::time_point now,
-                                   std::string_view infos, std::string& target, std::string& body);
+                                   std::string_view infos, std::string& target, std::string& body,
+                                   std::uint32_t lost_uplinks = 0);
 
 }  // namespace tr::actors

@@ -15,6 +15,8 @@ enum class endpoint {
   connections,     ///< /api/v1/connections
   connection,      ///< /api/v1/connections/{id}
   connection_key,  ///< /api/v1/connections/{id}/key
+  connection_status,  ///< /api/v1/connections/{id}/status
+  connection_test,    ///< /api/v1/connections/{id}/test
   device,          ///< /api/v1/devices/{devEUI}
   device_import,   ///< /api/v1/devices:import
   users,           ///< /api/v1/users
@@ -57,6 +59,9 @@ std::optional<route> match(std::string_view path) {
     return std::nullopt;
   }
   if (collection == "connections" && rest == "key") return route{endpoint::connection_key, id};
+  if (collection == "connections" && rest == "status")
+    return route{endpoint::connection_status, id};
+  if (collection == "connections" && rest == "test") return route{endpoint::connection_test, id};
   return std::nullopt;
 }
 
@@ -69,7 +74,10 @@ std::string_view allowed_methods(endpoint target) {
     case endpoint::connection:
       return "GET, PUT, PATCH, DELETE";
     case endpoint::connection_key:
+    case endpoint::connection_test:
       return "POST";
+    case endpoint::connection_status:
+      return "GET";
     case endpoint::device:
       return "GET, PUT, DELETE";
     case endpoint::device_import:
@@ -125,6 +133,10 @@ api_answer dispatch(const detail::call& c, const route& to) {
       return detail::update_connection(c, to.id, method == "PATCH");
     case endpoint::connection_key:
       return detail::regenerate_key(c, to.id);
+    case endpoint::connection_status:
+      return detail::connection_status(c, to.id);
+    case endpoint::connection_test:
+      return detail::test_connection(c, to.id);
     case endpoint::device:
       if (method == "GET") return detail::get_device(c, to.id);
       if (method == "PUT") return detail::put_device(c, to.id);

@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "api/live_connections.hpp"
 #include "store/database.hpp"
 
 namespace tr::api {
@@ -24,6 +25,11 @@ namespace tr::api {
 //   kept) PATCH  /api/v1/connections/{id}           lays the given fields over the stored ones
 //   DELETE /api/v1/connections/{id}           204; the connection also leaves every device route
 //   POST   /api/v1/connections/{id}/key       200 `{"key": "..."}`: a new key, effective at once
+//   GET    /api/v1/connections/{id}/status    the connection's health (whoever sees the
+//                                             connection; a read-only view omits failure bodies)
+//   POST   /api/v1/connections/{id}/test      sends one signed test uplink, answers what
+//                                             happened (whoever may change the connection)
+//   PATCH  {"paused": true|false}             pauses / resumes a connection (a form field)
 //   GET    /api/v1/devices/{devEUI}           200 `{"devEUI", "connections"}`
 //   PUT    /api/v1/devices/{devEUI}           body `{"connections": [ids]}`; `[]` removes the route
 //   DELETE /api/v1/devices/{devEUI}           204
@@ -79,6 +85,8 @@ class admin_api {
     bool allow_http = false;                  ///< as.allow_http: accept `http://` connection URLs
     std::size_t max_body_bytes = 1 << 20;     ///< every body except an import
     std::size_t max_import_bytes = 64 << 20;  ///< the NDJSON body of `devices:import`
+    /// The running data plane, for the status and test endpoints (nullptr: they answer 503).
+    live_connections* live = nullptr;
   };
 
   /// Serves `db`, which must outlive this object.

@@ -172,6 +172,7 @@ connection_validation validate_connection(const connection_form& form,
                                        std::to_string(min_max_time_deviation_s) + " to " +
                                        std::to_string(max_max_time_deviation_s));
 
+  value.paused = form.paused.value_or(false);
   value.additional_info = form.additional_info.value_or("");
   if (detail::character_count(value.additional_info) > max_additional_info_characters)
     errors.add("additionalInfo",
@@ -191,6 +192,7 @@ connection_form form_of(const store::connection& value) {
   for (const auto& header : value.headers) form.headers->push_back({header.name, header.value});
   form.additional_info = value.additional_info;
   form.max_time_deviation = value.max_time_deviation_s;
+  form.paused = value.paused;
   return form;
 }
 
@@ -206,6 +208,7 @@ void overlay(connection_form& base, const connection_form& patch) {
   lay(base.headers, patch.headers);
   lay(base.additional_info, patch.additional_info);
   lay(base.max_time_deviation, patch.max_time_deviation);
+  lay(base.paused, patch.paused);
   lay(base.key, patch.key);
   base.malformed.insert(base.malformed.end(), patch.malformed.begin(), patch.malformed.end());
 }

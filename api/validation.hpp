@@ -58,6 +58,7 @@ struct connection_form {
   std::optional<std::vector<header_form>> headers;
   std::optional<std::string> additional_info;
   std::optional<std::int64_t> max_time_deviation;
+  std::optional<bool> paused;  ///< pause / resume (absent: not paused, or kept by a PATCH)
   std::optional<std::string> key;
   /// Fields the decoder could not read (wrong JSON type, unknown field). They are reported as
   /// they are, and no other message is added for the same path.

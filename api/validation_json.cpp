@@ -104,6 +104,16 @@ void read_seconds(element value, std::optional<std::int64_t>& into,
   }
 }
 
+void read_flag(element value, std::string_view key, std::optional<bool>& into,
+               std::vector<field_error>& malformed) {
+  if (value.is_null()) return;
+  bool flag = false;
+  if (value.get_bool().get(flag))
+    malformed.push_back({std::string{key}, "must be true or false"});
+  else
+    into = flag;
+}
+
 bool is_server_set(std::string_view key) {
   return key == "id" || key == "createdAt" || key == "updatedAt";
 }
@@ -134,6 +144,8 @@ connection_form parse_connection_form(std::string_view json) {
       read_headers(value, form.headers, malformed);
     else if (key == "maxTimeDeviation")
       read_seconds(value, form.max_time_deviation, malformed);
+    else if (key == "paused")
+      read_flag(value, key, form.paused, malformed);
     else if (!is_server_set(key))
       malformed.push_back({std::string{key}, "unknown field"});
   }

@@ -13,6 +13,7 @@
 #include "actors/ns_forwarder.hpp"
 #include "actors/supervisor.hpp"
 #include "api/admin_api.hpp"
+#include "app/live_view.hpp"
 #include "store/database.hpp"
 #include "transport/http_listener.hpp"
 #include "transport/runtime/runtime.hpp"
@@ -105,6 +106,7 @@ struct router::impl {
   std::unique_ptr<actors::downlink_verifier> verifier;
   std::unique_ptr<transport::runtime> runtime;
   std::unique_ptr<actors::data_plane> plane;
+  std::unique_ptr<app::live_view> live;
   std::unique_ptr<api::admin_api> admin;
   std::optional<actors::ns_target> ns;
   std::optional<transport::tls_context> as_tls;
@@ -280,6 +282,9 @@ std::optional<std::string> router::start() {
   api::admin_api::options admin_options;
   admin_options.allow_http = cfg.as.allow_http;
   admin_options.max_body_bytes = cfg.admin.max_body_bytes;
+  m.live = std::make_unique<app::live_view>(*m.plane, m.metrics, app::instance_name(),
+                                            defaults.request_timeout);
+  admin_options.live = m.live.get();
   m.admin = std::make_unique<api::admin_api>(*m.db, admin_options);
 
   m.runtime->start();

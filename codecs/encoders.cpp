@@ -1,5 +1,7 @@
 #include "codecs/encoders.hpp"
 
+#include <charconv>
+
 #include "codecs/detail/escape.hpp"
 #include "codecs/detail/json_writer.hpp"
 #include "codecs/detail/report_builder.hpp"
@@ -20,6 +22,55 @@ void encode_json_document(const report& source, std::string& out) {
   writer.put('}');
 }
 
+constexpr std::string_view lost_uplinks_key = "LostUplinksAS";
+constexpr std::string_view fcnt_up_key = "FCntUp";
+
+/// The index of the root object's direct child `key`, or 0 when it has none.
+std::uint32_t root_child(std::span<const node> nodes, std::string_view key) {
+  for (std::uint32_t child = 1; child < nodes[0].end; child = nodes[child].end)
+    if (nodes[child].key == key) return child;
+  return 0;
+}
+
+/// The root object's children as JSON, with `"LostUplinksAS":count` after FCntUp (or last) and
+/// any LostUplinksAS of the source left out.
+template <bool untyped>
+void encode_json_uplink(std::span<const node> nodes, std::string_view count, std::string& out) {
+  detail::output writer(out);
+  detail::output_sink sink{writer};
+  writer.put("{\"");
+  writer.put(nodes[0].key);
+  writer.put("\":{");
+  detail::json_writer<detail::output_sink, untyped> json(nodes, sink);
+  bool first = true;
+  bool placed = false;
+  auto put_lost = [&] {
+    if (!first) writer.put(',');
+    first = false;
+    placed = true;
+    writer.put(untyped ? std::string_view{"\"LostUplinksAS\":\""}
+                       : std::string_view{"\"LostUplinksAS\":"});
+    writer.put(count);
+    if (untyped) writer.put('"');
+  };
+  for (std::uint32_t child = 1; child < nodes[0].end; child = nodes[child].end) {
+    const node& n = nodes[child];
+    if (n.key == lost_uplinks_key) continue;
+    if (!first) writer.put(',');
+    first = false;
+    writer.put('"');
+    if (n.plain_json)
+      writer.put(n.key);
+    else
+      detail::put_json_escaped(sink, n.key);
+    writer.put("\":");
+    json.value(child);
+    if (n.key == fcnt_up_key) put_lost();
+  }
+  if (!placed) put_lost();
+  writer.put("}}");
+}
+
 /// Writes report nodes as XML elements.
 class xml_writer {
  public:
@@ -37,6 +88,24 @@ class xml_writer {
     for (std::uint32_t child = index + 1; child < nodes_[index].end; child = nodes_[child].end) {
       field(child, nodes_[child].key);
     }
+  }
+
+  /// Writes the children of the root object with `<LostUplinksAS>count</LostUplinksAS>` after
+  /// FCntUp (or last), leaving out any LostUplinksAS of the source.
+  void children_with_lost_uplinks(std::string_view count) {
+    bool placed = false;
+    auto put_lost = [&] {
+      placed = true;
+      open(lost_uplinks_key);
+      out_.put(count);
+      close(lost_uplinks_key);
+    };
+    for (std::uint32_t child = 1; child < nodes_[0].end; child = nodes_[child].end) {
+      if (nodes_[child].key == lost_uplinks_key) continue;
+      field(child, nodes_[child].key);
+      if (nodes_[child].key == fcnt_up_key) put_lost();
+    }
+    if (!placed) put_lost();
   }
 
  private:
@@ -118,6 +187,47 @@ void encode_xml(const report& source, std::string& out) {
   writer.put("</");
   writer.put(root);
   writer.put('>');
+}
+
+void encode_uplink(const report& source, body_format format, std::uint32_t lost_uplinks,
+                   std::string& out) {
+  auto nodes = source.nodes();
+  if (nodes.empty() || source.type() != report_type::uplink) return encode(source, format, out);
+  char digits[12];
+  auto written = std::to_chars(digits, digits + sizeof digits, lost_uplinks).ptr;
+  std::string_view count{digits, static_cast<std::size_t>(written - digits)};
+  switch (format) {
+    case body_format::json: {
+      // The usual case, a compact body with FCntUp a number and no LostUplinksAS: the source
+      // with the field spliced in after FCntUp's text.
+      auto fcnt = root_child(nodes, fcnt_up_key);
+      auto body = source.source();
+      if (source.is_compact_json() && fcnt != 0 && nodes[fcnt].kind == node_kind::number &&
+          nodes[fcnt].text.data() > body.data() &&
+          nodes[fcnt].text.data() + nodes[fcnt].text.size() <= body.data() + body.size() &&
+          root_child(nodes, lost_uplinks_key) == 0) {
+        auto split =
+            static_cast<std::size_t>(nodes[fcnt].text.data() + nodes[fcnt].text.size() - body.data());
+        out.append(body.substr(0, split)).append(",\"LostUplinksAS\":").append(count);
+        out.append(body.substr(split));
+        return;
+      }
+      return encode_json_uplink<false>(nodes, count, out);
+    }
+    case body_format::json_untyped:
+      return encode_json_uplink<true>(nodes, count, out);
+    case body_format::xml: {
+      detail::output writer(out);
+      writer.put("<?xml version=\"1.0\" encoding=\"UTF-8\"?><");
+      writer.put(nodes[0].key);
+      writer.put(" xmlns=\"http://uri.actility.com/lora\">");
+      xml_writer(nodes, writer).children_with_lost_uplinks(count);
+      writer.put("</");
+      writer.put(nodes[0].key);
+      writer.put('>');
+      return;
+    }
+  }
 }
 
 void encode(const report& source, body_format format, std::string& out) {

@@ -47,6 +47,14 @@ void encode_xml(const report& source, std::string& out);
 /// Appends the encoding `format` of `source` to `out`.
 void encode(const report& source, body_format format, std::string& out);
 
+/// Appends the encoding `format` of `source`, and when it is a DevEUI_uplink, with the field
+/// `LostUplinksAS` = `lost_uplinks` (what the router adds: uplinks of this device the AS did not
+/// get since the last one it got). The field goes right after `FCntUp` (at the end of the report
+/// when it has none), as a number in JSON, a string in JSON_UNTYPED and an element in XML; a
+/// `LostUplinksAS` the NS sent is left out. Other report types are encoded as encode() does.
+void encode_uplink(const report& source, body_format format, std::uint32_t lost_uplinks,
+                   std::string& out);
+
 /// Appends `text` as the inside of a JSON string: `"`, `\` and control characters escaped.
 void append_json_escaped(std::string_view text, std::string& out);
 

@@ -47,6 +47,7 @@ struct connection {
   std::vector<header> headers;  ///< at most 5 custom headers
   std::string additional_info;  ///< free text
   std::int64_t max_time_deviation_s = default_max_time_deviation_s;
+  bool paused = false;     ///< uplinks are not sent (counted as `paused`); downlinks still pass
   std::string key;         ///< 32 lower-case hex digits; encrypted at rest
   std::string created_at;  ///< server-set
   std::string updated_at;  ///< server-set

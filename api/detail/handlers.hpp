@@ -51,6 +51,13 @@ api_answer delete_connection(const call& c, std::string_view id);
 /// POST /api/v1/connections/{id}/key
 api_answer regenerate_key(const call& c, std::string_view id);
 
+// ---- health (health_handler.cpp) ----
+
+/// GET /api/v1/connections/{id}/status
+api_answer connection_status(const call& c, std::string_view id);
+/// POST /api/v1/connections/{id}/test
+api_answer test_connection(const call& c, std::string_view id);
+
 // ---- devices (devices_handler.cpp, device_import.cpp) ----
 
 /// GET /api/v1/devices/{devEUI}

@@ -1,5 +1,7 @@
 #include "api/detail/json_out.hpp"
 
+#include <cstdio>
+
 #include "codecs/detail/escape.hpp"
 
 namespace tr::api::detail {
@@ -57,6 +59,25 @@ json_out& json_out::number(std::int64_t value) {
   return *this;
 }
 
+json_out& json_out::decimal(double value) {
+  separate();
+  char text[32];
+  int n = std::snprintf(text, sizeof text, "%.2f", value);
+  std::string_view digits{text, static_cast<std::size_t>(n)};
+  while (digits.ends_with('0')) digits.remove_suffix(1);  // 12.50 -> 12.5, 3.00 -> 3
+  if (digits.ends_with('.')) digits.remove_suffix(1);
+  text_ += digits;
+  needs_comma_ = true;
+  return *this;
+}
+
+json_out& json_out::null() {
+  separate();
+  text_ += "null";
+  needs_comma_ = true;
+  return *this;
+}
+
 json_out& json_out::boolean(bool value) {
   separate();
   text_ += value ? "true" : "false";
@@ -92,6 +113,7 @@ void write_connection(json_out& out, const store::connection& value, connection_
     out.key("additionalInfo").string(value.additional_info);
   }
   out.key("maxTimeDeviation").number(value.max_time_deviation_s);
+  out.key("paused").boolean(value.paused);
   out.key("createdAt").string(value.created_at);
   out.key("updatedAt").string(value.updated_at);
   if (fields == connection_fields::with_key) out.key("key").string(value.key);

@@ -29,6 +29,9 @@ class json_out {
   json_out& number(std::int64_t value);
   /// Writes `true` or `false`.
   json_out& boolean(bool value);
+  /// A number with at most two decimals (latencies in ms).
+  json_out& decimal(double value);
+  json_out& null();
   /// Writes an array of strings.
   json_out& strings(const std::vector<std::string>& items);
   /// The text written so far, moved out.

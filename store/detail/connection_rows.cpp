@@ -8,7 +8,7 @@ namespace {
 
 constexpr std::string_view select_columns =
     "SELECT id, name, url, content_type, as_id, additional_info, max_time_deviation_s, "
-    "sealed_key, created_at, updated_at FROM connections ";
+    "sealed_key, created_at, updated_at, paused FROM connections ";
 
 std::string key_aad(std::string_view id) {
   return "connection-key:" + std::string{id};
@@ -30,6 +30,7 @@ connection connection_rows::from_row(const statement& row) const {
   out.key = std::move(*key);
   out.created_at = row.text(8);
   out.updated_at = row.text(9);
+  out.paused = row.integer(10) != 0;
   return out;
 }
 
@@ -91,8 +92,8 @@ bool connection_rows::exists(std::string_view id) {
 void connection_rows::insert(const connection& value) {
   statement row{db_,
                 "INSERT INTO connections (id, name, url, content_type, as_id, additional_info, "
-                "max_time_deviation_s, sealed_key, created_at, updated_at) "
-                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"};
+                "max_time_deviation_s, sealed_key, created_at, updated_at, paused) "
+                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"};
   bind_fields(row, value);
   row.run();
   insert_children(value);
@@ -102,7 +103,7 @@ void connection_rows::replace(const connection& value) {
   statement row{db_,
                 "UPDATE connections SET name = ?2, url = ?3, content_type = ?4, as_id = ?5, "
                 "additional_info = ?6, max_time_deviation_s = ?7, sealed_key = ?8, "
-                "created_at = ?9, updated_at = ?10 WHERE id = ?1"};
+                "created_at = ?9, updated_at = ?10, paused = ?11 WHERE id = ?1"};
   bind_fields(row, value);
   row.run();
   statement domains{db_, "DELETE FROM connection_domains WHERE connection_id = ?1"};
@@ -122,7 +123,8 @@ void connection_rows::bind_fields(statement& row, const connection& value) const
       .bind(7, value.max_time_deviation_s)
       .bind_blob(8, keys_.seal(value.key, key_aad(value.id)))
       .bind(9, value.created_at)
-      .bind(10, value.updated_at);
+      .bind(10, value.updated_at)
+      .bind(11, std::int64_t{value.paused ? 1 : 0});
 }
 
 bool connection_rows::erase(std::string_view id) {

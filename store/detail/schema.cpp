@@ -67,6 +67,10 @@ CREATE TABLE user_domains (
   PRIMARY KEY (user_id, position)
 ) WITHOUT ROWID;
 )sql",
+    // Version 2: a connection can be paused (uplinks not sent, the connection kept).
+    R"sql(
+ALTER TABLE connections ADD COLUMN paused INTEGER NOT NULL DEFAULT 0;
+)sql",
 };
 
 }  // namespace

@@ -188,3 +188,51 @@ TEST(fuse_jitter, spreads_the_open_period_within_the_configured_fraction) {
   }
   EXPECT_TRUE(differ);
 }
+
+TEST_F(fuse_test, an_uplink_timed_out_with_nothing_answered_since_it_was_sent_opens_the_fuse) {
+  f.record(good, 5ms, now);  // the AS answered once, then hangs
+  advance(10ms);
+  auto sent = now;
+  f.unanswered(now + 100ms);
+  advance(5000ms);
+  f.timed_out(sent, now);
+  EXPECT_EQ(f.current_state(), fuse::state::open);
+  EXPECT_EQ(f.admit(now, 0), fuse::admission::shed);
+  EXPECT_EQ(f.admit(now + 1000ms, 0), fuse::admission::probe);
+}
+
+TEST_F(fuse_test, a_timeout_while_other_uplinks_are_answered_only_counts_as_a_failure) {
+  advance(10ms);
+  auto sent = now;
+  advance(2000ms);
+  f.record(good, 150ms, now);  // a slow AS that still answers
+  advance(3000ms);
+  f.timed_out(sent, now);
+  EXPECT_EQ(f.current_state(), fuse::state::throttling);
+  f.record(failure, 5000ms, now);
+  EXPECT_EQ(f.current_state(), fuse::state::throttling);
+}
+
+TEST_F(fuse_test, a_timed_out_probe_reopens_with_a_longer_back_off) {
+  open_it();
+  advance(1000ms);
+  ASSERT_EQ(f.admit(now, 0), fuse::admission::probe);
+  auto sent = now;
+  advance(5000ms);
+  f.timed_out(sent, now);  // already open: the probe's own outcome decides
+  f.record(failure, 5000ms, now, true);
+  EXPECT_EQ(f.current_state(), fuse::state::open);
+  EXPECT_EQ(f.admit(now + 1999ms, 0), fuse::admission::shed);
+  EXPECT_EQ(f.admit(now + 2000ms, 0), fuse::admission::probe);
+}
+
+TEST_F(fuse_test, says_why_its_state_last_changed) {
+  f.record(good, 150ms, now);
+  EXPECT_STREQ(f.reason(), "answers slower than the latency target");
+  advance(10ms);
+  auto sent = now;
+  advance(5000ms);
+  f.timed_out(sent, now);
+  EXPECT_STREQ(f.reason(),
+               "an uplink unanswered past the request timeout, nothing answered since it was sent");
+}

@@ -41,13 +41,16 @@ test_as::test_as(const std::string& cert, const std::string& key, std::vector<st
           r.headers.emplace_back(std::string{h.name}, std::string{h.value});
         int status;
         std::chrono::milliseconds delay;
+        bool hang;
         {
           std::lock_guard lock{mutex_};
           requests_.push_back(std::move(r));
           status = status_;
           delay = delay_;
+          hang = hang_;
         }
         arrived_.notify_all();
+        if (hang) return;  // the stream stays open, unanswered, until the router gives up
         if (delay.count() == 0)
           return transport::respond_now(connection, origin.stream, status, "text/plain", "ok");
         origin.home->schedule(
@@ -69,6 +72,11 @@ void test_as::set_status(int status) {
 void test_as::set_delay(std::chrono::milliseconds delay) {
   std::lock_guard lock{mutex_};
   delay_ = delay;
+}
+
+void test_as::set_hang(bool hang) {
+  std::lock_guard lock{mutex_};
+  hang_ = hang;
 }
 
 bool test_as::wait_for(std::size_t count, std::chrono::milliseconds timeout) {

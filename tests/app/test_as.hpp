@@ -32,6 +32,8 @@ class test_as {
   std::uint16_t port() const { return port_; }
   void set_status(int status);
   void set_delay(std::chrono::milliseconds delay);
+  /// Hang mode: requests are accepted and recorded but never answered (a hung AS process).
+  void set_hang(bool hang);
   /// Waits until at least `count` requests arrived; false on timeout.
   bool wait_for(std::size_t count, std::chrono::milliseconds timeout = std::chrono::seconds{10});
   std::vector<received> requests() const;
@@ -45,6 +47,7 @@ class test_as {
   std::vector<received> requests_;
   int status_ = 200;
   std::chrono::milliseconds delay_{0};
+  bool hang_ = false;
 };
 
 }  // namespace tr::test

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Instructions per delivered uplink in the router process, counted by callgrind: RATE (1,000/s)
+# offered for SECONDS (10) by tr-ns-load to one JSON connection on tr-as-sim (every token
+# checked), counting only while the load runs (start-up and shutdown excluded). Instruction
+# counts hardly move when other processes share the cores, so two builds can be compared on a
+# busy machine: TR_ROUTER=path/to/other/tunnel-router bench/harness/callgrind_uplink.sh.
+# Prints one JSON line: {router, rate, seconds, delivered, instructions, per_uplink}.
+# valgrind hides SHA-NI, so signing counts more here than it costs natively.
+source "$(dirname "${BASH_SOURCE[0]}")/scenarios/lib.sh"
+
+RATE=${RATE:-1000}
+SECS=${SECONDS_PER_RUN:-10}
+command -v valgrind > /dev/null || { echo "valgrind is needed (apt-get install valgrind)" >&2; exit 2; }
+
+REAL_ROUTER=$ROUTER_BIN
+ROUTER_BIN=$WORK/router-under-callgrind
+cat > "$ROUTER_BIN" <<WRAP
+#!/usr/bin/env bash
+exec valgrind --tool=callgrind --collect-atstart=no --callgrind-out-file=$WORK/callgrind.out "$REAL_ROUTER" "\$@"
+WRAP
+chmod +x "$ROUTER_BIN"
+
+# The admin listener answers slowly under valgrind: a longer timeout than metrics() has.
+delivered_total() {
+  metric_sum "$(curl -sS --max-time 60 "http://127.0.0.1:$R_ADMIN/metrics")" \
+    tunnel_router_uplinks_total 'outcome="delivered"'
+}
+
+key=$(key_for 1)
+start_sim sim --pki "$WORK/pki" --shards 1 --endpoint "/uplink,$key,fast"
+start_router router "$WORK/data" "[as]
+ca_file = $SIM_CA"
+id=$(create_connection checked "https://localhost:$SIM_PORT/uplink" "$key")
+route_devices 1000 70B3D5E750000000 "$id"
+sleep 1
+# Warm up (sessions open, buffers grow) before counting.
+"$LOAD_BIN" --port "$R_INGRESS" --rate "$RATE" --connections 2 --streams 32 --seconds 2 \
+  --devices 1000 --first-dev-eui 70B3D5E750000000 --quiet > /dev/null
+sleep 1
+before=$(delivered_total)
+callgrind_control -i on "$R_PID" > /dev/null
+"$LOAD_BIN" --port "$R_INGRESS" --rate "$RATE" --connections 2 --streams 32 --seconds "$SECS" \
+  --devices 1000 --first-dev-eui 70B3D5E750000000 --quiet > "$WORK/load.json"
+sleep 1
+callgrind_control -i off "$R_PID" > /dev/null
+after=$(delivered_total)
+callgrind_control -d "$R_PID" > /dev/null
+# valgrind takes the command when the router next runs: poke it until the dump is written.
+for _ in $(seq 120); do
+  compgen -G "$WORK/callgrind.out*" > /dev/null && break
+  curl -sS --max-time 5 "http://127.0.0.1:$R_ADMIN/healthz" > /dev/null || true
+  sleep 0.5
+done
+sleep 2
+instructions=$(cat "$WORK"/callgrind.out* | awk '/^totals:/ {t += $2} /^summary:/ {s += $2} END {print (t > 0 ? t : s) + 0}')
+delivered=$((after - before))
+jq -cn --arg router "$REAL_ROUTER" --argjson rate "$RATE" --argjson seconds "$SECS" \
+  --argjson delivered "$delivered" --argjson instructions "$instructions" \
+  '{router: $router, rate: $rate, seconds: $seconds, delivered: $delivered,
+    instructions: $instructions, per_uplink: (if $delivered > 0 then ($instructions / $delivered | floor) else null end)}'
