@@ -1,7 +1,7 @@
 // The connection list (live health), a connection's page, and the add / edit pages.
 
 import { api } from "./api.js";
-import { h, maskHeaderValue, maskUrl, maskUrlsIn, notice, put, when } from "./dom.js";
+import { clock, h, maskHeaderValue, maskUrl, maskUrlsIn, notice, put, when } from "./dom.js";
 import { connectionForm } from "./form.js";
 import { chart, rateText, rates, stateBadge, watch } from "./health.js";
 
@@ -128,7 +128,7 @@ function statusView(status) {
           h("thead", {}, h("tr", {}, h("th", {}, "When"), h("th", {}, "Kind"), h("th", {}, "Status"),
             h("th", {}, "Message"), h("th", {}, "Answer"))),
           h("tbody", {}, ...failures.slice().reverse().map((f) => h("tr", {},
-            h("td", {}, when(f.at)), h("td", {}, f.kind || ""), h("td", {}, f.status ? String(f.status) : ""),
+            h("td", { class: "nowrap" }, clock(f.at)), h("td", {}, f.kind || ""), h("td", {}, f.status ? String(f.status) : ""),
             h("td", {}, maskUrlsIn(f.message || "")), h("td", { class: "mono small" }, f.body || "")))))
       : h("p", { class: "muted" }, "No failures recorded."),
   ];

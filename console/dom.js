@@ -66,6 +66,15 @@ export function when(iso) {
   return Number.isNaN(date.getTime()) ? String(iso) : date.toLocaleString();
 }
 
+/// A time of day (with the date when not today), for lists of recent events.
+export function clock(iso) {
+  if (!iso) return "";
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return String(iso);
+  const today = date.toDateString() === new Date().toDateString();
+  return today ? date.toLocaleTimeString() : date.toLocaleString();
+}
+
 /// A short notice at the top of the page content.
 export function notice(text, kind = "info") {
   return h("p", { class: "notice " + kind, role: kind === "error" ? "alert" : "status" }, text);

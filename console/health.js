@@ -47,7 +47,9 @@ export function rateText(r) {
 /// A sparkline of the three series over the kept samples.
 export function chart(samples, width = 120, height = 28) {
   const top = Math.max(0.01, ...samples.flatMap((r) => [r.delivered, r.shed, r.failed]));
-  const x = (i) => (samples.length < 2 ? width : (i * width) / (samplesKept - 1));
+  // The newest sample at the right edge; older ones to its left, one step each.
+  const step = width / (samplesKept - 1);
+  const x = (i) => width - (samples.length - 1 - i) * step;
   const y = (v) => height - 1 - (v / top) * (height - 2);
   const line = (key) => samples.map((r, i) => `${x(i).toFixed(1)},${y(r[key]).toFixed(1)}`).join(" ");
   return s("svg", { class: "chart", width, height, viewBox: `0 0 ${width} ${height}`, role: "img",
