@@ -120,7 +120,9 @@ function statusView(status) {
       definition("Concurrency", `${status.inFlight ?? 0} in flight of a limit of ${status.limit ?? "?"}`),
       definition("Last minute", counts(minute)),
       definition("Last 15 minutes", counts(quarter)),
-      definition("Latency", `p50 ${latency.p50 ?? "–"} ms, p99 ${latency.p99 ?? "–"} ms`),
+      definition("Latency", latency.p50 === undefined || latency.p50 === null
+        ? h("span", { class: "muted" }, "no answer in the last minute")
+        : `p50 ${latency.p50} ms, p99 ${latency.p99} ms`),
       definition("Last delivery", when(status.lastDeliveryAt))),
     h("h3", {}, "Last failures"),
     failures.length
