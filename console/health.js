@@ -61,12 +61,16 @@ export function chart(samples, width = 120, height = 28) {
 
 /// Polls the status of a set of connections every few seconds and calls `update(id, status,
 /// samples)` after each answer (status null when it could not be read). Returns stop().
+/// Samples per connection id, kept across pages so the chart survives a visit elsewhere.
+const history = new Map();
+
 export function watch(ids, update) {
-  const history = new Map();
   let timer = null;
   let stopped = false;
   const round = async () => {
-    await Promise.all(ids().map(async (id) => {
+    const watched = ids();
+    for (const id of history.keys()) if (!watched.includes(id) && history.size > 200) history.delete(id);
+    await Promise.all(watched.map(async (id) => {
       let status = null;
       try {
         status = await api.status(id);
