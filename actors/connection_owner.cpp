@@ -457,7 +457,9 @@ void connection_owner::finish(std::uint32_t slot, uplink_outcome outcome, fuse::
       if (r.probe) fuse_.release_probe();
     } else {
       metrics_->latency.observe(latency);
-      if (outcome != uplink_outcome::timeout) metrics_->health.observe(latency, now);
+      // Latency percentiles are of answers: a 2xx, or another status.
+      if (outcome == uplink_outcome::delivered || why.what == failure_note::kind::http)
+        metrics_->health.observe(latency, now);
       if (outcome != uplink_outcome::delivered) metrics_->health.fail(why);
       fuse_.record(signal, std::chrono::duration_cast<fuse::duration>(latency), now, r.probe);
     }

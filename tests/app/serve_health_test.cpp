@@ -172,13 +172,13 @@ TEST_F(serve_health, status_shows_outcomes_latency_and_the_last_failures_with_th
   ASSERT_EQ(status.status, 200) << status.body;
   const auto& b = status.body;
   EXPECT_TRUE(std::regex_search(
-      b, std::regex{R"(^\{"state":"(closed|throttling)","limit":[0-9]+,"inFlight":0,)"
-                    R"("lastMinute":\{"delivered":3,"failed":1,"timeout":0,"shed":0,"paused":0\},)"
-                    R"("last15Minutes":\{"delivered":3,"failed":1,"timeout":0,"shed":0,"paused":0\},)"
-                    R"("latencyMs":\{"p50":[0-9.]+,"p99":[0-9.]+\},)"
-                    R"("lastDeliveryAt":"20[0-9-]+T[0-9:.]+Z",)"
-                    R"("failures":\[\{"at":"20[^"]+Z","kind":"http","status":500,)"
-                    R"("message":"Internal Server Error","body":"ok"\}\],"replicas":\["[^"]+"\]\}$)"}))
+      b, std::regex{R"re(^\{"state":"(closed|throttling)","limit":[0-9]+,"inFlight":0,)re"
+                    R"re("lastMinute":\{"delivered":3,"failed":1,"timeout":0,"shed":0,"paused":0\},)re"
+                    R"re("last15Minutes":\{"delivered":3,"failed":1,"timeout":0,"shed":0,"paused":0\},)re"
+                    R"re("latencyMs":\{"p50":[0-9.]+,"p99":[0-9.]+\},)re"
+                    R"re("lastDeliveryAt":"20[0-9-]+T[0-9:.]+Z",)re"
+                    R"re("failures":\[\{"at":"20[^"]+Z","kind":"http","status":500,)re"
+                    R"re("message":"Internal Server Error","body":"ok"\}\],"replicas":\["[^"]+"\]\}$)re"}))
       << b;
 
   EXPECT_EQ(router.admin("GET", "/api/v1/connections/0123456789abcdef/status").status, 404);
