@@ -201,10 +201,12 @@ void connection_owner::on_connected(std::uint32_t session_id, transport::connect
                                  [&](const session& x) { return x.id == session_id; }));
     fail_waiting(uplink_outcome::failed);
   };
+  if (!result) note_failure("connect: " + result.status.message());
   if (!result || (retired_ && !graceful_) || s->draining) return drop();
   std::unique_ptr<transport::connection_engine> engine;
   if (s->tls) {
     auto tls = environment_.tls.connect(config_->host);
+    if (!tls) note_failure("TLS: " + tls.error_value().message());
     if (!tls) return drop();
     engine = std::make_unique<transport::tls_connection<client_connection>>(
         std::move(*tls),
@@ -250,10 +252,18 @@ void connection_owner::flush_waiting() {
 void connection_owner::complete(std::uint32_t slot, std::uint32_t generation,
                                 const transport::error& err, const transport::response& res) {
   if (slot >= slots_.size() || !slots_[slot].live || slots_[slot].generation != generation) return;
-  if (slots_[slot].timed_out) return finish(slot, uplink_outcome::timeout, fuse::signal::failure);
+  if (slots_[slot].timed_out) {
+    note_failure("timeout: no answer within " +
+                 std::to_string(config_->request_timeout.count()) + " ms");
+    return finish(slot, uplink_outcome::timeout, fuse::signal::failure);
+  }
+  if (err) note_failure(err.message());
   if (err) return finish(slot, uplink_outcome::failed, fuse::signal::failure);
-  if (res.status >= 200 && res.status < 300)
+  if (res.status >= 200 && res.status < 300) {
+    note_delivered();
     return finish(slot, uplink_outcome::delivered, fuse::signal::good);
+  }
+  note_failure("HTTP status " + std::to_string(res.status));
   bool overload = res.status >= 500 || res.status == 408 || res.status == 429;
   finish(slot, uplink_outcome::failed, overload ? fuse::signal::overload : fuse::signal::good);
 }
@@ -401,11 +411,14 @@ void connection_owner::close_idle_renewed_sessions() {
 }
 
 void connection_owner::on_close(transport::shard&, connection_handle handle,
-                                const transport::io_status&) {
+                                const transport::io_status& why) {
   auto* s = find_session(handle);
   if (!s) return;
   auto id = s->id;
   bool was_ready = s->ready;
+  if (!was_ready && why && why.failure != transport::io_failure::closed_locally &&
+      why.failure != transport::io_failure::shutting_down)
+    note_failure("TLS: " + why.message());
   sessions_.erase(sessions_.begin() + (s - sessions_.data()));
   for (std::uint32_t i = 0; i < slots_.size(); ++i) {
     auto& r = slots_[i];
@@ -501,6 +514,27 @@ void connection_owner::publish_state() {
   metrics_->fuse_state.store(static_cast<std::uint8_t>(fuse_.current_state()),
                              std::memory_order_relaxed);
   metrics_->in_flight.store(static_cast<std::int32_t>(in_flight_), std::memory_order_relaxed);
+}
+
+void connection_owner::note_failure(std::string_view reason) {
+  bool starts = !failing_;
+  failing_ = true;
+  if (!starts || !failure_lines_.allow(home_.now())) return;
+  failure_logged_ = true;
+  auto held = std::to_string(failure_lines_.suppressed());
+  logging::warning("connection failing", {{"connection", config_->name},
+                                          {"id", config_->id},
+                                          {"url", config_->authority},
+                                          {"reason", reason},
+                                          {"suppressed", held}});
+}
+
+void connection_owner::note_delivered() {
+  failing_ = false;
+  if (!failure_logged_) return;
+  failure_logged_ = false;
+  logging::info("connection delivering again",
+                {{"connection", config_->name}, {"id", config_->id}});
 }
 
 }  // namespace tr::actors

@@ -14,6 +14,7 @@
 #include "actors/metrics.hpp"
 #include "codecs/report.hpp"
 #include "codecs/token_signer.hpp"
+#include "logging/log.hpp"
 #include "transport/client_connection.hpp"
 #include "transport/runtime/io_handler.hpp"
 #include "transport/runtime/shard.hpp"
@@ -129,6 +130,10 @@ class connection_owner final : public transport::io_handler,
   std::size_t session_limit() const;
   void close_idle_renewed_sessions();
   void publish_state();
+  /// Failure log: one line when the connection starts failing (rate-limited), one when an
+  /// uplink is delivered again after such a line.
+  void note_failure(std::string_view reason);
+  void note_delivered();
 
   transport::shard& home_;
   std::shared_ptr<const connection_config> config_;
@@ -154,6 +159,9 @@ class connection_owner final : public transport::io_handler,
   std::string target_;
   std::string body_;
   std::string infos_;
+  logging::rate_limit failure_lines_;
+  bool failing_ = false;  ///< the last outcome was a failure
+  bool failure_logged_ = false;  ///< a "failing" line was written since the last delivery
 };
 
 }  // namespace tr::actors
