@@ -37,7 +37,10 @@ constexpr command_help commands[] = {
      "The AS developer's debugging tool: computes the token the router sends with an uplink,\n"
      "or the one it expects with a downlink. With a Token parameter in QUERY it checks it\n"
      "instead: prints \"match\" (exit 0) or \"mismatch: expected TOKEN\" (exit 1).\n"
-     "See 'tunnel-router help token uplink' and 'tunnel-router help token downlink'.\n"},
+     "See 'tunnel-router help token uplink' and 'tunnel-router help token downlink'.\n"
+     "\n"
+     "example:\n"
+     "  tunnel-router token downlink --key \"$KEY\" --query \"$QUERY&Token=$TOKEN_FROM_THE_AS\"\n"},
     {"token uplink", "",
      "usage: tunnel-router token uplink --key KEY --body FILE --query QUERY\n"
      "\n"

@@ -26,6 +26,11 @@ struct url_case {
   const char* expected;  ///< a part of the message
 };
 
+/// How a case shows in test output: its URL and the expected part of the message.
+void PrintTo(const url_case& c, std::ostream* out) {
+  *out << '"' << c.url << "\" refused with \"" << c.expected << '"';
+}
+
 class rejected_url : public ::testing::TestWithParam<url_case> {};
 
 TEST_P(rejected_url, is_refused_with_a_reason) {

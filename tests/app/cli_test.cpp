@@ -180,8 +180,9 @@ TEST_F(cli, checks_a_token_given_in_a_shuffled_percent_encoded_uplink_query) {
   std::string shuffled =
       "Time=2021-04-07T08%3A49%3A51.551%2B00%3A00&Token=TOKEN&AS_ID=TWA_100002167"
       ".1111.AS&LrnInfos=TWA_100002167.1111.AS-1-111974&LrnFPort=17&LrnDevEui=20635F0108000496";
-  auto with = [&](std::string token) {
-    return shuffled.replace(shuffled.find("TOKEN"), 5, token);
+  auto with = [&](const std::string& token) {
+    std::string query = shuffled;
+    return query.replace(query.find("TOKEN"), 5, token);
   };
   outcome right = token_uplink(v1_json, v1_key, with(std::string(v1_token)));
   EXPECT_EQ(right.exit_code, 0) << right.err;

@@ -129,7 +129,7 @@ TEST(serve_logs_json, every_line_is_a_json_object_from_start_to_stop) {
   for (std::string line; std::getline(in, line); ++count)
     EXPECT_TRUE(std::regex_match(line, object)) << line;
   EXPECT_GE(count, 4);  // the admin token, listening, draining, stopped (and the plain-HTTP warning)
-  EXPECT_EQ(lines_with(errors, R"("msg":"admin token generated (shown once)")").size(), 1u) << errors;
+  EXPECT_EQ(lines_with(errors, R"x("msg":"admin token generated (shown once)")x").size(), 1u) << errors;
   EXPECT_EQ(lines_with(errors, R"("msg":"draining","signal":"SIGTERM")").size(), 1u) << errors;
   EXPECT_EQ(lines_with(errors, R"("msg":"stopped")").size(), 1u) << errors;
 }
