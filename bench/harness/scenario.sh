@@ -412,8 +412,8 @@ scenario_scale() {
   # one body per request: curl, 8 in parallel.
   seq "$count" > "$WORK/conn.ids"
   t0=$(now_s)
-  xargs -P 8 -I N curl -s -o /dev/null -w '%{http_code}\n' -H "authorization: Bearer $R_TOKEN" \
-    -d '{"name":"scale N","url":"https://localhost:9/uplink","contentType":"JSON","asId":"scale-N.as"}' \
+  xargs -P 8 -I @ID@ curl -s -o /dev/null -w '%{http_code}\n' -H "authorization: Bearer $R_TOKEN" \
+    -d '{"name":"scale @ID@","url":"https://localhost:9/uplink","contentType":"JSON","asId":"scale-@ID@.as"}' \
     "http://127.0.0.1:$R_ADMIN/api/v1/connections" < "$WORK/conn.ids" > "$WORK/create.out" 2>&1 || true
   created_s=$(since "$t0")
   local status_2xx
