@@ -58,6 +58,21 @@ connection_owner::connection_owner(transport::shard& home,
 
 connection_owner::~connection_owner() = default;
 
+template <class Reason>
+void connection_owner::note_failure(Reason&& reason) {
+  if (failing_) return;
+  failing_ = true;
+  if (!failure_lines_.allow(home_.now())) return;
+  failure_logged_ = true;
+  auto held = std::to_string(failure_lines_.suppressed());
+  std::string why = reason();
+  logging::warning("connection failing", {{"connection", config_->name},
+                                          {"id", config_->id},
+                                          {"url", config_->authority},
+                                          {"reason", why},
+                                          {"suppressed", held}});
+}
+
 void connection_owner::send_body(std::string_view body) {
   thread_local codecs::report_parser parser;
   thread_local codecs::report report;
@@ -201,12 +216,12 @@ void connection_owner::on_connected(std::uint32_t session_id, transport::connect
                                  [&](const session& x) { return x.id == session_id; }));
     fail_waiting(uplink_outcome::failed);
   };
-  if (!result) note_failure("connect: " + result.status.message());
+  if (!result) note_failure([&] { return "connect: " + result.status.message(); });
   if (!result || (retired_ && !graceful_) || s->draining) return drop();
   std::unique_ptr<transport::connection_engine> engine;
   if (s->tls) {
     auto tls = environment_.tls.connect(config_->host);
-    if (!tls) note_failure("TLS: " + tls.error_value().message());
+    if (!tls) note_failure([&] { return "TLS: " + tls.error_value().message(); });
     if (!tls) return drop();
     engine = std::make_unique<transport::tls_connection<client_connection>>(
         std::move(*tls),
@@ -253,17 +268,19 @@ void connection_owner::complete(std::uint32_t slot, std::uint32_t generation,
                                 const transport::error& err, const transport::response& res) {
   if (slot >= slots_.size() || !slots_[slot].live || slots_[slot].generation != generation) return;
   if (slots_[slot].timed_out) {
-    note_failure("timeout: no answer within " +
-                 std::to_string(config_->request_timeout.count()) + " ms");
+    note_failure([&] {
+      return "timeout: no answer within " + std::to_string(config_->request_timeout.count()) +
+             " ms";
+    });
     return finish(slot, uplink_outcome::timeout, fuse::signal::failure);
   }
-  if (err) note_failure(err.message());
+  if (err) note_failure([&] { return err.message(); });
   if (err) return finish(slot, uplink_outcome::failed, fuse::signal::failure);
   if (res.status >= 200 && res.status < 300) {
     note_delivered();
     return finish(slot, uplink_outcome::delivered, fuse::signal::good);
   }
-  note_failure("HTTP status " + std::to_string(res.status));
+  note_failure([&] { return "HTTP status " + std::to_string(res.status); });
   bool overload = res.status >= 500 || res.status == 408 || res.status == 429;
   finish(slot, uplink_outcome::failed, overload ? fuse::signal::overload : fuse::signal::good);
 }
@@ -418,7 +435,7 @@ void connection_owner::on_close(transport::shard&, connection_handle handle,
   bool was_ready = s->ready;
   if (!was_ready && why && why.failure != transport::io_failure::closed_locally &&
       why.failure != transport::io_failure::shutting_down)
-    note_failure("TLS: " + why.message());
+    note_failure([&] { return "TLS: " + why.message(); });
   sessions_.erase(sessions_.begin() + (s - sessions_.data()));
   for (std::uint32_t i = 0; i < slots_.size(); ++i) {
     auto& r = slots_[i];
@@ -514,19 +531,6 @@ void connection_owner::publish_state() {
   metrics_->fuse_state.store(static_cast<std::uint8_t>(fuse_.current_state()),
                              std::memory_order_relaxed);
   metrics_->in_flight.store(static_cast<std::int32_t>(in_flight_), std::memory_order_relaxed);
-}
-
-void connection_owner::note_failure(std::string_view reason) {
-  bool starts = !failing_;
-  failing_ = true;
-  if (!starts || !failure_lines_.allow(home_.now())) return;
-  failure_logged_ = true;
-  auto held = std::to_string(failure_lines_.suppressed());
-  logging::warning("connection failing", {{"connection", config_->name},
-                                          {"id", config_->id},
-                                          {"url", config_->authority},
-                                          {"reason", reason},
-                                          {"suppressed", held}});
 }
 
 void connection_owner::note_delivered() {

@@ -131,8 +131,10 @@ class connection_owner final : public transport::io_handler,
   void close_idle_renewed_sessions();
   void publish_state();
   /// Failure log: one line when the connection starts failing (rate-limited), one when an
-  /// uplink is delivered again after such a line.
-  void note_failure(std::string_view reason);
+  /// uplink is delivered again after such a line. `reason()` gives the text, called only when
+  /// a line is written (nothing is built for the failures that follow).
+  template <class Reason>
+  void note_failure(Reason&& reason);
   void note_delivered();
 
   transport::shard& home_;
