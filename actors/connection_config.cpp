@@ -82,6 +82,7 @@ connection_config_result make_connection_config(const store::connection& source,
   cfg->id = source.id;
   cfg->as_id = source.as_id;
   cfg->paused = source.paused;
+  cfg->name = source.name;
   cfg->format = format_of(source.type);
   cfg->key = *key;
   cfg->host = std::string{uri.host};

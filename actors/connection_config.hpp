@@ -25,6 +25,7 @@ struct connection_defaults {
 struct connection_config {
   std::string id;     ///< connection id (metric label, routing)
   std::string as_id;  ///< AS_ID sent in every uplink
+  std::string name;   ///< the connection's name, for log lines
   codecs::body_format format = codecs::body_format::json;
   codecs::signing_key key;
   bool tls = true;   ///< https (else plain http, only with allow_http)

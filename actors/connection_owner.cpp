@@ -115,6 +115,21 @@ connection_owner::connection_owner(transport::shard& home,
 
 connection_owner::~connection_owner() = default;
 
+template <class Reason>
+void connection_owner::note_failure(Reason&& reason) {
+  if (failing_) return;
+  failing_ = true;
+  if (!failure_lines_.allow(home_.now())) return;
+  failure_logged_ = true;
+  auto held = std::to_string(failure_lines_.suppressed());
+  std::string why = reason();
+  logging::warning("connection failing", {{"connection", config_->name},
+                                          {"id", config_->id},
+                                          {"url", config_->authority},
+                                          {"reason", why},
+                                          {"suppressed", held}});
+}
+
 void connection_owner::send_body(std::string_view body) {
   thread_local codecs::report_parser parser;
   thread_local codecs::report report;
@@ -334,10 +349,12 @@ void connection_owner::on_connected(std::uint32_t session_id, transport::connect
     }
     fail_waiting(uplink_outcome::failed, why);
   };
+  if (!result) note_failure([&] { return "connect: " + result.status.message(); });
   if (!result || (retired_ && !graceful_) || s->draining) return drop();
   std::unique_ptr<transport::connection_engine> engine;
   if (s->tls) {
     auto tls = environment_.tls.connect(config_->host);
+    if (!tls) note_failure([&] { return "TLS: " + tls.error_value().message(); });
     if (!tls) return drop();
     engine = std::make_unique<transport::tls_connection<client_connection>>(
         std::move(*tls),
@@ -383,8 +400,14 @@ void connection_owner::flush_waiting() {
 void connection_owner::complete(std::uint32_t slot, std::uint32_t generation,
                                 const transport::error& err, const transport::response& res) {
   if (slot >= slots_.size() || !slots_[slot].live || slots_[slot].generation != generation) return;
-  if (slots_[slot].timed_out)
+  if (slots_[slot].timed_out) {
+    note_failure([&] {
+      return "timeout: no answer within " + std::to_string(config_->request_timeout.count()) +
+             " ms";
+    });
     return finish(slot, uplink_outcome::timeout, fuse::signal::failure, timeout_note());
+  }
+  if (err) note_failure([&] { return err.message(); });
   if (err) return finish(slot, uplink_outcome::failed, fuse::signal::failure, note_of(err));
   if (slots_[slot].test) {
     for (auto& t : tests_) {
@@ -394,8 +417,11 @@ void connection_owner::complete(std::uint32_t slot, std::uint32_t generation,
       t.result.body.assign(body.substr(0, connection_health::kept_body_bytes));
     }
   }
-  if (res.status >= 200 && res.status < 300)
+  if (res.status >= 200 && res.status < 300) {
+    note_delivered();
     return finish(slot, uplink_outcome::delivered, fuse::signal::good);
+  }
+  note_failure([&] { return "HTTP status " + std::to_string(res.status); });
   bool overload = res.status >= 500 || res.status == 408 || res.status == 429;
   failure_note why;
   why.what = failure_note::kind::http;
@@ -599,6 +625,9 @@ void connection_owner::on_close(transport::shard&, connection_handle handle,
   if (!s) return;
   auto id = s->id;
   bool was_ready = s->ready;
+  if (!was_ready && why_closed && why_closed.failure != transport::io_failure::closed_locally &&
+      why_closed.failure != transport::io_failure::shutting_down)
+    note_failure([&] { return "TLS: " + why_closed.message(); });
   sessions_.erase(sessions_.begin() + (s - sessions_.data()));
   failure_note why;
   why.what = was_ready ? failure_note::kind::reset : failure_note::kind::tls;
@@ -715,6 +744,14 @@ void connection_owner::publish_state() {
   metrics_->fuse_state.store(fuse_state, std::memory_order_relaxed);
   metrics_->limit.store(fuse_.limit(), std::memory_order_relaxed);
   metrics_->in_flight.store(static_cast<std::int32_t>(in_flight_), std::memory_order_relaxed);
+}
+
+void connection_owner::note_delivered() {
+  failing_ = false;
+  if (!failure_logged_) return;
+  failure_logged_ = false;
+  logging::info("connection delivering again",
+                {{"connection", config_->name}, {"id", config_->id}});
 }
 
 }  // namespace tr::actors

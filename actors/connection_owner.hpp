@@ -16,6 +16,7 @@
 #include "api/live_connections.hpp"
 #include "codecs/report.hpp"
 #include "codecs/token_signer.hpp"
+#include "logging/log.hpp"
 #include "transport/client_connection.hpp"
 #include "transport/runtime/io_handler.hpp"
 #include "transport/runtime/shard.hpp"
@@ -146,6 +147,12 @@ class connection_owner final : public transport::io_handler,
   std::size_t session_limit() const;
   void close_idle_renewed_sessions();
   void publish_state();
+  /// Failure log: one line when the connection starts failing (rate-limited), one when an
+  /// uplink is delivered again after such a line. `reason()` gives the text, called only when
+  /// a line is written (nothing is built for the failures that follow).
+  template <class Reason>
+  void note_failure(Reason&& reason);
+  void note_delivered();
 
   transport::shard& home_;
   std::shared_ptr<const connection_config> config_;
@@ -174,6 +181,9 @@ class connection_owner final : public transport::io_handler,
   std::string target_;
   std::string body_;
   std::string infos_;
+  logging::rate_limit failure_lines_;
+  bool failing_ = false;  ///< the last outcome was a failure
+  bool failure_logged_ = false;  ///< a "failing" line was written since the last delivery
 };
 
 }  // namespace tr::actors

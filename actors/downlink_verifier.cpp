@@ -100,7 +100,8 @@ void downlink_verifier::set_connections(
   });
 }
 
-std::string downlink_verifier::parse_fields(std::string_view raw_query, downlink_fields& f) {
+std::string downlink_verifier::parse_fields(std::string_view raw_query, downlink_fields& f,
+                                            bool token_required) {
   std::string_view rest = raw_query;
   if (!rest.empty() && rest.front() == '?') rest.remove_prefix(1);
   std::string_view name, value;
@@ -140,6 +141,7 @@ std::string downlink_verifier::parse_fields(std::string_view raw_query, downlink
   if (!codecs::parse_time(f.time).ok()) return "Time must be ISO 8601 with an offset";
   if (!f.correlation_id.empty() && (f.correlation_id.size() != 16 || !is_hex(f.correlation_id)))
     return "CorrelationID must be 16 hex digits";
+  if (f.token.empty() && !token_required) return {};
   if (f.token.size() != codecs::token_size || !is_hex(f.token))
     return "Token must be 64 hex digits";
   return {};

@@ -78,7 +78,9 @@ class downlink_verifier {
   void release(const downlink_verdict& verdict) { replays_.forget(verdict.fields.token); }
 
   /// Checks and decodes the parameters alone (step 1); the reason is empty when they are fine.
-  static std::string parse_fields(std::string_view raw_query, downlink_fields& out);
+  /// With `token_required` false a query without Token passes (`tunnel-router token downlink`).
+  static std::string parse_fields(std::string_view raw_query, downlink_fields& out,
+                                  bool token_required = true);
 
  private:
   using directory =

@@ -4,6 +4,8 @@
 
 #include <cstdio>
 
+#include "logging/log.hpp"
+
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tr::store::change_event)
 
 namespace tr::actors {
@@ -35,8 +37,7 @@ caf::behavior supervisor(caf::stateful_actor<supervisor_state>* self, data_plane
   if (connections && routes) {
     plane->load(*connections, *routes);
   } else {
-    std::fprintf(stderr,
-                 "tunnel-router: supervisor: cannot load the configuration from the store\n");
+    logging::error("supervisor: cannot load the configuration from the store");
   }
   self->delayed_send(self, std::chrono::seconds{1}, tick_atom::value);
   return {

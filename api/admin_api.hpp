@@ -44,7 +44,13 @@ namespace tr::api {
 // `WWW-Authenticate: Bearer` header), 403 seen but not allowed (read-only connection, users
 // without admin rights), 404 unknown path or a resource absent or hidden from the caller,
 // 405 wrong method on a known path (with `Allow`), 413 body over the limit, 409 a conflict
-// (deleting oneself, a connection deleted while an import ran), 500 a store failure.
+// (deleting oneself, a connection deleted while an import ran, an asId another connection
+// already has), 500 a store failure.
+//
+// AS_ID is unique among connections: a downlink names only its AS_ID, so it must lead to one
+// connection (one key, one rate bucket, one set of routes). Creating a connection, or changing
+// its asId (PUT, PATCH), with an asId another connection has is refused with 409 naming that
+// connection (or "another connection" when the caller cannot see it).
 // Every error body is `{"error": "..."}` or `{"errors": [...]}`.
 //
 // Domains (see api/domains.hpp): a restricted user sees connections sharing one of its domains in

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "app/demo_command.hpp"
+#include "app/help.hpp"
 #include "app/serve_command.hpp"
 #include "app/token_command.hpp"
 #include "tr/version.hpp"
@@ -22,15 +23,21 @@ int usage_error(const std::string& message) {
   return exit_usage;
 }
 
-void print_help() {
-  std::puts(
-      "usage:\n"
-      "  tunnel-router serve [--config FILE]\n"
-      "  tunnel-router token uplink   --key KEY --body FILE --query QUERY\n"
-      "  tunnel-router token downlink --key KEY --query QUERY\n"
-      "  tunnel-router keygen\n"
-      "  tunnel-router demo [--seconds N] [--rate R] [--connections C]\n"
-      "  tunnel-router version");
+bool asks_for_help(std::string_view word) { return word == "--help" || word == "-h"; }
+
+/// `help [COMMAND]`: the overview, or one command's help.
+int run_help(std::span<char* const> words) {
+  std::string command;
+  for (auto* word : words) {
+    if (!command.empty()) command += ' ';
+    command += word;
+  }
+  if (command.empty()) {
+    print_overview();
+    return 0;
+  }
+  if (!print_command_help(command)) return usage_error("help: unknown command '" + command + "'");
+  return 0;
 }
 
 }  // namespace
@@ -76,14 +83,22 @@ int run_cli(int argc, char** argv) {
   if (argc < 2) return usage_error("missing command");
   std::string_view command = argv[1];
   std::span<char* const> rest(argv + 2, static_cast<std::size_t>(argc - 2));
+  if (command == "help") return run_help(rest);
+  if (asks_for_help(command)) return run_help({});
+  // `COMMAND --help` (and `token KIND --help`): the command's help, whatever else is given.
+  if (std::any_of(rest.begin(), rest.end(), [](char* word) { return asks_for_help(word); })) {
+    std::string name{command};
+    if (command == "token" && !rest.empty() && !asks_for_help(rest[0])) {
+      name += ' ';
+      name += rest[0];
+    }
+    if (!print_command_help(name)) return usage_error("unknown command '" + name + "'");
+    return 0;
+  }
   if (command == "version") {
     if (!rest.empty())
       return usage_error("version: unexpected argument '" + std::string(rest[0]) + "'");
     std::printf("tunnel-router %s\n", version_string);
-    return 0;
-  }
-  if (command == "help" || command == "--help" || command == "-h") {
-    print_help();
     return 0;
   }
   if (command == "token") return run_token_command(rest);

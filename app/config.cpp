@@ -203,6 +203,18 @@ const std::vector<key_spec>& key_specs() {
       {"downlink", "burst",
        number_into(
            [](config & c) -> auto& { return c.downlink.burst; }, 1, 1'000'000)},
+      {"log", "format",
+       [](config& c, auto where, auto text) {
+         auto form = logging::parse_format(text);
+         if (!form) bad_value(where, text, "is not text or json");
+         c.log.format = *form;
+       }},
+      {"log", "level",
+       [](config& c, auto where, auto text) {
+         auto lowest = logging::parse_level(text);
+         if (!lowest) bad_value(where, text, "is not debug, info, warning or error");
+         c.log.level = *lowest;
+       }},
   };
   return specs;
 }
@@ -356,6 +368,7 @@ config default_config() {
             defaults::fuse_backoff_max_ms,    defaults::fuse_min_concurrency,
             defaults::fuse_max_concurrency,   defaults::fuse_latency_target_ms};
   c.downlink = {defaults::downlink_rate_per_s, defaults::downlink_burst};
+  c.log = {*logging::parse_format(defaults::log_format), *logging::parse_level(defaults::log_level)};
   return c;
 }
 

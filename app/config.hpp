@@ -10,6 +10,8 @@
 #include <string>
 #include <string_view>
 
+#include "logging/log.hpp"
+
 namespace tr::app {
 
 // The router's configuration: parsed once at start into these plain structs, immutable after,
@@ -83,6 +85,11 @@ struct downlink_config {
   std::uint32_t burst;       ///< token bucket size
 };
 
+struct log_config {
+  logging::format format;  ///< text (people) or json (one object a line, for collectors)
+  logging::level level;    ///< lines below this level are dropped
+};
+
 /// The whole configuration.
 struct config {
   store_config store;
@@ -94,6 +101,7 @@ struct config {
   runtime_config runtime;
   fuse_config fuse;
   downlink_config downlink;
+  log_config log;
 };
 
 /// A configuration that cannot be loaded; the message names the key (and value) at fault.

@@ -62,4 +62,8 @@ inline constexpr std::uint32_t fuse_latency_target_ms = 1000;
 inline constexpr std::uint32_t downlink_rate_per_s = 10;  ///< sustained downlinks per second
 inline constexpr std::uint32_t downlink_burst = 20;       ///< bucket size
 
+// [log] the router's log lines (logging/log.hpp), on stderr
+inline constexpr std::string_view log_format = "text";  ///< text | json (JSON lines)
+inline constexpr std::string_view log_level = "info";   ///< debug | info | warning | error
+
 }  // namespace tr::app::defaults

@@ -14,6 +14,7 @@
 #include "actors/supervisor.hpp"
 #include "api/admin_api.hpp"
 #include "app/live_view.hpp"
+#include "logging/log.hpp"
 #include "store/database.hpp"
 #include "transport/http_listener.hpp"
 #include "transport/runtime/runtime.hpp"
@@ -338,9 +339,7 @@ std::optional<std::string> router::start() {
     }
     public_tls = *made;
   } else {
-    std::fprintf(
-        stderr,
-        "tunnel-router: warning: public listener without public.tls_cert speaks plain HTTP\n");
+    logging::warning("public listener without public.tls_cert speaks plain HTTP");
   }
   transport::server_options public_limits;
   public_limits.max_body_size = 64 << 10;

@@ -11,6 +11,7 @@
 #include "app/cli.hpp"
 #include "app/config.hpp"
 #include "app/router.hpp"
+#include "logging/log.hpp"
 
 namespace tr::app {
 
@@ -26,7 +27,23 @@ void keep_admin_token(const config& cfg, const std::string& token) {
     out << token << "\n";
   }
   ::chmod(file.c_str(), 0600);
-  std::printf("admin token (shown once, also in %s): %s\n", file.c_str(), token.c_str());
+  if (logging::current_format() == logging::format::json)
+    logging::write(logging::level::warning, "admin token generated (shown once)",
+                   {{"file", file.c_str()}, {"token", token}});
+  else
+    std::printf("admin token (shown once, also in %s): %s\n", file.c_str(), token.c_str());
+}
+
+/// A line about the router's life: as before on stdout in text form (scripts wait for
+/// "tunnel-router listening"), a log line in JSON form.
+void announce(const std::string& text, std::string_view message,
+              std::initializer_list<logging::field> fields) {
+  if (logging::current_format() == logging::format::json) {
+    logging::info(message, fields);
+    return;
+  }
+  std::printf("%s\n", text.c_str());
+  std::fflush(stdout);
 }
 
 }  // namespace
@@ -46,6 +63,7 @@ int run_serve_command(std::span<char* const> args) {
     std::fprintf(stderr, "tunnel-router: %s\n", e.what());
     return 2;
   }
+  logging::configure(cfg->log.format, cfg->log.level);
 
   // Block the stop signals before any thread starts, so every thread inherits the mask and the
   // main thread alone receives them with sigwait.
@@ -63,24 +81,28 @@ int run_serve_command(std::span<char* const> args) {
     std::fprintf(stderr, "tunnel-router: %s\n", e.what());
     return 1;
   }
-  std::printf("tunnel-router listening: ingress %s:%u, public %s:%u, admin %s:%u\n",
-              cfg->ingress.listen.host.c_str(), r.ingress_port(),
-              cfg->public_listener.listen.host.c_str(), r.public_port(),
-              cfg->admin.listen.host.c_str(), r.admin_port());
-  std::fflush(stdout);
+  auto at = [](const endpoint& listen, std::uint16_t port) {
+    return to_string(endpoint{listen.host, port});
+  };
+  auto ingress = at(cfg->ingress.listen, r.ingress_port());
+  auto public_at = at(cfg->public_listener.listen, r.public_port());
+  auto admin = at(cfg->admin.listen, r.admin_port());
+  announce("tunnel-router listening: ingress " + ingress + ", public " + public_at + ", admin " +
+               admin,
+           "listening", {{"ingress", ingress}, {"public", public_at}, {"admin", admin}});
 
   int signal = 0;
   sigwait(&stop_signals, &signal);
-  std::printf("tunnel-router: %s received, draining\n", signal == SIGTERM ? "SIGTERM" : "SIGINT");
-  std::fflush(stdout);
-  if (auto abandoned = r.stop(std::chrono::milliseconds{cfg->runtime.drain_timeout_ms}))
-    std::printf(
-        "tunnel-router: stopped; the drain deadline passed with %llu uplinks in flight, "
-        "cut off (counted as failed)\n",
-        static_cast<unsigned long long>(abandoned));
-  else
-    std::printf("tunnel-router: stopped\n");
-  std::fflush(stdout);
+  std::string name = signal == SIGTERM ? "SIGTERM" : "SIGINT";
+  announce("tunnel-router: " + name + " received, draining", "draining", {{"signal", name}});
+  if (auto abandoned = r.stop(std::chrono::milliseconds{cfg->runtime.drain_timeout_ms})) {
+    auto count = std::to_string(abandoned);
+    announce("tunnel-router: stopped; the drain deadline passed with " + count +
+                 " uplinks in flight, cut off (counted as failed)",
+             "stopped", {{"cut_off", count}});
+  } else {
+    announce("tunnel-router: stopped", "stopped", {});
+  }
   return 0;
 }
 

@@ -4,9 +4,11 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <string_view>
 
+#include "actors/downlink_verifier.hpp"
 #include "app/cli.hpp"
 #include "codecs/query.hpp"
 #include "codecs/report_parser.hpp"
@@ -47,9 +49,41 @@ bool read_file(std::string_view path, std::string& contents, std::string& proble
   return true;
 }
 
+constexpr int exit_mismatch = 1;
+
 void print_token(const std::array<char, codecs::token_size>& token) {
   std::fwrite(token.data(), 1, token.size(), stdout);
   std::fputc('\n', stdout);
+}
+
+/// Without a Token to check: prints the token, exit 0. With one: `match` (exit 0), or
+/// `mismatch: expected <token>` (exit 1).
+int print_or_check(const std::array<char, codecs::token_size>& token,
+                   const std::optional<std::string>& given) {
+  if (!given) {
+    print_token(token);
+    return exit_ok;
+  }
+  std::string_view expected{token.data(), token.size()};
+  if (codecs::tokens_equal(expected, *given)) {
+    std::puts("match");
+    return exit_ok;
+  }
+  std::printf("mismatch: expected %.*s\n", static_cast<int>(expected.size()), expected.data());
+  return exit_mismatch;
+}
+
+/// The percent-decoded Token parameter of `query`, if it has one.
+std::optional<std::string> given_token(std::string_view query) {
+  if (!query.empty() && query.front() == '?') query.remove_prefix(1);
+  std::string_view name, value;
+  while (codecs::next_query_param(query, name, value)) {
+    std::string decoded_name, decoded;
+    if (!codecs::percent_decode(name, decoded_name).ok() || decoded_name != "Token") continue;
+    if (!codecs::percent_decode(value, decoded).ok()) return std::string(value);
+    return decoded;
+  }
+  return std::nullopt;
 }
 
 int token_uplink(std::span<char* const> args) {
@@ -80,8 +114,7 @@ int token_uplink(std::span<char* const> args) {
   if (auto e = signer.sign_uplink(report.fields(), query, token); !e.ok()) {
     return fail(command, e.message());
   }
-  print_token(token);
-  return exit_ok;
+  return print_or_check(token, given_token(*query_text));
 }
 
 int token_downlink(std::span<char* const> args) {
@@ -95,6 +128,10 @@ int token_downlink(std::span<char* const> args) {
   if (!query_text) return fail(command, "missing --query");
   auto key = codecs::signing_key::parse(*key_text);
   if (!key) return fail(command, "--key: ", key.error().message());
+  // The router's own checks (actors::downlink_verifier step 1), a Token being optional here.
+  actors::downlink_fields fields;
+  auto problem = actors::downlink_verifier::parse_fields(*query_text, fields, false);
+  if (!problem.empty()) return fail(command, "--query: ", problem);
   codecs::downlink_query_parts parts;
   if (auto e = codecs::split_downlink_query(*query_text, parts); !e.ok()) {
     return fail(command, "--query: ", e.message());
@@ -104,8 +141,9 @@ int token_downlink(std::span<char* const> args) {
   if (auto e = signer.sign_downlink(parts.signed_part, token); !e.ok()) {
     return fail(command, "--query: ", e.message());
   }
-  print_token(token);
-  return exit_ok;
+  std::optional<std::string> given;
+  if (!fields.token.empty()) given = fields.token;
+  return print_or_check(token, given);
 }
 
 }  // namespace

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Installs, builds and runs the whole test suite (unit, integration, benchmark smoke runs).
+# Installs, builds everything (the router, tests, benchmarks, tools) and runs the whole test
+# suite (unit, integration, the README walkthrough, benchmark smoke runs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+echo "test.sh: building every target (tests and benchmarks included; a fresh build takes several minutes)"
 bash scripts/build.sh
 cd build
 ctest --output-on-failure -j "$(nproc)" --timeout 300

@@ -54,6 +54,24 @@ modifiable find_modifiable(const call& c, std::string_view id) {
   return {std::move(*found), {}};
 }
 
+/// Downlinks are found by their AS_ID, so two connections may not share one: the refusal (409,
+/// naming the other connection when the caller may see it), or nothing when `as_id` is free.
+std::optional<api_answer> as_id_taken(const call& c, const std::string& as_id,
+                                      std::string_view own_id) {
+  auto all = c.db.list_connections();
+  if (!all) return store_failure(all.error_value());
+  for (const auto& other : *all) {
+    if (other.as_id != as_id || other.id == own_id) continue;
+    std::string who = visibility_of(c.caller, other) == visibility::hidden
+                          ? "another connection"
+                          : "connection \"" + other.name + "\" (" + other.id + ")";
+    return error_answer(409, "asId " + as_id + " is already used by " + who +
+                                 ": downlinks are matched to a connection by AS_ID, which must "
+                                 "be unique");
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 api_answer list_connections(const call& c) {
@@ -77,6 +95,7 @@ api_answer create_connection(const call& c) {
   if (unreadable(form)) return field_errors_answer(form.malformed);
   auto checked = check_form(c, form, {});
   if (!checked.ok()) return field_errors_answer(checked.errors);
+  if (auto taken = as_id_taken(c, checked.value.as_id, {})) return *taken;
   auto made = c.db.create_connection(std::move(checked.value));
   if (!made) return store_failure(made.error_value());
   auto out = connection_answer(201, *made, connection_fields::with_key);
@@ -106,6 +125,9 @@ api_answer update_connection(const call& c, std::string_view id, bool partial) {
   auto checked = check_form(c, form, existing.value->domains);
   if (!checked.ok()) return field_errors_answer(checked.errors);
   checked.value.id = existing.value->id;
+  // Only a changed AS_ID is checked: connections stored before this rule stay editable.
+  if (checked.value.as_id != existing.value->as_id)
+    if (auto taken = as_id_taken(c, checked.value.as_id, checked.value.id)) return *taken;
   auto changed = c.db.update_connection(std::move(checked.value));
   if (!changed) return store_failure(changed.error_value());
   return connection_answer(200, *changed, connection_fields::full);

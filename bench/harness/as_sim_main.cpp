@@ -15,6 +15,8 @@ void usage() {
   std::fputs(
       "usage: tr-as-sim [--host H] [--port P] [--shards N] [--pki DIR] [--plain] [--http1-only]\n"
       "                 [--endpoint PATH,KEY,SCHEDULE]... [--endpoints-file FILE] [--print-every SECONDS]\n"
+      "                 [--print-requests]\n"
+      "  --print-requests: print each request (query, content type, token verdict, body)\n"
       "  KEY: the connection's 32-hex key ('-': count arrivals only)\n"
       "  SCHEDULE: phases 'fast', 'delay=MS', 'error=RATE', 'stop', each optionally 'SECONDS+...',\n"
       "            joined by ';', e.g. 'fast;5+delay=800' or '2+stop;6+fast'\n"
@@ -51,6 +53,7 @@ int main(int argc, char** argv) {
     else if (arg == "--pki") options.pki_dir = value();
     else if (arg == "--plain") options.tls = false;
     else if (arg == "--http1-only") options.alpn = {"http/1.1"};
+    else if (arg == "--print-requests") options.print_requests = true;
     else if (arg == "--endpoint") add_endpoint(value());
     else if (arg == "--print-every") print_every = std::stod(value());
     else if (arg == "--endpoints-file") {

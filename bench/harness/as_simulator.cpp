@@ -398,22 +398,38 @@ void as_simulator::serve(const transport::request_origin& origin,
     if (into == &token) has_token = true;
     (void)codecs::percent_decode(value, *into);
   }
+  std::string_view verdict;
   if (!has_token || e->signers.empty()) {
     e->unsigned_.fetch_add(1, std::memory_order_relaxed);
+    verdict = !has_token ? "no token" : "not checked (no key)";
   } else if (number % e->check_every != 0) {
     e->unchecked.fetch_add(1, std::memory_order_relaxed);
+    verdict = "not checked (sampling)";
   } else if (!parser.parse(body, report).ok()) {
     e->bad_token.fetch_add(1, std::memory_order_relaxed);
+    verdict = "MISMATCH (the body is no report)";
   } else {
     codecs::uplink_query query{dev_eui, fport, infos, as_id, time};
     char computed[codecs::token_size];
     auto& signer = *e->signers[origin.home->index() % e->signers.size()];
     if (signer.sign_uplink(report.fields(), query, std::span<char, codecs::token_size>{computed})
             .ok() &&
-        codecs::tokens_equal({computed, codecs::token_size}, token))
+        codecs::tokens_equal({computed, codecs::token_size}, token)) {
       e->verified.fetch_add(1, std::memory_order_relaxed);
-    else
+      verdict = "verified";
+    } else {
       e->bad_token.fetch_add(1, std::memory_order_relaxed);
+      verdict = "MISMATCH";
+    }
+  }
+  if (options_.print_requests) {
+    std::string line = "tr-as-sim: ";
+    line.append(request.method).append(" ").append(request.path);
+    if (!request.query.empty()) line.append("?").append(request.query);
+    line.append("\n  content-type: ").append(type).append("; token: ").append(verdict);
+    line.append("\n  body: ").append(body.substr(0, 4096)).append("\n");
+    std::fwrite(line.data(), 1, line.size(), stdout);
+    std::fflush(stdout);
   }
 
   auto phase = e->current(now);

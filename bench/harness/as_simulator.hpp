@@ -92,6 +92,9 @@ class as_simulator {
     std::string pki_dir;  ///< where the CA and certificate live (reused when present)
     std::vector<std::string> alpn = {"h2", "http/1.1"};
     std::vector<endpoint_config> endpoints;
+    /// Print every request on stdout: method, path and query, content type, whether its
+    /// token verifies, and the body (the walkthrough's example AS).
+    bool print_requests = false;
   };
 
   /// Starts listening; throws std::runtime_error (bad key, bad schedule, port taken, PKI).

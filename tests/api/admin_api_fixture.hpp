@@ -24,12 +24,20 @@ inline constexpr const char* test_data_key =
     "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
 inline constexpr std::string_view admin_token = "admin-token-for-the-tests";
 
+/// The asId connection_body() gives a connection named `name`: AS_IDs are unique, so it
+/// follows the name ("AS one" → "TWA_1.1.AS_one").
+inline std::string as_id_for(std::string_view name) {
+  std::string id = "TWA_1.1.";
+  for (char c : name) id.push_back(c == ' ' || c == '"' ? '_' : c);
+  return id;
+}
+
 /// A connection body with the mandatory fields; `extra` is spliced in (", \"k\": v").
 inline std::string connection_body(std::string_view name, std::string_view domains_json = "[]",
                                    std::string_view extra = "") {
   return std::string{R"({"name": ")"} + std::string{name} +
          R"(", "url": "https://as.example.com/uplink", "contentType": "JSON", )" +
-         R"("asId": "TWA_1.1.AS", "domains": )" + std::string{domains_json} +
+         R"("asId": ")" + as_id_for(name) + R"(", "domains": )" + std::string{domains_json} +
          R"(, "headers": [{"name": "X-Tenant", "value": "t"}], "additionalInfo": "secret info")" +
          std::string{extra} + "}";
 }

@@ -15,7 +15,7 @@ TEST_F(admin_connections, creating_answers_201_with_the_connection_and_its_key) 
   EXPECT_EQ(text(made, "name"), "AS one");
   EXPECT_EQ(text(made, "url"), "https://as.example.com/uplink");
   EXPECT_EQ(text(made, "contentType"), "JSON");
-  EXPECT_EQ(text(made, "asId"), "TWA_1.1.AS");
+  EXPECT_EQ(text(made, "asId"), "TWA_1.1.AS_one");
   EXPECT_EQ(int64_t{json(made)["maxTimeDeviation"]}, 60);
   EXPECT_EQ(text(made, "key").size(), 32u);
   EXPECT_EQ(text(made, "key"), db_->get_connection(text(made, "id"))->key);
@@ -207,6 +207,46 @@ TEST_F(admin_connections, concurrent_requests_from_several_threads_are_all_serve
   for (auto& worker : workers) worker.join();
   EXPECT_EQ(created.load(), threads * per_thread);
   EXPECT_EQ(stored_connections(), static_cast<std::size_t>(threads * per_thread));
+}
+
+TEST_F(admin_connections, a_second_connection_with_the_same_as_id_is_409_naming_the_first) {
+  auto first = create("AS one");
+  auto again = call("POST", "/api/v1/connections", connection_body("AS one"));  // same asId
+  ASSERT_EQ(again.status, 409) << again.body;
+  EXPECT_NE(again.body.find("TWA_1.1.AS_one"), std::string::npos) << again.body;
+  EXPECT_NE(again.body.find("\\\"AS one\\\" (" + first + ")"), std::string::npos) << again.body;
+  EXPECT_EQ(db_->list_connections()->size(), 1u);
+}
+
+TEST_F(admin_connections, put_or_patch_to_an_as_id_in_use_is_409_and_changes_nothing) {
+  create("AS one");
+  auto second = create("AS two");
+  auto put = call("PUT", "/api/v1/connections/" + second,
+                  R"({"name": "AS two", "url": "https://as.example.com/", )"
+                  R"("contentType": "XML", "asId": "TWA_1.1.AS_one"})");
+  EXPECT_EQ(put.status, 409) << put.body;
+  auto patch = call("PATCH", "/api/v1/connections/" + second, R"({"asId": "TWA_1.1.AS_one"})");
+  EXPECT_EQ(patch.status, 409) << patch.body;
+  EXPECT_NE(patch.body.find("AS one"), std::string::npos) << patch.body;
+  EXPECT_EQ(db_->get_connection(second)->as_id, "TWA_1.1.AS_two");
+}
+
+TEST_F(admin_connections, a_connection_keeps_its_own_as_id_through_put_and_patch) {
+  auto id = create("AS one");
+  auto patch = call("PATCH", "/api/v1/connections/" + id, R"({"asId": "TWA_1.1.AS_one", "name": "AS 1"})");
+  EXPECT_EQ(patch.status, 200) << patch.body;
+  auto freed = call("PATCH", "/api/v1/connections/" + id, R"({"asId": "other"})");
+  EXPECT_EQ(freed.status, 200) << freed.body;
+  EXPECT_EQ(call("POST", "/api/v1/connections", connection_body("AS one")).status, 201);
+}
+
+TEST_F(admin_connections, a_restricted_user_hears_of_a_hidden_duplicate_without_its_name) {
+  create("secret", R"(["b.example"])");
+  auto again = call("POST", "/api/v1/connections", connection_body("secret", R"(["a.example"])"),
+                    token_a_);
+  EXPECT_EQ(again.status, 409) << again.body;
+  EXPECT_NE(again.body.find("another connection"), std::string::npos) << again.body;
+  EXPECT_EQ(again.body.find("\\\"secret\\\""), std::string::npos) << again.body;
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include "api/detail/uri.hpp"
 #include "api/validation.hpp"
+#include "tests/support/test_names.hpp"
 
 namespace tr::api {
 namespace {
@@ -24,6 +25,11 @@ struct url_case {
   const char* url;
   const char* expected;  ///< a part of the message
 };
+
+/// How a case shows in test output: its URL and the expected part of the message.
+void PrintTo(const url_case& c, std::ostream* out) {
+  *out << '"' << c.url << "\" refused with \"" << c.expected << '"';
+}
 
 class rejected_url : public ::testing::TestWithParam<url_case> {};
 
@@ -56,7 +62,8 @@ INSTANTIATE_TEST_SUITE_P(
         url_case{"https://as.example.com/caf\xc3\xa9", "\\xC3"},
         url_case{"https://as.example.com/a\"b", "'\"'"},
         url_case{"https://as.example.com/<x>", "'<'"}, url_case{"https://[v1.x]/", "IPvFuture"},
-        url_case{"", "mandatory"}));
+        url_case{"", "mandatory"}),
+    [](const auto& info) { return test::readable_test_name(info.index, info.param.url); });
 
 class accepted_url : public ::testing::TestWithParam<const char*> {};
 
@@ -73,7 +80,8 @@ INSTANTIATE_TEST_SUITE_P(
                       "https://[1:2:3:4:5:6:7:8]/", "https://192.0.2.10:443/",
                       "https://as.example.com/up?customer=7&x=a%20b",
                       "https://as.example.com/a;b=c/d:e@f", "https://as.example.com/?",
-                      "https://as.example.com:65535/", "https://sub_domain.example.com/"));
+                      "https://as.example.com:65535/", "https://sub_domain.example.com/"),
+    [](const auto& info) { return test::readable_test_name(info.index, info.param); });
 
 TEST(url_validation, http_is_accepted_when_the_operator_allows_it) {
   EXPECT_EQ(url_error("http://127.0.0.1:8080/uplink", true), "");

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -175,14 +176,23 @@ TEST_F(cli, prints_the_v1_token_for_an_xml_body) {
   EXPECT_EQ(o.out, std::string(v1_token) + "\n");
 }
 
-TEST_F(cli, gives_the_same_token_for_a_shuffled_percent_encoded_query_with_a_token) {
-  outcome o =
-      token_uplink(v1_json, v1_key,
-                   "Time=2021-04-07T08%3A49%3A51.551%2B00%3A00&Token=0000&AS_ID=TWA_100002167"
-                   ".1111.AS&LrnInfos=TWA_100002167.1111.AS-1-111974&LrnFPort=17&LrnDevEui="
-                   "20635F0108000496");
-  EXPECT_EQ(o.exit_code, 0) << o.err;
-  EXPECT_EQ(o.out, std::string(v1_token) + "\n");
+TEST_F(cli, checks_a_token_given_in_a_shuffled_percent_encoded_uplink_query) {
+  std::string shuffled =
+      "Time=2021-04-07T08%3A49%3A51.551%2B00%3A00&Token=TOKEN&AS_ID=TWA_100002167"
+      ".1111.AS&LrnInfos=TWA_100002167.1111.AS-1-111974&LrnFPort=17&LrnDevEui=20635F0108000496";
+  auto with = [&](const std::string& token) {
+    std::string query = shuffled;
+    return query.replace(query.find("TOKEN"), 5, token);
+  };
+  outcome right = token_uplink(v1_json, v1_key, with(std::string(v1_token)));
+  EXPECT_EQ(right.exit_code, 0) << right.err;
+  EXPECT_EQ(right.out, "match\n");
+  std::string upper(v1_token);
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  EXPECT_EQ(token_uplink(v1_json, v1_key, with(upper)).out, "match\n");
+  outcome wrong = token_uplink(v1_json, v1_key, with("0000"));
+  EXPECT_EQ(wrong.exit_code, 1) << wrong.err;
+  EXPECT_EQ(wrong.out, "mismatch: expected " + std::string(v1_token) + "\n");
 }
 
 TEST_F(cli, gives_the_same_token_for_a_key_in_upper_case) {
@@ -198,13 +208,75 @@ TEST_F(cli, signs_a_downlink_query_in_received_order_with_the_lower_cased_key) {
   EXPECT_EQ(o.out, sha256_hex(std::string(v3_hashed) + "46ab678cd45df4a4e4b375eacd096acc") + "\n");
 }
 
-TEST_F(cli, leaves_a_trailing_token_out_of_the_downlink_hash) {
+TEST_F(cli, checks_a_trailing_downlink_token_left_out_of_the_hash) {
   outcome plain = run(
       {"token", "downlink", "--key", std::string(v1_key), "--query", std::string(v3_wire_query)});
-  outcome with_token = run({"token", "downlink", "--key=" + std::string(v1_key),
-                            "--query=" + std::string(v3_wire_query) + "&Token=abcd"});
-  EXPECT_EQ(with_token.exit_code, 0) << with_token.err;
-  EXPECT_EQ(with_token.out, plain.out);
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  std::string expected = plain.out.substr(0, 64);
+  outcome right = run({"token", "downlink", "--key=" + std::string(v1_key),
+                       "--query=" + std::string(v3_wire_query) + "&Token=" + expected});
+  EXPECT_EQ(right.exit_code, 0) << right.err;
+  EXPECT_EQ(right.out, "match\n");
+  outcome wrong = run({"token", "downlink", "--key=" + std::string(v1_key),
+                       "--query=" + std::string(v3_wire_query) + "&Token=" + std::string(64, 'a')});
+  EXPECT_EQ(wrong.exit_code, 1) << wrong.err;
+  EXPECT_EQ(wrong.out, "mismatch: expected " + expected + "\n");
+}
+
+TEST_F(cli, checks_downlink_parameters_as_the_router_does) {
+  auto downlink = [&](std::string query) {
+    return run({"token", "downlink", "--key", std::string(v1_key), "--query", query});
+  };
+  expect_refused(downlink("foo"), "DevEUI must be 16 hex digits");
+  expect_refused(downlink("DevEUI=000000000F1D8693&FPort=0&Payload=00&AS_ID=a&Time=x"),
+                 "FPort must be 1..224");
+  expect_refused(downlink("DevEUI=000000000F1D8693&FPort=1&AS_ID=a&Time=x"), "missing Payload");
+  expect_refused(
+      downlink("DevEUI=000000000F1D8693&FPort=1&Payload=00&Time=2016-01-11T14:28:00.333+02:00"),
+      "missing AS_ID");
+  expect_refused(downlink("DevEUI=000000000F1D8693&FPort=1&Payload=00&AS_ID=a"), "missing Time");
+  expect_refused(downlink(std::string(v3_wire_query) + "&Token=abcd"),
+                 "Token must be 64 hex digits");
+  expect_refused(downlink("Token=" + std::string(64, 'a') + "&" + std::string(v3_wire_query)),
+                 "Token must be the last parameter");
+}
+
+TEST_F(cli, explains_every_command_with_help_or_dash_dash_help) {
+  for (std::vector<std::string> words :
+       {std::vector<std::string>{"help", "serve"}, {"serve", "--help"}, {"help", "token", "uplink"},
+        {"token", "uplink", "--help"}, {"token", "downlink", "-h"}, {"keygen", "--help"},
+        {"version", "--help"}, {"demo", "--help"}, {"help", "help"}, {"token", "--help"}}) {
+    outcome o = run(words);
+    EXPECT_EQ(o.exit_code, 0) << words[0] << " " << words[1] << ": " << o.err;
+    EXPECT_EQ(o.out.rfind("usage: tunnel-router ", 0), 0u) << o.out;
+    EXPECT_NE(o.out.find("example"), std::string::npos) << o.out;
+  }
+  outcome serve = run({"serve", "--help"});
+  EXPECT_NE(serve.out.find("--config FILE  the configuration"), std::string::npos) << serve.out;
+  outcome downlink = run({"help", "token", "downlink"});
+  EXPECT_NE(downlink.out.find("--query QUERY"), std::string::npos) << downlink.out;
+  EXPECT_NE(downlink.out.find("mismatch"), std::string::npos) << downlink.out;
+}
+
+TEST_F(cli, lists_the_commands_with_help_alone) {
+  for (std::string word : {"help", "--help"}) {
+    outcome o = run({word});
+    EXPECT_EQ(o.exit_code, 0);
+    for (std::string command : {"serve", "token", "keygen", "version", "demo"})
+      EXPECT_NE(o.out.find("  " + command + " "), std::string::npos) << command << "\n" << o.out;
+  }
+  expect_refused(run({"help", "frobnicate"}), "unknown command 'frobnicate'");
+}
+
+TEST_F(cli, runs_the_token_example_of_its_help_as_written) {
+  outcome help = run({"help", "token", "uplink"});
+  auto at = help.out.find("--query '");
+  ASSERT_NE(at, std::string::npos) << help.out;
+  auto query = help.out.substr(at + 9, help.out.find('\'', at + 9) - at - 9);
+  outcome o = run({"token", "uplink", "--key", std::string(v1_key), "--body",
+                   std::string(TR_SOURCE_DIR) + "/examples/uplink.json", "--query", query});
+  EXPECT_EQ(o.exit_code, 0) << o.err;
+  EXPECT_EQ(o.out, std::string(v1_token) + "\n");
 }
 
 TEST_F(cli, generates_a_key_of_32_lower_case_hex_digits) {

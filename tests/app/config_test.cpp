@@ -171,6 +171,21 @@ TEST_F(config_files, rejects_a_bad_value_naming_key_and_value) {
   }
 }
 
+TEST_F(config_files, reads_the_log_settings_from_a_file_or_the_environment) {
+  auto defaults = load_config(std::nullopt, {});
+  EXPECT_EQ(defaults.log.format, tr::logging::format::text);
+  EXPECT_EQ(defaults.log.level, tr::logging::level::info);
+  auto file = load_config(write("log.ini", "[log]\nformat = json\nlevel = warning\n"), {});
+  EXPECT_EQ(file.log.format, tr::logging::format::json);
+  EXPECT_EQ(file.log.level, tr::logging::level::warning);
+  auto env = load_config(std::nullopt, {{"TUNNEL_ROUTER_LOG_LEVEL", "debug"}});
+  EXPECT_EQ(env.log.level, tr::logging::level::debug);
+  EXPECT_NE(error_of(write("bad.ini", "[log]\nformat = yaml\n")).find("log.format: 'yaml'"),
+            std::string::npos);
+  EXPECT_NE(error_of(write("bad.ini", "[log]\nlevel = loud\n")).find("log.level: 'loud'"),
+            std::string::npos);
+}
+
 TEST_F(config_files, refuses_a_comment_after_an_ini_value_naming_the_key) {
   for (const char* ini :
        {"[store]\npath = /x/router.db ; comment\n", "[store]\npath = /x/router.db\t# comment\n",

@@ -35,7 +35,7 @@ struct serve_fuse : ::testing::Test {
   std::string connect(std::uint16_t port, const std::string& dev_eui) {
     auto made = router->admin("POST", "/api/v1/connections",
                               R"({"name":"c","url":"https://localhost:)" + std::to_string(port) +
-                                  R"(/","contentType":"JSON","asId":"as"})");
+                                  R"(/","contentType":"JSON","asId":"as.)" + dev_eui + R"("})");
     EXPECT_EQ(made.status, 201) << made.body;
     auto id = json_field(made.body, "id");
     EXPECT_EQ(

@@ -44,7 +44,7 @@ struct serve_health : ::testing::Test {
     auto made = router.admin("POST", "/api/v1/connections",
                              R"({"name":"c","url":"https://localhost:)" +
                                  std::to_string(as.port()) + path + R"(","contentType":")" +
-                                 content_type + R"(","asId":"as"})");
+                                 content_type + R"(","asId":"as-)" + content_type + R"("})");
     EXPECT_EQ(made.status, 201) << made.body;
     return json_field(made.body, "id");
   }

@@ -21,6 +21,9 @@ struct bad_input {
   errc expected;
 };
 
+/// How a case shows in test output: its name (the input may be long or binary).
+void PrintTo(const bad_input& c, std::ostream* out) { *out << c.name; }
+
 std::string uplink(std::string_view fields) {
   return R"({"DevEUI_uplink": {"DevEUI": "20635F0108000496")" + std::string(fields) + "}}";
 }

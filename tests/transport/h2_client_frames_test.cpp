@@ -236,6 +236,9 @@ struct broken_input {
   int goaway;         // expected GOAWAY error code
 };
 
+/// How a case shows in test output: what it sends (the bytes themselves are binary).
+void PrintTo(const broken_input& c, std::ostream* out) { *out << c.what; }
+
 class h2_client_broken_input : public h2_client_frames_test,
                                public ::testing::WithParamInterface<broken_input> {};
 

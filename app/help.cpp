@@ -1,0 +1,136 @@
+#include "app/help.hpp"
+
+#include <cstdio>
+
+namespace tr::app {
+
+namespace {
+
+/// One command's help: usage line, what it does, its options (a sentence each), an example.
+struct command_help {
+  std::string_view name;
+  std::string_view summary;  ///< one line, for the overview
+  std::string_view text;     ///< the rest of `help NAME`
+};
+
+constexpr command_help commands[] = {
+    {"serve", "run the router",
+     "usage: tunnel-router serve [--config FILE]\n"
+     "\n"
+     "Runs the router until SIGTERM or SIGINT: the NS listener (reports), the public listener\n"
+     "(downlinks from ASes) and the admin listener (API, /metrics, /healthz, /readyz, console).\n"
+     "Prints \"tunnel-router listening: ...\" once the listeners are up; at the first start it\n"
+     "generates the admin token, prints it once and keeps it in admin.token beside the database.\n"
+     "Exits 1 when it cannot start, 0 after draining on SIGTERM/SIGINT.\n"
+     "\n"
+     "options:\n"
+     "  --config FILE  the configuration, INI, JSON or XML by its extension; without it the\n"
+     "                 embedded defaults (SQLite in data/, loopback listeners). Every key can\n"
+     "                 also be set by TUNNEL_ROUTER_<SECTION>_<KEY>.\n"
+     "\n"
+     "example:\n"
+     "  TUNNEL_ROUTER_LOG_FORMAT=json tunnel-router serve --config deploy/router.ini\n"},
+    {"token", "compute or check an uplink or downlink token",
+     "usage: tunnel-router token uplink   --key KEY --body FILE --query QUERY\n"
+     "       tunnel-router token downlink --key KEY --query QUERY\n"
+     "\n"
+     "The AS developer's debugging tool: computes the token the router sends with an uplink,\n"
+     "or the one it expects with a downlink. With a Token parameter in QUERY it checks it\n"
+     "instead: prints \"match\" (exit 0) or \"mismatch: expected TOKEN\" (exit 1).\n"
+     "See 'tunnel-router help token uplink' and 'tunnel-router help token downlink'.\n"
+     "\n"
+     "example:\n"
+     "  tunnel-router token downlink --key \"$KEY\" --query \"$QUERY&Token=$TOKEN_FROM_THE_AS\"\n"},
+    {"token uplink", "",
+     "usage: tunnel-router token uplink --key KEY --body FILE --query QUERY\n"
+     "\n"
+     "Prints the 64-hex token of an uplink: SHA-256 over the report's fields and the query's\n"
+     "parameters with the connection's key. With Token=... in QUERY, checks that token instead\n"
+     "and prints \"match\" (exit 0) or \"mismatch: expected TOKEN\" (exit 1).\n"
+     "\n"
+     "options:\n"
+     "  --key KEY      the connection's tunnel interface authentication key (32 hex digits).\n"
+     "  --body FILE    the uplink body as the AS received it: JSON, JSON untyped or XML.\n"
+     "  --query QUERY  the query string of the uplink: LrnDevEui, LrnFPort, LrnInfos, AS_ID and\n"
+     "                 Time in any order, percent-encoded or not, and optionally Token.\n"
+     "\n"
+     "example:\n"
+     "  tunnel-router token uplink --key f3203a20a2e8dfaf6686b621f56d05e3 \\\n"
+     "    --body examples/uplink.json \\\n"
+     "    --query 'LrnDevEui=20635F0108000496&LrnFPort=17&LrnInfos=TWA_100002167.1111.AS-1-111974&AS_ID=TWA_100002167.1111.AS&Time=2021-04-07T08:49:51.551+00:00'\n"},
+    {"token downlink", "",
+     "usage: tunnel-router token downlink --key KEY --query QUERY\n"
+     "\n"
+     "Prints the 64-hex token the router expects for a downlink: SHA-256 over the parameters in\n"
+     "the given order, percent-decoded, and the key. The parameters are checked as the router\n"
+     "checks them (DevEUI, FPort, Payload, AS_ID and Time required), with the router's error\n"
+     "messages. With Token=... last in QUERY, checks that token instead and prints \"match\"\n"
+     "(exit 0) or \"mismatch: expected TOKEN\" (exit 1).\n"
+     "\n"
+     "options:\n"
+     "  --key KEY      the connection's tunnel interface authentication key (32 hex digits).\n"
+     "  --query QUERY  the query string of POST /thingpark/lrc/rest/downlink, Token last if any.\n"
+     "\n"
+     "example:\n"
+     "  tunnel-router token downlink --key f3203a20a2e8dfaf6686b621f56d05e3 \\\n"
+     "    --query 'DevEUI=20635F0108000496&FPort=1&Payload=00&AS_ID=TWA_1.1.AS&Time=2026-01-01T00:00:00.000%2B00:00'\n"},
+    {"keygen", "print a new tunnel interface authentication key",
+     "usage: tunnel-router keygen\n"
+     "\n"
+     "Prints a new random key of 32 lower-case hex digits, to give a connection ('key' in\n"
+     "POST /api/v1/connections) and its AS. No options.\n"
+     "\n"
+     "example:\n"
+     "  KEY=$(tunnel-router keygen)\n"},
+    {"demo", "the router with a simulated NS and ASes, live",
+     "usage: tunnel-router demo [--seconds N] [--rate R] [--connections C]\n"
+     "\n"
+     "Starts the router in-process on free loopback ports with a simulated NS and simulated\n"
+     "ASes, and prints per-connection rates and fuse states each second; halfway through, one\n"
+     "AS turns slow and its fuse reacts while the others go on.\n"
+     "\n"
+     "options:\n"
+     "  --seconds N      how long to run (at least 2; default 60).\n"
+     "  --rate R         reports per second sent by the simulated NS (default 3000).\n"
+     "  --connections C  how many simulated ASes, 2 to 20 (default 3).\n"
+     "\n"
+     "example:\n"
+     "  tunnel-router demo --seconds 20 --rate 1000\n"},
+    {"version", "print the version",
+     "usage: tunnel-router version\n"
+     "\n"
+     "Prints \"tunnel-router X.Y.Z\". No options.\n"
+     "\n"
+     "example:\n"
+     "  tunnel-router version\n"},
+    {"help", "this list, or the help of one command",
+     "usage: tunnel-router help [COMMAND]\n"
+     "\n"
+     "Without COMMAND, lists the commands; with one, prints its help (the same as\n"
+     "'tunnel-router COMMAND --help').\n"
+     "\n"
+     "example:\n"
+     "  tunnel-router help token downlink\n"},
+};
+
+}  // namespace
+
+void print_overview() {
+  std::puts("usage: tunnel-router COMMAND [OPTIONS]\n\ncommands:");
+  for (const auto& c : commands)
+    if (!c.summary.empty())
+      std::printf("  %-9.*s %.*s\n", static_cast<int>(c.name.size()), c.name.data(),
+                  static_cast<int>(c.summary.size()), c.summary.data());
+  std::puts("\n'tunnel-router help COMMAND' or 'tunnel-router COMMAND --help' for its options.");
+}
+
+bool print_command_help(std::string_view command) {
+  for (const auto& c : commands) {
+    if (c.name != command) continue;
+    std::fwrite(c.text.data(), 1, c.text.size(), stdout);
+    return true;
+  }
+  return false;
+}
+
+}  // namespace tr::app
