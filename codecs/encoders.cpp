@@ -25,11 +25,22 @@ void encode_json_document(const report& source, std::string& out) {
 constexpr std::string_view lost_uplinks_key = "LostUplinksAS";
 constexpr std::string_view fcnt_up_key = "FCntUp";
 
-/// The index of the root object's direct child `key`, or 0 when it has none.
-std::uint32_t root_child(std::span<const node> nodes, std::string_view key) {
-  for (std::uint32_t child = 1; child < nodes[0].end; child = nodes[child].end)
-    if (nodes[child].key == key) return child;
-  return 0;
+/// Where the root object holds FCntUp and an NS-sent LostUplinksAS (0: absent), in one pass.
+struct uplink_fields {
+  std::uint32_t fcnt_up = 0;
+  std::uint32_t lost_uplinks = 0;
+};
+
+uplink_fields find_uplink_fields(std::span<const node> nodes) {
+  uplink_fields found;
+  for (std::uint32_t child = 1; child < nodes[0].end; child = nodes[child].end) {
+    auto key = nodes[child].key;
+    if (key.size() == fcnt_up_key.size() && key == fcnt_up_key)
+      found.fcnt_up = child;
+    else if (key.size() == lost_uplinks_key.size() && key == lost_uplinks_key)
+      found.lost_uplinks = child;
+  }
+  return found;
 }
 
 /// The root object's children as JSON, with `"LostUplinksAS":count` after FCntUp (or last) and
@@ -200,12 +211,12 @@ void encode_uplink(const report& source, body_format format, std::uint32_t lost_
     case body_format::json: {
       // The usual case, a compact body with FCntUp a number and no LostUplinksAS: the source
       // with the field spliced in after FCntUp's text.
-      auto fcnt = root_child(nodes, fcnt_up_key);
+      auto found = find_uplink_fields(nodes);
+      auto fcnt = found.fcnt_up;
       auto body = source.source();
-      if (source.is_compact_json() && fcnt != 0 && nodes[fcnt].kind == node_kind::number &&
-          nodes[fcnt].text.data() > body.data() &&
-          nodes[fcnt].text.data() + nodes[fcnt].text.size() <= body.data() + body.size() &&
-          root_child(nodes, lost_uplinks_key) == 0) {
+      if (source.is_compact_json() && fcnt != 0 && found.lost_uplinks == 0 &&
+          nodes[fcnt].kind == node_kind::number && nodes[fcnt].text.data() > body.data() &&
+          nodes[fcnt].text.data() + nodes[fcnt].text.size() <= body.data() + body.size()) {
         auto split =
             static_cast<std::size_t>(nodes[fcnt].text.data() + nodes[fcnt].text.size() - body.data());
         out.append(body.substr(0, split)).append(",\"LostUplinksAS\":").append(count);

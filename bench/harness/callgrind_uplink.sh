@@ -62,6 +62,8 @@ sleep 1
 dump_and_wait 3
 callgrind_control -i off "$R_PID" > /dev/null
 after=$(delivered_total)
+# KEEP_CALLGRIND=DIR keeps the loaded window's profile for callgrind_annotate.
+[[ -n ${KEEP_CALLGRIND:-} ]] && mkdir -p "$KEEP_CALLGRIND" && cp "$WORK/callgrind.out.3" "$KEEP_CALLGRIND/"
 idle=$(total_of 1)
 loaded=$(total_of 3)
 instructions=$((loaded - idle))
