@@ -10,7 +10,8 @@ constexpr std::array<std::string_view, uplink_outcome_count> uplink_names = {"de
                                                                              "timeout", "shed"};
 constexpr std::array<std::string_view, downlink_outcome_count> downlink_names = {
     "accepted", "malformed",  "unknown_as_id", "bad_token", "stale_time",
-    "replay",   "not_routed", "rate_limited",  "ns_failed", "ns_unconfigured"};
+    "replay",   "not_routed", "rate_limited",  "ns_failed", "ns_unconfigured",
+    "store_unavailable"};
 constexpr std::array<std::string_view, report_outcome_count> report_names = {
     "routed", "unrouted", "malformed", "too_large"};
 

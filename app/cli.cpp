@@ -8,6 +8,7 @@
 
 #include "app/demo_command.hpp"
 #include "app/serve_command.hpp"
+#include "app/store_command.hpp"
 #include "app/token_command.hpp"
 #include "tr/version.hpp"
 
@@ -30,6 +31,7 @@ void print_help() {
       "  tunnel-router token downlink --key KEY --query QUERY\n"
       "  tunnel-router keygen\n"
       "  tunnel-router demo [--seconds N] [--rate R] [--connections C]\n"
+      "  tunnel-router store copy --from FILE --to URI [--force]\n"
       "  tunnel-router version");
 }
 
@@ -90,6 +92,7 @@ int run_cli(int argc, char** argv) {
   if (command == "keygen") return run_keygen_command(rest);
   if (command == "serve") return run_serve_command(rest);
   if (command == "demo") return run_demo_command(rest);
+  if (command == "store") return run_store_command(rest);
   return usage_error("unknown command '" + std::string(command) + "'");
 }
 

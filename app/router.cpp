@@ -6,6 +6,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include <unistd.h>
+
 #include "actors/data_plane.hpp"
 #include "actors/detail/json_text.hpp"
 #include "actors/downlink_verifier.hpp"
@@ -16,6 +18,7 @@
 #include "store/database.hpp"
 #include "transport/http_listener.hpp"
 #include "transport/runtime/runtime.hpp"
+#include "tr/version.hpp"
 
 namespace tr::app {
 
@@ -215,6 +218,14 @@ void router::impl::serve_admin(const transport::request_origin& origin,
     std::vector<transport::shard_load> shards;
     for (std::size_t i = 0; i < runtime->size(); ++i) shards.push_back(runtime->at(i).load());
     actors::render_shard_metrics(text, shards);
+    if (auto* shared = db->cluster()) {
+      text += "# HELP tunnel_router_store_up 1 while the shared store answers.\n"
+              "# TYPE tunnel_router_store_up gauge\ntunnel_router_store_up ";
+      text += shared->store_up() ? "1\n" : "0\n";
+      text += "# HELP tunnel_router_cluster_instances Live replicas sharing the store.\n"
+              "# TYPE tunnel_router_cluster_instances gauge\ntunnel_router_cluster_instances " +
+              std::to_string(shared->live_count()) + "\n";
+    }
     return transport::respond_now(connection, origin.stream, 200, "text/plain; version=0.0.4",
                                   text);
   }
@@ -271,6 +282,13 @@ std::optional<std::string> router::start() {
   downlink_options.rate_per_s = cfg.downlink.rate_per_s;
   downlink_options.burst = cfg.downlink.burst;
   m.verifier = std::make_unique<actors::downlink_verifier>(downlink_options);
+  if (auto* shared = m.db->cluster()) {
+    // Cluster mode: replay records and token buckets for the whole cluster; this replica joins.
+    m.verifier->share_with(shared);
+    char host[256] = {};
+    ::gethostname(host, sizeof host - 1);
+    shared->join(host, tr::version_string);
+  }
 
   actors::uplink_environment environment{*m.as_tls};
   environment.fuse_params.failure_threshold = cfg.fuse.failure_threshold;

@@ -46,8 +46,17 @@ case "$action" in
   stop)
     stop
     ;;
+  pause|resume)
+    # Stops or starts the same server again (same folder, same port): a store outage.
+    mapfile -t ctl < "$state/ctl"
+    if [ "$action" = pause ]; then
+      as_owner "${ctl[0]}/pg_ctl" -D "${ctl[1]}" -m fast -w stop >/dev/null
+    else
+      as_owner "${ctl[0]}/pg_ctl" -D "${ctl[1]}" -l "${ctl[2]}" -w -o "${ctl[3]}" start >/dev/null
+    fi
+    ;;
   *)
-    echo "usage: test-postgres.sh start|stop STATE_DIR" >&2
+    echo "usage: test-postgres.sh start|stop|pause|resume STATE_DIR" >&2
     exit 2
     ;;
 esac

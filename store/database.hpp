@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "store/change_feed.hpp"
+#include "store/cluster.hpp"
 #include "store/model.hpp"
 #include "store/result.hpp"
 
@@ -24,8 +25,6 @@ struct open_options {
   /// A PostgreSQL URI (`postgresql://...`): the shared store of cluster mode. Empty: SQLite.
   std::string url;
 };
-
-class cluster_store;
 
 /// The persistent store: connections, device routes and users, with keys sealed under the data
 /// key. Two implementations behave alike: SQLite (one node, `sqlite_database`) and PostgreSQL

@@ -152,6 +152,7 @@ void postgres_database::listen_loop() {
       db = std::make_unique<detail::pg_connection>(url_);
       db->exec(std::string{"LISTEN "} + detail::change_channel);
       catch_up(*db);
+      heartbeat(*db);
       up_ = true;
       if (logged_down) log_line("PostgreSQL reachable again, resynced");
       logged_down = false;
@@ -174,6 +175,7 @@ void postgres_database::listen_loop() {
           catch_up(*db);
           last_check = now;
         }
+        heartbeat(*db);
       }
     } catch (const detail::postgres_failure& failure) {
       up_ = false;

@@ -31,7 +31,7 @@ class pg_connection;
 /// The requests of this process share one connection (one at a time). When PostgreSQL is
 /// unreachable, calls fail within seconds with error_code::unavailable and the next call
 /// reconnects (at most once a second).
-class postgres_database final : public database {
+class postgres_database final : public database, public cluster_store {
  public:
   /// Connects, migrates (advisory lock), checks the data key and starts listening.
   static result<std::unique_ptr<database>> open(const open_options& options);
@@ -62,6 +62,30 @@ class postgres_database final : public database {
 
   std::int64_t schema_version() override;
 
+  cluster_store* cluster() noexcept override { return this; }
+
+  downlink_spend spend_downlink(const std::string& connection_id, std::string_view token,
+                                std::chrono::system_clock::time_point expiry, double rate_per_s,
+                                double burst) override;
+  void release_downlink(const std::string& connection_id, std::string_view token) override;
+  void join(std::string host, std::string version) override;
+  result<std::vector<instance_info>> live_instances() override;
+  std::size_t live_count() const noexcept override { return live_.load(); }
+  bool store_up() const noexcept override { return up_.load(); }
+
+  /// The counts `copy_in` wrote.
+  struct copied {
+    std::size_t connections = 0, routes = 0, users = 0;
+  };
+
+  /// Writes another store's connections (ids kept, keys sealed under this store's data key),
+  /// device routes and users (token hashes kept) in one transaction. Refuses (invalid_argument)
+  /// a store that already holds connections, routes or users, unless `replace`: then they are
+  /// deleted first.
+  result<copied> copy_in(const std::vector<connection>& connections,
+                         const std::vector<device_route>& routes, const std::vector<user>& users,
+                         bool replace);
+
   /// The generation of the last change this replica applied (its own writes included).
   std::int64_t applied_generation() const noexcept { return applied_.load(); }
 
@@ -90,6 +114,8 @@ class postgres_database final : public database {
   void catch_up(detail::pg_connection& db);
   void reload_all(detail::pg_connection& db, std::int64_t generation);
   void publish_ordered(const std::vector<change_event>& events);
+  /// Writes this replica's heartbeat and counts the live ones (listener connection).
+  void heartbeat(detail::pg_connection& db);
 
   std::string url_;
   std::unique_ptr<detail::sealer> keys_;
@@ -101,6 +127,14 @@ class postgres_database final : public database {
 
   std::mutex publish_mutex_;
   std::atomic<std::thread::id> publishing_thread_{};
+
+  std::mutex ledger_mutex_;
+  std::unique_ptr<detail::pg_connection> ledger_;  ///< downlink checks, one at a time
+
+  std::mutex member_mutex_;
+  std::string host_, version_;  ///< set by join(); empty: not registered
+  std::chrono::steady_clock::time_point last_heartbeat_{};
+  std::atomic<std::size_t> live_{1};
 
   std::atomic<std::int64_t> applied_{0};
   std::atomic<bool> up_{true};

@@ -8,9 +8,15 @@ namespace tr::store::detail {
 
 namespace {
 
+/// libpq's message on one line: line breaks and tabs become single spaces.
 std::string trimmed(const char* message) {
-  std::string out = message ? message : "";
-  while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+  std::string out;
+  for (const char* c = message ? message : ""; *c; ++c) {
+    bool blank = *c == '\n' || *c == '\t' || *c == '\r' || *c == ' ';
+    if (!blank) out += *c;
+    else if (!out.empty() && out.back() != ' ') out += ' ';
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
   return out;
 }
 

@@ -105,6 +105,36 @@ CREATE TABLE downlink_buckets (
   refilled_at   TIMESTAMPTZ NOT NULL
 );
 
+-- The cluster-wide downlink check in one round trip. The bucket row, locked first, orders the
+-- checks of one connection across replicas; then the replay record, then the rate token.
+CREATE FUNCTION spend_downlink(p_connection TEXT, p_token TEXT, p_expires TIMESTAMPTZ,
+                               p_rate DOUBLE PRECISION, p_burst DOUBLE PRECISION)
+RETURNS TEXT LANGUAGE plpgsql AS $$
+DECLARE
+  available DOUBLE PRECISION;
+BEGIN
+  INSERT INTO downlink_buckets AS b (connection_id, tokens, refilled_at)
+  VALUES (p_connection, p_burst, clock_timestamp())
+  ON CONFLICT (connection_id) DO UPDATE
+    SET tokens = LEAST(p_burst, b.tokens + p_rate *
+                       EXTRACT(EPOCH FROM clock_timestamp() - b.refilled_at)),
+        refilled_at = clock_timestamp()
+  RETURNING tokens INTO available;
+  IF EXISTS (SELECT 1 FROM downlink_tokens WHERE connection_id = p_connection
+             AND token = p_token AND expires_at > clock_timestamp()) THEN
+    RETURN 'replay';
+  END IF;
+  IF available < 1 THEN
+    RETURN 'rate_limited';
+  END IF;
+  UPDATE downlink_buckets SET tokens = tokens - 1 WHERE connection_id = p_connection;
+  INSERT INTO downlink_tokens (connection_id, token, expires_at)
+  VALUES (p_connection, p_token, p_expires)
+  ON CONFLICT (connection_id, token) DO UPDATE SET expires_at = excluded.expires_at;
+  RETURN 'accepted';
+END
+$$;
+
 CREATE TABLE instances (
   id           TEXT PRIMARY KEY,
   host         TEXT NOT NULL,
