@@ -126,6 +126,9 @@ class postgres_database final : public database, public cluster_store {
   std::chrono::steady_clock::time_point last_failure_{};
 
   std::mutex publish_mutex_;
+  std::condition_variable publish_turn_;
+  std::uint64_t next_ticket_ = 0;  ///< under session_mutex_: the order of commits
+  std::uint64_t now_serving_ = 0;  ///< under publish_mutex_: the next commit to publish
   std::atomic<std::thread::id> publishing_thread_{};
 
   std::mutex ledger_mutex_;

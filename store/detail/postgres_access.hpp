@@ -61,37 +61,43 @@ result<T> postgres_database::write(Body&& body) {
   if (publishing_thread_.load() == std::this_thread::get_id())
     return error{error_code::reentrant_write,
                  "a change subscriber may not write to the store from its callback"};
-  std::unique_lock guard{session_mutex_};
   std::vector<change_event> events;
   std::optional<result<T>> outcome;
-  try {
-    auto& db = session();
-    detail::pg_transaction scope{db};
-    auto generation =
-        db.query("UPDATE cluster_state SET generation = generation + 1 RETURNING generation")
-            .integer(0, 0);
-    outcome.emplace(body(db, events));
-    if (!outcome->has_value()) return std::move(*outcome);  // rolled back by scope
-    if (!events.empty()) {
-      auto text = std::to_string(generation);
-      for (std::size_t i = 0; i < events.size(); ++i)
-        db.query(
-            "INSERT INTO changes (generation, position, kind, subject, origin) "
-            "VALUES ($1, $2, $3, $4, $5)",
-            {text, std::to_string(i), detail::change_kind_name(events[i].kind), events[i].id,
-             instance_id_});
-      db.query("SELECT pg_notify($1, $2)", {detail::change_channel, text});
+  std::uint64_t ticket = 0;
+  {
+    std::lock_guard guard{session_mutex_};
+    try {
+      auto& db = session();
+      detail::pg_transaction scope{db};
+      auto generation =
+          db.query("UPDATE cluster_state SET generation = generation + 1 RETURNING generation")
+              .integer(0, 0);
+      outcome.emplace(body(db, events));
+      if (!outcome->has_value()) return std::move(*outcome);  // rolled back by scope
+      if (!events.empty()) {
+        auto text = std::to_string(generation);
+        for (std::size_t i = 0; i < events.size(); ++i)
+          db.query(
+              "INSERT INTO changes (generation, position, kind, subject, origin) "
+              "VALUES ($1, $2, $3, $4, $5)",
+              {text, std::to_string(i), detail::change_kind_name(events[i].kind), events[i].id,
+               instance_id_});
+        db.query("SELECT pg_notify($1, $2)", {detail::change_channel, text});
+      }
+      scope.commit();
+    } catch (...) {
+      return detail::postgres_error(std::current_exception());
     }
-    scope.commit();
-  } catch (...) {
-    return detail::postgres_error(std::current_exception());
+    ticket = next_ticket_++;
   }
-  // Published in commit order: the next writer commits only after this one holds the feed.
-  std::lock_guard feed{publish_mutex_};
-  guard.unlock();
+  // Published in commit order (tickets), without holding the session: a subscriber may read.
+  std::unique_lock feed{publish_mutex_};
+  publish_turn_.wait(feed, [&] { return now_serving_ == ticket; });
   publishing_thread_.store(std::this_thread::get_id());
   for (const auto& event : events) changes_.publish(event);
   publishing_thread_.store(std::thread::id{});
+  ++now_serving_;
+  publish_turn_.notify_all();
   return std::move(*outcome);
 }
 
