@@ -183,7 +183,8 @@ downlink_verdict downlink_verifier::verify(std::string_view raw_query, const rou
 
   // A replay is a token already accepted: look it up here, record it only on acceptance, so
   // a downlink refused as not routed or over the rate can be sent again as it is.
-  if (replays_.seen(fields.token, now)) return refuse(downlink_outcome::replay, 409, "replay");
+  if (!cluster_ && replays_.seen(fields.token, now))
+    return refuse(downlink_outcome::replay, 409, "replay");
 
   auto dev_eui = routing_table::parse_dev_eui(fields.dev_eui);
   auto slot = routes.find(match->id);
@@ -191,16 +192,30 @@ downlink_verdict downlink_verifier::verify(std::string_view raw_query, const rou
   if (!slot || std::find(targets.begin(), targets.end(), *slot) == targets.end())
     return refuse(downlink_outcome::not_routed, 403, "device not routed to this AS");
 
-  if (!take_rate_token(match->id))
-    return refuse(downlink_outcome::rate_limited, 429, "downlink rate exceeded");
+  if (cluster_) {
+    switch (cluster_->spend_downlink(match->id, fields.token, *sent + deviation,
+                                     options_.rate_per_s, options_.burst)) {
+      case store::downlink_spend::accepted:
+        break;
+      case store::downlink_spend::replay:
+        return refuse(downlink_outcome::replay, 409, "replay");
+      case store::downlink_spend::rate_limited:
+        return refuse(downlink_outcome::rate_limited, 429, "downlink rate exceeded");
+      case store::downlink_spend::unavailable:
+        return refuse(downlink_outcome::store_unavailable, 503, "store unavailable");
+    }
+  } else {
+    if (!take_rate_token(match->id))
+      return refuse(downlink_outcome::rate_limited, 429, "downlink rate exceeded");
 
-  switch (replays_.remember(fields.token, *sent + deviation, now)) {
-    case replay_cache::verdict::fresh:
-      break;
-    case replay_cache::verdict::replay:
-      return refuse(downlink_outcome::replay, 409, "replay");
-    case replay_cache::verdict::full:
-      return refuse(downlink_outcome::rate_limited, 503, "replay cache full");
+    switch (replays_.remember(fields.token, *sent + deviation, now)) {
+      case replay_cache::verdict::fresh:
+        break;
+      case replay_cache::verdict::replay:
+        return refuse(downlink_outcome::replay, 409, "replay");
+      case replay_cache::verdict::full:
+        return refuse(downlink_outcome::rate_limited, 503, "replay cache full");
+    }
   }
 
   downlink_verdict ok;
@@ -209,6 +224,13 @@ downlink_verdict downlink_verifier::verify(std::string_view raw_query, const rou
   ok.connection = std::move(match);
   ok.fields = std::move(fields);
   return ok;
+}
+
+void downlink_verifier::release(const downlink_verdict& verdict) {
+  if (cluster_ && verdict.connection)
+    cluster_->release_downlink(verdict.connection->id, verdict.fields.token);
+  else
+    replays_.forget(verdict.fields.token);
 }
 
 bool downlink_verifier::take_rate_token(const std::string& connection_id) {

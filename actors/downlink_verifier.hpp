@@ -14,6 +14,7 @@
 #include "actors/metrics.hpp"
 #include "actors/replay_cache.hpp"
 #include "codecs/time.hpp"
+#include "store/cluster.hpp"
 
 namespace tr::actors {
 
@@ -75,7 +76,12 @@ class downlink_verifier {
 
   /// Takes back the acceptance of `verdict` (its downlink could not be delivered: no NS, or the
   /// NS failed): its token is no longer a replay, so the AS may send the same request again.
-  void release(const downlink_verdict& verdict) { replays_.forget(verdict.fields.token); }
+  void release(const downlink_verdict& verdict);
+
+  /// Cluster mode: the replay record and the token bucket live in the shared store (steps 5
+  /// and 7 in one round trip after step 6; an unreachable store → 503, nothing spent). Call
+  /// before the first verify; `cluster` must outlive this verifier.
+  void share_with(store::cluster_store* cluster) noexcept { cluster_ = cluster; }
 
   /// Checks and decodes the parameters alone (step 1); the reason is empty when they are fine.
   /// With `token_required` false a query without Token passes (`tunnel-router token downlink`).
@@ -97,6 +103,7 @@ class downlink_verifier {
   replay_cache replays_;
   std::mutex buckets_mutex_;
   std::unordered_map<std::string, token_bucket> buckets_;
+  store::cluster_store* cluster_ = nullptr;
 };
 
 }  // namespace tr::actors

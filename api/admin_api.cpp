@@ -21,6 +21,7 @@ enum class endpoint {
   device_import,   ///< /api/v1/devices:import
   users,           ///< /api/v1/users
   user,            ///< /api/v1/users/{id}
+  instances,       ///< /api/v1/instances
 };
 
 struct route {
@@ -48,6 +49,7 @@ std::optional<route> match(std::string_view path) {
     if (collection == "connections") return route{endpoint::connections, {}};
     if (collection == "users") return route{endpoint::users, {}};
     if (collection == "devices:import") return route{endpoint::device_import, {}};
+    if (collection == "instances") return route{endpoint::instances, {}};
     return std::nullopt;
   }
   auto id = next_segment(rest, more);
@@ -86,6 +88,8 @@ std::string_view allowed_methods(endpoint target) {
       return "GET, POST";
     case endpoint::user:
       return "GET, DELETE";
+    case endpoint::instances:
+      return "GET";
   }
   return "";
 }
@@ -147,6 +151,8 @@ api_answer dispatch(const detail::call& c, const route& to) {
       return method == "GET" ? detail::list_users(c) : detail::create_user(c);
     case endpoint::user:
       return method == "GET" ? detail::get_user(c, to.id) : detail::delete_user(c, to.id);
+    case endpoint::instances:
+      return detail::list_instances(c);
     case endpoint::console:
       break;
   }

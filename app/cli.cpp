@@ -9,6 +9,7 @@
 #include "app/demo_command.hpp"
 #include "app/help.hpp"
 #include "app/serve_command.hpp"
+#include "app/store_command.hpp"
 #include "app/token_command.hpp"
 #include "tr/version.hpp"
 
@@ -88,7 +89,7 @@ int run_cli(int argc, char** argv) {
   // `COMMAND --help` (and `token KIND --help`): the command's help, whatever else is given.
   if (std::any_of(rest.begin(), rest.end(), [](char* word) { return asks_for_help(word); })) {
     std::string name{command};
-    if (command == "token" && !rest.empty() && !asks_for_help(rest[0])) {
+    if ((command == "token" || command == "store") && !rest.empty() && !asks_for_help(rest[0])) {
       name += ' ';
       name += rest[0];
     }
@@ -105,6 +106,7 @@ int run_cli(int argc, char** argv) {
   if (command == "keygen") return run_keygen_command(rest);
   if (command == "serve") return run_serve_command(rest);
   if (command == "demo") return run_demo_command(rest);
+  if (command == "store") return run_store_command(rest);
   return usage_error("unknown command '" + std::string(command) + "'");
 }
 

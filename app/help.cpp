@@ -96,6 +96,25 @@ constexpr command_help commands[] = {
      "\n"
      "example:\n"
      "  tunnel-router demo --seconds 20 --rate 1000\n"},
+    {"store", "", "usage: tunnel-router store copy --from FILE --to URI [--force]\n"
+     "\n"
+     "Store commands; 'copy' is the one there is (see 'tunnel-router help store copy').\n"},
+    {"store copy", "copy a single node's store to PostgreSQL (cluster mode)",
+     "usage: tunnel-router store copy --from FILE --to URI [--force]\n"
+     "\n"
+     "Copies the connections (ids kept, keys re-sealed under the cluster's data key), device\n"
+     "routes and users of a single node's SQLite store into a PostgreSQL database, so that the\n"
+     "node can grow into a cluster. Prints the counts copied. The data key of the source comes\n"
+     "from data.key beside it (or TUNNEL_ROUTER_DATA_KEY); the target's from\n"
+     "TUNNEL_ROUTER_DATA_KEY.\n"
+     "\n"
+     "options:\n"
+     "  --from FILE  the SQLite database of the single node (store.path, e.g. data/router.db).\n"
+     "  --to URI     the PostgreSQL database, a libpq URI (postgresql://user@host:5432/db).\n"
+     "  --force      copy into a target that is not empty, replacing what it holds.\n"
+     "\n"
+     "example:\n"
+     "  tunnel-router store copy --from data/router.db --to postgresql://router@db:5432/router\n"},
     {"version", "print the version",
      "usage: tunnel-router version\n"
      "\n"

@@ -6,6 +6,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include <unistd.h>
+
 #include "actors/data_plane.hpp"
 #include "actors/detail/json_text.hpp"
 #include "actors/downlink_verifier.hpp"
@@ -18,6 +20,7 @@
 #include "store/database.hpp"
 #include "transport/http_listener.hpp"
 #include "transport/runtime/runtime.hpp"
+#include "tr/version.hpp"
 
 namespace tr::app {
 
@@ -218,6 +221,14 @@ void router::impl::serve_admin(const transport::request_origin& origin,
     std::vector<transport::shard_load> shards;
     for (std::size_t i = 0; i < runtime->size(); ++i) shards.push_back(runtime->at(i).load());
     actors::render_shard_metrics(text, shards);
+    if (auto* shared = db->cluster()) {
+      text += "# HELP tunnel_router_store_up 1 while the shared store answers.\n"
+              "# TYPE tunnel_router_store_up gauge\ntunnel_router_store_up ";
+      text += shared->store_up() ? "1\n" : "0\n";
+      text += "# HELP tunnel_router_cluster_instances Live replicas sharing the store.\n"
+              "# TYPE tunnel_router_cluster_instances gauge\ntunnel_router_cluster_instances " +
+              std::to_string(shared->live_count()) + "\n";
+    }
     return transport::respond_now(connection, origin.stream, 200, "text/plain; version=0.0.4",
                                   text);
   }
@@ -243,8 +254,16 @@ std::optional<std::string> router::start() {
   const auto& cfg = *m.cfg;
   m.started = true;
 
-  auto opened = store::database::open(cfg.store.path);
-  if (!opened) throw std::runtime_error("store.path: " + opened.error_value().message);
+  bool cluster = !cfg.store.url.empty();
+  // Cluster mode keeps nothing on local disk: the admin token comes from configuration too.
+  if (cluster && cfg.admin.token.empty())
+    throw std::runtime_error(
+        "store.url (cluster mode) needs admin.token (TUNNEL_ROUTER_ADMIN_TOKEN), the same on "
+        "every replica");
+  auto opened = store::database::open(store::open_options{cfg.store.path, {}, cfg.store.url});
+  if (!opened)
+    throw std::runtime_error((cluster ? "store.url: " : "store.path: ") +
+                             opened.error_value().message);
   m.db = std::move(*opened);
   auto bootstrap = m.db->bootstrap_admin(cfg.admin.token);
   if (!bootstrap) throw std::runtime_error("admin token: " + bootstrap.error_value().message);
@@ -266,6 +285,13 @@ std::optional<std::string> router::start() {
   downlink_options.rate_per_s = cfg.downlink.rate_per_s;
   downlink_options.burst = cfg.downlink.burst;
   m.verifier = std::make_unique<actors::downlink_verifier>(downlink_options);
+  if (auto* shared = m.db->cluster()) {
+    // Cluster mode: replay records and token buckets for the whole cluster; this replica joins.
+    m.verifier->share_with(shared);
+    char host[256] = {};
+    ::gethostname(host, sizeof host - 1);
+    shared->join(host, tr::version_string);
+  }
 
   actors::uplink_environment environment{*m.as_tls};
   environment.fuse_params.failure_threshold = cfg.fuse.failure_threshold;

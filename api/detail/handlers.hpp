@@ -80,6 +80,11 @@ api_answer get_user(const call& c, std::string_view id);
 /// DELETE /api/v1/users/{id}
 api_answer delete_user(const call& c, std::string_view id);
 
+// ---- cluster (instances_handler.cpp) ----
+
+/// GET /api/v1/instances: the live replicas (cluster mode), admins only
+api_answer list_instances(const call& c);
+
 // ---- the web console (web_console.cpp) ----
 
 /// GET / (the console's index.html) and GET /console/{file}: the embedded console files; 404

@@ -6,6 +6,9 @@
 #   dead        an AS dies and comes back: fuse open, probes, recovery, with timestamps
 #   scale       10,000 connections created in bulk, router restarted: start-up time and RSS
 #   downlink    signed downlinks POSTed with h2load to the public listener, an NS sink behind
+#   cluster     PostgreSQL store: propagation p50/p99 over 1,000 writes between two stores; a
+#               replica's start-up (time to listening, RSS) with 100,000 connections and
+#               1,000,000 device routes
 #   all         every scenario in turn
 # Each prints a table and writes bench/results/NAME.json. Environment: TR_BUILD_DIR (binaries,
 # default build/), SHARDS (router shards and nghttpx workers, default 1), TR_SCENARIO_SMOKE=1
@@ -501,9 +504,57 @@ burst = 1000000"
   write_result downlink "$result"
 }
 
+# A throwaway PostgreSQL (scripts/test-postgres.sh), the replicas' shared store.
+scenario_cluster() {
+  local bench=$BUILD/tr-cluster-bench writes connections routes
+  CLUSTER_STATE=$WORK/postgres
+  [[ -x $bench ]] || { echo "missing $bench" >&2; exit 2; }
+  writes=$(smoke 50 1000)
+  connections=$(smoke 1000 100000)
+  routes=$(smoke 10000 1000000)
+  "$ROOT/scripts/test-postgres.sh" start "$CLUSTER_STATE" >&2
+  trap '"$ROOT/scripts/test-postgres.sh" stop "$CLUSTER_STATE"; cleanup' EXIT
+  local url
+  url=$(cat "$CLUSTER_STATE/url")
+  export TUNNEL_ROUTER_DATA_KEY=00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff
+  psql -q "$url" -c "CREATE SCHEMA propagation; CREATE SCHEMA startup" >/dev/null
+  log "propagation: $writes writes"
+  local propagation
+  propagation=$("$bench" propagation --url "$url?options=-csearch_path%3Dpropagation" --writes "$writes")
+  log "populating: $connections connections, $routes routes"
+  local filled started
+  started=$(now_s)
+  "$bench" populate --url "$url?options=-csearch_path%3Dstartup" --connections "$connections" --routes "$routes" >/dev/null
+  filled=$(since "$started")
+  log "start-up of a replica"
+  mkdir -p "$WORK/replica"
+  printf '[store]\nurl = %s\n[ingress]\nlisten = 127.0.0.1:0\n[public]\nlisten = 127.0.0.1:0\n[admin]\nlisten = 127.0.0.1:0\ntoken = bench-admin-token\n[runtime]\nshards = %s\n' \
+    "$url?options=-csearch_path%3Dstartup" "${SHARDS:-1}" > "$WORK/replica.ini"
+  started=$(now_s)
+  "$ROUTER_BIN" serve --config "$WORK/replica.ini" > "$WORK/replica.out" 2> "$WORK/replica.err" &
+  local pid=$!
+  PIDS+=("$pid")
+  wait_line "$WORK/replica.out" "tunnel-router listening" 120
+  local startup rss
+  startup=$(since "$started")
+  rss=$(hwm_kib "$pid")
+  local result
+  result=$(jq -n --argjson p "$propagation" --argjson c "$connections" --argjson r "$routes" \
+    --argjson s "$startup" --argjson rss "$rss" --argjson fill "$filled" \
+    '{scenario: "cluster", propagation: $p,
+      startup: {connections: $c, device_routes: $r, seconds_to_listening: $s, peak_rss_kib: $rss,
+                populate_seconds: $fill},
+      note: "Throwaway PostgreSQL 15 on loopback (fsync=off). Propagation: a device-route write on one store until a second store on the same database published it. Start-up: tunnel-router serve until its listening line (the snapshot is loaded before), peak RSS (VmHWM)."}')
+  echo
+  printf '%-34s %s\n' "propagation p50 ms" "$(jq '.propagation.propagation_ms.p50' <<< "$result")" \
+    "propagation p99 ms" "$(jq '.propagation.propagation_ms.p99' <<< "$result")" \
+    "start-up s ($connections conn, $routes routes)" "$startup" "peak RSS KiB" "$rss"
+  write_result cluster "$result"
+}
+
 name=${1:-}
 case $name in
-  throughput|latency|noisy|dead|scale|downlink) "scenario_$name" ;;
+  throughput|latency|noisy|dead|scale|downlink|cluster) "scenario_$name" ;;
   all)
     for s in throughput latency noisy dead scale downlink; do "$0" "$s"; done ;;
   *)

@@ -109,7 +109,11 @@ router_process::router_process(const std::string& extra_ini, const std::string& 
   }
   if (admin_ == 0)
     throw std::runtime_error("router did not start: " + process_->output() + process_->errors());
-  token_ = read_file(data_dir_ + "/admin.token");
+  // A configured admin token (cluster mode writes no file); else the generated one's file.
+  for (auto& [name, body] : sections)
+    if (auto at = body.find("token = "); name == "admin" && at != std::string::npos)
+      token_ = body.substr(at + 8, body.find('\n', at) - at - 8);
+  if (token_.empty()) token_ = read_file(data_dir_ + "/admin.token");
   while (!token_.empty() && (token_.back() == '\n' || token_.back() == '\r')) token_.pop_back();
 }
 

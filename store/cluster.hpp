@@ -1,0 +1,60 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "store/result.hpp"
+
+namespace tr::store {
+
+/// The answer of the cluster-wide downlink check.
+enum class downlink_spend {
+  accepted,      ///< the token is recorded as spent and a rate token was taken
+  replay,        ///< the token was spent before (on any replica) and has not expired
+  rate_limited,  ///< the connection's cluster-wide token bucket is empty
+  unavailable,   ///< the store cannot be reached: nothing was recorded (fail closed)
+};
+
+/// One replica as the instances table has it.
+struct instance_info {
+  std::string id;
+  std::string host;
+  std::string version;
+  std::string started_at;    ///< ISO 8601, UTC
+  std::int64_t generation;   ///< the last change generation it applied
+  std::string heartbeat_at;  ///< ISO 8601, UTC
+};
+
+/// What replicas sharing one store (PostgreSQL) share beyond the configuration: the downlink
+/// replay records and token buckets, and the list of live replicas.
+class cluster_store {
+ public:
+  virtual ~cluster_store() = default;
+
+  /// Checks and spends a downlink token in one round trip: refused when `token` was spent for
+  /// this connection before and has not expired, or when the connection's bucket (refilled at
+  /// `rate_per_s`, holding at most `burst`) is empty; otherwise recorded until `expiry`.
+  virtual downlink_spend spend_downlink(const std::string& connection_id, std::string_view token,
+                                        std::chrono::system_clock::time_point expiry,
+                                        double rate_per_s, double burst) = 0;
+
+  /// Forgets a spent token (its downlink was not delivered), so the AS may send it again.
+  virtual void release_downlink(const std::string& connection_id, std::string_view token) = 0;
+
+  /// Registers this replica and keeps its heartbeat (every 2 s) until the store closes.
+  virtual void join(std::string host, std::string version) = 0;
+
+  /// The replicas whose heartbeat is at most 6 s old, this one included, sorted by id.
+  virtual result<std::vector<instance_info>> live_instances() = 0;
+
+  /// How many replicas were live at the last heartbeat (at least 1: this one).
+  virtual std::size_t live_count() const noexcept = 0;
+
+  /// True while the store answers (the listening connection is up).
+  virtual bool store_up() const noexcept = 0;
+};
+
+}  // namespace tr::store

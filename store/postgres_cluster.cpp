@@ -1,0 +1,166 @@
+// tr::store::postgres_database: what replicas share beyond the configuration.
+
+#include <cstdio>
+
+#include "store/detail/postgres_access.hpp"
+
+namespace tr::store {
+
+namespace {
+
+constexpr const char* live_window = "6 seconds";
+constexpr auto heartbeat_period = std::chrono::seconds{2};
+
+std::string epoch_seconds(std::chrono::system_clock::time_point at) {
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(at.time_since_epoch()).count();
+  return std::to_string(ms / 1000) + "." + std::to_string(1000 + ms % 1000).substr(1);
+}
+
+}  // namespace
+
+downlink_spend postgres_database::spend_downlink(const std::string& connection_id,
+                                                 std::string_view token,
+                                                 std::chrono::system_clock::time_point expiry,
+                                                 double rate_per_s, double burst) {
+  // Fail closed at once while the listener knows the server is gone (no connect timeout on the
+  // downlink path).
+  if (!up_) return downlink_spend::unavailable;
+  std::lock_guard guard{ledger_mutex_};
+  try {
+    if (!ledger_ || !ledger_->healthy()) {
+      ledger_.reset();
+      ledger_ = std::make_unique<detail::pg_connection>(url_);
+    }
+    auto answer = ledger_->query(
+        "SELECT spend_downlink($1, $2, to_timestamp($3), $4, $5)",
+        {connection_id, token, epoch_seconds(expiry), std::to_string(rate_per_s),
+         std::to_string(burst)});
+    auto verdict = answer.text(0, 0);
+    if (verdict == "accepted") return downlink_spend::accepted;
+    if (verdict == "replay") return downlink_spend::replay;
+    return downlink_spend::rate_limited;
+  } catch (const detail::postgres_failure&) {
+    ledger_.reset();
+    return downlink_spend::unavailable;
+  }
+}
+
+void postgres_database::release_downlink(const std::string& connection_id,
+                                         std::string_view token) {
+  if (!up_) return;
+  std::lock_guard guard{ledger_mutex_};
+  try {
+    if (!ledger_ || !ledger_->healthy()) {
+      ledger_.reset();
+      ledger_ = std::make_unique<detail::pg_connection>(url_);
+    }
+    ledger_->query("DELETE FROM downlink_tokens WHERE connection_id = $1 AND token = $2",
+                   {connection_id, token});
+  } catch (const detail::postgres_failure&) {
+    ledger_.reset();
+  }
+}
+
+void postgres_database::join(std::string host, std::string version) {
+  std::lock_guard guard{member_mutex_};
+  host_ = std::move(host);
+  version_ = std::move(version);
+  last_heartbeat_ = {};  // at the listener's next turn
+}
+
+void postgres_database::heartbeat(detail::pg_connection& db) {
+  std::string host, version;
+  {
+    std::lock_guard guard{member_mutex_};
+    auto now = std::chrono::steady_clock::now();
+    if (host_.empty() || now - last_heartbeat_ < heartbeat_period) return;
+    last_heartbeat_ = now;
+    host = host_;
+    version = version_;
+  }
+  db.query(
+      "INSERT INTO instances (id, host, version, started_at, generation, heartbeat_at) "
+      "VALUES ($1, $2, $3, now(), $4, now()) "
+      "ON CONFLICT (id) DO UPDATE SET generation = excluded.generation, heartbeat_at = now()",
+      {instance_id_, host, version, std::to_string(applied_.load())});
+  auto live = db.query(std::string{"SELECT count(*) FROM instances WHERE heartbeat_at > now() - "
+                                   "interval '"} +
+                       live_window + "'");
+  live_ = static_cast<std::size_t>(std::max<std::int64_t>(1, live.integer(0, 0)));
+  // Housekeeping, cheap when there is nothing to do: replicas gone for a minute, expired
+  // downlink tokens.
+  db.exec("DELETE FROM instances WHERE heartbeat_at < now() - interval '1 minute'");
+  db.exec("DELETE FROM downlink_tokens WHERE expires_at < now()");
+  // The change log keeps the last 10,000 generations; a replica further behind reloads all.
+  auto cut = db.query(
+      "UPDATE cluster_state SET pruned_through = generation - 10000 "
+      "WHERE generation - 10000 > pruned_through + 1000 RETURNING pruned_through");
+  if (cut.rows() > 0)
+    db.query("DELETE FROM changes WHERE generation <= $1", {std::string{cut.text(0, 0)}});
+}
+
+result<std::vector<instance_info>> postgres_database::live_instances() {
+  return read<std::vector<instance_info>>([&](detail::pg_connection& db) {
+    auto found = db.query(
+        std::string{"SELECT id, host, version, "
+                    "to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), "
+                    "generation, "
+                    "to_char(heartbeat_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') "
+                    "FROM instances WHERE heartbeat_at > now() - interval '"} +
+        live_window + "' ORDER BY id COLLATE \"C\"");
+    std::vector<instance_info> out;
+    for (int i = 0; i < found.rows(); ++i)
+      out.push_back({std::string{found.text(i, 0)}, std::string{found.text(i, 1)},
+                     std::string{found.text(i, 2)}, std::string{found.text(i, 3)},
+                     found.integer(i, 4), std::string{found.text(i, 5)}});
+    return out;
+  });
+}
+
+}  // namespace tr::store
+
+namespace tr::store {
+
+result<postgres_database::copied> postgres_database::copy_in(
+    const std::vector<connection>& connections, const std::vector<device_route>& routes,
+    const std::vector<user>& users, bool replace) {
+  return write<copied>([&](detail::pg_connection& db,
+                           std::vector<change_event>& events) -> result<copied> {
+    auto held = db.query(
+        "SELECT (SELECT count(*) FROM connections) + (SELECT count(*) FROM device_routes) + "
+        "(SELECT count(*) FROM users)");
+    if (held.integer(0, 0) > 0 && !replace)
+      return detail::invalid("the target store is not empty (use --force to replace its content)");
+    db.exec("DELETE FROM device_routes; DELETE FROM connections; DELETE FROM users; "
+            "DELETE FROM meta WHERE name = 'bootstrap_admin'");
+    detail::pg_connection_rows rows{db, *keys_};
+    for (const auto& one : connections) {
+      rows.insert(one);
+      events.push_back({change_kind::connection_created, one.id,
+                        std::make_shared<const connection>(one), nullptr, nullptr});
+    }
+    copied out;
+    out.connections = connections.size();
+    for (const auto& route : routes)
+      for (const auto& id : route.connection_ids) {
+        db.query("INSERT INTO device_routes (dev_eui, connection_id) VALUES ($1, $2)",
+                 {route.dev_eui, id});
+        ++out.routes;
+      }
+    events.push_back({change_kind::devices_imported, {}, nullptr, nullptr,
+                      std::make_shared<const std::vector<device_route>>(routes)});
+    for (const auto& one : users) {
+      db.query(
+          "INSERT INTO users (id, name, token_hash, is_admin, created_at) "
+          "VALUES ($1, $2, $3, $4, $5)",
+          {one.id, one.name, one.token_hash, one.is_admin ? "true" : "false", one.created_at});
+      for (std::size_t i = 0; i < one.domains.size(); ++i)
+        db.query("INSERT INTO user_domains (user_id, position, domain) VALUES ($1, $2, $3)",
+                 {one.id, std::to_string(i), one.domains[i]});
+    }
+    out.users = users.size();
+    return out;
+  });
+}
+
+}  // namespace tr::store

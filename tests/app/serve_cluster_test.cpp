@@ -1,0 +1,310 @@
+// Cluster mode end to end: two router processes (`tunnel-router serve`) on one PostgreSQL, a real
+// AS and NS over TLS, the admin API and the ingress driven as users do. Each test has a schema of
+// its own on the test server; the outage test runs a server of its own to stop and start.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <ctime>
+#include <fstream>
+#include <map>
+#include <thread>
+
+#include "tests/app/router_process.hpp"
+#include "tests/app/test_as.hpp"
+#include "tests/store/postgres_server.hpp"
+#include "store/database.hpp"
+#include "tests/support/child_process.hpp"
+#include "tests/support/test_pki.hpp"
+
+using namespace tr::test;
+using namespace std::chrono_literals;
+using tr::store::testing::postgres_database_scope;
+
+namespace {
+
+constexpr const char* data_key = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+constexpr const char* admin_token = "cluster-admin-token-0123456789";
+constexpr const char* dev_eui = "20635F0108000496";
+constexpr const char* uplink_json =
+    R"({"DevEUI_uplink":{"Time":"2021-04-07T08:49:51.3+00:00","DevEUI":"20635F0108000496","FPort":17,)"
+    R"("FCntUp":18,"payload_hex":"032ce4850919d85d4c9f793ad148d24f32f3c6b5488f5a087cbeb1488f5a998c83ab",)"
+    R"("CustomerID":"100002167","CustomerData":{"alr":{"pro":"LORA/Generic","ver":"1"}}}})";
+
+std::map<std::string, std::string> query_params(const std::string& query) {
+  std::map<std::string, std::string> params;
+  std::size_t start = 0;
+  while (start <= query.size()) {
+    auto end = query.find('&', start);
+    if (end == std::string::npos) end = query.size();
+    auto part = query.substr(start, end - start);
+    auto eq = part.find('=');
+    if (eq != std::string::npos) params[part.substr(0, eq)] = percent_decoded(part.substr(eq + 1));
+    start = end + 1;
+  }
+  return params;
+}
+
+/// The AS's own check of an uplink token (tunnel-interface.md §2).
+std::string expected_token(const std::string& key, const std::map<std::string, std::string>& q) {
+  std::string body_elements =
+      "100002167" + std::string{dev_eui} + "17" + "18" +
+      "032ce4850919d85d4c9f793ad148d24f32f3c6b5488f5a087cbeb1488f5a998c83ab";
+  std::string query_elements = "LrnDevEui=" + q.at("LrnDevEui") + "&LrnFPort=" + q.at("LrnFPort") +
+                               "&LrnInfos=" + q.at("LrnInfos") + "&AS_ID=" + q.at("AS_ID") +
+                               "&Time=" + q.at("Time");
+  return sha256_hex(body_elements + query_elements + key);
+}
+
+std::string wire_time() {
+  auto now = std::chrono::system_clock::now();
+  auto t = std::chrono::system_clock::to_time_t(now);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d%%3A%02d%%3A%02d.000%%2B00%%3A00",
+                tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  return buf;
+}
+
+template <class Condition>
+bool eventually(Condition done, std::chrono::milliseconds limit) {
+  auto until = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < until) {
+    if (done()) return true;
+    std::this_thread::sleep_for(20ms);
+  }
+  return done();
+}
+
+struct serve_cluster : ::testing::Test {
+  temp_dir certs;
+  test_pki pki = make_test_pki(certs.path());
+  std::unique_ptr<test_as> as, ns;
+  std::unique_ptr<router_process> a, b;
+  std::string id, key;
+
+  void SetUp() override {
+    ::setenv("TUNNEL_ROUTER_DATA_KEY", data_key, 1);
+    as = std::make_unique<test_as>(pki.cert_file, pki.key_file);
+    ns = std::make_unique<test_as>(pki.cert_file, pki.key_file);
+  }
+  void TearDown() override { ::unsetenv("TUNNEL_ROUTER_DATA_KEY"); }
+
+  std::unique_ptr<router_process> start(const std::string& url, const std::string& extra = "") {
+    return std::make_unique<router_process>(
+        "[store]\nurl = " + url + "\n[admin]\ntoken = " + admin_token +
+        "\n[public]\ntls_cert = " + pki.cert_file + "\ntls_key = " + pki.key_file +
+        "\n[as]\nca_file = " + pki.ca_file + "\nrequest_timeout_ms = 2000\n" +
+        "[ns]\ndownlink_url = https://localhost:" + std::to_string(ns->port()) + "/ns\n" + extra);
+  }
+
+  /// Creates the connection to the AS on `on` and routes the device to it.
+  void connect(router_process& on) {
+    auto made = on.admin("POST", "/api/v1/connections",
+                         R"({"name":"AS","url":"https://localhost:)" + std::to_string(as->port()) +
+                             R"(/up","contentType":"JSON","asId":"TWA_100002167.1111.AS"})");
+    ASSERT_EQ(made.status, 201) << made.body;
+    id = json_field(made.body, "id");
+    key = json_field(made.body, "key");
+    auto routed =
+        on.admin("PUT", std::string{"/api/v1/devices/"} + dev_eui, R"({"connections":[")" + id + R"("]})");
+    ASSERT_EQ(routed.status, 200) << routed.body;
+  }
+
+  static bool routes(router_process& r) { return r.report(uplink_json).body == R"({"routed":1})"; }
+
+  std::string downlink(int payload) {
+    char hex[8];
+    std::snprintf(hex, sizeof hex, "%02X", payload & 0xff);
+    auto query = "DevEUI=" + std::string{dev_eui} + "&FPort=1&Payload=" + hex +
+                 "&AS_ID=TWA_100002167.1111.AS&Time=" + wire_time();
+    return query + "&Token=" + sha256_hex(percent_decoded(query) + key);
+  }
+
+  http_result post_downlink(router_process& to, const std::string& query) {
+    return curl({"--cacert", pki.ca_file, "-X", "POST", "--http1.1",
+                 "https://localhost:" + std::to_string(to.public_port()) +
+                     "/thingpark/lrc/rest/downlink?" + query});
+  }
+};
+
+}  // namespace
+
+TEST_F(serve_cluster, changes_made_on_one_replica_are_routed_by_the_other) {
+  postgres_database_scope db;
+  a = start(db.url());
+  b = start(db.url());
+  connect(*a);
+  ASSERT_TRUE(eventually([&] { return routes(*b); }, 2s)) << "B never routed the new device";
+
+  auto renewed = b->admin("POST", "/api/v1/connections/" + id + "/key");
+  ASSERT_EQ(renewed.status, 200) << renewed.body;
+  auto new_key = json_field(renewed.body, "key");
+  ASSERT_NE(new_key, key);
+  std::this_thread::sleep_for(1s);  // propagation is in milliseconds; the target is 1 s
+  auto before = as->count();
+  ASSERT_TRUE(routes(*a));
+  ASSERT_TRUE(as->wait_for(before + 1));
+  auto got = as->requests().back();
+  auto q = query_params(got.query);
+  EXPECT_EQ(q.at("Token"), expected_token(new_key, q)) << "A still signs with the old key";
+
+  ASSERT_EQ(b->admin("DELETE", "/api/v1/connections/" + id).status, 204);
+  EXPECT_TRUE(eventually([&] { return !routes(*a); }, 2s)) << "A still routes a deleted connection";
+
+  auto listed = a->admin("GET", "/api/v1/instances");
+  EXPECT_EQ(listed.status, 200) << listed.body;
+  EXPECT_TRUE(eventually([&] { return a->metric("tunnel_router_cluster_instances") == 2; }, 5s));
+  EXPECT_EQ(a->metric("tunnel_router_store_up"), 1);
+}
+
+TEST_F(serve_cluster, a_downlink_accepted_by_one_replica_is_a_replay_on_the_other) {
+  postgres_database_scope db;
+  a = start(db.url(), "[downlink]\nrate_per_s = 1\nburst = 3\n");
+  b = start(db.url(), "[downlink]\nrate_per_s = 1\nburst = 3\n");
+  connect(*a);
+  ASSERT_TRUE(eventually([&] { return routes(*b); }, 2s));
+
+  auto first = downlink(1);
+  auto accepted = post_downlink(*a, first);
+  EXPECT_EQ(accepted.status, 200) << accepted.body;
+  auto replayed = post_downlink(*b, first);
+  EXPECT_EQ(replayed.status, 409) << replayed.body;
+
+  // The bucket (3 tokens, refilled at 1/s) is the cluster's: whichever replica gets them, no
+  // more pass than it holds plus what it refilled meanwhile (two buckets would pass twice that).
+  auto started = std::chrono::steady_clock::now();
+  int passed = 1, limited = 0;
+  for (int i = 0; i < 10; ++i) {
+    auto status = post_downlink(i % 2 ? *a : *b, downlink(2 + i)).status;
+    passed += status == 200;
+    limited += status == 429;
+  }
+  auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  EXPECT_LE(passed, 3 + static_cast<int>(seconds) + 1) << "in " << seconds << " s";
+  EXPECT_GT(limited, 0);
+}
+
+TEST_F(serve_cluster, without_the_data_key_serve_exits_1_naming_the_variable) {
+  postgres_database_scope db;
+  ::unsetenv("TUNNEL_ROUTER_DATA_KEY");
+  try {
+    start(db.url());
+    FAIL() << "the router started without a data key";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string{e.what()}.find("TUNNEL_ROUTER_DATA_KEY"), std::string::npos) << e.what();
+  }
+}
+
+/// A PostgreSQL server of this test alone, to stop and start again.
+class own_postgres {
+ public:
+  own_postgres() : state_(dir_.path()) { run("start"); }
+  ~own_postgres() { run("stop"); }
+  void pause() { run("pause"); }
+  void resume() { run("resume"); }
+  std::string url() const {
+    std::ifstream in{state_ + "/url"};
+    std::string out;
+    std::getline(in, out);
+    return out;
+  }
+
+ private:
+  void run(const std::string& action) {
+    auto command = std::string{TR_SOURCE_DIR} + "/scripts/test-postgres.sh " + action + " " +
+                   state_ + " >/dev/null";
+    if (std::system(command.c_str()) != 0) throw std::runtime_error("test-postgres.sh " + action);
+  }
+  temp_dir dir_;
+  std::string state_;
+};
+
+TEST_F(serve_cluster, when_the_database_is_down_routing_goes_on_and_writes_fail_fast) {
+  own_postgres server;
+  a = start(server.url());
+  b = start(server.url());
+  connect(*a);
+  ASSERT_TRUE(eventually([&] { return routes(*b); }, 2s));
+
+  server.pause();
+  std::this_thread::sleep_for(500ms);
+  auto before = as->count();
+  EXPECT_TRUE(routes(*a));
+  EXPECT_TRUE(routes(*b));
+  EXPECT_TRUE(as->wait_for(before + 2)) << "uplinks were not delivered during the outage";
+
+  auto started = std::chrono::steady_clock::now();
+  auto write = b->admin("PUT", "/api/v1/devices/0000000000000001",
+                        R"({"connections":[")" + id + R"("]})");
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);
+  EXPECT_EQ(write.status, 503);
+  EXPECT_EQ(write.body, R"({"error":"store unavailable"})");
+  EXPECT_EQ(post_downlink(*a, downlink(9)).status, 503);
+  auto ready = curl({a->admin_url("/readyz")});
+  EXPECT_EQ(ready.status, 200);
+  EXPECT_EQ(a->metric("tunnel_router_store_up"), 0);
+
+  server.resume();
+  ASSERT_TRUE(eventually(
+      [&] {
+        return b->admin("PUT", "/api/v1/devices/0000000000000001",
+                        R"({"connections":[")" + id + R"("]})")
+                   .status == 200;
+      },
+      15s))
+      << "writes did not resume within 15 s";
+  auto deleted = b->admin("DELETE", "/api/v1/connections/" + id);
+  EXPECT_EQ(deleted.status, 204);
+  EXPECT_TRUE(eventually([&] { return !routes(*a); }, 15s)) << "propagation did not resume";
+  EXPECT_NE(a->process().errors().find("PostgreSQL unreachable"), std::string::npos);
+  EXPECT_NE(a->process().errors().find("reachable again"), std::string::npos);
+}
+
+TEST(store_copy, moves_a_single_nodes_store_to_postgresql_and_refuses_a_second_run) {
+  temp_dir folder;
+  std::string file = folder.path() + "/data/router.db";
+  std::string made_id, made_key;
+  {
+    // A single node: its own data.key beside the database, as `serve` makes it.
+    ::unsetenv("TUNNEL_ROUTER_DATA_KEY");
+    auto single = tr::store::database::open(file);
+    ASSERT_TRUE(single) << single.error_value().message;
+    tr::store::connection draft;
+    draft.name = "AS";
+    draft.url = "https://as.example.com/up";
+    draft.as_id = "AS1";
+    draft.headers = {{"X-A", "1"}};
+    auto made = (*single)->create_connection(draft);
+    ASSERT_TRUE(made);
+    made_id = made->id;
+    made_key = made->key;
+    ASSERT_TRUE((*single)->import_device_routes(
+        {{"0000000000000001", {made_id}}, {"0000000000000002", {made_id}}}));
+    ASSERT_TRUE((*single)->create_user("tenant", {"a.example.com"}, false));
+  }
+  postgres_database_scope db;
+  ::setenv("TUNNEL_ROUTER_DATA_KEY", data_key, 1);
+  auto copy = [&](const std::string& extra) {
+    child_process run{{TR_BINARY, "store", "copy", "--from", file, "--to", db.url() + extra}};
+    int code = run.wait().value_or(-1);
+    return std::make_pair(code, run.output() + run.errors());
+  };
+  auto [code, out] = copy("");
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("copied 1 connections, 2 device routes (2 devices), 1 users"),
+            std::string::npos)
+      << out;
+  auto again = copy("");
+  EXPECT_EQ(again.first, 1) << again.second;
+  EXPECT_NE(again.second.find("not empty"), std::string::npos) << again.second;
+
+  auto shared = tr::store::database::open(tr::store::open_options{{}, data_key, db.url()});
+  ASSERT_TRUE(shared) << shared.error_value().message;
+  auto found = (*shared)->get_connection(made_id);
+  ASSERT_TRUE(found) << found.error_value().message;
+  EXPECT_EQ(found->key, made_key);
+  EXPECT_EQ(found->headers.size(), 1u);
+  EXPECT_EQ((*shared)->list_device_routes()->size(), 2u);
+  ::unsetenv("TUNNEL_ROUTER_DATA_KEY");
+}
