@@ -140,6 +140,12 @@ const std::vector<key_spec>& key_specs() {
          if (text.empty()) bad_value(where, text, "is empty");
          c.store.path = text;
        }},
+      {"store", "url",
+       [](config& c, std::string_view where, std::string_view text) {
+         if (!text.empty() && !text.starts_with("postgresql://") && !text.starts_with("postgres://"))
+           bad_value(where, "(hidden)", "is not a postgresql:// URI");
+         c.store.url = text;
+       }},
       {"ingress", "listen",
        [](config& c, auto where, auto text) { c.ingress.listen = parse_endpoint(where, text); }},
       {"ingress", "max_body_bytes",
@@ -341,6 +347,7 @@ std::string environment_variable_of(std::string_view section, std::string_view k
 config default_config() {
   config c;
   c.store.path = defaults::store_path;
+  c.store.url = defaults::store_url;
   c.ingress.listen = parse_endpoint("ingress.listen", defaults::ingress_listen);
   c.ingress.max_body_bytes = defaults::ingress_max_body_bytes;
   c.ingress.max_connection_age_s = defaults::ingress_max_connection_age_s;

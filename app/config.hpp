@@ -35,6 +35,7 @@ std::string to_string(const endpoint& address);
 
 struct store_config {
   std::string path;  ///< SQLite database file
+  std::string url;   ///< PostgreSQL URI (cluster mode); empty: SQLite at `path`
 };
 
 struct ingress_config {

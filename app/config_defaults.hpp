@@ -12,6 +12,8 @@ namespace tr::app::defaults {
 // [store]
 inline constexpr std::string_view store_path =
     "data/router.db";  ///< SQLite file; data.key beside it
+/// PostgreSQL URI shared by every replica (cluster mode); empty: SQLite at store_path.
+inline constexpr std::string_view store_url = "";
 
 // [ingress] NS side, h2c and HTTP/1.1
 inline constexpr std::string_view ingress_listen = "127.0.0.1:7080";

@@ -240,8 +240,16 @@ std::optional<std::string> router::start() {
   const auto& cfg = *m.cfg;
   m.started = true;
 
-  auto opened = store::database::open(cfg.store.path);
-  if (!opened) throw std::runtime_error("store.path: " + opened.error_value().message);
+  bool cluster = !cfg.store.url.empty();
+  // Cluster mode keeps nothing on local disk: the admin token comes from configuration too.
+  if (cluster && cfg.admin.token.empty())
+    throw std::runtime_error(
+        "store.url (cluster mode) needs admin.token (TUNNEL_ROUTER_ADMIN_TOKEN), the same on "
+        "every replica");
+  auto opened = store::database::open(store::open_options{cfg.store.path, {}, cfg.store.url});
+  if (!opened)
+    throw std::runtime_error((cluster ? "store.url: " : "store.path: ") +
+                             opened.error_value().message);
   m.db = std::move(*opened);
   auto bootstrap = m.db->bootstrap_admin(cfg.admin.token);
   if (!bootstrap) throw std::runtime_error("admin token: " + bootstrap.error_value().message);

@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config ninja-build
   libcaf-dev libnghttp2-dev libssl-dev libsimdjson-dev libboost-dev libsqlite3-dev
-  libhttp-parser-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libpq-dev postgresql libhttp-parser-dev libgtest-dev libgmock-dev libbenchmark-dev
   nghttp2-client nghttp2-proxy nghttp2-server curl openssl sqlite3 procps jq python3
 )
 

@@ -1,4 +1,6 @@
 #include "store/database.hpp"
+#include "store/postgres_database.hpp"
+#include "store/sqlite_database.hpp"
 
 #include <system_error>
 
@@ -86,16 +88,23 @@ result<connection> complete_draft(detail::connection_rows& rows, connection draf
 
 }  // namespace
 
-database::database(std::filesystem::path path, std::unique_ptr<detail::sealer> keys)
-    : path_(std::move(path)), keys_(std::move(keys)) {}
-
 database::~database() = default;
 
 result<std::unique_ptr<database>> database::open(const std::filesystem::path& path) {
-  return open(open_options{path, {}});
+  return open(open_options{path, {}, {}});
 }
 
 result<std::unique_ptr<database>> database::open(const open_options& options) {
+  if (!options.url.empty()) return postgres_database::open(options);
+  return sqlite_database::open(options);
+}
+
+sqlite_database::sqlite_database(std::filesystem::path path, std::unique_ptr<detail::sealer> keys)
+    : database(std::move(path)), keys_(std::move(keys)) {}
+
+sqlite_database::~sqlite_database() = default;
+
+result<std::unique_ptr<database>> sqlite_database::open(const open_options& options) {
   if (options.path.empty()) return detail::invalid("the store path is empty");
   auto folder = options.path.parent_path();
   if (folder.empty()) folder = ".";
@@ -107,8 +116,8 @@ result<std::unique_ptr<database>> database::open(const open_options& options) {
   auto key = detail::load_data_key(folder, options.data_key_hex);
   if (!key) return key.error_value();
 
-  std::unique_ptr<database> db{
-      new database(options.path, std::make_unique<detail::sealer>(key.value()))};
+  std::unique_ptr<sqlite_database> db{
+      new sqlite_database(options.path, std::make_unique<detail::sealer>(key.value()))};
   try {
     db->writer_ = std::make_unique<detail::sqlite_db>(options.path.string());
     configure(*db->writer_, true);
@@ -120,10 +129,10 @@ result<std::unique_ptr<database>> database::open(const open_options& options) {
   } catch (const detail::sqlite_failure& e) {
     return error{error_code::io_error, "cannot open " + options.path.string() + ": " + e.message};
   }
-  return db;
+  return std::unique_ptr<database>{std::move(db)};
 }
 
-std::int64_t database::schema_version() {
+std::int64_t sqlite_database::schema_version() {
   std::lock_guard guard{read_mutex_};
   try {
     return reader_->query_int("PRAGMA user_version");
@@ -132,7 +141,7 @@ std::int64_t database::schema_version() {
   }
 }
 
-result<connection> database::create_connection(connection draft) {
+result<connection> sqlite_database::create_connection(connection draft) {
   return write<connection>([&](detail::sqlite_db& db, std::vector<change_event>& events) {
     detail::connection_rows rows{db, *keys_};
     auto made = complete_draft(rows, std::move(draft));
@@ -143,7 +152,7 @@ result<connection> database::create_connection(connection draft) {
   });
 }
 
-result<std::vector<connection>> database::create_connections(std::vector<connection> drafts) {
+result<std::vector<connection>> sqlite_database::create_connections(std::vector<connection> drafts) {
   using out_type = std::vector<connection>;
   return write<out_type>([&](detail::sqlite_db& db, std::vector<change_event>& events) {
     detail::connection_rows rows{db, *keys_};
@@ -160,7 +169,7 @@ result<std::vector<connection>> database::create_connections(std::vector<connect
   });
 }
 
-result<connection> database::get_connection(std::string_view id) {
+result<connection> sqlite_database::get_connection(std::string_view id) {
   return read<connection>([&](detail::sqlite_db& db) -> result<connection> {
     detail::connection_rows rows{db, *keys_};
     if (auto found = rows.find(id)) return std::move(*found);
@@ -168,14 +177,14 @@ result<connection> database::get_connection(std::string_view id) {
   });
 }
 
-result<std::vector<connection>> database::list_connections() {
+result<std::vector<connection>> sqlite_database::list_connections() {
   return read<std::vector<connection>>([&](detail::sqlite_db& db) {
     detail::connection_rows rows{db, *keys_};
     return rows.all();
   });
 }
 
-result<connection> database::update_connection(connection changed) {
+result<connection> sqlite_database::update_connection(connection changed) {
   return write<connection>(
       [&](detail::sqlite_db& db, std::vector<change_event>& events) -> result<connection> {
         detail::connection_rows rows{db, *keys_};
@@ -196,7 +205,7 @@ result<connection> database::update_connection(connection changed) {
       });
 }
 
-result<void> database::delete_connection(std::string_view id) {
+result<void> sqlite_database::delete_connection(std::string_view id) {
   return write<void>([&](detail::sqlite_db& db, std::vector<change_event>& events) -> result<void> {
     detail::connection_rows rows{db, *keys_};
     if (!rows.erase(id)) return detail::missing("no connection " + std::string{id});
@@ -205,7 +214,7 @@ result<void> database::delete_connection(std::string_view id) {
   });
 }
 
-result<connection> database::regenerate_key(std::string_view id) {
+result<connection> sqlite_database::regenerate_key(std::string_view id) {
   return write<connection>(
       [&](detail::sqlite_db& db, std::vector<change_event>& events) -> result<connection> {
         detail::connection_rows rows{db, *keys_};

@@ -55,7 +55,7 @@ error unknown_connection(const device_route& route, const std::string& id) {
 
 }  // namespace
 
-result<device_route> database::put_device_route(std::string_view dev_eui,
+result<device_route> sqlite_database::put_device_route(std::string_view dev_eui,
                                                 std::vector<std::string> connection_ids) {
   auto route = normalize(dev_eui, std::move(connection_ids));
   if (!route) return route;
@@ -75,7 +75,7 @@ result<device_route> database::put_device_route(std::string_view dev_eui,
   });
 }
 
-result<device_route> database::get_device_route(std::string_view dev_eui) {
+result<device_route> sqlite_database::get_device_route(std::string_view dev_eui) {
   auto route = normalize(dev_eui, {});
   if (!route) return route;
   return read<device_route>([&](detail::sqlite_db& db) -> result<device_route> {
@@ -89,7 +89,7 @@ result<device_route> database::get_device_route(std::string_view dev_eui) {
   });
 }
 
-result<void> database::delete_device_route(std::string_view dev_eui) {
+result<void> sqlite_database::delete_device_route(std::string_view dev_eui) {
   auto route = normalize(dev_eui, {});
   if (!route) return route.error_value();
   return write<void>([&](detail::sqlite_db& db, std::vector<change_event>& events) -> result<void> {
@@ -101,7 +101,7 @@ result<void> database::delete_device_route(std::string_view dev_eui) {
   });
 }
 
-result<std::size_t> database::import_device_routes(std::vector<device_route> routes) {
+result<std::size_t> sqlite_database::import_device_routes(std::vector<device_route> routes) {
   auto normalized = std::make_shared<std::vector<device_route>>();
   normalized->reserve(routes.size());
   for (std::size_t i = 0; i < routes.size(); ++i) {
@@ -126,7 +126,7 @@ result<std::size_t> database::import_device_routes(std::vector<device_route> rou
       });
 }
 
-result<std::vector<device_route>> database::list_device_routes() {
+result<std::vector<device_route>> sqlite_database::list_device_routes() {
   return read<std::vector<device_route>>([&](detail::sqlite_db& db) {
     std::vector<device_route> out;
     detail::statement query{

@@ -66,7 +66,7 @@ user insert_user(detail::sqlite_db& db, std::string name, std::vector<std::strin
 
 }  // namespace
 
-result<created_user> database::create_user(std::string name, std::vector<std::string> domains,
+result<created_user> sqlite_database::create_user(std::string name, std::vector<std::string> domains,
                                            bool is_admin) {
   if (name.empty()) return detail::invalid("a user needs a name");
   return write<created_user>([&](detail::sqlite_db& db, std::vector<change_event>&) {
@@ -76,7 +76,7 @@ result<created_user> database::create_user(std::string name, std::vector<std::st
   });
 }
 
-result<user> database::find_user_by_token(std::string_view token) {
+result<user> sqlite_database::find_user_by_token(std::string_view token) {
   if (token.empty()) return detail::missing("no user holds an empty token");
   auto hash = token_hash(token);
   return read<user>([&](detail::sqlite_db& db) -> result<user> {
@@ -93,7 +93,7 @@ result<user> database::find_user_by_token(std::string_view token) {
   });
 }
 
-result<std::vector<user>> database::list_users() {
+result<std::vector<user>> sqlite_database::list_users() {
   return read<std::vector<user>>([&](detail::sqlite_db& db) {
     std::vector<user> out;
     detail::statement query{db, std::string{select_users} + "ORDER BY id"};
@@ -103,7 +103,7 @@ result<std::vector<user>> database::list_users() {
   });
 }
 
-result<void> database::delete_user(std::string_view id) {
+result<void> sqlite_database::delete_user(std::string_view id) {
   return write<void>([&](detail::sqlite_db& db, std::vector<change_event>&) -> result<void> {
     detail::statement row{db, "DELETE FROM users WHERE id = ?1"};
     row.bind(1, id).run();
@@ -112,7 +112,7 @@ result<void> database::delete_user(std::string_view id) {
   });
 }
 
-result<std::optional<std::string>> database::bootstrap_admin(std::string_view configured_token) {
+result<std::optional<std::string>> sqlite_database::bootstrap_admin(std::string_view configured_token) {
   using out_type = std::optional<std::string>;
   return write<out_type>(
       [&](detail::sqlite_db& db, std::vector<change_event>&) -> result<out_type> {

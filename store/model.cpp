@@ -41,6 +41,8 @@ const char* to_string(error_code code) noexcept {
       return "reentrant_write";
     case error_code::io_error:
       return "io_error";
+    case error_code::unavailable:
+      return "unavailable";
   }
   return "io_error";
 }

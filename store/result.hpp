@@ -16,6 +16,7 @@ enum class error_code {
   schema_too_new,      ///< the database was written by a newer version of the router
   reentrant_write,     ///< a change subscriber tried to write from inside its callback
   io_error,            ///< SQLite or the file system failed
+  unavailable,         ///< the shared store (PostgreSQL) cannot be reached; retry later
 };
 
 /// The name of an error code, for logs (`not_found`, ...).

@@ -27,6 +27,8 @@ api_answer store_failure(const store::error& failure) {
     case store::error_code::invalid_argument:
     case store::error_code::unknown_connection:
       return error_answer(400, failure.message);
+    case store::error_code::unavailable:
+      return error_answer(503, "store unavailable");
     default:
       return error_answer(500, "store failure: " + failure.message);
   }

@@ -39,7 +39,7 @@ class scratch_store {
   }
 
   std::unique_ptr<database> open() const {
-    auto opened = database::open(open_options{folder_ / "router.db", bench_data_key});
+    auto opened = database::open(open_options{folder_ / "router.db", bench_data_key, {}});
     if (!opened) throw std::runtime_error(opened.error_value().message);
     return std::move(*opened);
   }

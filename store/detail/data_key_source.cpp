@@ -101,4 +101,13 @@ result<data_key> load_data_key(const std::filesystem::path& folder, std::string_
   return parse_key(text.text, file.string());
 }
 
+result<data_key> load_shared_data_key(std::string_view explicit_hex) {
+  if (!explicit_hex.empty()) return parse_key(explicit_hex, "the given data key");
+  if (const char* variable = std::getenv(data_key_variable); variable && *variable)
+    return parse_key(variable, data_key_variable);
+  return error{error_code::bad_data_key,
+               std::string{"a shared store (store.url) needs the data key in "} + data_key_variable +
+                   " (64 hexadecimal digits, the same on every replica)"};
+}
+
 }  // namespace tr::store::detail

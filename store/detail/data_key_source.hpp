@@ -20,4 +20,8 @@ inline constexpr const char* data_key_file_name = "data.key";
 /// agree on one key.
 result<data_key> load_data_key(const std::filesystem::path& folder, std::string_view explicit_hex);
 
+/// The data key of a shared store: `explicit_hex` if not empty, else the environment variable;
+/// never a file (replicas share the key and may run on a read-only root).
+result<data_key> load_shared_data_key(std::string_view explicit_hex);
+
 }  // namespace tr::store::detail

@@ -7,9 +7,10 @@
 #include <utility>
 #include <vector>
 
-#include "store/database.hpp"
+#include "store/sqlite_database.hpp"
 #include "store/detail/connection_rows.hpp"
 #include "store/detail/crypto.hpp"
+#include "store/detail/errors.hpp"
 #include "store/detail/sqlite.hpp"
 
 namespace tr::store::detail {
@@ -17,22 +18,12 @@ namespace tr::store::detail {
 /// The error value for an exception thrown inside a store operation.
 error to_error(std::exception_ptr failure);
 
-/// An invalid_argument error with this message.
-inline error invalid(std::string message) {
-  return error{error_code::invalid_argument, std::move(message)};
-}
-
-/// A not_found error with this message.
-inline error missing(std::string message) {
-  return error{error_code::not_found, std::move(message)};
-}
-
 }  // namespace tr::store::detail
 
 namespace tr::store {
 
 template <class T, class Body>
-result<T> database::write(Body&& body) {
+result<T> sqlite_database::write(Body&& body) {
   if (publishing_thread_.load() == std::this_thread::get_id())
     return error{error_code::reentrant_write,
                  "a change subscriber may not write to the store from its callback"};
@@ -54,7 +45,7 @@ result<T> database::write(Body&& body) {
 }
 
 template <class T, class Body>
-result<T> database::read(Body&& body) {
+result<T> sqlite_database::read(Body&& body) {
   std::lock_guard guard{read_mutex_};
   try {
     detail::read_snapshot scope{*reader_};

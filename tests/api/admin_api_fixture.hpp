@@ -38,7 +38,7 @@ class admin_api_test : public ::testing::Test {
  protected:
   void SetUp() override {
     auto opened =
-        store::database::open(store::open_options{folder_.file("router.db"), test_data_key});
+        store::database::open(store::open_options{folder_.file("router.db"), test_data_key, {}});
     ASSERT_TRUE(opened) << opened.error_value().message;
     db_ = std::move(*opened);
     ASSERT_TRUE(db_->bootstrap_admin(admin_token));

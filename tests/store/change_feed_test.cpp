@@ -6,7 +6,7 @@ namespace tr::store::testing {
 namespace {
 
 /// A store test that records every change event.
-class change_events : public store_test {
+class change_events : public backend_test {
  protected:
   void SetUp() override {
     store_test::SetUp();
@@ -19,7 +19,7 @@ class change_events : public store_test {
   subscription subscription_;
 };
 
-TEST_F(change_events, a_created_connection_is_published_with_its_new_value) {
+TEST_P(change_events, a_created_connection_is_published_with_its_new_value) {
   auto made = db().create_connection(sample_connection());
   ASSERT_TRUE(made);
   ASSERT_EQ(events_.size(), 1u);
@@ -29,7 +29,7 @@ TEST_F(change_events, a_created_connection_is_published_with_its_new_value) {
   EXPECT_EQ(*events_[0].connection, *made);
 }
 
-TEST_F(change_events, updates_key_regenerations_and_deletes_are_published_in_order) {
+TEST_P(change_events, updates_key_regenerations_and_deletes_are_published_in_order) {
   auto made = db().create_connection(sample_connection());
   ASSERT_TRUE(made);
   auto changed = *made;
@@ -48,7 +48,7 @@ TEST_F(change_events, updates_key_regenerations_and_deletes_are_published_in_ord
   EXPECT_FALSE(events_[3].connection);
 }
 
-TEST_F(change_events, are_published_after_the_commit) {
+TEST_P(change_events, are_published_after_the_commit) {
   std::vector<bool> visible;
   auto reader = db().changes().subscribe([&](const change_event& e) {
     if (e.kind == change_kind::connection_created)
@@ -58,7 +58,7 @@ TEST_F(change_events, are_published_after_the_commit) {
   EXPECT_EQ(visible, std::vector<bool>{true});
 }
 
-TEST_F(change_events, a_failed_write_publishes_nothing) {
+TEST_P(change_events, a_failed_write_publishes_nothing) {
   auto draft = sample_connection();
   draft.key = "bad";
   EXPECT_FALSE(db().create_connection(draft));
@@ -68,7 +68,7 @@ TEST_F(change_events, a_failed_write_publishes_nothing) {
   EXPECT_TRUE(events_.empty());
 }
 
-TEST_F(change_events, device_route_changes_are_published) {
+TEST_P(change_events, device_route_changes_are_published) {
   auto id = db().create_connection(sample_connection())->id;
   events_.clear();
   ASSERT_TRUE(db().put_device_route("00000000000000aa", {id}));
@@ -85,7 +85,7 @@ TEST_F(change_events, device_route_changes_are_published) {
   EXPECT_EQ(events_[2].routes->size(), 2u);
 }
 
-TEST_F(change_events, a_subscriber_may_not_write_from_its_callback) {
+TEST_P(change_events, a_subscriber_may_not_write_from_its_callback) {
   std::optional<error_code> refused;
   auto writer = db().changes().subscribe([&](const change_event& e) {
     if (e.kind != change_kind::connection_created) return;
@@ -97,13 +97,13 @@ TEST_F(change_events, a_subscriber_may_not_write_from_its_callback) {
   EXPECT_EQ(db().list_connections()->size(), 1u);
 }
 
-TEST_F(change_events, an_ended_subscription_receives_nothing_more) {
+TEST_P(change_events, an_ended_subscription_receives_nothing_more) {
   subscription_.reset();
   ASSERT_TRUE(db().create_connection(sample_connection()));
   EXPECT_TRUE(events_.empty());
 }
 
-TEST_F(change_events, a_throwing_subscriber_does_not_stop_the_others) {
+TEST_P(change_events, a_throwing_subscriber_does_not_stop_the_others) {
   auto thrower =
       db().changes().subscribe([](const change_event&) { throw std::runtime_error{"x"}; });
   std::size_t late = 0;
@@ -128,6 +128,8 @@ TEST(change_feed, subscribing_from_many_threads_at_once_is_safe) {
   feed.publish({change_kind::connection_deleted, "x", nullptr, nullptr, nullptr});
   EXPECT_EQ(calls.load(), 8);
 }
+
+INSTANTIATE_STORE_BACKENDS(change_events);
 
 }  // namespace
 }  // namespace tr::store::testing

@@ -8,9 +8,9 @@
 namespace tr::store::testing {
 namespace {
 
-using concurrency = store_test;
+using concurrency = backend_test;
 
-TEST_F(concurrency, readers_and_writers_on_many_threads_see_only_whole_connections) {
+TEST_P(concurrency, readers_and_writers_on_many_threads_see_only_whole_connections) {
   constexpr int writers = 3;
   constexpr int per_writer = 40;
   std::atomic<int> failures{0};
@@ -42,7 +42,7 @@ TEST_F(concurrency, readers_and_writers_on_many_threads_see_only_whole_connectio
   EXPECT_EQ(db().list_connections()->size(), static_cast<std::size_t>(writers * per_writer));
 }
 
-TEST_F(concurrency, events_of_concurrent_writers_arrive_once_each) {
+TEST_P(concurrency, events_of_concurrent_writers_arrive_once_each) {
   std::mutex mutex;
   std::set<std::string> seen;
   auto subscription = db().changes().subscribe([&](const change_event& e) {
@@ -57,6 +57,8 @@ TEST_F(concurrency, events_of_concurrent_writers_arrive_once_each) {
   for (auto& thread : threads) thread.join();
   EXPECT_EQ(seen.size(), 40u);
 }
+
+INSTANTIATE_STORE_BACKENDS(concurrency);
 
 }  // namespace
 }  // namespace tr::store::testing

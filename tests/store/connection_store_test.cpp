@@ -5,17 +5,18 @@
 namespace tr::store::testing {
 namespace {
 
-using connection_store = store_test;
+using connection_store = backend_test;
+using sqlite_connection_store = store_test;
 
 bool is_lower_hex(const std::string& text, std::size_t size) {
   return std::regex_match(text, std::regex{"[0-9a-f]{" + std::to_string(size) + "}"});
 }
 
-TEST_F(connection_store, creates_missing_parent_folders_of_the_database_file) {
+TEST_F(sqlite_connection_store, creates_missing_parent_folders_of_the_database_file) {
   EXPECT_TRUE(std::filesystem::exists(db_path()));
 }
 
-TEST_F(connection_store, gives_a_new_connection_an_id_a_generated_key_and_timestamps) {
+TEST_P(connection_store, gives_a_new_connection_an_id_a_generated_key_and_timestamps) {
   auto made = db().create_connection(sample_connection());
   ASSERT_TRUE(made) << made.error_value().message;
   EXPECT_TRUE(is_lower_hex(made->id, 16));
@@ -25,7 +26,7 @@ TEST_F(connection_store, gives_a_new_connection_an_id_a_generated_key_and_timest
   EXPECT_EQ(made->created_at, made->updated_at);
 }
 
-TEST_F(connection_store, normalizes_a_given_key_to_lower_case) {
+TEST_P(connection_store, normalizes_a_given_key_to_lower_case) {
   auto draft = sample_connection();
   draft.key = "F3203A20A2E8DFAF6686B621F56D05E3";
   auto made = db().create_connection(draft);
@@ -33,7 +34,7 @@ TEST_F(connection_store, normalizes_a_given_key_to_lower_case) {
   EXPECT_EQ(made->key, "f3203a20a2e8dfaf6686b621f56d05e3");
 }
 
-TEST_F(connection_store, refuses_a_key_that_is_not_32_hex_digits) {
+TEST_P(connection_store, refuses_a_key_that_is_not_32_hex_digits) {
   auto draft = sample_connection();
   draft.key = "f3203a20a2e8dfaf6686b621f56d05e";
   auto made = db().create_connection(draft);
@@ -42,7 +43,7 @@ TEST_F(connection_store, refuses_a_key_that_is_not_32_hex_digits) {
   EXPECT_TRUE(db().list_connections()->empty());
 }
 
-TEST_F(connection_store, returns_a_stored_connection_with_every_field_as_written) {
+TEST_P(connection_store, returns_a_stored_connection_with_every_field_as_written) {
   auto made = db().create_connection(sample_connection());
   ASSERT_TRUE(made);
   auto read = db().get_connection(made->id);
@@ -54,13 +55,13 @@ TEST_F(connection_store, returns_a_stored_connection_with_every_field_as_written
   EXPECT_EQ(read->max_time_deviation_s, 90);
 }
 
-TEST_F(connection_store, reports_an_unknown_id_as_not_found) {
+TEST_P(connection_store, reports_an_unknown_id_as_not_found) {
   auto read = db().get_connection("0123456789abcdef");
   ASSERT_FALSE(read);
   EXPECT_EQ(read.error_value().code, error_code::not_found);
 }
 
-TEST_F(connection_store, lists_every_connection_sorted_by_id) {
+TEST_P(connection_store, lists_every_connection_sorted_by_id) {
   for (int i = 0; i < 5; ++i)
     ASSERT_TRUE(db().create_connection(sample_connection("c" + std::to_string(i))));
   auto all = db().list_connections();
@@ -70,7 +71,7 @@ TEST_F(connection_store, lists_every_connection_sorted_by_id) {
   for (const auto& one : *all) EXPECT_EQ(one.headers.size(), 2u) << one.id;
 }
 
-TEST_F(connection_store, update_replaces_fields_and_keeps_key_and_creation_time) {
+TEST_P(connection_store, update_replaces_fields_and_keeps_key_and_creation_time) {
   auto made = db().create_connection(sample_connection());
   ASSERT_TRUE(made);
   auto changed = *made;
@@ -90,7 +91,7 @@ TEST_F(connection_store, update_replaces_fields_and_keeps_key_and_creation_time)
   EXPECT_EQ(read->headers, (std::vector<header>{{"X-Only", "one"}}));
 }
 
-TEST_F(connection_store, update_with_a_key_sets_that_key) {
+TEST_P(connection_store, update_with_a_key_sets_that_key) {
   auto made = db().create_connection(sample_connection());
   ASSERT_TRUE(made);
   auto changed = *made;
@@ -99,7 +100,7 @@ TEST_F(connection_store, update_with_a_key_sets_that_key) {
   EXPECT_EQ(db().get_connection(made->id)->key, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
 }
 
-TEST_F(connection_store, update_of_an_unknown_connection_is_not_found) {
+TEST_P(connection_store, update_of_an_unknown_connection_is_not_found) {
   auto draft = sample_connection();
   draft.id = "0123456789abcdef";
   auto updated = db().update_connection(draft);
@@ -107,7 +108,7 @@ TEST_F(connection_store, update_of_an_unknown_connection_is_not_found) {
   EXPECT_EQ(updated.error_value().code, error_code::not_found);
 }
 
-TEST_F(connection_store, deletes_a_connection_with_its_domains_headers_and_routes) {
+TEST_P(connection_store, deletes_a_connection_with_its_domains_headers_and_routes) {
   auto made = db().create_connection(sample_connection());
   ASSERT_TRUE(made);
   ASSERT_TRUE(db().put_device_route("20635F0108000496", {made->id}));
@@ -119,7 +120,7 @@ TEST_F(connection_store, deletes_a_connection_with_its_domains_headers_and_route
   EXPECT_EQ(again.error_value().code, error_code::not_found);
 }
 
-TEST_F(connection_store, regenerating_a_key_replaces_it_at_once) {
+TEST_P(connection_store, regenerating_a_key_replaces_it_at_once) {
   auto made = db().create_connection(sample_connection());
   ASSERT_TRUE(made);
   auto renewed = db().regenerate_key(made->id);
@@ -129,7 +130,7 @@ TEST_F(connection_store, regenerating_a_key_replaces_it_at_once) {
   EXPECT_EQ(db().get_connection(made->id)->key, renewed->key);
 }
 
-TEST_F(connection_store, keeps_connections_across_a_reopen) {
+TEST_P(connection_store, keeps_connections_across_a_reopen) {
   auto made = db().create_connection(sample_connection());
   ASSERT_TRUE(made);
   reopen();
@@ -138,7 +139,7 @@ TEST_F(connection_store, keeps_connections_across_a_reopen) {
   EXPECT_EQ(*read, *made);
 }
 
-TEST_F(connection_store, creates_many_connections_in_one_transaction) {
+TEST_P(connection_store, creates_many_connections_in_one_transaction) {
   std::vector<connection> drafts(100, sample_connection());
   auto made = db().create_connections(drafts);
   ASSERT_TRUE(made);
@@ -146,7 +147,7 @@ TEST_F(connection_store, creates_many_connections_in_one_transaction) {
   EXPECT_EQ(db().list_connections()->size(), 100u);
 }
 
-TEST_F(connection_store, a_bulk_create_with_one_bad_draft_writes_nothing) {
+TEST_P(connection_store, a_bulk_create_with_one_bad_draft_writes_nothing) {
   std::vector<connection> drafts(10, sample_connection());
   drafts[7].key = "not a key";
   auto made = db().create_connections(drafts);
@@ -154,6 +155,8 @@ TEST_F(connection_store, a_bulk_create_with_one_bad_draft_writes_nothing) {
   EXPECT_EQ(made.error_value().code, error_code::invalid_argument);
   EXPECT_TRUE(db().list_connections()->empty());
 }
+
+INSTANTIATE_STORE_BACKENDS(connection_store);
 
 }  // namespace
 }  // namespace tr::store::testing

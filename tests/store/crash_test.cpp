@@ -14,7 +14,7 @@ namespace {
 
 /// In the child: writes connections in a burst, printing each id once its write returned.
 [[noreturn]] void write_burst(const std::filesystem::path& path, int out) {
-  auto opened = database::open(open_options{path, test_data_key});
+  auto opened = database::open(open_options{path, test_data_key, {}});
   if (!opened) ::_exit(3);
   for (int i = 0;; ++i) {
     auto made = (*opened)->create_connection(sample_connection("burst " + std::to_string(i)));
@@ -53,7 +53,7 @@ TEST(crash, every_acknowledged_connection_survives_a_sigkill_mid_burst) {
   std::fclose(acks);
   ASSERT_GE(acknowledged.size(), 200u);
 
-  auto opened = database::open(open_options{path, test_data_key});
+  auto opened = database::open(open_options{path, test_data_key, {}});
   ASSERT_TRUE(opened) << opened.error_value().message;
   auto all = (*opened)->list_connections();
   ASSERT_TRUE(all) << all.error_value().message;

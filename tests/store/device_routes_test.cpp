@@ -3,7 +3,7 @@
 namespace tr::store::testing {
 namespace {
 
-class device_routes : public store_test {
+class device_routes : public backend_test {
  protected:
   void SetUp() override {
     store_test::SetUp();
@@ -14,7 +14,7 @@ class device_routes : public store_test {
   std::string second_;
 };
 
-TEST_F(device_routes, routes_a_device_to_its_connections) {
+TEST_P(device_routes, routes_a_device_to_its_connections) {
   auto routed = db().put_device_route("20635F0108000496", {second_, first_});
   ASSERT_TRUE(routed) << routed.error_value().message;
   auto read = db().get_device_route("20635F0108000496");
@@ -23,7 +23,7 @@ TEST_F(device_routes, routes_a_device_to_its_connections) {
             (std::vector<std::string>{std::min(first_, second_), std::max(first_, second_)}));
 }
 
-TEST_F(device_routes, normalizes_the_dev_eui_to_upper_case) {
+TEST_P(device_routes, normalizes_the_dev_eui_to_upper_case) {
   auto routed = db().put_device_route("20635f01080004ab", {first_});
   ASSERT_TRUE(routed);
   EXPECT_EQ(routed->dev_eui, "20635F01080004AB");
@@ -31,7 +31,7 @@ TEST_F(device_routes, normalizes_the_dev_eui_to_upper_case) {
   EXPECT_TRUE(db().get_device_route("20635f01080004ab"));
 }
 
-TEST_F(device_routes, refuses_a_dev_eui_that_is_not_16_hex_digits) {
+TEST_P(device_routes, refuses_a_dev_eui_that_is_not_16_hex_digits) {
   for (auto bad : {"20635F010800049", "20635F01080004967", "20635F010800049G", ""}) {
     auto routed = db().put_device_route(bad, {first_});
     ASSERT_FALSE(routed) << bad;
@@ -39,14 +39,14 @@ TEST_F(device_routes, refuses_a_dev_eui_that_is_not_16_hex_digits) {
   }
 }
 
-TEST_F(device_routes, putting_a_route_replaces_the_previous_one) {
+TEST_P(device_routes, putting_a_route_replaces_the_previous_one) {
   ASSERT_TRUE(db().put_device_route("0000000000000001", {first_, second_}));
   ASSERT_TRUE(db().put_device_route("0000000000000001", {second_}));
   EXPECT_EQ(db().get_device_route("0000000000000001")->connection_ids,
             std::vector<std::string>{second_});
 }
 
-TEST_F(device_routes, a_route_to_an_unknown_connection_is_refused_and_nothing_changes) {
+TEST_P(device_routes, a_route_to_an_unknown_connection_is_refused_and_nothing_changes) {
   ASSERT_TRUE(db().put_device_route("0000000000000001", {first_}));
   auto routed = db().put_device_route("0000000000000001", {second_, "0123456789abcdef"});
   ASSERT_FALSE(routed);
@@ -55,13 +55,13 @@ TEST_F(device_routes, a_route_to_an_unknown_connection_is_refused_and_nothing_ch
             std::vector<std::string>{first_});
 }
 
-TEST_F(device_routes, an_empty_list_deletes_the_route) {
+TEST_P(device_routes, an_empty_list_deletes_the_route) {
   ASSERT_TRUE(db().put_device_route("0000000000000001", {first_}));
   ASSERT_TRUE(db().put_device_route("0000000000000001", {}));
   EXPECT_EQ(db().get_device_route("0000000000000001").error_value().code, error_code::not_found);
 }
 
-TEST_F(device_routes, deletes_a_route_and_reports_a_missing_one) {
+TEST_P(device_routes, deletes_a_route_and_reports_a_missing_one) {
   ASSERT_TRUE(db().put_device_route("0000000000000001", {first_}));
   EXPECT_TRUE(db().delete_device_route("0000000000000001"));
   auto again = db().delete_device_route("0000000000000001");
@@ -69,7 +69,7 @@ TEST_F(device_routes, deletes_a_route_and_reports_a_missing_one) {
   EXPECT_EQ(again.error_value().code, error_code::not_found);
 }
 
-TEST_F(device_routes, imports_many_routes_in_one_transaction) {
+TEST_P(device_routes, imports_many_routes_in_one_transaction) {
   std::vector<device_route> routes;
   for (int i = 0; i < 1000; ++i) {
     char dev_eui[17];
@@ -86,7 +86,7 @@ TEST_F(device_routes, imports_many_routes_in_one_transaction) {
   EXPECT_EQ(all->at(10).connection_ids, std::vector<std::string>{second_});
 }
 
-TEST_F(device_routes, an_import_with_one_bad_entry_writes_nothing) {
+TEST_P(device_routes, an_import_with_one_bad_entry_writes_nothing) {
   std::vector<device_route> routes{{"0000000000000001", {first_}},
                                    {"0000000000000002", {"0123456789abcdef"}}};
   auto imported = db().import_device_routes(routes);
@@ -102,13 +102,15 @@ TEST_F(device_routes, an_import_with_one_bad_entry_writes_nothing) {
   EXPECT_NE(imported.error_value().message.find("entry 2"), std::string::npos);
 }
 
-TEST_F(device_routes, a_later_import_entry_for_the_same_device_wins) {
+TEST_P(device_routes, a_later_import_entry_for_the_same_device_wins) {
   auto imported =
       db().import_device_routes({{"0000000000000001", {first_}}, {"0000000000000001", {second_}}});
   ASSERT_TRUE(imported);
   EXPECT_EQ(db().get_device_route("0000000000000001")->connection_ids,
             std::vector<std::string>{second_});
 }
+
+INSTANTIATE_STORE_BACKENDS(device_routes);
 
 }  // namespace
 }  // namespace tr::store::testing

@@ -44,7 +44,7 @@ TEST_F(key_encryption, never_writes_a_key_in_clear_to_the_database_files) {
 TEST_F(key_encryption, opening_with_another_data_key_fails_clearly) {
   ASSERT_TRUE(db().create_connection(sample_connection()));
   db_.reset();
-  auto opened = database::open(open_options{db_path(), other_data_key});
+  auto opened = database::open(open_options{db_path(), other_data_key, {}});
   ASSERT_FALSE(opened);
   EXPECT_EQ(opened.error_value().code, error_code::wrong_data_key);
   EXPECT_NE(opened.error_value().message.find("data key"), std::string::npos);
@@ -52,7 +52,7 @@ TEST_F(key_encryption, opening_with_another_data_key_fails_clearly) {
 
 TEST_F(key_encryption, refuses_a_malformed_data_key) {
   db_.reset();
-  auto opened = database::open(open_options{db_path(), "abc"});
+  auto opened = database::open(open_options{db_path(), "abc", {}});
   ASSERT_FALSE(opened);
   EXPECT_EQ(opened.error_value().code, error_code::bad_data_key);
 }
@@ -114,7 +114,7 @@ TEST(data_key_file, is_not_needed_when_the_environment_carries_the_key) {
   EXPECT_FALSE(std::filesystem::exists(folder.path() / "data.key"));
   ASSERT_TRUE((*opened)->create_connection(sample_connection()));
   opened->reset();
-  auto with_explicit = database::open(open_options{folder.path() / "router.db", other_data_key});
+  auto with_explicit = database::open(open_options{folder.path() / "router.db", other_data_key, {}});
   EXPECT_TRUE(with_explicit);
 }
 

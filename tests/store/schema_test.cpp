@@ -45,7 +45,7 @@ TEST_F(schema, a_database_of_a_newer_schema_is_refused) {
   ASSERT_EQ(sqlite3_open(db_path().c_str(), &raw), SQLITE_OK);
   sqlite3_exec(raw, "PRAGMA user_version = 99", nullptr, nullptr, nullptr);
   sqlite3_close(raw);
-  auto opened = database::open(open_options{db_path(), test_data_key});
+  auto opened = database::open(open_options{db_path(), test_data_key, {}});
   ASSERT_FALSE(opened);
   EXPECT_EQ(opened.error_value().code, error_code::schema_too_new);
   EXPECT_NE(opened.error_value().message.find("99"), std::string::npos);

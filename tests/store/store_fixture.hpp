@@ -7,11 +7,13 @@
 #include <fstream>
 #include <iterator>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <gtest/gtest.h>
 
 #include "store/store.hpp"
+#include "tests/store/postgres_server.hpp"
 
 namespace tr::store::testing {
 
@@ -59,25 +61,62 @@ inline connection sample_connection(std::string name = "AS one") {
   return draft;
 }
 
-/// A test with a fresh store at <folder>/data/router.db under a fixed data key.
+/// The store implementations every shared store test runs against.
+enum class backend { sqlite, postgresql };
+
+/// Printed as its name, so that test names read `.../sqlite`, `.../postgresql`.
+inline void PrintTo(backend which, std::ostream* out) {
+  *out << (which == backend::sqlite ? "sqlite" : "postgresql");
+}
+
+/// Test names: `sqlite`, `postgresql`.
+inline std::string backend_name(const ::testing::TestParamInfo<backend>& info) {
+  return info.param == backend::sqlite ? "sqlite" : "postgresql";
+}
+
+/// A test with a fresh store under a fixed data key: SQLite at <folder>/data/router.db, or a new
+/// database on the test PostgreSQL (backend_test).
 class store_test : public ::testing::Test {
  protected:
   void SetUp() override { reopen(); }
 
-  /// Closes the store (if open) and opens it again on the same file.
+  /// Closes the store (if open) and opens it again on the same file or database.
   void reopen(std::string data_key = test_data_key) {
     db_.reset();
-    auto opened = database::open(open_options{db_path(), std::move(data_key)});
+    open_options options{db_path(), std::move(data_key), {}};
+    if (which() == backend::postgresql) {
+      if (!postgres_) postgres_.emplace();
+      options.url = postgres_->url();
+    }
+    auto opened = database::open(options);
     ASSERT_TRUE(opened) << opened.error_value().message;
     db_ = std::move(*opened);
   }
+
+  /// The backend of this test (SQLite unless a backend_test says otherwise).
+  virtual backend which() const { return backend::sqlite; }
 
   std::filesystem::path db_path() const { return folder_.path() / "data" / "router.db"; }
 
   database& db() { return *db_; }
 
+  void TearDown() override { db_.reset(); }
+
   temp_folder folder_;
+  std::optional<postgres_database_scope> postgres_;
   std::unique_ptr<database> db_;
 };
+
+/// A store test run once per backend: TEST_P, and INSTANTIATE_STORE_BACKENDS(suite) once.
+class backend_test : public store_test, public ::testing::WithParamInterface<backend> {
+ protected:
+  backend which() const override { return GetParam(); }
+};
+
+#define INSTANTIATE_STORE_BACKENDS(suite)                                                     \
+  INSTANTIATE_TEST_SUITE_P(backends, suite,                                                   \
+                           ::testing::Values(::tr::store::testing::backend::sqlite,           \
+                                             ::tr::store::testing::backend::postgresql),      \
+                           ::tr::store::testing::backend_name)
 
 }  // namespace tr::store::testing

@@ -3,9 +3,10 @@
 namespace tr::store::testing {
 namespace {
 
-using users = store_test;
+using users = backend_test;
+using sqlite_users = store_test;
 
-TEST_F(users, a_new_user_gets_a_token_that_finds_it_again) {
+TEST_P(users, a_new_user_gets_a_token_that_finds_it_again) {
   auto made = db().create_user("tenant a", {"a.example.com"}, false);
   ASSERT_TRUE(made) << made.error_value().message;
   EXPECT_EQ(made->token.size(), 64u);
@@ -16,7 +17,7 @@ TEST_F(users, a_new_user_gets_a_token_that_finds_it_again) {
   EXPECT_FALSE(found->is_admin);
 }
 
-TEST_F(users, only_the_hash_of_a_token_is_stored) {
+TEST_F(sqlite_users, only_the_hash_of_a_token_is_stored) {
   auto made = db().create_user("tenant a", {}, false);
   ASSERT_TRUE(made);
   EXPECT_NE(made->user.token_hash, made->token);
@@ -25,7 +26,7 @@ TEST_F(users, only_the_hash_of_a_token_is_stored) {
   EXPECT_EQ(file_bytes(db_path().string() + "-wal").find(made->token), std::string::npos);
 }
 
-TEST_F(users, an_unknown_or_empty_token_finds_nobody) {
+TEST_P(users, an_unknown_or_empty_token_finds_nobody) {
   auto made = db().create_user("tenant a", {}, false);
   ASSERT_TRUE(made);
   auto altered = made->token;
@@ -34,7 +35,7 @@ TEST_F(users, an_unknown_or_empty_token_finds_nobody) {
   EXPECT_EQ(db().find_user_by_token("").error_value().code, error_code::not_found);
 }
 
-TEST_F(users, lists_and_deletes_users) {
+TEST_P(users, lists_and_deletes_users) {
   auto a = db().create_user("a", {}, false);
   auto b = db().create_user("b", {"b.example.com", "c.example.com"}, true);
   ASSERT_TRUE(a && b);
@@ -45,7 +46,7 @@ TEST_F(users, lists_and_deletes_users) {
   EXPECT_EQ(db().delete_user(a->user.id).error_value().code, error_code::not_found);
 }
 
-TEST_F(users, the_bootstrap_admin_token_is_generated_once_at_first_start) {
+TEST_P(users, the_bootstrap_admin_token_is_generated_once_at_first_start) {
   auto first = db().bootstrap_admin("");
   ASSERT_TRUE(first) << first.error_value().message;
   ASSERT_TRUE(first->has_value());
@@ -59,7 +60,7 @@ TEST_F(users, the_bootstrap_admin_token_is_generated_once_at_first_start) {
   EXPECT_TRUE(db().find_user_by_token(**first));
 }
 
-TEST_F(users, a_configured_admin_token_replaces_the_admin_token) {
+TEST_P(users, a_configured_admin_token_replaces_the_admin_token) {
   auto generated = db().bootstrap_admin("");
   ASSERT_TRUE(generated && generated->has_value());
   auto configured = db().bootstrap_admin("operator-chosen-token-0123456789");
@@ -71,6 +72,8 @@ TEST_F(users, a_configured_admin_token_replaces_the_admin_token) {
   EXPECT_FALSE(db().find_user_by_token(**generated));
   EXPECT_EQ(db().list_users()->size(), 1u);
 }
+
+INSTANTIATE_STORE_BACKENDS(users);
 
 }  // namespace
 }  // namespace tr::store::testing

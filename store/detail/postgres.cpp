@@ -1,0 +1,122 @@
+#include "store/detail/postgres.hpp"
+
+#include <charconv>
+
+#include "store/detail/crypto.hpp"
+
+namespace tr::store::detail {
+
+namespace {
+
+std::string trimmed(const char* message) {
+  std::string out = message ? message : "";
+  while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+  return out;
+}
+
+}  // namespace
+
+pg_result::~pg_result() {
+  if (handle_) PQclear(handle_);
+}
+
+std::string_view pg_result::text(int row, int column) const {
+  return {PQgetvalue(handle_, row, column),
+          static_cast<std::size_t>(PQgetlength(handle_, row, column))};
+}
+
+std::int64_t pg_result::integer(int row, int column) const {
+  auto value = text(row, column);
+  std::int64_t out = 0;
+  std::from_chars(value.data(), value.data() + value.size(), out);
+  return out;
+}
+
+std::string pg_result::bytes(int row, int column) const {
+  auto value = text(row, column);
+  if (value.starts_with("\\x")) value.remove_prefix(2);
+  return from_hex(value).value_or(std::string{});
+}
+
+std::int64_t pg_result::affected() const {
+  const char* count = PQcmdTuples(handle_);
+  std::int64_t out = 0;
+  if (count) std::from_chars(count, count + std::char_traits<char>::length(count), out);
+  return out;
+}
+
+std::string pg_bytes(std::string_view raw) {
+  return "\\x" + to_hex(raw);
+}
+
+pg_connection::pg_connection(const std::string& url) {
+  // Earlier keywords are overridden by what the URI (expanded from dbname) sets.
+  const char* keywords[] = {"connect_timeout", "tcp_user_timeout", "keepalives_idle",
+                            "keepalives_interval", "keepalives_count", "application_name",
+                            "dbname", nullptr};
+  const char* values[] = {"3", "4000", "5", "2", "2", "tunnel-router", url.c_str(), nullptr};
+  handle_ = PQconnectdbParams(keywords, values, 1);
+  if (!handle_) throw postgres_failure{"out of memory", true, {}};
+  if (PQstatus(handle_) != CONNECTION_OK) {
+    postgres_failure failure{trimmed(PQerrorMessage(handle_)), true, {}};
+    PQfinish(handle_);
+    handle_ = nullptr;
+    throw failure;
+  }
+  PQsetNoticeProcessor(handle_, [](void*, const char*) {}, nullptr);
+}
+
+pg_connection::~pg_connection() {
+  if (handle_) PQfinish(handle_);
+}
+
+pg_result pg_connection::check(PGresult* raw) {
+  pg_result result{raw};
+  auto status = raw ? PQresultStatus(raw) : PGRES_FATAL_ERROR;
+  if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return result;
+  postgres_failure failure;
+  failure.message = trimmed(raw ? PQresultErrorMessage(raw) : PQerrorMessage(handle_));
+  if (failure.message.empty()) failure.message = trimmed(PQerrorMessage(handle_));
+  if (raw)
+    if (const char* state = PQresultErrorField(raw, PG_DIAG_SQLSTATE)) failure.sqlstate = state;
+  failure.lost = PQstatus(handle_) != CONNECTION_OK;
+  throw failure;
+}
+
+void pg_connection::exec(std::string_view sql) {
+  check(PQexec(handle_, std::string{sql}.c_str()));
+}
+
+pg_result pg_connection::query(std::string_view sql, std::initializer_list<pg_param> params) {
+  return query(sql, std::vector<pg_param>{params});
+}
+
+pg_result pg_connection::query(std::string_view sql, const std::vector<pg_param>& params) {
+  std::vector<std::string> copies;
+  copies.reserve(params.size());
+  std::vector<const char*> values;
+  values.reserve(params.size());
+  for (const auto& p : params) {
+    if (p) {
+      copies.emplace_back(*p);
+      values.push_back(copies.back().c_str());
+    } else {
+      values.push_back(nullptr);
+    }
+  }
+  return check(PQexecParams(handle_, std::string{sql}.c_str(), static_cast<int>(values.size()),
+                            nullptr, values.data(), nullptr, nullptr, 0));
+}
+
+pg_transaction::~pg_transaction() {
+  if (done_ || !db_.healthy()) return;
+  PGresult* ignored = PQexec(db_.handle(), "ROLLBACK");
+  if (ignored) PQclear(ignored);
+}
+
+void pg_transaction::commit() {
+  db_.exec("COMMIT");
+  done_ = true;
+}
+
+}  // namespace tr::store::detail

@@ -1,0 +1,113 @@
+#pragma once
+
+// The transaction plumbing shared by the sources of tr::store::postgres_database.
+
+#include <exception>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "store/detail/connection_rows.hpp"
+#include "store/detail/crypto.hpp"
+#include "store/detail/errors.hpp"
+#include "store/detail/postgres.hpp"
+#include "store/postgres_database.hpp"
+
+namespace tr::store::detail {
+
+/// The NOTIFY channel of committed changes.
+inline constexpr const char* change_channel = "tunnel_router_changes";
+
+/// The error value for an exception thrown inside a PostgreSQL store operation: `unavailable`
+/// when the server cannot be reached, `io_error` otherwise.
+error postgres_error(std::exception_ptr failure);
+
+/// The name a change kind has in the change log.
+std::string_view change_kind_name(change_kind kind) noexcept;
+
+/// Reads and writes connections across their three tables (keys sealed as in SQLite).
+class pg_connection_rows {
+ public:
+  pg_connection_rows(pg_connection& db, const sealer& keys) : db_(db), keys_(keys) {}
+
+  std::optional<connection> find(std::string_view id);
+  std::vector<connection> all();
+  bool exists(std::string_view id);
+  void insert(const connection& value);
+  void replace(const connection& value);
+  bool erase(std::string_view id);
+
+ private:
+  connection from_row(const pg_result& rows, int row) const;
+  void insert_children(const connection& value);
+
+  pg_connection& db_;
+  const sealer& keys_;
+};
+
+/// Every device route, sorted by DevEUI.
+std::vector<device_route> all_routes(pg_connection& db);
+
+/// The route of one (normalized) device; empty ids when it has none.
+device_route route_of(pg_connection& db, const std::string& dev_eui);
+
+}  // namespace tr::store::detail
+
+namespace tr::store {
+
+template <class T, class Body>
+result<T> postgres_database::write(Body&& body) {
+  if (publishing_thread_.load() == std::this_thread::get_id())
+    return error{error_code::reentrant_write,
+                 "a change subscriber may not write to the store from its callback"};
+  std::unique_lock guard{session_mutex_};
+  std::vector<change_event> events;
+  std::optional<result<T>> outcome;
+  try {
+    auto& db = session();
+    detail::pg_transaction scope{db};
+    auto generation =
+        db.query("UPDATE cluster_state SET generation = generation + 1 RETURNING generation")
+            .integer(0, 0);
+    outcome.emplace(body(db, events));
+    if (!outcome->has_value()) return std::move(*outcome);  // rolled back by scope
+    if (!events.empty()) {
+      auto text = std::to_string(generation);
+      for (std::size_t i = 0; i < events.size(); ++i)
+        db.query(
+            "INSERT INTO changes (generation, position, kind, subject, origin) "
+            "VALUES ($1, $2, $3, $4, $5)",
+            {text, std::to_string(i), detail::change_kind_name(events[i].kind), events[i].id,
+             instance_id_});
+      db.query("SELECT pg_notify($1, $2)", {detail::change_channel, text});
+    }
+    scope.commit();
+  } catch (...) {
+    return detail::postgres_error(std::current_exception());
+  }
+  // Published in commit order: the next writer commits only after this one holds the feed.
+  std::lock_guard feed{publish_mutex_};
+  guard.unlock();
+  publishing_thread_.store(std::this_thread::get_id());
+  for (const auto& event : events) changes_.publish(event);
+  publishing_thread_.store(std::thread::id{});
+  return std::move(*outcome);
+}
+
+template <class T, class Body>
+result<T> postgres_database::read(Body&& body) {
+  std::lock_guard guard{session_mutex_};
+  try {
+    auto& db = session();
+    detail::pg_transaction scope{db};
+    db.exec("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+    auto out = body(db);
+    scope.commit();
+    return out;
+  } catch (...) {
+    return detail::postgres_error(std::current_exception());
+  }
+}
+
+}  // namespace tr::store

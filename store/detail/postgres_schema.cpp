@@ -1,0 +1,151 @@
+#include "store/detail/postgres_schema.hpp"
+
+#include <array>
+#include <string>
+#include <string_view>
+
+namespace tr::store::detail {
+
+namespace {
+
+/// The advisory lock key of schema changes (any constant shared by every replica).
+constexpr std::string_view migration_lock = "SELECT pg_advisory_xact_lock(7426354021)";
+
+// Step N brings version N-1 to version N. Append new steps (a new table, a new column: one
+// entry here, the same change as the SQLite step in schema.cpp); never edit a released one.
+constexpr std::array<std::string_view, postgres_schema_version> migrations = {
+    // Version 1: the tables of the SQLite schema, plus what replicas share: the generation and
+    // change log, downlink replay records and token buckets, and the instances.
+    R"sql(
+CREATE TABLE meta (
+  name  TEXT PRIMARY KEY,
+  value BYTEA NOT NULL
+);
+
+CREATE TABLE connections (
+  id                   TEXT PRIMARY KEY,
+  name                 TEXT NOT NULL,
+  url                  TEXT NOT NULL,
+  content_type         TEXT NOT NULL CHECK (content_type IN ('XML', 'JSON', 'JSON_UNTYPED')),
+  as_id                TEXT NOT NULL,
+  additional_info      TEXT NOT NULL,
+  max_time_deviation_s BIGINT NOT NULL,
+  sealed_key           BYTEA NOT NULL,
+  created_at           TEXT NOT NULL,
+  updated_at           TEXT NOT NULL
+);
+
+CREATE TABLE connection_domains (
+  connection_id TEXT NOT NULL REFERENCES connections (id) ON DELETE CASCADE,
+  position      INTEGER NOT NULL,
+  domain        TEXT NOT NULL,
+  PRIMARY KEY (connection_id, position)
+);
+
+CREATE TABLE connection_headers (
+  connection_id TEXT NOT NULL REFERENCES connections (id) ON DELETE CASCADE,
+  position      INTEGER NOT NULL,
+  name          TEXT NOT NULL,
+  value         TEXT NOT NULL,
+  PRIMARY KEY (connection_id, position)
+);
+
+CREATE TABLE device_routes (
+  dev_eui       TEXT NOT NULL,
+  connection_id TEXT NOT NULL REFERENCES connections (id) ON DELETE CASCADE,
+  PRIMARY KEY (dev_eui, connection_id)
+);
+CREATE INDEX device_routes_by_connection ON device_routes (connection_id);
+
+CREATE TABLE users (
+  id         TEXT PRIMARY KEY,
+  name       TEXT NOT NULL,
+  token_hash TEXT NOT NULL UNIQUE,
+  is_admin   BOOLEAN NOT NULL,
+  created_at TEXT NOT NULL
+);
+
+CREATE TABLE user_domains (
+  user_id  TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  position INTEGER NOT NULL,
+  domain   TEXT NOT NULL,
+  PRIMARY KEY (user_id, position)
+);
+
+-- One row: the generation every write bumps (its row lock orders writes cluster-wide), and the
+-- newest generation whose change rows were pruned.
+CREATE TABLE cluster_state (
+  id             INTEGER PRIMARY KEY CHECK (id = 1),
+  generation     BIGINT NOT NULL,
+  pruned_through BIGINT NOT NULL
+);
+INSERT INTO cluster_state (id, generation, pruned_through) VALUES (1, 0, 0);
+
+-- What each write changed, for the replicas catching up after `generation`.
+CREATE TABLE changes (
+  generation BIGINT NOT NULL,
+  position   INTEGER NOT NULL,
+  kind       TEXT NOT NULL,
+  subject    TEXT NOT NULL,
+  origin     TEXT NOT NULL,
+  PRIMARY KEY (generation, position)
+);
+
+CREATE TABLE downlink_tokens (
+  connection_id TEXT NOT NULL,
+  token         TEXT NOT NULL,
+  expires_at    TIMESTAMPTZ NOT NULL,
+  PRIMARY KEY (connection_id, token)
+);
+CREATE INDEX downlink_tokens_by_expiry ON downlink_tokens (expires_at);
+
+CREATE TABLE downlink_buckets (
+  connection_id TEXT PRIMARY KEY,
+  tokens        DOUBLE PRECISION NOT NULL,
+  refilled_at   TIMESTAMPTZ NOT NULL
+);
+
+CREATE TABLE instances (
+  id           TEXT PRIMARY KEY,
+  host         TEXT NOT NULL,
+  version      TEXT NOT NULL,
+  started_at   TIMESTAMPTZ NOT NULL,
+  generation   BIGINT NOT NULL,
+  heartbeat_at TIMESTAMPTZ NOT NULL
+);
+)sql",
+};
+
+constexpr std::string_view version_table =
+    "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)";
+
+}  // namespace
+
+int postgres_schema_version_of(pg_connection& db) {
+  auto exists = db.query("SELECT to_regclass('schema_version') IS NOT NULL");
+  if (exists.text(0, 0) != "t") return 0;
+  auto found = db.query("SELECT version FROM schema_version");
+  return found.rows() == 0 ? 0 : static_cast<int>(found.integer(0, 0));
+}
+
+result<void> migrate_postgres(pg_connection& db) {
+  pg_transaction step{db};
+  db.exec(migration_lock);
+  db.exec(version_table);
+  auto version = postgres_schema_version_of(db);
+  if (version > postgres_schema_version)
+    return error{error_code::schema_too_new,
+                 "the PostgreSQL database has schema version " + std::to_string(version) +
+                     ", newer than this router's " + std::to_string(postgres_schema_version) +
+                     ": run the newer router, or a database of this version"};
+  if (version == postgres_schema_version) return {};
+  for (auto v = version; v < postgres_schema_version; ++v)
+    db.exec(migrations[static_cast<std::size_t>(v)]);
+  db.exec("DELETE FROM schema_version");
+  db.query("INSERT INTO schema_version (version) VALUES ($1)",
+           {std::to_string(postgres_schema_version)});
+  step.commit();
+  return {};
+}
+
+}  // namespace tr::store::detail

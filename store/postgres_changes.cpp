@@ -1,0 +1,193 @@
+// tr::store::postgres_database: applying the changes of other replicas.
+
+#include <poll.h>
+
+#include <cstdio>
+#include <unordered_map>
+
+#include "store/detail/postgres_access.hpp"
+
+namespace tr::store {
+
+namespace {
+
+/// Change rows fetched per query; a replica further behind than what was pruned reloads all.
+constexpr int batch_rows = 5000;
+
+std::optional<change_kind> parse_kind(std::string_view name) {
+  for (auto kind : {change_kind::connection_created, change_kind::connection_updated,
+                    change_kind::connection_deleted, change_kind::key_regenerated,
+                    change_kind::device_routed, change_kind::device_unrouted,
+                    change_kind::devices_imported})
+    if (detail::change_kind_name(kind) == name) return kind;
+  return std::nullopt;
+}
+
+void log_line(const std::string& text) {
+  std::fprintf(stderr, "tunnel-router: store: %s\n", text.c_str());
+}
+
+/// Sleeps up to `total`, waking early when `stopping` turns true.
+void sleep_unless(const std::atomic<bool>& stopping, std::chrono::milliseconds total) {
+  auto until = std::chrono::steady_clock::now() + total;
+  while (!stopping && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(std::chrono::milliseconds{50});
+}
+
+}  // namespace
+
+void postgres_database::publish_ordered(const std::vector<change_event>& events) {
+  if (events.empty()) return;
+  std::lock_guard feed{publish_mutex_};
+  publishing_thread_.store(std::this_thread::get_id());
+  for (const auto& event : events) changes_.publish(event);
+  publishing_thread_.store(std::thread::id{});
+}
+
+void postgres_database::reload_all(detail::pg_connection& db, std::int64_t generation) {
+  std::vector<change_event> events;
+  {
+    detail::pg_transaction scope{db};
+    db.exec("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+    generation = db.query("SELECT generation FROM cluster_state").integer(0, 0);
+    detail::pg_connection_rows rows{db, *keys_};
+    for (auto& one : rows.all()) {
+      auto shared = std::make_shared<const connection>(std::move(one));
+      events.push_back({change_kind::connection_updated, shared->id, shared, nullptr, nullptr});
+    }
+    auto routes = std::make_shared<const std::vector<device_route>>(detail::all_routes(db));
+    events.push_back({change_kind::devices_imported, {}, nullptr, nullptr, routes});
+    scope.commit();
+  }
+  // Connections deleted meanwhile: the ones this replica knew that are gone now.
+  std::unordered_map<std::string, bool> present;
+  for (const auto& event : events)
+    if (event.connection) present[event.id] = true;
+  for (const auto& id : known_ids_)
+    if (!present.contains(id))
+      events.push_back({change_kind::connection_deleted, id, nullptr, nullptr, nullptr});
+  known_ids_.clear();
+  for (const auto& [id, _] : present) known_ids_.insert(id);
+  publish_ordered(events);
+  applied_ = generation;
+}
+
+void postgres_database::catch_up(detail::pg_connection& db) {
+  for (;;) {
+    auto after = applied_.load();
+    auto state = db.query("SELECT generation, pruned_through FROM cluster_state");
+    auto newest = state.integer(0, 0);
+    if (newest <= after) return;
+    if (state.integer(0, 1) > after) {
+      log_line("replica was behind the change log, reloading everything");
+      reload_all(db, newest);
+      return;
+    }
+    auto found = db.query(
+        "SELECT generation, kind, subject, origin FROM changes WHERE generation > $1 "
+        "ORDER BY generation, position LIMIT " + std::to_string(batch_rows),
+        {std::to_string(after)});
+    std::vector<change_event> events;
+    std::int64_t last = after;
+    detail::pg_connection_rows rows{db, *keys_};
+    for (int i = 0; i < found.rows(); ++i) {
+      auto generation = found.integer(i, 0);
+      auto kind = parse_kind(found.text(i, 1));
+      std::string subject{found.text(i, 2)};
+      bool own = found.text(i, 3) == instance_id_;
+      last = generation;
+      if (!kind) continue;
+      switch (*kind) {
+        case change_kind::connection_created:
+        case change_kind::connection_updated:
+        case change_kind::key_regenerated:
+        case change_kind::connection_deleted: {
+          // The newest state, not the logged one: later changes in this batch agree with it.
+          auto value = rows.find(subject);
+          if (value) known_ids_.insert(subject); else known_ids_.erase(subject);
+          if (own) break;
+          if (!value) {
+            events.push_back({change_kind::connection_deleted, subject, nullptr, nullptr, nullptr});
+          } else {
+            auto as = *kind == change_kind::connection_deleted ? change_kind::connection_updated
+                                                               : *kind;
+            events.push_back({as, subject, std::make_shared<const connection>(std::move(*value)),
+                              nullptr, nullptr});
+          }
+          break;
+        }
+        case change_kind::device_routed:
+        case change_kind::device_unrouted: {
+          if (own) break;
+          auto route = detail::route_of(db, subject);
+          if (route.connection_ids.empty())
+            events.push_back({change_kind::device_unrouted, subject, nullptr, nullptr, nullptr});
+          else
+            events.push_back({change_kind::device_routed, subject, nullptr,
+                              std::make_shared<const device_route>(std::move(route)), nullptr});
+          break;
+        }
+        case change_kind::devices_imported:
+          if (own) break;
+          events.push_back({change_kind::devices_imported, {}, nullptr, nullptr,
+                             std::make_shared<const std::vector<device_route>>(
+                                 detail::all_routes(db))});
+          break;
+      }
+    }
+    // Generations without change rows (user writes) are passed over too.
+    if (found.rows() < batch_rows) last = newest;
+    publish_ordered(events);
+    applied_ = last;
+    if (found.rows() < batch_rows) return;
+  }
+}
+
+void postgres_database::listen_loop() {
+  auto backoff = std::chrono::milliseconds{250};
+  bool logged_down = false;
+  while (!stopping_) {
+    std::unique_ptr<detail::pg_connection> db;
+    try {
+      db = std::make_unique<detail::pg_connection>(url_);
+      db->exec(std::string{"LISTEN "} + detail::change_channel);
+      catch_up(*db);
+      up_ = true;
+      if (logged_down) log_line("PostgreSQL reachable again, resynced");
+      logged_down = false;
+      backoff = std::chrono::milliseconds{250};
+      auto last_check = std::chrono::steady_clock::now();
+      while (!stopping_) {
+        pollfd ready{PQsocket(db->handle()), POLLIN, 0};
+        int n = ::poll(&ready, 1, 200);
+        bool notified = false;
+        if (n > 0) {
+          if (!PQconsumeInput(db->handle()))
+            throw detail::postgres_failure{PQerrorMessage(db->handle()), true, {}};
+          while (PGnotify* note = PQnotifies(db->handle())) {
+            notified = true;
+            PQfreemem(note);
+          }
+        }
+        auto now = std::chrono::steady_clock::now();
+        if (notified || now - last_check >= std::chrono::seconds{1}) {
+          catch_up(*db);
+          last_check = now;
+        }
+      }
+    } catch (const detail::postgres_failure& failure) {
+      up_ = false;
+      if (!logged_down)
+        log_line("PostgreSQL unreachable (" + failure.message + "), retrying with back-off");
+      logged_down = true;
+      sleep_unless(stopping_, backoff);
+      backoff = std::min(backoff * 2, std::chrono::milliseconds{5000});
+    } catch (const detail::unsealing_failure& failure) {
+      log_line("the key of connection " + failure.connection_id +
+               " does not decrypt with the data key; change skipped");
+      sleep_unless(stopping_, std::chrono::seconds{1});
+    }
+  }
+}
+
+}  // namespace tr::store

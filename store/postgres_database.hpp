@@ -1,0 +1,112 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_set>
+
+#include "store/database.hpp"
+
+namespace tr::store {
+
+namespace detail {
+class sealer;
+class pg_connection;
+}  // namespace detail
+
+/// The store in a PostgreSQL database shared by every replica (cluster mode).
+///
+/// Every write bumps the cluster-wide generation in its transaction (the row lock orders writes
+/// across replicas), records what it changed and sends `NOTIFY tunnel_router_changes`. A
+/// listening thread on its own connection applies the changes of other replicas after the
+/// generation it last saw, on each notification, every second, and after each reconnect; a
+/// replica too far behind (its changes were pruned) reloads the whole snapshot. Those changes
+/// are published on the same feed as this process's own writes.
+///
+/// The requests of this process share one connection (one at a time). When PostgreSQL is
+/// unreachable, calls fail within seconds with error_code::unavailable and the next call
+/// reconnects (at most once a second).
+class postgres_database final : public database {
+ public:
+  /// Connects, migrates (advisory lock), checks the data key and starts listening.
+  static result<std::unique_ptr<database>> open(const open_options& options);
+
+  ~postgres_database() override;
+
+  result<connection> create_connection(connection draft) override;
+  result<std::vector<connection>> create_connections(std::vector<connection> drafts) override;
+  result<connection> get_connection(std::string_view id) override;
+  result<std::vector<connection>> list_connections() override;
+  result<connection> update_connection(connection changed) override;
+  result<void> delete_connection(std::string_view id) override;
+  result<connection> regenerate_key(std::string_view id) override;
+
+  result<device_route> put_device_route(std::string_view dev_eui,
+                                        std::vector<std::string> connection_ids) override;
+  result<device_route> get_device_route(std::string_view dev_eui) override;
+  result<void> delete_device_route(std::string_view dev_eui) override;
+  result<std::size_t> import_device_routes(std::vector<device_route> routes) override;
+  result<std::vector<device_route>> list_device_routes() override;
+
+  result<created_user> create_user(std::string name, std::vector<std::string> domains,
+                                   bool is_admin) override;
+  result<user> find_user_by_token(std::string_view token) override;
+  result<std::vector<user>> list_users() override;
+  result<void> delete_user(std::string_view id) override;
+  result<std::optional<std::string>> bootstrap_admin(std::string_view configured_token) override;
+
+  std::int64_t schema_version() override;
+
+  /// The generation of the last change this replica applied (its own writes included).
+  std::int64_t applied_generation() const noexcept { return applied_.load(); }
+
+  /// True while the listening connection is up.
+  bool reachable() const noexcept { return up_.load(); }
+
+  /// This replica's id in the change log.
+  const std::string& instance_id() const noexcept { return instance_id_; }
+
+ private:
+  postgres_database(std::string url, std::unique_ptr<detail::sealer> keys);
+
+  /// Runs `body` in one transaction that bumps the generation, then publishes its events.
+  template <class T, class Body>
+  result<T> write(Body&& body);
+
+  /// Runs `body` in one read-only snapshot.
+  template <class T, class Body>
+  result<T> read(Body&& body);
+
+  /// The session connection, reconnected if needed; throws postgres_failure.
+  detail::pg_connection& session();
+
+  void listen_loop();
+  /// Applies the changes after applied_ on `db`; true when it had to reload everything.
+  void catch_up(detail::pg_connection& db);
+  void reload_all(detail::pg_connection& db, std::int64_t generation);
+  void publish_ordered(const std::vector<change_event>& events);
+
+  std::string url_;
+  std::unique_ptr<detail::sealer> keys_;
+  std::string instance_id_;
+
+  std::mutex session_mutex_;
+  std::unique_ptr<detail::pg_connection> session_;
+  std::chrono::steady_clock::time_point last_failure_{};
+
+  std::mutex publish_mutex_;
+  std::atomic<std::thread::id> publishing_thread_{};
+
+  std::atomic<std::int64_t> applied_{0};
+  std::atomic<bool> up_{true};
+  std::atomic<bool> stopping_{false};
+  std::unordered_set<std::string> known_ids_;  ///< connections as the listener last saw them
+  std::thread listener_;
+};
+
+}  // namespace tr::store

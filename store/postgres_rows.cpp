@@ -1,0 +1,395 @@
+// tr::store::postgres_database: the rows of connections, device routes and users.
+
+#include <algorithm>
+#include <unordered_set>
+
+#include <openssl/crypto.h>
+
+#include "store/detail/identifiers.hpp"
+#include "store/detail/postgres_access.hpp"
+
+namespace tr::store {
+
+namespace detail {
+
+namespace {
+
+constexpr std::string_view select_columns =
+    "SELECT id, name, url, content_type, as_id, additional_info, max_time_deviation_s, "
+    "sealed_key, created_at, updated_at FROM connections ";
+
+std::string key_aad(std::string_view id) {
+  return "connection-key:" + std::string{id};
+}
+
+}  // namespace
+
+connection pg_connection_rows::from_row(const pg_result& rows, int row) const {
+  connection out;
+  out.id = rows.text(row, 0);
+  out.name = rows.text(row, 1);
+  out.url = rows.text(row, 2);
+  out.type = parse_content_type(rows.text(row, 3)).value_or(content_type::json);
+  out.as_id = rows.text(row, 4);
+  out.additional_info = rows.text(row, 5);
+  out.max_time_deviation_s = rows.integer(row, 6);
+  auto key = keys_.open(rows.bytes(row, 7), key_aad(out.id));
+  if (!key) throw unsealing_failure{out.id};
+  out.key = std::move(*key);
+  out.created_at = rows.text(row, 8);
+  out.updated_at = rows.text(row, 9);
+  return out;
+}
+
+std::optional<connection> pg_connection_rows::find(std::string_view id) {
+  auto found = db_.query(std::string{select_columns} + "WHERE id = $1", {id});
+  if (found.rows() == 0) return std::nullopt;
+  auto out = from_row(found, 0);
+  auto domains = db_.query(
+      "SELECT domain FROM connection_domains WHERE connection_id = $1 ORDER BY position", {id});
+  for (int i = 0; i < domains.rows(); ++i) out.domains.emplace_back(domains.text(i, 0));
+  auto headers = db_.query(
+      "SELECT name, value FROM connection_headers WHERE connection_id = $1 ORDER BY position",
+      {id});
+  for (int i = 0; i < headers.rows(); ++i)
+    out.headers.push_back({std::string{headers.text(i, 0)}, std::string{headers.text(i, 1)}});
+  return out;
+}
+
+std::vector<connection> pg_connection_rows::all() {
+  std::vector<connection> out;
+  // COLLATE "C": the byte order of SQLite and of std::string, whatever the database's locale.
+  auto found = db_.query(std::string{select_columns} + "ORDER BY id COLLATE \"C\"");
+  out.reserve(static_cast<std::size_t>(found.rows()));
+  for (int i = 0; i < found.rows(); ++i) out.push_back(from_row(found, i));
+  auto domains = db_.query(
+      "SELECT connection_id, domain FROM connection_domains "
+      "ORDER BY connection_id COLLATE \"C\", position");
+  auto it = out.begin();
+  for (int i = 0; i < domains.rows(); ++i) {
+    auto owner = domains.text(i, 0);
+    while (it != out.end() && it->id < owner) ++it;
+    if (it != out.end() && it->id == owner) it->domains.emplace_back(domains.text(i, 1));
+  }
+  auto headers = db_.query(
+      "SELECT connection_id, name, value FROM connection_headers "
+      "ORDER BY connection_id COLLATE \"C\", position");
+  it = out.begin();
+  for (int i = 0; i < headers.rows(); ++i) {
+    auto owner = headers.text(i, 0);
+    while (it != out.end() && it->id < owner) ++it;
+    if (it != out.end() && it->id == owner)
+      it->headers.push_back({std::string{headers.text(i, 1)}, std::string{headers.text(i, 2)}});
+  }
+  return out;
+}
+
+bool pg_connection_rows::exists(std::string_view id) {
+  return db_.query("SELECT 1 FROM connections WHERE id = $1", {id}).rows() > 0;
+}
+
+void pg_connection_rows::insert(const connection& value) {
+  auto mdt = std::to_string(value.max_time_deviation_s);
+  auto sealed = pg_bytes(keys_.seal(value.key, key_aad(value.id)));
+  db_.query(
+      "INSERT INTO connections (id, name, url, content_type, as_id, additional_info, "
+      "max_time_deviation_s, sealed_key, created_at, updated_at) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+      {value.id, value.name, value.url, to_string(value.type), value.as_id, value.additional_info,
+       mdt, sealed, value.created_at, value.updated_at});
+  insert_children(value);
+}
+
+void pg_connection_rows::replace(const connection& value) {
+  auto mdt = std::to_string(value.max_time_deviation_s);
+  auto sealed = pg_bytes(keys_.seal(value.key, key_aad(value.id)));
+  db_.query(
+      "UPDATE connections SET name = $2, url = $3, content_type = $4, as_id = $5, "
+      "additional_info = $6, max_time_deviation_s = $7, sealed_key = $8, created_at = $9, "
+      "updated_at = $10 WHERE id = $1",
+      {value.id, value.name, value.url, to_string(value.type), value.as_id, value.additional_info,
+       mdt, sealed, value.created_at, value.updated_at});
+  db_.query("DELETE FROM connection_domains WHERE connection_id = $1", {value.id});
+  db_.query("DELETE FROM connection_headers WHERE connection_id = $1", {value.id});
+  insert_children(value);
+}
+
+bool pg_connection_rows::erase(std::string_view id) {
+  return db_.query("DELETE FROM connections WHERE id = $1", {id}).affected() > 0;
+}
+
+void pg_connection_rows::insert_children(const connection& value) {
+  for (std::size_t i = 0; i < value.domains.size(); ++i)
+    db_.query(
+        "INSERT INTO connection_domains (connection_id, position, domain) VALUES ($1, $2, $3)",
+        {value.id, std::to_string(i), value.domains[i]});
+  for (std::size_t i = 0; i < value.headers.size(); ++i)
+    db_.query(
+        "INSERT INTO connection_headers (connection_id, position, name, value) "
+        "VALUES ($1, $2, $3, $4)",
+        {value.id, std::to_string(i), value.headers[i].name, value.headers[i].value});
+}
+
+std::vector<device_route> all_routes(pg_connection& db) {
+  std::vector<device_route> out;
+  auto found = db.query(
+      "SELECT dev_eui, connection_id FROM device_routes "
+      "ORDER BY dev_eui COLLATE \"C\", connection_id COLLATE \"C\"");
+  for (int i = 0; i < found.rows(); ++i) {
+    auto dev_eui = found.text(i, 0);
+    if (out.empty() || out.back().dev_eui != dev_eui) out.push_back({std::string{dev_eui}, {}});
+    out.back().connection_ids.emplace_back(found.text(i, 1));
+  }
+  return out;
+}
+
+device_route route_of(pg_connection& db, const std::string& dev_eui) {
+  device_route out{dev_eui, {}};
+  auto found = db.query(
+      "SELECT connection_id FROM device_routes WHERE dev_eui = $1 "
+      "ORDER BY connection_id COLLATE \"C\"",
+      {dev_eui});
+  for (int i = 0; i < found.rows(); ++i) out.connection_ids.emplace_back(found.text(i, 0));
+  return out;
+}
+
+}  // namespace detail
+
+namespace {
+
+result<device_route> normalize(std::string_view dev_eui, std::vector<std::string> ids) {
+  auto normalized = detail::normalize_dev_eui(dev_eui);
+  if (!normalized)
+    return detail::invalid("DevEUI '" + std::string{dev_eui} + "' is not 16 hexadecimal digits");
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  return device_route{std::move(*normalized), std::move(ids)};
+}
+
+/// Replaces a device's route; returns the number of rows deleted before.
+std::int64_t replace_route(detail::pg_connection& db, const device_route& route) {
+  auto deleted =
+      db.query("DELETE FROM device_routes WHERE dev_eui = $1", {route.dev_eui}).affected();
+  for (const auto& id : route.connection_ids)
+    db.query("INSERT INTO device_routes (dev_eui, connection_id) VALUES ($1, $2)",
+             {route.dev_eui, id});
+  return deleted;
+}
+
+error unknown_connection(const device_route& route, const std::string& id) {
+  return error{error_code::unknown_connection, "DevEUI " + route.dev_eui + ": no connection " + id};
+}
+
+constexpr std::string_view bootstrap_admin_name = "admin";
+constexpr std::string_view select_users =
+    "SELECT id, name, token_hash, is_admin, created_at FROM users ";
+
+std::string new_token() {
+  return detail::to_hex(detail::random_bytes(32));
+}
+
+std::string token_hash(std::string_view token) {
+  return detail::to_hex(detail::sha256(token));
+}
+
+user user_from_row(const detail::pg_result& rows, int row) {
+  return user{std::string{rows.text(row, 0)}, std::string{rows.text(row, 1)}, {},
+              std::string{rows.text(row, 2)}, rows.text(row, 3) == "t",      std::string{rows.text(row, 4)}};
+}
+
+void load_domains(detail::pg_connection& db, user& out) {
+  auto found =
+      db.query("SELECT domain FROM user_domains WHERE user_id = $1 ORDER BY position", {out.id});
+  for (int i = 0; i < found.rows(); ++i) out.domains.emplace_back(found.text(i, 0));
+}
+
+user insert_user(detail::pg_connection& db, std::string name, std::vector<std::string> domains,
+                 bool is_admin, std::string hash) {
+  user out{detail::new_id(), std::move(name), std::move(domains),
+           std::move(hash),  is_admin,        detail::now_iso8601()};
+  db.query(
+      "INSERT INTO users (id, name, token_hash, is_admin, created_at) VALUES ($1, $2, $3, $4, $5)",
+      {out.id, out.name, out.token_hash, out.is_admin ? "true" : "false", out.created_at});
+  for (std::size_t i = 0; i < out.domains.size(); ++i)
+    db.query("INSERT INTO user_domains (user_id, position, domain) VALUES ($1, $2, $3)",
+             {out.id, std::to_string(i), out.domains[i]});
+  return out;
+}
+
+}  // namespace
+
+result<device_route> postgres_database::put_device_route(std::string_view dev_eui,
+                                                         std::vector<std::string> connection_ids) {
+  auto route = normalize(dev_eui, std::move(connection_ids));
+  if (!route) return route;
+  return write<device_route>([&](detail::pg_connection& db,
+                                 std::vector<change_event>& events) -> result<device_route> {
+    detail::pg_connection_rows rows{db, *keys_};
+    for (const auto& id : route->connection_ids)
+      if (!rows.exists(id)) return unknown_connection(*route, id);
+    auto deleted = replace_route(db, *route);
+    if (!route->connection_ids.empty())
+      events.push_back({change_kind::device_routed, route->dev_eui, nullptr,
+                        std::make_shared<const device_route>(*route), nullptr});
+    else if (deleted > 0)
+      events.push_back({change_kind::device_unrouted, route->dev_eui, nullptr, nullptr, nullptr});
+    return std::move(*route);
+  });
+}
+
+result<device_route> postgres_database::get_device_route(std::string_view dev_eui) {
+  auto route = normalize(dev_eui, {});
+  if (!route) return route;
+  return read<device_route>([&](detail::pg_connection& db) -> result<device_route> {
+    auto found = detail::route_of(db, route->dev_eui);
+    if (found.connection_ids.empty())
+      return detail::missing("DevEUI " + route->dev_eui + " has no route");
+    return found;
+  });
+}
+
+result<void> postgres_database::delete_device_route(std::string_view dev_eui) {
+  auto route = normalize(dev_eui, {});
+  if (!route) return route.error_value();
+  return write<void>(
+      [&](detail::pg_connection& db, std::vector<change_event>& events) -> result<void> {
+        if (replace_route(db, *route) == 0)
+          return detail::missing("DevEUI " + route->dev_eui + " has no route");
+        events.push_back(
+            {change_kind::device_unrouted, route->dev_eui, nullptr, nullptr, nullptr});
+        return {};
+      });
+}
+
+result<std::size_t> postgres_database::import_device_routes(std::vector<device_route> routes) {
+  auto normalized = std::make_shared<std::vector<device_route>>();
+  normalized->reserve(routes.size());
+  for (std::size_t i = 0; i < routes.size(); ++i) {
+    auto route = normalize(routes[i].dev_eui, std::move(routes[i].connection_ids));
+    if (!route)
+      return detail::invalid("entry " + std::to_string(i + 1) + ": " + route.error_value().message);
+    normalized->push_back(std::move(*route));
+  }
+  return write<std::size_t>(
+      [&](detail::pg_connection& db, std::vector<change_event>& events) -> result<std::size_t> {
+        std::unordered_set<std::string> known;
+        auto ids = db.query("SELECT id FROM connections");
+        for (int i = 0; i < ids.rows(); ++i) known.emplace(ids.text(i, 0));
+        for (const auto& route : *normalized)
+          for (const auto& id : route.connection_ids)
+            if (!known.contains(id)) return unknown_connection(route, id);
+        // One statement per batch: unnest the arrays of DevEUIs and of pairs.
+        // A later entry for the same device wins: write only the last of each.
+        std::unordered_set<std::string_view> seen;
+        std::vector<const device_route*> last;
+        for (auto it = normalized->rbegin(); it != normalized->rend(); ++it)
+          if (seen.insert(it->dev_eui).second) last.push_back(&*it);
+        std::string euis = "{", pair_euis = "{", pair_ids = "{";
+        for (const auto* one : last) {
+          const auto& route = *one;
+          euis += route.dev_eui + ",";
+          for (const auto& id : route.connection_ids) {
+            pair_euis += route.dev_eui + ",";
+            pair_ids += id + ",";
+          }
+        }
+        for (auto* text : {&euis, &pair_euis, &pair_ids}) {
+          if (text->back() == ',') text->pop_back();
+          *text += "}";
+        }
+        db.query("DELETE FROM device_routes WHERE dev_eui = ANY($1::text[])", {euis});
+        db.query(
+            "INSERT INTO device_routes (dev_eui, connection_id) "
+            "SELECT * FROM unnest($1::text[], $2::text[])",
+            {pair_euis, pair_ids});
+        events.push_back({change_kind::devices_imported, {}, nullptr, nullptr, normalized});
+        return normalized->size();
+      });
+}
+
+result<std::vector<device_route>> postgres_database::list_device_routes() {
+  return read<std::vector<device_route>>(
+      [&](detail::pg_connection& db) { return detail::all_routes(db); });
+}
+
+result<created_user> postgres_database::create_user(std::string name,
+                                                    std::vector<std::string> domains,
+                                                    bool is_admin) {
+  if (name.empty()) return detail::invalid("a user needs a name");
+  return write<created_user>([&](detail::pg_connection& db, std::vector<change_event>&) {
+    auto token = new_token();
+    auto made = insert_user(db, std::move(name), std::move(domains), is_admin, token_hash(token));
+    return result<created_user>{created_user{std::move(made), std::move(token)}};
+  });
+}
+
+result<user> postgres_database::find_user_by_token(std::string_view token) {
+  if (token.empty()) return detail::missing("no user holds an empty token");
+  auto hash = token_hash(token);
+  return read<user>([&](detail::pg_connection& db) -> result<user> {
+    auto found = db.query(std::string{select_users} + "WHERE token_hash = $1", {hash});
+    if (found.rows() == 0) return detail::missing("no user holds this token");
+    auto out = user_from_row(found, 0);
+    if (out.token_hash.size() != hash.size() ||
+        CRYPTO_memcmp(out.token_hash.data(), hash.data(), hash.size()) != 0)
+      return detail::missing("no user holds this token");
+    load_domains(db, out);
+    return out;
+  });
+}
+
+result<std::vector<user>> postgres_database::list_users() {
+  return read<std::vector<user>>([&](detail::pg_connection& db) {
+    std::vector<user> out;
+    auto found = db.query(std::string{select_users} + "ORDER BY id COLLATE \"C\"");
+    for (int i = 0; i < found.rows(); ++i) out.push_back(user_from_row(found, i));
+    for (auto& one : out) load_domains(db, one);
+    return out;
+  });
+}
+
+result<void> postgres_database::delete_user(std::string_view id) {
+  return write<void>([&](detail::pg_connection& db, std::vector<change_event>&) -> result<void> {
+    if (db.query("DELETE FROM users WHERE id = $1", {id}).affected() == 0)
+      return detail::missing("no user " + std::string{id});
+    return {};
+  });
+}
+
+result<std::optional<std::string>> postgres_database::bootstrap_admin(
+    std::string_view configured_token) {
+  using out_type = std::optional<std::string>;
+  return write<out_type>(
+      [&](detail::pg_connection& db, std::vector<change_event>&) -> result<out_type> {
+        std::optional<user> admin;
+        auto meta = db.query("SELECT value FROM meta WHERE name = 'bootstrap_admin'");
+        if (meta.rows() > 0) {
+          auto id = meta.bytes(0, 0);
+          auto found = db.query(std::string{select_users} + "WHERE id = $1", {id});
+          if (found.rows() > 0) admin = user_from_row(found, 0);
+        }
+        out_type printed;
+        std::string hash;
+        if (!configured_token.empty()) {
+          hash = token_hash(configured_token);
+        } else if (admin) {
+          return out_type{};
+        } else {
+          printed = new_token();
+          hash = token_hash(*printed);
+        }
+        if (admin) {
+          db.query("UPDATE users SET token_hash = $2, is_admin = true WHERE id = $1",
+                   {admin->id, hash});
+          return printed;
+        }
+        auto made = insert_user(db, std::string{bootstrap_admin_name}, {}, true, hash);
+        db.query(
+            "INSERT INTO meta (name, value) VALUES ('bootstrap_admin', $1) "
+            "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+            {detail::pg_bytes(made.id)});
+        return printed;
+      });
+}
+
+}  // namespace tr::store

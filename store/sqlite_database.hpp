@@ -1,0 +1,75 @@
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "store/database.hpp"
+
+namespace tr::store {
+
+namespace detail {
+class sealer;
+class sqlite_db;
+}  // namespace detail
+
+/// The store in one SQLite file: the embedded default of a single node.
+///
+/// Durability: WAL with `synchronous=FULL`, so a write acknowledged (the call returned success)
+/// survives a process kill and a power loss; `NORMAL` would survive the kill but could lose the
+/// last commits on power loss.
+///
+/// Writes are serialized on one SQLite connection; reads use a second connection and run
+/// alongside writes (WAL snapshots).
+class sqlite_database final : public database {
+ public:
+  /// Opens (creating and migrating) the store at `options.path`.
+  static result<std::unique_ptr<database>> open(const open_options& options);
+
+  ~sqlite_database() override;
+
+  result<connection> create_connection(connection draft) override;
+  result<std::vector<connection>> create_connections(std::vector<connection> drafts) override;
+  result<connection> get_connection(std::string_view id) override;
+  result<std::vector<connection>> list_connections() override;
+  result<connection> update_connection(connection changed) override;
+  result<void> delete_connection(std::string_view id) override;
+  result<connection> regenerate_key(std::string_view id) override;
+
+  result<device_route> put_device_route(std::string_view dev_eui,
+                                        std::vector<std::string> connection_ids) override;
+  result<device_route> get_device_route(std::string_view dev_eui) override;
+  result<void> delete_device_route(std::string_view dev_eui) override;
+  result<std::size_t> import_device_routes(std::vector<device_route> routes) override;
+  result<std::vector<device_route>> list_device_routes() override;
+
+  result<created_user> create_user(std::string name, std::vector<std::string> domains,
+                                   bool is_admin) override;
+  result<user> find_user_by_token(std::string_view token) override;
+  result<std::vector<user>> list_users() override;
+  result<void> delete_user(std::string_view id) override;
+  result<std::optional<std::string>> bootstrap_admin(std::string_view configured_token) override;
+
+  std::int64_t schema_version() override;
+
+ private:
+  sqlite_database(std::filesystem::path path, std::unique_ptr<detail::sealer> keys);
+
+  /// Runs `body` in one write transaction, then publishes the events it collected.
+  template <class T, class Body>
+  result<T> write(Body&& body);
+
+  /// Runs `body` in one read snapshot on the reading connection.
+  template <class T, class Body>
+  result<T> read(Body&& body);
+
+  std::unique_ptr<detail::sealer> keys_;
+  std::unique_ptr<detail::sqlite_db> writer_;
+  std::unique_ptr<detail::sqlite_db> reader_;
+  std::mutex write_mutex_;
+  std::mutex read_mutex_;
+  std::atomic<std::thread::id> publishing_thread_{};
+};
+
+}  // namespace tr::store
