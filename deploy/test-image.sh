@@ -23,10 +23,9 @@ IMAGE=${TR_IMAGE:-localhost/tunnel-router:test}
 CACHE=/var/cache/tunnel-router
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/tr-image.XXXXXX")
 chmod 755 "$WORK"
-PG_BIN=/usr/lib/postgresql/15/bin
 CONTAINERS=()
 PIDS=()
-PG_DIR=""
+PG_STATE=""
 
 log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
 fail() { echo "FAIL: $*" >&2; exit 1; }
@@ -35,7 +34,7 @@ cleanup() {
   local c p
   for c in "${CONTAINERS[@]}"; do podman rm -f -t 2 "$c" > /dev/null 2>&1 || true; done
   for p in "${PIDS[@]}"; do kill -TERM "$p" 2> /dev/null || true; done
-  [[ -n $PG_DIR ]] && runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate -w stop > /dev/null 2>&1
+  [[ -n $PG_STATE ]] && bash "$ROOT/scripts/test-postgres.sh" stop "$PG_STATE" > /dev/null 2>&1
   [[ ${TR_IMAGE_KEEP:-0} == 1 ]] || podman rmi -f "$IMAGE" > /dev/null 2>&1 || true
   rm -rf "$WORK"
 }
@@ -169,7 +168,12 @@ stop_router() {
   podman stop -t 30 "tr-test-$1-$$" > /dev/null
   local code
   code=$(podman inspect --format '{{.State.ExitCode}}' "tr-test-$1-$$")
-  podman logs "tr-test-$1-$$" 2>&1 | grep -q "SIGTERM received" || fail "$1: no SIGTERM in the log"
+  local seen=no
+  for _ in $(seq 30); do # the log can trail the exit a little
+    podman logs "tr-test-$1-$$" 2>&1 | grep -q "tunnel-router: stopped" && { seen=yes; break; }
+    sleep 0.1
+  done
+  [[ $seen == yes ]] || { podman logs "tr-test-$1-$$" >&2; fail "$1: no drain and stop in the log"; }
   [[ $code == 0 ]] || { podman logs "tr-test-$1-$$" >&2; fail "$1: exit code $code after podman stop"; }
   log "$1: podman stop → exit code 0"
 }
@@ -249,16 +253,10 @@ if ! grep -q 'store_url' "$ROOT/app/config_defaults.hpp"; then
   log "image test passed (single node only)"
   exit 0
 fi
-PG_DIR=$WORK/pg
-mkdir -p "$PG_DIR"
-chown postgres "$PG_DIR"
-PG_PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-runuser -u postgres -- "$PG_BIN/initdb" -D "$PG_DIR/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 \
-  --no-sync > "$WORK/initdb.log" 2>&1 || { cat "$WORK/initdb.log" >&2; fail "initdb"; }
-runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w \
-  -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $PG_DIR -c fsync=off" start > /dev/null ||
-  { cat "$PG_DIR/log" >&2; fail "PostgreSQL did not start"; }
-STORE_URL="postgresql://postgres@127.0.0.1:$PG_PORT/postgres"
+# The throwaway PostgreSQL of the cluster-mode tests (scripts/test-postgres.sh).
+PG_STATE=$WORK/pg
+bash "$ROOT/scripts/test-postgres.sh" start "$PG_STATE" > /dev/null || fail "PostgreSQL did not start"
+STORE_URL=$(cat "$PG_STATE/url")
 cluster_env=(-e TUNNEL_ROUTER_STORE_URL="$STORE_URL" -e TUNNEL_ROUTER_DATA_KEY="$DATA_KEY")
 run_router one "${cluster_env[@]}"
 run_router two "${cluster_env[@]}"
