@@ -59,6 +59,39 @@ for values in "$CHART"/ci/*-values.yaml; do
   log "$name: helm lint --strict and helm template pass ($(grep -c '^kind:' "$WORK/$name.yaml") objects)"
 done
 
+# NOTES.txt: how to reach the admin API and read the bootstrap token (client-side dry run).
+for name in single cluster; do
+  helm install tunnel-router "$CHART" -f "$CHART/ci/$name-values.yaml" --dry-run=client > "$WORK/install-$name.log" 2>&1 ||
+    { cat "$WORK/install-$name.log" >&2; fail "helm install --dry-run=client ($name)"; }
+  sed -n '/^NOTES:/,$p' "$WORK/install-$name.log" > "$WORK/notes-$name.txt"
+  grep -q "port-forward svc/tunnel-router-admin" "$WORK/notes-$name.txt" || fail "$name: NOTES.txt lacks the admin API"
+  grep -q "base64 -d" "$WORK/notes-$name.txt" || fail "$name: NOTES.txt lacks how to read the admin token"
+done
+log "NOTES.txt renders"
+
+# The router.ini the chart renders (default values) is one the router loads, when a build of it
+# is at hand.
+ROUTER_BIN=${TR_ROUTER:-$DEPLOY/../build/tunnel-router}
+if [[ -x $ROUTER_BIN ]]; then
+  awk '/^  router.ini: \|/ {on = 1; next} on && /^[^ ]/ {on = 0} on && /^    / {print substr($0, 5)} on && /^---/ {on = 0}' \
+    <(helm template tunnel-router "$CHART" --show-only templates/configmap.yaml) > "$WORK/router.ini"
+  mkdir -p "$WORK/data"
+  grep -q '^\[ingress\]' "$WORK/router.ini" || fail "no router.ini in the rendered ConfigMap"
+  TUNNEL_ROUTER_INGRESS_LISTEN=127.0.0.1:0 TUNNEL_ROUTER_PUBLIC_LISTEN=127.0.0.1:0 TUNNEL_ROUTER_ADMIN_LISTEN=127.0.0.1:0 \
+    TUNNEL_ROUTER_STORE_PATH=$WORK/data/router.db \
+    "$ROUTER_BIN" serve --config "$WORK/router.ini" > "$WORK/router.out" 2> "$WORK/router.err" &
+  router_pid=$!
+  for _ in $(seq 300); do
+    grep -q "tunnel-router listening" "$WORK/router.out" && break
+    kill -0 "$router_pid" 2> /dev/null || break
+    sleep 0.1
+  done
+  grep -q "tunnel-router listening" "$WORK/router.out" || { kill "$router_pid" 2> /dev/null; cat "$WORK/router.err" >&2; fail "the router refused the chart's router.ini"; }
+  kill -TERM "$router_pid"
+  wait "$router_pid" || fail "the router on the chart's router.ini did not exit 0 on SIGTERM"
+  log "the router loads the chart's router.ini"
+fi
+
 # What each values file must produce.
 expect() { # NAME KIND [KIND...]: the rendered NAME holds exactly these kinds (sorted, with repeats)
   local name=$1 got want
