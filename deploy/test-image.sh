@@ -107,6 +107,14 @@ log "building $IMAGE on $BASE"
 started=$(date +%s)
 podman build --network=host --build-arg BASE_IMAGE="$BASE" -f "$ROOT/deploy/Dockerfile" \
   -t "$IMAGE" "$ROOT" > "$WORK/build.log" 2>&1 || { tail -40 "$WORK/build.log" >&2; fail "podman build"; }
+# Keep this build's layers as the cache of the next build (its build stage tagged), and drop
+# what earlier builds left (each source change leaves a build stage of ~800 MB) and older bases.
+podman build --network=host --build-arg BASE_IMAGE="$BASE" -f "$ROOT/deploy/Dockerfile" --target build \
+  -t localhost/tunnel-router-build:cache "$ROOT" > "$WORK/build-stage.log" 2>&1 ||
+  { tail -20 "$WORK/build-stage.log" >&2; fail "podman build --target build"; }
+podman images --format '{{.Repository}}:{{.Tag}}' | grep '^localhost/tunnel-router-base:' | grep -vxF "$BASE" |
+  xargs -r podman rmi -f > /dev/null 2>&1 || true
+podman image prune -f > /dev/null
 size=$(podman image inspect --format '{{.Size}}' "$IMAGE")
 log "image built in $(($(date +%s) - started)) s, $((size / 1048576)) MiB"
 ((size < 150 * 1048576)) || fail "image is $((size / 1048576)) MiB (limit 150)"
