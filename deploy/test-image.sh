@@ -256,11 +256,6 @@ log "single: uplink routed through the container arrived signed at the AS"
 stop_router single
 
 # --- 6. cluster mode -------------------------------------------------------------------------------------
-if ! grep -q 'store_url' "$ROOT/app/config_defaults.hpp"; then
-  log "SKIPPED cluster mode: this source tree has no store.url"
-  log "image test passed (single node only)"
-  exit 0
-fi
 # The throwaway PostgreSQL of the cluster-mode tests (scripts/test-postgres.sh).
 PG_STATE=$WORK/pg
 bash "$ROOT/scripts/test-postgres.sh" start "$PG_STATE" > /dev/null || fail "PostgreSQL did not start"
