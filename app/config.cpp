@@ -151,6 +151,9 @@ const std::vector<key_spec>& key_specs() {
       {"ingress", "max_body_bytes",
        number_into(
            [](config & c) -> auto& { return c.ingress.max_body_bytes; }, 1024, one_gib)},
+      {"ingress", "max_connection_age_s",
+       number_into(
+           [](config & c) -> auto& { return c.ingress.max_connection_age_s; }, 0, 86'400)},
       {"public", "listen",
        [](config& c, auto where, auto text) {
          c.public_listener.listen = parse_endpoint(where, text);
@@ -359,6 +362,7 @@ config default_config() {
   c.store.url = defaults::store_url;
   c.ingress.listen = parse_endpoint("ingress.listen", defaults::ingress_listen);
   c.ingress.max_body_bytes = defaults::ingress_max_body_bytes;
+  c.ingress.max_connection_age_s = defaults::ingress_max_connection_age_s;
   c.public_listener.listen = parse_endpoint("public.listen", defaults::public_listen);
   c.public_listener.tls_cert = defaults::public_tls_cert;
   c.public_listener.tls_key = defaults::public_tls_key;

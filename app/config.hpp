@@ -43,6 +43,7 @@ struct store_config {
 struct ingress_config {
   endpoint listen;             ///< NS-side listener
   std::size_t max_body_bytes;  ///< largest accepted request body
+  std::uint32_t max_connection_age_s;  ///< GOAWAY to connections older than this; 0: never
 };
 
 struct public_config {

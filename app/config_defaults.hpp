@@ -19,6 +19,9 @@ inline constexpr std::string_view store_url = "";
 inline constexpr std::string_view ingress_listen = "127.0.0.1:7080";
 /// Largest request body: a report is 1-2 KB; 4 MiB lets a `reports:batch` carry ~2,000 reports.
 inline constexpr std::size_t ingress_max_body_bytes = 4 * 1024 * 1024;
+/// NS connections older than this (less up to 20 % jitter) get a GOAWAY and reconnect, so that
+/// behind a load balancer they spread over replicas added since. 0: connections live forever.
+inline constexpr std::uint32_t ingress_max_connection_age_s = 300;
 
 // [public] AS side, downlinks
 inline constexpr std::string_view public_listen = "127.0.0.1:7443";

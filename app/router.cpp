@@ -330,8 +330,10 @@ std::optional<std::string> router::start() {
   m.admin_worker = m.system->spawn<caf::detached>(admin_worker, m.admin.get());
 
   auto listen = [&](const char* what, const endpoint& at, transport::server_options limits,
-                    std::optional<transport::tls_context> tls, transport::http_service service) {
+                    std::optional<transport::tls_context> tls, transport::http_service service,
+                    std::chrono::milliseconds max_age = {}) {
     transport::http_listener_options options;
+    options.max_connection_age = max_age;
     options.host = at.host;
     options.port = at.port;
     options.limits = limits;
@@ -346,7 +348,8 @@ std::optional<std::string> router::start() {
   transport::server_options ingress_limits;
   ingress_limits.max_body_size = cfg.ingress.max_body_bytes;
   m.ingress_port = listen("ingress", cfg.ingress.listen, ingress_limits, std::nullopt,
-                          [self](auto& o, auto& c, auto& r) { self->serve_ingress(o, c, r); });
+                          [self](auto& o, auto& c, auto& r) { self->serve_ingress(o, c, r); },
+                          std::chrono::seconds{cfg.ingress.max_connection_age_s});
   std::optional<transport::tls_context> public_tls;
   if (!cfg.public_listener.tls_cert.empty()) {
     transport::tls_server_config tls;

@@ -7,3 +7,6 @@ echo "test.sh: building every target (tests and benchmarks included; a fresh bui
 bash scripts/build.sh
 cd build
 ctest --output-on-failure -j "$(nproc)" --timeout 300
+# The container image (podman; as root) and the Helm chart (offline): deploy/test-*.sh.
+bash ../deploy/test-image.sh
+bash ../deploy/test-chart.sh

@@ -1,5 +1,7 @@
 #include "transport/http_listener.hpp"
 
+#include <random>
+
 #include "transport/tls_connection.hpp"
 
 namespace tr::transport {
@@ -8,28 +10,6 @@ namespace {
 
 using transport::http_server_connection;
 
-/// Remembers where its connection runs, for answers given later.
-struct connection_context final : transport::io_handler {
-  transport::shard* home = nullptr;
-  transport::connection_handle handle{};
-  bool tls = false;
-  void on_open(transport::shard& owner, transport::connection_handle h) override {
-    home = &owner;
-    handle = h;
-  }
-  void on_drain(transport::shard& owner, transport::connection_handle h) override {
-    auto* engine = owner.engine(h);
-    if (!engine) return;
-    http_server_connection* server =
-        tls ? static_cast<transport::tls_connection<http_server_connection>*>(engine)->engine()
-            : static_cast<http_server_connection*>(engine);
-    if (server) {
-      server->shutdown();
-      owner.mark_dirty(h);
-    }
-  }
-};
-
 http_server_connection* server_of(transport::shard& home, transport::connection_handle handle,
                                   bool tls) {
   auto* engine = home.engine(handle);
@@ -37,6 +17,46 @@ http_server_connection* server_of(transport::shard& home, transport::connection_
   if (tls) return static_cast<transport::tls_connection<http_server_connection>*>(engine)->engine();
   return static_cast<http_server_connection*>(engine);
 }
+
+/// Ends a connection gracefully (GOAWAY, or close after the answer owed).
+void end_gracefully(transport::shard& owner, transport::connection_handle handle, bool tls) {
+  if (auto* server = server_of(owner, handle, tls)) {
+    server->shutdown();
+    owner.mark_dirty(handle);
+  }
+}
+
+/// The age of one connection: uniform in [80 %, 100 %] of `max_age`.
+std::chrono::milliseconds jittered(std::chrono::milliseconds max_age) {
+  thread_local std::minstd_rand random{std::random_device{}()};
+  std::uniform_int_distribution<std::chrono::milliseconds::rep> pick{max_age.count() * 4 / 5,
+                                                                     max_age.count()};
+  return std::chrono::milliseconds{pick(random)};
+}
+
+/// Remembers where its connection runs, for answers given later; ends it at its age.
+struct connection_context final : transport::io_handler {
+  transport::shard* home = nullptr;
+  transport::connection_handle handle{};
+  bool tls = false;
+  std::chrono::milliseconds max_age{0};
+  transport::timer_id aged{};
+  void on_open(transport::shard& owner, transport::connection_handle h) override {
+    home = &owner;
+    handle = h;
+    if (max_age.count() > 0)
+      aged = owner.schedule(jittered(max_age), [&owner, h, tls = tls] {
+        end_gracefully(owner, h, tls);
+      });
+  }
+  void on_drain(transport::shard& owner, transport::connection_handle h) override {
+    end_gracefully(owner, h, tls);
+  }
+  void on_close(transport::shard& owner, transport::connection_handle,
+                const transport::io_status&) override {
+    if (aged) owner.cancel(aged);
+  }
+};
 
 }  // namespace
 
@@ -73,10 +93,13 @@ transport::listen_result listen_http(transport::runtime& runtime,
   auto shared = std::make_shared<http_service>(std::move(service));
   auto limits = options.limits;
   auto tls = options.tls;
-  return runtime.listen(options.host, options.port, [shared, limits, tls](transport::shard&) {
+  auto max_age = options.max_connection_age;
+  return runtime.listen(options.host, options.port, [shared, limits, tls,
+                                                     max_age](transport::shard&) {
     auto context = std::make_unique<connection_context>();
     auto* ctx = context.get();
     ctx->tls = tls.has_value();
+    ctx->max_age = max_age;
     transport::request_handler handler = [ctx, shared](http_server_connection& connection,
                                                        const transport::request& request) {
       request_origin origin{ctx->home, ctx->handle, ctx->tls, request.stream};

