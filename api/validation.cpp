@@ -64,6 +64,13 @@ std::optional<std::string> url_problem(std::string_view url, const validation_op
       return "has a bad port '" + std::string{*uri.port} + "' (1 to 65535)";
   }
   if (uri.fragment) return "must not have a fragment ('#...'; it is never sent)";
+  bool literal = uri.kind == detail::host_kind::ipv4 || uri.kind == detail::host_kind::ipv6;
+  if (literal && options.check_destination) {
+    std::uint16_t port = scheme == "https" ? 443 : 80;
+    if (uri.port) std::from_chars(uri.port->data(), uri.port->data() + uri.port->size(), port);
+    if (auto refused = options.check_destination(uri.host, port))
+      return "is refused: " + *refused;
+  }
   return std::nullopt;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -67,6 +68,10 @@ struct connection_form {
 /// Switches of the validation.
 struct validation_options {
   bool allow_http = false;  ///< as.allow_http: accept `http://` URLs
+  /// Why the router will not connect to an address literal and port (as.deny_networks, its
+  /// own listeners), or nullopt; empty: every address is accepted.
+  std::function<std::optional<std::string>(std::string_view host, std::uint16_t port)>
+      check_destination;
 };
 
 /// The outcome: the normalized connection (id and timestamps empty; key empty unless given),

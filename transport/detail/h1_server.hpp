@@ -14,6 +14,9 @@ namespace tr::transport::detail {
 
 /// HTTP/1.1 server side through http_parser, with keep-alive and pipelining.
 ///
+/// A request's body limit is decided when its headers are complete (body_limit_of); its body
+/// buffer is given back after the handler saw it when it grew large.
+///
 /// Each request takes a slot in a ring of `max_concurrent_streams` slots when its headers are
 /// complete; slots are answered in any order but written in request order (an early answer waits
 /// in its slot's buffer). When every slot is taken, parsing pauses and further input is kept
@@ -67,6 +70,7 @@ class h1_server final : public server_protocol {
   void flush_ready();
   void resume();
   void dispatch();
+  void fill_head(request& out);
   bool discarding() const;
 
   const server_options& options_;
@@ -81,6 +85,7 @@ class h1_server final : public server_protocol {
   byte_buffer body_;
   std::size_t header_bytes_ = 0;
   std::size_t discarded_ = 0;
+  std::size_t body_limit_ = 0;  // decided from the head (max_body_size until then)
   stream_id current_ = 0;  // its slot, 0 before its headers are complete
   bool in_message_ = false;
   bool rejected_ = false;  // answered 413; its body is being dropped
