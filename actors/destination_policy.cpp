@@ -162,9 +162,11 @@ std::optional<std::string> destination_policy::why_not(const address_bytes& addr
   return std::nullopt;
 }
 
-bool destination_policy::allows(const transport::socket_address& address) const {
+std::optional<std::string> destination_policy::refusal(
+    const transport::socket_address& address) const {
   auto bytes = from_sockaddr(reinterpret_cast<const sockaddr*>(&address.storage));
-  return bytes && !why_not(*bytes, address.port());
+  if (!bytes) return "not an IP address";
+  return why_not(*bytes, address.port());
 }
 
 std::optional<std::string> destination_policy::refusal(std::string_view host_name,

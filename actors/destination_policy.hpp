@@ -41,7 +41,10 @@ class destination_policy {
   void add_listener(std::string_view host, std::uint16_t port);
 
   /// True when the router may connect to this address.
-  bool allows(const transport::socket_address& address) const;
+  bool allows(const transport::socket_address& address) const { return !refusal(address); }
+
+  /// Why the router may not connect to this address, or nullopt.
+  std::optional<std::string> refusal(const transport::socket_address& address) const;
 
   /// Why a URL's address literal is refused, or nullopt when allowed (names are left to the
   /// connect-time check).

@@ -16,6 +16,10 @@ constexpr std::array<std::string_view, 7> forbidden_header_names = {
     "accept",       "host",   "user-agent",         "content-length",
     "content-type", "expect", "proxy-authorization"};
 
+/// Fields about the connection itself (RFC 9110 §7.6.1): never forwarded, so never accepted.
+constexpr std::array<std::string_view, 6> connection_header_names = {
+    "connection", "transfer-encoding", "keep-alive", "upgrade", "te", "proxy-connection"};
+
 /// Collects errors, leaving out paths the decoder already reported as malformed.
 class error_list {
  public:
@@ -106,6 +110,10 @@ void check_headers(const std::vector<header_form>& headers, error_list& errors) 
                forbidden_header_names.end()) {
       errors.add(path + ".name",
                  "'" + header.name + "' is set by the router and cannot be customized");
+    } else if (std::find(connection_header_names.begin(), connection_header_names.end(), lower) !=
+               connection_header_names.end()) {
+      errors.add(path + ".name", "'" + header.name +
+                                     "' is about the connection and is never sent to the AS");
     } else if (std::find(seen.begin(), seen.end(), lower) != seen.end()) {
       errors.add(path + ".name", "'" + header.name + "' appears more than once");
     }

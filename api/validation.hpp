@@ -21,12 +21,13 @@ namespace tr::api {
 //   percent-escapes, every character allowed in its component), with an authority and a
 //   non-empty host (reg-name, IPv4 or [IPv6]); scheme https, or http when allow_http is set;
 //   userinfo allowed; a port, if written, is 1..65535; no fragment (it is never sent); at most
-//   2048 characters.
+//   2048 characters; an address literal the destination policy refuses (check_destination).
 // - contentType: mandatory, exactly `XML`, `JSON` or `JSON_UNTYPED`.
 // - asId: mandatory, 1..128 printable ASCII characters without spaces (it travels in every
 //   uplink and is required in every downlink).
 // - headers: at most 5; name an RFC 7230 token, not one of Accept, Host, User-Agent,
-//   Content-Length, Content-Type, Expect, Proxy-Authorization (any case), each name once (any
+//   Content-Length, Content-Type, Expect, Proxy-Authorization, nor a connection field
+//   (Connection, Transfer-Encoding, Keep-Alive, Upgrade, TE, Proxy-Connection), each name once (any
 //   case); value an RFC 7230 field-value (no CR, LF, NUL or other control character except
 //   HTAB, no leading or trailing blank); name + value at most 510 characters.
 // - domains: each a full domain name: RFC 1123 labels (letters, digits, inner '-', 1..63

@@ -377,7 +377,11 @@ std::optional<std::string> router::start() {
   environment.fuse_params.latency_target = std::chrono::milliseconds{cfg.fuse.latency_target_ms};
   environment.handshake_timeout = std::chrono::milliseconds{cfg.as.handshake_timeout_ms};
   environment.allow_address = [policy = m.destinations](const transport::socket_address& a) {
-    return policy->allows(a);
+    auto refused = policy->refusal(a);
+    if (refused)
+      std::fprintf(stderr, "tunnel-router: warning: not connecting to %s: %s\n",
+                   a.to_string().c_str(), refused->c_str());
+    return !refused;
   };
   actors::connection_defaults defaults;
   defaults.allow_http = cfg.as.allow_http;
@@ -460,8 +464,12 @@ std::optional<std::string> router::start() {
     if (head.path == "/v1/reports") return std::min<std::size_t>(batch_limit, 64 << 10);
     return 0;
   };
+  ingress_limits.on_refusal = [self](int status) {
+    if (status == 413) self->metrics.count(actors::report_outcome::too_large);
+  };
   m.ingress_port = listen("ingress", cfg.ingress.listen, ingress_limits, std::nullopt,
-                          ingress_cap, m.ingress_counters, [self](auto& o, auto& c, auto& r) { self->serve_ingress(o, c, r); });
+                          ingress_cap, m.ingress_counters,
+                          [self](auto& o, auto& c, auto& r) { self->serve_ingress(o, c, r); });
   std::optional<transport::tls_context> public_tls;
   if (!cfg.public_listener.tls_cert.empty()) {
     transport::tls_server_config tls;
@@ -487,7 +495,8 @@ std::optional<std::string> router::start() {
   transport::server_options public_limits;
   public_limits.max_body_size = 64 << 10;
   m.public_port = listen("public", cfg.public_listener.listen, public_limits, public_tls,
-                         public_cap, m.public_counters, [self](auto& o, auto& c, auto& r) { self->serve_public(o, c, r); });
+                         public_cap, m.public_counters,
+                         [self](auto& o, auto& c, auto& r) { self->serve_public(o, c, r); });
   transport::server_options admin_limits;
   admin_limits.max_body_size =
       std::max<std::size_t>(cfg.admin.max_body_bytes, admin_options.max_import_bytes);
@@ -501,7 +510,8 @@ std::optional<std::string> router::start() {
     return self->admin->body_limit(head.path);
   };
   m.admin_port = listen("admin", cfg.admin.listen, admin_limits, std::nullopt,
-                        cfg.admin.max_connections, m.admin_counters, [self](auto& o, auto& c, auto& r) { self->serve_admin(o, c, r); });
+                        cfg.admin.max_connections, m.admin_counters,
+                        [self](auto& o, auto& c, auto& r) { self->serve_admin(o, c, r); });
   m.ready = true;
   return printed;
 }

@@ -389,7 +389,8 @@ error h2_client_connection::on_data(std::uint8_t flags, std::int32_t stream,
   stream_state* state = find(stream);
   if (!state) {
     // A stream we reset or completed: dropped. Only what the peer could have had in flight when
-    // we reset it (its stream window then) is given back; a peer that keeps sending is cut off.
+    // we reset it (its stream window then), plus a little slack, is given back; a peer that
+    // keeps sending is cut off.
     if (size > reset_allowance_)
       return connection_error(flow_control_error, "DATA beyond the window of a closed stream");
     reset_allowance_ -= size;

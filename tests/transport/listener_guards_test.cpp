@@ -15,6 +15,7 @@
 #include "tests/support/loopback.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_pki.hpp"
+#include "tests/transport/h2_frames.hpp"
 #include "transport/http_listener.hpp"
 
 namespace tr::transport {
@@ -213,6 +214,35 @@ TEST_F(listener_guards, refuses_connections_over_the_cap_and_serves_again_below_
   EXPECT_TRUE(read_answer(again).starts_with("HTTP/1.1 200"));
   ::close(again);
   ::close(second);
+}
+
+TEST_F(listener_guards, ends_an_h2_connection_that_sends_an_hpack_bomb) {
+  listen({});
+  // One 4,000-byte value put in the HPACK table, then referred to 12,000 times (one byte each):
+  // a 12 KB block that decodes to 48 MB of header fields.
+  std::string block = "\x40\x03x-a";  // literal, incremental indexing, new name
+  std::string value(4000, 'v');
+  block += "\x7f";                      // value length 4000: 7-bit prefix + continuation bytes
+  std::size_t rest = value.size() - 127;
+  while (rest >= 128) {
+    block += static_cast<char>((rest & 0x7f) | 0x80);
+    rest >>= 7;
+  }
+  block += static_cast<char>(rest);
+  block += value;
+  block += std::string(12'000, '\xbe');  // indexed: dynamic entry 62
+  std::string head = "\x82\x84\x86\x41\x01x";  // GET, /, http, :authority x
+  block = head + block;
+  using testing::frame;
+  std::string bytes{testing::client_preface};
+  bytes += frame(4, 0, 0, "");
+  std::size_t first = block.size() / 2;
+  bytes += frame(1, 0x1, 1, block.substr(0, first));  // HEADERS, END_STREAM
+  bytes += frame(9, 0x4, 1, block.substr(first));     // CONTINUATION, END_HEADERS
+  int bomber = dial(port_);
+  send_text(bomber, bytes);
+  EXPECT_TRUE(closed_within(bomber, 3s));
+  ::close(bomber);
 }
 
 }  // namespace

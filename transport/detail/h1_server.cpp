@@ -291,6 +291,7 @@ error h1_server::respond(stream_id stream, int status, std::span<const header> h
 }
 
 void h1_server::answer_rejection(slot& target, int status, std::string_view why) {
+  if (options_.on_refusal) options_.on_refusal(status);
   std::string text = rejection_text(status, options_, why, body_limit_);
   header fields[] = {{"content-type", "text/plain"}};
   answer(target, status, fields, as_bytes(text));

@@ -157,9 +157,16 @@ int h2_server::on_header(nghttp2_session*, const nghttp2_frame* frame, const uin
                          void* user_data) {
   auto& server = self(user_data);
   stream_state* state = server.find(frame->hd.stream_id);
-  if (!state || state->rejected || frame->headers.cat != NGHTTP2_HCAT_REQUEST) return 0;
+  if (!state || frame->headers.cat != NGHTTP2_HCAT_REQUEST) return 0;
   state->header_bytes += name_size + value_size;
+  if (state->rejected) {
+    // A block that decodes far beyond the limit (an HPACK bomb: a small block repeating a large
+    // table entry) or one oversized block too many: stop decoding and end the connection.
+    bool bomb = state->header_bytes > 4 * server.options_.max_header_size;
+    return bomb ? NGHTTP2_ERR_CALLBACK_FAILURE : 0;
+  }
   if (state->header_bytes > server.options_.max_header_size) {
+    if (++server.oversized_blocks_ > max_oversized_blocks) return NGHTTP2_ERR_CALLBACK_FAILURE;
     server.reject(*state, 431);
     return 0;
   }
@@ -263,6 +270,7 @@ void h2_server::dispatch(stream_state& state) {
 }
 
 void h2_server::reject(stream_state& state, int status, std::string_view why) {
+  if (options_.on_refusal) options_.on_refusal(status);
   state.rejected = true;
   buffered_ -= state.body.size();
   state.body.clear();
