@@ -77,6 +77,7 @@ error h1_server::parse(std::span<const std::byte> bytes) {
       return {};
     }
     if (code != HPE_OK) {
+      if (refused_because_) return fail(400, {error_code::protocol_error, refused_because_});
       if (header_too_large_)
         return fail(431, {error_code::header_too_large, "request header block over the limit"});
       if (discard_exceeded_) {
@@ -159,6 +160,10 @@ int h1_server::on_headers_complete(http_parser* parser) {
   for (const auto& field : server.headers_.view()) {
     if (field.name == "expect" && equals_ignoring_case(field.value, "100-continue"))
       server.expects_continue_ = true;
+    if (field.name == "transfer-encoding" && !equals_ignoring_case(field.value, "chunked")) {
+      server.refused_because_ = "Transfer-Encoding must be exactly 'chunked'";
+      return -1;
+    }
   }
   ++server.progress_;
   ++server.requests_seen_;

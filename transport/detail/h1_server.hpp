@@ -20,7 +20,9 @@ namespace tr::transport::detail {
 /// Each request takes a slot in a ring of `max_concurrent_streams` slots when its headers are
 /// complete; slots are answered in any order but written in request order (an early answer waits
 /// in its slot's buffer). When every slot is taken, parsing pauses and further input is kept
-/// until an answer frees a slot. A body over the limit is answered with 413 (the rest of it is
+/// until an answer frees a slot. A Transfer-Encoding other than exactly `chunked` (the only
+/// coding taken; also what a folded or listed field becomes) gets 400, so that no two parsers
+/// can disagree on where the body ends. A body over the limit is answered with 413 (the rest of it is
 /// read and dropped, up to four times the limit) and the connection then closes; a header block
 /// over the limit gets 431 and malformed input 400, both closing the connection after the
 /// answers owed to earlier requests.
@@ -91,6 +93,7 @@ class h1_server final : public server_protocol {
   bool rejected_ = false;  // answered 413; its body is being dropped
   bool expects_continue_ = false;
   bool header_too_large_ = false;
+  const char* refused_because_ = nullptr;  // why the head was refused (400), if it was
   bool discard_exceeded_ = false;
 
   // Answers in request order.
