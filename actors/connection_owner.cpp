@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdio>
 #include <stdexcept>
 
 #include "actors/uplink_request.hpp"
@@ -320,13 +321,26 @@ void connection_owner::open_session() {
   s.id = id;
   s.tls = config_->tls;
   sessions_.push_back(s);
-  auto connecting =
-      home_.connect(config_->host, config_->port, environment_.connect_timeout,
-                    [w = weak_from_this(), id](transport::connect_result result) {
-                      if (auto self = w.lock())
-                        self->guarded([&] { self->on_connected(id, std::move(result)); });
-                    });
+  auto connecting = home_.connect(
+      config_->host, config_->port,
+      std::min(environment_.connect_timeout, environment_.handshake_timeout),
+      environment_.allow_address, [w = weak_from_this(), id](transport::connect_result result) {
+        if (auto self = w.lock()) self->guarded([&] { self->on_connected(id, std::move(result)); });
+      });
   if (auto* made = find_session(id)) made->connecting = connecting;
+  // A handshake that never completes must not hold the connection: abandon the session.
+  home_.schedule(environment_.handshake_timeout, [w = weak_from_this(), id] {
+    auto self = w.lock();
+    if (!self) return;
+    self->guarded([&] {
+      auto* s = self->find_session(id);
+      if (!s || s->ready) return;
+      if (s->handle) return self->home_.close(s->handle);  // on_close fails what waits
+      if (s->connecting) self->home_.cancel_connect(s->connecting);
+      self->sessions_.erase(self->sessions_.begin() + (s - self->sessions_.data()));
+      self->fail_waiting(uplink_outcome::failed);
+    });
+  });
 }
 
 void connection_owner::on_connected(std::uint32_t session_id, transport::connect_result result) {

@@ -37,6 +37,11 @@ struct uplink_environment {
   /// SETTINGS_MAX_CONCURRENT_STREAMS), up to this many; the fuse's limit bounds the total.
   std::size_t http2_pool_size = 4;
   std::chrono::milliseconds connect_timeout{3000};
+  /// A session whose TCP connect and TLS handshake are not done within this is abandoned (its
+  /// waiting reports fail); the next report opens a new one.
+  std::chrono::milliseconds handshake_timeout{5000};
+  /// Which resolved AS addresses may be connected to (destination_policy); empty: any.
+  transport::shard::address_filter allow_address;
   std::string infos_prefix = "-1-";  ///< LrnInfos = AS_ID + prefix + sequence
   /// Called (on the owner's shard) when an owner failed with an exception: the supervisor
   /// replaces it with a fresh one; no other connection is touched.

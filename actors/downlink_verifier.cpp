@@ -105,7 +105,7 @@ std::string downlink_verifier::parse_fields(std::string_view raw_query, downlink
   std::string_view rest = raw_query;
   if (!rest.empty() && rest.front() == '?') rest.remove_prefix(1);
   std::string_view name, value;
-  std::vector<std::string_view> seen;
+  std::vector<const std::string*> seen;  // by field: "DevEUI" and "Dev%45UI" are one parameter
   bool has_payload = false;
   while (codecs::next_query_param(rest, name, value)) {
     std::string decoded_name;
@@ -113,9 +113,9 @@ std::string downlink_verifier::parse_fields(std::string_view raw_query, downlink
     std::string* slot = slot_for(decoded_name, f);
     if (!f.token.empty()) return "Token must be the last parameter";
     if (!slot) continue;
-    if (std::find(seen.begin(), seen.end(), name) != seen.end())
+    if (std::find(seen.begin(), seen.end(), slot) != seen.end())
       return "repeated parameter " + decoded_name;
-    seen.push_back(name);
+    seen.push_back(slot);
     has_payload |= slot == &f.payload;
     if (!codecs::percent_decode(value, *slot).ok()) return "bad percent-escape in " + decoded_name;
     if (slot == &f.token && slot->empty()) return "empty Token";
@@ -138,7 +138,10 @@ std::string downlink_verifier::parse_fields(std::string_view raw_query, downlink
     return "ValidityTime must be an ISO 8601 time or seconds";
   if (f.as_id.empty()) return "missing AS_ID";
   if (f.time.empty()) return "missing Time";
-  if (!codecs::parse_time(f.time).ok()) return "Time must be ISO 8601 with an offset";
+  // A well-formed time outside the years the clock handles is judged as stale, not malformed.
+  if (auto parsed = codecs::parse_time(f.time);
+      !parsed.ok() && parsed.error().message().find("year out of range") == std::string_view::npos)
+    return "Time must be ISO 8601 with an offset";
   if (!f.correlation_id.empty() && (f.correlation_id.size() != 16 || !is_hex(f.correlation_id)))
     return "CorrelationID must be 16 hex digits";
   if (f.token.empty() && !token_required) return {};
@@ -178,7 +181,7 @@ downlink_verdict downlink_verifier::verify(std::string_view raw_query, const rou
 
   auto sent = codecs::parse_time(fields.time);
   auto deviation = std::chrono::seconds{match->max_time_deviation_s};
-  if (*sent > now + deviation || *sent < now - deviation)
+  if (!sent.ok() || *sent > now + deviation || *sent < now - deviation)
     return refuse(downlink_outcome::stale_time, 403, "stale time");
 
   // A replay is a token already accepted: look it up here, record it only on acceptance, so

@@ -1,5 +1,7 @@
 #include "actors/ingress.hpp"
 
+#include <algorithm>
+
 #include "actors/detail/json_text.hpp"
 #include "codecs/query.hpp"
 
@@ -78,7 +80,13 @@ void ingress::handle_report(std::string_view query, std::string_view body, ingre
 
 void ingress::handle_batch(std::string_view query, std::string_view body, ingress_answer& out) {
   if (!target_of(query, scratch_)) return error_body(out, 400, "bad connection parameter");
+  auto lines = static_cast<std::size_t>(std::count(body.begin(), body.end(), '\n')) +
+               (!body.empty() && body.back() != '\n' ? 1 : 0);
+  if (lines > max_batch_lines)
+    return error_body(out, 413,
+                      "more than " + std::to_string(max_batch_lines) + " lines in one batch");
   std::string rejected;
+  std::size_t rejected_count = 0;
   std::size_t accepted = 0;
   std::size_t line_number = 0;
   std::string error;
@@ -94,13 +102,15 @@ void ingress::handle_batch(std::string_view query, std::string_view body, ingres
       ++accepted;
       continue;
     }
+    if (++rejected_count > max_listed_rejections) continue;
     if (!rejected.empty()) rejected += ',';
     rejected += "{\"line\":" + std::to_string(line_number) + ",\"error\":";
     detail::append_json_string(rejected, error);
     rejected += '}';
   }
   out.status = 200;
-  out.body = "{\"accepted\":" + std::to_string(accepted) + ",\"rejected\":[" + rejected + "]}";
+  out.body = "{\"accepted\":" + std::to_string(accepted) + ",\"rejected\":[" + rejected +
+             "],\"rejectedCount\":" + std::to_string(rejected_count) + "}";
 }
 
 }  // namespace tr::actors

@@ -25,6 +25,9 @@ struct ingress_answer {
 /// target connection; the NS gets `202 {"routed": n}` at once, `404` when nothing routes it,
 /// `400` with the parser's reason when it is malformed. A batch is NDJSON, one report per line
 /// (blank lines skipped): `200 {"accepted": n, "rejected": [{"line": k, "error": "..."}]}`.
+/// The answer stays small whatever the batch holds: at most `max_listed_rejections` lines are
+/// listed (with `"rejectedCount"` giving them all), and a batch of more than `max_batch_lines`
+/// lines is refused whole with 413 before any line is read, which bounds the work of one turn.
 /// One instance per shard: it owns that shard's parser and report and is not thread-safe.
 class ingress {
  public:
@@ -38,6 +41,9 @@ class ingress {
   void handle_report(std::string_view query, std::string_view body, ingress_answer& out);
   /// `POST /v1/reports:batch?[connection=<id>]`.
   void handle_batch(std::string_view query, std::string_view body, ingress_answer& out);
+
+  static constexpr std::size_t max_batch_lines = 10'000;
+  static constexpr std::size_t max_listed_rejections = 100;
 
  private:
   /// Routes one report; returns the number of targets or a negative value with `error` set.

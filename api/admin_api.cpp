@@ -163,6 +163,17 @@ api_answer dispatch(const detail::call& c, const route& to) {
 
 admin_api::admin_api(store::database& db, options opts) : db_(db), options_(opts) {}
 
+bool admin_api::authenticates(std::string_view authorization) {
+  auto token = bearer_token(authorization);
+  return token && db_.find_user_by_token(*token).has_value();
+}
+
+std::size_t admin_api::body_limit(std::string_view path) const {
+  auto to = match(path);
+  return to && to->target == endpoint::device_import ? options_.max_import_bytes
+                                                     : options_.max_body_bytes;
+}
+
 api_answer admin_api::handle(const api_request& req) {
   auto to = match(req.path);
   if (!to) return detail::error_answer(404, "no such path: " + std::string{req.path});

@@ -1,6 +1,9 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -93,6 +96,9 @@ class admin_api {
     std::size_t max_import_bytes = 64 << 20;  ///< the NDJSON body of `devices:import`
     /// The running data plane, for the status and test endpoints (nullptr: they answer 503).
     live_connections* live = nullptr;
+    /// Address literals in connection URLs the router refuses (see validation_options).
+    std::function<std::optional<std::string>(std::string_view host, std::uint16_t port)>
+        check_destination;
   };
 
   /// Serves `db`, which must outlive this object.
@@ -100,6 +106,12 @@ class admin_api {
 
   /// Handles one request; blocking (SQLite): the caller runs it off the I/O threads. Thread-safe.
   api_answer handle(const api_request& req);
+
+  /// True when an Authorization header value holds the bearer token of a user; blocking.
+  bool authenticates(std::string_view authorization);
+
+  /// The body limit of a request to `path` from an authenticated caller.
+  std::size_t body_limit(std::string_view path) const;
 
  private:
   store::database& db_;

@@ -16,6 +16,10 @@ constexpr std::array<std::string_view, 7> forbidden_header_names = {
     "accept",       "host",   "user-agent",         "content-length",
     "content-type", "expect", "proxy-authorization"};
 
+/// Fields about the connection itself (RFC 9110 §7.6.1): never forwarded, so never accepted.
+constexpr std::array<std::string_view, 6> connection_header_names = {
+    "connection", "transfer-encoding", "keep-alive", "upgrade", "te", "proxy-connection"};
+
 /// Collects errors, leaving out paths the decoder already reported as malformed.
 class error_list {
  public:
@@ -64,6 +68,13 @@ std::optional<std::string> url_problem(std::string_view url, const validation_op
       return "has a bad port '" + std::string{*uri.port} + "' (1 to 65535)";
   }
   if (uri.fragment) return "must not have a fragment ('#...'; it is never sent)";
+  bool literal = uri.kind == detail::host_kind::ipv4 || uri.kind == detail::host_kind::ipv6;
+  if (literal && options.check_destination) {
+    std::uint16_t port = scheme == "https" ? 443 : 80;
+    if (uri.port) std::from_chars(uri.port->data(), uri.port->data() + uri.port->size(), port);
+    if (auto refused = options.check_destination(uri.host, port))
+      return "is refused: " + *refused;
+  }
   return std::nullopt;
 }
 
@@ -99,6 +110,10 @@ void check_headers(const std::vector<header_form>& headers, error_list& errors) 
                forbidden_header_names.end()) {
       errors.add(path + ".name",
                  "'" + header.name + "' is set by the router and cannot be customized");
+    } else if (std::find(connection_header_names.begin(), connection_header_names.end(), lower) !=
+               connection_header_names.end()) {
+      errors.add(path + ".name", "'" + header.name +
+                                     "' is about the connection and is never sent to the AS");
     } else if (std::find(seen.begin(), seen.end(), lower) != seen.end()) {
       errors.add(path + ".name", "'" + header.name + "' appears more than once");
     }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,12 +21,13 @@ namespace tr::api {
 //   percent-escapes, every character allowed in its component), with an authority and a
 //   non-empty host (reg-name, IPv4 or [IPv6]); scheme https, or http when allow_http is set;
 //   userinfo allowed; a port, if written, is 1..65535; no fragment (it is never sent); at most
-//   2048 characters.
+//   2048 characters; an address literal the destination policy refuses (check_destination).
 // - contentType: mandatory, exactly `XML`, `JSON` or `JSON_UNTYPED`.
 // - asId: mandatory, 1..128 printable ASCII characters without spaces (it travels in every
 //   uplink and is required in every downlink).
 // - headers: at most 5; name an RFC 7230 token, not one of Accept, Host, User-Agent,
-//   Content-Length, Content-Type, Expect, Proxy-Authorization (any case), each name once (any
+//   Content-Length, Content-Type, Expect, Proxy-Authorization, nor a connection field
+//   (Connection, Transfer-Encoding, Keep-Alive, Upgrade, TE, Proxy-Connection), each name once (any
 //   case); value an RFC 7230 field-value (no CR, LF, NUL or other control character except
 //   HTAB, no leading or trailing blank); name + value at most 510 characters.
 // - domains: each a full domain name: RFC 1123 labels (letters, digits, inner '-', 1..63
@@ -68,6 +70,10 @@ struct connection_form {
 /// Switches of the validation.
 struct validation_options {
   bool allow_http = false;  ///< as.allow_http: accept `http://` URLs
+  /// Why the router will not connect to an address literal and port (as.deny_networks, its
+  /// own listeners), or nullopt; empty: every address is accepted.
+  std::function<std::optional<std::string>(std::string_view host, std::uint16_t port)>
+      check_destination;
 };
 
 /// The outcome: the normalized connection (id and timestamps empty; key empty unless given),

@@ -13,6 +13,7 @@
 #include <boost/property_tree/ptree.hpp>
 #include <boost/property_tree/xml_parser.hpp>
 
+#include "actors/destination_policy.hpp"
 #include "app/config_defaults.hpp"
 
 extern char** environ;
@@ -109,6 +110,16 @@ std::string parse_token(std::string_view where, std::string_view text) {
   for (char c : text)
     if (static_cast<unsigned char>(c) <= ' ' || c == 0x7f)
       bad_value(where, "(hidden)", "contains blanks or control characters");
+  if (!text.empty() && text.size() < defaults::admin_token_min_length)
+    bad_value(where, "(hidden)",
+              "is shorter than " + std::to_string(defaults::admin_token_min_length) +
+                  " characters (tunnel-router keygen makes a good one)");
+  return std::string{text};
+}
+
+std::string parse_networks(std::string_view where, std::string_view text) {
+  std::string problem;
+  if (!actors::parse_network_list(text, problem)) bad_value(where, text, problem);
   return std::string{text};
 }
 
@@ -154,6 +165,9 @@ const std::vector<key_spec>& key_specs() {
       {"ingress", "max_connection_age_s",
        number_into(
            [](config & c) -> auto& { return c.ingress.max_connection_age_s; }, 0, 86'400)},
+      {"ingress", "max_connections",
+       number_into(
+           [](config & c) -> auto& { return c.ingress.max_connections; }, 1, 1'000'000)},
       {"public", "listen",
        [](config& c, auto where, auto text) {
          c.public_listener.listen = parse_endpoint(where, text);
@@ -166,6 +180,9 @@ const std::vector<key_spec>& key_specs() {
        [](config& c, auto where, auto text) {
          c.public_listener.tls_key = parse_existing_file(where, text);
        }},
+      {"public", "max_connections",
+       number_into(
+           [](config & c) -> auto& { return c.public_listener.max_connections; }, 1, 1'000'000)},
       {"admin", "listen",
        [](config& c, auto where, auto text) { c.admin.listen = parse_endpoint(where, text); }},
       {"admin", "token",
@@ -173,6 +190,13 @@ const std::vector<key_spec>& key_specs() {
       {"admin", "max_body_bytes",
        number_into(
            [](config & c) -> auto& { return c.admin.max_body_bytes; }, 1024, one_gib)},
+      {"admin", "max_connections",
+       number_into(
+           [](config & c) -> auto& { return c.admin.max_connections; }, 1, 1'000'000)},
+      {"admin", "metrics_token_required",
+       [](config& c, auto where, auto text) {
+         c.admin.metrics_token_required = parse_bool(where, text);
+       }},
       {"ns", "downlink_url",
        [](config& c, auto where, auto text) { c.ns.downlink_url = parse_http_url(where, text); }},
       {"as", "ca_file",
@@ -182,12 +206,23 @@ const std::vector<key_spec>& key_specs() {
       {"as", "request_timeout_ms",
        number_into(
            [](config & c) -> auto& { return c.as.request_timeout_ms; }, 1, 600'000)},
+      {"as", "deny_networks",
+       [](config& c, auto where, auto text) { c.as.deny_networks = parse_networks(where, text); }},
+      {"as", "handshake_timeout_ms",
+       number_into(
+           [](config & c) -> auto& { return c.as.handshake_timeout_ms; }, 1, 600'000)},
       {"runtime", "shards",
        number_into(
            [](config & c) -> auto& { return c.runtime.shards; }, 0, 1024)},
       {"runtime", "drain_timeout_ms",
        number_into(
            [](config & c) -> auto& { return c.runtime.drain_timeout_ms; }, 0, one_hour_ms)},
+      {"runtime", "header_timeout_ms",
+       number_into(
+           [](config & c) -> auto& { return c.runtime.header_timeout_ms; }, 1, one_hour_ms)},
+      {"runtime", "idle_timeout_ms",
+       number_into(
+           [](config & c) -> auto& { return c.runtime.idle_timeout_ms; }, 1, one_hour_ms)},
       {"fuse", "failure_threshold",
        number_into(
            [](config & c) -> auto& { return c.fuse.failure_threshold; }, 1, 1000)},
@@ -363,18 +398,26 @@ config default_config() {
   c.ingress.listen = parse_endpoint("ingress.listen", defaults::ingress_listen);
   c.ingress.max_body_bytes = defaults::ingress_max_body_bytes;
   c.ingress.max_connection_age_s = defaults::ingress_max_connection_age_s;
+  c.ingress.max_connections = defaults::ingress_max_connections;
   c.public_listener.listen = parse_endpoint("public.listen", defaults::public_listen);
   c.public_listener.tls_cert = defaults::public_tls_cert;
   c.public_listener.tls_key = defaults::public_tls_key;
+  c.public_listener.max_connections = defaults::public_max_connections;
   c.admin.listen = parse_endpoint("admin.listen", defaults::admin_listen);
   c.admin.token = defaults::admin_token;
   c.admin.max_body_bytes = defaults::admin_max_body_bytes;
+  c.admin.max_connections = defaults::admin_max_connections;
+  c.admin.metrics_token_required = defaults::admin_metrics_token_required;
   c.ns.downlink_url = defaults::ns_downlink_url;
   c.as.ca_file = defaults::as_ca_file;
   c.as.allow_http = defaults::as_allow_http;
   c.as.request_timeout_ms = defaults::as_request_timeout_ms;
+  c.as.deny_networks = defaults::as_deny_networks;
+  c.as.handshake_timeout_ms = defaults::as_handshake_timeout_ms;
   c.runtime.shards = defaults::runtime_shards;
   c.runtime.drain_timeout_ms = defaults::runtime_drain_timeout_ms;
+  c.runtime.header_timeout_ms = defaults::runtime_header_timeout_ms;
+  c.runtime.idle_timeout_ms = defaults::runtime_idle_timeout_ms;
   c.fuse = {defaults::fuse_failure_threshold, defaults::fuse_backoff_initial_ms,
             defaults::fuse_backoff_max_ms,    defaults::fuse_min_concurrency,
             defaults::fuse_max_concurrency,   defaults::fuse_latency_target_ms};

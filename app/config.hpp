@@ -44,18 +44,22 @@ struct ingress_config {
   endpoint listen;             ///< NS-side listener
   std::size_t max_body_bytes;  ///< largest accepted request body
   std::uint32_t max_connection_age_s;  ///< GOAWAY to connections older than this; 0: never
+  std::size_t max_connections;  ///< open at once; more are closed at accept
 };
 
 struct public_config {
   endpoint listen;       ///< AS-side listener for downlinks
   std::string tls_cert;  ///< PEM file; empty (with tls_key): plain HTTP
   std::string tls_key;   ///< PEM file
+  std::size_t max_connections;  ///< open at once; more are closed at accept
 };
 
 struct admin_config {
   endpoint listen;             ///< admin API, metrics, health, console
   std::string token;           ///< bootstrap admin bearer token; empty: generated once
   std::size_t max_body_bytes;  ///< largest accepted request body
+  std::size_t max_connections;  ///< open at once; more are closed at accept
+  bool metrics_token_required;  ///< /metrics asks for a bearer token like the API
 };
 
 struct ns_config {
@@ -66,11 +70,15 @@ struct as_config {
   std::string ca_file;               ///< extra PEM CA bundle; empty: system store only
   bool allow_http;                   ///< accept http:// connection URLs
   std::uint32_t request_timeout_ms;  ///< uplink POST deadline
+  std::string deny_networks;         ///< CIDR list (comma or blank separated) never connected to
+  std::uint32_t handshake_timeout_ms;  ///< TCP connect plus TLS handshake toward an AS
 };
 
 struct runtime_config {
   std::uint32_t shards;            ///< I/O shards; 0: one per core
   std::uint32_t drain_timeout_ms;  ///< SIGTERM: how long in-flight requests may still finish
+  std::uint32_t header_timeout_ms;  ///< listeners: TLS handshake and first request's headers
+  std::uint32_t idle_timeout_ms;    ///< listeners: no request progress, none open
 };
 
 struct fuse_config {

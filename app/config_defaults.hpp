@@ -22,11 +22,15 @@ inline constexpr std::size_t ingress_max_body_bytes = 4 * 1024 * 1024;
 /// NS connections older than this (less up to 20 % jitter) get a GOAWAY and reconnect, so that
 /// behind a load balancer they spread over replicas added since. 0: connections live forever.
 inline constexpr std::uint32_t ingress_max_connection_age_s = 300;
+/// An NS keeps a few long-lived connections; the caps of the three listeners stay well under
+/// the descriptor limit (raised to its hard limit at start) so that admin stays reachable.
+inline constexpr std::size_t ingress_max_connections = 1024;
 
 // [public] AS side, downlinks
 inline constexpr std::string_view public_listen = "127.0.0.1:7443";
 inline constexpr std::string_view public_tls_cert = "";  ///< empty: plain HTTP, with a warning
 inline constexpr std::string_view public_tls_key = "";
+inline constexpr std::size_t public_max_connections = 4096;
 
 // [admin] admin API, metrics, health, console
 inline constexpr std::string_view admin_listen = "127.0.0.1:7090";
@@ -35,6 +39,10 @@ inline constexpr std::string_view admin_token =
 /// Largest request body: a `devices:import` NDJSON line is ~70 bytes, so 16 MiB is ~200,000
 /// devices.
 inline constexpr std::size_t admin_max_body_bytes = 16 * 1024 * 1024;
+inline constexpr std::size_t admin_max_connections = 64;
+/// A configured admin.token shorter than this is refused at start.
+inline constexpr std::size_t admin_token_min_length = 32;
+inline constexpr bool admin_metrics_token_required = false;
 
 // [ns]
 inline constexpr std::string_view ns_downlink_url = "";  ///< empty: downlinks are refused with 503
@@ -44,10 +52,21 @@ inline constexpr std::string_view as_ca_file = "";  ///< empty: the system trust
 inline constexpr bool as_allow_http = false;
 /// An uplink POST not answered within this time is a failure (timeout) for the fuse.
 inline constexpr std::uint32_t as_request_timeout_ms = 5000;
+/// Never connected to, whatever a connection URL says (checked on the resolved address): link
+/// local and cloud metadata, "this network", multicast. The router's own listeners are refused
+/// besides.
+inline constexpr std::string_view as_deny_networks =
+    "169.254.0.0/16, fe80::/10, 0.0.0.0/8, 224.0.0.0/4, ff00::/8";
+/// A session to an AS whose TCP connect and TLS handshake are not done within this is abandoned.
+inline constexpr std::uint32_t as_handshake_timeout_ms = 5000;
 
 // [runtime]
 inline constexpr std::uint32_t runtime_shards = 0;  ///< 0: one I/O shard per core
 inline constexpr std::uint32_t runtime_drain_timeout_ms = 10'000;
+/// A client connection whose TLS handshake and first request's headers take longer is closed.
+inline constexpr std::uint32_t runtime_header_timeout_ms = 10'000;
+/// A client connection where no request makes progress for this long (none open) is closed.
+inline constexpr std::uint32_t runtime_idle_timeout_ms = 30'000;
 
 // [fuse] per connection (DESIGN.md "fuse actor")
 /// Consecutive failures (errors, timeouts; never our own sheds) that open the fuse.

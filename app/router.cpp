@@ -1,6 +1,7 @@
 #include "app/router.hpp"
 
 #include <caf/all.hpp>
+#include <sys/resource.h>
 
 #include <cstdio>
 #include <stdexcept>
@@ -14,9 +15,11 @@
 #include "actors/metrics.hpp"
 #include "actors/ns_forwarder.hpp"
 #include "actors/supervisor.hpp"
+#include "actors/destination_policy.hpp"
 #include "api/admin_api.hpp"
 #include "app/live_view.hpp"
 #include "logging/log.hpp"
+#include "app/admin_guard.hpp"
 #include "store/database.hpp"
 #include "transport/http_listener.hpp"
 #include "transport/runtime/runtime.hpp"
@@ -81,16 +84,24 @@ std::string downlink_json(const actors::downlink_verdict& v) {
   return out;
 }
 
-/// The admin worker: runs the blocking admin API (SQLite) on its own thread, one request at a
-/// time, and posts each answer back to the shard of the connection that asked.
-caf::behavior admin_worker(caf::event_based_actor*, api::admin_api* admin) {
-  return {[admin](const admin_job& job) {
-    api::api_request request{job.method, job.path, job.query, job.authorization, job.body};
-    auto answer = admin->handle(request);
-    std::vector<transport::owned_header> headers = std::move(answer.headers);
-    if (!answer.content_type.empty()) headers.emplace_back("content-type", answer.content_type);
-    transport::respond_later(job.origin, answer.status, std::move(headers), std::move(answer.body));
-  }};
+/// The token hashes of every user, for the admin guard.
+std::vector<std::string> token_hashes(store::database& db) {
+  std::vector<std::string> out;
+  if (auto users = db.list_users())
+    for (auto& u : *users) out.push_back(std::move(u.token_hash));
+  return out;
+}
+
+/// Raises the descriptor limit to its hard limit; the result.
+std::uint64_t raise_descriptor_limit() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return 1024;
+  if (limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &limit);
+    ::getrlimit(RLIMIT_NOFILE, &limit);
+  }
+  return limit.rlim_cur == RLIM_INFINITY ? 1u << 20 : limit.rlim_cur;
 }
 
 transport::tls_context client_tls(const config& cfg) {
@@ -120,6 +131,10 @@ struct router::impl {
   std::unique_ptr<caf::actor_system> system;
   caf::actor supervisor;
   caf::actor admin_worker;
+  std::unique_ptr<admin_guard> guard;
+  std::shared_ptr<actors::destination_policy> destinations;
+  std::shared_ptr<transport::listener_counters> ingress_counters, public_counters,
+      admin_counters;
   std::uint16_t ingress_port = 0, public_port = 0, admin_port = 0;
   std::atomic<bool> ready{false};
   bool started = false;
@@ -134,7 +149,76 @@ struct router::impl {
   void serve_admin(const transport::request_origin& origin,
                    transport::http_server_connection& connection,
                    const transport::request& request);
+  std::string render_metrics() const;
+  void work(const admin_job& job);
 };
+
+std::string router::impl::render_metrics() const {
+  std::string text = metrics.render();
+  std::vector<transport::shard_load> shards;
+  for (std::size_t i = 0; i < runtime->size(); ++i) shards.push_back(runtime->at(i).load());
+  actors::render_shard_metrics(text, shards);
+  auto listener = [&](const char* name, const transport::listener_counters* c) {
+    if (!c) return;
+    auto line = [&](const char* metric, std::uint64_t value) {
+      text += std::string{"tunnel_router_"} + metric + "{listener=\"" + name + "\"} " +
+              std::to_string(value) + "\n";
+    };
+    line("listener_connections", c->open.load(std::memory_order_relaxed));
+    line("listener_refused_total", c->refused.load(std::memory_order_relaxed));
+    line("listener_timed_out_total", c->timed_out.load(std::memory_order_relaxed));
+  };
+  text += "# TYPE tunnel_router_listener_connections gauge\n";
+  text += "# TYPE tunnel_router_listener_refused_total counter\n";
+  text += "# TYPE tunnel_router_listener_timed_out_total counter\n";
+  listener("ingress", ingress_counters.get());
+  listener("public", public_counters.get());
+  listener("admin", admin_counters.get());
+  text += "# TYPE tunnel_router_admin_auth_failures_total counter\n";
+  text += "tunnel_router_admin_auth_failures_total " +
+          std::to_string(guard ? guard->failures() : 0) + "\n";
+  if (auto* shared = db->cluster()) {
+    text += "# HELP tunnel_router_store_up 1 while the shared store answers.\n"
+            "# TYPE tunnel_router_store_up gauge\ntunnel_router_store_up ";
+    text += shared->store_up() ? "1\n" : "0\n";
+    text += "# HELP tunnel_router_cluster_instances Live replicas sharing the store.\n"
+            "# TYPE tunnel_router_cluster_instances gauge\ntunnel_router_cluster_instances " +
+            std::to_string(shared->live_count()) + "\n";
+  }
+  return text;
+}
+
+/// The admin worker's part: runs the blocking admin API (SQLite) on its own thread, one request
+/// at a time, and posts each answer back to the shard of the connection that asked.
+void router::impl::work(const admin_job& job) {
+  auto reply = [&](int status, std::vector<transport::owned_header> headers, std::string body) {
+    transport::respond_later(job.origin, status, std::move(headers), std::move(body));
+  };
+  if (job.path == "/metrics") {  // metrics_token_required and a token the guard did not know
+    if (!admin->authenticates(job.authorization)) {
+      guard->failed(job.origin.peer, admin_guard::clock::now());
+      return reply(401,
+                   {{"content-type", "application/json"},
+                    {"WWW-Authenticate", R"(Bearer realm="tunnel-router")"}},
+                   R"({"error":"/metrics needs a bearer token"})");
+    }
+    guard->remember(job.authorization);
+    return reply(200, {{"content-type", "text/plain; version=0.0.4"}}, render_metrics());
+  }
+  api::api_request request{job.method, job.path, job.query, job.authorization, job.body};
+  auto answer = admin->handle(request);
+  if (answer.status == 401 && !job.authorization.empty()) {
+    guard->failed(job.origin.peer, admin_guard::clock::now());
+  } else if (answer.status < 400 && !job.authorization.empty()) {
+    if (job.path.starts_with("/api/v1/users") && job.method != "GET")
+      guard->reload(token_hashes(*db));
+    else if (!guard->knows(job.authorization) && job.path.starts_with("/api/"))
+      guard->remember(job.authorization);
+  }
+  std::vector<transport::owned_header> headers = std::move(answer.headers);
+  if (!answer.content_type.empty()) headers.emplace_back("content-type", answer.content_type);
+  reply(answer.status, std::move(headers), std::move(answer.body));
+}
 
 void router::impl::serve_ingress(const transport::request_origin& origin,
                                  transport::http_server_connection& connection,
@@ -205,6 +289,14 @@ void router::impl::serve_admin(const transport::request_origin& origin,
                                const transport::request& request) {
   bool own_path =
       request.path == "/healthz" || request.path == "/readyz" || request.path == "/metrics";
+  bool guarded = request.path == "/metrics" ? cfg->admin.metrics_token_required
+                                            : request.path.starts_with("/api/");
+  if (guarded && guard->throttled(origin.peer, admin_guard::clock::now())) {
+    std::vector<transport::owned_header> headers = {{"content-type", "application/json"},
+                                                    {"retry-after", "60"}};
+    return transport::respond_later(origin, 429, std::move(headers),
+                                    R"({"error":"too many failed bearer tokens from here"})");
+  }
   if (own_path) {
     // HEAD is answered as GET; the protocol layer sends the head alone.
     if (request.method != "GET" && request.method != "HEAD")
@@ -217,20 +309,11 @@ void router::impl::serve_admin(const transport::request_origin& origin,
       return transport::respond_now(connection, origin.stream, up ? 200 : 503, "text/plain",
                                     up ? "ready\n" : "not ready\n");
     }
-    std::string text = metrics.render();
-    std::vector<transport::shard_load> shards;
-    for (std::size_t i = 0; i < runtime->size(); ++i) shards.push_back(runtime->at(i).load());
-    actors::render_shard_metrics(text, shards);
-    if (auto* shared = db->cluster()) {
-      text += "# HELP tunnel_router_store_up 1 while the shared store answers.\n"
-              "# TYPE tunnel_router_store_up gauge\ntunnel_router_store_up ";
-      text += shared->store_up() ? "1\n" : "0\n";
-      text += "# HELP tunnel_router_cluster_instances Live replicas sharing the store.\n"
-              "# TYPE tunnel_router_cluster_instances gauge\ntunnel_router_cluster_instances " +
-              std::to_string(shared->live_count()) + "\n";
-    }
-    return transport::respond_now(connection, origin.stream, 200, "text/plain; version=0.0.4",
-                                  text);
+    auto authorization = header_value(request, "authorization");
+    if (!cfg->admin.metrics_token_required || guard->knows(authorization))
+      return transport::respond_now(connection, origin.stream, 200, "text/plain; version=0.0.4",
+                                    render_metrics());
+    // Not a token known here: the worker asks the store.
   }
   admin_job job{origin,
                 std::string{request.method},
@@ -266,7 +349,28 @@ std::optional<std::string> router::start() {
                              opened.error_value().message);
   m.db = std::move(*opened);
   auto bootstrap = m.db->bootstrap_admin(cfg.admin.token);
-  if (!bootstrap) throw std::runtime_error("admin token: " + bootstrap.error_value().message);
+  std::optional<std::string> printed;
+  if (bootstrap) {
+    printed = *bootstrap;
+  } else if (cfg.admin.token.empty()) {
+    throw std::runtime_error("admin token: " + bootstrap.error_value().message);
+  } else {
+    // A full disk, say: the stored hash may be stale, but the router can serve meanwhile.
+    std::fprintf(stderr,
+                 "tunnel-router: warning: admin.token could not be stored (%s); serving with "
+                 "the stored admin token\n",
+                 bootstrap.error_value().message.c_str());
+  }
+  m.guard = std::make_unique<admin_guard>(admin_guard::options{});
+  m.guard->reload(token_hashes(*m.db));
+  if (!cfg.admin.token.empty()) m.guard->remember("Bearer " + cfg.admin.token);
+  {
+    std::vector<actors::network> deny;
+    std::string problem;
+    if (!actors::parse_network_list(cfg.as.deny_networks, problem, &deny))
+      throw std::runtime_error("as.deny_networks: " + problem);
+    m.destinations = std::make_shared<actors::destination_policy>(std::move(deny));
+  }
 
   m.as_tls = client_tls(cfg);
   if (!cfg.ns.downlink_url.empty()) {
@@ -300,6 +404,14 @@ std::optional<std::string> router::start() {
   environment.fuse_params.min_limit = cfg.fuse.min_concurrency;
   environment.fuse_params.max_limit = cfg.fuse.max_concurrency;
   environment.fuse_params.latency_target = std::chrono::milliseconds{cfg.fuse.latency_target_ms};
+  environment.handshake_timeout = std::chrono::milliseconds{cfg.as.handshake_timeout_ms};
+  environment.allow_address = [policy = m.destinations](const transport::socket_address& a) {
+    auto refused = policy->refusal(a);
+    if (refused)
+      std::fprintf(stderr, "tunnel-router: warning: not connecting to %s: %s\n",
+                   a.to_string().c_str(), refused->c_str());
+    return !refused;
+  };
   actors::connection_defaults defaults;
   defaults.allow_http = cfg.as.allow_http;
   defaults.request_timeout = std::chrono::milliseconds{cfg.as.request_timeout_ms};
@@ -312,6 +424,10 @@ std::optional<std::string> router::start() {
   m.live = std::make_unique<app::live_view>(*m.plane, m.metrics, app::instance_name(),
                                             defaults.request_timeout);
   admin_options.live = m.live.get();
+  admin_options.check_destination = [policy = m.destinations](std::string_view host,
+                                                              std::uint16_t port) {
+    return policy->refusal(host, port);
+  };
   m.admin = std::make_unique<api::admin_api>(*m.db, admin_options);
 
   m.runtime->start();
@@ -327,27 +443,65 @@ std::optional<std::string> router::start() {
     std::this_thread::sleep_for(std::chrono::milliseconds{10});
   if (!m.plane->loaded())
     throw std::runtime_error("store: the configuration did not load within 30 s");
-  m.admin_worker = m.system->spawn<caf::detached>(admin_worker, m.admin.get());
+  auto* self = impl_.get();
+  m.admin_worker = m.system->spawn<caf::detached>([self](caf::event_based_actor*) {
+    return caf::behavior{[self](const admin_job& job) { self->work(job); }};
+  });
+
+  // Connection caps well under the descriptor limit; what is left serves AS sessions, the NS,
+  // the store and the admin listener, which keeps its own cap so that it stays reachable.
+  auto descriptors = raise_descriptor_limit();
+  std::size_t ingress_cap = cfg.ingress.max_connections;
+  std::size_t public_cap = cfg.public_listener.max_connections;
+  auto room = descriptors > 256 ? (descriptors - cfg.admin.max_connections) / 2 : 64;
+  if (ingress_cap + public_cap > room) {
+    ingress_cap = std::max<std::size_t>(1, ingress_cap * room / (ingress_cap + public_cap));
+    public_cap = std::max<std::size_t>(1, room - ingress_cap);
+    std::fprintf(stderr,
+                 "tunnel-router: warning: %llu descriptors allowed: ingress takes at most %zu "
+                 "connections, public %zu\n",
+                 static_cast<unsigned long long>(descriptors), ingress_cap, public_cap);
+  }
+  m.ingress_counters = std::make_shared<transport::listener_counters>();
+  m.public_counters = std::make_shared<transport::listener_counters>();
+  m.admin_counters = std::make_shared<transport::listener_counters>();
 
   auto listen = [&](const char* what, const endpoint& at, transport::server_options limits,
-                    std::optional<transport::tls_context> tls, transport::http_service service,
-                    std::chrono::milliseconds max_age = {}) {
+                    std::optional<transport::tls_context> tls, std::size_t cap,
+                    std::shared_ptr<transport::listener_counters> counters,
+                    transport::http_service service, std::chrono::milliseconds max_age = {}) {
     transport::http_listener_options options;
     options.max_connection_age = max_age;
     options.host = at.host;
     options.port = at.port;
     options.limits = limits;
     options.tls = std::move(tls);
+    options.name = what;
+    options.max_connections = cap;
+    options.header_timeout = std::chrono::milliseconds{cfg.runtime.header_timeout_ms};
+    options.idle_timeout = std::chrono::milliseconds{cfg.runtime.idle_timeout_ms};
+    options.counters = std::move(counters);
     auto bound = transport::listen_http(*m.runtime, options, std::move(service));
     if (!bound)
       throw std::runtime_error(std::string{what} + ".listen " + to_string(at) + ": " +
                                bound.status.message());
+    m.destinations->add_listener(at.host, bound.port);
     return bound.port;
   };
-  auto* self = impl_.get();
+  // Each listener's own limits: the path decides the body a request may carry, from its head.
   transport::server_options ingress_limits;
   ingress_limits.max_body_size = cfg.ingress.max_body_bytes;
+  ingress_limits.body_limit = [batch_limit = cfg.ingress.max_body_bytes](
+                                  const transport::request& head) -> std::size_t {
+    if (head.path == "/v1/reports:batch") return batch_limit;
+    if (head.path == "/v1/reports") return std::min<std::size_t>(batch_limit, 64 << 10);
+    return 0;
+  };
+  ingress_limits.on_refusal = [self](int status) {
+    if (status == 413) self->metrics.count(actors::report_outcome::too_large);
+  };
   m.ingress_port = listen("ingress", cfg.ingress.listen, ingress_limits, std::nullopt,
+                          ingress_cap, m.ingress_counters,
                           [self](auto& o, auto& c, auto& r) { self->serve_ingress(o, c, r); },
                           std::chrono::seconds{cfg.ingress.max_connection_age_s});
   std::optional<transport::tls_context> public_tls;
@@ -373,14 +527,25 @@ std::optional<std::string> router::start() {
   transport::server_options public_limits;
   public_limits.max_body_size = 64 << 10;
   m.public_port = listen("public", cfg.public_listener.listen, public_limits, public_tls,
+                         public_cap, m.public_counters,
                          [self](auto& o, auto& c, auto& r) { self->serve_public(o, c, r); });
   transport::server_options admin_limits;
   admin_limits.max_body_size =
       std::max<std::size_t>(cfg.admin.max_body_bytes, admin_options.max_import_bytes);
+  // Authenticate from the headers before reading a body: without a known token a request may
+  // carry only a small body (it gets its 401 from the API all the same).
+  admin_limits.body_limit = [self](const transport::request& head) -> std::size_t {
+    std::string_view authorization;
+    for (const auto& field : head.headers)
+      if (field.name == "authorization") authorization = field.value;
+    if (!self->guard->knows(authorization)) return self->guard->settings().unauthenticated_body;
+    return self->admin->body_limit(head.path);
+  };
   m.admin_port = listen("admin", cfg.admin.listen, admin_limits, std::nullopt,
+                        cfg.admin.max_connections, m.admin_counters,
                         [self](auto& o, auto& c, auto& r) { self->serve_admin(o, c, r); });
   m.ready = true;
-  return *bootstrap;
+  return printed;
 }
 
 std::uint64_t router::stop(std::chrono::milliseconds drain) {

@@ -130,6 +130,7 @@ result<std::optional<std::string>> sqlite_database::bootstrap_admin(std::string_
           printed = new_token();
           hash = token_hash(*printed);
         }
+        if (admin && admin->token_hash == hash && admin->is_admin) return printed;  // unchanged
         if (admin) {
           detail::statement row{db, "UPDATE users SET token_hash = ?2, is_admin = 1 WHERE id = ?1"};
           row.bind(1, admin->id).bind(2, hash).run();

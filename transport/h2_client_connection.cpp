@@ -381,14 +381,23 @@ error h2_client_connection::on_data(std::uint8_t flags, std::int32_t stream,
   auto size = static_cast<std::int64_t>(payload.size());
   if (size > receive_window_) return connection_error(flow_control_error, "connection window");
   receive_window_ -= size;
-  receive_unacked_ += size;
   if (flags & flag_padded) {
     if (payload.empty() || std::size_t(payload[0]) >= payload.size())
       return connection_error(protocol_error_code, "bad DATA padding");
     payload = payload.subspan(1, payload.size() - 1 - std::size_t(payload[0]));
   }
   stream_state* state = find(stream);
-  if (!state) return {};  // a stream we reset or completed: dropped, the window given back
+  if (!state) {
+    // A stream we reset or completed: dropped. Only what the peer could have had in flight when
+    // we reset it (its stream window then), plus a little slack, is given back; a peer that
+    // keeps sending is cut off.
+    if (size > reset_allowance_)
+      return connection_error(flow_control_error, "DATA beyond the window of a closed stream");
+    reset_allowance_ -= size;
+    receive_unacked_ += size;
+    return {};
+  }
+  receive_unacked_ += size;
   if (size > state->receive_window) {
     reset_stream(*state, flow_control_error, {error_code::protocol_error, "stream window"});
     return {};
@@ -726,6 +735,8 @@ void h2_client_connection::complete(stream_state& state, const error& err) {
 
 void h2_client_connection::reset_stream(stream_state& state, std::uint32_t code, error err) {
   write_rst_stream(state.id, code);
+  reset_allowance_ = std::min<std::int64_t>(reset_allowance_ + state.receive_window,
+                                            connection_window);
   state.body_done = true;
   complete(state, err);
 }

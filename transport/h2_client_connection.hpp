@@ -110,6 +110,7 @@ class h2_client_connection final : public client_connection {
   std::int64_t send_window_ = 65535;     // connection-level, toward the peer
   std::int64_t receive_window_ = 65535;  // connection-level, from the peer
   std::int64_t receive_unacked_ = 0;     // received and not yet given back by WINDOW_UPDATE
+  std::int64_t reset_allowance_ = 64 << 10;  // DATA still taken for streams we reset or ended
   error failure_;
   bool settings_received_ = false;
   bool goaway_received_ = false;

@@ -1,5 +1,11 @@
 #include "transport/http_listener.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <cstdio>
+#include <cstring>
 #include <random>
 
 #include "transport/tls_connection.hpp"
@@ -9,6 +15,59 @@ namespace tr::transport {
 namespace {
 
 using transport::http_server_connection;
+
+peer_address peer_of(int fd) {
+  peer_address out;
+  sockaddr_storage address{};
+  socklen_t size = sizeof address;
+  if (fd < 0 || ::getpeername(fd, reinterpret_cast<sockaddr*>(&address), &size) != 0) return out;
+  if (address.ss_family == AF_INET) {
+    const auto& v4 = reinterpret_cast<const sockaddr_in&>(address);
+    out.bytes[10] = out.bytes[11] = 0xff;
+    std::memcpy(out.bytes.data() + 12, &v4.sin_addr, 4);
+  } else if (address.ss_family == AF_INET6) {
+    const auto& v6 = reinterpret_cast<const sockaddr_in6&>(address);
+    std::memcpy(out.bytes.data(), &v6.sin6_addr, 16);
+  }
+  return out;
+}
+
+http_server_connection* server_of(transport::shard& home, transport::connection_handle handle,
+                                  bool tls);
+
+/// What the timeouts of one connection need; lives in its timer's closure.
+struct watch {
+  transport::shard* home;
+  transport::connection_handle handle;
+  bool tls;
+  std::chrono::milliseconds header_timeout, idle_timeout;
+  std::shared_ptr<listener_counters> counters;
+  std::uint64_t last_progress = 0;
+};
+
+void check(watch w) {
+  auto& home = *w.home;
+  if (!home.is_open(w.handle)) return;
+  http_server_connection* server = server_of(home, w.handle, w.tls);
+  bool first_request_seen = server && server->requests_seen() > 0;
+  bool busy = server && (server->open_requests() > 0 || server->progress() != w.last_progress);
+  if (first_request_seen && busy) {
+    w.last_progress = server->progress();
+    if (w.idle_timeout.count() > 0) {
+      auto delay = w.idle_timeout;
+      home.schedule(delay, [w = std::move(w)]() mutable { check(std::move(w)); });
+    }
+    return;
+  }
+  // No handshake or first header block in time, or idle: close (HTTP/2 says GOAWAY first).
+  w.counters->timed_out.fetch_add(1, std::memory_order_relaxed);
+  if (server) {
+    server->close();
+    home.mark_dirty(w.handle);
+  } else {
+    home.close(w.handle);
+  }
+}
 
 http_server_connection* server_of(transport::shard& home, transport::connection_handle handle,
                                   bool tls) {
@@ -34,16 +93,28 @@ std::chrono::milliseconds jittered(std::chrono::milliseconds max_age) {
   return std::chrono::milliseconds{pick(random)};
 }
 
-/// Remembers where its connection runs, for answers given later; ends it at its age.
+/// Remembers where its connection runs, for answers given later, keeps the count of open
+/// connections of its listener, closes it at its timeouts and ends it at its age.
 struct connection_context final : transport::io_handler {
   transport::shard* home = nullptr;
   transport::connection_handle handle{};
   bool tls = false;
+  peer_address peer;
+  std::shared_ptr<listener_counters> counters;
+  std::chrono::milliseconds header_timeout{0}, idle_timeout{0};
   std::chrono::milliseconds max_age{0};
   transport::timer_id aged{};
+
+  ~connection_context() override { counters->open.fetch_sub(1, std::memory_order_relaxed); }
+
   void on_open(transport::shard& owner, transport::connection_handle h) override {
     home = &owner;
     handle = h;
+    peer = peer_of(owner.native_handle(h));
+    if (header_timeout.count() > 0) {
+      watch w{&owner, h, tls, header_timeout, idle_timeout, counters};
+      owner.schedule(header_timeout, [w = std::move(w)]() mutable { check(std::move(w)); });
+    }
     if (max_age.count() > 0)
       aged = owner.schedule(jittered(max_age), [&owner, h, tls = tls] {
         end_gracefully(owner, h, tls);
@@ -88,21 +159,56 @@ void respond_method_not_allowed(http_server_connection& connection, transport::s
   (void)connection.respond(stream, 405, fields, body);
 }
 
+std::string to_string(const peer_address& address) {
+  if (address == peer_address{}) return "unknown";
+  char text[INET6_ADDRSTRLEN] = {};
+  static constexpr std::uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  if (std::memcmp(address.bytes.data(), mapped, 12) == 0)
+    ::inet_ntop(AF_INET, address.bytes.data() + 12, text, sizeof text);
+  else
+    ::inet_ntop(AF_INET6, address.bytes.data(), text, sizeof text);
+  return text;
+}
+
 transport::listen_result listen_http(transport::runtime& runtime,
                                      const http_listener_options& options, http_service service) {
   auto shared = std::make_shared<http_service>(std::move(service));
   auto limits = options.limits;
   auto tls = options.tls;
   auto max_age = options.max_connection_age;
-  return runtime.listen(options.host, options.port, [shared, limits, tls,
-                                                     max_age](transport::shard&) {
+  auto counters = options.counters ? options.counters : std::make_shared<listener_counters>();
+  auto guards = options;  // name, cap and timeouts
+  guards.tls.reset();
+  guards.limits = {};
+  return runtime.listen(options.host, options.port, [shared, limits, tls, counters,
+                                                     guards, max_age](transport::shard& on) {
+    if (guards.max_connections > 0 &&
+        counters->open.fetch_add(1, std::memory_order_relaxed) >= guards.max_connections) {
+      counters->open.fetch_sub(1, std::memory_order_relaxed);
+      auto refused = counters->refused.fetch_add(1, std::memory_order_relaxed) + 1;
+      auto now_s = std::chrono::duration_cast<std::chrono::seconds>(
+                       on.now().time_since_epoch()).count();
+      auto last = counters->last_log_s.load(std::memory_order_relaxed);
+      if (now_s - last >= 10 &&
+          counters->last_log_s.compare_exchange_strong(last, now_s, std::memory_order_relaxed))
+        std::fprintf(stderr,
+                     "tunnel-router: warning: %s listener at its cap of %zu connections; "
+                     "refused %llu so far\n",
+                     guards.name.c_str(), guards.max_connections,
+                     static_cast<unsigned long long>(refused));
+      return transport::accepted_connection{};
+    }
+    if (guards.max_connections == 0) counters->open.fetch_add(1, std::memory_order_relaxed);
     auto context = std::make_unique<connection_context>();
     auto* ctx = context.get();
+    ctx->counters = counters;
+    ctx->header_timeout = guards.header_timeout;
+    ctx->idle_timeout = guards.idle_timeout;
     ctx->tls = tls.has_value();
     ctx->max_age = max_age;
     transport::request_handler handler = [ctx, shared](http_server_connection& connection,
                                                        const transport::request& request) {
-      request_origin origin{ctx->home, ctx->handle, ctx->tls, request.stream};
+      request_origin origin{ctx->home, ctx->handle, ctx->tls, request.stream, ctx->peer};
       (*shared)(origin, connection, request);
     };
     transport::accepted_connection accepted;

@@ -1,7 +1,10 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <functional>
+#include <array>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -14,12 +17,23 @@
 
 namespace tr::transport {
 
+/// The address of a peer, without its port (IPv4 as an IPv4-mapped IPv6 address); all zero
+/// when unknown.
+struct peer_address {
+  std::array<std::uint8_t, 16> bytes{};
+  friend bool operator==(const peer_address&, const peer_address&) = default;
+};
+
+/// "192.0.2.1", "2001:db8::1" ("unknown" when all zero).
+std::string to_string(const peer_address& address);
+
 /// Where a request came from: enough to answer it later from any thread.
 struct request_origin {
   transport::shard* home = nullptr;  ///< the shard driving the connection
   transport::connection_handle handle{};
   bool tls = false;
   transport::stream_id stream = 0;
+  peer_address peer;  ///< the client's address
 };
 
 /// A header field owned by an answer.
@@ -43,8 +57,22 @@ using http_service =
     std::function<void(const request_origin& origin, transport::http_server_connection& connection,
                        const transport::request& request)>;
 
+/// What a listener counts (any thread reads them).
+struct listener_counters {
+  std::atomic<std::uint64_t> open{0};       ///< connections open now
+  std::atomic<std::uint64_t> refused{0};    ///< closed at accept: the cap was reached
+  std::atomic<std::uint64_t> timed_out{0};  ///< closed by the header or idle timeout
+  std::atomic<std::int64_t> last_log_s{0};  ///< when the cap was last logged (steady seconds)
+};
+
 /// An HTTP listener on the runtime: plain (h2c by prior knowledge or HTTP/1.1, told apart by the
 /// first bytes) or TLS (ALPN h2 or http/1.1) when `tls` is given.
+///
+/// Guards: at most `max_connections` open at once (more are closed at accept, logged at most
+/// every 10 s); a connection whose TLS handshake and first request's header block are not done
+/// within `header_timeout` is closed, and so is one where no request makes progress (headers,
+/// body bytes, answers; frames such as PING do not count) for `idle_timeout` while none is
+/// waiting for its answer.
 struct http_listener_options {
   std::string host = "127.0.0.1";
   std::uint16_t port = 0;
@@ -55,6 +83,11 @@ struct http_listener_options {
   /// answer owed, or at once when idle). Each connection draws its own age uniformly between
   /// 80 % and 100 % of this, so connections opened together do not end together. Zero: never.
   std::chrono::milliseconds max_connection_age{0};
+  std::string name = "http";           ///< for the log: "ingress", "public", "admin"
+  std::size_t max_connections = 0;     ///< 0: no cap
+  std::chrono::milliseconds header_timeout{10'000};  ///< 0: none
+  std::chrono::milliseconds idle_timeout{30'000};    ///< 0: none
+  std::shared_ptr<listener_counters> counters;      ///< made when null
 };
 
 /// Listens; the port actually bound, or the reason it could not.

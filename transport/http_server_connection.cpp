@@ -77,7 +77,10 @@ std::span<const std::byte> http_server_connection::pending_output() {
   return output_.data();
 }
 
-void http_server_connection::consume_output(std::size_t count) { output_.consume(count); }
+void http_server_connection::consume_output(std::size_t count) {
+  output_.consume(count);
+  detail::release_if_large(output_, 1 << 20);
+}
 
 bool http_server_connection::wants_close() const {
   if (closed_) return true;
@@ -115,6 +118,14 @@ http_version http_server_connection::version() const {
 
 std::size_t http_server_connection::open_requests() const {
   return protocol_ ? protocol_->open_requests() : 0;
+}
+
+std::uint64_t http_server_connection::progress() const {
+  return protocol_ ? protocol_->progress() : 0;
+}
+
+std::uint64_t http_server_connection::requests_seen() const {
+  return protocol_ ? protocol_->requests_seen() : 0;
 }
 
 }  // namespace tr::transport

@@ -17,6 +17,10 @@ namespace detail {
 class server_protocol;
 }
 
+/// The body limit of one request, decided from its head (method, path, query, headers; no body)
+/// before any byte of its body is read: e.g. a small limit until the caller is authenticated.
+using body_limit_function = std::function<std::size_t(const request& head)>;
+
 /// Limits of one server connection; what exceeds them is answered, never a crash.
 struct server_options {
   std::size_t max_body_size = 1 << 20;        ///< larger request bodies get 413
@@ -25,6 +29,10 @@ struct server_options {
                                               ///< HTTP/1.1: pipelined requests awaiting answers
   std::uint32_t initial_window_size = 256 << 10;  ///< HTTP/2 per-stream receive window
   std::uint32_t connection_window_size = 4 << 20; ///< HTTP/2 connection receive window
+  body_limit_function body_limit;  ///< per request (at most max_body_size); empty: max_body_size
+  std::size_t max_buffered_body = 0;  ///< HTTP/2: request bodies held at once on a connection
+                                      ///< (more gets 413); 0: twice max_body_size
+  std::function<void(int status)> on_refusal;  ///< the engine itself answered (413, 431, 400)
 };
 
 /// How the server connection tells HTTP/2 from HTTP/1.1.
@@ -84,6 +92,14 @@ class http_server_connection final : public connection_engine {
 
   /// Requests received and not yet answered.
   std::size_t open_requests() const;
+
+  /// Grows whenever a request makes progress (its headers complete, body bytes, an answer):
+  /// what an idle or header timeout watches. Frames without requests (PING, SETTINGS) and
+  /// header bytes that do not complete a block do not count.
+  std::uint64_t progress() const;
+
+  /// Requests whose headers were complete (answered or not).
+  std::uint64_t requests_seen() const;
 
   error receive(std::span<const std::byte> bytes) override;
   void receive_eof() override;

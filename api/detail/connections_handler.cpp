@@ -18,7 +18,8 @@ api_answer connection_answer(int status, const store::connection& value, connect
 /// Validates a form and the domains the caller assigns; `previous` are the stored domains.
 connection_validation check_form(const call& c, const connection_form& form,
                                  const std::vector<std::string>& previous) {
-  auto checked = validate_connection(form, {.allow_http = c.options.allow_http});
+  auto checked = validate_connection(
+      form, {.allow_http = c.options.allow_http, .check_destination = c.options.check_destination});
   merge_errors(checked.errors, check_domain_assignment(c.caller, checked.value.domains, previous));
   return checked;
 }

@@ -528,7 +528,7 @@ scenario_cluster() {
   filled=$(since "$started")
   log "start-up of a replica"
   mkdir -p "$WORK/replica"
-  printf '[store]\nurl = %s\n[ingress]\nlisten = 127.0.0.1:0\n[public]\nlisten = 127.0.0.1:0\n[admin]\nlisten = 127.0.0.1:0\ntoken = bench-admin-token\n[runtime]\nshards = %s\n' \
+  printf '[store]\nurl = %s\n[ingress]\nlisten = 127.0.0.1:0\n[public]\nlisten = 127.0.0.1:0\n[admin]\nlisten = 127.0.0.1:0\ntoken = bench-admin-token-0123456789abcdef\n[runtime]\nshards = %s\n' \
     "$url?options=-csearch_path%3Dstartup" "${SHARDS:-1}" > "$WORK/replica.ini"
   started=$(now_s)
   "$ROUTER_BIN" serve --config "$WORK/replica.ini" > "$WORK/replica.out" 2> "$WORK/replica.err" &

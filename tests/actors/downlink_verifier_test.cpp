@@ -99,6 +99,8 @@ TEST_F(downlink_verifier_test, refuses_malformed_parameters_with_400) {
       "DevEUI=000000000F1D8693&FPort=2&Payload=00&AS_ID=as1.example&ValidityTime=soon",
       "DevEUI=000000000F1D8693&FPort=2&Payload=00&AS_ID=as1.example&FCntDn=-1",
       "DevEUI=000000000F1D8693&DevEUI=000000000F1D8693&FPort=2&Payload=00&AS_ID=as1.example",
+      // The same parameter under another encoding is repeated too (it was once concatenated).
+      "DevEUI=000000000F1D&Dev%45UI=8693&FPort=2&Payload=00&AS_ID=as1.example",
       "FPort=2&Payload=00&AS_ID=as1.example",               // no DevEUI
       "DevEUI=000000000F1D8693&FPort=2&AS_ID=as1.example",  // no Payload
   };
@@ -157,6 +159,12 @@ TEST_F(downlink_verifier_test, refuses_a_time_outside_the_deviation_either_way) 
       key);
   EXPECT_EQ(verifier.verify(early, routes, now).outcome, downlink_outcome::stale_time);
   EXPECT_EQ(verifier.verify(late, routes, now).outcome, downlink_outcome::stale_time);
+  // A well-formed time far away is stale, not malformed.
+  auto far = signed_query(
+      "DevEUI=000000000F1D8693&FPort=2&Payload=00&AS_ID=as1.example"
+      "&Time=2999-01-01T12%3A00%3A00.000%2B00%3A00",
+      key);
+  EXPECT_EQ(verifier.verify(far, routes, now).outcome, downlink_outcome::stale_time);
   auto edge = signed_query(
       "DevEUI=000000000F1D8693&FPort=2&Payload=00&AS_ID=as1.example"
       "&Time=2026-01-01T13%3A00%3A59.000%2B01%3A00",

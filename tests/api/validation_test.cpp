@@ -101,6 +101,33 @@ TEST(connection_validation, rejects_each_forbidden_header_name_in_any_case) {
   }
 }
 
+// Once accepted and silently dropped when sent: refused now, so the operator knows.
+TEST(connection_validation, rejects_connection_header_fields) {
+  for (auto name : {"Transfer-Encoding", "connection", "Keep-Alive", "Upgrade", "TE",
+                    "Proxy-Connection"}) {
+    auto form = valid_form();
+    form.headers = std::vector<header_form>{{name, "v"}};
+    EXPECT_EQ(failing_fields(form), std::vector<std::string>{"headers[0].name"}) << name;
+  }
+}
+
+TEST(connection_validation, refuses_an_address_literal_the_destination_policy_refuses) {
+  validation_options options;
+  options.check_destination = [](std::string_view host,
+                                 std::uint16_t port) -> std::optional<std::string> {
+    if (host == "169.254.169.254" && port == 443) return "metadata";
+    return std::nullopt;
+  };
+  auto form = valid_form();
+  form.url = "https://169.254.169.254/latest";
+  auto checked = validate_connection(form, options);
+  ASSERT_EQ(checked.errors.size(), 1u);
+  EXPECT_EQ(checked.errors[0].field, "url");
+  EXPECT_NE(checked.errors[0].message.find("metadata"), std::string::npos);
+  form.url = "https://169.254.169.254:8443/latest";
+  EXPECT_TRUE(validate_connection(form, options).ok());
+}
+
 TEST(connection_validation, allows_a_custom_authorization_header) {
   auto form = valid_form();
   form.headers = std::vector<header_form>{{"Authorization", "Bearer abc"}};

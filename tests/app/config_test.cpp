@@ -51,7 +51,7 @@ listen = 0.0.0.0:8080
 listen = [::]:8443
 [admin]
 listen = 127.0.0.1:0
-token = s3cret-admin-token
+token = s3cret-admin-token-0123456789abcdef
 [ns]
 downlink_url = https://ns.example.com/downlink
 [as]
@@ -67,7 +67,7 @@ constexpr const char* sample_json = R"({
   "store": {"path": "/var/lib/tunnel-router/router.db"},
   "ingress": {"listen": "0.0.0.0:8080"},
   "public": {"listen": "[::]:8443"},
-  "admin": {"listen": "127.0.0.1:0", "token": "s3cret-admin-token"},
+  "admin": {"listen": "127.0.0.1:0", "token": "s3cret-admin-token-0123456789abcdef"},
   "ns": {"downlink_url": "https://ns.example.com/downlink"},
   "as": {"allow_http": true},
   "runtime": {"shards": 4, "drain_timeout_ms": 2500},
@@ -80,7 +80,7 @@ constexpr const char* sample_xml = R"(<?xml version="1.0"?>
   <store><path>/var/lib/tunnel-router/router.db</path></store>
   <ingress><listen>0.0.0.0:8080</listen></ingress>
   <public><listen>[::]:8443</listen></public>
-  <admin><listen>127.0.0.1:0</listen><token>s3cret-admin-token</token></admin>
+  <admin><listen>127.0.0.1:0</listen><token>s3cret-admin-token-0123456789abcdef</token></admin>
   <ns><downlink_url>https://ns.example.com/downlink</downlink_url></ns>
   <as><allow_http>true</allow_http></as>
   <runtime><shards>4</shards><drain_timeout_ms>2500</drain_timeout_ms></runtime>
@@ -93,7 +93,7 @@ void expect_sample(const config& c) {
   EXPECT_EQ(c.ingress.listen, (endpoint{"0.0.0.0", 8080}));
   EXPECT_EQ(c.public_listener.listen, (endpoint{"::", 8443}));
   EXPECT_EQ(c.admin.listen, (endpoint{"127.0.0.1", 0}));
-  EXPECT_EQ(c.admin.token, "s3cret-admin-token");
+  EXPECT_EQ(c.admin.token, "s3cret-admin-token-0123456789abcdef");
   EXPECT_EQ(c.ns.downlink_url, "https://ns.example.com/downlink");
   EXPECT_TRUE(c.as.allow_http);
   EXPECT_EQ(c.runtime.shards, 4u);
@@ -164,6 +164,9 @@ TEST_F(config_files, rejects_a_bad_value_naming_key_and_value) {
       {"[ns]\ndownlink_url = ftp://ns.example.com/\n", "ns.downlink_url: 'ftp://ns.example.com/'"},
       {"[as]\nca_file = /no/such/bundle.pem\n", "as.ca_file: '/no/such/bundle.pem'"},
       {"[store]\npath =\n", "store.path: ''"},
+      {"[as]\ndeny_networks = 10.0.0.0/33\n", "as.deny_networks: '10.0.0.0/33'"},
+      {"[as]\ndeny_networks = 10.0.0.0/8, example.com\n", "as.deny_networks"},
+      {"[admin]\nmax_connections = 0\n", "admin.max_connections: '0'"},
   };
   for (const auto& c : cases) {
     auto message = error_of(write("bad.ini", c.ini));
@@ -199,8 +202,8 @@ TEST_F(config_files, refuses_a_comment_after_an_ini_value_naming_the_key) {
 TEST_F(config_files, keeps_a_semicolon_or_hash_inside_an_ini_value_and_in_other_formats) {
   auto c = load_config(write("router.ini", "[store]\npath = /x/a;b#c.db\n"), {});
   EXPECT_EQ(c.store.path, "/x/a;b#c.db");
-  c = load_config(write("router.ini", "[admin]\ntoken = #k3y-0123456789abcdef\n"), {});
-  EXPECT_EQ(c.admin.token, "#k3y-0123456789abcdef");
+  c = load_config(write("router.ini", "[admin]\ntoken = #k3y-0123456789abcdef0123456789ab\n"), {});
+  EXPECT_EQ(c.admin.token, "#k3y-0123456789abcdef0123456789ab");
   c = load_config(write("router.json", R"({"store": {"path": "/x/a ;b.db"}})"), {});
   EXPECT_EQ(c.store.path, "/x/a ;b.db");
 }
@@ -286,6 +289,28 @@ TEST_F(config_files, the_ingress_connection_age_defaults_to_minutes_and_zero_tur
   EXPECT_EQ(off.ingress.max_connection_age_s, 0u);
   auto message = error_of(std::nullopt, {{"TUNNEL_ROUTER_INGRESS_MAX_CONNECTION_AGE_S", "-1"}});
   EXPECT_NE(message.find("ingress.max_connection_age_s"), std::string::npos) << message;
+}
+
+}  // namespace
+}  // namespace tr::app
+
+namespace tr::app {
+namespace {
+
+TEST_F(config_files, refuses_an_admin_token_shorter_than_32_characters) {
+  auto message = error_of(write("short.ini", "[admin]\ntoken = x\n"));
+  EXPECT_NE(message.find("admin.token"), std::string::npos) << message;
+  EXPECT_NE(message.find("shorter than 32"), std::string::npos) << message;
+  EXPECT_EQ(message.find("= x"), std::string::npos) << "the token is not echoed: " << message;
+  auto c = load_config(write("long.ini", "[admin]\ntoken = " + std::string(32, 'k') + "\n"), {});
+  EXPECT_EQ(c.admin.token.size(), 32u);
+}
+
+TEST_F(config_files, the_default_destination_policy_refuses_link_local_metadata_and_multicast) {
+  auto c = load_config(std::nullopt, {});
+  for (const char* block : {"169.254.0.0/16", "fe80::/10", "0.0.0.0/8", "224.0.0.0/4", "ff00::/8"})
+    EXPECT_NE(c.as.deny_networks.find(block), std::string::npos) << block;
+  EXPECT_FALSE(c.admin.metrics_token_required);
 }
 
 }  // namespace

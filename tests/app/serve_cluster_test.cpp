@@ -23,7 +23,7 @@ using tr::store::testing::postgres_database_scope;
 namespace {
 
 constexpr const char* data_key = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
-constexpr const char* admin_token = "cluster-admin-token-0123456789";
+constexpr const char* admin_token = "cluster-admin-token-0123456789abcdef";
 constexpr const char* dev_eui = "20635F0108000496";
 constexpr const char* uplink_json =
     R"({"DevEUI_uplink":{"Time":"2021-04-07T08:49:51.3+00:00","DevEUI":"20635F0108000496","FPort":17,)"

@@ -126,6 +126,25 @@ TEST_F(h1_server_test, tells_a_client_waiting_for_100_continue_to_go_on) {
   EXPECT_NE(take_output().find("POST /x ok"), std::string::npos);
 }
 
+// Smuggling: a coding folded onto the next line, or listed, would let two parsers disagree on
+// where the body ends.
+TEST_F(h1_server_test, refuses_a_transfer_encoding_other_than_exactly_chunked) {
+  for (const char* field :
+       {"Transfer-Encoding: gzip\r\n chunked", "Transfer-Encoding: gzip, chunked",
+        "Transfer-Encoding: chunked\r\n\tgzip"}) {
+    make();
+    auto err =
+        feed(std::string{"POST / HTTP/1.1\r\nHost: a\r\n"} + field + "\r\n\r\n0\r\n\r\n");
+    EXPECT_TRUE(err) << field;
+    std::string out = take_output();
+    EXPECT_EQ(out.rfind("HTTP/1.1 400 ", 0), 0u) << field << ": " << out;
+    EXPECT_TRUE(server_->wants_close());
+  }
+  make();
+  feed("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: Chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n");
+  EXPECT_NE(take_output().find("POST / ok"), std::string::npos);
+}
+
 TEST_F(h1_server_test, answers_an_oversize_header_block_with_431_and_closes) {
   server_options options;
   options.max_header_size = 100;

@@ -285,3 +285,33 @@ INSTANTIATE_TEST_SUITE_P(
 
 }  // namespace
 }  // namespace tr::transport
+
+namespace tr::transport {
+namespace {
+
+// An AS that keeps sending DATA on a stream we reset must not get its window back: it once
+// pushed gigabytes for one uplink because every byte was credited again.
+TEST_F(h2_client_frames_test, stops_a_server_that_floods_data_on_a_reset_stream) {
+  handshake();
+  outcome result;
+  auto id = client_.submit(post("/up", "body"), record_into(result));
+  ASSERT_TRUE(id);
+  ASSERT_FALSE(client_.receive(as_bytes(frame(1, 0x4, *id, encoder_.block({{":status", "200"}})))));
+  client_.cancel(*id);
+  take_frames(client_);
+  // What the stream's window allowed is still taken (it may have been in flight) ...
+  std::string chunk(16384, 'x');
+  std::size_t sent = 0;
+  error failure;
+  for (int i = 0; i < 4096 && !failure; ++i) {  // up to 64 MiB, far beyond every window
+    failure = client_.receive(as_bytes(frame(0, 0, *id, chunk)));
+    if (!failure) sent += chunk.size();
+  }
+  // ... the rest ends the connection instead of being credited again.
+  EXPECT_TRUE(failure);
+  EXPECT_LE(sent, std::size_t{client_options{}.initial_window_size} + (64 << 10) + chunk.size());
+  EXPECT_EQ(goaway_code(), 3);  // FLOW_CONTROL_ERROR
+}
+
+}  // namespace
+}  // namespace tr::transport

@@ -34,6 +34,15 @@ class byte_buffer {
   /// Drops everything, keeping the capacity.
   void clear() { begin_ = end_ = 0; }
 
+  /// Bytes allocated.
+  std::size_t capacity() const { return storage_.size(); }
+
+  /// Drops everything and gives the capacity back.
+  void release() {
+    begin_ = end_ = 0;
+    std::vector<std::byte>{}.swap(storage_);
+  }
+
   /// A writable tail of at least `count` bytes; commit() what was written.
   std::span<std::byte> prepare(std::size_t count) {
     if (storage_.size() - end_ < count) make_room(count);

@@ -41,6 +41,7 @@ h1_server::h1_server(const server_options& options, request_handler& handler,
     : options_(options), handler_(handler), connection_(connection), output_(output) {
   http_parser_init(&parser_, HTTP_REQUEST);
   parser_.data = this;
+  body_limit_ = options_.max_body_size;
   slots_.resize(std::max<std::uint32_t>(options_.max_concurrent_streams, 1));
 }
 
@@ -48,7 +49,9 @@ error h1_server::receive(std::span<const std::byte> bytes) {
   if (closed_ || (stopped_ && !discarding())) return {};  // after an error, close or shutdown
   if (paused_) {
     stash_.append(bytes);
-    if (stash_.size() > 2 * (options_.max_header_size + options_.max_body_size)) {
+    // Bounded by the limits of the request that paused the parser (small for a caller that is
+    // not authenticated).
+    if (stash_.size() > 2 * (options_.max_header_size + body_limit_)) {
       closed_ = true;
       return {error_code::protocol_error, "too much pipelined input"};
     }
@@ -74,6 +77,7 @@ error h1_server::parse(std::span<const std::byte> bytes) {
       return {};
     }
     if (code != HPE_OK) {
+      if (refused_because_) return fail(400, {error_code::protocol_error, refused_because_});
       if (header_too_large_)
         return fail(431, {error_code::header_too_large, "request header block over the limit"});
       if (discard_exceeded_) {
@@ -119,6 +123,7 @@ int h1_server::on_message_begin(http_parser* parser) {
   server.headers_.clear();
   server.body_.clear();
   server.header_bytes_ = server.discarded_ = 0;
+  server.body_limit_ = server.options_.max_body_size;
   server.current_ = 0;
   server.in_message_ = true;
   server.rejected_ = server.expects_continue_ = false;
@@ -155,9 +160,18 @@ int h1_server::on_headers_complete(http_parser* parser) {
   for (const auto& field : server.headers_.view()) {
     if (field.name == "expect" && equals_ignoring_case(field.value, "100-continue"))
       server.expects_continue_ = true;
+    if (field.name == "transfer-encoding" && !equals_ignoring_case(field.value, "chunked")) {
+      server.refused_because_ = "Transfer-Encoding must be exactly 'chunked'";
+      return -1;
+    }
   }
+  ++server.progress_;
+  ++server.requests_seen_;
+  request head;
+  server.fill_head(head);
+  server.body_limit_ = body_limit_of(server.options_, head);
   bool declared_too_large =
-      (parser->flags & F_CONTENTLENGTH) && parser->content_length > server.options_.max_body_size;
+      (parser->flags & F_CONTENTLENGTH) && parser->content_length > server.body_limit_;
   if (declared_too_large) {
     server.rejected_ = true;
     target.close_after = true;
@@ -184,7 +198,8 @@ int h1_server::on_body(http_parser* parser, const char* data, size_t size) {
     server.discard_exceeded_ = true;
     return 1;
   }
-  if (server.body_.size() + size > server.options_.max_body_size) {
+  ++server.progress_;
+  if (server.body_.size() + size > server.body_limit_) {
     server.rejected_ = true;
     server.body_.clear();
     if (slot* target = server.find_slot(server.current_)) {
@@ -216,6 +231,16 @@ int h1_server::on_message_complete(http_parser* parser) {
 void h1_server::dispatch() {
   ++unanswered_;
   if (slot* target = find_slot(current_)) target->dispatched = true;
+  request req;
+  fill_head(req);
+  req.body = body_.data();
+  handler_(connection_, req);
+  // The handler has copied what it keeps (the views are valid only during the call).
+  body_.clear();
+  release_if_large(body_);
+}
+
+void h1_server::fill_head(request& req) {
   std::string_view target = url_;
   std::string_view path = target;
   std::string_view query;
@@ -234,7 +259,6 @@ void h1_server::dispatch() {
     path = target.substr(0, mark);
     query = target.substr(mark + 1);
   }
-  request req;
   req.stream = current_;
   req.method = http_method_str(static_cast<http_method>(parser_.method));
   req.path = path;
@@ -243,8 +267,6 @@ void h1_server::dispatch() {
   for (const auto& field : req.headers) {
     if (field.name == "host") req.authority = field.value;
   }
-  req.body = body_.data();
-  handler_(connection_, req);
 }
 
 h1_server::slot& h1_server::reserve_slot() {
@@ -267,13 +289,15 @@ error h1_server::respond(stream_id stream, int status, std::span<const header> h
   if (closed_ || !target || !target->dispatched || target->answered)
     return {error_code::unknown_stream, "no open request " + std::to_string(stream)};
   --unanswered_;
+  ++progress_;
   answer(*target, status, headers, body);
   resume();
   return {};
 }
 
 void h1_server::answer_rejection(slot& target, int status, std::string_view why) {
-  std::string text = rejection_text(status, options_, why);
+  if (options_.on_refusal) options_.on_refusal(status);
+  std::string text = rejection_text(status, options_, why, body_limit_);
   header fields[] = {{"content-type", "text/plain"}};
   answer(target, status, fields, as_bytes(text));
 }
@@ -311,6 +335,7 @@ void h1_server::resume() {
   stash_.clear();
   if (!resume_.empty()) parse(resume_.data());
   resume_.clear();
+  release_if_large(resume_);
 }
 
 void h1_server::receive_eof() {

@@ -14,10 +14,15 @@ namespace tr::transport::detail {
 
 /// HTTP/1.1 server side through http_parser, with keep-alive and pipelining.
 ///
+/// A request's body limit is decided when its headers are complete (body_limit_of); its body
+/// buffer is given back after the handler saw it when it grew large.
+///
 /// Each request takes a slot in a ring of `max_concurrent_streams` slots when its headers are
 /// complete; slots are answered in any order but written in request order (an early answer waits
 /// in its slot's buffer). When every slot is taken, parsing pauses and further input is kept
-/// until an answer frees a slot. A body over the limit is answered with 413 (the rest of it is
+/// until an answer frees a slot. A Transfer-Encoding other than exactly `chunked` (the only
+/// coding taken; also what a folded or listed field becomes) gets 400, so that no two parsers
+/// can disagree on where the body ends. A body over the limit is answered with 413 (the rest of it is
 /// read and dropped, up to four times the limit) and the connection then closes; a header block
 /// over the limit gets 431 and malformed input 400, both closing the connection after the
 /// answers owed to earlier requests.
@@ -67,6 +72,7 @@ class h1_server final : public server_protocol {
   void flush_ready();
   void resume();
   void dispatch();
+  void fill_head(request& out);
   bool discarding() const;
 
   const server_options& options_;
@@ -81,11 +87,13 @@ class h1_server final : public server_protocol {
   byte_buffer body_;
   std::size_t header_bytes_ = 0;
   std::size_t discarded_ = 0;
+  std::size_t body_limit_ = 0;  // decided from the head (max_body_size until then)
   stream_id current_ = 0;  // its slot, 0 before its headers are complete
   bool in_message_ = false;
   bool rejected_ = false;  // answered 413; its body is being dropped
   bool expects_continue_ = false;
   bool header_too_large_ = false;
+  const char* refused_because_ = nullptr;  // why the head was refused (400), if it was
   bool discard_exceeded_ = false;
 
   // Answers in request order.

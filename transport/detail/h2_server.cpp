@@ -119,12 +119,29 @@ h2_server::stream_state* h2_server::acquire(stream_id stream) {
   state->body.clear();
   state->response_body.clear();
   state->header_bytes = state->discarded = 0;
+  state->body_limit = options_.max_body_size;
   state->request_complete = state->rejected = state->responded = state->reset_sent = false;
   return state;
 }
 
 void h2_server::release(stream_state* state) {
-  free_.push_back(state);
+  buffered_ -= state->body.size();
+  state->body.clear();
+  release_if_large(state->body);
+  release_if_large(state->response_body);
+  // A burst of streams is not kept: past a few spare states, the state goes.
+  constexpr std::size_t spare_states = 16;
+  if (free_.size() < spare_states) {
+    free_.push_back(state);
+    return;
+  }
+  for (auto& owned : pool_) {
+    if (owned.get() == state) {
+      std::swap(owned, pool_.back());
+      pool_.pop_back();
+      break;
+    }
+  }
 }
 
 int h2_server::on_begin_headers(nghttp2_session* session, const nghttp2_frame* frame,
@@ -140,9 +157,16 @@ int h2_server::on_header(nghttp2_session*, const nghttp2_frame* frame, const uin
                          void* user_data) {
   auto& server = self(user_data);
   stream_state* state = server.find(frame->hd.stream_id);
-  if (!state || state->rejected || frame->headers.cat != NGHTTP2_HCAT_REQUEST) return 0;
+  if (!state || frame->headers.cat != NGHTTP2_HCAT_REQUEST) return 0;
   state->header_bytes += name_size + value_size;
+  if (state->rejected) {
+    // A block that decodes far beyond the limit (an HPACK bomb: a small block repeating a large
+    // table entry) or one oversized block too many: stop decoding and end the connection.
+    bool bomb = state->header_bytes > 4 * server.options_.max_header_size;
+    return bomb ? NGHTTP2_ERR_CALLBACK_FAILURE : 0;
+  }
   if (state->header_bytes > server.options_.max_header_size) {
+    if (++server.oversized_blocks_ > max_oversized_blocks) return NGHTTP2_ERR_CALLBACK_FAILURE;
     server.reject(*state, 431);
     return 0;
   }
@@ -175,10 +199,20 @@ int h2_server::on_data_chunk(nghttp2_session*, uint8_t, int32_t stream, const ui
     }
     return 0;
   }
-  if (state->body.size() + size > server.options_.max_body_size) {
+  if (state->body.size() + size > state->body_limit) {
     server.reject(*state, 413);
     return 0;
   }
+  std::size_t budget = server.options_.max_buffered_body ? server.options_.max_buffered_body
+                                                         : 2 * server.options_.max_body_size;
+  if (server.buffered_ + size > budget) {
+    server.reject(*state, 413,
+                  "request bodies on this connection over the limit of " +
+                      std::to_string(budget) + " bytes at once");
+    return 0;
+  }
+  ++server.progress_;
+  server.buffered_ += size;
   state->body.append(std::span<const std::byte>{reinterpret_cast<const std::byte*>(data), size});
   return 0;
 }
@@ -187,9 +221,18 @@ int h2_server::on_frame_recv(nghttp2_session*, const nghttp2_frame* frame, void*
   auto& server = self(user_data);
   if (frame->hd.type == NGHTTP2_GOAWAY) server.goaway_exchanged_ = true;
   if (frame->hd.type != NGHTTP2_HEADERS && frame->hd.type != NGHTTP2_DATA) return 0;
-  if ((frame->hd.flags & NGHTTP2_FLAG_END_STREAM) == 0) return 0;
   stream_state* state = server.find(frame->hd.stream_id);
   if (!state) return 0;
+  if (frame->hd.type == NGHTTP2_HEADERS && frame->headers.cat == NGHTTP2_HCAT_REQUEST) {
+    ++server.progress_;
+    ++server.requests_seen_;
+    if (!state->rejected) {
+      request head;
+      server.fill_head(*state, head);
+      state->body_limit = body_limit_of(server.options_, head);
+    }
+  }
+  if ((frame->hd.flags & NGHTTP2_FLAG_END_STREAM) == 0) return 0;
   state->request_complete = true;
   if (!state->rejected) server.dispatch(*state);
   return 0;
@@ -206,30 +249,33 @@ int h2_server::on_stream_close(nghttp2_session* session, int32_t stream, uint32_
   return 0;
 }
 
-void h2_server::dispatch(stream_state& state) {
-  ++open_requests_;
-  std::string_view target = state.path;
-  std::string_view path = target;
-  std::string_view query;
-  if (auto mark = target.find('?'); mark != std::string_view::npos) {
-    path = target.substr(0, mark);
-    query = target.substr(mark + 1);
-  }
-  request req;
-  req.stream = state.id;
-  req.method = state.method;
-  req.authority = state.authority;
-  req.path = path;
-  req.query = query;
-  req.headers = state.headers.view();
-  req.body = state.body.data();
-  handler_(connection_, req);
+void h2_server::fill_head(stream_state& state, request& out) {
+  out.stream = state.id;
+  out.method = state.method;
+  out.authority = state.authority;
+  split_target(state.path, out);
+  out.headers = state.headers.view();
 }
 
-void h2_server::reject(stream_state& state, int status) {
-  state.rejected = true;
+void h2_server::dispatch(stream_state& state) {
+  ++open_requests_;
+  request req;
+  fill_head(state, req);
+  req.body = state.body.data();
+  handler_(connection_, req);
+  // The handler has copied what it keeps (the views are valid only during the call).
+  buffered_ -= state.body.size();
   state.body.clear();
-  std::string text = rejection_text(status, options_);
+  release_if_large(state.body);
+}
+
+void h2_server::reject(stream_state& state, int status, std::string_view why) {
+  if (options_.on_refusal) options_.on_refusal(status);
+  state.rejected = true;
+  buffered_ -= state.body.size();
+  state.body.clear();
+  release_if_large(state.body);
+  std::string text = rejection_text(status, options_, why, state.body_limit);
   header fields[] = {{"content-type", "text/plain"}};
   submit(state, status, fields, as_bytes(text));
 }
@@ -246,6 +292,7 @@ error h2_server::respond(stream_id stream, int status, std::span<const header> h
 error h2_server::submit(stream_state& state, int status, std::span<const header> headers,
                         std::span<const std::byte> body) {
   state.responded = true;
+  ++progress_;
   char status_text[4];
   char length_text[24];
   if (status < 100 || status > 999) status = 500;

@@ -15,9 +15,16 @@ namespace tr::transport::detail {
 /// HTTP/2 server side through an nghttp2 server session. Stream states (request headers, body,
 /// response body) live in a pool that grows to the peak number of open streams and is reused.
 ///
+/// A request's body limit is decided when its header block is complete (body_limit_of); the bodies
+/// held at once on the connection are bounded by max_buffered_body. A body is dropped once its
+/// request has been handed to the handler, and a large buffer or a pool grown by a burst is given
+/// back when its stream ends, so an idle connection holds little.
+///
 /// A request is dispatched when its END_STREAM arrives. A body over the limit is answered with
 /// 413 at once and the rest of it is read and dropped; past discard_limit() the stream is reset
-/// with NO_ERROR (RFC 9113 §8.1). A header block over the limit gets 431 the same way.
+/// with NO_ERROR (RFC 9113 §8.1). A header block over the limit gets 431 the same way; one that
+/// decodes to more than four times the limit, or a ninth oversized block, ends the connection
+/// without decoding the rest.
 class h2_server final : public server_protocol {
  public:
   h2_server(const server_options& options, request_handler& handler,
@@ -44,6 +51,7 @@ class h2_server final : public server_protocol {
     byte_buffer response_body;
     std::size_t header_bytes = 0;
     std::size_t discarded = 0;  // body bytes dropped after a rejection
+    std::size_t body_limit = 0;  // decided from the header block
     bool request_complete = false;
     bool rejected = false;   // answered by the engine (413, 431)
     bool responded = false;
@@ -62,7 +70,8 @@ class h2_server final : public server_protocol {
   stream_state* acquire(stream_id stream);
   void release(stream_state* state);
   void dispatch(stream_state& state);
-  void reject(stream_state& state, int status);
+  void reject(stream_state& state, int status, std::string_view why = {});
+  void fill_head(stream_state& state, request& out);
   error submit(stream_state& state, int status, std::span<const header> headers,
                std::span<const std::byte> body);
   void fail();
@@ -76,6 +85,9 @@ class h2_server final : public server_protocol {
   std::vector<stream_state*> free_;
   std::vector<nghttp2_nv> nva_;
   std::size_t open_requests_ = 0;
+  std::size_t buffered_ = 0;  // bytes in the bodies of requests not yet dispatched
+  std::size_t oversized_blocks_ = 0;  // header blocks answered with 431
+  static constexpr std::size_t max_oversized_blocks = 8;
   bool failed_ = false;           // the peer broke the protocol; GOAWAY queued
   bool broken_ = false;           // nghttp2 cannot produce output any more
   bool goaway_exchanged_ = false;  // sent or received: the session ends without error

@@ -14,10 +14,12 @@ namespace tr::transport::detail {
 /// The text body of an answer the protocol layer gives by itself, before any service sees the
 /// request: what was wrong, in one line.
 inline std::string rejection_text(int status, const server_options& limits,
-                                  std::string_view why = {}) {
+                                  std::string_view why = {}, std::size_t body_limit = 0) {
   switch (status) {
     case 413:
-      return "request body over the limit of " + std::to_string(limits.max_body_size) + " bytes\n";
+      if (!why.empty()) return std::string{why} + "\n";
+      return "request body over the limit of " +
+             std::to_string(body_limit ? body_limit : limits.max_body_size) + " bytes\n";
     case 431:
       return "request header block over the limit of " + std::to_string(limits.max_header_size) +
              " bytes\n";
@@ -56,7 +58,41 @@ class server_protocol {
 
   /// Requests received and not yet answered.
   virtual std::size_t open_requests() const = 0;
+
+  /// See http_server_connection::progress().
+  std::uint64_t progress() const { return progress_; }
+
+  /// See http_server_connection::requests_seen().
+  std::uint64_t requests_seen() const { return requests_seen_; }
+
+ protected:
+  std::uint64_t progress_ = 0;
+  std::uint64_t requests_seen_ = 0;
 };
+
+/// The body limit of a request from its head: the options' function, capped by max_body_size.
+inline std::size_t body_limit_of(const server_options& options, const request& head) {
+  if (!options.body_limit) return options.max_body_size;
+  std::size_t limit = options.body_limit(head);
+  return limit < options.max_body_size ? limit : options.max_body_size;
+}
+
+/// Splits a request target into path and query (origin form; absolute form is handled by the
+/// HTTP/1.1 side).
+inline void split_target(std::string_view target, request& out) {
+  out.path = target;
+  out.query = {};
+  if (auto mark = target.find('?'); mark != std::string_view::npos) {
+    out.path = target.substr(0, mark);
+    out.query = target.substr(mark + 1);
+  }
+}
+
+/// A buffer whose capacity grew past `keep` bytes gives it back once it is empty, so an idle
+/// connection does not hold its peak.
+inline void release_if_large(byte_buffer& buffer, std::size_t keep = 64 << 10) {
+  if (buffer.empty() && buffer.capacity() > keep) buffer.release();
+}
 
 /// How much of a rejected request body (413, 431) is read and dropped before the engine stops
 /// the upload (HTTP/2: RST_STREAM NO_ERROR; HTTP/1.1: closing). Reading it first lets clients that

@@ -16,6 +16,7 @@ const char* to_string(io_failure failure) {
     case io_failure::resolve_failed: return "resolve_failed";
     case io_failure::closed_locally: return "closed_locally";
     case io_failure::shutting_down: return "shutting_down";
+    case io_failure::denied: return "denied by the destination policy";
   }
   return "unknown";
 }

@@ -21,6 +21,7 @@ enum class io_failure : std::uint8_t {
   resolve_failed,  ///< the host name could not be resolved (`system_error` is the EAI_ code)
   closed_locally,  ///< shard::close() or shard::cancel_connect()
   shutting_down,   ///< the runtime stopped
+  denied,          ///< every address of a connect was refused by its address filter
 };
 
 /// The name of a failure kind, e.g. "peer_closed".

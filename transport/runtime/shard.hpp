@@ -145,6 +145,9 @@ class shard {
   /// The connection's engine; nullptr once it closed.
   connection_engine* engine(connection_handle handle) const;
 
+  /// The connection's socket (to read its addresses, never to read or write); -1 once closed.
+  int native_handle(connection_handle handle) const;
+
   /// Asks for the engine's output to be written at the end of this loop turn; call it after
   /// calling into an engine from outside its own callbacks (a timer, a posted closure).
   void mark_dirty(connection_handle handle);
@@ -160,6 +163,14 @@ class shard {
   /// and destroys `done` unrun.
   connect_id connect(std::string_view host, std::uint16_t port, std::chrono::milliseconds timeout,
                      unique_function<void(connect_result)> done);
+
+  /// Which resolved addresses a connect may use (checked on each before connecting to it).
+  using address_filter = std::function<bool(const socket_address&)>;
+
+  /// connect() trying only the addresses `allow` accepts; when it accepts none, `done` gets
+  /// io_failure::denied.
+  connect_id connect(std::string_view host, std::uint16_t port, std::chrono::milliseconds timeout,
+                     address_filter allow, unique_function<void(connect_result)> done);
 
   /// Abandons a connect in progress; its `done` is destroyed unrun. False when already done.
   bool cancel_connect(connect_id id);

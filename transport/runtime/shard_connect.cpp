@@ -15,11 +15,19 @@ namespace tr::transport {
 connect_id shard::connect(std::string_view host, std::uint16_t port,
                           std::chrono::milliseconds timeout,
                           unique_function<void(connect_result)> done) {
+  return connect(host, port, timeout, {}, std::move(done));
+}
+
+connect_id shard::connect(std::string_view host, std::uint16_t port,
+                          std::chrono::milliseconds timeout, address_filter allow,
+                          unique_function<void(connect_result)> done) {
   if (stopping_) return {};
   std::uint32_t index = allocate_slot();
   detail::io_slot& slot = *slots_[index];
   slot.kind = detail::slot_kind::connecting;
   slot.done = std::move(done);
+  slot.allow = std::move(allow);
+  slot.denied = false;
   connect_id id{index, slot.generation};
   ++connecting_count_;
   slot.timeout = schedule(timeout, [this, id] {
@@ -78,6 +86,10 @@ void shard::try_next_address(std::uint32_t index) {
   detail::io_slot& slot = *slots_[index];
   while (slot.next_address < slot.addresses.size()) {
     const socket_address& address = slot.addresses[slot.next_address++];
+    if (slot.allow && !slot.allow(address)) {
+      slot.denied = true;
+      continue;
+    }
     socket attempt{::socket(address.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)};
     if (!attempt) {
       slot.last_error = errno;
@@ -100,7 +112,10 @@ void shard::try_next_address(std::uint32_t index) {
     return;
   }
   connect_result failed;
-  failed.status = {io_failure::system, slot.last_error != 0 ? slot.last_error : EADDRNOTAVAIL};
+  if (slot.denied && slot.last_error == 0)
+    failed.status = {io_failure::denied};
+  else
+    failed.status = {io_failure::system, slot.last_error != 0 ? slot.last_error : EADDRNOTAVAIL};
   finish_connect(index, std::move(failed));
 }
 

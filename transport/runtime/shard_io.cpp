@@ -105,6 +105,10 @@ connection_engine* shard::engine(connection_handle handle) const {
   return is_open(handle) ? slots_[handle.slot]->engine.get() : nullptr;
 }
 
+int shard::native_handle(connection_handle handle) const {
+  return is_open(handle) ? slots_[handle.slot]->fd : -1;
+}
+
 void shard::mark_dirty(connection_handle handle) {
   detail::io_slot* slot = find(handle.slot, handle.generation);
   if (!slot || slot->kind != detail::slot_kind::connection || slot->fd < 0 || slot->dirty) return;

@@ -55,6 +55,8 @@ struct io_slot {
   std::vector<socket_address> addresses;
   std::size_t next_address = 0;
   int last_error = 0;
+  shard::address_filter allow;  // empty: every address
+  bool denied = false;          // an address was refused by `allow`
 
   // A listener.
   std::shared_ptr<listener_state> listener;
@@ -75,6 +77,8 @@ struct io_slot {
     addresses.clear();
     next_address = 0;
     last_error = 0;
+    allow = nullptr;
+    denied = false;
     listener.reset();
   }
 };

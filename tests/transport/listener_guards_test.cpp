@@ -1,0 +1,249 @@
+// The guards of an HTTP listener against strangers, with real sockets on loopback: a body limit
+// decided from the request's head before its body is read, the connection cap, and the header
+// (TLS handshake included) and idle timeouts that close silent, slow and idle connections.
+#include <gtest/gtest.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "tests/support/loopback.hpp"
+#include "tests/support/temp_dir.hpp"
+#include "tests/support/test_pki.hpp"
+#include "tests/transport/h2_frames.hpp"
+#include "transport/http_listener.hpp"
+
+namespace tr::transport {
+namespace {
+
+using namespace std::chrono_literals;
+using clock_type = std::chrono::steady_clock;
+
+/// A blocking socket to 127.0.0.1:port.
+int dial(std::uint16_t port) {
+  int fd = test::connect_loopback(port);
+  if (fd >= 0) ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+  return fd;
+}
+
+void send_text(int fd, std::string_view text) {
+  while (!text.empty()) {
+    auto sent = ::send(fd, text.data(), text.size(), MSG_NOSIGNAL);
+    if (sent <= 0) return;
+    text.remove_prefix(static_cast<std::size_t>(sent));
+  }
+}
+
+/// True when the peer closes `fd` (end of stream or reset) within `timeout`; what it sent before
+/// is dropped.
+bool closed_within(int fd, std::chrono::milliseconds timeout) {
+  auto deadline = clock_type::now() + timeout;
+  char buffer[4096];
+  while (clock_type::now() < deadline) {
+    pollfd p{fd, POLLIN, 0};
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock_type::now());
+    if (::poll(&p, 1, static_cast<int>(left.count()) + 1) <= 0) continue;
+    auto got = ::recv(fd, buffer, sizeof buffer, 0);
+    if (got <= 0) return true;
+  }
+  return false;
+}
+
+/// Reads until the peer has sent a whole HTTP/1.1 answer with a content-length (or closes).
+std::string read_answer(int fd) {
+  std::string out;
+  char buffer[4096];
+  auto deadline = clock_type::now() + 5s;
+  while (clock_type::now() < deadline) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 100) <= 0) continue;
+    auto got = ::recv(fd, buffer, sizeof buffer, 0);
+    if (got <= 0) break;
+    out.append(buffer, static_cast<std::size_t>(got));
+    auto end = out.find("\r\n\r\n");
+    auto length_at = out.find("content-length: ");
+    if (end != std::string::npos && length_at != std::string::npos) {
+      auto length = std::stoul(out.substr(length_at + 16));
+      if (out.size() >= end + 4 + length) break;
+    }
+  }
+  return out;
+}
+
+class listener_guards : public ::testing::Test {
+ protected:
+  void SetUp() override { runtime_.start(); }
+
+  void listen(http_listener_options options) {
+    options.counters = counters_;
+    auto bound = listen_http(runtime_, options, [](const request_origin& origin,
+                                                   http_server_connection& connection,
+                                                   const request& req) {
+      respond_now(connection, origin.stream, 200, "text/plain",
+                  "got " + std::to_string(req.body.size()));
+    });
+    ASSERT_TRUE(bound) << bound.status.message();
+    port_ = bound.port;
+  }
+
+  runtime runtime_{1};
+  std::shared_ptr<listener_counters> counters_ = std::make_shared<listener_counters>();
+  std::uint16_t port_ = 0;
+};
+
+TEST_F(listener_guards, a_request_without_credentials_gets_the_small_body_limit_from_its_head) {
+  http_listener_options options;
+  options.limits.max_body_size = 1 << 20;
+  options.limits.body_limit = [](const request& head) -> std::size_t {
+    for (const auto& field : head.headers)
+      if (field.name == "x-token" && field.value == "good") return 1 << 20;
+    return 4096;
+  };
+  listen(options);
+  std::string body(100'000, 'x');
+  int stranger = dial(port_);
+  send_text(stranger, "POST /api HTTP/1.1\r\nhost: x\r\ncontent-length: 100000\r\n\r\n");
+  auto refused = read_answer(stranger);
+  EXPECT_TRUE(refused.starts_with("HTTP/1.1 413")) << refused;
+  EXPECT_NE(refused.find("4096"), std::string::npos) << refused;
+  ::close(stranger);
+
+  int known = dial(port_);
+  send_text(known,
+            "POST /api HTTP/1.1\r\nhost: x\r\nx-token: good\r\ncontent-length: 100000\r\n\r\n");
+  send_text(known, body);
+  auto served = read_answer(known);
+  EXPECT_TRUE(served.starts_with("HTTP/1.1 200")) << served;
+  EXPECT_NE(served.find("got 100000"), std::string::npos) << served;
+  ::close(known);
+}
+
+TEST_F(listener_guards, closes_a_connection_that_sends_nothing) {
+  http_listener_options options;
+  options.header_timeout = 200ms;
+  listen(options);
+  int silent = dial(port_);
+  ASSERT_GE(silent, 0);
+  EXPECT_TRUE(closed_within(silent, 3s));
+  ::close(silent);
+  EXPECT_EQ(counters_->timed_out.load(), 1u);
+}
+
+TEST_F(listener_guards, closes_a_slowloris_that_never_finishes_its_headers) {
+  http_listener_options options;
+  options.header_timeout = 300ms;
+  listen(options);
+  int slow = dial(port_);
+  send_text(slow, "GET / HTTP/1.1\r\nhost: x\r\nx-slow: ");
+  auto start = clock_type::now();
+  bool closed = false;
+  while (!closed && clock_type::now() - start < 3s) {
+    send_text(slow, "a");  // a byte every 50 ms, never the end of the block
+    closed = closed_within(slow, 50ms);
+  }
+  EXPECT_TRUE(closed);
+  ::close(slow);
+}
+
+TEST_F(listener_guards, closes_a_keep_alive_connection_idle_after_its_request) {
+  http_listener_options options;
+  options.header_timeout = 300ms;
+  options.idle_timeout = 300ms;
+  listen(options);
+  int idle = dial(port_);
+  send_text(idle, "GET / HTTP/1.1\r\nhost: x\r\n\r\n");
+  auto answer = read_answer(idle);
+  EXPECT_TRUE(answer.starts_with("HTTP/1.1 200")) << answer;
+  EXPECT_TRUE(closed_within(idle, 3s));
+  ::close(idle);
+}
+
+TEST_F(listener_guards, keeps_a_connection_whose_requests_keep_coming) {
+  http_listener_options options;
+  options.header_timeout = 300ms;
+  options.idle_timeout = 300ms;
+  listen(options);
+  int busy = dial(port_);
+  for (int i = 0; i < 8; ++i) {  // 8 × 100 ms: longer than either timeout
+    send_text(busy, "GET / HTTP/1.1\r\nhost: x\r\n\r\n");
+    auto answer = read_answer(busy);
+    ASSERT_TRUE(answer.starts_with("HTTP/1.1 200")) << i << ": " << answer;
+    std::this_thread::sleep_for(100ms);
+  }
+  ::close(busy);
+}
+
+TEST_F(listener_guards, closes_a_tls_connection_whose_handshake_never_comes) {
+  test::temp_dir dir;
+  auto pki = test::make_test_pki(dir.path(), "guards");
+  auto context = tls_context::server({pki.cert_file, pki.key_file});
+  ASSERT_TRUE(context) << context.error_value().message();
+  http_listener_options options;
+  options.tls = *context;
+  options.header_timeout = 200ms;
+  listen(options);
+  int stalled = dial(port_);
+  send_text(stalled, std::string_view{"\x16\x03\x01", 3});  // a ClientHello that never ends
+  EXPECT_TRUE(closed_within(stalled, 3s));
+  ::close(stalled);
+}
+
+TEST_F(listener_guards, refuses_connections_over_the_cap_and_serves_again_below_it) {
+  http_listener_options options;
+  options.max_connections = 2;
+  listen(options);
+  int first = dial(port_);
+  int second = dial(port_);
+  send_text(first, "GET / HTTP/1.1\r\nhost: x\r\n\r\n");  // both surely adopted
+  send_text(second, "GET / HTTP/1.1\r\nhost: x\r\n\r\n");
+  EXPECT_TRUE(read_answer(first).starts_with("HTTP/1.1 200"));
+  EXPECT_TRUE(read_answer(second).starts_with("HTTP/1.1 200"));
+  int third = dial(port_);
+  EXPECT_TRUE(closed_within(third, 3s));
+  ::close(third);
+  EXPECT_EQ(counters_->refused.load(), 1u);
+  ::close(first);
+  for (int i = 0; i < 100 && counters_->open.load() > 1; ++i) std::this_thread::sleep_for(10ms);
+  int again = dial(port_);
+  send_text(again, "GET / HTTP/1.1\r\nhost: x\r\n\r\n");
+  EXPECT_TRUE(read_answer(again).starts_with("HTTP/1.1 200"));
+  ::close(again);
+  ::close(second);
+}
+
+TEST_F(listener_guards, ends_an_h2_connection_that_sends_an_hpack_bomb) {
+  listen({});
+  // One 4,000-byte value put in the HPACK table, then referred to 12,000 times (one byte each):
+  // a 12 KB block that decodes to 48 MB of header fields.
+  std::string block = "\x40\x03x-a";  // literal, incremental indexing, new name
+  std::string value(4000, 'v');
+  block += "\x7f";                      // value length 4000: 7-bit prefix + continuation bytes
+  std::size_t rest = value.size() - 127;
+  while (rest >= 128) {
+    block += static_cast<char>((rest & 0x7f) | 0x80);
+    rest >>= 7;
+  }
+  block += static_cast<char>(rest);
+  block += value;
+  block += std::string(12'000, '\xbe');  // indexed: dynamic entry 62
+  std::string head = "\x82\x84\x86\x41\x01x";  // GET, /, http, :authority x
+  block = head + block;
+  using testing::frame;
+  std::string bytes{testing::client_preface};
+  bytes += frame(4, 0, 0, "");
+  std::size_t first = block.size() / 2;
+  bytes += frame(1, 0x1, 1, block.substr(0, first));  // HEADERS, END_STREAM
+  bytes += frame(9, 0x4, 1, block.substr(first));     // CONTINUATION, END_HEADERS
+  int bomber = dial(port_);
+  send_text(bomber, bytes);
+  EXPECT_TRUE(closed_within(bomber, 3s));
+  ::close(bomber);
+}
+
+}  // namespace
+}  // namespace tr::transport
