@@ -8,6 +8,7 @@ packages=(
   libcaf-dev libnghttp2-dev libssl-dev libsimdjson-dev libboost-dev libsqlite3-dev
   libhttp-parser-dev libgtest-dev libgmock-dev libbenchmark-dev
   nghttp2-client nghttp2-proxy nghttp2-server curl openssl sqlite3 procps jq python3
+  clang libclang-rt-14-dev  # libFuzzer and the sanitizer runtimes (scripts/fuzz.sh)
 )
 
 missing=()
