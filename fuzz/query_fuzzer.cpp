@@ -58,7 +58,9 @@ void downlink(std::string_view text) {
   std::string_view query = text.starts_with('?') ? text.substr(1) : text;
   check(query.starts_with(parts.signed_part), "the signed part is not the query's start");
   if (!parts.token.empty()) {
-    check(query.ends_with(parts.token), "Token is not the last parameter");
+    // One trailing '&' ends the query without starting a parameter.
+    auto tail = query.ends_with('&') ? query.substr(0, query.size() - 1) : query;
+    check(tail.ends_with(parts.token), "Token is not the last parameter");
     check(query.substr(parts.signed_part.size()).starts_with("&Token=") ||
               (parts.signed_part.empty() && query.starts_with("Token=")),
           "the signed part does not end at Token");

@@ -23,8 +23,11 @@ inline void check_round_trip(codecs::report_parser& parser, const codecs::report
     codecs::encode(parsed, format, body);
     auto err = format == codecs::body_format::xml ? parser.parse_xml(body, again)
                                                   : parser.parse_json(body, again);
-    // Escaping may lengthen a body past the size limit; anything else is a finding.
+    // Escaping may lengthen a body past the size limit, and XML carries a control character
+    // as U+FFFD (three bytes), which may lengthen a string past its limit; anything else is a
+    // finding.
     if (err.code() == codecs::errc::document_too_large) continue;
+    if (format == codecs::body_format::xml && err.code() == codecs::errc::field_too_large) continue;
     if (!err.ok()) {
       auto why = err.message();
       std::fprintf(stderr, "re-parse failed: %.*s\n%s\n", static_cast<int>(why.size()),
