@@ -1,36 +1,22 @@
 #pragma once
 
-#include <simdjson.h>
-
 #include <string>
 #include <string_view>
 
 #include "codecs/detail/escape.hpp"
+#include "codecs/detail/utf8.hpp"
 
 namespace tr::actors::detail {
 
-/// Appends `text` as a quoted JSON string. Text that is not valid UTF-8 (a peer's bytes echoed
-/// in an error, such as an undecodable connection name) has each byte from 0x80 up replaced by
-/// U+FFFD, so the answer stays valid JSON.
+/// Appends `text` as a quoted JSON string; bytes that are not valid UTF-8 become U+FFFD.
 inline void append_json_string(std::string& out, std::string_view text) {
   struct sink {
     std::string& out;
     void put(std::string_view s) { out.append(s); }
   } s{out};
+  std::string scratch;
   out += '"';
-  if (simdjson::validate_utf8(text.data(), text.size())) {
-    codecs::detail::put_json_escaped(s, text);
-  } else {
-    std::string replaced;
-    for (char c : text) {
-      if (static_cast<unsigned char>(c) < 0x80) {
-        replaced += c;
-      } else {
-        replaced += "\xEF\xBF\xBD";
-      }
-    }
-    codecs::detail::put_json_escaped(s, replaced);
-  }
+  codecs::detail::put_json_escaped(s, codecs::detail::utf8_or_replaced(text, scratch));
   out += '"';
 }
 
