@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Writes the hand-made seed inputs of fuzz/corpus/ (the captured ones, named real-*, were
-recorded from curl, openssl s_client and nghttpd on loopback and are kept as they are).
+recorded from curl, openssl s_client and nghttpd on loopback, and regress-* are inputs that
+once were findings; both are kept as they are).
 Each input starts with the control bytes its target reads first (see the target's comment)."""
 import json
 import os
