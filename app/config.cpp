@@ -320,7 +320,7 @@ void apply_file(config& out, const std::filesystem::path& file) {
     if (keys.empty() && !keys.data().empty())
       throw config_error(file.string() + ": '" + section + "' is a value outside any section");
     bool known_section = std::any_of(key_specs().begin(), key_specs().end(),
-                                     [&](const key_spec& s) { return s.section == section; });
+                                     [&name = section](const key_spec& s) { return s.section == name; });
     if (!known_section) throw config_error(file.string() + ": unknown section '" + section + "'");
     for (const auto& [key, value] : keys) {
       auto name = section + "." + key;

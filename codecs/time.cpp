@@ -68,7 +68,7 @@ error bad_time(std::string_view what) {
 
 void format_time(time_point t, std::span<char, time_text_size> out) {
   using namespace std::chrono;
-  const std::int64_t ms = duration_cast<milliseconds>(t.time_since_epoch()).count();
+  const std::int64_t ms = floor<milliseconds>(t.time_since_epoch()).count();  // before 1970 too
   std::int64_t days = ms / 86'400'000;
   std::int64_t ms_of_day = ms % 86'400'000;
   if (ms_of_day < 0) {

@@ -3,7 +3,7 @@
 # loopback listeners). The tests and benchmarks are built by scripts/test.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/install-deps.sh
+bash scripts/install-deps.sh run
 if [ -x build/tunnel-router ]; then
   echo "run.sh: bringing build/tunnel-router up to date (seconds unless sources changed)"
 else

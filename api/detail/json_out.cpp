@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "codecs/detail/escape.hpp"
+#include "codecs/detail/utf8.hpp"
 
 namespace tr::api::detail {
 
@@ -46,7 +47,8 @@ json_out& json_out::string(std::string_view text) {
   separate();
   text_.push_back('"');
   codecs::detail::plain_sink sink{text_};
-  codecs::detail::put_json_escaped(sink, text);
+  std::string scratch;  // only used for text that is not valid UTF-8 (echoed path bytes)
+  codecs::detail::put_json_escaped(sink, codecs::detail::utf8_or_replaced(text, scratch));
   text_.push_back('"');
   needs_comma_ = true;
   return *this;

@@ -314,8 +314,8 @@ class xml_reader {
       char c = *in;
       if (c == '<') {
         std::string_view rest(in, static_cast<std::size_t>(end - in));
-        if (rest.starts_with("<!--")) {
-          in += rest.find("-->") + 3;
+        if (rest.starts_with("<!--")) {  // the close is searched after "<!--", as comment() does
+          in += rest.find("-->", 4) + 3;
         } else {  // CDATA, already checked to be terminated
           std::size_t close = rest.find("]]>");
           for (const char* q = in + 9; q < in + close; ++q) {

@@ -1,6 +1,7 @@
 #include "actors/ingress.hpp"
 
 #include <gtest/gtest.h>
+#include <simdjson.h>
 
 #include <vector>
 
@@ -81,4 +82,15 @@ TEST_F(ingress_test, a_batch_accepts_good_lines_and_lists_the_bad_ones) {
             std::string::npos)
       << answer.body;
   EXPECT_EQ(dispatched.size(), 4u);
+}
+
+TEST_F(ingress_test, answers_valid_json_when_the_connection_name_is_not_utf8) {
+  in.handle_report("connection=%9D%DA", uplink, answer);
+  EXPECT_EQ(answer.status, 404);
+  EXPECT_TRUE(simdjson::validate_utf8(answer.body.data(), answer.body.size())) << answer.body;
+  EXPECT_EQ(answer.body, "{\"error\":\"no connection \xEF\xBF\xBD\xEF\xBF\xBD\"}");
+
+  in.handle_batch("", std::string{"{\"DevEUI_uplink\":{\"DevEUI\":\"\xff\"}}"}, answer);
+  EXPECT_EQ(answer.status, 200);
+  EXPECT_TRUE(simdjson::validate_utf8(answer.body.data(), answer.body.size())) << answer.body;
 }

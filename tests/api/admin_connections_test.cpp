@@ -140,6 +140,13 @@ TEST_F(admin_connections, an_unknown_connection_is_404_for_every_method) {
   EXPECT_EQ(call("GET", "/api/v1/connections/not-an-id").status, 404);
 }
 
+TEST_F(admin_connections, a_404_for_an_id_that_is_not_utf8_is_still_valid_json) {
+  auto answer = call("GET", "/api/v1/connections/c-\xe2");
+  EXPECT_EQ(answer.status, 404);
+  EXPECT_EQ(answer.body, "{\"error\":\"no connection c-\xEF\xBF\xBD\"}");
+  EXPECT_EQ(text(answer, "error"), "no connection c-\xEF\xBF\xBD");  // parses as JSON
+}
+
 TEST_F(admin_connections, validation_lists_every_failing_field_and_stores_nothing) {
   auto refused = call("POST", "/api/v1/connections",
                       R"({"name": "AS", "url": "https://as.example.com/", "contentType": "CSV",

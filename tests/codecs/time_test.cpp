@@ -25,6 +25,14 @@ TEST(format_time, truncates_below_milliseconds_and_pads_with_zeros) {
   EXPECT_EQ(out, "2000-01-01T00:00:00.005+00:00");
 }
 
+TEST(format_time, truncates_times_before_1970_toward_the_past) {
+  std::string out;
+  append_time(time_point(sys_days(1969y / December / 31)) + hours(23) + minutes(59) + seconds(59) +
+                  microseconds(456780),
+              out);
+  EXPECT_EQ(out, "1969-12-31T23:59:59.456+00:00");
+}
+
 TEST(format_time, handles_the_last_day_of_a_leap_year) {
   std::string out;
   append_time(at(2024y / December / 31, hours(23) + minutes(59) + seconds(59) + milliseconds(999)),

@@ -40,6 +40,12 @@ TEST(xml_reader, reads_cdata_as_text) {
   EXPECT_EQ(r.find("Note")->text, "a<b&c");
 }
 
+TEST(xml_reader, a_comment_closes_only_after_its_opening) {
+  // "<!--->" does not close itself: the comment runs to the next "-->".
+  report r = parse_ok(body("<Note>a<!--->b-->c</Note>"));
+  EXPECT_EQ(r.find("Note")->text, "ac");
+}
+
 TEST(xml_reader, normalizes_line_ends_in_text) {
   report r = parse_ok(body("<Note>a\r\nb\rc&#13;</Note>"));
   EXPECT_EQ(r.find("Note")->text, "a\nb\nc\r");
