@@ -184,6 +184,16 @@ result<std::vector<connection>> sqlite_database::list_connections() {
   });
 }
 
+result<std::vector<connection>> sqlite_database::connections_with_as_id(std::string_view as_id) {
+  return read<std::vector<connection>>([&](detail::sqlite_db& db) {
+    detail::connection_rows rows{db, *keys_};
+    std::vector<connection> out;
+    for (const auto& id : rows.ids_with_as_id(as_id))
+      if (auto found = rows.find(id)) out.push_back(std::move(*found));
+    return out;
+  });
+}
+
 result<connection> sqlite_database::update_connection(connection changed) {
   return write<connection>(
       [&](detail::sqlite_db& db, std::vector<change_event>& events) -> result<connection> {

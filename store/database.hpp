@@ -63,6 +63,9 @@ class database {
   /// Every connection, sorted by id, keys included (what the router loads at start).
   virtual result<std::vector<connection>> list_connections() = 0;
 
+  /// The connections whose AS_ID is `as_id` (downlinks are found by it), sorted by id.
+  virtual result<std::vector<connection>> connections_with_as_id(std::string_view as_id) = 0;
+
   /// Replaces the operator-set fields of connection `changed.id`; keeps `created_at`, and the
   /// key when `changed.key` is empty.
   virtual result<connection> update_connection(connection changed) = 0;

@@ -57,6 +57,14 @@ std::optional<connection> pg_connection_rows::find(std::string_view id) {
   return out;
 }
 
+std::vector<std::string> pg_connection_rows::ids_with_as_id(std::string_view as_id) {
+  auto found =
+      db_.query("SELECT id FROM connections WHERE as_id = $1 ORDER BY id COLLATE \"C\"", {as_id});
+  std::vector<std::string> out;
+  for (int i = 0; i < found.rows(); ++i) out.emplace_back(found.text(i, 0));
+  return out;
+}
+
 std::vector<connection> pg_connection_rows::all() {
   std::vector<connection> out;
   // COLLATE "C": the byte order of SQLite and of std::string, whatever the database's locale.

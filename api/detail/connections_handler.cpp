@@ -59,10 +59,10 @@ modifiable find_modifiable(const call& c, std::string_view id) {
 /// naming the other connection when the caller may see it), or nothing when `as_id` is free.
 std::optional<api_answer> as_id_taken(const call& c, const std::string& as_id,
                                       std::string_view own_id) {
-  auto all = c.db.list_connections();
-  if (!all) return store_failure(all.error_value());
-  for (const auto& other : *all) {
-    if (other.as_id != as_id || other.id == own_id) continue;
+  auto same = c.db.connections_with_as_id(as_id);
+  if (!same) return store_failure(same.error_value());
+  for (const auto& other : *same) {
+    if (other.id == own_id) continue;
     std::string who = visibility_of(c.caller, other) == visibility::hidden
                           ? "another connection"
                           : "connection \"" + other.name + "\" (" + other.id + ")";

@@ -55,6 +55,14 @@ std::optional<connection> connection_rows::find(std::string_view id) {
   return out;
 }
 
+std::vector<std::string> connection_rows::ids_with_as_id(std::string_view as_id) {
+  std::vector<std::string> out;
+  statement query{db_, "SELECT id FROM connections WHERE as_id = ?1 ORDER BY id"};
+  query.bind(1, as_id);
+  while (query.step()) out.emplace_back(query.text(0));
+  return out;
+}
+
 std::vector<connection> connection_rows::all() {
   std::vector<connection> out;
   statement query{db_, std::string{select_columns} + "ORDER BY id"};

@@ -28,6 +28,9 @@ class connection_rows {
   /// Every connection, sorted by id.
   std::vector<connection> all();
 
+  /// The ids of the connections with this AS_ID, sorted.
+  std::vector<std::string> ids_with_as_id(std::string_view as_id);
+
   /// True when a connection with this id exists.
   bool exists(std::string_view id);
 

@@ -33,6 +33,7 @@ class pg_connection_rows {
 
   std::optional<connection> find(std::string_view id);
   std::vector<connection> all();
+  std::vector<std::string> ids_with_as_id(std::string_view as_id);
   bool exists(std::string_view id);
   void insert(const connection& value);
   void replace(const connection& value);

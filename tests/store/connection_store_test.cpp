@@ -71,6 +71,26 @@ TEST_P(connection_store, lists_every_connection_sorted_by_id) {
   for (const auto& one : *all) EXPECT_EQ(one.headers.size(), 2u) << one.id;
 }
 
+TEST_P(connection_store, finds_the_connections_of_an_as_id_with_every_field) {
+  for (int i = 0; i < 4; ++i) {
+    auto draft = sample_connection("c" + std::to_string(i));
+    draft.as_id = i % 2 ? "odd.AS" : "even.AS";
+    ASSERT_TRUE(db().create_connection(draft));
+  }
+  auto odd = db().connections_with_as_id("odd.AS");
+  ASSERT_TRUE(odd);
+  ASSERT_EQ(odd->size(), 2u);
+  EXPECT_LT((*odd)[0].id, (*odd)[1].id);
+  for (const auto& one : *odd) {
+    EXPECT_EQ(one.as_id, "odd.AS");
+    EXPECT_EQ(one.headers.size(), 2u) << one.id;
+    EXPECT_EQ(one.key.size(), 32u) << one.id;
+  }
+  auto none = db().connections_with_as_id("ODD.AS");
+  ASSERT_TRUE(none);
+  EXPECT_TRUE(none->empty());
+}
+
 TEST_P(connection_store, update_replaces_fields_and_keeps_key_and_creation_time) {
   auto made = db().create_connection(sample_connection());
   ASSERT_TRUE(made);
