@@ -41,8 +41,11 @@ if [ ! -f "$build/build.ninja" ]; then
 fi
 build_targets=()
 for t in "${selected[@]}"; do build_targets+=("fuzz_$t"); done
-cmake --build "$build" --target "${build_targets[@]}" -j "${FUZZ_JOBS:-2}" | grep -v '^\[' || true
-[ "${PIPESTATUS[0]}" -eq 0 ] || { echo "fuzz build failed" >&2; exit 1; }
+if ! cmake --build "$build" --target "${build_targets[@]}" -j "${FUZZ_JOBS:-2}" >"$build/build.log" 2>&1; then
+  grep -v '^\[' "$build/build.log" >&2
+  echo "fuzz build failed" >&2
+  exit 1
+fi
 echo "fuzz build: $(( $(date +%s) - started )) s"
 
 mkdir -p "$build/findings"
