@@ -85,6 +85,8 @@ for name in single cluster; do
   sed -n '/^NOTES:/,$p' "$WORK/install-$name.log" > "$WORK/notes-$name.txt"
   grep -q "port-forward svc/tunnel-router-admin" "$WORK/notes-$name.txt" || fail "$name: NOTES.txt lacks the admin API"
   grep -q "base64 -d" "$WORK/notes-$name.txt" || fail "$name: NOTES.txt lacks how to read the admin token"
+  grep -q "/metrics asks for a bearer token" "$WORK/notes-$name.txt" || fail "$name: NOTES.txt lacks that /metrics needs the token"
+  grep -q "as.deny_networks): .*127.0.0.0/8" "$WORK/notes-$name.txt" || fail "$name: NOTES.txt lacks the deny list"
 done
 log "NOTES.txt renders"
 
