@@ -590,17 +590,22 @@ faults_admin_bodies() {  # unauthenticated 8 MiB POSTs over h2, 4 connections x 
     > "$WORK/h2load-admin.out" 2>&1 || true
 }
 
-faults_bad_batch() {  # 3 MB batches of bad lines, two senders in a loop
+# faults_bad_batch SECONDS: batches of 10,000 bad lines (the most a batch may hold, each line
+# parsed and rejected; ~3 MB), two senders in a loop.
+faults_bad_batch() {
   local end
   end=$(awk -v a="$(now_s)" -v s="$1" 'BEGIN{printf "%.3f", a + s}')
-  awk 'BEGIN{for (i = 0; i < 100000; i++) print "{\"not\":\"a report\",\"i\":" i "}"}' > "$WORK/bad.ndjson"
-  for _ in 1 2; do
+  awk 'BEGIN{pad = sprintf("%280s", ""); gsub(/ /, "x", pad)
+             for (i = 0; i < 10000; i++) print "{\"not\":\"a report\",\"i\":" i ",\"pad\":\"" pad "\"}"}' > "$WORK/bad.ndjson"
+  local i
+  for i in 1 2; do
     while awk -v e="$end" -v n="$(now_s)" 'BEGIN{exit !(n < e)}'; do
-      curl -sS -o /dev/null --max-time 5 -H "Content-Type: application/x-ndjson" --data-binary @"$WORK/bad.ndjson" \
-        "http://127.0.0.1:$R_INGRESS/v1/reports:batch" || true
-    done &
+      curl -sS -o /dev/null -w '%{http_code}\n' --max-time 5 -H "Content-Type: application/x-ndjson" \
+        --data-binary @"$WORK/bad.ndjson" "http://127.0.0.1:$R_INGRESS/v1/reports:batch" || true
+    done > "$WORK/batch.codes.$i" &
   done
   wait
+  echo "batches answered (status count): $(cat "$WORK"/batch.codes.* | sort | uniq -c | tr -s ' \n' ' ')"
 }
 
 scenario_faults() {
@@ -631,7 +636,7 @@ ca_file = $SIM_CA"
     "public: 2,000 idle TCP connections|python3 $FAULTS_PY attack idle --port \$R_PUBLIC --count 2000 --seconds $run"
     "public: 500 slowloris connections|python3 $FAULTS_PY attack slowloris --port \$R_PUBLIC --count 500 --seconds $run"
     "ingress: HPACK bomb (4 KB entry x 4,000 refs)|python3 $FAULTS_PY attack hpack-bomb --port \$R_INGRESS --seconds $run"
-    "ingress: 3 MB batches of bad lines (2 senders)|faults_bad_batch $run"
+    "ingress: batches of 10,000 bad lines, 3 MB (2 senders)|faults_bad_batch $run"
     "connection URL = router's own ingress|faults_loop $run"
     "AS: TLS handshake never completes|faults_bad_as silent $run"
     "AS: garbage instead of TLS|faults_bad_as garbage $run"
