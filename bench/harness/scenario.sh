@@ -582,6 +582,7 @@ faults_bad_load() {
 faults_loop() {  # reports routed to the connection whose URL is the router's own ingress
   "$LOAD_BIN" --port "$R_INGRESS" --rate 200 --connections 1 --streams 64 --devices 100 \
     --first-dev-eui 70B3D5E770000000 --seconds "$1" --quiet > /dev/null
+  echo "router log lines naming its own listener: $(cat "$WORK"/router.out "$WORK"/router.err | grep -c "one of the router's own listeners" || true)"
 }
 
 faults_admin_bodies() {  # unauthenticated 8 MiB POSTs over h2, 4 connections x 64 streams
@@ -614,8 +615,11 @@ scenario_faults() {
   key=$(key_for 41)
   start_sim healthy --pki "$WORK/pki" --endpoint "/ok,$key,fast"
   local sim_port=$SIM_PORT
+  # allow_http: the loop row's URL is http:// (the ingress speaks cleartext), as in the endless
+  # report loop it reproduces; only the destination policy stops it.
   start_router router "$WORK/data" "[as]
-ca_file = $SIM_CA"
+ca_file = $SIM_CA
+allow_http = true"
   id=$(create_connection healthy "https://localhost:$sim_port/ok" "$key")
   route_devices 1000 70B3D5E750000000 "$id"
   BAD_PORT=$(free_port) BAD_N=0 BAD_ID=""
@@ -623,9 +627,9 @@ ca_file = $SIM_CA"
   # recorded), by name at connect time.
   local literal loop_id
   literal=$(curl -sS -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $R_TOKEN" -H "Content-Type: application/json" \
-    --data-binary "{\"name\":\"loop0\",\"url\":\"https://127.0.0.1:$R_INGRESS/v1/reports\",\"contentType\":\"JSON\",\"asId\":\"loop0.as\",\"key\":\"$(key_for 98)\"}" \
+    --data-binary "{\"name\":\"loop0\",\"url\":\"http://127.0.0.1:$R_INGRESS/v1/reports\",\"contentType\":\"JSON\",\"asId\":\"loop0.as\",\"key\":\"$(key_for 98)\"}" \
     "http://127.0.0.1:$R_ADMIN/api/v1/connections")
-  loop_id=$(create_connection loop "https://localhost:$R_INGRESS/v1/reports" "$(key_for 99)")
+  loop_id=$(create_connection loop "http://localhost:$R_INGRESS/v1/reports" "$(key_for 99)")
   route_devices 100 70B3D5E770000000 "$loop_id"
   log "own ingress by address literal: HTTP $literal at creation"
   local run=$((secs + 1)) rows="$WORK/rows.ndjson"
