@@ -9,7 +9,9 @@
 #   cluster     PostgreSQL store: propagation p50/p99 over 1,000 writes between two stores; a
 #               replica's start-up (time to listening, RSS) with 100,000 connections and
 #               1,000,000 device routes
-#   all         every scenario in turn
+#   faults      attacks and misbehaving ASes, one at a time, while a healthy connection carries
+#               1,000 uplinks/s: router RSS and CPU, the healthy rate and p99 per attack
+#   all         every scenario in turn (not cluster, not faults)
 # Each prints a table and writes bench/results/NAME.json. Environment: TR_BUILD_DIR (binaries,
 # default build/), SHARDS (router shards and nghttpx workers, default 1), TR_SCENARIO_SMOKE=1
 # (seconds-long runs with small numbers, results in a temp folder unless TR_RESULTS_DIR is set).
@@ -552,12 +554,172 @@ scenario_cluster() {
   write_result cluster "$result"
 }
 
+# ---------------------------------------------------------------------------------------------
+# faults: one router, a healthy connection at RATE uplinks/s, and one attack (or misbehaving AS)
+# at a time for ROW_SECONDS each (bench/harness/faults.py for the raw-socket ones). Per row: the
+# router's peak RSS and CPU, the healthy connection's delivered rate and NS → AS p99.
+FAULTS_PY=$ROOT/bench/harness/faults.py
+
+# faults_bad_as MODE SECONDS: a misbehaving AS on BAD_PORT and a fresh connection to it (whose
+# fuse is closed, so the router tries it); sets BAD_ID. Then faults_bad_load sends it 200 uplinks/s.
+faults_bad_as() {
+  local mode=$1 secs=$2 id n
+  n=$((++BAD_N))
+  python3 "$FAULTS_PY" as "$mode" --port "$BAD_PORT" --seconds "$secs" --cert "$WORK/pki/as-cert.pem" \
+    --key "$WORK/pki/as-key.pem" > "$WORK/bad-$n.out" 2>&1 &
+  BAD_PID=$!
+  PIDS+=("$BAD_PID")
+  wait_tcp "$BAD_PORT"
+  id=$(create_connection "bad$n" "https://localhost:$BAD_PORT/bad" "$(key_for $((100 + n)))")
+  BAD_ID=$id
+  route_devices 100 70B3D5E760000000 "$id"
+}
+faults_bad_load() {
+  "$LOAD_BIN" --port "$R_INGRESS" --rate 200 --connections 1 --streams 64 --devices 100 \
+    --first-dev-eui 70B3D5E760000000 --seconds "$1" --quiet > /dev/null
+}
+
+faults_loop() {  # reports routed to the connection whose URL is the router's own ingress
+  "$LOAD_BIN" --port "$R_INGRESS" --rate 200 --connections 1 --streams 64 --devices 100 \
+    --first-dev-eui 70B3D5E770000000 --seconds "$1" --quiet > /dev/null
+  echo "router log lines naming its own listener: $(cat "$WORK"/router.out "$WORK"/router.err | grep -c "one of the router's own listeners" || true)"
+}
+
+faults_admin_bodies() {  # unauthenticated 8 MiB POSTs over h2, 4 connections x 64 streams
+  head -c $((8 << 20)) /dev/zero > "$WORK/big.body"
+  timeout "$1" h2load -n 1000000 -c 4 -m 64 -d "$WORK/big.body" "http://127.0.0.1:$R_ADMIN/api/v1/connections" \
+    > "$WORK/h2load-admin.out" 2>&1 || true
+}
+
+# faults_bad_batch SECONDS: batches of 10,000 bad lines (the most a batch may hold, each line
+# parsed and rejected; ~3 MB), two senders in a loop.
+faults_bad_batch() {
+  local end
+  end=$(awk -v a="$(now_s)" -v s="$1" 'BEGIN{printf "%.3f", a + s}')
+  awk 'BEGIN{pad = sprintf("%280s", ""); gsub(/ /, "x", pad)
+             for (i = 0; i < 10000; i++) print "{\"not\":\"a report\",\"i\":" i ",\"pad\":\"" pad "\"}"}' > "$WORK/bad.ndjson"
+  local i
+  for i in 1 2; do
+    while awk -v e="$end" -v n="$(now_s)" 'BEGIN{exit !(n < e)}'; do
+      curl -sS -o /dev/null -w '%{http_code}\n' --max-time 5 -H "Content-Type: application/x-ndjson" \
+        --data-binary @"$WORK/bad.ndjson" "http://127.0.0.1:$R_INGRESS/v1/reports:batch" || true
+    done > "$WORK/batch.codes.$i" &
+  done
+  wait
+  echo "batches answered (status count): $(cat "$WORK"/batch.codes.* | sort | uniq -c | tr -s ' \n' ' ')"
+}
+
+scenario_faults() {
+  local secs rate key id
+  secs=$(smoke 1 "${ROW_SECONDS:-4}"); rate=$(smoke 200 "${RATE:-1000}")
+  key=$(key_for 41)
+  start_sim healthy --pki "$WORK/pki" --endpoint "/ok,$key,fast"
+  local sim_port=$SIM_PORT
+  # allow_http: the loop row's URL is http:// (the ingress speaks cleartext), as in the endless
+  # report loop it reproduces; only the destination policy stops it.
+  start_router router "$WORK/data" "[as]
+ca_file = $SIM_CA
+allow_http = true"
+  id=$(create_connection healthy "https://localhost:$sim_port/ok" "$key")
+  route_devices 1000 70B3D5E750000000 "$id"
+  BAD_PORT=$(free_port) BAD_N=0 BAD_ID=""
+  # The router's own ingress as an AS: by address literal it is refused at creation (the status is
+  # recorded), by name at connect time.
+  local literal loop_id
+  literal=$(curl -sS -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $R_TOKEN" -H "Content-Type: application/json" \
+    --data-binary "{\"name\":\"loop0\",\"url\":\"http://127.0.0.1:$R_INGRESS/v1/reports\",\"contentType\":\"JSON\",\"asId\":\"loop0.as\",\"key\":\"$(key_for 98)\"}" \
+    "http://127.0.0.1:$R_ADMIN/api/v1/connections")
+  loop_id=$(create_connection loop "http://localhost:$R_INGRESS/v1/reports" "$(key_for 99)")
+  route_devices 100 70B3D5E770000000 "$loop_id"
+  log "own ingress by address literal: HTTP $literal at creation"
+  local run=$((secs + 1)) rows="$WORK/rows.ndjson"
+  : > "$rows"
+  local rowdefs=(
+    "none|:"
+    "admin: unauthenticated 8 MiB bodies over h2 (4 conn x 64 streams)|faults_admin_bodies $run"
+    "public: 2,000 idle TCP connections|python3 $FAULTS_PY attack idle --port \$R_PUBLIC --count 2000 --seconds $run"
+    "public: 500 slowloris connections|python3 $FAULTS_PY attack slowloris --port \$R_PUBLIC --count 500 --seconds $run"
+    "ingress: HPACK bomb (4 KB entry x 4,000 refs)|python3 $FAULTS_PY attack hpack-bomb --port \$R_INGRESS --seconds $run"
+    "ingress: batches of 10,000 bad lines, 3 MB (2 senders)|faults_bad_batch $run"
+    "connection URL = router's own ingress|faults_loop $run"
+    "AS: TLS handshake never completes|faults_bad_as silent $run"
+    "AS: garbage instead of TLS|faults_bad_as garbage $run"
+    "AS: reset mid-answer|faults_bad_as reset $run"
+    "AS: floods DATA (endless body)|faults_bad_as endless-body $run"
+    "AS: CONTINUATION flood (endless headers)|faults_bad_as continuation $run"
+    "AS: h2 garbage|faults_bad_as h2-garbage $run"
+    "AS: http/1.1 chunk garbage|faults_bad_as chunk-garbage $run"
+    "AS: http/1.1 endless headers|faults_bad_as endless-h1-headers $run"
+  )
+  [[ $SMOKE == 1 ]] && rowdefs=("${rowdefs[0]}" "${rowdefs[4]}" "${rowdefs[7]}")
+  local def name cmd
+  for def in "${rowdefs[@]}"; do
+    name=${def%%|*} cmd=${def#*|}
+    BAD_ID=""
+    log "row: $name"
+    if [[ $cmd == faults_bad_as* ]]; then
+      $cmd
+      cmd="faults_bad_load $run"
+    fi
+    eval "$cmd" > "$WORK/attack.out" 2>&1 &
+    local attacker=$!
+    PIDS+=("$attacker")
+    sleep 0.5
+    sim_reset "$sim_port"
+    local m0 m1 t0 t1 stats sampler
+    m0=$(metrics); t0=$(cpu_ticks "$R_PID")
+    (while :; do rss_kib "$R_PID"; sleep 0.2; done) > "$WORK/rss" 2>/dev/null &
+    sampler=$!
+    "$LOAD_BIN" --port "$R_INGRESS" --rate "$rate" --connections 2 --streams 64 --devices 1000 \
+      --first-dev-eui 70B3D5E750000000 --seconds "$secs" --quiet > "$WORK/load.json"
+    sleep 0.3
+    t1=$(cpu_ticks "$R_PID"); m1=$(metrics); stats=$(sim_stats "$sim_port")
+    kill "$sampler" 2>/dev/null || true
+    wait "$attacker" 2>/dev/null || true
+    [[ -n $BAD_ID ]] && stop_pid "$BAD_PID"
+    local delivered rss_max cpu_pct other="{}"
+    delivered=$(( $(conn_metric "$m1" "$id" tunnel_router_uplinks_total delivered) - $(conn_metric "$m0" "$id" tunnel_router_uplinks_total delivered) ))
+    rss_max=$(sort -n "$WORK/rss" | tail -1)
+    cpu_pct=$(awk -v t=$((t1 - t0)) -v hz="$CLK_TCK" -v s="$secs" 'BEGIN{printf "%.1f", t * 100 / hz / (s + 0.3)}')
+    local other_id=$BAD_ID
+    [[ $cmd == faults_loop* ]] && other_id=$loop_id
+    if [[ -n $other_id ]]; then
+      other=$(jq -nc --argjson d "$(conn_metric "$m1" "$other_id" tunnel_router_uplinks_total delivered)" \
+        --argjson f "$(conn_metric "$m1" "$other_id" tunnel_router_uplinks_total failed)" \
+        --argjson t "$(conn_metric "$m1" "$other_id" tunnel_router_uplinks_total timeout)" \
+        --argjson s "$(conn_metric "$m1" "$other_id" tunnel_router_uplinks_total shed)" \
+        '{delivered: $d, failed: $f, timeout: $t, shed: $s}')
+    fi
+    jq -c --arg attack "$name" --argjson rate "$rate" --argjson secs "$secs" --argjson delivered "$delivered" \
+      --argjson rss "${rss_max:-0}" --argjson cpu "$cpu_pct" --argjson transit "$(jq '.endpoints["/ok"].transit_us' <<< "$stats")" \
+      --argjson bad "$(jq '.endpoints["/ok"].bad_token' <<< "$stats")" --argjson other "$other" --arg attacker "$(tr '\n' ' ' < "$WORK/attack.out" | cut -c1-300)" \
+      '{attack: $attack, router_rss_mib: ($rss / 1024 * 10 | floor / 10), router_cpu_pct: $cpu,
+        healthy_offered_per_s: .sent_per_s, healthy_delivered_per_s: ($delivered / $secs),
+        healthy_rate_ratio: ($delivered / $secs / $rate), healthy_p99_us: $transit.p99, healthy_transit_us: $transit,
+        healthy_as_bad_token: $bad, generator_errors: .errors, attacked_connection: $other, attacker_output: $attacker,
+        within_target: (($delivered / $secs / $rate) >= 0.95 and ($transit.p99 // 1e9) < 5000 and $rss < 524288)}' \
+      "$WORK/load.json" >> "$rows"
+    log "$(tail -1 "$rows")"
+  done
+  local result
+  result=$(jq -s --argjson rate "$rate" --argjson secs "$secs" --arg literal "$literal" --argjson hwm "$(hwm_kib "$R_PID")" \
+    '{scenario: "faults", healthy_rate_per_s: $rate, row_seconds: $secs, own_ingress_literal_status: $literal,
+      router_peak_rss_mib: ($hwm / 1024 * 10 | floor / 10), rows: .,
+      targets: {healthy_rate_ratio_min: 0.95, healthy_p99_us_max: 5000, rss_mib_max: 512},
+      note: "One router (1 shard), a healthy connection to tr-as-sim at the given rate (tr-ns-load, open loop, 2 connections), and one attack at a time: it starts 0.5 s before the healthy load and runs until the row ends. RSS: the largest of samples every 0.2 s during the row; CPU: utime+stime of the router over the row. Delivered: the router metric of the healthy connection over the row; p99: send time at the generator to arrival at the AS. attacked_connection: cumulative outcomes of the connection the row sends its own 200 uplinks/s to (a fresh one per misbehaving-AS row)."}' "$rows")
+  printf '\n%-58s %8s %6s %11s %7s %9s %4s\n' attack rss_MiB cpu_% delivered/s ratio p99_us ok
+  jq -r '.rows[] | [.attack, .router_rss_mib, .router_cpu_pct, (.healthy_delivered_per_s|floor), (.healthy_rate_ratio*100|floor/100),
+         .healthy_p99_us, (if .within_target then "yes" else "NO" end)] | @tsv' <<< "$result" |
+    awk -F'\t' '{printf "%-58s %8s %6s %11s %7s %9s %4s\n", $1, $2, $3, $4, $5, $6, $7}'
+  write_result faults "$result"
+}
+
 name=${1:-}
 case $name in
-  throughput|latency|noisy|dead|scale|downlink|cluster) "scenario_$name" ;;
+  throughput|latency|noisy|dead|scale|downlink|cluster|faults) "scenario_$name" ;;
   all)
     for s in throughput latency noisy dead scale downlink; do "$0" "$s"; done ;;
   *)
-    sed -n '2,13p' "$0" >&2
+    sed -n '2,15p' "$0" >&2
     exit 2 ;;
 esac

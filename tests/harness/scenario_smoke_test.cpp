@@ -50,3 +50,7 @@ TEST(scenario_smoke, scale) {
 TEST(scenario_smoke, downlink) {
   run_scenario("downlink");
 }
+// Short mode: three rows (no attack, the HPACK bomb, an AS whose TLS handshake never completes).
+TEST(scenario_smoke, faults) {
+  run_scenario("faults");
+}
