@@ -7,7 +7,7 @@ bash scripts/install-deps.sh run
 if [ -x build/tunnel-router ]; then
   echo "run.sh: bringing build/tunnel-router up to date (seconds unless sources changed)"
 else
-  echo "run.sh: building build/tunnel-router, the router alone (a fresh build needs about 2½ min of 2 idle cores)"
+  echo "run.sh: building build/tunnel-router, the router alone (a fresh build takes about 2 min on 2 idle cores)"
 fi
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-Release}" >/dev/null
 started=$(date +%s)
