@@ -58,6 +58,30 @@ std::string percent_decoded(const std::string& text) {
   return out;
 }
 
+std::map<std::string, std::string> query_params(const std::string& query) {
+  std::map<std::string, std::string> params;
+  std::size_t start = 0;
+  while (start <= query.size()) {
+    auto end = query.find('&', start);
+    if (end == std::string::npos) end = query.size();
+    auto part = query.substr(start, end - start);
+    auto eq = part.find('=');
+    if (eq != std::string::npos) params[part.substr(0, eq)] = percent_decoded(part.substr(eq + 1));
+    start = end + 1;
+  }
+  return params;
+}
+
+std::string expected_token(const std::string& key, const std::map<std::string, std::string>& q) {
+  std::string body_elements =
+      "100002167" "20635F0108000496" "17" "18"
+      "032ce4850919d85d4c9f793ad148d24f32f3c6b5488f5a087cbeb1488f5a998c83ab";
+  std::string query_elements = "LrnDevEui=" + q.at("LrnDevEui") + "&LrnFPort=" + q.at("LrnFPort") +
+                               "&LrnInfos=" + q.at("LrnInfos") + "&AS_ID=" + q.at("AS_ID") +
+                               "&Time=" + q.at("Time");
+  return sha256_hex(body_elements + query_elements + key);
+}
+
 router_process::router_process(const std::string& extra_ini, const std::string& data_dir) {
   data_dir_ = data_dir.empty() ? dir_.path() + "/data" : data_dir;
   // INI refuses a section named twice: merge the extra lines into the base sections.

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -29,6 +30,14 @@ std::string sha256_hex(const std::string& text);
 
 /// Percent-decodes `text` (a `+` stays a plus).
 std::string percent_decoded(const std::string& text);
+
+/// The parameters of a query string, percent-decoded.
+std::map<std::string, std::string> query_params(const std::string& query);
+
+/// The AS's own check of the uplink token of the tests' sample `DevEUI_uplink` (CustomerID
+/// 100002167, DevEUI 20635F0108000496, FPort 17, FCntUp 18, its payload), from the received
+/// query `q` (tunnel-interface.md §2).
+std::string expected_token(const std::string& key, const std::map<std::string, std::string>& q);
 
 /// The real router binary, started as a user would (`tunnel-router serve --config FILE`) on
 /// loopback with free ports, its store in a temp folder. Reads the ports from its start-up

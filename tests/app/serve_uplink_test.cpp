@@ -24,31 +24,6 @@ constexpr const char* uplink_json =
     R"("LrrRSSI":-67,"LrrSNR":1.50,"Lrrs":{"Lrr":[{"Lrrid":"1","Chain":0},{"Lrrid":"2","Chain":1}]},)"
     R"("CustomerID":"100002167","CustomerData":{"alr":{"pro":"LORA/Generic","ver":"1"}}}})";
 
-std::map<std::string, std::string> query_params(const std::string& query) {
-  std::map<std::string, std::string> params;
-  std::size_t start = 0;
-  while (start <= query.size()) {
-    auto end = query.find('&', start);
-    if (end == std::string::npos) end = query.size();
-    auto part = query.substr(start, end - start);
-    auto eq = part.find('=');
-    if (eq != std::string::npos) params[part.substr(0, eq)] = percent_decoded(part.substr(eq + 1));
-    start = end + 1;
-  }
-  return params;
-}
-
-/// The AS's own check of an uplink token (tunnel-interface.md §2), from the received request.
-std::string expected_token(const std::string& key, const std::map<std::string, std::string>& q) {
-  std::string body_elements =
-      "100002167" + std::string{dev_eui} + "17" + "18" +
-      "032ce4850919d85d4c9f793ad148d24f32f3c6b5488f5a087cbeb1488f5a998c83ab";
-  std::string query_elements = "LrnDevEui=" + q.at("LrnDevEui") + "&LrnFPort=" + q.at("LrnFPort") +
-                               "&LrnInfos=" + q.at("LrnInfos") + "&AS_ID=" + q.at("AS_ID") +
-                               "&Time=" + q.at("Time");
-  return sha256_hex(body_elements + query_elements + key);
-}
-
 struct serve_uplink : ::testing::Test {
   temp_dir certs;
   test_pki pki = make_test_pki(certs.path());
