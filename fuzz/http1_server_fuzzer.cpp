@@ -36,12 +36,14 @@ struct harness {
   }
 
   void answer_deferred(http_server_connection& connection) {
-    // Newest first: HTTP/1.1 must still answer in request order.
-    for (auto it = deferred.rbegin(); it != deferred.rend(); ++it) {
+    // Newest first: HTTP/1.1 must still answer in request order. An answer may dispatch the
+    // next pipelined request at once, which the handler defers again: take the list first.
+    std::vector<stream_id> waiting;
+    waiting.swap(deferred);
+    for (auto it = waiting.rbegin(); it != waiting.rend(); ++it) {
       header fields[] = {{"content-type", "text/plain"}};
       (void)connection.respond(*it, 200, fields, std::string_view{"later"});
     }
-    deferred.clear();
   }
 };
 

@@ -2,7 +2,8 @@
 # Builds the libFuzzer targets of fuzz/ with clang in build-fuzz/ and runs them.
 #   scripts/fuzz.sh TARGET SECONDS   one target for SECONDS (a longer run)
 #   scripts/fuzz.sh all SECONDS      every target, one after the other, SECONDS each
-#   scripts/fuzz.sh ci               every target for FUZZ_CI_SECONDS (default 20) each: the CI run
+#   scripts/fuzz.sh ci               every target for FUZZ_CI_SECONDS (default 20) each: the CI run,
+#                                    from a fixed seed so a finding in CI replays the same search
 #   scripts/fuzz.sh list             the targets
 # Inputs found to add coverage go to build-fuzz/corpus/TARGET (the seeds in fuzz/corpus/TARGET
 # are read, never written). A crash, sanitizer report, leak, timeout or broken property stops
@@ -17,7 +18,7 @@ usage() { sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 [ $# -ge 1 ] || usage
 case "$1" in
   list) printf '%s\n' "${targets[@]}"; exit 0 ;;
-  ci) selected=("${targets[@]}"); seconds="${FUZZ_CI_SECONDS:-20}" ;;
+  ci) selected=("${targets[@]}"); seconds="${FUZZ_CI_SECONDS:-20}"; seed="${FUZZ_SEED:-1}" ;;
   all) [ $# -eq 2 ] || usage; selected=("${targets[@]}"); seconds="$2" ;;
   *)
     [ $# -eq 2 ] || usage
@@ -25,6 +26,7 @@ case "$1" in
     selected=("$1"); seconds="$2" ;;
 esac
 [[ "$seconds" =~ ^[0-9]+$ ]] || usage
+seed="${seed:-${FUZZ_SEED:-0}}"  # 0: libFuzzer picks one (printed in each log)
 
 build=build-fuzz
 if ! command -v clang++ >/dev/null || [ -z "$(find /usr/lib/llvm-*/lib/clang -name 'libclang_rt.fuzzer-x86_64.a' 2>/dev/null)" ]; then
@@ -59,7 +61,7 @@ for t in "${selected[@]}"; do
   [ -f "fuzz/dict/$t.dict" ] && dict=(-dict="fuzz/dict/$t.dict")
   set +e
   "$build/fuzz/fuzz_$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-    -max_len=65536 -print_final_stats=1 -artifact_prefix="$build/findings/$t-" "${dict[@]}" \
+    -max_len=65536 -print_final_stats=1 -seed="$seed" -artifact_prefix="$build/findings/$t-" "${dict[@]}" \
     "$corpus" "fuzz/corpus/$t" >"$log" 2>&1
   rc=$?
   set -e

@@ -67,6 +67,8 @@ class http_server_connection final : public connection_engine {
 
   /// Answers request `stream` (content-length is added; do not pass it). Fails with
   /// unknown_stream when the stream is gone (reset by the peer, connection closed, answered).
+  /// Called outside the handler, an HTTP/1.1 answer may resume parsing and call the handler
+  /// with the next pipelined request before it returns.
   error respond(stream_id stream, int status, std::span<const header> headers,
                 std::span<const std::byte> body);
 
