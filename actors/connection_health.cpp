@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <ctime>
 
+#include "logging/log.hpp"
+
 namespace tr::actors {
 
 namespace {
@@ -70,10 +72,9 @@ std::string_view name_of(failure_note::kind k) {
 
 void log_fuse_transition(std::string_view connection, std::string_view from, std::string_view to,
                          std::string_view reason) {
-  std::fprintf(stderr, "tunnel-router: fuse: connection %.*s %.*s -> %.*s (%.*s)\n",
-               static_cast<int>(connection.size()), connection.data(),
-               static_cast<int>(from.size()), from.data(), static_cast<int>(to.size()), to.data(),
-               static_cast<int>(reason.size()), reason.data());
+  // Opening the fuse sheds everything: a warning; the other transitions are information.
+  logging::write(to == "open" ? logging::level::warning : logging::level::info, "fuse transition",
+                 {{"connection", connection}, {"from", from}, {"to", to}, {"reason", reason}});
 }
 
 std::string iso8601(std::chrono::system_clock::time_point t) {
@@ -128,7 +129,28 @@ void connection_health::fail(const failure_note& why) {
   f.body.assign(cut(why.body, kept_body_bytes));
 }
 
-void connection_health::summarize(clock::time_point now, api::connection_status& out) const {
+void connection_health::read_percentiles(const latency_histogram& latencies,
+                                         api::connection_status& out) {
+  std::uint64_t answered = 0;
+  for (auto n : latencies) answered += n;
+  out.p50_ms.reset();
+  out.p99_ms.reset();
+  if (answered == 0) return;
+  auto rank = [&](double q) {
+    auto wanted = static_cast<std::uint64_t>(std::ceil(q * static_cast<double>(answered)));
+    std::uint64_t seen = 0;
+    for (std::size_t i = 0; i < latency_buckets; ++i) {
+      seen += latencies[i];
+      if (seen >= wanted) return std::round(bound_ms(i) * 100) / 100;
+    }
+    return std::round(bound_ms(latency_buckets - 1) * 100) / 100;
+  };
+  out.p50_ms = rank(0.5);
+  out.p99_ms = rank(0.99);
+}
+
+void connection_health::summarize(clock::time_point now, api::connection_status& out,
+                                  latency_histogram* latencies) const {
   auto second = seconds_of(now);
   auto minute = second / 60;
   auto period = second / 10;
@@ -143,30 +165,13 @@ void connection_health::summarize(clock::time_point now, api::connection_status&
     if (m.minute > minute - 15 && m.minute <= minute)
       for (std::size_t i = 0; i < m.counts.size(); ++i) add(out.last_15_minutes, i, m.counts[i]);
 
-  std::array<std::uint64_t, latency_buckets> merged{};
-  std::uint64_t answered = 0;
+  latency_histogram merged{};
   for (auto& slot : latencies_) {
     if (slot.period <= period - 6 || slot.period > period) continue;
-    for (std::size_t i = 0; i < latency_buckets; ++i) {
-      merged[i] += slot.counts[i];
-      answered += slot.counts[i];
-    }
+    for (std::size_t i = 0; i < latency_buckets; ++i) merged[i] += slot.counts[i];
   }
-  out.p50_ms.reset();
-  out.p99_ms.reset();
-  if (answered > 0) {
-    auto rank = [&](double q) {
-      auto wanted = static_cast<std::uint64_t>(std::ceil(q * static_cast<double>(answered)));
-      std::uint64_t seen = 0;
-      for (std::size_t i = 0; i < latency_buckets; ++i) {
-        seen += merged[i];
-        if (seen >= wanted) return std::round(bound_ms(i) * 100) / 100;
-      }
-      return std::round(bound_ms(latency_buckets - 1) * 100) / 100;
-    };
-    out.p50_ms = rank(0.5);
-    out.p99_ms = rank(0.99);
-  }
+  read_percentiles(merged, out);
+  if (latencies) *latencies = merged;
   out.last_delivery_at = delivered_once_ ? iso8601(last_delivery_) : std::string{};
   out.failures.clear();
   auto kept = std::min(failures_written_, kept_failures);

@@ -42,12 +42,21 @@ class connection_health {
   /// One uplink failed (outcome failed or timeout) for `why`.
   void fail(const failure_note& why);
 
+  static constexpr std::size_t latency_buckets = 64;
+  /// Answers of the last minute by log-spaced latency bucket (bucket i holds latencies up to
+  /// 0.1 ms × 1.25^i; the last one, all above).
+  using latency_histogram = std::array<std::uint64_t, latency_buckets>;
+
   /// The counts, latency and failures as of `now` into `out` (state, limit and in-flight are
-  /// the caller's).
-  void summarize(clock::time_point now, api::connection_status& out) const;
+  /// the caller's); the last minute's latency histogram into `latencies` when given.
+  void summarize(clock::time_point now, api::connection_status& out,
+                 latency_histogram* latencies = nullptr) const;
+
+  /// p50 and p99 of `latencies` into `out` (the upper bound of their bucket; absent when the
+  /// histogram is empty). Histograms of several replicas merge by adding them up.
+  static void read_percentiles(const latency_histogram& latencies, api::connection_status& out);
 
  private:
-  static constexpr std::size_t latency_buckets = 64;
   struct second_bucket {
     std::int64_t second = -1;
     std::array<std::uint32_t, uplink_outcome_count> counts{};
@@ -81,9 +90,9 @@ class connection_health {
 /// The name of a failure kind: `http`, `timeout`, `refused`, `tls`, `reset`, `error`.
 std::string_view name_of(failure_note::kind k);
 
-/// Logs one fuse transition of `connection` as one line on stderr:
-/// `tunnel-router: fuse: connection <id> <from> -> <to> (<reason>)`. The one place to switch
-/// to the router's logging facility.
+/// Logs one fuse transition of `connection` as one line of the router's log (logging/log.hpp):
+/// `tunnel-router: warning: fuse transition connection=<id> from=closed to=open reason="..."`
+/// (level warning when the fuse opens, info otherwise).
 void log_fuse_transition(std::string_view connection, std::string_view from, std::string_view to,
                          std::string_view reason);
 

@@ -145,6 +145,14 @@ std::shared_ptr<connection_metrics> metrics_registry::find(std::string_view id) 
   return it == connections_.end() ? nullptr : it->second;
 }
 
+std::vector<std::string> metrics_registry::connection_ids() const {
+  std::lock_guard lock{mutex_};
+  std::vector<std::string> out;
+  out.reserve(connections_.size());
+  for (const auto& [id, figures] : connections_) out.push_back(id);
+  return out;
+}
+
 void metrics_registry::remove(const std::string& id) {
   std::lock_guard lock{mutex_};
   connections_.erase(id);

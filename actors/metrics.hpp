@@ -98,6 +98,8 @@ class metrics_registry {
   std::shared_ptr<connection_metrics> find(std::string_view id) const;
   /// Forgets a retired connection.
   void remove(const std::string& id);
+  /// The ids of the connections that have metrics, sorted.
+  std::vector<std::string> connection_ids() const;
 
   void count(downlink_outcome o) {
     downlinks_[static_cast<std::size_t>(o)].fetch_add(1, std::memory_order_relaxed);

@@ -31,7 +31,8 @@ namespace tr::api {
 //   GET    /api/v1/connections/{id}/status    the connection's health (whoever sees the
 //                                             connection; a read-only view omits failure bodies)
 //   POST   /api/v1/connections/{id}/test      sends one signed test uplink, answers what
-//                                             happened (whoever may change the connection)
+//                                             happened (whoever may change the connection);
+//                                             answered later (api_answer::later)
 //   PATCH  {"paused": true|false}             pauses / resumes a connection (a form field)
 //   GET    /api/v1/devices/{devEUI}           200 `{"devEUI", "connections"}`
 //   PUT    /api/v1/devices/{devEUI}           body `{"connections": [ids]}`; `[]` removes the route
@@ -84,6 +85,10 @@ struct api_answer {
   std::string body;
   /// Extra response headers (`WWW-Authenticate` on 401, `Allow` on 405, `Cache-Control`, ...).
   std::vector<std::pair<std::string, std::string>> headers;
+  /// Set when the answer comes later (a test uplink waiting for its AS): the caller passes it
+  /// where to deliver the answer, which is called once, from another thread; status and body
+  /// above are then unused. The worker that ran handle() is free meanwhile.
+  std::function<void(std::function<void(api_answer)>)> later;
 };
 
 /// The admin API over a store.

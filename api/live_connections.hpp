@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -50,9 +51,10 @@ class live_connections {
   virtual ~live_connections() = default;
   /// The health of connection `id`, or nullopt when it does not run here.
   virtual std::optional<connection_status> status(std::string_view id) = 0;
-  /// Sends one signed test uplink on connection `id` and waits for its end (bounded by the
-  /// request timeout); nullopt when the connection does not run here.
-  virtual std::optional<test_uplink_result> send_test(std::string_view id) = 0;
+  /// Sends one signed test uplink on connection `id` without waiting: `done` is called once,
+  /// from the connection's thread, after the AS answered or the request timeout. False (and
+  /// `done` never called) when the connection does not run here.
+  virtual bool send_test(std::string_view id, std::function<void(test_uplink_result)> done) = 0;
 };
 
 }  // namespace tr::api

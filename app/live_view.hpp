@@ -6,6 +6,8 @@
 #include "actors/data_plane.hpp"
 #include "actors/metrics.hpp"
 #include "api/live_connections.hpp"
+#include "app/cluster_health.hpp"
+#include "store/cluster.hpp"
 
 namespace tr::app {
 
@@ -13,24 +15,29 @@ namespace tr::app {
 /// figures, and test uplinks sent by its owner.
 ///
 /// Single node: a status is this instance's own summary and `replicas` names just this
-/// instance. Cluster mode plugs in here: each replica publishes its summary
-/// (api::connection_status) through the store at most every 5 s and only when it changed, and
-/// status() merges the live replicas' summaries with its own and lists them in `replicas`.
+/// instance (its host name). Cluster mode (`cluster` given): status() merges this replica's
+/// figures with those the other live replicas published (see app/cluster_health.hpp) and
+/// `replicas` lists the instance ids merged; should the store not answer, this replica's own.
 class live_view final : public api::live_connections {
  public:
-  /// `instance` names this router in `replicas`; a test uplink is waited for at most
-  /// `request_timeout` and a second.
+  /// `instance` names this router in `replicas` on a single node.
   live_view(actors::data_plane& plane, actors::metrics_registry& metrics, std::string instance,
-            std::chrono::milliseconds request_timeout);
+            store::cluster_store* cluster = nullptr);
 
   std::optional<api::connection_status> status(std::string_view id) override;
-  std::optional<api::test_uplink_result> send_test(std::string_view id) override;
+  /// This replica's own figures of connection `id` (nullopt when it does not run here).
+  std::optional<health_figures> own_figures(std::string_view id) const;
+  /// This replica's own figures of every connection running here.
+  std::vector<std::pair<std::string, health_figures>> all_own_figures() const;
+  /// The owner arms the request timeout for the test; should the owner go away first (the
+  /// connection replaced or removed, the router stopping), `done` is told so.
+  bool send_test(std::string_view id, std::function<void(api::test_uplink_result)> done) override;
 
  private:
   actors::data_plane& plane_;
   actors::metrics_registry& metrics_;
   std::string instance_;
-  std::chrono::milliseconds request_timeout_;
+  store::cluster_store* cluster_;
 };
 
 /// This host's name, to name the instance.

@@ -84,6 +84,13 @@ std::string downlink_json(const actors::downlink_verdict& v) {
   return out;
 }
 
+/// Writes an admin API answer back on the connection that asked (any thread).
+void respond(const transport::request_origin& origin, api::api_answer answer) {
+  std::vector<transport::owned_header> headers = std::move(answer.headers);
+  if (!answer.content_type.empty()) headers.emplace_back("content-type", answer.content_type);
+  transport::respond_later(origin, answer.status, std::move(headers), std::move(answer.body));
+}
+
 /// The token hashes of every user, for the admin guard.
 std::vector<std::string> token_hashes(store::database& db) {
   std::vector<std::string> out;
@@ -122,6 +129,7 @@ struct router::impl {
   std::unique_ptr<transport::runtime> runtime;
   std::unique_ptr<actors::data_plane> plane;
   std::unique_ptr<app::live_view> live;
+  std::unique_ptr<app::health_publisher> health;  ///< cluster mode
   std::unique_ptr<api::admin_api> admin;
   std::optional<actors::ns_target> ns;
   std::optional<transport::tls_context> as_tls;
@@ -215,9 +223,12 @@ void router::impl::work(const admin_job& job) {
     else if (!guard->knows(job.authorization) && job.path.starts_with("/api/"))
       guard->remember(job.authorization);
   }
-  std::vector<transport::owned_header> headers = std::move(answer.headers);
-  if (!answer.content_type.empty()) headers.emplace_back("content-type", answer.content_type);
-  reply(answer.status, std::move(headers), std::move(answer.body));
+  if (answer.later) {
+    // Answered from another thread when ready (a test uplink): this worker takes the next job.
+    auto later = std::move(answer.later);
+    return later([origin = job.origin](api::api_answer ready) { respond(origin, std::move(ready)); });
+  }
+  respond(job.origin, std::move(answer));
 }
 
 void router::impl::serve_ingress(const transport::request_origin& origin,
@@ -422,7 +433,7 @@ std::optional<std::string> router::start() {
   admin_options.allow_http = cfg.as.allow_http;
   admin_options.max_body_bytes = cfg.admin.max_body_bytes;
   m.live = std::make_unique<app::live_view>(*m.plane, m.metrics, app::instance_name(),
-                                            defaults.request_timeout);
+                                            m.db->cluster());
   admin_options.live = m.live.get();
   admin_options.check_destination = [policy = m.destinations](std::string_view host,
                                                               std::uint16_t port) {
@@ -443,6 +454,10 @@ std::optional<std::string> router::start() {
     std::this_thread::sleep_for(std::chrono::milliseconds{10});
   if (!m.plane->loaded())
     throw std::runtime_error("store: the configuration did not load within 30 s");
+  if (auto* shared = m.db->cluster())
+    m.health = std::make_unique<app::health_publisher>(
+        *shared, [live = m.live.get()] { return live->all_own_figures(); },
+        std::chrono::seconds{5});
   auto* self = impl_.get();
   m.admin_worker = m.system->spawn<caf::detached>([self](caf::event_based_actor*) {
     return caf::behavior{[self](const admin_job& job) { self->work(job); }};
@@ -553,6 +568,7 @@ std::uint64_t router::stop(std::chrono::milliseconds drain) {
   if (!m.started || m.stopped) return 0;
   m.stopped = true;
   m.ready = false;
+  m.health.reset();
   std::uint64_t abandoned = 0;
   if (m.runtime) {
     m.runtime->stop_accepting();

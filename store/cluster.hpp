@@ -28,8 +28,15 @@ struct instance_info {
   std::string heartbeat_at;  ///< ISO 8601, UTC
 };
 
+/// One replica's health summary of one connection, as it published it (the text is the
+/// publisher's own encoding; the store does not read it).
+struct published_health {
+  std::string instance_id;
+  std::string summary;
+};
+
 /// What replicas sharing one store (PostgreSQL) share beyond the configuration: the downlink
-/// replay records and token buckets, and the list of live replicas.
+/// replay records and token buckets, the list of live replicas and their connections' health.
 class cluster_store {
  public:
   virtual ~cluster_store() = default;
@@ -55,6 +62,18 @@ class cluster_store {
 
   /// True while the store answers (the listening connection is up).
   virtual bool store_up() const noexcept = 0;
+
+  /// This replica's id (as `live_instances` lists it).
+  virtual const std::string& instance_id() const noexcept = 0;
+
+  /// Replaces this replica's health summaries of the given connections (id, summary) in one
+  /// transaction. Rows of replicas gone and of deleted connections are removed by housekeeping.
+  virtual result<void> publish_health(
+      const std::vector<std::pair<std::string, std::string>>& summaries) = 0;
+
+  /// The health summaries of `connection_id` published by the live replicas other than this
+  /// one, sorted by instance id.
+  virtual result<std::vector<published_health>> health_of(std::string_view connection_id) = 0;
 };
 
 }  // namespace tr::store

@@ -1,5 +1,6 @@
 // tr::store::postgres_database: what replicas share beyond the configuration.
 
+#include <algorithm>
 #include <cstdio>
 
 #include "store/detail/postgres_access.hpp"
@@ -91,6 +92,9 @@ void postgres_database::heartbeat(detail::pg_connection& db) {
   // downlink tokens.
   db.exec("DELETE FROM instances WHERE heartbeat_at < now() - interval '1 minute'");
   db.exec("DELETE FROM downlink_tokens WHERE expires_at < now()");
+  db.exec(
+      "DELETE FROM connection_health h WHERE NOT EXISTS (SELECT 1 FROM instances i WHERE i.id = "
+      "h.instance_id) OR NOT EXISTS (SELECT 1 FROM connections c WHERE c.id = h.connection_id)");
   // The change log keeps the last 10,000 generations; a replica further behind reloads all.
   auto cut = db.query(
       "UPDATE cluster_state SET pruned_through = generation - 10000 "
@@ -113,6 +117,60 @@ result<std::vector<instance_info>> postgres_database::live_instances() {
       out.push_back({std::string{found.text(i, 0)}, std::string{found.text(i, 1)},
                      std::string{found.text(i, 2)}, std::string{found.text(i, 3)},
                      found.integer(i, 4), std::string{found.text(i, 5)}});
+    return out;
+  });
+}
+
+result<void> postgres_database::publish_health(
+    const std::vector<std::pair<std::string, std::string>>& summaries) {
+  if (summaries.empty()) return {};
+  if (!up_) return error{error_code::unavailable, "PostgreSQL unreachable"};
+  // Up to 100 rows per statement, all in one transaction.
+  constexpr std::size_t rows_per_statement = 100;
+  std::lock_guard guard{health_mutex_};
+  try {
+    if (!health_ || !health_->healthy()) {
+      health_.reset();
+      health_ = std::make_unique<detail::pg_connection>(url_);
+    }
+    detail::pg_transaction scope{*health_};
+    for (std::size_t first = 0; first < summaries.size(); first += rows_per_statement) {
+      auto last = std::min(summaries.size(), first + rows_per_statement);
+      std::string sql =
+          "INSERT INTO connection_health (connection_id, instance_id, summary, published_at) "
+          "VALUES ";
+      std::vector<detail::pg_param> params{instance_id_};
+      for (auto i = first; i < last; ++i) {
+        auto n = params.size();
+        sql += (i == first ? "(" : ",(") + ("$" + std::to_string(n + 1)) + ",$1," +
+               ("$" + std::to_string(n + 2)) + ",now())";
+        params.emplace_back(summaries[i].first);
+        params.emplace_back(summaries[i].second);
+      }
+      sql += " ON CONFLICT (connection_id, instance_id) DO UPDATE SET summary = excluded.summary, "
+             "published_at = excluded.published_at";
+      health_->query(sql, params);
+    }
+    scope.commit();
+    return {};
+  } catch (...) {
+    health_.reset();
+    return detail::postgres_error(std::current_exception());
+  }
+}
+
+result<std::vector<published_health>> postgres_database::health_of(
+    std::string_view connection_id) {
+  return read<std::vector<published_health>>([&](detail::pg_connection& db) {
+    auto found = db.query(std::string{"SELECT h.instance_id, h.summary FROM connection_health h "
+                                      "JOIN instances i ON i.id = h.instance_id "
+                                      "WHERE h.connection_id = $1 AND h.instance_id <> $2 "
+                                      "AND i.heartbeat_at > now() - interval '"} +
+                              live_window + "' ORDER BY h.instance_id COLLATE \"C\"",
+                          {connection_id, instance_id_});
+    std::vector<published_health> out;
+    for (int i = 0; i < found.rows(); ++i)
+      out.push_back({std::string{found.text(i, 0)}, std::string{found.text(i, 1)}});
     return out;
   });
 }

@@ -73,6 +73,9 @@ class postgres_database final : public database, public cluster_store {
   result<std::vector<instance_info>> live_instances() override;
   std::size_t live_count() const noexcept override { return live_.load(); }
   bool store_up() const noexcept override { return up_.load(); }
+  result<void> publish_health(
+      const std::vector<std::pair<std::string, std::string>>& summaries) override;
+  result<std::vector<published_health>> health_of(std::string_view connection_id) override;
 
   /// The counts `copy_in` wrote.
   struct copied {
@@ -93,8 +96,8 @@ class postgres_database final : public database, public cluster_store {
   /// True while the listening connection is up.
   bool reachable() const noexcept { return up_.load(); }
 
-  /// This replica's id in the change log.
-  const std::string& instance_id() const noexcept { return instance_id_; }
+  /// This replica's id in the change log and the instances table.
+  const std::string& instance_id() const noexcept override { return instance_id_; }
 
  private:
   postgres_database(std::string url, std::unique_ptr<detail::sealer> keys);
@@ -134,6 +137,9 @@ class postgres_database final : public database, public cluster_store {
 
   std::mutex ledger_mutex_;
   std::unique_ptr<detail::pg_connection> ledger_;  ///< downlink checks, one at a time
+
+  std::mutex health_mutex_;
+  std::unique_ptr<detail::pg_connection> health_;  ///< health publishing, every few seconds
 
   std::mutex member_mutex_;
   std::string host_, version_;  ///< set by join(); empty: not registered

@@ -60,6 +60,27 @@ api_answer not_running(std::string_view id) {
                                "refused, or the data plane is not up)");
 }
 
+/// The answer to a test uplink: what was sent and what came back.
+api_answer test_answer(const test_uplink_result& result) {
+  json_out out;
+  out.begin_object();
+  out.key("request").string(result.request);
+  out.key("status");
+  if (result.status != 0)
+    out.number(result.status);
+  else
+    out.null();
+  out.key("latencyMs").decimal(result.latency_ms);
+  out.key("body").string(result.body);
+  out.key("error");
+  if (result.error.empty())
+    out.null();
+  else
+    out.string(result.error);
+  out.end_object();
+  return json_answer(200, out.take());
+}
+
 }  // namespace
 
 api_answer connection_status(const call& c, std::string_view id) {
@@ -113,25 +134,16 @@ api_answer test_connection(const call& c, std::string_view id) {
     return error_answer(403, "connection " + std::string{id} +
                                  " is cross-domain: read-only for users restricted to domains");
   if (!c.options.live) return not_running(id);
-  auto result = c.options.live->send_test(found.value->id);
-  if (!result) return not_running(id);
-  json_out out;
-  out.begin_object();
-  out.key("request").string(result->request);
-  out.key("status");
-  if (result->status != 0)
-    out.number(result->status);
-  else
-    out.null();
-  out.key("latencyMs").decimal(result->latency_ms);
-  out.key("body").string(result->body);
-  out.key("error");
-  if (result->error.empty())
-    out.null();
-  else
-    out.string(result->error);
-  out.end_object();
-  return json_answer(200, out.take());
+  // The AS may take up to the request timeout: answered later, the worker serves others meanwhile.
+  api_answer pending;
+  pending.later = [live = c.options.live,
+                   connection = found.value->id](std::function<void(api_answer)> deliver) {
+    bool running = live->send_test(connection, [deliver](test_uplink_result result) {
+      deliver(test_answer(result));
+    });
+    if (!running) deliver(not_running(connection));
+  };
+  return pending;
 }
 
 }  // namespace tr::api::detail

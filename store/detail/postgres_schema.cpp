@@ -148,6 +148,23 @@ CREATE TABLE instances (
     R"sql(
 ALTER TABLE connections ADD COLUMN paused BOOLEAN NOT NULL DEFAULT FALSE;
 )sql",
+    // Version 3: reserved for the domains and roles step (no change here).
+    R"sql(
+SELECT 1;
+)sql",
+    // Version 4: each replica's health summary per connection (published at most every 5 s,
+    // when it changed), merged on read. No foreign keys: a replica may publish for a connection
+    // deleted meanwhile; housekeeping removes rows of deleted connections and of replicas gone.
+    R"sql(
+CREATE TABLE connection_health (
+  connection_id TEXT NOT NULL,
+  instance_id   TEXT NOT NULL,
+  summary       TEXT NOT NULL,
+  published_at  TIMESTAMPTZ NOT NULL,
+  PRIMARY KEY (connection_id, instance_id)
+);
+CREATE INDEX connection_health_by_instance ON connection_health (instance_id);
+)sql",
 };
 
 constexpr std::string_view version_table =

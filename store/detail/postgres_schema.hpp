@@ -6,7 +6,7 @@
 namespace tr::store::detail {
 
 /// The newest PostgreSQL schema version this router knows.
-inline constexpr int postgres_schema_version = 2;
+inline constexpr int postgres_schema_version = 4;
 
 /// Brings the database to postgres_schema_version, under a transaction-scoped advisory lock so
 /// that replicas starting together apply each step once. A newer schema fails with

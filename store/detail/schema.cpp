@@ -71,6 +71,15 @@ CREATE TABLE user_domains (
     R"sql(
 ALTER TABLE connections ADD COLUMN paused INTEGER NOT NULL DEFAULT 0;
 )sql",
+    // Version 3: reserved for the domains and roles step (no change here).
+    R"sql(
+SELECT 1;
+)sql",
+    // Version 4: cluster health summaries live in PostgreSQL only; a single node reads its own
+    // figures (no change here, the version follows PostgreSQL's).
+    R"sql(
+SELECT 1;
+)sql",
 };
 
 }  // namespace

@@ -8,7 +8,7 @@
 namespace tr::store::detail {
 
 /// The schema version this build writes (`PRAGMA user_version`).
-inline constexpr std::int64_t schema_version = 2;
+inline constexpr std::int64_t schema_version = 4;
 
 /// Brings the database up to schema_version, each step in its own transaction. A database of a
 /// newer version is refused (error_code::schema_too_new), never downgraded.

@@ -7,6 +7,7 @@
 #include <ctime>
 #include <fstream>
 #include <map>
+#include <regex>
 #include <thread>
 
 #include "tests/app/router_process.hpp"
@@ -282,4 +283,46 @@ TEST(store_copy, moves_a_single_nodes_store_to_postgresql_and_refuses_a_second_r
   EXPECT_EQ(found->headers.size(), 1u);
   EXPECT_EQ((*shared)->list_device_routes()->size(), 2u);
   ::unsetenv("TUNNEL_ROUTER_DATA_KEY");
+}
+
+TEST_F(serve_cluster, the_status_on_any_replica_merges_the_figures_of_every_live_replica) {
+  postgres_database_scope db;
+  a = start(db.url());
+  b = start(db.url());
+  connect(*a);
+  ASSERT_TRUE(eventually([&] { return routes(*b); }, 2s));  // one uplink delivered by B
+  for (int i = 0; i < 2; ++i) ASSERT_TRUE(routes(*a));
+  for (int i = 0; i < 2; ++i) ASSERT_TRUE(routes(*b));
+  ASSERT_TRUE(as->wait_for(5));
+  as->set_status(500);
+  ASSERT_TRUE(routes(*b));
+  std::string failed = "tunnel_router_uplinks_total{connection=\"" + id + "\",outcome=\"failed\"}";
+  ASSERT_TRUE(b->wait_metric(failed, 1));
+  EXPECT_EQ(a->metric(failed), 0) << "the failure happened on B alone";
+
+  // Each replica publishes what changed every 5 s: within that, either one answers for both.
+  auto instances = a->admin("GET", "/api/v1/instances").body;
+  for (auto* replica : {a.get(), b.get()}) {
+    std::string body;
+    EXPECT_TRUE(eventually(
+        [&] {
+          body = replica->admin("GET", "/api/v1/connections/" + id + "/status").body;
+          return body.find(R"("lastMinute":{"delivered":5,"failed":1,)") != std::string::npos;
+        },
+        12s))
+        << body;
+    EXPECT_NE(body.find(R"("last15Minutes":{"delivered":5,"failed":1,)"), std::string::npos)
+        << body;
+    EXPECT_TRUE(std::regex_search(body, std::regex{R"("latencyMs":\{"p50":[0-9.]+,"p99":[0-9.]+\})"}))
+        << body;
+    EXPECT_TRUE(std::regex_search(
+        body, std::regex{R"("failures":\[\{"at":"[^"]+","kind":"http","status":500,)"}))
+        << body;
+    std::smatch listed;
+    ASSERT_TRUE(std::regex_search(body, listed, std::regex{R"re("replicas":\["([^"]+)","([^"]+)"\])re"}))
+        << body;
+    EXPECT_NE(listed[1], listed[2]);
+    EXPECT_NE(instances.find("\"" + listed[1].str() + "\""), std::string::npos) << instances;
+    EXPECT_NE(instances.find("\"" + listed[2].str() + "\""), std::string::npos) << instances;
+  }
 }

@@ -4,6 +4,7 @@
 // the log.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <regex>
 #include <thread>
 
@@ -144,7 +145,8 @@ TEST_F(serve_health, a_paused_connection_sends_nothing_and_says_so_in_status_met
       << status.body;
   EXPECT_EQ(metric("tunnel_router_fuse_transitions_total{connection=\"" + id + "\",to=\"paused\"}"),
             1);
-  EXPECT_NE(router.process().errors().find("fuse: connection " + id + " closed -> paused"),
+  EXPECT_NE(router.process().errors().find("fuse transition connection=" + id +
+                                               " from=closed to=paused reason="),
             std::string::npos)
       << router.process().errors();
 
@@ -211,4 +213,27 @@ TEST_F(serve_health, a_test_uplink_reaches_the_as_signed_and_answers_what_happen
   ASSERT_EQ(hung.status, 200) << hung.body;
   EXPECT_NE(hung.body.find(R"("status":null)"), std::string::npos) << hung.body;
   EXPECT_NE(hung.body.find(R"("error":"timeout: )"), std::string::npos) << hung.body;
+}
+
+TEST_F(serve_health, other_admin_requests_are_answered_while_a_test_uplink_waits_for_a_hung_as) {
+  auto id = connect("JSON");
+  as.set_hang(true);
+  std::atomic<bool> test_answered{false};
+  http_result tested;
+  std::thread tester{[&] {
+    tested = router.admin("POST", "/api/v1/connections/" + id + "/test");
+    test_answered = true;
+  }};
+  // The test uplink is at the AS, which will never answer it: the router waits for its request
+  // timeout (1.5 s). Meanwhile the admin API serves everyone else.
+  ASSERT_TRUE(as.wait_for(1));
+  auto listed = router.admin("GET", "/api/v1/connections");
+  auto status = router.admin("GET", "/api/v1/connections/" + id + "/status");
+  bool answered_before_the_test = !test_answered.load();
+  tester.join();
+  EXPECT_EQ(listed.status, 200) << listed.body;
+  EXPECT_EQ(status.status, 200) << status.body;
+  EXPECT_TRUE(answered_before_the_test) << "the admin API waited for the test uplink";
+  ASSERT_EQ(tested.status, 200) << tested.body;
+  EXPECT_NE(tested.body.find(R"("error":"timeout: )"), std::string::npos) << tested.body;
 }

@@ -1,5 +1,6 @@
 #include <sqlite3.h>
 
+#include "store/detail/schema.hpp"
 #include "tests/store/store_fixture.hpp"
 
 namespace tr::store::testing {
@@ -22,9 +23,10 @@ std::string raw_query(const std::filesystem::path& file, const std::string& sql)
 }
 
 TEST_F(schema, a_new_database_is_at_the_current_schema_version) {
-  EXPECT_EQ(db().schema_version(), 2);
+  EXPECT_EQ(db().schema_version(), tr::store::detail::schema_version);
   db_.reset();
-  EXPECT_EQ(raw_query(db_path(), "PRAGMA user_version"), "2");
+  EXPECT_EQ(raw_query(db_path(), "PRAGMA user_version"),
+            std::to_string(tr::store::detail::schema_version));
 }
 
 TEST_F(schema, a_version_1_database_gains_the_paused_flag_with_its_connections_running) {
@@ -37,7 +39,7 @@ TEST_F(schema, a_version_1_database_gains_the_paused_flag_with_its_connections_r
             SQLITE_OK);
   sqlite3_close(raw);
   reopen();
-  EXPECT_EQ(db().schema_version(), 2);
+  EXPECT_EQ(db().schema_version(), tr::store::detail::schema_version);
   auto all = db().list_connections();
   ASSERT_TRUE(all);
   ASSERT_EQ(all->size(), 1u);
@@ -62,7 +64,7 @@ TEST_F(schema, a_new_database_uses_write_ahead_logging) {
 TEST_F(schema, reopening_keeps_the_version_and_migrates_nothing) {
   ASSERT_TRUE(db().create_connection(sample_connection()));
   reopen();
-  EXPECT_EQ(db().schema_version(), 2);
+  EXPECT_EQ(db().schema_version(), tr::store::detail::schema_version);
   EXPECT_EQ(db().list_connections()->size(), 1u);
 }
 
