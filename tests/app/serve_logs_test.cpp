@@ -102,6 +102,29 @@ TEST_F(serve_logs, an_http_error_status_is_named_and_the_recovery_noted) {
   EXPECT_NE(again[0].find("connection=\"AS one\""), std::string::npos) << again[0];
 }
 
+TEST_F(serve_logs, the_fuse_opening_is_one_warning_line_naming_the_connection_and_the_reason) {
+  start_router();
+  std::uint16_t closed_port;
+  {
+    test_as gone{pki.cert_file, pki.key_file};
+    closed_port = gone.port();
+  }
+  auto id = connect(closed_port);
+  auto opened = "tunnel_router_fuse_transitions_total{connection=\"" + id + "\",to=\"open\"}";
+  for (int i = 0; i < 100 && router->metric(opened) < 1; ++i) {
+    router->report(uplink_json);
+    std::this_thread::sleep_for(50ms);
+  }
+  ASSERT_GE(router->metric(opened), 1);
+  auto errors = router->process().errors();
+  auto lines = lines_with(errors, "to=open");
+  ASSERT_GE(lines.size(), 1u) << errors;
+  EXPECT_TRUE(std::regex_match(
+      lines[0], std::regex{"tunnel-router: warning: fuse transition connection=" + id +
+                           " from=(closed|throttling) to=open reason=.+"}))
+      << lines[0];
+}
+
 TEST(serve_logs_json, every_line_is_a_json_object_from_start_to_stop) {
   temp_dir dir;
   write_file(dir.file("router.ini"), "[store]\npath = " + dir.file("router.db") +
