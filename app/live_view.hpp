@@ -17,7 +17,8 @@ namespace tr::app {
 /// Single node: a status is this instance's own summary and `replicas` names just this
 /// instance (its host name). Cluster mode (`cluster` given): status() merges this replica's
 /// figures with those the other live replicas published (see app/cluster_health.hpp) and
-/// `replicas` lists the instance ids merged; should the store not answer, this replica's own.
+/// `replicas` lists the instance ids merged (this replica's own figures alone when the published
+/// ones cannot be read).
 class live_view final : public api::live_connections {
  public:
   /// `instance` names this router in `replicas` on a single node.
