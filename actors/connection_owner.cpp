@@ -113,13 +113,10 @@ connection_owner::connection_owner(transport::shard& home,
       metrics_(environment.metrics->connection(config_->id)),
       signer_(config_->key),
       gate_(environment.fuse_params.max_limit),
-      fuse_link_(fuse ? std::move(fuse)
-                      : std::make_shared<local_fuse_link>(
-                            environment.fuse_params, std::hash<std::string>{}(config_->id))),
+      fuse_link_(std::move(fuse)),
       http1_only_(!config_->tls) {
   metrics_->shard.store(static_cast<std::int32_t>(home.index()), std::memory_order_relaxed);
-  slots_.reserve(64);
-  fuse_events_.reserve(fuse_batch_size);
+  slots_.reserve(64);  // the batch to the fuse grows with traffic: idle connections hold none
   target_.reserve(512);
   body_.reserve(2048);
   published_state_ = config_->paused ? 3 : 0;
@@ -818,7 +815,6 @@ void connection_owner::flush_fuse() {
   fuse_sent_ = home_.now();
   if (fuse_events_.empty()) return;
   std::vector<fuse_event> batch;
-  batch.reserve(fuse_batch_size);
   batch.swap(fuse_events_);
   fuse_link_->report(std::move(batch));
 }

@@ -72,10 +72,10 @@ struct uplink_environment {
 class connection_owner final : public transport::io_handler,
                                public std::enable_shared_from_this<connection_owner> {
  public:
-  /// `fuse` is the connection's tie to its fuse actor; null: a fuse that learns on this shard
-  /// (local_fuse_link), for owners run without an actor system.
+  /// `fuse` is the connection's tie to its fuse (the fuse actor, or a local_fuse_link); the
+  /// creator binds it to this owner (fuse_link::bind) so that admission snapshots reach it.
   connection_owner(transport::shard& home, std::shared_ptr<const connection_config> config,
-                   const uplink_environment& environment, std::shared_ptr<fuse_link> fuse = {});
+                   const uplink_environment& environment, std::shared_ptr<fuse_link> fuse);
   ~connection_owner() override;
 
   /// The shard this owner runs on.
