@@ -30,6 +30,7 @@ struct connection_owner::request_slot {
   bool live = false;
   bool probe = false;
   bool timed_out = false;
+  std::uint32_t epoch = 0;       ///< the fuse's open period a probe was admitted in
   bool uplink = false;           ///< a DevEUI_uplink: its outcome feeds the loss table
   bool test = false;             ///< a test uplink: outside the fuse and the figures
   std::uint64_t device = 0;      ///< loss_table key of its DevEUI
@@ -54,6 +55,12 @@ struct connection_owner::test_waiter {
 };
 
 namespace {
+
+/// Outcome batches to the fuse: at most this many events, sent at least this often while
+/// there are any, and news at most this often.
+constexpr std::size_t fuse_batch_size = 256;
+constexpr std::chrono::milliseconds fuse_batch_interval{100};
+constexpr std::chrono::milliseconds fuse_urgent_spacing{2};
 
 constexpr std::array<std::string_view, 4> state_names = {"closed", "throttling", "open",
                                                          "paused"};
@@ -98,16 +105,18 @@ failure_note timeout_note() {
 
 connection_owner::connection_owner(transport::shard& home,
                                    std::shared_ptr<const connection_config> config,
-                                   const uplink_environment& environment)
+                                   const uplink_environment& environment,
+                                   std::shared_ptr<fuse_link> fuse)
     : home_(home),
       config_(std::move(config)),
       environment_(environment),
       metrics_(environment.metrics->connection(config_->id)),
       signer_(config_->key),
-      fuse_(environment.fuse_params, std::hash<std::string>{}(config_->id) ^ home.index()),
+      gate_(environment.fuse_params.max_limit),
+      fuse_link_(std::move(fuse)),
       http1_only_(!config_->tls) {
   metrics_->shard.store(static_cast<std::int32_t>(home.index()), std::memory_order_relaxed);
-  slots_.reserve(64);
+  slots_.reserve(64);  // the batch to the fuse grows with traffic: idle connections hold none
   target_.reserve(512);
   body_.reserve(2048);
   published_state_ = config_->paused ? 3 : 0;
@@ -155,10 +164,12 @@ void connection_owner::guarded(F&& fn) {
 }
 
 void connection_owner::send(const codecs::report& report) {
+  TR_ASSERT_ON_SHARD(home_);
   guarded([&] { send_unguarded(report); });
 }
 
 void connection_owner::send_test(std::function<void(api::test_uplink_result)> done) {
+  TR_ASSERT_ON_SHARD(home_);
   guarded([&] {
     if (retired_) {
       api::test_uplink_result result;
@@ -226,7 +237,7 @@ void connection_owner::send_unguarded(const codecs::report& report) {
     if (uplink) lose(loss_table::key_of(report.fields().dev_eui));
     return;
   }
-  auto verdict = fuse_.admit(home_.now(), static_cast<std::uint32_t>(in_flight_));
+  auto verdict = gate_.admit(home_.now(), static_cast<std::uint32_t>(in_flight_));
   if (verdict == fuse::admission::shed) {
     metrics_->count(uplink_outcome::shed);
     if (uplink) lose(loss_table::key_of(report.fields().dev_eui));
@@ -237,6 +248,7 @@ void connection_owner::send_unguarded(const codecs::report& report) {
       .append(environment_.infos_prefix)
       .append(std::to_string(++sequence_));
   auto slot = take_slot(verdict == fuse::admission::probe);
+  slots_[slot].epoch = gate_.epoch();
   if (uplink) {
     auto& r = slots_[slot];
     r.uplink = true;
@@ -252,7 +264,7 @@ void connection_owner::send_unguarded(const codecs::report& report) {
   // One timer a request: first at the fuse's latency target (if sooner than the timeout), where
   // a request still unanswered tells the fuse, then at the timeout. Answered in time (the usual
   // case), the request costs a single schedule and cancel.
-  auto target = fuse_.parameters().latency_target;
+  auto target = environment_.fuse_params.latency_target;
   if (target < config_->request_timeout)
     arm_timer(slot, target, &connection_owner::on_unanswered);
   else
@@ -359,7 +371,9 @@ void connection_owner::on_connected(std::uint32_t session_id, transport::connect
       // unanswered past its timeout, enough to open the fuse when nothing else is answered.
       why.what = failure_note::kind::timeout;
       for (auto& w : waiting_)
-        if (!slots_[w.slot].test) fuse_.timed_out(slots_[w.slot].started, home_.now());
+        if (!slots_[w.slot].test)
+          tell_fuse({fuse_event::kind::timed_out, fuse::signal::failure, false, 0,
+                     slots_[w.slot].started, home_.now()});
     }
     fail_waiting(uplink_outcome::failed, why);
   };
@@ -455,9 +469,9 @@ void connection_owner::arm_timer(std::uint32_t slot, std::chrono::milliseconds d
 
 void connection_owner::on_unanswered(std::uint32_t slot, std::uint32_t generation) {
   if (slot >= slots_.size() || !slots_[slot].live || slots_[slot].generation != generation) return;
-  fuse_.unanswered(home_.now());
-  publish_state();
-  arm_timer(slot, config_->request_timeout - fuse_.parameters().latency_target,
+  tell_fuse({fuse_event::kind::unanswered, fuse::signal::failure, false, 0, slots_[slot].started,
+             home_.now()});
+  arm_timer(slot, config_->request_timeout - environment_.fuse_params.latency_target,
             &connection_owner::on_timeout);
 }
 
@@ -467,7 +481,9 @@ void connection_owner::on_timeout(std::uint32_t slot, std::uint32_t generation) 
   r.timer = {};
   r.timed_out = true;
   // A hung AS opens the fuse here, not after failure_threshold timeouts.
-  if (!r.test) fuse_.timed_out(r.started, home_.now());
+  if (!r.test)
+    tell_fuse({fuse_event::kind::timed_out, fuse::signal::failure, false, 0, r.started,
+               home_.now()});
   auto why = timeout_note();
   if (r.session_id == 0) {
     std::erase_if(waiting_, [&](const waiting_request& w) { return w.slot == slot; });
@@ -494,14 +510,14 @@ void connection_owner::finish(std::uint32_t slot, uplink_outcome outcome, fuse::
     auto latency = std::chrono::duration_cast<std::chrono::microseconds>(now - r.started);
     metrics_->count(outcome);
     if (outcome == uplink_outcome::shed) {
-      if (r.probe) fuse_.release_probe();
+      if (r.probe) gate_.release_probe();
     } else {
       metrics_->latency.observe(latency);
       // Latency percentiles are of answers: a 2xx, or another status.
       if (outcome == uplink_outcome::delivered || why.what == failure_note::kind::http)
         metrics_->health.observe(latency, now);
       if (outcome != uplink_outcome::delivered) metrics_->health.fail(why);
-      fuse_.record(signal, std::chrono::duration_cast<fuse::duration>(latency), now, r.probe);
+      tell_fuse({fuse_event::kind::answer, signal, r.probe, r.epoch, r.started, now});
     }
     if (r.uplink) {
       if (outcome == uplink_outcome::delivered)
@@ -673,6 +689,7 @@ void connection_owner::on_drain(transport::shard&, connection_handle handle) {
 }
 
 void connection_owner::reconfigure(std::shared_ptr<const connection_config> config) {
+  TR_ASSERT_ON_SHARD(home_);
   bool reopen =
       config->host != config_->host || config->port != config_->port || config->tls != config_->tls;
   if (!(config->key == config_->key)) signer_ = codecs::token_signer{config->key};
@@ -692,10 +709,11 @@ void connection_owner::reconfigure(std::shared_ptr<const connection_config> conf
 void connection_owner::retire_into(std::shared_ptr<connection_owner> successor) {
   successor_ = std::move(successor);
   // The AS did not change: its fuse state (open, throttled) goes with the connection.
-  successor_->home().post([next = successor_, learned = fuse_, losses = std::move(losses_),
+  flush_fuse();  // what this owner learned reaches the fuse before the successor's outcomes
+  successor_->home().post([next = successor_, learned = gate_, losses = std::move(losses_),
                             state = published_state_](transport::shard&) mutable {
-    next->fuse_ = learned;
-    next->fuse_.release_probe();  // a probe in flight stays with the old owner
+    next->gate_.apply(learned.current());  // unless the fuse already posted a newer one
+    next->gate_.release_probe();           // a probe in flight stays with the old owner
     next->losses_ = std::move(losses);
     next->published_state_ = state;
     next->publish_state();
@@ -713,6 +731,7 @@ void connection_owner::forward_to_successor(const codecs::report& report) {
 }
 
 void connection_owner::retire(bool graceful) {
+  TR_ASSERT_ON_SHARD(home_);
   if (retired_) return;
   retired_ = true;
   keep_alive_ = shared_from_this();
@@ -744,20 +763,60 @@ void connection_owner::retire(bool graceful) {
 
 void connection_owner::publish_state() {
   if (retired_) return;  // a successor (move, restart) may own the gauges now
-  auto fuse_state = static_cast<std::uint8_t>(fuse_.current_state());
+  auto fuse_state = static_cast<std::uint8_t>(gate_.current_state());
   std::uint8_t state = config_->paused ? 3 : fuse_state;
   if (state != published_state_) {
     const char* reason = state == 3                ? "paused by the operator"
                          : published_state_ == 3 ? "resumed by the operator"
-                                                 : fuse_.reason();
+                                                 : gate_.reason();
     log_fuse_transition(config_->id, state_names[published_state_], state_names[state], reason);
     metrics_->transitions[state].fetch_add(1, std::memory_order_relaxed);
     published_state_ = state;
   }
   metrics_->paused.store(state == 3, std::memory_order_relaxed);
   metrics_->fuse_state.store(fuse_state, std::memory_order_relaxed);
-  metrics_->limit.store(fuse_.limit(), std::memory_order_relaxed);
+  metrics_->limit.store(gate_.limit(), std::memory_order_relaxed);
   metrics_->in_flight.store(static_cast<std::int32_t>(in_flight_), std::memory_order_relaxed);
+}
+
+void connection_owner::apply_admission(const fuse::snapshot& s) {
+  TR_ASSERT_ON_SHARD(home_);
+  if (gate_.apply(s)) publish_state();
+}
+
+void connection_owner::tell_fuse(const fuse_event& e) {
+  // Stopped at once (removed, or replaced after a crash): what fails now fails because the
+  // sessions were closed here, which says nothing about the AS.
+  if (retired_ && !graceful_) return;
+  fuse_events_.push_back(e);
+  if (fuse_events_.size() >= fuse_batch_size) return flush_fuse();
+  // News the fuse reacts to goes at once (at most one batch per fuse_urgent_spacing); good,
+  // fast answers while closed wait for the batch to fill or for fuse_batch_interval.
+  bool news = e.what != fuse_event::kind::answer || e.signal != fuse::signal::good || e.probe ||
+              e.at - e.sent > environment_.fuse_params.latency_target ||
+              gate_.current_state() != fuse::state::closed;
+  auto now = home_.now();
+  auto due = news ? std::max(now, fuse_sent_ + fuse_urgent_spacing) : now + fuse_batch_interval;
+  if (news && due <= now) return flush_fuse();
+  if (fuse_timer_ && fuse_due_ <= due) return;
+  if (fuse_timer_) home_.cancel(fuse_timer_);
+  fuse_due_ = due;
+  fuse_timer_ = home_.schedule(due, [w = weak_from_this()] {
+    if (auto self = w.lock()) {
+      self->fuse_timer_ = {};
+      self->guarded([&] { self->flush_fuse(); });
+    }
+  });
+}
+
+void connection_owner::flush_fuse() {
+  if (fuse_timer_) home_.cancel(fuse_timer_);
+  fuse_timer_ = {};
+  fuse_sent_ = home_.now();
+  if (fuse_events_.empty()) return;
+  std::vector<fuse_event> batch;
+  batch.swap(fuse_events_);
+  fuse_link_->report(std::move(batch));
 }
 
 void connection_owner::note_delivered() {

@@ -11,6 +11,8 @@
 
 #include "actors/connection_config.hpp"
 #include "actors/fuse.hpp"
+#include "actors/fuse_gate.hpp"
+#include "actors/fuse_link.hpp"
 #include "actors/loss_table.hpp"
 #include "actors/metrics.hpp"
 #include "api/live_connections.hpp"
@@ -51,8 +53,8 @@ struct uplink_environment {
 /// The connection actor: one per configured connection, living on one shard and touched only
 /// from that shard's thread (other threads reach it by posting to its shard).
 ///
-/// For each report it asks its fuse (a local comparison), builds the signed POST of
-/// tunnel-interface.md §2 in reused buffers, and submits it on a session to the AS: an HTTP/2
+/// For each report it asks its fuse gate (a local comparison), builds the signed uplink POST
+/// (docs/protocol.md) in reused buffers, and submits it on a session to the AS: an HTTP/2
 /// connection (TLS with ALPN h2, many streams, bounded by the AS's
 /// SETTINGS_MAX_CONCURRENT_STREAMS; a few more open when one has no free stream), or a small pool
 /// of HTTP/1.1 keep-alive connections when the AS offers only http/1.1 (and for http:// URLs);
@@ -60,7 +62,8 @@ struct uplink_environment {
 /// the first report, without blocking the shard; reports that arrive while a session connects
 /// wait for it only within the fuse's limit. Nothing is queued beyond that: a report that cannot
 /// be sent is shed and counted. Every sent report ends in exactly one outcome (delivered,
-/// failed, timeout) that feeds the metrics and the fuse; shed reports feed only the metrics.
+/// failed, timeout) that feeds the metrics and, in batches, the connection's fuse actor, which
+/// posts admission snapshots back; shed reports feed only the metrics.
 ///
 /// A paused connection sends nothing: its reports are counted as `paused`. Every DevEUI_uplink
 /// not delivered (shed, paused, failed, timeout) is counted per device in a bounded loss table,
@@ -69,8 +72,10 @@ struct uplink_environment {
 class connection_owner final : public transport::io_handler,
                                public std::enable_shared_from_this<connection_owner> {
  public:
+  /// `fuse` is the connection's tie to its fuse (the fuse actor, or a local_fuse_link); the
+  /// creator binds it to this owner (fuse_link::bind) so that admission snapshots reach it.
   connection_owner(transport::shard& home, std::shared_ptr<const connection_config> config,
-                   const uplink_environment& environment);
+                   const uplink_environment& environment, std::shared_ptr<fuse_link> fuse);
   ~connection_owner() override;
 
   /// The shard this owner runs on.
@@ -108,7 +113,11 @@ class connection_owner final : public transport::io_handler,
 
   /// Requests in flight or waiting for a session.
   std::size_t in_flight() const { return in_flight_; }
-  const fuse& admission() const { return fuse_; }
+  const fuse_gate& admission() const { return gate_; }
+  /// Takes an admission snapshot from the fuse actor (home shard only).
+  void apply_admission(const fuse::snapshot& s);
+  /// The connection's tie to its fuse.
+  const std::shared_ptr<fuse_link>& fuse_of() const { return fuse_link_; }
   /// The connection's figures (shared by every owner the connection has had).
   connection_metrics& figures() const { return *metrics_; }
 
@@ -139,6 +148,9 @@ class connection_owner final : public transport::io_handler,
   /// The request's one timer: `then(slot, generation)` after `delay`, if the owner still lives.
   void arm_timer(std::uint32_t slot, std::chrono::milliseconds delay,
                  void (connection_owner::*then)(std::uint32_t, std::uint32_t));
+  /// Tells the fuse: batched, sent at once when it is news the fuse must react to.
+  void tell_fuse(const fuse_event& e);
+  void flush_fuse();
   void finish(std::uint32_t slot, uplink_outcome outcome, fuse::signal signal,
               const failure_note& why = {});
   void finish_test(std::uint32_t slot, uplink_outcome outcome, const failure_note& why);
@@ -164,7 +176,12 @@ class connection_owner final : public transport::io_handler,
   const uplink_environment& environment_;
   std::shared_ptr<connection_metrics> metrics_;
   codecs::token_signer signer_;
-  fuse fuse_;
+  fuse_gate gate_;
+  std::shared_ptr<fuse_link> fuse_link_;
+  std::vector<fuse_event> fuse_events_;  ///< not yet sent to the fuse
+  transport::timer_id fuse_timer_{};
+  transport::shard::clock::time_point fuse_due_{};  ///< when fuse_timer_ fires
+  transport::shard::clock::time_point fuse_sent_{};  ///< when the last batch went
   std::vector<session> sessions_;
   std::vector<request_slot> slots_;
   std::vector<std::uint32_t> free_slots_;

@@ -123,9 +123,14 @@ void data_plane::upsert(const store::connection& connection) {
     return;
   }
   auto home = choose_shard();
-  auto owner = std::make_shared<connection_owner>(runtime_.at(home), made.config, environment_);
+  auto seed = std::hash<std::string>{}(connection.id);
+  auto link = make_fuse_ ? make_fuse_(connection.id, environment_.fuse_params, seed)
+                         : std::make_shared<local_fuse_link>(environment_.fuse_params, seed);
+  auto owner =
+      std::make_shared<connection_owner>(runtime_.at(home), made.config, environment_, link);
+  link->bind(owner);
   entries_[connection.id] =
-      entry{made.config, owner, home, {}, metrics_.connection(connection.id), 0};
+      entry{made.config, owner, home, {}, metrics_.connection(connection.id), 0, link};
   {
     std::lock_guard lock{directory_mutex_};
     directory_[connection.id] = owner;
@@ -144,6 +149,7 @@ void data_plane::remove(const std::string& id) {
   if (it == entries_.end()) return;
   auto owner = it->second.owner;
   auto shard = it->second.shard;
+  if (it->second.fuse) it->second.fuse->close();
   entries_.erase(it);
   {
     std::lock_guard lock{directory_mutex_};
@@ -211,7 +217,8 @@ void data_plane::retire_all() {
 void data_plane::replace_owner(const std::string& id, entry& e, std::size_t to, bool graceful) {
   auto old = e.owner;
   auto from = e.shard;
-  auto fresh = std::make_shared<connection_owner>(runtime_.at(to), e.config, environment_);
+  auto fresh = std::make_shared<connection_owner>(runtime_.at(to), e.config, environment_, e.fuse);
+  e.fuse->bind(fresh);  // the connection's fuse, its learning kept, now answers the new owner
   e.owner = fresh;
   e.shard = to;
   {
@@ -293,6 +300,11 @@ int data_plane::shard_of(const std::string& id) const {
 std::string data_plane::problem_of(const std::string& id) const {
   auto it = entries_.find(id);
   return it == entries_.end() ? std::string{} : it->second.problem;
+}
+
+std::shared_ptr<fuse_link> data_plane::fuse_of(const std::string& id) const {
+  auto it = entries_.find(id);
+  return it == entries_.end() ? nullptr : it->second.fuse;
 }
 
 std::vector<std::size_t> data_plane::owners_per_shard() const {

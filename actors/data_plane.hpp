@@ -74,6 +74,14 @@ class data_plane {
     restart_request_ = std::move(forward);
   }
 
+  /// Makes the fuse of a connection (control thread): the supervisor spawns a fuse actor
+  /// (fuse_actor.hpp). Without one, each connection's fuse learns on its owner's shard.
+  using fuse_factory = std::function<std::shared_ptr<fuse_link>(
+      const std::string& id, const fuse::params& params, std::uint64_t seed)>;
+  void on_fuse_spawn(fuse_factory make) { make_fuse_ = std::move(make); }
+  /// The fuse link of connection `id`, null when it does not run (control thread).
+  std::shared_ptr<fuse_link> fuse_of(const std::string& id) const;
+
   /// One rebalancing sample (the supervisor calls it every second): may move one connection
   /// per rebalance_policy. Returns the move made, if any.
   std::optional<rebalance_policy::move> rebalance();
@@ -86,6 +94,9 @@ class data_plane {
   /// connection does not run here.
   bool with_owner(std::string_view id, std::function<void(connection_owner&)> fn);
 
+  /// The figures of every connection.
+  metrics_registry& metrics() { return metrics_; }
+
   /// Number of owners per shard (control thread).
   std::vector<std::size_t> owners_per_shard() const;
 
@@ -97,6 +108,7 @@ class data_plane {
     std::string problem;
     std::shared_ptr<connection_metrics> figures;  ///< for the per-second uplink rate
     std::uint64_t last_total = 0;
+    std::shared_ptr<fuse_link> fuse;  ///< kept across owner moves and restarts
   };
 
   void upsert(const store::connection& connection);
@@ -124,6 +136,7 @@ class data_plane {
   std::atomic<bool> loaded_{false};
   rebalance_policy policy_;
   std::function<void(const std::string&)> restart_request_;
+  fuse_factory make_fuse_;
   /// The current owner of each connection, for callers off the control thread (with_owner).
   mutable std::mutex directory_mutex_;
   std::map<std::string, std::shared_ptr<connection_owner>, std::less<>> directory_;

@@ -20,7 +20,7 @@ namespace tr::actors {
 
 class routing_table;
 
-/// The parameters of a downlink (tunnel-interface.md §3), percent-decoded.
+/// The parameters of a downlink (docs/protocol.md §3), percent-decoded.
 struct downlink_fields {
   std::string dev_eui, fport, payload, fcnt_dn, confirmed, flush_queue, validity_time;
   std::string as_id, time, correlation_id, token;

@@ -76,6 +76,7 @@ void fuse::open(clock::time_point now, const char* why) {
   backoff = std::min(backoff, params_.backoff_max);
   open_until_ = now + jittered(backoff);
   ++reopenings_;
+  ++openings_;
   consecutive_failures_ = 0;
 }
 

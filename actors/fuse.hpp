@@ -86,6 +86,32 @@ class fuse {
 
   /// The probe admitted by admit() was not sent after all (no session could take it).
   void release_probe() { probe_in_flight_ = false; }
+  /// While open: a probe was admitted elsewhere (a shard's fuse_gate, for this open period);
+  /// its outcome is to be recorded with `probe = true`.
+  void take_probe() {
+    if (state_ == state::open) probe_in_flight_ = true;
+  }
+
+  /// What a shard needs to decide admission on its own (fuse_gate): the state, the limit, the
+  /// end of the open period and which open period it is (`epoch`, one more on each opening).
+  struct snapshot {
+    state current = state::closed;
+    std::uint32_t limit = 0;
+    clock::time_point open_until{};
+    std::uint32_t epoch = 0;
+    const char* reason = "start";  ///< a string literal (see reason())
+    std::uint64_t version = 0;     ///< stamped by the fuse_link that delivers it (newer wins)
+
+    /// Same admission (reason and version aside).
+    bool same_admission(const snapshot& other) const {
+      return current == other.current && limit == other.limit &&
+             open_until == other.open_until && epoch == other.epoch;
+    }
+  };
+  /// The admission state as of now.
+  snapshot admission_state() const { return {state_, limit_, open_until_, openings_, reason_, 0}; }
+  /// Open periods so far (the `epoch` of admission_state()).
+  std::uint32_t epoch() const { return openings_; }
 
   state current_state() const { return state_; }
   std::uint32_t limit() const { return limit_; }
@@ -111,6 +137,7 @@ class fuse {
   std::uint32_t window_successes_ = 0;
   std::uint32_t consecutive_failures_ = 0;
   std::uint32_t reopenings_ = 0;
+  std::uint32_t openings_ = 0;
   bool probe_in_flight_ = false;
   clock::time_point open_until_{};
   clock::time_point last_decrease_{};

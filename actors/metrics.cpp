@@ -58,6 +58,16 @@ void render_shard_metrics(std::string& out, std::span<const transport::shard_loa
     append_double(out, static_cast<double>(shards[i].busy_ns_total) / 1e9);
     out += '\n';
   }
+  header(out, "tunnel_router_shard_exceptions_total", "counter",
+         "Exceptions that escaped a handler on each I/O shard (each failed only its own "
+         "connection or closure).");
+  for (std::size_t i = 0; i < shards.size(); ++i) {
+    out.append("tunnel_router_shard_exceptions_total{shard=\"");
+    append_number(out, i);
+    out.append("\"} ");
+    append_number(out, shards[i].exceptions_total);
+    out += '\n';
+  }
   header(out, "tunnel_router_shard_turn_seconds", "histogram",
          "Duration of the loop turns of each I/O shard, once per socket event, timer or post a "
          "turn handled: an input waits in the router at most the turn running when it arrived "
@@ -225,6 +235,13 @@ std::string metrics_registry::render() const {
   each_connection([&](const std::string& labels, const connection_metrics& m) {
     out.append("tunnel_router_connection_restarts_total{").append(labels).append("} ");
     append_number(out, m.restarts.load(std::memory_order_relaxed));
+    out += '\n';
+  });
+  header(out, "tunnel_router_fuse_restarts_total", "counter",
+         "Fuse actors restarted after a failure.");
+  each_connection([&](const std::string& labels, const connection_metrics& m) {
+    out.append("tunnel_router_fuse_restarts_total{").append(labels).append("} ");
+    append_number(out, m.fuse_restarts.load(std::memory_order_relaxed));
     out += '\n';
   });
   header(out, "tunnel_router_uplink_latency_seconds", "histogram",

@@ -65,6 +65,7 @@ struct connection_metrics {
   std::atomic<std::int32_t> in_flight{0};
   std::atomic<std::int32_t> shard{-1};
   std::atomic<std::uint64_t> restarts{0};  ///< owners replaced after a crash
+  std::atomic<std::uint64_t> fuse_restarts{0};  ///< fuse actors restarted after a failure
   std::atomic<std::uint32_t> limit{0};      ///< the fuse's concurrency limit
   std::atomic<bool> paused{false};          ///< the connection is paused by the operator
   /// Fuse transitions by the state entered: closed, throttling, open, paused.

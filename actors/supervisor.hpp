@@ -15,7 +15,14 @@ namespace tr::actors {
 /// their shards and updates every shard's routing replica. One actor, so changes apply in
 /// commit order. Every second it samples the shards' busy time and the connections' uplink
 /// rates and lets the data plane move one connection off a shard that stays busier than the
-/// others (rebalance_policy in actors/placement.hpp). A connection whose configuration cannot run
+/// others (rebalance_policy in actors/placement.hpp).
+///
+/// Supervision: it spawns one fuse actor per connection (actors/fuse_actor.hpp), linked to
+/// itself, and traps their exits: a fuse actor that fails is restarted alone, starting closed,
+/// with the same link to its connection (`tunnel_router_fuse_restarts_total`). A connection
+/// owner that fails (an exception on its shard) asks for its replacement through the data
+/// plane; the supervisor replaces it alone, on the same shard, bound to the same fuse
+/// (`tunnel_router_connection_restarts_total`). A connection whose configuration cannot run
 /// (e.g. http:// without as.allow_http) is kept out of the data plane with its reason, and its
 /// reports are not routed.
 ///

@@ -12,7 +12,7 @@
 
 namespace tr::actors {
 
-/// Builds the uplink POST of tunnel-interface.md §2 for one connection into the caller's reused
+/// Builds the uplink POST of docs/protocol.md §2 for one connection into the caller's reused
 /// buffers: `target` becomes the request target (the URL's path and own query, then
 /// `LrnDevEui, LrnFPort, LrnInfos, AS_ID, Time` percent-encoded and `Token`), `body` the report
 /// in the connection's format. The header fields are the connection's (`config.headers`).

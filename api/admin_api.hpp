@@ -14,7 +14,7 @@
 
 namespace tr::api {
 
-// The admin REST API (contract.md "Admin API") as a transport-free handler: the HTTP server
+// The admin REST API (its statuses and rules below) as a transport-free handler: the HTTP server
 // parses a request, calls admin_api::handle() on a worker thread and writes the answer back.
 // `/metrics`, `/healthz` and `/readyz` are not routed here: the caller answers them first.
 //

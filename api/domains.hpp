@@ -9,7 +9,7 @@
 
 namespace tr::api {
 
-// Users and domains (tunnel-interface.md §1, contract.md "Domains"), as pure functions.
+// Users and domains (docs/protocol.md §1, domains), as pure functions.
 //
 // - An admin sees and changes everything, and alone manages users.
 // - A user without domains is not restricted: it sees and changes every connection.

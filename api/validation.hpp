@@ -10,7 +10,7 @@
 
 namespace tr::api {
 
-// Validation of the connection form (tunnel-interface.md §1, contract.md "Admin API").
+// Validation of the connection form (docs/protocol.md §1).
 //
 // Every failing field is reported at once, with a path such as `name`, `url`, `contentType`,
 // `asId`, `domains[0]`, `headers` (the count), `headers[1]` (name + value length),

@@ -10,8 +10,8 @@
 
 namespace tr::app {
 
-/// Runs the command line of contract.md (`serve`, `token`, `keygen`, `version`); returns the exit
-/// code. Bad input prints one line naming the problem on stderr and returns 2.
+/// Runs the command line (`serve`, `token`, `keygen`, `version`; README "Command line");
+/// returns the exit code. Bad input prints one line naming the problem on stderr and returns 2.
 int run_cli(int argc, char** argv);
 
 /// The options of one command, read the same way by every command: `--name VALUE` or

@@ -15,7 +15,7 @@
 namespace tr::app {
 
 // The router's configuration: parsed once at start into these plain structs, immutable after,
-// handed around as std::shared_ptr<const config>. The keys are those of contract.md plus the
+// handed around as std::shared_ptr<const config>. The keys are those of the README's configuration table plus the
 // router's own (defaults and their reasons: app/config_defaults.hpp).
 //
 // Sources, later ones winning: the embedded defaults; a file, INI, JSON or XML by its extension

@@ -1,6 +1,6 @@
 #pragma once
 
-// The embedded defaults of every configuration key (contract.md "Configuration"), in one place.
+// The embedded defaults of every configuration key (the README's "Configuration" table), in one place.
 // `tunnel-router serve` without a file runs on exactly these.
 
 #include <cstddef>

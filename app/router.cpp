@@ -53,7 +53,7 @@ std::string_view header_value(const transport::request& request, std::string_vie
   return {};
 }
 
-/// The JSON posted to the NS for an accepted downlink (contract.md "AS side").
+/// The JSON posted to the NS for an accepted downlink (README "Behaviour worth knowing", downlinks).
 std::string downlink_json(const actors::downlink_verdict& v) {
   using actors::detail::append_json_string;
   const auto& f = v.fields;
@@ -175,10 +175,12 @@ std::string router::impl::render_metrics() const {
     line("listener_connections", c->open.load(std::memory_order_relaxed));
     line("listener_refused_total", c->refused.load(std::memory_order_relaxed));
     line("listener_timed_out_total", c->timed_out.load(std::memory_order_relaxed));
+    line("listener_handler_failures_total", c->handler_failures.load(std::memory_order_relaxed));
   };
   text += "# TYPE tunnel_router_listener_connections gauge\n";
   text += "# TYPE tunnel_router_listener_refused_total counter\n";
   text += "# TYPE tunnel_router_listener_timed_out_total counter\n";
+  text += "# TYPE tunnel_router_listener_handler_failures_total counter\n";
   listener("ingress", ingress_counters.get());
   listener("public", public_counters.get());
   listener("admin", admin_counters.get());
@@ -460,7 +462,18 @@ std::optional<std::string> router::start() {
         std::chrono::seconds{5});
   auto* self = impl_.get();
   m.admin_worker = m.system->spawn<caf::detached>([self](caf::event_based_actor*) {
-    return caf::behavior{[self](const admin_job& job) { self->work(job); }};
+    return caf::behavior{[self](const admin_job& job) {
+      // A defect in one admin request fails that request (500, counted), not the worker.
+      try {
+        self->work(job);
+      } catch (const std::exception& e) {
+        if (self->admin_counters)
+          self->admin_counters->handler_failures.fetch_add(1, std::memory_order_relaxed);
+        logging::error("admin request failed", {{"path", job.path}, {"reason", e.what()}});
+        transport::respond_later(job.origin, 500, {{"content-type", "application/json"}},
+                                 R"({"error":"internal error"})");
+      }
+    }};
   });
 
   // Connection caps well under the descriptor limit; what is left serves AS sessions, the NS,
@@ -585,6 +598,10 @@ std::uint64_t router::stop(std::chrono::milliseconds drain) {
     caf::anon_send_exit(m.admin_worker, caf::exit_reason::user_shutdown);
     m.supervisor = nullptr;
     m.admin_worker = nullptr;
+    // The fuse actors end with the supervisor; the data plane holds their handles, so it goes
+    // before the actor system does.
+    m.system->await_all_actors_done();
+    m.plane.reset();
     m.system.reset();
   }
   m.forwarders.clear();

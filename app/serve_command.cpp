@@ -3,10 +3,14 @@
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <optional>
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include "app/cli.hpp"
 #include "app/config.hpp"
@@ -22,11 +26,21 @@ namespace {
 void keep_admin_token(const config& cfg, const std::string& token) {
   auto folder = std::filesystem::path{cfg.store.path}.parent_path();
   auto file = folder / "admin.token";
-  {
-    std::ofstream out{file, std::ios::trunc};
-    out << token << "\n";
+  // Created 0600, never readable by others even for a moment; an existing file is made 0600
+  // before its content is replaced.
+  int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+  bool kept = fd >= 0 && ::fchmod(fd, 0600) == 0;
+  std::string text = token + "\n";
+  for (std::size_t done = 0; kept && done < text.size();) {
+    auto wrote = ::write(fd, text.data() + done, text.size() - done);
+    if (wrote < 0 && errno == EINTR) continue;
+    kept = wrote > 0;
+    if (kept) done += static_cast<std::size_t>(wrote);
   }
-  ::chmod(file.c_str(), 0600);
+  if (fd >= 0) ::close(fd);
+  if (!kept)
+    logging::warning("cannot write the admin token file",
+                     {{"file", file.c_str()}, {"reason", std::strerror(errno)}});
   if (logging::current_format() == logging::format::json)
     logging::write(logging::level::warning, "admin token generated (shown once)",
                    {{"file", file.c_str()}, {"token", token}});

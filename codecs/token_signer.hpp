@@ -16,7 +16,7 @@ namespace tr::codecs {
 /// Length of a token: 64 lower-case hex digits of a SHA-256 digest.
 inline constexpr std::size_t token_size = 64;
 
-/// Signs uplinks and downlinks with one connection's key (tunnel-interface.md §2, §3).
+/// Signs uplinks and downlinks with one connection's key (docs/protocol.md §2, §3).
 ///
 /// Uplink: token = lowercase_hex(SHA-256(bodyElements + queryElements + key)), plain
 /// concatenation, no separators, no HMAC. bodyElements by report type, each as the body's text:

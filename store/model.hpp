@@ -8,7 +8,7 @@
 
 namespace tr::store {
 
-/// The body encoding a connection's AS receives (tunnel-interface.md §2).
+/// The body encoding a connection's AS receives (docs/protocol.md §2).
 enum class content_type {
   xml,           ///< `XML`
   json,          ///< `JSON`
@@ -31,7 +31,7 @@ struct header {
 /// The project default of a connection's max time deviation, in seconds.
 inline constexpr std::int64_t default_max_time_deviation_s = 60;
 
-/// A configured NS–AS tunnel ("basic HTTPS connection", tunnel-interface.md §1).
+/// A configured NS–AS tunnel ("basic HTTPS connection", docs/protocol.md §1).
 ///
 /// Ids are 16 lower-case hex digits (64 random bits from the CSPRNG): short enough for metric
 /// labels and URLs, and collisions are checked at insert. Timestamps are UTC, ISO 8601 with

@@ -209,7 +209,17 @@ transport::listen_result listen_http(transport::runtime& runtime,
     transport::request_handler handler = [ctx, shared](http_server_connection& connection,
                                                        const transport::request& request) {
       request_origin origin{ctx->home, ctx->handle, ctx->tls, request.stream, ctx->peer};
-      (*shared)(origin, connection, request);
+      try {
+        (*shared)(origin, connection, request);
+      } catch (const std::exception& e) {
+        // A defect in a service fails its own request only: 500, counted, logged.
+        auto failures = ctx->counters->handler_failures.fetch_add(1, std::memory_order_relaxed);
+        if (failures < 8 || (failures & (failures + 1)) == 0)
+          std::fprintf(stderr, "tunnel-router: error: %s %s failed: %s\n",
+                       std::string{request.method}.c_str(), std::string{request.path}.c_str(),
+                       e.what());
+        respond_now(connection, request.stream, 500, "text/plain", "internal error\n");
+      }
     };
     transport::accepted_connection accepted;
     if (tls) {

@@ -62,6 +62,8 @@ struct listener_counters {
   std::atomic<std::uint64_t> open{0};       ///< connections open now
   std::atomic<std::uint64_t> refused{0};    ///< closed at accept: the cap was reached
   std::atomic<std::uint64_t> timed_out{0};  ///< closed by the header or idle timeout
+  /// Requests whose service threw: each answered 500, nothing else disturbed.
+  std::atomic<std::uint64_t> handler_failures{0};
   std::atomic<std::int64_t> last_log_s{0};  ///< when the cap was last logged (steady seconds)
 };
 

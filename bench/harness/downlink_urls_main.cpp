@@ -1,4 +1,4 @@
-// tr-downlink-urls: distinct, signed downlink URLs (tunnel-interface.md §3) for a load tool such
+// tr-downlink-urls: distinct, signed downlink URLs (docs/protocol.md §3) for a load tool such
 // as `h2load -i FILE`, each valid once (the router refuses replays) within the time window.
 #include <chrono>
 #include <cstdio>

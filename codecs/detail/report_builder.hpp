@@ -66,7 +66,7 @@ class report_builder {
 
   /// Validates the root and the token fields and fills report::fields(). FPort, FCntUp and
   /// FCntDn given as strings ("17", as XML gives everything) become numbers in canonical
-  /// decimal: the JSON encoding sends numbers as numbers (tunnel-interface.md §2).
+  /// decimal: the JSON encoding sends numbers as numbers (docs/protocol.md §2).
   error finish();
 
   /// Records whether the source is compact JSON (report::is_compact_json); call after a

@@ -10,7 +10,7 @@ using tr::actors::connection_config;
 
 namespace {
 
-// V1 of tunnel-interface.md: a real push.
+// V1, a real push (docs/protocol.md §2).
 constexpr const char* v1_key = "f3203a20a2e8dfaf6686b621f56d05e3";
 constexpr const char* v1_body =
     R"({"DevEUI_uplink":{"Time":"2021-04-07T08:49:51.3+00:00","DevEUI":"20635F0108000496",)"

@@ -36,7 +36,7 @@ std::map<std::string, std::string> query_params(const std::string& query);
 
 /// The AS's own check of the uplink token of the tests' sample `DevEUI_uplink` (CustomerID
 /// 100002167, DevEUI 20635F0108000496, FPort 17, FCntUp 18, its payload), from the received
-/// query `q` (tunnel-interface.md §2).
+/// query `q` (docs/protocol.md §2).
 std::string expected_token(const std::string& key, const std::map<std::string, std::string>& q);
 
 /// The real router binary, started as a user would (`tunnel-router serve --config FILE`) on

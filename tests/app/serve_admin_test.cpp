@@ -2,6 +2,7 @@
 // the store surviving restarts and a kill -9, limits answered with 4xx.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <atomic>
 #include <cctype>
@@ -214,4 +215,19 @@ TEST(serve_admin, head_gets_the_head_alone_over_http2_and_http1) {
   auto h1 = curl({"--http1.1", "-I", router.admin_url("/healthz")});
   EXPECT_EQ(h1.status, 200);
   EXPECT_EQ(h1.body.find("ok\n"), std::string::npos) << h1.body;
+}
+
+TEST(serve_admin, the_generated_admin_token_file_is_readable_by_its_owner_only) {
+  temp_dir data;
+  // A file left world-readable (say, by an older version) is made 0600 before the new token
+  // goes in.
+  write_file(data.path() + "/admin.token", "stale\n");
+  ::chmod((data.path() + "/admin.token").c_str(), 0644);
+  router_process router{"", data.path()};
+  struct stat info {};
+  ASSERT_EQ(::stat((data.path() + "/admin.token").c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0600u);
+  EXPECT_NE(router.admin_token().find_first_not_of(" \n"), std::string::npos);
+  EXPECT_EQ(router.admin_token().find("stale"), std::string::npos);
+  EXPECT_EQ(router.admin("GET", "/api/v1/connections").status, 200);
 }

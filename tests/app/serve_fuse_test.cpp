@@ -1,6 +1,7 @@
 // The fuse seen from outside: a slow AS costs only its own connection, a dead AS is blacklisted
 // and probed, and traffic resumes when it comes back. Load comes from h2load at a fixed, low
-// rate, so what is checked is behaviour (shares of an offered load), not the machine's speed.
+// rate, so what is checked is behaviour (what is shed, failed, delivered), not the machine's
+// speed.
 #include <gtest/gtest.h>
 
 #include <regex>
@@ -87,17 +88,21 @@ TEST_F(serve_fuse, an_as_that_stops_answering_at_a_low_rate_sheds_long_before_an
   load->wait(20s);
 }
 
-TEST_F(serve_fuse,
-       a_slow_as_sheds_its_own_uplinks_and_leaves_the_healthy_connection_its_throughput) {
+// What share of its throughput the healthy connection keeps is a figure of the machine; the
+// harness measures it (bench/harness/scenario.sh noisy). Here: it loses no uplink at all.
+TEST_F(serve_fuse, a_slow_as_sheds_its_own_uplinks_and_the_healthy_connection_loses_none) {
   test_as slow_as{pki.cert_file, pki.key_file};
   test_as fast_as{pki.cert_file, pki.key_file};
   start_router();
   auto slow = connect(slow_as.port(), "00000000000000A1");
   auto fast = connect(fast_as.port(), "00000000000000B2");
   std::this_thread::sleep_for(200ms);
+  auto count = [&](const std::string& id, const char* outcome) {
+    return router->metric("tunnel_router_uplinks_total{connection=\"" + id + "\",outcome=\"" +
+                          outcome + "\"}");
+  };
 
   // Phase 1: both healthy.
-  auto fast_before = delivered(fast);
   {
     auto a = offer("00000000000000A1", 400, 2);
     auto b = offer("00000000000000B2", 400, 2);
@@ -105,8 +110,8 @@ TEST_F(serve_fuse,
     b->wait(20s);
   }
   std::this_thread::sleep_for(300ms);
-  double healthy = delivered(fast) - fast_before;
-  ASSERT_GT(healthy, 400) << "the healthy phase delivered too little to compare";
+  ASSERT_GT(delivered(fast), 0);
+  ASSERT_GT(delivered(slow), 0);
 
   // Phase 2: the first AS stops answering in time.
   slow_as.set_delay(30s);
@@ -122,10 +127,10 @@ TEST_F(serve_fuse,
     b->wait(20s);
   }
   std::this_thread::sleep_for(300ms);
-  double during = delivered(fast) - fast_mid;
-  EXPECT_GE(during, 0.9 * healthy)
-      << "healthy connection: " << during << " delivered with a slow neighbour vs " << healthy
-      << " before";
+  EXPECT_GT(delivered(fast), fast_mid) << "the healthy connection stopped delivering";
+  EXPECT_EQ(shed(fast), 0) << "the healthy connection shed uplinks";
+  EXPECT_EQ(count(fast, "failed"), 0);
+  EXPECT_EQ(count(fast, "timeout"), 0);
   EXPECT_GE(router->metric("tunnel_router_fuse_state{connection=\"" + slow + "\"}"), 1);
   EXPECT_EQ(router->metric("tunnel_router_fuse_state{connection=\"" + fast + "\"}"), 0);
 }

@@ -4,7 +4,7 @@
 
 namespace tr::codecs::samples {
 
-/// V1 of tunnel-interface.md: a real push, as a full ThingPark uplink with two base stations.
+/// V1, a real push (docs/protocol.md §2), as a full ThingPark uplink with two base stations.
 inline constexpr std::string_view v1_uplink_json = R"({"DevEUI_uplink": {
   "Time": "2021-04-07T08:49:50.413+00:00",
   "DevEUI": "20635F0108000496",

@@ -1,4 +1,4 @@
-// The AS simulator checks every uplink as a real AS would: published vector V1 (tunnel-interface.md
+// The AS simulator checks every uplink as a real AS would: published vector V1 (docs/protocol.md
 // §2) is accepted, a token off by one digit is not; schedules decide the answers.
 #include <gtest/gtest.h>
 

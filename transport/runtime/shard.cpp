@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <climits>
+#include <cstdio>
 #include <stdexcept>
 
 #include "transport/runtime/detail/io_slot.hpp"
@@ -62,6 +63,21 @@ shard* shard::current() {
   return current_shard;
 }
 
+bool shard::current_shard_is(const shard* s) {
+  return current_shard == s;
+}
+
+void shard::note_exception(const char* where, const char* what) {
+  auto count = exceptions_total_.load(std::memory_order_relaxed) + 1;
+  exceptions_total_.store(count, std::memory_order_relaxed);
+  // The first ones, then every power of two: a defect that repeats cannot flood the log.
+  if (count <= 8 || (count & (count - 1)) == 0)
+    std::fprintf(stderr,
+                 "tunnel-router: error: shard %zu: an exception escaped %s (%s); only it failed "
+                 "(%llu so far)\n",
+                 index_, where, what, static_cast<unsigned long long>(count));
+}
+
 bool shard::post(task fn) {
   if (current_shard == this) {
     if (stopping_) return false;
@@ -95,14 +111,17 @@ shard_load shard::load() const {
   for (std::size_t i = 0; i < turn_counts_.size(); ++i)
     figures.turn_counts[i] = turn_counts_[i].load(std::memory_order_relaxed);
   figures.turn_weighted_ns_total = turn_weighted_ns_total_.load(std::memory_order_relaxed);
+  figures.exceptions_total = exceptions_total_.load(std::memory_order_relaxed);
   return figures;
 }
 
 timer_id shard::schedule(clock::time_point deadline, unique_function<void()> fn) {
+  TR_ASSERT_ON_SHARD(*this);
   return timers_.schedule(deadline, std::move(fn));
 }
 
 bool shard::cancel(timer_id id) {
+  TR_ASSERT_ON_SHARD(*this);
   return timers_.cancel(id);
 }
 
@@ -139,6 +158,8 @@ void shard::run() {
     }
     std::size_t posts = run_posts();
     handled += timers_.advance(now_);
+    for (; timer_failures_seen_ < timers_.failures(); ++timer_failures_seen_)
+      note_exception("a timer", "its callback threw");
     flush_dirty();
     if (draining_) check_drained();
     account(turn_start, handled, posts);
@@ -173,7 +194,14 @@ void shard::dispatch(const epoll_event& event) {
   if (!slot) return;  // closed earlier in this turn
   switch (slot->kind) {
     case detail::slot_kind::connection:
-      on_connection_event(index, event.events);
+      try {
+        on_connection_event(index, event.events);
+      } catch (const std::exception& e) {
+        note_exception("a connection's handler", e.what());
+        if (find(index, generation))
+          close_connection(index, {io_failure::engine, 0,
+                                   error{error_code::internal_error, "a handler failed"}});
+      }
       break;
     case detail::slot_kind::connecting:
       on_connect_event(index);
@@ -192,22 +220,23 @@ std::size_t shard::run_posts() {
     std::lock_guard guard{inbox_mutex_};
     running_.swap(inbox_);
   }
-  for (auto& fn : running_) {
-    fn(*this);
+  auto run = [&](task& fn) {
+    try {
+      fn(*this);
+    } catch (const std::exception& e) {
+      note_exception("a posted closure", e.what());
+    }
     fn.reset();
     ++ran;
-  }
+  };
+  for (auto& fn : running_) run(fn);
   running_.clear();
   // Posted by this shard to itself, including during the loops here: a few rounds in this
   // turn, then what is left waits for the next turn (which does not sleep), so a closure that
   // keeps posting itself cannot starve the sockets.
   for (int round = 0; round < max_local_rounds && !local_posts_.empty(); ++round) {
     running_.swap(local_posts_);
-    for (auto& fn : running_) {
-      fn(*this);
-      fn.reset();
-      ++ran;
-    }
+    for (auto& fn : running_) run(fn);
     running_.clear();
   }
   return ran;

@@ -20,6 +20,15 @@
 #include "transport/runtime/timer_wheel.hpp"
 #include "transport/runtime/unique_function.hpp"
 
+/// Debug builds: asserts that the calling thread is the one that runs shard `s` (a shard's
+/// objects are touched from their shard only). Release builds: nothing.
+#ifdef NDEBUG
+#define TR_ASSERT_ON_SHARD(s) ((void)0)
+#else
+#include <cassert>
+#define TR_ASSERT_ON_SHARD(s) assert((s).on_own_thread() && "called off its shard's thread")
+#endif
+
 namespace tr::transport {
 
 class runtime;
@@ -50,6 +59,10 @@ struct shard_load {
   /// that handles it. Cumulative since start; buckets as turn_bucket_us.
   std::array<std::uint64_t, turn_bucket_us.size() + 1> turn_counts{};
   std::uint64_t turn_weighted_ns_total = 0;  ///< sum of turn durations, weighted the same way
+  /// Exceptions that escaped a handler on this shard (a connection's engine or handler, a
+  /// posted closure, a timer), since start. Each failed only its own connection (closed) or
+  /// its own closure; the shard went on.
+  std::uint64_t exceptions_total = 0;
 };
 
 /// Settings shared by the shards of a runtime.
@@ -88,7 +101,12 @@ struct connect_id {
 /// written, on end of stream or a socket error (the handler learns why), or on close().
 ///
 /// Thread-safety: post(), load(), index() and current() from any thread; everything else only
-/// from the shard's own thread (in posted closures, timers, handler and engine callbacks).
+/// from the shard's own thread (in posted closures, timers, handler and engine callbacks),
+/// which debug builds assert (TR_ASSERT_ON_SHARD).
+///
+/// Safety net: an exception escaping a connection's engine or handler closes that connection
+/// only; one escaping a posted closure or a timer ends that closure only. Either is counted
+/// (shard_load::exceptions_total) and logged; the shard and the process go on.
 class shard {
  public:
   using clock = std::chrono::steady_clock;
@@ -181,6 +199,9 @@ class shard {
   /// True once drain_and_stop() has begun.
   bool draining() const { return draining_; }
 
+  /// True on this shard's own thread, or while no thread runs it (before start, after stop).
+  bool on_own_thread() const { return current_shard_is(this) || !thread_.joinable(); }
+
  private:
   friend class runtime;
 
@@ -197,6 +218,8 @@ class shard {
   void dispatch(const epoll_event& event);
   std::size_t run_posts();
   void account(clock::time_point turn_start, std::size_t events, std::size_t posts);
+  void note_exception(const char* where, const char* what);
+  static bool current_shard_is(const shard* s);
   void begin_drain(drain_hook idle);
   void check_drained();
   void teardown();
@@ -257,6 +280,8 @@ class shard {
   std::atomic<std::uint64_t> turn_weighted_ns_total_{0};
   std::atomic<std::uint64_t> events_total_{0};
   std::atomic<std::uint64_t> posts_total_{0};
+  std::atomic<std::uint64_t> exceptions_total_{0};
+  std::uint64_t timer_failures_seen_ = 0;
   std::atomic<std::uint64_t> busy_ns_per_second_{0};
   std::atomic<std::uint64_t> events_per_second_{0};
   std::atomic<std::uint64_t> posts_per_second_{0};

@@ -110,6 +110,7 @@ int shard::native_handle(connection_handle handle) const {
 }
 
 void shard::mark_dirty(connection_handle handle) {
+  TR_ASSERT_ON_SHARD(*this);
   detail::io_slot* slot = find(handle.slot, handle.generation);
   if (!slot || slot->kind != detail::slot_kind::connection || slot->fd < 0 || slot->dirty) return;
   slot->dirty = true;
@@ -117,6 +118,7 @@ void shard::mark_dirty(connection_handle handle) {
 }
 
 void shard::close(connection_handle handle) {
+  TR_ASSERT_ON_SHARD(*this);
   detail::io_slot* slot = find(handle.slot, handle.generation);
   if (!slot || slot->kind != detail::slot_kind::connection || slot->fd < 0) return;
   slot->close_requested = true;

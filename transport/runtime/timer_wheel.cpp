@@ -213,7 +213,11 @@ std::size_t timer_wheel::advance(clock::time_point now) {
       if (due.generation != entry.generation || !due.pending) continue;  // cancelled meanwhile
       callback fn = std::move(callbacks_[entry.index]);
       release(entry.index);
-      fn();
+      try {
+        fn();
+      } catch (...) {
+        ++failures_;  // the shard reports it (shard_load::exceptions_total)
+      }
       ++ran;
     }
     due_.clear();

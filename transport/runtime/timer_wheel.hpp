@@ -58,7 +58,11 @@ class timer_wheel {
   /// Runs every timer whose deadline is at or before `now`, in order; returns how many ran.
   /// Callbacks may schedule and cancel timers; one scheduled for `now` or earlier runs at the
   /// next tick.
+  /// A callback that throws is counted (failures()) and the others still run.
   std::size_t advance(clock::time_point now);
+
+  /// Callbacks that ended with an exception, since construction.
+  std::uint64_t failures() const { return failures_; }
 
   /// Cancels every pending timer (callbacks destroyed unrun).
   void clear();
@@ -73,6 +77,7 @@ class timer_wheel {
   bool empty() const { return count_ == 0; }
 
  private:
+  std::uint64_t failures_ = 0;
   static constexpr std::uint32_t none = 0xffffffffu;
   static constexpr std::uint64_t never = ~std::uint64_t{0};
   static constexpr int levels = 5;
