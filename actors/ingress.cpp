@@ -1,6 +1,7 @@
 #include "actors/ingress.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 #include "actors/detail/json_text.hpp"
 #include "codecs/query.hpp"
@@ -91,8 +92,15 @@ bool ingress::begin_batch(std::string_view query, std::string_view body, batch_p
     error_body(out, 400, "bad connection parameter");
     return false;
   }
-  auto lines = static_cast<std::size_t>(std::count(body.begin(), body.end(), '\n')) +
-               (!body.empty() && body.back() != '\n' ? 1 : 0);
+  std::size_t lines = !body.empty() && body.back() != '\n' ? 1 : 0;
+  for (const char* at = body.data(); at != nullptr;) {
+    auto left = static_cast<std::size_t>(body.data() + body.size() - at);
+    at = static_cast<const char*>(std::memchr(at, '\n', left));
+    if (at != nullptr) {
+      ++lines;
+      ++at;
+    }
+  }
   if (lines > max_batch_lines) {
     error_body(out, 413, "more than " + std::to_string(max_batch_lines) + " lines in one batch");
     return false;
@@ -131,12 +139,14 @@ bool ingress::continue_batch(batch_progress& batch, std::size_t max_bytes, ingre
   return true;
 }
 
-bool ingress::keep_batch(batch_progress& batch) {
+bool ingress::keep_batch(batch_progress& batch, bool copy) {
   if (batch.kept != 0) return true;
   if (kept_bytes_ + batch.rest.size() > max_sliced_bytes) return false;
-  batch.body.assign(batch.rest);
-  batch.rest = batch.body;
-  batch.kept = batch.body.size();
+  if (copy) {
+    batch.body.assign(batch.rest);
+    batch.rest = batch.body;
+  }
+  batch.kept = batch.rest.size();
   kept_bytes_ += batch.kept;
   return true;
 }

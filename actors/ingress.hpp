@@ -67,9 +67,11 @@ class ingress {
   /// Reads lines until about `max_bytes` were read (at least one line); true once the batch is
   /// done and `out` holds its answer.
   bool continue_batch(batch_progress& batch, std::size_t max_bytes, ingress_answer& out);
-  /// Copies the rest of the batch into it, to continue after the request's body is gone;
-  /// false (nothing copied) when batches held on this shard would exceed max_sliced_bytes.
-  bool keep_batch(batch_progress& batch);
+  /// Keeps the batch to go on after the request's body is gone: copies the rest of it into
+  /// the batch, or with `copy` false counts it only (the caller keeps the body alive itself,
+  /// unmoved, until the batch is done). False (nothing kept) when batches held on this shard
+  /// would exceed max_sliced_bytes.
+  bool keep_batch(batch_progress& batch, bool copy = true);
 
   static constexpr std::size_t max_batch_lines = 10'000;
   static constexpr std::size_t max_listed_rejections = 100;

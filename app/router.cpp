@@ -52,13 +52,19 @@ constexpr std::string_view queued_by_lrc = "<html><body>Request queued by LRC</b
 /// batch goes on in the next turns, with the shard's other connections served in between.
 constexpr std::size_t batch_slice_bytes = 64 << 10;
 
+/// A batch read over several loop turns, with the request's body buffer it reads from.
+struct kept_batch {
+  transport::detail::byte_buffer body;
+  actors::ingress::batch_progress progress;
+};
+
 /// Works through the next slice of a kept batch in the next loop turn, then answers it.
 void continue_batch_later(actors::data_plane& plane, const transport::request_origin& origin,
-                          std::unique_ptr<actors::ingress::batch_progress> batch) {
+                          std::unique_ptr<kept_batch> batch) {
   origin.home->post_next_turn([&plane, origin, batch = std::move(batch)](
                                   transport::shard&) mutable {
     actors::ingress_answer answer;
-    if (!plane.local().reports->continue_batch(*batch, batch_slice_bytes, answer))
+    if (!plane.local().reports->continue_batch(batch->progress, batch_slice_bytes, answer))
       return continue_batch_later(plane, origin, std::move(batch));
     transport::respond_later(origin, answer.status, {{"content-type", "application/json"}},
                              std::move(answer.body));
@@ -261,12 +267,18 @@ void router::impl::serve_ingress(const transport::request_origin& origin,
   if (single) {
     state.reports->handle_report(request.query, body, answer);
   } else {
-    auto batch = std::make_unique<actors::ingress::batch_progress>();
+    auto batch = std::make_unique<kept_batch>();
     auto& reports = *state.reports;
-    if (reports.begin_batch(request.query, body, *batch, answer) &&
-        !reports.continue_batch(*batch, batch_slice_bytes, answer)) {
-      if (reports.keep_batch(*batch)) return continue_batch_later(*plane, origin, std::move(batch));
-      while (!reports.continue_batch(*batch, SIZE_MAX, answer)) {
+    auto& progress = batch->progress;
+    if (reports.begin_batch(request.query, body, progress, answer) &&
+        !reports.continue_batch(progress, batch_slice_bytes, answer)) {
+      // The engine's body buffer goes with the batch when it can (no copy of megabytes).
+      bool own_body = request.body_storage != nullptr;
+      if (reports.keep_batch(progress, !own_body)) {
+        if (own_body) batch->body = std::move(*request.body_storage);
+        return continue_batch_later(*plane, origin, std::move(batch));
+      }
+      while (!reports.continue_batch(progress, SIZE_MAX, answer)) {
       }
     }
   }

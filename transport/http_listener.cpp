@@ -104,8 +104,8 @@ struct throttled_log {
 
   /// True when this event may be written; `held` is then how many were not since the last.
   bool pass(transport::shard& on, std::uint64_t& held) {
-    auto now_s = std::chrono::duration_cast<std::chrono::seconds>(on.now().time_since_epoch())
-                     .count();
+    auto now_s =
+        std::chrono::duration_cast<std::chrono::seconds>(on.now().time_since_epoch()).count();
     auto last = last_s.load(std::memory_order_relaxed);
     if (now_s - last < 10 || !last_s.compare_exchange_strong(last, now_s)) {
       held_back.fetch_add(1, std::memory_order_relaxed);

@@ -135,3 +135,15 @@ TEST_F(ingress_test, batches_kept_between_slices_are_bounded_per_shard) {
   }
   EXPECT_TRUE(in.keep_batch(second)) << "a finished batch gives its share back";
 }
+
+TEST_F(ingress_test, a_batch_kept_without_a_copy_reads_the_callers_body) {
+  std::string batch = std::string{uplink} + "\n" + uplink + "\n";
+  ingress::batch_progress progress;
+  ASSERT_TRUE(in.begin_batch("", batch, progress, answer));
+  ASSERT_FALSE(in.continue_batch(progress, 1, answer));
+  ASSERT_TRUE(in.keep_batch(progress, false));
+  EXPECT_TRUE(progress.body.empty()) << "nothing copied";
+  EXPECT_EQ(progress.rest.data(), batch.data() + std::string{uplink}.size() + 1);
+  ASSERT_TRUE(in.continue_batch(progress, 1 << 20, answer));
+  EXPECT_EQ(answer.body, R"({"accepted":2,"rejected":[],"rejectedCount":0})");
+}

@@ -181,6 +181,20 @@ TEST_F(h1_server_test, reads_well_framed_chunked_bodies_split_anywhere_and_pipel
   }
 }
 
+TEST_F(h1_server_test, lets_a_handler_move_the_body_buffer_out_and_goes_on_with_a_new_one) {
+  std::vector<std::string> kept;
+  make({}, [&](http_server_connection& connection, const request& req) {
+    ASSERT_NE(req.body_storage, nullptr);
+    ASSERT_EQ(req.body_storage->data().data(), req.body.data());
+    detail::byte_buffer taken = std::move(*req.body_storage);
+    kept.emplace_back(as_text(taken.data()));
+    connection.respond(req.stream, 200, {}, "ok");
+  });
+  ASSERT_FALSE(feed("POST /a HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nfirst"
+                    "POST /b HTTP/1.1\r\nHost: a\r\nContent-Length: 6\r\n\r\nsecond"));
+  EXPECT_EQ(kept, (std::vector<std::string>{"first", "second"}));
+}
+
 TEST_F(h1_server_test, answers_an_oversize_header_block_with_431_and_closes) {
   server_options options;
   options.max_header_size = 100;

@@ -15,7 +15,11 @@ namespace tr::transport::detail {
 class chunked_framing {
  public:
   /// Starts a new body.
-  void reset() { state_ = state::size_start; size_ = 0; digits_ = 0; }
+  void reset() {
+    state_ = state::size_start;
+    size_ = 0;
+    digits_ = 0;
+  }
 
   /// Reads the next bytes of the stream; returns how many belong to the body (the rest is the
   /// next request). Once failed() or done(), reads nothing more.
@@ -29,17 +33,17 @@ class chunked_framing {
 
  private:
   enum class state : std::uint8_t {
-    size_start,   // the first hex digit of a size line
-    size,         // more hex digits
-    extension,    // whitespace or ";..." up to CR
-    size_lf,      // the LF after a size line's CR
-    data,         // size_ bytes of data
-    data_cr,      // CR after the data
-    data_lf,      // LF after it
+    size_start,     // the first hex digit of a size line
+    size,           // more hex digits
+    extension,      // whitespace or ";..." up to CR
+    size_lf,        // the LF after a size line's CR
+    data,           // size_ bytes of data
+    data_cr,        // CR after the data
+    data_lf,        // LF after it
     trailer_start,  // a trailer line, or CR for the end
-    trailer,      // inside a trailer line
-    trailer_lf,   // the LF ending a trailer line
-    end_lf,       // the LF of the final CR LF
+    trailer,        // inside a trailer line
+    trailer_lf,     // the LF ending a trailer line
+    end_lf,         // the LF of the final CR LF
     done,
     failed,
   };

@@ -211,6 +211,8 @@ int h1_server::on_headers_complete(http_parser* parser) {
     }
     return 0;
   }
+  // A body of announced length is received into a buffer of that size, not grown step by step.
+  if (parser->flags & F_CONTENTLENGTH) server.body_.reserve(parser->content_length);
   // Only the first request in line may be told to go on; later ones send their body anyway
   // after a client-side timeout.
   if (server.expects_continue_ && target.id == server.head_id_)
@@ -273,6 +275,7 @@ void h1_server::dispatch() {
   request req;
   fill_head(req);
   req.body = body_.data();
+  req.body_storage = &body_;
   handler_(connection_, req);
   // The handler has copied what it keeps (the views are valid only during the call).
   body_.clear();
@@ -336,7 +339,8 @@ error h1_server::respond(stream_id stream, int status, std::span<const header> h
 
 void h1_server::answer_rejection(slot& target, int status, std::string_view why) {
   std::string text = rejection_text(status, options_, why, body_limit_);
-  if (options_.on_refusal) options_.on_refusal(status, std::string_view{text}.substr(0, text.size() - 1));
+  if (options_.on_refusal)
+    options_.on_refusal(status, std::string_view{text}.substr(0, text.size() - 1));
   header fields[] = {{"content-type", "text/plain"}};
   answer(target, status, fields, as_bytes(text));
 }

@@ -274,9 +274,11 @@ void h2_server::dispatch(stream_state& state) {
   request req;
   fill_head(state, req);
   req.body = state.body.data();
+  req.body_storage = &state.body;
+  std::size_t held = state.body.size();
   handler_(connection_, req);
-  // The handler has copied what it keeps (the views are valid only during the call).
-  buffered_ -= state.body.size();
+  // The handler has copied (or moved out) what it keeps: the views end with the call.
+  buffered_ -= held;
   state.body.clear();
   release_if_large(state.body);
 }
@@ -287,7 +289,8 @@ void h2_server::reject(stream_state& state, int status, std::string_view why) {
   state.body.clear();
   release_if_large(state.body);
   std::string text = rejection_text(status, options_, why, state.body_limit);
-  if (options_.on_refusal) options_.on_refusal(status, std::string_view{text}.substr(0, text.size() - 1));
+  if (options_.on_refusal)
+    options_.on_refusal(status, std::string_view{text}.substr(0, text.size() - 1));
   header fields[] = {{"content-type", "text/plain"}};
   submit(state, status, fields, as_bytes(text));
 }
