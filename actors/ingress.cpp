@@ -1,6 +1,7 @@
 #include "actors/ingress.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 #include "actors/detail/json_text.hpp"
 #include "codecs/query.hpp"
@@ -79,38 +80,75 @@ void ingress::handle_report(std::string_view query, std::string_view body, ingre
 }
 
 void ingress::handle_batch(std::string_view query, std::string_view body, ingress_answer& out) {
-  if (!target_of(query, scratch_)) return error_body(out, 400, "bad connection parameter");
-  auto lines = static_cast<std::size_t>(std::count(body.begin(), body.end(), '\n')) +
-               (!body.empty() && body.back() != '\n' ? 1 : 0);
-  if (lines > max_batch_lines)
-    return error_body(out, 413,
-                      "more than " + std::to_string(max_batch_lines) + " lines in one batch");
-  std::string rejected;
-  std::size_t rejected_count = 0;
-  std::size_t accepted = 0;
-  std::size_t line_number = 0;
+  batch_progress batch;
+  if (!begin_batch(query, body, batch, out)) return;
+  while (!continue_batch(batch, body.size() + 1, out)) {
+  }
+}
+
+bool ingress::begin_batch(std::string_view query, std::string_view body, batch_progress& batch,
+                          ingress_answer& out) {
+  if (!target_of(query, batch.target)) {
+    error_body(out, 400, "bad connection parameter");
+    return false;
+  }
+  std::size_t lines = !body.empty() && body.back() != '\n' ? 1 : 0;
+  for (const char* at = body.data(); at != nullptr;) {
+    auto left = static_cast<std::size_t>(body.data() + body.size() - at);
+    at = static_cast<const char*>(std::memchr(at, '\n', left));
+    if (at != nullptr) {
+      ++lines;
+      ++at;
+    }
+  }
+  if (lines > max_batch_lines) {
+    error_body(out, 413, "more than " + std::to_string(max_batch_lines) + " lines in one batch");
+    return false;
+  }
+  batch.rest = body;
+  return true;
+}
+
+bool ingress::continue_batch(batch_progress& batch, std::size_t max_bytes, ingress_answer& out) {
   std::string error;
-  while (!body.empty()) {
-    auto end = body.find('\n');
-    auto line = body.substr(0, end);
-    body.remove_prefix(end == std::string_view::npos ? body.size() : end + 1);
-    ++line_number;
+  std::size_t start = batch.rest.size();
+  while (!batch.rest.empty() && start - batch.rest.size() < max_bytes) {
+    auto end = batch.rest.find('\n');
+    auto line = batch.rest.substr(0, end);
+    batch.rest.remove_prefix(end == std::string_view::npos ? batch.rest.size() : end + 1);
+    ++batch.line_number;
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
     int status = 202;
-    if (route_one(scratch_, line, error, status) >= 0) {
-      ++accepted;
+    if (route_one(batch.target, line, error, status) >= 0) {
+      ++batch.accepted;
       continue;
     }
-    if (++rejected_count > max_listed_rejections) continue;
-    if (!rejected.empty()) rejected += ',';
-    rejected += "{\"line\":" + std::to_string(line_number) + ",\"error\":";
-    detail::append_json_string(rejected, error);
-    rejected += '}';
+    if (++batch.rejected_count > max_listed_rejections) continue;
+    if (!batch.rejected.empty()) batch.rejected += ',';
+    batch.rejected += "{\"line\":" + std::to_string(batch.line_number) + ",\"error\":";
+    detail::append_json_string(batch.rejected, error);
+    batch.rejected += '}';
   }
+  if (!batch.rest.empty()) return false;
+  kept_bytes_ -= batch.kept;
+  batch.kept = 0;
   out.status = 200;
-  out.body = "{\"accepted\":" + std::to_string(accepted) + ",\"rejected\":[" + rejected +
-             "],\"rejectedCount\":" + std::to_string(rejected_count) + "}";
+  out.body = "{\"accepted\":" + std::to_string(batch.accepted) + ",\"rejected\":[" +
+             batch.rejected + "],\"rejectedCount\":" + std::to_string(batch.rejected_count) + "}";
+  return true;
+}
+
+bool ingress::keep_batch(batch_progress& batch, bool copy) {
+  if (batch.kept != 0) return true;
+  if (kept_bytes_ + batch.rest.size() > max_sliced_bytes) return false;
+  if (copy) {
+    batch.body.assign(batch.rest);
+    batch.rest = batch.body;
+  }
+  batch.kept = batch.rest.size();
+  kept_bytes_ += batch.kept;
+  return true;
 }
 
 }  // namespace tr::actors

@@ -27,7 +27,13 @@ struct ingress_answer {
 /// (blank lines skipped): `200 {"accepted": n, "rejected": [{"line": k, "error": "..."}]}`.
 /// The answer stays small whatever the batch holds: at most `max_listed_rejections` lines are
 /// listed (with `"rejectedCount"` giving them all), and a batch of more than `max_batch_lines`
-/// lines is refused whole with 413 before any line is read, which bounds the work of one turn.
+/// lines is refused whole with 413 before any line is read.
+///
+/// A large batch can be worked through in slices (begin_batch, then continue_batch once per loop
+/// turn with a byte budget), so that one batch of thousands of lines does not hold the shard's
+/// thread for all of them: the answer is the same as in one go. Batches held between slices
+/// keep their own copy of the body, at most `max_sliced_bytes` on one shard at once (the
+/// caller does a batch past that in one go, which slows that sender down instead).
 /// One instance per shard: it owns that shard's parser and report and is not thread-safe.
 class ingress {
  public:
@@ -39,11 +45,37 @@ class ingress {
 
   /// `POST /v1/reports?[connection=<id>]`.
   void handle_report(std::string_view query, std::string_view body, ingress_answer& out);
-  /// `POST /v1/reports:batch?[connection=<id>]`.
+  /// `POST /v1/reports:batch?[connection=<id>]`, all lines in one go.
   void handle_batch(std::string_view query, std::string_view body, ingress_answer& out);
+
+  /// A batch being worked through: the lines left and the answer so far.
+  struct batch_progress {
+    std::string_view rest;  ///< the lines not read yet (a view of `body` once kept)
+    std::string body;       ///< the batch's own copy, once kept between slices
+    std::string target;     ///< the decoded `connection` parameter
+    std::string rejected;   ///< the listed rejections, JSON
+    std::size_t line_number = 0;
+    std::size_t accepted = 0;
+    std::size_t rejected_count = 0;
+    std::size_t kept = 0;   ///< bytes counted against max_sliced_bytes
+  };
+
+  /// Checks a batch's query and size; false when `out` already holds the whole answer (400,
+  /// 413). `body` must stay valid until the batch is kept or done.
+  bool begin_batch(std::string_view query, std::string_view body, batch_progress& batch,
+                   ingress_answer& out);
+  /// Reads lines until about `max_bytes` were read (at least one line); true once the batch is
+  /// done and `out` holds its answer.
+  bool continue_batch(batch_progress& batch, std::size_t max_bytes, ingress_answer& out);
+  /// Keeps the batch to go on after the request's body is gone: copies the rest of it into
+  /// the batch, or with `copy` false counts it only (the caller keeps the body alive itself,
+  /// unmoved, until the batch is done). False (nothing kept) when batches held on this shard
+  /// would exceed max_sliced_bytes.
+  bool keep_batch(batch_progress& batch, bool copy = true);
 
   static constexpr std::size_t max_batch_lines = 10'000;
   static constexpr std::size_t max_listed_rejections = 100;
+  static constexpr std::size_t max_sliced_bytes = 32 << 20;
 
  private:
   /// Routes one report; returns the number of targets or a negative value with `error` set.
@@ -55,6 +87,7 @@ class ingress {
   codecs::report_parser parser_;
   codecs::report report_;
   std::string scratch_;
+  std::size_t kept_bytes_ = 0;  // bodies of batches held between slices
 };
 
 }  // namespace tr::actors

@@ -4,6 +4,7 @@
 #include <sys/resource.h>
 
 #include <cstdio>
+#include <mutex>
 #include <stdexcept>
 #include <thread>
 
@@ -46,6 +47,29 @@ namespace {
 
 constexpr std::string_view downlink_path = "/thingpark/lrc/rest/downlink";
 constexpr std::string_view queued_by_lrc = "<html><body>Request queued by LRC</body></html>";
+
+/// The lines of a batch read in one loop turn (about 64 KiB: some hundreds of lines); a larger
+/// batch goes on in the next turns, with the shard's other connections served in between.
+constexpr std::size_t batch_slice_bytes = 64 << 10;
+
+/// A batch read over several loop turns, with the request's body buffer it reads from.
+struct kept_batch {
+  transport::detail::byte_buffer body;
+  actors::ingress::batch_progress progress;
+};
+
+/// Works through the next slice of a kept batch in the next loop turn, then answers it.
+void continue_batch_later(actors::data_plane& plane, const transport::request_origin& origin,
+                          std::unique_ptr<kept_batch> batch) {
+  origin.home->post_next_turn([&plane, origin, batch = std::move(batch)](
+                                  transport::shard&) mutable {
+    actors::ingress_answer answer;
+    if (!plane.local().reports->continue_batch(batch->progress, batch_slice_bytes, answer))
+      return continue_batch_later(plane, origin, std::move(batch));
+    transport::respond_later(origin, answer.status, {{"content-type", "application/json"}},
+                             std::move(answer.body));
+  });
+}
 
 std::string_view header_value(const transport::request& request, std::string_view name) {
   for (auto& h : request.headers)
@@ -148,6 +172,12 @@ struct router::impl {
   bool started = false;
   bool stopped = false;
 
+  /// A refused downlink, logged at most every 10 s (with how many were not).
+  void log_refused_downlink(const transport::request_origin& origin,
+                            const actors::downlink_verdict& verdict);
+  std::mutex downlink_log_mutex;
+  logging::rate_limit downlink_log{std::chrono::seconds{10}};
+
   void serve_ingress(const transport::request_origin& origin,
                      transport::http_server_connection& connection,
                      const transport::request& request);
@@ -247,11 +277,42 @@ void router::impl::serve_ingress(const transport::request_origin& origin,
   actors::ingress_answer answer;
   auto& state = plane->local();
   auto body = transport::as_text(request.body);
-  if (single)
+  if (single) {
     state.reports->handle_report(request.query, body, answer);
-  else
-    state.reports->handle_batch(request.query, body, answer);
+  } else {
+    auto batch = std::make_unique<kept_batch>();
+    auto& reports = *state.reports;
+    auto& progress = batch->progress;
+    if (reports.begin_batch(request.query, body, progress, answer) &&
+        !reports.continue_batch(progress, batch_slice_bytes, answer)) {
+      // The engine's body buffer goes with the batch when it can (no copy of megabytes).
+      bool own_body = request.body_storage != nullptr;
+      if (reports.keep_batch(progress, !own_body)) {
+        if (own_body) batch->body = std::move(*request.body_storage);
+        return continue_batch_later(*plane, origin, std::move(batch));
+      }
+      while (!reports.continue_batch(progress, SIZE_MAX, answer)) {
+      }
+    }
+  }
   transport::respond_now(connection, origin.stream, answer.status, "application/json", answer.body);
+}
+
+void router::impl::log_refused_downlink(const transport::request_origin& origin,
+                                        const actors::downlink_verdict& verdict) {
+  std::uint64_t held = 0;
+  {
+    std::lock_guard lock{downlink_log_mutex};
+    if (!downlink_log.allow(std::chrono::steady_clock::now())) return;
+    held = downlink_log.suppressed();
+  }
+  std::string peer = transport::to_string(origin.peer), status = std::to_string(verdict.status),
+              held_text = std::to_string(held);
+  logging::warning("downlink refused", {{"peer", peer},
+                                        {"outcome", actors::name_of(verdict.outcome)},
+                                        {"status", status},
+                                        {"reason", verdict.reason},
+                                        {"held_back", held_text}});
 }
 
 void router::impl::serve_public(const transport::request_origin& origin,
@@ -266,6 +327,7 @@ void router::impl::serve_public(const transport::request_origin& origin,
       verifier->verify(request.query, plane->local().routes, std::chrono::system_clock::now());
   if (verdict.outcome != actors::downlink_outcome::accepted) {
     metrics.count(verdict.outcome);
+    log_refused_downlink(origin, verdict);
     return transport::respond_now(connection, origin.stream, verdict.status, "text/plain",
                                   verdict.reason);
   }
@@ -525,7 +587,7 @@ std::optional<std::string> router::start() {
     if (head.path == "/v1/reports") return std::min<std::size_t>(batch_limit, 64 << 10);
     return 0;
   };
-  ingress_limits.on_refusal = [self](int status) {
+  ingress_limits.on_refusal = [self](int status, std::string_view) {
     if (status == 413) self->metrics.count(actors::report_outcome::too_large);
   };
   m.ingress_port = listen("ingress", cfg.ingress.listen, ingress_limits, std::nullopt,

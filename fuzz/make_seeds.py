@@ -146,6 +146,12 @@ def http1():
     write("http1_server", "pipelined-deferred", b"\x11\x07" + post + post)
     write("http1_server", "chunked-trailer", b"\x01\x00POST /x HTTP/1.1\r\nHost: a\r\n"
           b"Transfer-Encoding: chunked\r\n\r\n3;ext=1\r\nabc\r\n0\r\nX-T: 1\r\n\r\n")
+    # Chunk framing that http_parser alone would take (any byte where CR LF belongs): 400.
+    write("http1_server", "chunked-bad-terminator", b"\x01\x03POST /x HTTP/1.1\r\nHost: a\r\n"
+          b"Transfer-Encoding: chunked\r\n\r\n3\r\nabcXX0\r\n\r\n")
+    write("http1_server", "chunked-pipelined", b"\x01\x05POST /x HTTP/1.1\r\nHost: a\r\n"
+          b"Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"
+          b"POST /y HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n1\rX!\r\n0\r\n\r\n")
     write("http1_server", "expect-continue", b"\x31\x03POST /x HTTP/1.1\r\nHost: a\r\n"
           b"Expect: 100-continue\r\nContent-Length: 5\r\n\r\nhello")
     write("http1_server", "close", b"\x05\x00GET /healthz HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")

@@ -4,10 +4,13 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <atomic>
 #include <cstdio>
 #include <cstring>
+#include <limits>
 #include <random>
 
+#include "logging/log.hpp"
 #include "transport/tls_connection.hpp"
 
 namespace tr::transport {
@@ -93,6 +96,33 @@ std::chrono::milliseconds jittered(std::chrono::milliseconds max_age) {
   return std::chrono::milliseconds{pick(random)};
 }
 
+/// One kind of event of a listener, logged at most once every 10 s whatever the shard: the
+/// first event of a window is written, with how many were held back since the last line.
+struct throttled_log {
+  std::atomic<std::int64_t> last_s{std::numeric_limits<std::int64_t>::min() / 2};
+  std::atomic<std::uint64_t> held_back{0};
+
+  /// True when this event may be written; `held` is then how many were not since the last.
+  bool pass(transport::shard& on, std::uint64_t& held) {
+    auto now_s =
+        std::chrono::duration_cast<std::chrono::seconds>(on.now().time_since_epoch()).count();
+    auto last = last_s.load(std::memory_order_relaxed);
+    if (now_s - last < 10 || !last_s.compare_exchange_strong(last, now_s)) {
+      held_back.fetch_add(1, std::memory_order_relaxed);
+      return false;
+    }
+    held = held_back.exchange(0, std::memory_order_relaxed);
+    return true;
+  }
+};
+
+/// What a listener logs about strangers: requests the engine refused by itself (400, 413, 431)
+/// and connections ended on what the peer sent (a protocol error, a failed TLS handshake).
+struct listener_log {
+  std::string name;
+  throttled_log refusals, failures;
+};
+
 /// Remembers where its connection runs, for answers given later, keeps the count of open
 /// connections of its listener, closes it at its timeouts and ends it at its age.
 struct connection_context final : transport::io_handler {
@@ -101,9 +131,22 @@ struct connection_context final : transport::io_handler {
   bool tls = false;
   peer_address peer;
   std::shared_ptr<listener_counters> counters;
+  std::shared_ptr<listener_log> log;
   std::chrono::milliseconds header_timeout{0}, idle_timeout{0};
   std::chrono::milliseconds max_age{0};
   transport::timer_id aged{};
+
+  void refused(int status, std::string_view why) {
+    std::uint64_t held = 0;
+    if (!home || !log->refusals.pass(*home, held)) return;
+    std::string peer_text = to_string(peer), status_text = std::to_string(status),
+                held_text = std::to_string(held);
+    logging::warning("request refused", {{"listener", log->name},
+                                         {"peer", peer_text},
+                                         {"status", status_text},
+                                         {"reason", why},
+                                         {"held_back", held_text}});
+  }
 
   ~connection_context() override { counters->open.fetch_sub(1, std::memory_order_relaxed); }
 
@@ -124,8 +167,16 @@ struct connection_context final : transport::io_handler {
     end_gracefully(owner, h, tls);
   }
   void on_close(transport::shard& owner, transport::connection_handle,
-                const transport::io_status&) override {
+                const transport::io_status& why) override {
     if (aged) owner.cancel(aged);
+    std::uint64_t held = 0;
+    if (why.failure != transport::io_failure::engine || !log->failures.pass(owner, held)) return;
+    std::string peer_text = to_string(peer), held_text = std::to_string(held);
+    logging::warning("connection ended on what the peer sent",
+                     {{"listener", log->name},
+                      {"peer", peer_text},
+                      {"reason", why.engine_error.message()},
+                      {"held_back", held_text}});
   }
 };
 
@@ -180,7 +231,9 @@ transport::listen_result listen_http(transport::runtime& runtime,
   auto guards = options;  // name, cap and timeouts
   guards.tls.reset();
   guards.limits = {};
-  return runtime.listen(options.host, options.port, [shared, limits, tls, counters,
+  auto log = std::make_shared<listener_log>();
+  log->name = options.name;
+  return runtime.listen(options.host, options.port, [shared, limits, tls, counters, log,
                                                      guards, max_age](transport::shard& on) {
     if (guards.max_connections > 0 &&
         counters->open.fetch_add(1, std::memory_order_relaxed) >= guards.max_connections) {
@@ -202,6 +255,7 @@ transport::listen_result listen_http(transport::runtime& runtime,
     auto context = std::make_unique<connection_context>();
     auto* ctx = context.get();
     ctx->counters = counters;
+    ctx->log = log;
     ctx->header_timeout = guards.header_timeout;
     ctx->idle_timeout = guards.idle_timeout;
     ctx->tls = tls.has_value();
@@ -221,17 +275,23 @@ transport::listen_result listen_http(transport::runtime& runtime,
         respond_now(connection, request.stream, 500, "text/plain", "internal error\n");
       }
     };
+    // The engine's own refusals are logged with the peer that caused them.
+    auto own_limits = limits;
+    own_limits.on_refusal = [ctx, counted = limits.on_refusal](int status, std::string_view why) {
+      if (counted) counted(status, why);
+      ctx->refused(status, why);
+    };
     transport::accepted_connection accepted;
     if (tls) {
       auto session = tls->accept();
       if (!session) return accepted;  // refused: the socket is closed
       accepted.engine = std::make_unique<transport::tls_connection<http_server_connection>>(
-          std::move(*session), [limits, handler](std::string_view alpn) {
-            return std::make_unique<http_server_connection>(limits, handler,
+          std::move(*session), [own_limits, handler](std::string_view alpn) {
+            return std::make_unique<http_server_connection>(own_limits, handler,
                                                             transport::protocol_for_alpn(alpn));
           });
     } else {
-      accepted.engine = std::make_unique<http_server_connection>(limits, handler);
+      accepted.engine = std::make_unique<http_server_connection>(own_limits, handler);
     }
     accepted.handler = std::move(context);
     return accepted;

@@ -32,7 +32,8 @@ struct server_options {
   body_limit_function body_limit;  ///< per request (at most max_body_size); empty: max_body_size
   std::size_t max_buffered_body = 0;  ///< HTTP/2: request bodies held at once on a connection
                                       ///< (more gets 413); 0: twice max_body_size
-  std::function<void(int status)> on_refusal;  ///< the engine itself answered (413, 431, 400)
+  /// The engine itself answered (413, 431, 400), with the answer's one-line reason.
+  std::function<void(int status, std::string_view why)> on_refusal;
 };
 
 /// How the server connection tells HTTP/2 from HTTP/1.1.

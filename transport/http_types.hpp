@@ -6,6 +6,7 @@
 #include <span>
 #include <string_view>
 
+#include "transport/detail/byte_buffer.hpp"
 #include "transport/error.hpp"
 
 namespace tr::transport {
@@ -36,6 +37,9 @@ struct request {
   std::string_view query;              ///< the raw query after '?', not decoded; empty if none
   std::span<const header> headers;     ///< regular header fields, pseudo-headers excluded
   std::span<const std::byte> body;     ///< the whole body
+  /// The engine's buffer holding `body` (null when there is none): a handler may move it out
+  /// to keep the body past the call without copying it; the engine goes on with an empty one.
+  detail::byte_buffer* body_storage = nullptr;
 };
 
 /// A request a client sends. The views need to live only during submit() (it copies them).

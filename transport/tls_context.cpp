@@ -80,6 +80,7 @@ expected<tls_context> tls_context::server(const tls_server_config& config) {
   SSL_CTX_set_min_proto_version(context, TLS1_2_VERSION);
   SSL_CTX_set_options(context, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
                                    SSL_OP_CIPHER_SERVER_PREFERENCE);
+  SSL_CTX_set_mode(context, SSL_MODE_RELEASE_BUFFERS);  // an idle session holds no record buffers
   if (SSL_CTX_use_certificate_chain_file(context, config.certificate_file.c_str()) != 1)
     return setup_failure("cannot load the certificate chain " + config.certificate_file);
   if (SSL_CTX_use_PrivateKey_file(context, config.private_key_file.c_str(), SSL_FILETYPE_PEM) != 1)
@@ -107,6 +108,7 @@ expected<tls_context> tls_context::client(const tls_client_config& config) {
   SSL_CTX* context = result->context;
   SSL_CTX_set_min_proto_version(context, TLS1_2_VERSION);
   SSL_CTX_set_options(context, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
+  SSL_CTX_set_mode(context, SSL_MODE_RELEASE_BUFFERS);
   if (config.use_system_trust_store && SSL_CTX_set_default_verify_paths(context) != 1)
     return setup_failure("cannot load the system trust store");
   if (!config.ca_file.empty() &&

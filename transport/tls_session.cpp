@@ -142,7 +142,7 @@ error tls_session::receive(std::span<const std::byte> ciphertext) {
   std::size_t held = unread_.size();
   input_ = unread_.data();
   error err = process();
-  unread_.consume(held - input_.size());
+  consume(unread_, held - input_.size());
   input_ = {};
   return err;
 }

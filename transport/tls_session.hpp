@@ -18,6 +18,10 @@ namespace tr::transport {
 /// talks to one BIO of ours that reads the caller's ciphertext in place and writes records
 /// straight into the outgoing buffer (a memory BIO pair would copy both ways and zero its growth).
 /// A client session starts its handshake at once: its ClientHello is pending right away.
+///
+/// Memory: a buffer that has been emptied is given back at once, and OpenSSL gives back its own
+/// record buffers when they are empty (SSL_MODE_RELEASE_BUFFERS), so an idle connection holds
+/// the TLS state alone, not its peak traffic (one allocation per read or write batch instead).
 class tls_session {
  public:
   tls_session(tls_session&& other) noexcept;
@@ -34,7 +38,7 @@ class tls_session {
   std::span<const std::byte> plaintext() const { return plaintext_.data(); }
 
   /// The upper engine took the first `count` bytes of plaintext().
-  void consume_plaintext(std::size_t count) { plaintext_.consume(count); }
+  void consume_plaintext(std::size_t count) { consume(plaintext_, count); }
 
   /// Encrypts a batch of plaintext with one SSL_write; only after the handshake.
   error send(std::span<const std::byte> bytes);
@@ -46,7 +50,7 @@ class tls_session {
   std::span<const std::byte> pending_ciphertext() const { return ciphertext_.data(); }
 
   /// The driver wrote the first `count` bytes of pending_ciphertext().
-  void consume_ciphertext(std::size_t count) { ciphertext_.consume(count); }
+  void consume_ciphertext(std::size_t count) { consume(ciphertext_, count); }
 
   /// True once the handshake completed.
   bool handshake_done() const { return handshake_done_; }
@@ -77,6 +81,11 @@ class tls_session {
   error process();
   error fail(int ssl_error, const char* during);
   void keep_unread();
+  /// Consumes from one of the buffers; an emptied buffer gives its capacity back.
+  static void consume(detail::byte_buffer& buffer, std::size_t count) {
+    buffer.consume(count);
+    if (buffer.empty() && buffer.capacity() != 0) buffer.release();
+  }
 
   SSL* ssl_ = nullptr;
   BIO* network_ = nullptr;  // our BIO, owned by ssl_; its data points at this session

@@ -94,3 +94,56 @@ TEST_F(ingress_test, answers_valid_json_when_the_connection_name_is_not_utf8) {
   EXPECT_EQ(answer.status, 200);
   EXPECT_TRUE(simdjson::validate_utf8(answer.body.data(), answer.body.size())) << answer.body;
 }
+
+TEST_F(ingress_test, a_batch_read_in_slices_gets_the_answer_of_one_go) {
+  std::string batch;
+  for (int i = 0; i < 300; ++i) {
+    batch += i % 3 == 0 ? std::string{uplink} : "{\"broken\":" + std::to_string(i);
+    batch += i % 7 == 0 ? "\r\n\n" : "\n";
+  }
+  in.handle_batch("connection=c3", batch, answer);
+  ingress_answer whole = answer;
+  auto dispatched_whole = dispatched;
+  dispatched.clear();
+
+  ingress::batch_progress progress;
+  ingress_answer sliced;
+  ASSERT_TRUE(in.begin_batch("connection=c3", batch, progress, sliced));
+  int slices = 1;
+  bool done = in.continue_batch(progress, 100, sliced);
+  ASSERT_TRUE(in.keep_batch(progress));
+  batch.assign(batch.size(), 'x');  // the request's body is gone; the kept copy is read
+  while (!done) {
+    done = in.continue_batch(progress, 100, sliced);
+    ++slices;
+  }
+  EXPECT_GT(slices, 100);
+  EXPECT_EQ(sliced.status, whole.status);
+  EXPECT_EQ(sliced.body, whole.body);
+  EXPECT_EQ(dispatched, dispatched_whole);
+  EXPECT_NE(whole.body.find("\"rejectedCount\":200"), std::string::npos) << whole.body;
+}
+
+TEST_F(ingress_test, batches_kept_between_slices_are_bounded_per_shard) {
+  std::string big(ingress::max_sliced_bytes / 2 + 1, ' ');
+  ingress::batch_progress first, second;
+  ASSERT_TRUE(in.begin_batch("", big, first, answer));
+  ASSERT_TRUE(in.begin_batch("", big, second, answer));
+  EXPECT_TRUE(in.keep_batch(first));
+  EXPECT_FALSE(in.keep_batch(second)) << "past the bound the caller does it in one go";
+  while (!in.continue_batch(first, 1 << 20, answer)) {
+  }
+  EXPECT_TRUE(in.keep_batch(second)) << "a finished batch gives its share back";
+}
+
+TEST_F(ingress_test, a_batch_kept_without_a_copy_reads_the_callers_body) {
+  std::string batch = std::string{uplink} + "\n" + uplink + "\n";
+  ingress::batch_progress progress;
+  ASSERT_TRUE(in.begin_batch("", batch, progress, answer));
+  ASSERT_FALSE(in.continue_batch(progress, 1, answer));
+  ASSERT_TRUE(in.keep_batch(progress, false));
+  EXPECT_TRUE(progress.body.empty()) << "nothing copied";
+  EXPECT_EQ(progress.rest.data(), batch.data() + std::string{uplink}.size() + 1);
+  ASSERT_TRUE(in.continue_batch(progress, 1 << 20, answer));
+  EXPECT_EQ(answer.body, R"({"accepted":2,"rejected":[],"rejectedCount":0})");
+}

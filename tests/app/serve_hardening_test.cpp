@@ -12,6 +12,7 @@
 #include <signal.h>
 
 #include <atomic>
+#include <cstdio>
 #include <filesystem>
 #include <thread>
 
@@ -233,4 +234,56 @@ TEST(serve_hardening, a_restart_with_an_unchanged_admin_token_writes_nothing) {
   EXPECT_TRUE(ignored || wal == 0) << wal << " bytes in the write-ahead log";
   second->signal(SIGTERM);
   EXPECT_EQ(second->wait(), 0);
+}
+
+/// Waits until the router's stderr holds `text`.
+bool logged_within(router_process& router, const std::string& text,
+                   std::chrono::milliseconds timeout = 5s) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (router.process().errors().find(text) == std::string::npos) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(20ms);
+  }
+  return true;
+}
+
+// A chunk that does not end with CR LF would let a front end and the router disagree on where
+// the body ends (request smuggling); the refusal is logged with the peer, like the others.
+TEST(serve_hardening, a_bad_chunk_terminator_is_refused_and_logged) {
+  router_process router;
+  int fd = connect_loopback(router.ingress_port());
+  ASSERT_GE(fd, 0);
+  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+  std::string body = uplink_json;
+  char size[16];
+  std::snprintf(size, sizeof size, "%zx", body.size());
+  std::string request = std::string{"POST /v1/reports HTTP/1.1\r\nHost: x\r\n"
+                                    "Transfer-Encoding: chunked\r\n\r\n"} +
+                        size + "\r\n" + body + "XX0\r\n\r\n";
+  ASSERT_EQ(::send(fd, request.data(), request.size(), MSG_NOSIGNAL),
+            static_cast<ssize_t>(request.size()));
+  std::string answer;
+  char buffer[4096];
+  pollfd p{fd, POLLIN, 0};
+  while (::poll(&p, 1, 5000) == 1) {
+    auto got = ::recv(fd, buffer, sizeof buffer, 0);
+    if (got <= 0) break;
+    answer.append(buffer, static_cast<std::size_t>(got));
+  }
+  ::close(fd);
+  EXPECT_TRUE(answer.starts_with("HTTP/1.1 400")) << answer;
+  EXPECT_NE(answer.find("chunked"), std::string::npos) << answer;
+  EXPECT_TRUE(logged_within(router, "request refused listener=ingress peer=127.0.0.1 status=400"))
+      << router.process().errors();
+  EXPECT_LE(router.metric(R"(tunnel_router_reports_total{outcome="routed"})"), 0)
+      << "never parsed as a report";
+}
+
+TEST(serve_hardening, a_refused_downlink_is_logged) {
+  router_process router;
+  auto r = curl({"-X", "POST", "http://127.0.0.1:" + std::to_string(router.public_port()) +
+                                   "/thingpark/lrc/rest/downlink?DevEUI=1&DevEUI=%31"});
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_TRUE(logged_within(router, "downlink refused peer=127.0.0.1 outcome=malformed"))
+      << router.process().errors();
 }

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -121,6 +122,62 @@ TEST_F(listener_guards, a_request_without_credentials_gets_the_small_body_limit_
   EXPECT_TRUE(served.starts_with("HTTP/1.1 200")) << served;
   EXPECT_NE(served.find("got 100000"), std::string::npos) << served;
   ::close(known);
+}
+
+/// A listener where a request without `x-token: good` may send 4 KiB, others 16 MiB.
+http_listener_options small_limit_for_strangers() {
+  http_listener_options options;
+  options.limits.max_body_size = 16 << 20;
+  options.limits.body_limit = [](const request& head) -> std::size_t {
+    for (const auto& field : head.headers)
+      if (field.name == "x-token" && field.value == "good") return 16 << 20;
+    return 4096;
+  };
+  return options;
+}
+
+// Reading and dropping what a stranger pushes costs CPU: the drop stops at four times the
+// stranger's own limit (at least 64 KiB), not four times the largest limit.
+TEST_F(listener_guards, stops_reading_a_strangers_oversize_body_soon_over_http1) {
+  listen(small_limit_for_strangers());
+  int stranger = dial(port_);
+  ::shutdown(stranger, SHUT_RD);  // the 413 is not read; the send side is what counts
+  send_text(stranger, "POST /api HTTP/1.1\r\nhost: x\r\ncontent-length: 33554432\r\n\r\n");
+  timeval limit{5, 0};
+  ::setsockopt(stranger, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit);
+  std::string chunk(64 << 10, 'x');
+  std::size_t sent = 0;
+  while (sent < (32u << 20)) {
+    auto n = ::send(stranger, chunk.data(), chunk.size(), MSG_NOSIGNAL);
+    if (n <= 0) break;
+    sent += static_cast<std::size_t>(n);
+  }
+  EXPECT_LT(sent, 16u << 20) << "the router read far more than the stranger's limit";
+  ::close(stranger);
+}
+
+TEST_F(listener_guards, ends_an_h2_connection_that_keeps_pushing_oversize_bodies) {
+  listen(small_limit_for_strangers());
+  using testing::frame;
+  int stranger = dial(port_);
+  send_text(stranger, std::string{testing::client_preface} + frame(4, 0, 0, ""));
+  // The server's SETTINGS (a 256 KiB stream window) count once acknowledged.
+  char buffer[4096];
+  pollfd p{stranger, POLLIN, 0};
+  ASSERT_EQ(::poll(&p, 1, 3000), 1);
+  ASSERT_GT(::recv(stranger, buffer, sizeof buffer, 0), 0);
+  send_text(stranger, frame(4, 0x1, 0, ""));
+  std::string head = "\x83\x84\x86\x41\x01x";  // POST, /, http, :authority x
+  std::string data(16 << 10, 'x');
+  // Each stream: 96 KiB, over the stranger's 4 KiB limit and over the 64 KiB dropped before a
+  // reset; the connection window (4 MiB) holds all twelve.
+  for (std::uint32_t stream = 1; stream <= 23; stream += 2) {
+    std::string bytes = frame(1, 0x4, stream, head);  // HEADERS, END_HEADERS
+    for (int i = 0; i < 6; ++i) bytes += frame(0, 0, stream, data);
+    send_text(stranger, bytes);
+  }
+  EXPECT_TRUE(closed_within(stranger, 3s));
+  ::close(stranger);
 }
 
 TEST_F(listener_guards, closes_a_connection_that_sends_nothing) {

@@ -90,6 +90,35 @@ TEST(runtime_shard, runs_a_post_to_itself_later_in_the_same_turn) {
   EXPECT_EQ(await(result), (std::vector<int>{1, 2}));
 }
 
+// post() to itself chains up to 16 rounds in one turn; post_next_turn() yields a whole turn
+// (socket events, timers, writes) each time: what slicing a long piece of work relies on.
+TEST(runtime_shard, runs_a_post_for_the_next_turn_in_a_turn_of_its_own) {
+  runtime rt{1};
+  rt.start();
+  std::promise<std::vector<shard::clock::time_point>> turns;
+  auto result = turns.get_future();
+  struct chain {
+    std::vector<shard::clock::time_point> seen;
+    std::promise<std::vector<shard::clock::time_point>>* done;
+    void step(shard& on) {
+      seen.push_back(on.now());
+      if (seen.size() == 40) return done->set_value(seen);
+      on.post_next_turn([this](shard& next) { step(next); });
+    }
+  };
+  chain c{{}, &turns};
+  bool same_turn_post_ran_first = false;
+  rt.at(0).post([&](shard& on) {
+    on.post_next_turn([&](shard& next) { c.step(next); });
+    on.post([&](shard&) { same_turn_post_ran_first = c.seen.empty(); });
+  });
+  auto seen = await(result);
+  EXPECT_TRUE(same_turn_post_ran_first);
+  ASSERT_EQ(seen.size(), 40u);
+  for (std::size_t i = 1; i < seen.size(); ++i)
+    EXPECT_LT(seen[i - 1], seen[i]) << "step " << i << " ran in the turn of step " << i - 1;
+}
+
 TEST(runtime_shard, fires_timers_in_order_and_not_the_cancelled_ones) {
   runtime rt{1};
   rt.start();

@@ -1,8 +1,12 @@
 #include "transport/tls_session.hpp"
 
 #include <gtest/gtest.h>
+#include <malloc.h>
 
 #include <memory>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_pki.hpp"
@@ -67,6 +71,39 @@ TEST_F(tls_session_test, carries_plaintext_both_ways_after_the_handshake) {
   ASSERT_FALSE(server->send(as_bytes("and back")));
   ASSERT_FALSE(pump(*client, *server));
   EXPECT_EQ(as_text(client->plaintext()), "and back");
+}
+
+// Many idle TLS connections must not each hold the buffers of their busiest moment: after
+// 64 KiB each way, the sessions hold what they held after the handshake (glibc's count of bytes
+// in use, over 64 connection pairs).
+TEST_F(tls_session_test, an_idle_session_holds_no_buffers_of_its_past_traffic) {
+  auto server_side = server_context(trusted_);
+  auto client_side = client_context();
+  constexpr int pairs = 64;
+  std::vector<std::optional<tls_session>> servers, clients;
+  for (int i = 0; i < pairs; ++i) {
+    auto server = server_side.accept();
+    auto client = client_side.connect("localhost");
+    ASSERT_TRUE(server && client);
+    servers.emplace_back(std::move(*server));
+    clients.emplace_back(std::move(*client));
+    ASSERT_FALSE(pump(*clients.back(), *servers.back()));
+    ASSERT_TRUE(servers.back()->handshake_done());
+  }
+  auto in_use = [] { return static_cast<std::int64_t>(mallinfo2().uordblks); };
+  std::int64_t after_handshakes = in_use();
+  std::string traffic(64 << 10, 't');
+  for (int i = 0; i < pairs; ++i) {
+    ASSERT_FALSE(clients[i]->send(as_bytes(traffic)));
+    ASSERT_FALSE(servers[i]->send(as_bytes(traffic)));
+    ASSERT_FALSE(pump(*clients[i], *servers[i]));
+    ASSERT_EQ(servers[i]->plaintext().size(), traffic.size());
+    ASSERT_EQ(clients[i]->plaintext().size(), traffic.size());
+    servers[i]->consume_plaintext(traffic.size());
+    clients[i]->consume_plaintext(traffic.size());
+  }
+  std::int64_t grown_per_pair = (in_use() - after_handshakes) / pairs;
+  EXPECT_LT(grown_per_pair, 4096) << "bytes kept per idle connection pair after its traffic";
 }
 
 TEST_F(tls_session_test, agrees_on_http1_when_the_client_offers_only_http1) {

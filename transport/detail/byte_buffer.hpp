@@ -2,19 +2,33 @@
 
 #include <cstddef>
 #include <cstring>
+#include <memory>
 #include <span>
 #include <string_view>
-#include <vector>
+#include <utility>
 
 namespace tr::transport::detail {
 
 /// A reusable byte queue: append at the back, consume from the front. Capacity is kept across
 /// uses, so a connection stops allocating once its buffers have reached their working size.
+/// Growth does not zero the new bytes (a body of megabytes is written once, not twice).
 class byte_buffer {
  public:
+  byte_buffer() = default;
+  byte_buffer(byte_buffer&& other) noexcept { *this = std::move(other); }
+  byte_buffer& operator=(byte_buffer&& other) noexcept {
+    if (this != &other) {
+      storage_ = std::move(other.storage_);
+      capacity_ = std::exchange(other.capacity_, 0);
+      begin_ = std::exchange(other.begin_, 0);
+      end_ = std::exchange(other.end_, 0);
+    }
+    return *this;
+  }
+
   /// The unread bytes.
-  std::span<const std::byte> data() const { return {storage_.data() + begin_, end_ - begin_}; }
-  std::span<std::byte> mutable_data() { return {storage_.data() + begin_, end_ - begin_}; }
+  std::span<const std::byte> data() const { return {storage_.get() + begin_, end_ - begin_}; }
+  std::span<std::byte> mutable_data() { return {storage_.get() + begin_, end_ - begin_}; }
 
   std::size_t size() const { return end_ - begin_; }
   bool empty() const { return begin_ == end_; }
@@ -35,18 +49,24 @@ class byte_buffer {
   void clear() { begin_ = end_ = 0; }
 
   /// Bytes allocated.
-  std::size_t capacity() const { return storage_.size(); }
+  std::size_t capacity() const { return capacity_; }
 
   /// Drops everything and gives the capacity back.
   void release() {
-    begin_ = end_ = 0;
-    std::vector<std::byte>{}.swap(storage_);
+    begin_ = end_ = capacity_ = 0;
+    storage_.reset();
+  }
+
+  /// Makes room for `count` more bytes at once (e.g. a body of announced length), so that
+  /// appending them does not grow the buffer step by step.
+  void reserve(std::size_t count) {
+    if (capacity_ - end_ < count) make_room(count, true);
   }
 
   /// A writable tail of at least `count` bytes; commit() what was written.
   std::span<std::byte> prepare(std::size_t count) {
-    if (storage_.size() - end_ < count) make_room(count);
-    return {storage_.data() + end_, storage_.size() - end_};
+    if (capacity_ - end_ < count) make_room(count, false);
+    return {storage_.get() + end_, capacity_ - end_};
   }
 
   /// Marks `count` bytes of the prepared tail as written.
@@ -63,22 +83,26 @@ class byte_buffer {
   }
 
  private:
-  void make_room(std::size_t count) {
+  void make_room(std::size_t count, bool exact) {
     std::size_t used = size();
     if (begin_ > 0) {
-      std::memmove(storage_.data(), storage_.data() + begin_, used);
+      std::memmove(storage_.get(), storage_.get() + begin_, used);
       begin_ = 0;
       end_ = used;
     }
-    if (storage_.size() - end_ < count) {
-      std::size_t wanted = storage_.size() * 2;
+    if (capacity_ - end_ < count) {
+      std::size_t wanted = exact ? used + count : capacity_ * 2;
       if (wanted < used + count) wanted = used + count;
       if (wanted < 4096) wanted = 4096;
-      storage_.resize(wanted);
+      std::unique_ptr<std::byte[]> grown{new std::byte[wanted]};  // not zeroed
+      if (used > 0) std::memcpy(grown.get(), storage_.get(), used);
+      storage_ = std::move(grown);
+      capacity_ = wanted;
     }
   }
 
-  std::vector<std::byte> storage_;
+  std::unique_ptr<std::byte[]> storage_;
+  std::size_t capacity_ = 0;
   std::size_t begin_ = 0;
   std::size_t end_ = 0;
 };

@@ -63,12 +63,25 @@ error h1_server::receive(std::span<const std::byte> bytes) {
 error h1_server::parse(std::span<const std::byte> bytes) {
   auto* data = reinterpret_cast<const char*>(bytes.data());
   std::size_t done = 0;
+  // The framing check reads ahead of http_parser, to the end of the body at most.
+  if (framing_active_) {
+    if (auto err = check_framing(bytes)) return err;
+  }
   while (done < bytes.size()) {
     in_parser_ = true;
     std::size_t parsed = http_parser_execute(&parser_, &settings, data + done, bytes.size() - done);
     in_parser_ = false;
     done += parsed;
     auto code = HTTP_PARSER_ERRNO(&parser_);
+    if (code == HPE_PAUSED && framing_pause_) {
+      // Paused on the last byte of a chunked request's head: its body starts after it.
+      framing_pause_ = false;
+      http_parser_pause(&parser_, 0);
+      framing_.reset();
+      framing_active_ = true;
+      if (auto err = check_framing(bytes.subspan(done + 1))) return err;
+      continue;
+    }
     if (code == HPE_PAUSED) {
       if (!stopped_) {
         paused_ = true;
@@ -108,6 +121,21 @@ error h1_server::fail(int status, error err) {
   if (parser_.method == HTTP_HEAD) target->head_request = true;
   if (!target->answered) answer_rejection(*target, status, err.message());
   return err;
+}
+
+error h1_server::check_framing(std::span<const std::byte> bytes) {
+  framing_.feed(bytes);
+  if (framing_.done()) framing_active_ = false;
+  if (!framing_.failed()) return {};
+  framing_active_ = false;
+  error err{error_code::protocol_error,
+            "malformed chunked body: a chunk size line, chunk data and the trailer section must "
+            "each end with CR LF"};
+  if (rejected_) {  // answered 413 already; nothing more is read
+    closed_ = true;
+    return err;
+  }
+  return fail(400, std::move(err));
 }
 
 bool h1_server::count_header_bytes(std::size_t size) {
@@ -183,10 +211,17 @@ int h1_server::on_headers_complete(http_parser* parser) {
     }
     return 0;
   }
+  // A body of announced length is received into a buffer of that size, not grown step by step.
+  if (parser->flags & F_CONTENTLENGTH) server.body_.reserve(parser->content_length);
   // Only the first request in line may be told to go on; later ones send their body anyway
   // after a client-side timeout.
   if (server.expects_continue_ && target.id == server.head_id_)
     server.output_.append(continue_line);
+  if (parser->flags & F_CHUNKED) {
+    // Pause on the head's last byte, so that parse() knows where the body starts.
+    server.framing_pause_ = true;
+    http_parser_pause(parser, 1);
+  }
   return 0;
 }
 
@@ -194,7 +229,7 @@ int h1_server::on_body(http_parser* parser, const char* data, size_t size) {
   auto& server = *self(parser);
   if (server.rejected_) {
     server.discarded_ += size;
-    if (server.discarded_ <= discard_limit(server.options_)) return 0;
+    if (server.discarded_ <= discard_limit(server.body_limit_)) return 0;
     server.discard_exceeded_ = true;
     return 1;
   }
@@ -214,6 +249,12 @@ int h1_server::on_body(http_parser* parser, const char* data, size_t size) {
 
 int h1_server::on_message_complete(http_parser* parser) {
   auto& server = *self(parser);
+  if (server.framing_active_) {
+    // http_parser saw the body end where the framing check did not: refuse, never guess.
+    server.framing_active_ = false;
+    server.refused_because_ = "malformed chunked body";
+    return -1;
+  }
   server.in_message_ = false;
   bool close_after = true;
   if (slot* target = server.find_slot(server.current_)) close_after = target->close_after;
@@ -234,6 +275,7 @@ void h1_server::dispatch() {
   request req;
   fill_head(req);
   req.body = body_.data();
+  req.body_storage = &body_;
   handler_(connection_, req);
   // The handler has copied what it keeps (the views are valid only during the call).
   body_.clear();
@@ -296,8 +338,9 @@ error h1_server::respond(stream_id stream, int status, std::span<const header> h
 }
 
 void h1_server::answer_rejection(slot& target, int status, std::string_view why) {
-  if (options_.on_refusal) options_.on_refusal(status);
   std::string text = rejection_text(status, options_, why, body_limit_);
+  if (options_.on_refusal)
+    options_.on_refusal(status, std::string_view{text}.substr(0, text.size() - 1));
   header fields[] = {{"content-type", "text/plain"}};
   answer(target, status, fields, as_bytes(text));
 }

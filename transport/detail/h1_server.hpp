@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "transport/detail/chunked_framing.hpp"
 #include "transport/detail/header_store.hpp"
 #include "transport/detail/http1_format.hpp"
 #include "transport/detail/server_protocol.hpp"
@@ -22,7 +23,8 @@ namespace tr::transport::detail {
 /// in its slot's buffer). When every slot is taken, parsing pauses and further input is kept
 /// until an answer frees a slot. A Transfer-Encoding other than exactly `chunked` (the only
 /// coding taken; also what a folded or listed field becomes) gets 400, so that no two parsers
-/// can disagree on where the body ends. A body over the limit is answered with 413 (the rest of it is
+/// can disagree on where the body ends; for the same reason a chunked body's framing is checked
+/// strictly beside http_parser (chunked_framing), and a broken one gets 400. A body over the limit is answered with 413 (the rest of it is
 /// read and dropped, up to four times the limit) and the connection then closes; a header block
 /// over the limit gets 431 and malformed input 400, both closing the connection after the
 /// answers owed to earlier requests.
@@ -62,6 +64,8 @@ class h1_server final : public server_protocol {
 
   error parse(std::span<const std::byte> bytes);
   error fail(int status, error err);
+  /// Feeds the chunked body being read to framing_; 400 when its framing is broken.
+  error check_framing(std::span<const std::byte> bytes);
   bool count_header_bytes(std::size_t size);
   slot& reserve_slot();
   slot* find_slot(stream_id stream);
@@ -95,6 +99,9 @@ class h1_server final : public server_protocol {
   bool header_too_large_ = false;
   const char* refused_because_ = nullptr;  // why the head was refused (400), if it was
   bool discard_exceeded_ = false;
+  chunked_framing framing_;
+  bool framing_active_ = false;  // a chunked body is being read: framing_ checks it
+  bool framing_pause_ = false;   // paused at the end of a chunked request's head
 
   // Answers in request order.
   std::vector<slot> slots_;

@@ -66,7 +66,8 @@ error h2_server::receive(std::span<const std::byte> bytes) {
   if (rc < 0) {
     fail();
     return {error_code::protocol_error,
-            std::string{"HTTP/2: "} + nghttp2_strerror(static_cast<int>(rc))};
+            std::string{"HTTP/2: "} +
+                (ended_because_ ? ended_because_ : nghttp2_strerror(static_cast<int>(rc)))};
   }
   // Taking the frames out now makes a GOAWAY nghttp2 queued over a peer's protocol error count
   // as sent, after which it stops reading; after a GOAWAY exchange it stops too, without error.
@@ -163,10 +164,15 @@ int h2_server::on_header(nghttp2_session*, const nghttp2_frame* frame, const uin
     // A block that decodes far beyond the limit (an HPACK bomb: a small block repeating a large
     // table entry) or one oversized block too many: stop decoding and end the connection.
     bool bomb = state->header_bytes > 4 * server.options_.max_header_size;
-    return bomb ? NGHTTP2_ERR_CALLBACK_FAILURE : 0;
+    if (!bomb) return 0;
+    server.ended_because_ = "a header block decoding to over four times the header limit";
+    return NGHTTP2_ERR_CALLBACK_FAILURE;
   }
   if (state->header_bytes > server.options_.max_header_size) {
-    if (++server.oversized_blocks_ > max_oversized_blocks) return NGHTTP2_ERR_CALLBACK_FAILURE;
+    if (++server.oversized_blocks_ > max_oversized_blocks) {
+      server.ended_because_ = "too many header blocks over the limit";
+      return NGHTTP2_ERR_CALLBACK_FAILURE;
+    }
     server.reject(*state, 431);
     return 0;
   }
@@ -193,7 +199,13 @@ int h2_server::on_data_chunk(nghttp2_session*, uint8_t, int32_t stream, const ui
   if (state->rejected) {
     // Dropped as it arrives; a client that keeps sending far beyond the limit is stopped.
     state->discarded += size;
-    if (state->discarded > discard_limit(server.options_) && !state->reset_sent) {
+    if (state->discarded > discard_limit(state->body_limit) && !state->reset_sent) {
+      // A peer that keeps pushing bodies far over their limit on stream after stream only
+      // makes the router read and drop: past a few such streams the connection ends.
+      if (++server.overrun_streams_ > max_overrun_streams) {
+        server.ended_because_ = "too many request bodies far over their limit";
+        return NGHTTP2_ERR_CALLBACK_FAILURE;
+      }
       state->reset_sent = true;
       nghttp2_submit_rst_stream(server.session_.get(), NGHTTP2_FLAG_NONE, stream, NGHTTP2_NO_ERROR);
     }
@@ -262,20 +274,23 @@ void h2_server::dispatch(stream_state& state) {
   request req;
   fill_head(state, req);
   req.body = state.body.data();
+  req.body_storage = &state.body;
+  std::size_t held = state.body.size();
   handler_(connection_, req);
-  // The handler has copied what it keeps (the views are valid only during the call).
-  buffered_ -= state.body.size();
+  // The handler has copied (or moved out) what it keeps: the views end with the call.
+  buffered_ -= held;
   state.body.clear();
   release_if_large(state.body);
 }
 
 void h2_server::reject(stream_state& state, int status, std::string_view why) {
-  if (options_.on_refusal) options_.on_refusal(status);
   state.rejected = true;
   buffered_ -= state.body.size();
   state.body.clear();
   release_if_large(state.body);
   std::string text = rejection_text(status, options_, why, state.body_limit);
+  if (options_.on_refusal)
+    options_.on_refusal(status, std::string_view{text}.substr(0, text.size() - 1));
   header fields[] = {{"content-type", "text/plain"}};
   submit(state, status, fields, as_bytes(text));
 }

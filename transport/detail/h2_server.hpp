@@ -22,7 +22,7 @@ namespace tr::transport::detail {
 ///
 /// A request is dispatched when its END_STREAM arrives. A body over the limit is answered with
 /// 413 at once and the rest of it is read and dropped; past discard_limit() the stream is reset
-/// with NO_ERROR (RFC 9113 §8.1). A header block over the limit gets 431 the same way; one that
+/// with NO_ERROR (RFC 9113 §8.1), and a ninth stream reset so ends the connection. A header block over the limit gets 431 the same way; one that
 /// decodes to more than four times the limit, or a ninth oversized block, ends the connection
 /// without decoding the rest.
 class h2_server final : public server_protocol {
@@ -88,6 +88,9 @@ class h2_server final : public server_protocol {
   std::size_t buffered_ = 0;  // bytes in the bodies of requests not yet dispatched
   std::size_t oversized_blocks_ = 0;  // header blocks answered with 431
   static constexpr std::size_t max_oversized_blocks = 8;
+  const char* ended_because_ = nullptr;  // why a callback ended the connection
+  std::size_t overrun_streams_ = 0;  // streams reset for a body far over its limit
+  static constexpr std::size_t max_overrun_streams = 8;
   bool failed_ = false;           // the peer broke the protocol; GOAWAY queued
   bool broken_ = false;           // nghttp2 cannot produce output any more
   bool goaway_exchanged_ = false;  // sent or received: the session ends without error

@@ -95,10 +95,12 @@ inline void release_if_large(byte_buffer& buffer, std::size_t keep = 64 << 10) {
 }
 
 /// How much of a rejected request body (413, 431) is read and dropped before the engine stops
-/// the upload (HTTP/2: RST_STREAM NO_ERROR; HTTP/1.1: closing). Reading it first lets clients that
-/// do not expect an early answer (curl 7.88 among them) see the answer instead of a reset.
-inline std::size_t discard_limit(const server_options& options) {
-  return 4 * options.max_body_size > 64 * 1024 ? 4 * options.max_body_size : 64 * 1024;
+/// the upload (HTTP/2: RST_STREAM NO_ERROR; HTTP/1.1: closing): four times that request's own
+/// body limit, at least 64 KiB. Reading it first lets clients that do not expect an early answer
+/// (curl 7.88 among them) see the answer instead of a reset; scaling it with the request's limit
+/// keeps a caller held to a small limit (not authenticated) from making the router read far more.
+inline std::size_t discard_limit(std::size_t body_limit) {
+  return 4 * body_limit > 64 * 1024 ? 4 * body_limit : 64 * 1024;
 }
 
 }  // namespace tr::transport::detail

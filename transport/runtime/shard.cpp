@@ -98,6 +98,12 @@ bool shard::post(task fn) {
   return true;
 }
 
+bool shard::post_next_turn(task fn) {
+  if (stopping_) return false;
+  next_turn_.push_back(std::move(fn));
+  return true;
+}
+
 shard_load shard::load() const {
   shard_load figures;
   figures.busy_ns_per_second = busy_ns_per_second_.load(std::memory_order_relaxed);
@@ -169,7 +175,7 @@ void shard::run() {
 }
 
 int shard::wait_timeout() {
-  if (!local_posts_.empty() || !dirty_.empty()) return 0;
+  if (!local_posts_.empty() || !next_turn_.empty() || !dirty_.empty()) return 0;
   clock::time_point wake = timers_.next_wake();
   // Figures of a second with activity (or non-zero ones to clear) are published on time.
   if (window_events_ + window_posts_ != 0 || figures_nonzero_) {
@@ -216,6 +222,14 @@ void shard::dispatch(const epoll_event& event) {
 
 std::size_t shard::run_posts() {
   std::size_t ran = 0;
+  // What the previous turn put off to this one; what these put off waits for the next.
+  this_turn_.swap(next_turn_);
+  for (auto& fn : this_turn_) {
+    fn(*this);
+    fn.reset();
+    ++ran;
+  }
+  this_turn_.clear();
   {
     std::lock_guard guard{inbox_mutex_};
     running_.swap(inbox_);
@@ -344,6 +358,8 @@ void shard::teardown() {
   }
   dropped.clear();
   local_posts_.clear();
+  next_turn_.clear();
+  this_turn_.clear();
   timers_.clear();
   dirty_.clear();
 }

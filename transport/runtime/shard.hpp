@@ -131,6 +131,11 @@ class shard {
   /// up to 16 rounds per turn). False when the shard has stopped: `fn` is destroyed unrun.
   bool post(task fn);
 
+  /// Runs `fn` on this shard in the next loop turn, after that turn's socket events (from this
+  /// shard's own thread only): a long piece of work done in slices lets the sockets be served
+  /// between them. False when the shard is stopping: `fn` is destroyed unrun.
+  bool post_next_turn(task fn);
+
   /// The load figures (any thread).
   shard_load load() const;
 
@@ -262,6 +267,8 @@ class shard {
   bool inbox_closed_ = false;
   std::vector<task> running_;
   std::vector<task> local_posts_;
+  std::vector<task> next_turn_;     // post_next_turn(): run in the next turn
+  std::vector<task> this_turn_;     // ... swapped in at the start of that turn's posts
 
   clock::time_point now_;
   timer_wheel timers_;
