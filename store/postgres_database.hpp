@@ -17,6 +17,7 @@ namespace tr::store {
 namespace detail {
 class sealer;
 class pg_connection;
+class downlink_ledger;
 }  // namespace detail
 
 /// The store in a PostgreSQL database shared by every replica (cluster mode).
@@ -65,10 +66,8 @@ class postgres_database final : public database, public cluster_store {
 
   cluster_store* cluster() noexcept override { return this; }
 
-  downlink_spend spend_downlink(const std::string& connection_id, std::string_view token,
-                                std::chrono::system_clock::time_point expiry, double rate_per_s,
-                                double burst) override;
-  void release_downlink(const std::string& connection_id, std::string_view token) override;
+  void spend_downlink(downlink_check check, downlink_answer answer) override;
+  void release_downlink(std::string connection_id, std::string token) override;
   void join(std::string host, std::string version) override;
   result<std::vector<instance_info>> live_instances() override;
   std::size_t live_count() const noexcept override { return live_.load(); }
@@ -132,8 +131,7 @@ class postgres_database final : public database, public cluster_store {
   std::uint64_t now_serving_ = 0;  ///< under publish_mutex_: the next commit to publish
   std::atomic<std::thread::id> publishing_thread_{};
 
-  std::mutex ledger_mutex_;
-  std::unique_ptr<detail::pg_connection> ledger_;  ///< downlink checks, one at a time
+  std::unique_ptr<detail::downlink_ledger> ledger_;  ///< downlink checks, off the callers' threads
 
   std::mutex member_mutex_;
   std::string host_, version_;  ///< set by join(); empty: not registered
