@@ -98,7 +98,7 @@ void data_plane::apply(const store::change_event& event) {
       remove_device(event.id);
       break;
     case change_kind::devices_imported:
-      if (event.routes) set_many_routes(event.routes);
+      if (event.routes) set_many_routes(event.routes, event.complete);
       break;
   }
 }
@@ -170,8 +170,10 @@ void data_plane::set_routes(const store::device_route& route) {
   });
 }
 
-void data_plane::set_many_routes(std::shared_ptr<const std::vector<store::device_route>> routes) {
-  each_shard([routes](shard_state& state) {
+void data_plane::set_many_routes(std::shared_ptr<const std::vector<store::device_route>> routes,
+                                 bool complete) {
+  each_shard([routes, complete](shard_state& state) {
+    if (complete) state.routes.clear_devices();
     for (auto& r : *routes)
       if (auto dev = routing_table::parse_dev_eui(r.dev_eui))
         state.routes.set_routes(*dev, r.connection_ids);

@@ -104,7 +104,9 @@ class data_plane {
   void replace_owner(const std::string& id, entry& e, std::size_t to, bool graceful);
   void remove(const std::string& id);
   void set_routes(const store::device_route& route);
-  void set_many_routes(std::shared_ptr<const std::vector<store::device_route>> routes);
+  /// Sets these routes; with `complete`, they replace the whole table.
+  void set_many_routes(std::shared_ptr<const std::vector<store::device_route>> routes,
+                       bool complete = false);
   void remove_device(const std::string& dev_eui);
   std::size_t choose_shard() const;
   /// Posts `fn(state)` to every shard.

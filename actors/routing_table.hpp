@@ -34,6 +34,8 @@ class routing_table {
   void set_routes(std::uint64_t dev_eui, std::span<const std::string> connection_ids);
   /// Removes a device.
   void remove_device(std::uint64_t dev_eui) { routes_.erase(dev_eui); }
+  /// Removes every device's route (connections keep their slots).
+  void clear_devices() { routes_.clear(); }
   /// Removes a connection from every route and frees its slot.
   void remove_connection(std::string_view connection_id);
 

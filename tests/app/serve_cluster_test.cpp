@@ -386,3 +386,45 @@ TEST_F(serve_cluster, a_slow_downlink_check_delays_neither_uplinks_nor_other_dow
   EXPECT_EQ(again.status, 200) << again.body;
   EXPECT_EQ(post_downlink(*a, stuck_query).status, 409);
 }
+
+TEST_F(serve_cluster, a_replica_behind_the_change_log_reloads_and_drops_what_was_deleted) {
+  postgres_database_scope db;
+  a = start(db.url());
+  connect(*a);
+  auto other = a->admin("POST", "/api/v1/connections",
+                        R"({"name":"AS2","url":"https://localhost:)" +
+                            std::to_string(as->port()) +
+                            R"(/up2","contentType":"JSON","asId":"AS2"})");
+  ASSERT_EQ(other.status, 201) << other.body;
+  auto other_id = json_field(other.body, "id");
+  ASSERT_EQ(a->admin("PUT", std::string{"/api/v1/devices/"} + dev_eui,
+                     R"({"connections":[")" + id + R"(",")" + other_id + R"("]})")
+                .status,
+            200);
+  ASSERT_EQ(a->admin("PUT", "/api/v1/devices/0000000000000001",
+                     R"({"connections":[")" + id + R"("]})")
+                .status,
+            200);
+  std::string kept_device = uplink_json;
+  kept_device.replace(kept_device.find(dev_eui), 16, "0000000000000001");
+  ASSERT_EQ(a->report(uplink_json).body, R"({"routed":2})");
+  auto other_fuse = "tunnel_router_fuse_state{connection=\"" + other_id + "\"}";
+  ASSERT_EQ(a->metric(other_fuse), 0);
+
+  // Another replica deleted a connection and a route long ago: the change log no longer has
+  // them (pruned), so this replica must reload everything and notice what is gone.
+  blocking_session other_replica{db.url()};
+  other_replica.run("DELETE FROM connections WHERE id = '" + other_id + "'");
+  other_replica.run("DELETE FROM device_routes WHERE dev_eui = '" + std::string{dev_eui} + "'");
+  other_replica.run(
+      "UPDATE cluster_state SET generation = generation + 20000, "
+      "pruned_through = generation + 15000");
+  other_replica.run("COMMIT");
+
+  EXPECT_TRUE(eventually([&] { return a->report(uplink_json).status == 404; }, 5s))
+      << "the deleted route is still routed: " << a->report(uplink_json).body;
+  EXPECT_TRUE(eventually([&] { return a->metric(other_fuse) == -1; }, 5s))
+      << "the deleted connection still runs";
+  EXPECT_EQ(a->report(kept_device).body, R"({"routed":1})");
+  EXPECT_NE(a->process().errors().find("reloading everything"), std::string::npos);
+}
