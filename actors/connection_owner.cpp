@@ -111,7 +111,17 @@ connection_owner::connection_owner(transport::shard& home,
   target_.reserve(512);
   body_.reserve(2048);
   published_state_ = config_->paused ? 3 : 0;
+  apply_ceiling();
   publish_state();
+}
+
+void connection_owner::apply_ceiling() {
+  auto wanted = config_->max_concurrency ? config_->max_concurrency
+                                         : environment_.fuse_params.max_limit;
+  if (wanted == fuse_.parameters().max_limit) return;
+  auto p = fuse_.parameters();
+  p.max_limit = std::max(wanted, p.min_limit);
+  fuse_.reconfigure(p);
 }
 
 connection_owner::~connection_owner() = default;
@@ -677,6 +687,7 @@ void connection_owner::reconfigure(std::shared_ptr<const connection_config> conf
       config->host != config_->host || config->port != config_->port || config->tls != config_->tls;
   if (!(config->key == config_->key)) signer_ = codecs::token_signer{config->key};
   config_ = std::move(config);
+  apply_ceiling();
   publish_state();  // a pause or a resume is a transition
   if (!reopen) return;
   http1_only_ = !config_->tls;

@@ -13,6 +13,7 @@ data_plane::data_plane(transport::runtime& runtime, metrics_registry& metrics,
       defaults_(defaults),
       downlinks_(downlinks) {
   environment_.metrics = &metrics_;
+  defaults_.max_concurrency = environment_.fuse_params.max_limit;
   environment_.on_crash = [this](const std::string& id) {
     if (restart_request_) restart_request_(id);
   };
@@ -160,6 +161,24 @@ void data_plane::remove(const std::string& id) {
   }
   metrics_.remove(id);
   downlinks_.remove_connection(id);
+}
+
+void data_plane::set_replicas(std::size_t live) {
+  const auto& fuse = environment_.fuse_params;
+  auto share = static_cast<std::uint32_t>(fuse.max_limit / std::max<std::size_t>(live, 1));
+  share = std::max(share, fuse.min_limit);
+  if (share == defaults_.max_concurrency) return;
+  defaults_.max_concurrency = share;
+  for (auto& [id, e] : entries_) {
+    if (!e.config) continue;
+    auto changed = std::make_shared<connection_config>(*e.config);
+    changed->max_concurrency = share;
+    e.config = changed;
+    if (!e.owner) continue;
+    runtime_.at(e.shard).post(
+        [owner = e.owner, changed](transport::shard&) { owner->reconfigure(changed); });
+    downlinks_.upsert_connection(changed);
+  }
 }
 
 void data_plane::set_routes(const store::device_route& route) {

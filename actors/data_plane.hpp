@@ -74,6 +74,15 @@ class data_plane {
     restart_request_ = std::move(forward);
   }
 
+  /// Cluster mode: `live` replicas share every connection's fuse.max_concurrency, so that an
+  /// AS sees at most the configured total however many run. Each owner's ceiling becomes
+  /// total / live (rounded down, at least fuse.min_concurrency); called every second with the
+  /// membership's count, it reconfigures the owners only when the share changes (control
+  /// thread).
+  void set_replicas(std::size_t live);
+  /// This replica's share of fuse.max_concurrency (the whole of it on a single node).
+  std::uint32_t max_concurrency_share() const { return defaults_.max_concurrency; }
+
   /// One rebalancing sample (the supervisor calls it every second): may move one connection
   /// per rebalance_policy. Returns the move made, if any.
   std::optional<rebalance_policy::move> rebalance();

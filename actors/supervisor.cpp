@@ -43,7 +43,8 @@ caf::behavior supervisor(caf::stateful_actor<supervisor_state>* self, data_plane
   return {
       [plane](const store::change_event& event) { plane->apply(event); },
       [plane](restart_atom, const std::string& id) { plane->restart(id); },
-      [self, plane](tick_atom) {
+      [self, plane, db](tick_atom) {
+        if (auto* shared = db->cluster()) plane->set_replicas(shared->live_count());
         plane->rebalance();
         self->delayed_send(self, std::chrono::seconds{1}, tick_atom::value);
       },

@@ -15,7 +15,9 @@ namespace tr::actors {
 /// their shards and updates every shard's routing replica. One actor, so changes apply in
 /// commit order. Every second it samples the shards' busy time and the connections' uplink
 /// rates and lets the data plane move one connection off a shard that stays busier than the
-/// others (rebalance_policy in actors/placement.hpp). A connection whose configuration cannot run
+/// others (rebalance_policy in actors/placement.hpp); in cluster mode it also passes the number
+/// of live replicas on, which divides each connection's fuse ceiling (data_plane::set_replicas).
+/// A connection whose configuration cannot run
 /// (e.g. http:// without as.allow_http) is kept out of the data plane with its reason, and its
 /// reports are not routed.
 ///

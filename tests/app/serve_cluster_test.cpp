@@ -428,3 +428,34 @@ TEST_F(serve_cluster, a_replica_behind_the_change_log_reloads_and_drops_what_was
   EXPECT_EQ(a->report(kept_device).body, R"({"routed":1})");
   EXPECT_NE(a->process().errors().find("reloading everything"), std::string::npos);
 }
+
+TEST_F(serve_cluster, live_replicas_share_each_connections_fuse_ceiling) {
+  postgres_database_scope db;
+  // A hung AS: every uplink sent stays in flight, so what the AS holds is what the fuses let
+  // through. Latency target and timeout far away: the fuses stay closed meanwhile.
+  ::setenv("TUNNEL_ROUTER_AS_REQUEST_TIMEOUT_MS", "60000", 1);
+  std::string fuse = "[fuse]\nmax_concurrency = 6\nlatency_target_ms = 30000\n"
+                     "[runtime]\ndrain_timeout_ms = 100\n";
+  a = start(db.url(), fuse);
+  b = start(db.url(), fuse);
+  ::unsetenv("TUNNEL_ROUTER_AS_REQUEST_TIMEOUT_MS");
+  connect(*a);
+  ASSERT_TRUE(eventually([&] { return routes(*b); }, 2s));
+  auto limit_of = [&](router_process& r) {
+    auto status = r.admin("GET", "/api/v1/connections/" + id + "/status");
+    auto at = status.body.find("\"limit\":");
+    return at == std::string::npos ? -1 : std::atoi(status.body.c_str() + at + 8);
+  };
+  EXPECT_TRUE(eventually([&] { return limit_of(*a) == 3 && limit_of(*b) == 3; }, 10s))
+      << "limits " << limit_of(*a) << " and " << limit_of(*b) << " with two replicas";
+
+  as->set_hang(true);
+  auto before = as->count();
+  for (int i = 0; i < 10; ++i) {
+    routes(*a);
+    routes(*b);
+  }
+  EXPECT_TRUE(as->wait_for(before + 6, 5s));
+  std::this_thread::sleep_for(300ms);  // anything beyond the ceiling would have arrived by now
+  EXPECT_EQ(as->count(), before + 6) << "the AS holds more than fuse.max_concurrency";
+}
