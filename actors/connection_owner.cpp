@@ -107,9 +107,6 @@ connection_owner::connection_owner(transport::shard& home,
       fuse_(environment.fuse_params, std::hash<std::string>{}(config_->id) ^ home.index()),
       http1_only_(!config_->tls) {
   metrics_->shard.store(static_cast<std::int32_t>(home.index()), std::memory_order_relaxed);
-  slots_.reserve(64);
-  target_.reserve(512);
-  body_.reserve(2048);
   published_state_ = config_->paused ? 3 : 0;
   apply_ceiling();
   publish_state();
@@ -221,6 +218,13 @@ void connection_owner::send_test(std::function<void(api::test_uplink_result)> do
 }
 
 void connection_owner::send_unguarded(const codecs::report& report) {
+  if (body_.capacity() < 2048) {
+    // The working buffers are sized by the first uplink, not at set-up: a router loads up to
+    // 100,000 connections, most of them idle.
+    slots_.reserve(64);
+    target_.reserve(512);
+    body_.reserve(2048);
+  }
   if (fault_injected_) {
     fault_injected_ = false;
     throw std::logic_error("injected fault");
