@@ -76,9 +76,29 @@ void data_plane::dispatch(std::size_t from, routing_table::slot slot, const code
 
 void data_plane::load(const std::vector<store::connection>& connections,
                       const std::vector<store::device_route>& routes) {
+  load_connections(connections);
+  load_routes(routes);
+  finish_load();
+}
+
+void data_plane::load_connections(const std::vector<store::connection>& connections) {
   for (auto& c : connections) upsert(c);
-  set_many_routes(std::make_shared<const std::vector<store::device_route>>(routes));
-  loaded_.store(true, std::memory_order_release);
+}
+
+void data_plane::load_routes(std::vector<store::device_route> batch) {
+  auto shared = std::make_shared<const std::vector<store::device_route>>(std::move(batch));
+  each_shard([shared](shard_state& state) {
+    for (auto& r : *shared)
+      if (auto dev = routing_table::parse_dev_eui(r.dev_eui))
+        state.routes.add_routes(*dev, r.connection_ids);
+  });
+}
+
+void data_plane::finish_load() {
+  auto waiting = std::make_shared<std::atomic<std::size_t>>(shards_.size());
+  each_shard([this, waiting](shard_state&) {
+    if (waiting->fetch_sub(1) == 1) loaded_.store(true, std::memory_order_release);
+  });
 }
 
 void data_plane::apply(const store::change_event& event) {

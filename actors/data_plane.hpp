@@ -52,10 +52,19 @@ class data_plane {
   shard_state& local();
   shard_state& state_of(std::size_t shard) { return *shards_[shard]; }
 
-  /// Loads the whole configuration at start (control thread).
+  /// Loads the whole configuration at start (control thread): load_connections, load_routes,
+  /// finish_load.
   void load(const std::vector<store::connection>& connections,
             const std::vector<store::device_route>& routes);
-  /// True once load() has run: the data plane knows every stored connection and route.
+  /// At start: runs these connections (control thread).
+  void load_connections(const std::vector<store::connection>& connections);
+  /// At start, after load_connections: adds one batch of routes to every shard's table; a
+  /// device may come in several entries and batches, its connections add up (control thread).
+  void load_routes(std::vector<store::device_route> batch);
+  /// At start: loaded() turns true once every shard has applied what was loaded before.
+  void finish_load();
+  /// True once the load is in every shard: the data plane knows every stored connection and
+  /// route.
   bool loaded() const { return loaded_.load(std::memory_order_acquire); }
   /// Applies one committed change (control thread).
   void apply(const store::change_event& event);

@@ -90,6 +90,15 @@ void routing_table::set_routes(std::uint64_t dev_eui, std::span<const std::strin
   }
 }
 
+void routing_table::add_routes(std::uint64_t dev_eui, std::span<const std::string> connection_ids) {
+  if (connection_ids.empty()) return;
+  auto& slots = routes_[dev_eui];
+  for (auto& id : connection_ids) {
+    auto s = intern(id);
+    if (!slots.contains(s)) slots.push_back(s);
+  }
+}
+
 void routing_table::remove_connection(std::string_view connection_id) {
   auto it = slots_.find(connection_id);
   if (it == slots_.end()) return;

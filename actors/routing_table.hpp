@@ -35,6 +35,8 @@ class routing_table {
 
   /// Replaces the routes of a device (an empty list removes it).
   void set_routes(std::uint64_t dev_eui, std::span<const std::string> connection_ids);
+  /// Adds connections to the routes of a device (those it has already count once).
+  void add_routes(std::uint64_t dev_eui, std::span<const std::string> connection_ids);
   /// Removes a device.
   void remove_device(std::uint64_t dev_eui) { routes_.erase(dev_eui); }
   /// Removes every device's route (connections keep their slots).

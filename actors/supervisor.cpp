@@ -32,10 +32,19 @@ caf::behavior supervisor(caf::stateful_actor<supervisor_state>* self, data_plane
   // control state is only ever touched by this actor.
   self->state.subscription = db->changes().subscribe(
       [me](const store::change_event& event) { caf::anon_send(me, event); });
+  // Routes come in batches straight into the shards' tables: a million of them are never held
+  // twice, nor sorted.
   auto connections = db->list_connections();
-  auto routes = db->list_device_routes();
-  if (connections && routes) {
-    plane->load(*connections, *routes);
+  if (connections) {
+    plane->load_connections(*connections);
+    connections->clear();
+    auto scanned = db->scan_device_routes(50'000, [plane](std::vector<store::device_route> batch) {
+      plane->load_routes(std::move(batch));
+    });
+    if (scanned)
+      plane->finish_load();
+    else
+      logging::error("supervisor: cannot load the device routes from the store");
   } else {
     logging::error("supervisor: cannot load the configuration from the store");
   }

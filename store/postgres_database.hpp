@@ -54,6 +54,7 @@ class postgres_database final : public database, public cluster_store {
   result<void> delete_device_route(std::string_view dev_eui) override;
   result<std::size_t> import_device_routes(std::vector<device_route> routes) override;
   result<std::vector<device_route>> list_device_routes() override;
+  result<void> scan_device_routes(std::size_t batch, const route_batch_consumer& consume) override;
 
   result<created_user> create_user(std::string name, std::vector<std::string> domains,
                                    bool is_admin) override;
