@@ -121,6 +121,7 @@ connection_config_result make_connection_config(const store::connection& source,
     cfg->headers.push_back({std::move(name), h.value});
   }
   cfg->request_timeout = defaults.request_timeout;
+  cfg->max_concurrency = defaults.max_concurrency;
   cfg->max_time_deviation_s = source.max_time_deviation_s;
   cfg->updated_at = source.updated_at;
   result.config = std::move(cfg);

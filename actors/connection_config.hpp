@@ -16,6 +16,9 @@ namespace tr::actors {
 struct connection_defaults {
   bool allow_http = false;                          ///< as.allow_http
   std::chrono::milliseconds request_timeout{5000};  ///< as.request_timeout_ms
+  /// This replica's share of fuse.max_concurrency (the data plane divides the configured total
+  /// among live replicas); 0: the fuse's own max_limit.
+  std::uint32_t max_concurrency = 0;
 };
 
 /// What the data path needs of one connection, derived once per configuration change and
@@ -37,6 +40,7 @@ struct connection_config {
   /// over a custom Authorization header), then the custom headers.
   std::vector<store::header> headers;
   std::chrono::milliseconds request_timeout{5000};
+  std::uint32_t max_concurrency = 0;  ///< the fuse's in-flight ceiling here (0: its own)
   std::int64_t max_time_deviation_s = 60;
   bool paused = false;     ///< uplinks are counted as `paused`, not sent
   std::string updated_at;  ///< the store's version of this configuration

@@ -89,15 +89,20 @@ std::string iso8601(std::chrono::system_clock::time_point t) {
   return text;
 }
 
+connection_health::history& connection_health::written() {
+  if (!history_) history_ = std::make_unique<history>();
+  return *history_;
+}
+
 void connection_health::count(uplink_outcome o, clock::time_point now) {
   auto second = seconds_of(now);
   auto minute = second / 60;
   auto index = static_cast<std::size_t>(o);
   std::lock_guard lock{mutex_};
-  auto& s = seconds_[static_cast<std::size_t>(second % 60)];
+  auto& s = written().seconds[static_cast<std::size_t>(second % 60)];
   if (s.second != second) s = {second, {}};
   ++s.counts[index];
-  auto& m = minutes_[static_cast<std::size_t>(minute % 16)];
+  auto& m = written().minutes[static_cast<std::size_t>(minute % 16)];
   if (m.minute != minute) m = {minute, {}};
   ++m.counts[index];
   if (o == uplink_outcome::delivered) {
@@ -110,7 +115,7 @@ void connection_health::observe(std::chrono::microseconds latency, clock::time_p
   auto period = seconds_of(now) / 10;
   auto bucket = bucket_of(latency, latency_buckets);
   std::lock_guard lock{mutex_};
-  auto& slot = latencies_[static_cast<std::size_t>(period % 6)];
+  auto& slot = written().latencies[static_cast<std::size_t>(period % 6)];
   if (slot.period != period) {
     slot.period = period;
     slot.counts.fill(0);
@@ -121,7 +126,7 @@ void connection_health::observe(std::chrono::microseconds latency, clock::time_p
 void connection_health::fail(const failure_note& why) {
   auto at = std::chrono::system_clock::now();
   std::lock_guard lock{mutex_};
-  auto& f = failures_[failures_written_++ % kept_failures];
+  auto& f = written().failures[failures_written_++ % kept_failures];
   f.at = at;
   f.what = why.what;
   f.status = why.status;
@@ -155,18 +160,20 @@ void connection_health::summarize(clock::time_point now, api::connection_status&
   auto minute = second / 60;
   auto period = second / 10;
   std::lock_guard lock{mutex_};
+  static const history none{};
+  const history& h = history_ ? *history_ : none;
   out.last_minute = {};
   out.last_15_minutes = {};
-  for (auto& s : seconds_)
+  for (auto& s : h.seconds)
     if (s.second > second - 60 && s.second <= second)
       for (std::size_t i = 0; i < s.counts.size(); ++i) add(out.last_minute, i, s.counts[i]);
   // The current minute (partial) and the 14 before it.
-  for (auto& m : minutes_)
+  for (auto& m : h.minutes)
     if (m.minute > minute - 15 && m.minute <= minute)
       for (std::size_t i = 0; i < m.counts.size(); ++i) add(out.last_15_minutes, i, m.counts[i]);
 
   latency_histogram merged{};
-  for (auto& slot : latencies_) {
+  for (auto& slot : h.latencies) {
     if (slot.period <= period - 6 || slot.period > period) continue;
     for (std::size_t i = 0; i < latency_buckets; ++i) merged[i] += slot.counts[i];
   }
@@ -176,7 +183,7 @@ void connection_health::summarize(clock::time_point now, api::connection_status&
   out.failures.clear();
   auto kept = std::min(failures_written_, kept_failures);
   for (std::size_t i = failures_written_ - kept; i < failures_written_; ++i) {
-    auto& f = failures_[i % kept_failures];
+    auto& f = h.failures[i % kept_failures];
     out.failures.push_back(
         {iso8601(f.at), std::string{name_of(f.what)}, f.status, f.message, f.body});
   }

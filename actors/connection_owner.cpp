@@ -116,11 +116,15 @@ connection_owner::connection_owner(transport::shard& home,
       fuse_link_(std::move(fuse)),
       http1_only_(!config_->tls) {
   metrics_->shard.store(static_cast<std::int32_t>(home.index()), std::memory_order_relaxed);
-  slots_.reserve(64);  // the batch to the fuse grows with traffic: idle connections hold none
-  target_.reserve(512);
-  body_.reserve(2048);
   published_state_ = config_->paused ? 3 : 0;
+  apply_ceiling();
   publish_state();
+}
+
+void connection_owner::apply_ceiling() {
+  auto wanted = config_->max_concurrency ? config_->max_concurrency
+                                         : environment_.fuse_params.max_limit;
+  if (fuse_link_) fuse_link_->set_ceiling(wanted);
 }
 
 connection_owner::~connection_owner() = default;
@@ -222,6 +226,13 @@ void connection_owner::send_test(std::function<void(api::test_uplink_result)> do
 }
 
 void connection_owner::send_unguarded(const codecs::report& report) {
+  if (body_.capacity() < 2048) {
+    // The working buffers are sized by the first uplink, not at set-up: a router loads up to
+    // 100,000 connections, most of them idle.
+    slots_.reserve(64);
+    target_.reserve(512);
+    body_.reserve(2048);
+  }
   if (fault_injected_) {
     fault_injected_ = false;
     throw std::logic_error("injected fault");
@@ -694,6 +705,7 @@ void connection_owner::reconfigure(std::shared_ptr<const connection_config> conf
       config->host != config_->host || config->port != config_->port || config->tls != config_->tls;
   if (!(config->key == config_->key)) signer_ = codecs::token_signer{config->key};
   config_ = std::move(config);
+  apply_ceiling();
   publish_state();  // a pause or a resume is a transition
   if (!reopen) return;
   http1_only_ = !config_->tls;

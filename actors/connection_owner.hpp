@@ -164,6 +164,8 @@ class connection_owner final : public transport::io_handler,
   std::size_t session_limit() const;
   void close_idle_renewed_sessions();
   void publish_state();
+  /// Sets the fuse's in-flight ceiling to the configuration's share (cluster mode).
+  void apply_ceiling();
   /// Failure log: one line when the connection starts failing (rate-limited), one when an
   /// uplink is delivered again after such a line. `reason()` gives the text, called only when
   /// a line is written (nothing is built for the failures that follow).

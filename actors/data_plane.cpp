@@ -13,6 +13,7 @@ data_plane::data_plane(transport::runtime& runtime, metrics_registry& metrics,
       defaults_(defaults),
       downlinks_(downlinks) {
   environment_.metrics = &metrics_;
+  defaults_.max_concurrency = environment_.fuse_params.max_limit;
   environment_.on_crash = [this](const std::string& id) {
     if (restart_request_) restart_request_(id);
   };
@@ -75,9 +76,29 @@ void data_plane::dispatch(std::size_t from, routing_table::slot slot, const code
 
 void data_plane::load(const std::vector<store::connection>& connections,
                       const std::vector<store::device_route>& routes) {
+  load_connections(connections);
+  load_routes(routes);
+  finish_load();
+}
+
+void data_plane::load_connections(const std::vector<store::connection>& connections) {
   for (auto& c : connections) upsert(c);
-  set_many_routes(std::make_shared<const std::vector<store::device_route>>(routes));
-  loaded_.store(true, std::memory_order_release);
+}
+
+void data_plane::load_routes(std::vector<store::device_route> batch) {
+  auto shared = std::make_shared<const std::vector<store::device_route>>(std::move(batch));
+  each_shard([shared](shard_state& state) {
+    for (auto& r : *shared)
+      if (auto dev = routing_table::parse_dev_eui(r.dev_eui))
+        state.routes.add_routes(*dev, r.connection_ids);
+  });
+}
+
+void data_plane::finish_load() {
+  auto waiting = std::make_shared<std::atomic<std::size_t>>(shards_.size());
+  each_shard([this, waiting](shard_state&) {
+    if (waiting->fetch_sub(1) == 1) loaded_.store(true, std::memory_order_release);
+  });
 }
 
 void data_plane::apply(const store::change_event& event) {
@@ -98,7 +119,7 @@ void data_plane::apply(const store::change_event& event) {
       remove_device(event.id);
       break;
     case change_kind::devices_imported:
-      if (event.routes) set_many_routes(event.routes);
+      if (event.routes) set_many_routes(event.routes, event.complete);
       break;
   }
 }
@@ -168,6 +189,24 @@ void data_plane::remove(const std::string& id) {
   downlinks_.remove_connection(id);
 }
 
+void data_plane::set_replicas(std::size_t live) {
+  const auto& fuse = environment_.fuse_params;
+  auto share = static_cast<std::uint32_t>(fuse.max_limit / std::max<std::size_t>(live, 1));
+  share = std::max(share, fuse.min_limit);
+  if (share == defaults_.max_concurrency) return;
+  defaults_.max_concurrency = share;
+  for (auto& [id, e] : entries_) {
+    if (!e.config) continue;
+    auto changed = std::make_shared<connection_config>(*e.config);
+    changed->max_concurrency = share;
+    e.config = changed;
+    if (!e.owner) continue;
+    runtime_.at(e.shard).post(
+        [owner = e.owner, changed](transport::shard&) { owner->reconfigure(changed); });
+    downlinks_.upsert_connection(changed);
+  }
+}
+
 void data_plane::set_routes(const store::device_route& route) {
   auto dev_eui = routing_table::parse_dev_eui(route.dev_eui);
   if (!dev_eui) return;
@@ -176,8 +215,10 @@ void data_plane::set_routes(const store::device_route& route) {
   });
 }
 
-void data_plane::set_many_routes(std::shared_ptr<const std::vector<store::device_route>> routes) {
-  each_shard([routes](shard_state& state) {
+void data_plane::set_many_routes(std::shared_ptr<const std::vector<store::device_route>> routes,
+                                 bool complete) {
+  each_shard([routes, complete](shard_state& state) {
+    if (complete) state.routes.clear_devices();
     for (auto& r : *routes)
       if (auto dev = routing_table::parse_dev_eui(r.dev_eui))
         state.routes.set_routes(*dev, r.connection_ids);

@@ -52,10 +52,19 @@ class data_plane {
   shard_state& local();
   shard_state& state_of(std::size_t shard) { return *shards_[shard]; }
 
-  /// Loads the whole configuration at start (control thread).
+  /// Loads the whole configuration at start (control thread): load_connections, load_routes,
+  /// finish_load.
   void load(const std::vector<store::connection>& connections,
             const std::vector<store::device_route>& routes);
-  /// True once load() has run: the data plane knows every stored connection and route.
+  /// At start: runs these connections (control thread).
+  void load_connections(const std::vector<store::connection>& connections);
+  /// At start, after load_connections: adds one batch of routes to every shard's table; a
+  /// device may come in several entries and batches, its connections add up (control thread).
+  void load_routes(std::vector<store::device_route> batch);
+  /// At start: loaded() turns true once every shard has applied what was loaded before.
+  void finish_load();
+  /// True once the load is in every shard: the data plane knows every stored connection and
+  /// route.
   bool loaded() const { return loaded_.load(std::memory_order_acquire); }
   /// Applies one committed change (control thread).
   void apply(const store::change_event& event);
@@ -81,6 +90,15 @@ class data_plane {
   void on_fuse_spawn(fuse_factory make) { make_fuse_ = std::move(make); }
   /// The fuse link of connection `id`, null when it does not run (control thread).
   std::shared_ptr<fuse_link> fuse_of(const std::string& id) const;
+
+  /// Cluster mode: `live` replicas share every connection's fuse.max_concurrency, so that an
+  /// AS sees at most the configured total however many run. Each owner's ceiling becomes
+  /// total / live (rounded down, at least fuse.min_concurrency); called every second with the
+  /// membership's count, it reconfigures the owners only when the share changes (control
+  /// thread).
+  void set_replicas(std::size_t live);
+  /// This replica's share of fuse.max_concurrency (the whole of it on a single node).
+  std::uint32_t max_concurrency_share() const { return defaults_.max_concurrency; }
 
   /// One rebalancing sample (the supervisor calls it every second): may move one connection
   /// per rebalance_policy. Returns the move made, if any.
@@ -116,7 +134,9 @@ class data_plane {
   void replace_owner(const std::string& id, entry& e, std::size_t to, bool graceful);
   void remove(const std::string& id);
   void set_routes(const store::device_route& route);
-  void set_many_routes(std::shared_ptr<const std::vector<store::device_route>> routes);
+  /// Sets these routes; with `complete`, they replace the whole table.
+  void set_many_routes(std::shared_ptr<const std::vector<store::device_route>> routes,
+                       bool complete = false);
   void remove_device(const std::string& dev_eui);
   std::size_t choose_shard() const;
   /// Posts `fn(state)` to every shard.

@@ -195,19 +195,7 @@ downlink_verdict downlink_verifier::verify(std::string_view raw_query, const rou
   if (!slot || std::find(targets.begin(), targets.end(), *slot) == targets.end())
     return refuse(downlink_outcome::not_routed, 403, "device not routed to this AS");
 
-  if (cluster_) {
-    switch (cluster_->spend_downlink(match->id, fields.token, *sent + deviation,
-                                     options_.rate_per_s, options_.burst)) {
-      case store::downlink_spend::accepted:
-        break;
-      case store::downlink_spend::replay:
-        return refuse(downlink_outcome::replay, 409, "replay");
-      case store::downlink_spend::rate_limited:
-        return refuse(downlink_outcome::rate_limited, 429, "downlink rate exceeded");
-      case store::downlink_spend::unavailable:
-        return refuse(downlink_outcome::store_unavailable, 503, "store unavailable");
-    }
-  } else {
+  if (!cluster_) {
     if (!take_rate_token(match->id))
       return refuse(downlink_outcome::rate_limited, 429, "downlink rate exceeded");
 
@@ -226,7 +214,34 @@ downlink_verdict downlink_verifier::verify(std::string_view raw_query, const rou
   ok.status = 200;
   ok.connection = std::move(match);
   ok.fields = std::move(fields);
+  ok.cluster_check = cluster_ != nullptr;
+  ok.expiry = *sent + deviation;
   return ok;
+}
+
+void downlink_verifier::check_cluster(downlink_verdict verdict,
+                                      std::function<void(downlink_verdict)> done) {
+  if (!cluster_ || !verdict.cluster_check) return done(std::move(verdict));
+  store::downlink_check check{verdict.connection->id, verdict.fields.token, verdict.expiry,
+                              options_.rate_per_s, options_.burst};
+  auto pending = std::make_shared<downlink_verdict>(std::move(verdict));
+  cluster_->spend_downlink(std::move(check), [pending, done = std::move(done)](
+                                                 store::downlink_spend spent) {
+    auto& v = *pending;
+    v.cluster_check = false;
+    switch (spent) {
+      case store::downlink_spend::accepted:
+        return done(std::move(v));
+      case store::downlink_spend::replay:
+        return done(refuse(downlink_outcome::replay, 409, "replay"));
+      case store::downlink_spend::rate_limited:
+        return done(refuse(downlink_outcome::rate_limited, 429, "downlink rate exceeded"));
+      case store::downlink_spend::unavailable:
+        return done(refuse(downlink_outcome::store_unavailable, 503, "store unavailable"));
+      case store::downlink_spend::busy:
+        return done(refuse(downlink_outcome::store_unavailable, 503, "store busy"));
+    }
+  });
 }
 
 void downlink_verifier::release(const downlink_verdict& verdict) {

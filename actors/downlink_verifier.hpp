@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
@@ -34,6 +35,10 @@ struct downlink_verdict {
   std::string reason;  ///< short text body, e.g. "bad token"
   std::shared_ptr<const connection_config> connection;
   downlink_fields fields;
+  /// Cluster mode: accepted so far, but steps 5 and 7 are still to run in the shared store
+  /// (downlink_verifier::check_cluster) before the downlink may be delivered.
+  bool cluster_check = false;
+  std::chrono::system_clock::time_point expiry;  ///< the token's replay record is kept until then
 };
 
 /// Verifies downlinks, in this order, each failure with its own status and outcome:
@@ -79,9 +84,15 @@ class downlink_verifier {
   void release(const downlink_verdict& verdict);
 
   /// Cluster mode: the replay record and the token bucket live in the shared store (steps 5
-  /// and 7 in one round trip after step 6; an unreachable store → 503, nothing spent). Call
+  /// and 7 in one round trip after step 6, off the calling thread: see check_cluster). Call
   /// before the first verify; `cluster` must outlive this verifier.
   void share_with(store::cluster_store* cluster) noexcept { cluster_ = cluster; }
+
+  /// Runs steps 5 and 7 of a verdict marked `cluster_check` in the shared store without
+  /// blocking; `done` gets the final verdict on a store thread (or at once): accepted, 409
+  /// replay, 429, or 503 with nothing spent when the store is unreachable, its check queue is
+  /// full, or the check ran out of time.
+  void check_cluster(downlink_verdict verdict, std::function<void(downlink_verdict)> done);
 
   /// Checks and decodes the parameters alone (step 1); the reason is empty when they are fine.
   /// With `token_required` false a query without Token passes (`tunnel-router token downlink`).

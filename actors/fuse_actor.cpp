@@ -14,12 +14,17 @@ struct fuse_batch {
   std::vector<fuse_event> events;
 };
 
+struct fuse_params_change {
+  fuse::params params;
+};
+
 using crash_atom = caf::atom_constant<caf::atom("fusecrash")>;
 
 }  // namespace
 }  // namespace tr::actors
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tr::actors::fuse_batch)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tr::actors::fuse_params_change)
 
 namespace tr::actors {
 namespace {
@@ -58,6 +63,14 @@ caf::behavior fuse_behavior(caf::stateful_actor<fuse_state>* self,
         self->state.sent = now;
         link->deliver(now);
       },
+      [self, link](fuse_params_change& change) {
+        auto& learner = *self->state.learner;
+        learner.reconfigure(change.params);
+        auto now = learner.admission_state();
+        if (now.same_admission(self->state.sent)) return;
+        self->state.sent = now;
+        link->deliver(now);
+      },
       [](crash_atom) { throw std::runtime_error("injected fault"); },
   };
 }
@@ -74,6 +87,10 @@ void fuse_actor_link::report(std::vector<fuse_event>&& batch) {
     to = actor_;
   }
   if (to) caf::anon_send(to, fuse_batch{std::move(batch)});
+}
+
+void fuse_actor_link::reconfigure(const fuse::params& p) {
+  if (auto to = actor()) caf::anon_send(to, fuse_params_change{p});
 }
 
 void fuse_actor_link::close() {

@@ -32,6 +32,7 @@ class fuse_actor_link final : public fuse_link {
 
   void report(std::vector<fuse_event>&& batch) override;
   void close() override;
+  void reconfigure(const fuse::params& p) override;
 
   /// The actor now behind this link (after a restart, the new one).
   caf::actor actor() const;

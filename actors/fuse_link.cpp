@@ -1,5 +1,7 @@
 #include "actors/fuse_link.hpp"
 
+#include <algorithm>
+
 #include "actors/connection_owner.hpp"
 
 namespace tr::actors {
@@ -48,6 +50,23 @@ void fuse_link::deliver(fuse::snapshot s) {
   if (owner) post_to(owner, s);
 }
 
+fuse::params fuse_link::params() const {
+  std::lock_guard lock{mutex_};
+  return params_;
+}
+
+void fuse_link::set_ceiling(std::uint32_t max_limit) {
+  fuse::params changed;
+  {
+    std::lock_guard lock{mutex_};
+    max_limit = std::max(max_limit, params_.min_limit);
+    if (max_limit == params_.max_limit) return;
+    params_.max_limit = max_limit;
+    changed = params_;
+  }
+  reconfigure(changed);
+}
+
 fuse::snapshot fuse_link::latest() const {
   std::lock_guard lock{mutex_};
   return latest_;
@@ -64,6 +83,18 @@ void local_fuse_link::report(std::vector<fuse_event>&& batch) {
   {
     std::lock_guard lock{learning_};
     learn(learner_, batch);
+    now = learner_.admission_state();
+    if (now.same_admission(sent_)) return;
+    sent_ = now;
+  }
+  deliver(now);
+}
+
+void local_fuse_link::reconfigure(const fuse::params& p) {
+  fuse::snapshot now;
+  {
+    std::lock_guard lock{learning_};
+    learner_.reconfigure(p);
     now = learner_.admission_state();
     if (now.same_admission(sent_)) return;
     sent_ = now;

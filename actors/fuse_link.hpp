@@ -40,7 +40,7 @@ void learn(fuse& learner, const std::vector<fuse_event>& batch);
 /// (fuse_actor.hpp) keeps it too.
 class fuse_link {
  public:
-  fuse_link(fuse::params params, std::uint64_t seed) : params_(params), seed_(seed) {}
+  fuse_link(fuse::params params, std::uint64_t seed) : seed_(seed), params_(params) {}
   virtual ~fuse_link() = default;
   fuse_link(const fuse_link&) = delete;
   fuse_link& operator=(const fuse_link&) = delete;
@@ -49,6 +49,12 @@ class fuse_link {
   virtual void report(std::vector<fuse_event>&& batch) = 0;
   /// The fuse stops for good (the connection was removed; control thread).
   virtual void close() {}
+
+ protected:
+  /// Hands changed tunables to the fuse (any thread).
+  virtual void reconfigure(const fuse::params& p) = 0;
+
+ public:
 
   /// Admission snapshots go to `owner` from now on, starting with the latest one (control
   /// thread, or any).
@@ -59,16 +65,21 @@ class fuse_link {
   /// The latest snapshot delivered (version 0: none yet).
   fuse::snapshot latest() const;
 
-  const fuse::params& params() const { return params_; }
+  /// The fuse's tunables now (a restarted fuse starts from them).
+  fuse::params params() const;
+  /// Sets the in-flight bound while closed to `max_limit` (at least min_limit): the
+  /// connection's own fuse ceiling, or in cluster mode this replica's share of
+  /// fuse.max_concurrency. Nothing happens when it is unchanged (any thread).
+  void set_ceiling(std::uint32_t max_limit);
   /// The seed of the fuse's jitter (per connection, so fuses do not probe in step).
   std::uint64_t seed() const { return seed_; }
 
  private:
   void post_to(const std::shared_ptr<connection_owner>& owner, const fuse::snapshot& s);
 
-  const fuse::params params_;
   const std::uint64_t seed_;
   mutable std::mutex mutex_;
+  fuse::params params_;
   std::weak_ptr<connection_owner> owner_;
   fuse::snapshot latest_;
 };
@@ -83,6 +94,8 @@ class local_fuse_link final : public fuse_link {
   void report(std::vector<fuse_event>&& batch) override;
 
  private:
+  void reconfigure(const fuse::params& p) override;
+
   std::mutex learning_;
   fuse learner_;
   fuse::snapshot sent_{};

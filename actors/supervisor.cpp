@@ -79,10 +79,19 @@ caf::behavior supervisor(caf::stateful_actor<supervisor_state>* self, data_plane
   // control state is only ever touched by this actor.
   self->state.subscription = db->changes().subscribe(
       [me](const store::change_event& event) { caf::anon_send(me, event); });
+  // Routes come in batches straight into the shards' tables: a million of them are never held
+  // twice, nor sorted.
   auto connections = db->list_connections();
-  auto routes = db->list_device_routes();
-  if (connections && routes) {
-    plane->load(*connections, *routes);
+  if (connections) {
+    plane->load_connections(*connections);
+    connections->clear();
+    auto scanned = db->scan_device_routes(50'000, [plane](std::vector<store::device_route> batch) {
+      plane->load_routes(std::move(batch));
+    });
+    if (scanned)
+      plane->finish_load();
+    else
+      logging::error("supervisor: cannot load the device routes from the store");
   } else {
     logging::error("supervisor: cannot load the configuration from the store");
   }
@@ -94,7 +103,10 @@ caf::behavior supervisor(caf::stateful_actor<supervisor_state>* self, data_plane
       [plane](restart_atom, const std::string& id) {
         guarded("restarting a connection", [&] { plane->restart(id); });
       },
-      [self, plane](tick_atom) {
+      [self, plane, db](tick_atom) {
+        guarded("sharing the fuse ceilings", [&] {
+          if (auto* shared = db->cluster()) plane->set_replicas(shared->live_count());
+        });
         guarded("rebalancing", [&] { plane->rebalance(); });
         self->delayed_send(self, std::chrono::seconds{1}, tick_atom::value);
       },

@@ -15,7 +15,8 @@ namespace tr::actors {
 /// their shards and updates every shard's routing replica. One actor, so changes apply in
 /// commit order. Every second it samples the shards' busy time and the connections' uplink
 /// rates and lets the data plane move one connection off a shard that stays busier than the
-/// others (rebalance_policy in actors/placement.hpp).
+/// others (rebalance_policy in actors/placement.hpp); in cluster mode it also passes the number
+/// of live replicas on, which divides each connection's fuse ceiling (data_plane::set_replicas).
 ///
 /// Supervision: it spawns one fuse actor per connection (actors/fuse_actor.hpp), linked to
 /// itself, and traps their exits: a fuse actor that fails is restarted alone, starting closed,

@@ -187,6 +187,8 @@ struct router::impl {
   void serve_admin(const transport::request_origin& origin,
                    transport::http_server_connection& connection,
                    const transport::request& request);
+  /// Sends an accepted downlink to the NS and answers the AS (on the request's shard).
+  void deliver_downlink(const transport::request_origin& origin, actors::downlink_verdict verdict);
   std::string render_metrics() const;
   void work(const admin_job& job);
 };
@@ -331,11 +333,29 @@ void router::impl::serve_public(const transport::request_origin& origin,
     return transport::respond_now(connection, origin.stream, verdict.status, "text/plain",
                                   verdict.reason);
   }
+  if (!verdict.cluster_check) return deliver_downlink(origin, std::move(verdict));
+  // Cluster mode: the shared store's check runs off this shard; the answer comes back to it.
+  verifier->check_cluster(std::move(verdict), [this, origin](actors::downlink_verdict checked) {
+    if (checked.outcome != actors::downlink_outcome::accepted) {
+      metrics.count(checked.outcome);
+      return transport::respond_later(origin, checked.status, {{"content-type", "text/plain"}},
+                                      std::move(checked.reason));
+    }
+    auto shared = std::make_shared<actors::downlink_verdict>(std::move(checked));
+    bool posted = origin.home->post([this, origin, shared](transport::shard&) {
+      deliver_downlink(origin, std::move(*shared));
+    });
+    if (!posted) verifier->release(*shared);  // the shard has stopped: nothing was delivered
+  });
+}
+
+void router::impl::deliver_downlink(const transport::request_origin& origin,
+                                    actors::downlink_verdict verdict) {
   if (!ns) {
     verifier->release(verdict);
     metrics.count(actors::downlink_outcome::ns_unconfigured);
-    return transport::respond_now(connection, origin.stream, 503, "text/plain",
-                                  "no NS downlink URL configured");
+    return transport::respond_later(origin, 503, {{"content-type", "text/plain"}},
+                                    "no NS downlink URL configured");
   }
   auto index = origin.home->index();
   if (!forwarders[index])
@@ -343,8 +363,9 @@ void router::impl::serve_public(const transport::request_origin& origin,
         *origin.home, *ns, *as_tls, std::chrono::milliseconds{cfg->as.request_timeout_ms});
   auto* registry = &metrics;
   auto* verifying = verifier.get();
+  auto json = downlink_json(verdict);
   forwarders[index]->post(
-      downlink_json(verdict), [origin, registry, verifying, verdict](int status) {
+      std::move(json), [origin, registry, verifying, verdict = std::move(verdict)](int status) {
         if (status >= 200 && status < 300) {
           registry->count(actors::downlink_outcome::accepted);
           transport::respond_later(origin, 200, {{"content-type", "text/html"}},
@@ -667,10 +688,12 @@ std::uint64_t router::stop(std::chrono::milliseconds drain) {
     m.system.reset();
   }
   m.forwarders.clear();
-  m.plane.reset();
-  m.runtime.reset();
+  // The store before the runtime: its downlink checks still waiting are answered (posted to
+  // stopped shards, which drop them) while the shards still exist.
   m.admin.reset();
   m.db.reset();
+  m.plane.reset();
+  m.runtime.reset();
   return abandoned;
 }
 

@@ -29,6 +29,9 @@ struct change_event {
   std::shared_ptr<const tr::store::connection> connection;
   std::shared_ptr<const device_route> route;
   std::shared_ptr<const std::vector<device_route>> routes;
+  /// devices_imported only: `routes` is the whole routing table (a full reload), so devices
+  /// absent from it have no route any more.
+  bool complete = false;
 };
 
 /// A subscriber's callback. It runs on the writing thread right after the commit, in commit

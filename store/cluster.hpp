@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,7 +17,21 @@ enum class downlink_spend {
   replay,        ///< the token was spent before (on any replica) and has not expired
   rate_limited,  ///< the connection's cluster-wide token bucket is empty
   unavailable,   ///< the store cannot be reached: nothing was recorded (fail closed)
+  busy,          ///< the check queue is full or the check ran out of time: nothing recorded
 };
+
+/// One downlink token to check and spend for the whole cluster.
+struct downlink_check {
+  std::string connection_id;
+  std::string token;
+  std::chrono::system_clock::time_point expiry;  ///< the record is kept until then
+  double rate_per_s = 10;                        ///< the connection's bucket refill rate
+  double burst = 20;                             ///< the bucket's size
+};
+
+/// Receives the answer of a downlink check, exactly once, on a store thread (or at once on the
+/// asking thread when the check was not even queued).
+using downlink_answer = std::function<void(downlink_spend)>;
 
 /// One replica as the instances table has it.
 struct instance_info {
@@ -41,15 +56,17 @@ class cluster_store {
  public:
   virtual ~cluster_store() = default;
 
-  /// Checks and spends a downlink token in one round trip: refused when `token` was spent for
-  /// this connection before and has not expired, or when the connection's bucket (refilled at
-  /// `rate_per_s`, holding at most `burst`) is empty; otherwise recorded until `expiry`.
-  virtual downlink_spend spend_downlink(const std::string& connection_id, std::string_view token,
-                                        std::chrono::system_clock::time_point expiry,
-                                        double rate_per_s, double burst) = 0;
+  /// Checks and spends a downlink token in one round trip, off the calling thread: refused
+  /// when the token was spent for this connection before and has not expired, or when the
+  /// connection's bucket (refilled at `rate_per_s`, holding at most `burst`) is empty;
+  /// otherwise recorded until `expiry`. Never blocks: the check is queued for a small pool of
+  /// store sessions (bounded queue, bounded time); `answer` gets `unavailable` at once while the
+  /// store is down and `busy` when the queue is full or the check ran out of time.
+  virtual void spend_downlink(downlink_check check, downlink_answer answer) = 0;
 
   /// Forgets a spent token (its downlink was not delivered), so the AS may send it again.
-  virtual void release_downlink(const std::string& connection_id, std::string_view token) = 0;
+  /// Queued like a check; dropped (the token stays spent) when the store is down or busy.
+  virtual void release_downlink(std::string connection_id, std::string token) = 0;
 
   /// Registers this replica and keeps its heartbeat (every 2 s) until the store closes.
   virtual void join(std::string host, std::string version) = 0;

@@ -3,6 +3,7 @@
 #include "store/sqlite_database.hpp"
 
 #include <system_error>
+#include <utility>
 
 #include "store/detail/data_key_source.hpp"
 #include "store/detail/database_access.hpp"
@@ -89,6 +90,18 @@ result<connection> complete_draft(detail::connection_rows& rows, connection draf
 }  // namespace
 
 database::~database() = default;
+
+result<void> database::scan_device_routes(std::size_t batch, const route_batch_consumer& consume) {
+  auto all = list_device_routes();
+  if (!all) return all.error_value();
+  std::vector<device_route> part;
+  for (auto& route : *all) {
+    part.push_back(std::move(route));
+    if (part.size() >= batch) consume(std::exchange(part, {}));
+  }
+  if (!part.empty()) consume(std::move(part));
+  return {};
+}
 
 result<std::unique_ptr<database>> database::open(const std::filesystem::path& path) {
   return open(open_options{path, {}, {}});

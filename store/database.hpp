@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -93,8 +94,17 @@ class database {
   /// entry for the same device wins. Returns the number of entries written.
   virtual result<std::size_t> import_device_routes(std::vector<device_route> routes) = 0;
 
-  /// Every device route, sorted by DevEUI (the routing table at start).
+  /// Every device route, sorted by DevEUI.
   virtual result<std::vector<device_route>> list_device_routes() = 0;
+
+  /// A batch of device routes handed to scan_device_routes' consumer.
+  using route_batch_consumer = std::function<void(std::vector<device_route>)>;
+
+  /// Every device route, handed to `consume` in batches of at most `batch` rows, in no
+  /// particular order: a device routed to several connections may arrive as several entries, in
+  /// different batches (the routing table at start, without holding every route twice). The
+  /// consumer runs with the store busy: it may not call the store.
+  virtual result<void> scan_device_routes(std::size_t batch, const route_batch_consumer& consume);
 
   // ---- users ----
 

@@ -56,7 +56,7 @@ void postgres_database::reload_all(detail::pg_connection& db, std::int64_t gener
       events.push_back({change_kind::connection_updated, shared->id, shared, nullptr, nullptr});
     }
     auto routes = std::make_shared<const std::vector<device_route>>(detail::all_routes(db));
-    events.push_back({change_kind::devices_imported, {}, nullptr, nullptr, routes});
+    events.push_back({change_kind::devices_imported, {}, nullptr, nullptr, routes, true});
     scope.commit();
   }
   // Connections deleted meanwhile: the ones this replica knew that are gone now.
@@ -131,7 +131,8 @@ void postgres_database::catch_up(detail::pg_connection& db) {
           if (own) break;
           events.push_back({change_kind::devices_imported, {}, nullptr, nullptr,
                              std::make_shared<const std::vector<device_route>>(
-                                 detail::all_routes(db))});
+                                 detail::all_routes(db)),
+                             true});
           break;
       }
     }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "store/detail/downlink_ledger.hpp"
 #include "store/detail/postgres_access.hpp"
 
 namespace tr::store {
@@ -12,54 +13,14 @@ namespace {
 constexpr const char* live_window = "6 seconds";
 constexpr auto heartbeat_period = std::chrono::seconds{2};
 
-std::string epoch_seconds(std::chrono::system_clock::time_point at) {
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(at.time_since_epoch()).count();
-  return std::to_string(ms / 1000) + "." + std::to_string(1000 + ms % 1000).substr(1);
-}
-
 }  // namespace
 
-downlink_spend postgres_database::spend_downlink(const std::string& connection_id,
-                                                 std::string_view token,
-                                                 std::chrono::system_clock::time_point expiry,
-                                                 double rate_per_s, double burst) {
-  // Fail closed at once while the listener knows the server is gone (no connect timeout on the
-  // downlink path).
-  if (!up_) return downlink_spend::unavailable;
-  std::lock_guard guard{ledger_mutex_};
-  try {
-    if (!ledger_ || !ledger_->healthy()) {
-      ledger_.reset();
-      ledger_ = std::make_unique<detail::pg_connection>(url_);
-    }
-    auto answer = ledger_->query(
-        "SELECT spend_downlink($1, $2, to_timestamp($3), $4, $5)",
-        {connection_id, token, epoch_seconds(expiry), std::to_string(rate_per_s),
-         std::to_string(burst)});
-    auto verdict = answer.text(0, 0);
-    if (verdict == "accepted") return downlink_spend::accepted;
-    if (verdict == "replay") return downlink_spend::replay;
-    return downlink_spend::rate_limited;
-  } catch (const detail::postgres_failure&) {
-    ledger_.reset();
-    return downlink_spend::unavailable;
-  }
+void postgres_database::spend_downlink(downlink_check check, downlink_answer answer) {
+  ledger_->spend(std::move(check), std::move(answer));
 }
 
-void postgres_database::release_downlink(const std::string& connection_id,
-                                         std::string_view token) {
-  if (!up_) return;
-  std::lock_guard guard{ledger_mutex_};
-  try {
-    if (!ledger_ || !ledger_->healthy()) {
-      ledger_.reset();
-      ledger_ = std::make_unique<detail::pg_connection>(url_);
-    }
-    ledger_->query("DELETE FROM downlink_tokens WHERE connection_id = $1 AND token = $2",
-                   {connection_id, token});
-  } catch (const detail::postgres_failure&) {
-    ledger_.reset();
-  }
+void postgres_database::release_downlink(std::string connection_id, std::string token) {
+  ledger_->release(std::move(connection_id), std::move(token));
 }
 
 void postgres_database::join(std::string host, std::string version) {

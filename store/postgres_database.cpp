@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "store/detail/data_key_source.hpp"
+#include "store/detail/downlink_ledger.hpp"
 #include "store/detail/identifiers.hpp"
 #include "store/detail/postgres_access.hpp"
 #include "store/detail/postgres_schema.hpp"
@@ -100,6 +101,7 @@ postgres_database::postgres_database(std::string url, std::unique_ptr<detail::se
     : database({}), url_(std::move(url)), keys_(std::move(keys)), instance_id_(detail::new_id()) {}
 
 postgres_database::~postgres_database() {
+  ledger_.reset();
   stopping_ = true;
   if (listener_.joinable()) listener_.join();
 }
@@ -121,6 +123,8 @@ result<std::unique_ptr<database>> postgres_database::open(const open_options& op
   } catch (const detail::postgres_failure& e) {
     return error{error_code::unavailable, "cannot open the PostgreSQL store: " + e.message};
   }
+  db->ledger_ = std::make_unique<detail::downlink_ledger>(db->url_, detail::downlink_ledger::settings{},
+                                                          db->up_);
   db->listener_ = std::thread{[raw = db.get()] { raw->listen_loop(); }};
   return std::unique_ptr<database>{std::move(db)};
 }

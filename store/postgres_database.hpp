@@ -17,6 +17,7 @@ namespace tr::store {
 namespace detail {
 class sealer;
 class pg_connection;
+class downlink_ledger;
 }  // namespace detail
 
 /// The store in a PostgreSQL database shared by every replica (cluster mode).
@@ -53,6 +54,7 @@ class postgres_database final : public database, public cluster_store {
   result<void> delete_device_route(std::string_view dev_eui) override;
   result<std::size_t> import_device_routes(std::vector<device_route> routes) override;
   result<std::vector<device_route>> list_device_routes() override;
+  result<void> scan_device_routes(std::size_t batch, const route_batch_consumer& consume) override;
 
   result<created_user> create_user(std::string name, std::vector<std::string> domains,
                                    bool is_admin) override;
@@ -65,10 +67,8 @@ class postgres_database final : public database, public cluster_store {
 
   cluster_store* cluster() noexcept override { return this; }
 
-  downlink_spend spend_downlink(const std::string& connection_id, std::string_view token,
-                                std::chrono::system_clock::time_point expiry, double rate_per_s,
-                                double burst) override;
-  void release_downlink(const std::string& connection_id, std::string_view token) override;
+  void spend_downlink(downlink_check check, downlink_answer answer) override;
+  void release_downlink(std::string connection_id, std::string token) override;
   void join(std::string host, std::string version) override;
   result<std::vector<instance_info>> live_instances() override;
   std::size_t live_count() const noexcept override { return live_.load(); }
@@ -135,8 +135,7 @@ class postgres_database final : public database, public cluster_store {
   std::uint64_t now_serving_ = 0;  ///< under publish_mutex_: the next commit to publish
   std::atomic<std::thread::id> publishing_thread_{};
 
-  std::mutex ledger_mutex_;
-  std::unique_ptr<detail::pg_connection> ledger_;  ///< downlink checks, one at a time
+  std::unique_ptr<detail::downlink_ledger> ledger_;  ///< downlink checks, off the callers' threads
 
   std::mutex health_mutex_;
   std::unique_ptr<detail::pg_connection> health_;  ///< health publishing, every few seconds

@@ -321,6 +321,31 @@ result<std::vector<device_route>> postgres_database::list_device_routes() {
       [&](detail::pg_connection& db) { return detail::all_routes(db); });
 }
 
+result<void> postgres_database::scan_device_routes(std::size_t batch,
+                                                   const route_batch_consumer& consume) {
+  return read<void>([&](detail::pg_connection& db) -> result<void> {
+    // No ORDER BY: sorting a million rows costs the server more than everything else here.
+    db.exec("DECLARE route_scan NO SCROLL CURSOR FOR "
+            "SELECT dev_eui, connection_id FROM device_routes");
+    auto fetch = "FETCH " + std::to_string(std::max<std::size_t>(batch, 1)) + " FROM route_scan";
+    for (;;) {
+      auto found = db.query(fetch);
+      if (found.rows() == 0) break;
+      std::vector<device_route> part;
+      part.reserve(static_cast<std::size_t>(found.rows()));
+      for (int i = 0; i < found.rows(); ++i) {
+        auto dev_eui = found.text(i, 0);
+        if (part.empty() || part.back().dev_eui != dev_eui)
+          part.push_back({std::string{dev_eui}, {}});
+        part.back().connection_ids.emplace_back(found.text(i, 1));
+      }
+      consume(std::move(part));
+    }
+    db.exec("CLOSE route_scan");
+    return {};
+  });
+}
+
 result<created_user> postgres_database::create_user(std::string name,
                                                     std::vector<std::string> domains,
                                                     bool is_admin) {

@@ -540,18 +540,96 @@ scenario_cluster() {
   local startup rss
   startup=$(since "$started")
   rss=$(hwm_kib "$pid")
+  stop_pid "$pid"
+  log "downlinks: single node, then two replicas"
+  cluster_downlinks "$url"
+  local downlinks=$DOWNLINKS_JSON
   local result
   result=$(jq -n --argjson p "$propagation" --argjson c "$connections" --argjson r "$routes" \
-    --argjson s "$startup" --argjson rss "$rss" --argjson fill "$filled" \
-    '{scenario: "cluster", propagation: $p,
+    --argjson s "$startup" --argjson rss "$rss" --argjson fill "$filled" --argjson d "$downlinks" \
+    '{scenario: "cluster", propagation: $p, downlinks: $d,
       startup: {connections: $c, device_routes: $r, seconds_to_listening: $s, peak_rss_kib: $rss,
                 populate_seconds: $fill},
       note: "Throwaway PostgreSQL 15 on loopback (fsync=off). Propagation: a device-route write on one store until a second store on the same database published it. Start-up: tunnel-router serve until its listening line (the snapshot is loaded before), peak RSS (VmHWM)."}')
   echo
   printf '%-34s %s\n' "propagation p50 ms" "$(jq '.propagation.propagation_ms.p50' <<< "$result")" \
     "propagation p99 ms" "$(jq '.propagation.propagation_ms.p99' <<< "$result")" \
-    "start-up s ($connections conn, $routes routes)" "$startup" "peak RSS KiB" "$rss"
+    "start-up s ($connections conn, $routes routes)" "$startup" "peak RSS KiB" "$rss" \
+    "downlinks/s single node (SQLite)" "$(jq '.downlinks.single.per_s' <<< "$result")" \
+    "downlinks/s 2 replicas (PostgreSQL)" "$(jq '.downlinks.two_replicas.per_s' <<< "$result")"
   write_result cluster "$result"
+}
+
+# cluster_downlinks URL: verified downlinks per second into one NS sink, through a single node on
+# SQLite, then through two replicas sharing PostgreSQL (each gets half), in the same run: two
+# h2load clients (32 streams each) over distinct pre-signed URLs. Sets DOWNLINKS_JSON.
+cluster_downlinks() {
+  local url=$1 count key
+  count=$(smoke 400 "${COUNT:-20000}")
+  key=$(key_for 41)
+  start_sim sink --plain --endpoint "/ns,-,fast" >&2
+  local sink_port=$SIM_PORT sink_pid=$SIM_PID
+  local common="[ns]
+downlink_url = http://127.0.0.1:$sink_port/ns
+[downlink]
+rate_per_s = 1000000
+burst = 1000000"
+  # two_clients BASE_A BASE_B: sends the URL list split in two, one h2load per half at once;
+  # prints "answered_2xx seconds".
+  two_clients() {
+    "$URLS_BIN" --key "$key" --as-id dl.as --base "$1" --count "$count" --devices 1000 > "$WORK/urls.txt"
+    awk -v a="$1" -v b="$2" 'NR % 2 { print > "'"$WORK"'/urls-a.txt"; next }
+      { sub(a, b); print > "'"$WORK"'/urls-b.txt" }' "$WORK/urls.txt"
+    printf "{}" > "$WORK/empty"
+    local t0 ok_a ok_b
+    t0=$(now_s)
+    h2load -i "$WORK/urls-a.txt" -n $((count / 2)) -c 1 -m 32 -d "$WORK/empty" > "$WORK/h2load-a.out" 2>&1 &
+    local first=$!
+    h2load -i "$WORK/urls-b.txt" -n $((count / 2)) -c 1 -m 32 -d "$WORK/empty" > "$WORK/h2load-b.out" 2>&1 || true
+    wait "$first" || true
+    local took
+    took=$(since "$t0")
+    ok_a=$(awk '/status codes:/ {print $3}' "$WORK/h2load-a.out")
+    ok_b=$(awk '/status codes:/ {print $3}' "$WORK/h2load-b.out")
+    echo "$(( ${ok_a:-0} + ${ok_b:-0} )) $took"
+  }
+  # The single node on SQLite.
+  start_router single "$WORK/single" "$common" >&2
+  local id single_pid=$R_PID
+  id=$(create_connection dl "https://localhost:9/uplink" "$key")
+  route_devices 1000 70B3D5E750000000 "$id" >&2
+  local single
+  single=$(two_clients "http://127.0.0.1:$R_PUBLIC" "http://127.0.0.1:$R_PUBLIC")
+  stop_pid "$single_pid"
+  # Two replicas on PostgreSQL (a schema of their own), the same connection key and devices.
+  psql -q "$url" -c "CREATE SCHEMA downlinks" > /dev/null
+  local replica ports=() pids=()
+  for replica in a b; do
+    printf '[store]\nurl = %s\n[ingress]\nlisten = 127.0.0.1:0\n[public]\nlisten = 127.0.0.1:0\n[admin]\nlisten = 127.0.0.1:0\ntoken = bench-admin-token-0123456789abcdef\n[runtime]\nshards = %s\n%s\n' \
+      "$url?options=-csearch_path%3Ddownlinks" "${SHARDS:-1}" "$common" > "$WORK/replica-$replica.ini"
+    "$ROUTER_BIN" serve --config "$WORK/replica-$replica.ini" > "$WORK/replica-$replica.out" 2> "$WORK/replica-$replica.err" &
+    pids+=($!)
+    PIDS+=($!)
+    wait_line "$WORK/replica-$replica.out" "tunnel-router listening" 60
+    ports+=("$(sed -E 's/.*public [^:]*:([0-9]+),.*/\1/' <<< "$(grep "tunnel-router listening" "$WORK/replica-$replica.out")")")
+    [[ $replica == a ]] && R_ADMIN=$(sed -E 's/.*admin [^:]*:([0-9]+).*/\1/' <<< "$(grep "tunnel-router listening" "$WORK/replica-a.out")")
+  done
+  R_TOKEN=bench-admin-token-0123456789abcdef
+  id=$(create_connection dl "https://localhost:9/uplink" "$key")
+  route_devices 1000 70B3D5E750000000 "$id" >&2
+  sleep 2  # propagation to the second replica (milliseconds) and both heartbeats
+  local pair
+  pair=$(two_clients "http://127.0.0.1:${ports[0]}" "http://127.0.0.1:${ports[1]}")
+  for replica in "${pids[@]}"; do stop_pid "$replica"; done
+  stop_pid "$sink_pid"
+  DOWNLINKS_JSON=$(jq -n --argjson count "$count" --arg single "$single" --arg pair "$pair" \
+    '($single | split(" ")) as $s | ($pair | split(" ")) as $p |
+     {requests: $count,
+      single: {answered_2xx: ($s[0] | tonumber), seconds: ($s[1] | tonumber),
+               per_s: (($s[0] | tonumber) / ($s[1] | tonumber) | floor)},
+      two_replicas: {answered_2xx: ($p[0] | tonumber), seconds: ($p[1] | tonumber),
+                     per_s: (($p[0] | tonumber) / ($p[1] | tonumber) | floor)},
+      note: "Same NS sink (tr-as-sim, plain HTTP), same run; two h2load clients at once (1 connection, 32 streams each) over distinct pre-signed URLs, split between the replicas. A 2xx means verified (cluster: replay record and token bucket in PostgreSQL) and delivered to the sink."}')
 }
 
 # ---------------------------------------------------------------------------------------------

@@ -66,3 +66,30 @@ TEST(routing_table, removing_a_connection_removes_it_from_every_route_and_reuses
   EXPECT_FALSE(t.find("a"));
   EXPECT_EQ(t.intern("c"), slot_a);
 }
+
+TEST(routing_table, a_device_routed_to_many_connections_keeps_them_all_as_they_come_and_go) {
+  routing_table t;
+  std::vector<std::string> many;
+  for (int i = 0; i < 20; ++i) many.push_back("c" + std::to_string(i));
+  t.set_routes(device, many);
+  ASSERT_EQ(t.lookup(device).size(), 20u);
+  for (int i = 0; i < 20; ++i) EXPECT_EQ(t.id_of(t.lookup(device)[i]), many[i]);
+  for (int i = 0; i < 18; ++i) t.remove_connection(many[i]);
+  auto left = t.lookup(device);
+  ASSERT_EQ(left.size(), 2u);
+  EXPECT_EQ(t.id_of(left[0]), "c18");
+  EXPECT_EQ(t.id_of(left[1]), "c19");
+  t.set_routes(device, ids({"x", "y", "z", "w"}));
+  ASSERT_EQ(t.lookup(device).size(), 4u);
+  EXPECT_EQ(t.id_of(t.lookup(device)[3]), "w");
+}
+
+TEST(routing_table, clearing_the_devices_keeps_the_connections_slots) {
+  routing_table t;
+  t.set_routes(device, ids({"a"}));
+  auto slot = t.find("a");
+  t.clear_devices();
+  EXPECT_TRUE(t.lookup(device).empty());
+  EXPECT_EQ(t.device_count(), 0u);
+  EXPECT_EQ(t.find("a"), slot);
+}

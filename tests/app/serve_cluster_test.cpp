@@ -6,7 +6,10 @@
 #include <cstdlib>
 #include <ctime>
 #include <fstream>
+#include <functional>
 #include <map>
+#include <mutex>
+#include <optional>
 #include <regex>
 #include <thread>
 
@@ -89,12 +92,14 @@ struct serve_cluster : ::testing::Test {
 
   static bool routes(router_process& r) { return r.report(uplink_json).body == R"({"routed":1})"; }
 
-  std::string downlink(int payload) {
+  std::string downlink(int payload) { return downlink_for(payload, "TWA_100002167.1111.AS", key); }
+
+  std::string downlink_for(int payload, const std::string& as_id, const std::string& signing_key) {
     char hex[8];
     std::snprintf(hex, sizeof hex, "%02X", payload & 0xff);
     auto query = "DevEUI=" + std::string{dev_eui} + "&FPort=1&Payload=" + hex +
-                 "&AS_ID=TWA_100002167.1111.AS&Time=" + wire_time();
-    return query + "&Token=" + sha256_hex(percent_decoded(query) + key);
+                 "&AS_ID=" + as_id + "&Time=" + wire_time();
+    return query + "&Token=" + sha256_hex(percent_decoded(query) + signing_key);
   }
 
   http_result post_downlink(router_process& to, const std::string& query) {
@@ -234,7 +239,9 @@ TEST_F(serve_cluster, when_the_database_is_down_routing_goes_on_and_writes_fail_
   EXPECT_EQ(deleted.status, 204);
   EXPECT_TRUE(eventually([&] { return !routes(*a); }, 15s)) << "propagation did not resume";
   EXPECT_NE(a->process().errors().find("PostgreSQL unreachable"), std::string::npos);
-  EXPECT_NE(a->process().errors().find("reachable again"), std::string::npos);
+  // Logged once the resync is done, which may be a moment after its changes were applied.
+  EXPECT_TRUE(eventually(
+      [&] { return a->process().errors().find("reachable again") != std::string::npos; }, 5s));
 }
 
 TEST(store_copy, moves_a_single_nodes_store_to_postgresql_and_refuses_a_second_run) {
@@ -325,4 +332,175 @@ TEST_F(serve_cluster, the_status_on_any_replica_merges_the_figures_of_every_live
     EXPECT_NE(instances.find("\"" + listed[1].str() + "\""), std::string::npos) << instances;
     EXPECT_NE(instances.find("\"" + listed[2].str() + "\""), std::string::npos) << instances;
   }
+}
+
+namespace {
+
+/// A session of the test's own on the database, holding a transaction open (a slow database:
+/// what it locks, others wait for).
+class blocking_session {
+ public:
+  explicit blocking_session(const std::string& url) : db_(PQconnectdb(url.c_str())) {
+    if (PQstatus(db_) != CONNECTION_OK) throw std::runtime_error(PQerrorMessage(db_));
+    run("BEGIN");
+  }
+  ~blocking_session() { PQfinish(db_); }
+  void run(const std::string& sql) {
+    PGresult* r = PQexec(db_, sql.c_str());
+    auto status = PQresultStatus(r);
+    std::string problem = PQresultErrorMessage(r);
+    PQclear(r);
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
+      throw std::runtime_error(sql + ": " + problem);
+  }
+  void rollback() { run("ROLLBACK"); }
+
+ private:
+  PGconn* db_;
+};
+
+/// One request made on a thread of its own, so the test can watch it still waiting.
+class pending_request {
+ public:
+  explicit pending_request(std::function<http_result()> make)
+      : thread_([this, make = std::move(make)] {
+          auto got = make();
+          std::lock_guard lock{mutex_};
+          result_ = got;
+        }) {}
+  ~pending_request() {
+    if (thread_.joinable()) thread_.join();
+  }
+  std::optional<http_result> result() {
+    std::lock_guard lock{mutex_};
+    return result_;
+  }
+  http_result wait() {
+    thread_.join();
+    thread_ = std::thread{};
+    return *result();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::optional<http_result> result_;
+  std::thread thread_;
+};
+
+}  // namespace
+
+TEST_F(serve_cluster, a_slow_downlink_check_delays_neither_uplinks_nor_other_downlinks_on_its_shard) {
+  postgres_database_scope db;
+  ::setenv("TUNNEL_ROUTER_RUNTIME_SHARDS", "1", 1);  // one shard: everything below shares it
+  a = start(db.url());
+  ::unsetenv("TUNNEL_ROUTER_RUNTIME_SHARDS");
+  connect(*a);
+  auto other = a->admin("POST", "/api/v1/connections",
+                        R"({"name":"AS2","url":"https://localhost:)" +
+                            std::to_string(as->port()) +
+                            R"(/up2","contentType":"JSON","asId":"AS2"})");
+  ASSERT_EQ(other.status, 201) << other.body;
+  auto other_id = json_field(other.body, "id"), other_key = json_field(other.body, "key");
+  ASSERT_EQ(a->admin("PUT", std::string{"/api/v1/devices/"} + dev_eui,
+                     R"({"connections":[")" + id + R"(",")" + other_id + R"("]})")
+                .status,
+            200);
+
+  // A second session locks the first connection's token bucket: its check waits for the lock.
+  blocking_session slow{db.url()};
+  slow.run("INSERT INTO downlink_buckets (connection_id, tokens, refilled_at) VALUES ('" + id +
+           "', 20, now())");
+  auto stuck_query = downlink(1);
+  pending_request stuck{[&] { return post_downlink(*a, stuck_query); }};
+  std::this_thread::sleep_for(300ms);  // let it reach the database
+  ASSERT_FALSE(stuck.result()) << "the check did not wait for the lock";
+
+  auto before = as->count();
+  EXPECT_EQ(a->report(uplink_json).body, R"({"routed":2})");
+  EXPECT_TRUE(as->wait_for(before + 2, 1s)) << "uplinks waited for the downlink check";
+  auto quick = post_downlink(*a, downlink_for(2, "AS2", other_key));
+  EXPECT_EQ(quick.status, 200) << quick.body;
+  EXPECT_FALSE(stuck.result()) << "the stuck check ended before the test released it";
+
+  // The stuck check runs out of its time budget: 503, nothing spent, so the same downlink
+  // passes once the database is free again.
+  auto refused = stuck.wait();
+  EXPECT_EQ(refused.status, 503) << refused.body;
+  slow.rollback();
+  auto again = post_downlink(*a, stuck_query);
+  EXPECT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(post_downlink(*a, stuck_query).status, 409);
+}
+
+TEST_F(serve_cluster, a_replica_behind_the_change_log_reloads_and_drops_what_was_deleted) {
+  postgres_database_scope db;
+  a = start(db.url());
+  connect(*a);
+  auto other = a->admin("POST", "/api/v1/connections",
+                        R"({"name":"AS2","url":"https://localhost:)" +
+                            std::to_string(as->port()) +
+                            R"(/up2","contentType":"JSON","asId":"AS2"})");
+  ASSERT_EQ(other.status, 201) << other.body;
+  auto other_id = json_field(other.body, "id");
+  ASSERT_EQ(a->admin("PUT", std::string{"/api/v1/devices/"} + dev_eui,
+                     R"({"connections":[")" + id + R"(",")" + other_id + R"("]})")
+                .status,
+            200);
+  ASSERT_EQ(a->admin("PUT", "/api/v1/devices/0000000000000001",
+                     R"({"connections":[")" + id + R"("]})")
+                .status,
+            200);
+  std::string kept_device = uplink_json;
+  kept_device.replace(kept_device.find(dev_eui), 16, "0000000000000001");
+  ASSERT_EQ(a->report(uplink_json).body, R"({"routed":2})");
+  auto other_fuse = "tunnel_router_fuse_state{connection=\"" + other_id + "\"}";
+  ASSERT_EQ(a->metric(other_fuse), 0);
+
+  // Another replica deleted a connection and a route long ago: the change log no longer has
+  // them (pruned), so this replica must reload everything and notice what is gone.
+  blocking_session other_replica{db.url()};
+  other_replica.run("DELETE FROM connections WHERE id = '" + other_id + "'");
+  other_replica.run("DELETE FROM device_routes WHERE dev_eui = '" + std::string{dev_eui} + "'");
+  other_replica.run(
+      "UPDATE cluster_state SET generation = generation + 20000, "
+      "pruned_through = generation + 15000");
+  other_replica.run("COMMIT");
+
+  EXPECT_TRUE(eventually([&] { return a->report(uplink_json).status == 404; }, 5s))
+      << "the deleted route is still routed: " << a->report(uplink_json).body;
+  EXPECT_TRUE(eventually([&] { return a->metric(other_fuse) == -1; }, 5s))
+      << "the deleted connection still runs";
+  EXPECT_EQ(a->report(kept_device).body, R"({"routed":1})");
+  EXPECT_NE(a->process().errors().find("reloading everything"), std::string::npos);
+}
+
+TEST_F(serve_cluster, live_replicas_share_each_connections_fuse_ceiling) {
+  postgres_database_scope db;
+  // A hung AS: every uplink sent stays in flight, so what the AS holds is what the fuses let
+  // through. Latency target and timeout far away: the fuses stay closed meanwhile.
+  ::setenv("TUNNEL_ROUTER_AS_REQUEST_TIMEOUT_MS", "60000", 1);
+  std::string fuse = "[fuse]\nmax_concurrency = 6\nlatency_target_ms = 30000\n"
+                     "[runtime]\ndrain_timeout_ms = 100\n";
+  a = start(db.url(), fuse);
+  b = start(db.url(), fuse);
+  ::unsetenv("TUNNEL_ROUTER_AS_REQUEST_TIMEOUT_MS");
+  connect(*a);
+  ASSERT_TRUE(eventually([&] { return routes(*b); }, 2s));
+  auto limit_of = [&](router_process& r) {
+    auto status = r.admin("GET", "/api/v1/connections/" + id + "/status");
+    auto at = status.body.find("\"limit\":");
+    return at == std::string::npos ? -1 : std::atoi(status.body.c_str() + at + 8);
+  };
+  EXPECT_TRUE(eventually([&] { return limit_of(*a) == 3 && limit_of(*b) == 3; }, 10s))
+      << "limits " << limit_of(*a) << " and " << limit_of(*b) << " with two replicas";
+
+  as->set_hang(true);
+  auto before = as->count();
+  for (int i = 0; i < 10; ++i) {
+    routes(*a);
+    routes(*b);
+  }
+  EXPECT_TRUE(as->wait_for(before + 6, 5s));
+  std::this_thread::sleep_for(300ms);  // anything beyond the ceiling would have arrived by now
+  EXPECT_EQ(as->count(), before + 6) << "the AS holds more than fuse.max_concurrency";
 }

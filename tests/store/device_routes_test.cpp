@@ -1,5 +1,8 @@
 #include "tests/store/store_fixture.hpp"
 
+#include <map>
+#include <set>
+
 namespace tr::store::testing {
 namespace {
 
@@ -110,7 +113,28 @@ TEST_P(device_routes, a_later_import_entry_for_the_same_device_wins) {
             std::vector<std::string>{second_});
 }
 
+TEST_P(device_routes, scanning_hands_every_connection_of_every_device_in_batches) {
+  ASSERT_TRUE(db().put_device_route("0000000000000001", {first_, second_}));
+  ASSERT_TRUE(db().put_device_route("0000000000000002", {first_}));
+  ASSERT_TRUE(db().put_device_route("0000000000000003", {second_}));
+  std::map<std::string, std::set<std::string>> seen;
+  std::size_t batches = 0;
+  auto scanned = db().scan_device_routes(2, [&](std::vector<device_route> batch) {
+    ++batches;
+    EXPECT_LE(batch.size(), 2u);
+    for (auto& route : batch)
+      for (auto& id : route.connection_ids) seen[route.dev_eui].insert(id);
+  });
+  ASSERT_TRUE(scanned) << scanned.error_value().message;
+  EXPECT_GE(batches, 2u);
+  EXPECT_EQ(seen.size(), 3u);
+  EXPECT_EQ(seen["0000000000000001"], (std::set<std::string>{first_, second_}));
+  EXPECT_EQ(seen["0000000000000002"], (std::set<std::string>{first_}));
+  EXPECT_EQ(seen["0000000000000003"], (std::set<std::string>{second_}));
+}
+
 INSTANTIATE_STORE_BACKENDS(device_routes);
 
 }  // namespace
 }  // namespace tr::store::testing
+
