@@ -34,9 +34,11 @@ namespace tr::api {
 // `Region:EMEA/France/Paris`, `Region:EMEA/Germany`, `Customer:Acme`. A manager restricted to
 // `Region:EMEA/France` sees connections in `Region:EMEA/France` or `Region:EMEA/France/Paris`
 // (also when they carry `Customer:Acme` besides), sees cross-domain ones read-only, and does not
-// see those in `Region:EMEA` or `Region:EMEA/Germany` alone. It may create a connection in
-// `Region:EMEA/France/Paris` + `Customer:Acme`, not one in `Region:EMEA` nor one without
-// domains.
+// see those in `Region:EMEA`, `Region:EMEA/Germany` or `Customer:Acme` alone. It may create a
+// connection in `Region:EMEA/France/Paris`, not one in `Region:EMEA` (above its own), in
+// `Region:EMEA/Fra` (no such domain), with `Customer:Acme` (not below its own) nor one without
+// domains; when it edits a connection an admin put in `Region:EMEA/France` + `Customer:Acme`,
+// `Customer:Acme` stays.
 
 /// How much of a connection a user may see.
 enum class visibility {
