@@ -1,6 +1,7 @@
 #include "store/detail/domain_schema.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <set>
 #include <string>
 
@@ -15,6 +16,9 @@ namespace {
 class migration {
  public:
   explicit migration(sql_port& db) : db_(db) {}
+
+  /// The strings kept in unmigrated_domains.
+  std::size_t unmigrated() const noexcept { return unmigrated_; }
 
   /// Moves one owner's strings (rows ordered by owner then position).
   void move(std::string_view kind, std::string_view refs_table, std::string_view owner_column,
@@ -34,6 +38,7 @@ class migration {
             "INSERT INTO unmigrated_domains (owner_kind, owner_id, position, text) "
             "VALUES ($1, $2, $3, $4)",
             {std::string{kind}, owner, std::to_string(kept++), text});
+        ++unmigrated_;
       }
     }
   }
@@ -60,6 +65,7 @@ class migration {
 
   sql_port& db_;
   std::set<std::string> made_;
+  std::size_t unmigrated_ = 0;
 };
 
 /// Rows `owner, text` ordered by owner and position.
@@ -82,6 +88,11 @@ void move_legacy_domains(sql_port& db) {
             {});
   step.move("user", "user_domain_refs", "user_id",
             ordered(db.query("SELECT user_id, domain, position FROM user_domains")), admins);
+  if (step.unmigrated() > 0)
+    std::fprintf(stderr,
+                 "tunnel-router: store: %zu domain string(s) were not domain paths (or were held "
+                 "by an admin); kept in the table unmigrated_domains\n",
+                 step.unmigrated());
   db.exec(
       "DROP TABLE connection_domains; DROP TABLE user_domains; "
       "ALTER TABLE users DROP COLUMN is_admin;");
