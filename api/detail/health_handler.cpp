@@ -131,8 +131,7 @@ api_answer test_connection(const call& c, std::string_view id) {
   auto found = find_visible(c, id);
   if (!found.value) return found.refusal;
   if (!may_modify(c.caller, *found.value))
-    return error_answer(403, "connection " + std::string{id} +
-                                 " is cross-domain: read-only for users restricted to domains");
+    return error_answer(403, modify_refusal(c.caller, *found.value));
   if (!c.options.live) return not_running(id);
   // The AS may take up to the request timeout: answered later, the worker serves others meanwhile.
   api_answer pending;

@@ -1,5 +1,8 @@
 #include "store/detail/schema.hpp"
 
+#include "store/detail/domain_schema.hpp"
+#include "store/detail/sql_port.hpp"
+
 #include <array>
 #include <string>
 #include <string_view>
@@ -71,10 +74,9 @@ CREATE TABLE user_domains (
     R"sql(
 ALTER TABLE connections ADD COLUMN paused INTEGER NOT NULL DEFAULT 0;
 )sql",
-    // Version 3: reserved for the domains and roles step (no change here).
-    R"sql(
-SELECT 1;
-)sql",
+    // Version 3: domain groups, domains and roles (shared with PostgreSQL; the data of the
+    // plain domain lists is moved by move_legacy_domains after this text).
+    domains_step_sql,
     // Version 4: cluster health summaries live in PostgreSQL only; a single node reads its own
     // figures (no change here, the version follows PostgreSQL's).
     R"sql(
@@ -84,7 +86,7 @@ SELECT 1;
 
 }  // namespace
 
-result<void> migrate(sqlite_db& db) {
+result<void> migrate(sqlite_db& db, std::int64_t up_to) {
   try {
     for (;;) {
       transaction step{db};
@@ -93,8 +95,12 @@ result<void> migrate(sqlite_db& db) {
         return error{error_code::schema_too_new,
                      "the database has schema version " + std::to_string(version) +
                          ", newer than this router's " + std::to_string(schema_version)};
-      if (version == schema_version) return {};
+      if (version >= up_to) return {};
       db.exec(migrations[static_cast<std::size_t>(version)]);
+      if (version + 1 == 3) {
+        sqlite_port port{db};
+        move_legacy_domains(port);
+      }
       db.exec("PRAGMA user_version = " + std::to_string(version + 1));
       step.commit();
     }

@@ -81,6 +81,7 @@ TEST(data_key_file, is_created_with_mode_0600_at_first_start_and_reused_after) {
   {
     auto opened = database::open(path);
     ASSERT_TRUE(opened) << opened.error_value().message;
+    define_sample_domains(**opened);
     auto made = (*opened)->create_connection(sample_connection());
     ASSERT_TRUE(made);
     key = made->key;
@@ -112,6 +113,7 @@ TEST(data_key_file, is_not_needed_when_the_environment_carries_the_key) {
   ::unsetenv("TUNNEL_ROUTER_DATA_KEY");
   ASSERT_TRUE(opened) << opened.error_value().message;
   EXPECT_FALSE(std::filesystem::exists(folder.path() / "data.key"));
+  define_sample_domains(**opened);
   ASSERT_TRUE((*opened)->create_connection(sample_connection()));
   opened->reset();
   auto with_explicit = database::open(open_options{folder.path() / "router.db", other_data_key, {}});

@@ -96,6 +96,7 @@ class two_replicas : public postgres_store {
     ASSERT_TRUE(a && b);
     a_ = std::move(*a);
     b_ = std::move(*b);
+    define_sample_domains(*a_);
     subscription_ = b_->changes().subscribe([this](const change_event& e) {
       std::lock_guard guard{mutex_};
       seen_.push_back(e);

@@ -29,23 +29,6 @@ TEST_F(schema, a_new_database_is_at_the_current_schema_version) {
             std::to_string(tr::store::detail::schema_version));
 }
 
-TEST_F(schema, a_version_1_database_gains_the_paused_flag_with_its_connections_running) {
-  ASSERT_TRUE(db().create_connection(sample_connection()));
-  db_.reset();
-  sqlite3* raw = nullptr;
-  ASSERT_EQ(sqlite3_open(db_path().c_str(), &raw), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(raw, "ALTER TABLE connections DROP COLUMN paused; PRAGMA user_version = 1",
-                         nullptr, nullptr, nullptr),
-            SQLITE_OK);
-  sqlite3_close(raw);
-  reopen();
-  EXPECT_EQ(db().schema_version(), tr::store::detail::schema_version);
-  auto all = db().list_connections();
-  ASSERT_TRUE(all);
-  ASSERT_EQ(all->size(), 1u);
-  EXPECT_FALSE(all->front().paused);
-}
-
 TEST_F(schema, the_paused_flag_is_stored) {
   auto made = db().create_connection(sample_connection());
   ASSERT_TRUE(made);
