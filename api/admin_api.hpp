@@ -41,6 +41,8 @@ namespace tr::api {
 //   POST   /api/v1/users                      admin only: 201 `{"id","name","domains","token"}`
 //   GET    /api/v1/users/{id}                 admin only
 //   DELETE /api/v1/users/{id}                 admin only, 204; an admin cannot delete itself (409)
+//   GET    /api/v1/instances                  admin only: `{"cluster", "instances": [...]}`, the
+//                                             live replicas; a single node lists itself
 //
 // Statuses: 400 validation (`{"errors": [{"field", "message"}]}`, every failing field, nothing
 // stored; also malformed JSON and wrong types), 401 missing or unknown token (with a

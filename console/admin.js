@@ -3,6 +3,7 @@
 import { api } from "./api.js";
 import { h, notice, put } from "./dom.js";
 import { domainsFromText } from "./form.js";
+import { caller } from "./session.js";
 
 const importBatchLines = 1000;
 
@@ -21,6 +22,7 @@ export async function devicesPage(main) {
     put(main, notice("Could not load the connections: " + failure.message, "error"));
     return () => {};
   }
+  const writes = caller().writes;
   const writable = connections.filter((c) => c.url !== undefined);
 
   // Route one device.
@@ -34,11 +36,11 @@ export async function devicesPage(main) {
   const checked = () => [...choices.querySelectorAll("input:checked")].map((b) => b.value);
   const nameOf = (id) => (connections.find((c) => c.id === id) || { name: id }).name;
   const routeForm = h("form", { class: "card", novalidate: true },
-    h("h2", {}, "Route one device"),
+    h("h2", {}, writes ? "Route one device" : "Look up a device"),
     labelled("DevEUI", devEui, "16 hexadecimal digits."),
-    h("fieldset", { class: "field" }, h("legend", {}, "Connections"), choices),
+    writes ? h("fieldset", { class: "field" }, h("legend", {}, "Connections"), choices) : null,
     h("div", { class: "actions" },
-      h("button", { type: "submit", class: "primary" }, "Save route"),
+      writes ? h("button", { type: "submit", class: "primary" }, "Save route") : null,
       h("button", { type: "button", class: "secondary", onclick: async () => {
         try {
           const route = await api.device(devEui.value.trim());
@@ -48,7 +50,7 @@ export async function devicesPage(main) {
           routeOut.replaceChildren(notice(failure.status === 404 ? "No route for this DevEUI." : failure.message, "error"));
         }
       } }, "Look up"),
-      h("button", { type: "button", class: "danger", onclick: async () => {
+      writes && h("button", { type: "button", class: "danger", onclick: async () => {
         if (!confirm(`Remove the route of ${devEui.value.trim()}?`)) return;
         try {
           await api.unroute(devEui.value.trim());
@@ -60,6 +62,7 @@ export async function devicesPage(main) {
     routeOut);
   routeForm.addEventListener("submit", async (event) => {
     event.preventDefault();
+    if (!writes) return;
     try {
       const route = await api.route(devEui.value.trim(), checked());
       routeOut.replaceChildren(notice(`${route.devEUI || devEui.value.trim()} routed to ${checked().map(nameOf).join(", ") || "nothing"}.`));
@@ -107,7 +110,8 @@ export async function devicesPage(main) {
 
   put(main, h("h1", {}, "Device routes"),
     h("p", { class: "hint" }, "An uplink goes to every connection its DevEUI is routed to."),
-    h("div", { class: "columns" }, routeForm, importForm));
+    writes ? null : notice("Read-only: your role (viewer) lets you look routes up, not change them.", "info"),
+    h("div", { class: "columns" }, routeForm, writes ? importForm : null));
   return () => {};
 }
 

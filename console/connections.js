@@ -4,9 +4,19 @@ import { api } from "./api.js";
 import { clock, h, maskHeaderValue, maskUrl, maskUrlsIn, notice, put, when } from "./dom.js";
 import { connectionForm } from "./form.js";
 import { chart, rateText, rates, stateBadge, watch } from "./health.js";
+import { caller } from "./session.js";
 
 const contentTypeNames = { XML: "XML", JSON: "JSON", JSON_UNTYPED: "JSON untyped" };
-const readOnly = (c) => c.url === undefined;
+/// A cross-domain connection shown to a restricted user: without url, headers, additional info.
+const withheld = (c) => c.url === undefined;
+/// Whether the caller may change `c`: not a viewer, and not a connection withheld from it.
+const readOnly = (c) => withheld(c) || c.readOnly === true || !caller().writes;
+
+/// The notice a viewer sees on the pages it can only read.
+export function viewerNotice() {
+  return caller().writes ? null
+    : notice("Read-only: your role (viewer) lets you see connections and their health, not change them.", "info");
+}
 
 /// A message carried to the next page (e.g. "Connection deleted").
 let flash = null;
@@ -30,7 +40,8 @@ export async function listPage(main) {
   put(main,
     h("div", { class: "page-head" },
       h("h1", {}, "Connections"),
-      h("a", { class: "button primary", href: "#/connections/new", role: "button" }, "ADD CONNECTION")),
+      caller().writes ? h("a", { class: "button primary", href: "#/connections/new", role: "button" }, "ADD CONNECTION") : null),
+    viewerNotice(),
     takeFlash(),
     h("table", { class: "list" },
       h("thead", {}, h("tr", {},
@@ -48,7 +59,7 @@ export async function listPage(main) {
   }
   if (!connections.length) {
     table.append(h("tr", {}, h("td", { colspan: 8, class: "empty" },
-      "No connections yet. ADD CONNECTION creates the first one.")));
+      caller().writes ? "No connections yet. ADD CONNECTION creates the first one." : "No connections yet.")));
     return () => {};
   }
   const cells = new Map();
@@ -57,11 +68,11 @@ export async function listPage(main) {
     const figures = h("td", { class: "figures" }, "…");
     const graph = h("td", { class: "graph" });
     cells.set(c.id, { state, figures, graph });
-    table.append(h("tr", { "data-id": c.id, class: readOnly(c) ? "read-only" : "" },
+    table.append(h("tr", { "data-id": c.id, class: withheld(c) ? "read-only" : "" },
       state,
       h("td", {}, h("a", { href: "#/connections/" + encodeURIComponent(c.id) }, c.name),
-        readOnly(c) ? h("span", { class: "tag", title: "cross-domain: shown without its secrets" }, "read-only") : null),
-      h("td", { class: "url" }, readOnly(c) ? h("span", { class: "muted" }, "withheld") : maskUrl(c.url)),
+        withheld(c) ? h("span", { class: "tag", title: "cross-domain: shown without its secrets" }, "read-only") : null),
+      h("td", { class: "url" }, withheld(c) ? h("span", { class: "muted" }, "withheld") : maskUrl(c.url)),
       h("td", {}, contentTypeNames[c.contentType] || c.contentType),
       h("td", { class: "mono" }, c.asId),
       h("td", {}, domainsCell(c.domains)),
@@ -196,19 +207,20 @@ export async function connectionPage(main, id, go) {
   put(main,
     h("p", { class: "crumbs" }, h("a", { href: "#/connections" }, "Connections"), " › ", c.name),
     h("div", { class: "page-head" }, h("h1", {}, c.name), actions),
-    readOnly(c) ? notice("Read-only: this cross-domain connection is shown without its URL, headers and additional information.", "info") : null,
+    withheld(c) ? notice("Read-only: this cross-domain connection is shown without its URL, headers and additional information.", "info")
+      : viewerNotice(),
     messages,
     h("div", { class: "columns" },
       h("section", { class: "card" }, h("h2", {}, "Connection"),
         h("dl", { class: "facts" },
-          definition("URL", readOnly(c) ? h("span", { class: "muted" }, "withheld") : h("span", { class: "url" }, maskUrl(c.url))),
+          definition("URL", withheld(c) ? h("span", { class: "muted" }, "withheld") : h("span", { class: "url" }, maskUrl(c.url))),
           definition("Content Type", contentTypeNames[c.contentType] || c.contentType),
           definition("AS_ID", h("span", { class: "mono" }, c.asId)),
           definition("Domains", domainsCell(c.domains)),
-          readOnly(c) ? [] : definition("Custom HTTP headers", headers.length
+          withheld(c) ? [] : definition("Custom HTTP headers", headers.length
             ? h("ul", { class: "plain" }, ...headers.map((x) => h("li", { class: "mono small" }, x.name + ": " + maskHeaderValue(x.name, x.value))))
             : h("span", { class: "muted" }, "none")),
-          readOnly(c) ? [] : definition("Additional information", c.additionalInfo
+          withheld(c) ? [] : definition("Additional information", c.additionalInfo
             ? h("span", { class: "pre" }, c.additionalInfo) : h("span", { class: "muted" }, "none")),
           definition("Created", when(c.createdAt)),
           definition("Updated", when(c.updatedAt)))),
@@ -249,7 +261,7 @@ export async function editPage(main, id, go) {
     return () => {};
   }
   if (readOnly(c)) {
-    put(main, notice("This connection is read-only for you.", "error"));
+    put(main, notice("This connection is read-only for you.", "error"), h("a", { href: "#/connections/" + encodeURIComponent(c.id) }, "Back to the connection"));
     return () => {};
   }
   const messages = h("div", { class: "messages" });

@@ -1,0 +1,48 @@
+// Who the signed-in caller is and what the API lets it do, learnt once per sign-in (and on a
+// reload): the pages hide what the caller may not do instead of offering it and showing a 403.
+// The router checks every request itself; this only keeps the page honest.
+
+import { api } from "./api.js";
+
+let known = null;
+
+function describe(role, domains) {
+  return {
+    role,
+    domains: domains || [],
+    admin: role === "admin",
+    /// May create, change and delete connections and device routes (within its domains).
+    writes: role !== "viewer",
+    /// Restricted to domains: sees cross-domain connections read-only.
+    restricted: Boolean(domains && domains.length),
+  };
+}
+
+/// Asks the router who the token belongs to. GET /api/v1/me answers role and domains; a router
+/// without it tells an admin apart by whether it may list users.
+export async function learnCaller() {
+  try {
+    const me = await api.me();
+    known = describe(me.role || (me.admin ? "admin" : null), me.domains);
+  } catch (failure) {
+    if (failure.status === 401) throw failure;
+    let admin = false;
+    try {
+      await api.users();
+      admin = true;
+    } catch (again) {
+      if (again.status === 401) throw again;
+    }
+    known = describe(admin ? "admin" : null, []);
+  }
+  return known;
+}
+
+/// What the last learnCaller() found (before it: a caller that may write, not an admin).
+export function caller() {
+  return known || describe(null, []);
+}
+
+export function forgetCaller() {
+  known = null;
+}
