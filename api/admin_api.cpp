@@ -22,11 +22,17 @@ enum class endpoint {
   users,           ///< /api/v1/users
   user,            ///< /api/v1/users/{id}
   instances,       ///< /api/v1/instances
+  me,              ///< /api/v1/me
+  domain_groups,   ///< /api/v1/domain-groups
+  domain_group,    ///< /api/v1/domain-groups/{name}
+  domains,         ///< /api/v1/domains
+  domain,          ///< /api/v1/domains/{group}/{name, its `/` kept}
 };
 
 struct route {
   endpoint target;
-  std::string_view id;  ///< the {id} or {devEUI} segment; the whole path for the console
+  std::string_view id;    ///< the {id}, {devEUI}, {name} or {group} segment; the console's path
+  std::string_view name = {};  ///< a domain's name (the rest of the path)
 };
 
 /// Splits `rest` at its first '/': the segment before it and whether one was found.
@@ -50,14 +56,23 @@ std::optional<route> match(std::string_view path) {
     if (collection == "users") return route{endpoint::users, {}};
     if (collection == "devices:import") return route{endpoint::device_import, {}};
     if (collection == "instances") return route{endpoint::instances, {}};
+    if (collection == "me") return route{endpoint::me, {}};
+    if (collection == "domain-groups") return route{endpoint::domain_groups, {}};
+    if (collection == "domains") return route{endpoint::domains, {}};
     return std::nullopt;
   }
   auto id = next_segment(rest, more);
   if (id.empty()) return std::nullopt;
+  if (collection == "domains") {
+    if (!more || rest.empty() || rest.back() == '/' || rest.find("//") != std::string_view::npos)
+      return std::nullopt;
+    return route{endpoint::domain, id, rest};
+  }
   if (!more) {
     if (collection == "connections") return route{endpoint::connection, id};
     if (collection == "devices") return route{endpoint::device, id};
     if (collection == "users") return route{endpoint::user, id};
+    if (collection == "domain-groups") return route{endpoint::domain_group, id};
     return std::nullopt;
   }
   if (collection == "connections" && rest == "key") return route{endpoint::connection_key, id};
@@ -89,7 +104,14 @@ std::string_view allowed_methods(endpoint target) {
     case endpoint::user:
       return "GET, DELETE";
     case endpoint::instances:
+    case endpoint::me:
       return "GET";
+    case endpoint::domain_groups:
+    case endpoint::domains:
+      return "GET, POST";
+    case endpoint::domain_group:
+    case endpoint::domain:
+      return "GET, PATCH, DELETE";
   }
   return "";
 }
@@ -153,6 +175,20 @@ api_answer dispatch(const detail::call& c, const route& to) {
       return method == "GET" ? detail::get_user(c, to.id) : detail::delete_user(c, to.id);
     case endpoint::instances:
       return detail::list_instances(c);
+    case endpoint::me:
+      return detail::get_me(c);
+    case endpoint::domain_groups:
+      return method == "GET" ? detail::list_domain_groups(c) : detail::create_domain_group(c);
+    case endpoint::domain_group:
+      if (method == "GET") return detail::get_domain_group(c, to.id);
+      if (method == "PATCH") return detail::update_domain_group(c, to.id);
+      return detail::delete_domain_group(c, to.id);
+    case endpoint::domains:
+      return method == "GET" ? detail::list_domains(c) : detail::create_domain(c);
+    case endpoint::domain:
+      if (method == "GET") return detail::get_domain(c, to.id, to.name);
+      if (method == "PATCH") return detail::update_domain(c, to.id, to.name);
+      return detail::delete_domain(c, to.id, to.name);
     case endpoint::console:
       break;
   }

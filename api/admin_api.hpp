@@ -38,11 +38,23 @@ namespace tr::api {
 //   DELETE /api/v1/devices/{devEUI}           204
 //   POST   /api/v1/devices:import             NDJSON; 200 `{"imported": n, "rejected": [...]}`
 //   GET    /api/v1/users                      admin only: `{"users": [...]}` (never tokens)
-//   POST   /api/v1/users                      admin only: 201 `{"id","name","domains","token"}`
-//   GET    /api/v1/users/{id}                 admin only
+//   POST   /api/v1/users                      admin only: body `{"name","role","domains"}` (role
+//                                             default `connections-manager`); 201
+//                                             `{"id","name","role","domains","createdAt","token"}`
+//   GET    /api/v1/users/{id}                 admin only: `{"id","name","role","domains","createdAt"}`
 //   DELETE /api/v1/users/{id}                 admin only, 204; an admin cannot delete itself (409)
 //   GET    /api/v1/instances                  admin only: `{"cluster", "instances": [...]}`, the
 //                                             live replicas; a single node lists itself
+//   GET    /api/v1/me                         the caller as a user object (every user)
+//   GET    /api/v1/domain-groups              `{"groups": [{"name","description","color",
+//                                             "createdAt"}]}`, those within the caller's reach
+//   POST   /api/v1/domain-groups              admin only: 201, the group
+//   GET|PATCH|DELETE /api/v1/domain-groups/{name}  PATCH: description, color (admin only)
+//   GET    /api/v1/domains                    `{"domains": [{"group","name","description",
+//                                             "active","createdAt"}]}`, within the caller's reach
+//   POST   /api/v1/domains                    admin only: 201, the domain
+//   GET|PATCH|DELETE /api/v1/domains/{group}/{name}  the name's `/` kept as path segments,
+//                                             each percent-decoded; PATCH: active, description
 //
 // Statuses: 400 validation (`{"errors": [{"field", "message"}]}`, every failing field, nothing
 // stored; also malformed JSON and wrong types), 401 missing or unknown token (with a
@@ -50,7 +62,7 @@ namespace tr::api {
 // without admin rights), 404 unknown path or a resource absent or hidden from the caller,
 // 405 wrong method on a known path (with `Allow`), 413 body over the limit, 409 a conflict
 // (deleting oneself, a connection deleted while an import ran, an asId another connection
-// already has), 500 a store failure.
+// already has, a domain name taken or a domain in use), 500 a store failure.
 //
 // AS_ID is unique among connections: a downlink names only its AS_ID, so it must lead to one
 // connection (one key, one rate bucket, one set of routes). Creating a connection, or changing
@@ -58,9 +70,18 @@ namespace tr::api {
 // connection (or "another connection" when the caller cannot see it).
 // Every error body is `{"error": "..."}` or `{"errors": [...]}`.
 //
-// Domains (see api/domains.hpp): a restricted user sees connections sharing one of its domains in
-// full and may change them; it sees cross-domain connections read-only with url, headers and
-// additionalInfo left out; others do not exist for it.
+// Domains and roles (the rules and a worked example: api/domains.hpp; forms: api/domain_forms.hpp):
+// roles `admin`, `connections-manager`, `viewer`; a domain is `{"group", "name"}` everywhere. A
+// restricted user sees in full the connections with a domain at or below one of its own (same
+// group) — a manager may change them; it sees cross-domain connections read-only with url,
+// headers and additionalInfo left out; others do not exist for it (404). A viewer's writes are
+// 403. Example: with groups `Region` and `Customer`, a manager restricted to
+// `Region:EMEA/France` sees and edits connections in `Region:EMEA/France/Paris` (even with
+// `Customer:Acme` besides), gets 404 for one in `Region:EMEA` alone, and may create connections
+// only in `Region:EMEA/France` or below. Domain refusals are field errors: unknown, inactive or
+// outside-restriction domains at `domains[i].name`, two of one group at `domains[i].group`, none
+// of its own at `domains`. Defining domains is for admins (403 otherwise); a taken name, a full
+// parent (5 children) or a domain in use answer 409 in the field-error form.
 //
 // Device routes, for a restricted user:
 // - it routes a device only to connections it may change: an unknown or hidden id is a 400

@@ -9,36 +9,69 @@
 
 namespace tr::api {
 
-// Users and domains (tunnel-interface.md §1, contract.md "Domains"), as pure functions.
+// Roles, domains and restrictions (ThingPark's administrative domains; contract.md "Domains"),
+// as pure functions over a user, a connection and the defined domains.
 //
-// - An admin sees and changes everything, and alone manages users.
-// - A user without domains is not restricted: it sees and changes every connection.
-// - A restricted user (one with domains) sees in full the connections sharing one of its
-//   domains (exact match of full names; both sides are lower case after validation). It sees
-//   cross-domain connections (no domains) read-only, with url, headers and additionalInfo
-//   withheld. Other connections do not exist for it (404).
-// - A restricted user assigns only domains of its own list and at least one of them. When it
-//   changes a connection that also carries domains of other users, those stay as they are: it
-//   may neither add nor remove a domain it does not hold.
+// - Domains live in groups and make a hierarchy through `/`: `Region:EMEA/France` lies below
+//   `Region:EMEA`. A domain *covers* itself and every domain below it in the same group
+//   (`EMEA/France` covers `EMEA/France/Paris`, not `EMEA`, nor `EMEA/Franceville`).
+// - Roles: `admin` does everything (users, domains, every connection) and never has
+//   restrictions; `connections-manager` reads and writes connections and device routes;
+//   `viewer` reads and writes nothing.
+// - A user with restrictions (a list of domains) sees in full the connections with a domain its
+//   own cover, sees cross-domain connections (no domains) read-only with url, headers and
+//   additionalInfo withheld, and nothing else (404). A user without restrictions sees every
+//   connection in full.
+// - Assigning domains to a connection (create, replace, patch): every reference names an
+//   existing domain, at most one per group; a domain newly given must be active (one the
+//   connection already had may stay while inactive). A restricted manager gives at least one
+//   domain and only domains its own cover — whole, existing ones, never a prefix such as `EMEA`
+//   or `EMEA/Fra` — and keeps the domains it does not cover that the connection already had (it
+//   may neither add nor remove those).
 // - Keys are never part of a view; a new key is returned only by create and regenerate.
+//
+// Worked example: groups `Region` and `Customer`; domains `Region:EMEA`, `Region:EMEA/France`,
+// `Region:EMEA/France/Paris`, `Region:EMEA/Germany`, `Customer:Acme`. A manager restricted to
+// `Region:EMEA/France` sees connections in `Region:EMEA/France` or `Region:EMEA/France/Paris`
+// (also when they carry `Customer:Acme` besides), sees cross-domain ones read-only, and does not
+// see those in `Region:EMEA`, `Region:EMEA/Germany` or `Customer:Acme` alone. It may create a
+// connection in `Region:EMEA/France/Paris`, not one in `Region:EMEA` (above its own), in
+// `Region:EMEA/Fra` (no such domain), with `Customer:Acme` (not below its own) nor one without
+// domains; when it edits a connection an admin put in `Region:EMEA/France` + `Customer:Acme`,
+// `Customer:Acme` stays.
 
 /// How much of a connection a user may see.
 enum class visibility {
   hidden,     ///< not at all: answer 404
   read_only,  ///< cross-domain connection seen by a restricted user: secrets withheld
-  full,       ///< every field except the key; may change and delete it
+  full,       ///< every field except the key
 };
 
-/// True when the user is restricted to its domains.
+/// True for the admin role.
+bool is_admin(const store::user& user) noexcept;
+
+/// True when the user is restricted to its domains (never an admin).
 bool is_restricted(const store::user& user) noexcept;
+
+/// True when `mine` covers `other`: the same group, and the same name or a name below it.
+bool covers(const store::domain_ref& mine, const store::domain_ref& other) noexcept;
+
+/// True when one of the user's domains covers `other` (always for a user without restrictions).
+bool covers(const store::user& user, const store::domain_ref& other) noexcept;
 
 /// How much of `connection` the user may see.
 visibility visibility_of(const store::user& user, const store::connection& connection);
 
-/// True when the user may change, delete or regenerate the key of the connection.
+/// True when the user's role writes connections and device routes at all.
+bool may_write(const store::user& user) noexcept;
+
+/// True when the user may change, delete, test or regenerate the key of the connection.
 bool may_modify(const store::user& user, const store::connection& connection);
 
-/// True when the user may create, list and delete users.
+/// Why the user may not change a connection it sees (for a 403).
+std::string modify_refusal(const store::user& user, const store::connection& connection);
+
+/// True when the user may create, list and delete users, and define domains.
 bool may_manage_users(const store::user& user) noexcept;
 
 /// The connection as the user may see it: key cleared always; url, headers and
@@ -46,10 +79,12 @@ bool may_manage_users(const store::user& user) noexcept;
 std::optional<store::connection> view_of(const store::user& user,
                                          const store::connection& connection);
 
-/// Checks the domains a user assigns. `previous` is the connection's current list (empty for a
-/// new one). Errors use the form paths (`domains`, `domains[2]`); empty when allowed.
+/// Checks the domains a user gives a connection against the rules above. `previous` is the
+/// connection's current list (empty for a new one), `defined` every domain. Errors use the form
+/// paths (`domains`, `domains[2]`, `domains[2].name`); empty when allowed.
 std::vector<field_error> check_domain_assignment(const store::user& user,
-                                                 const std::vector<std::string>& requested,
-                                                 const std::vector<std::string>& previous = {});
+                                                 const std::vector<store::domain_ref>& requested,
+                                                 const std::vector<store::domain_ref>& previous,
+                                                 const std::vector<store::domain>& defined);
 
 }  // namespace tr::api

@@ -127,22 +127,6 @@ void check_headers(const std::vector<header_form>& headers, error_list& errors) 
   }
 }
 
-/// Checks and normalizes (lower case) a list of domain names.
-std::vector<std::string> check_domains(const std::vector<std::string>& domains,
-                                       error_list& errors) {
-  std::vector<std::string> out;
-  for (std::size_t i = 0; i < domains.size(); ++i) {
-    auto path = "domains[" + std::to_string(i) + "]";
-    auto lower = detail::to_lower(domains[i]);
-    if (auto problem = detail::domain_name_problem(domains[i]))
-      errors.add(path, *problem);
-    else if (std::find(out.begin(), out.end(), lower) != out.end())
-      errors.add(path, "'" + lower + "' appears more than once");
-    out.push_back(std::move(lower));
-  }
-  return out;
-}
-
 }  // namespace
 
 connection_validation validate_connection(const connection_form& form,
@@ -170,7 +154,14 @@ connection_validation validate_connection(const connection_form& form,
     check_headers(*form.headers, errors);
     for (const auto& header : *form.headers) value.headers.push_back({header.name, header.value});
   }
-  if (form.domains) value.domains = check_domains(*form.domains, errors);
+  if (form.domains) {
+    std::vector<field_error> found;
+    check_domain_refs(*form.domains, found);
+    for (auto& one : found)
+      if (!has_item_error(form.malformed, one.field))
+        errors.add(std::move(one.field), std::move(one.message));
+    value.domains = *form.domains;
+  }
 
   if (form.key) {
     if (auto key = detail::normalize_key(*form.key))
@@ -228,12 +219,53 @@ void overlay(connection_form& base, const connection_form& patch) {
   base.malformed.insert(base.malformed.end(), patch.malformed.begin(), patch.malformed.end());
 }
 
+std::string_view item_of(std::string_view field) {
+  auto close = field.find(']');
+  return close == std::string_view::npos ? field : field.substr(0, close + 1);
+}
+
+bool has_item_error(const std::vector<field_error>& errors, std::string_view field) {
+  auto item = item_of(field);
+  return std::any_of(errors.begin(), errors.end(),
+                     [&](const field_error& e) { return item_of(e.field) == item; });
+}
+
+void check_domain_refs(const std::vector<store::domain_ref>& refs,
+                       std::vector<field_error>& errors) {
+  for (std::size_t i = 0; i < refs.size(); ++i) {
+    auto path = "domains[" + std::to_string(i) + "]";
+    const auto& ref = refs[i];
+    if (auto problem = detail::name_part_problem(ref.group, max_group_name_characters))
+      errors.push_back({path + ".group", ref.group.empty() ? "is mandatory" : *problem});
+    if (auto problem = detail::domain_path_problem(ref.name, max_domain_segment_characters))
+      errors.push_back({path + ".name", ref.name.empty() ? "is mandatory" : *problem});
+    else if (std::find(refs.begin(), refs.begin() + static_cast<std::ptrdiff_t>(i), ref) !=
+             refs.begin() + static_cast<std::ptrdiff_t>(i))
+      errors.push_back({path, "'" + ref.group + ":" + ref.name + "' appears more than once"});
+  }
+}
+
 user_validation validate_user(const user_form& form) {
   user_validation out;
   error_list errors{form.malformed};
   check_name(form.name, errors);
   out.name = form.name.value_or("");
-  if (form.domains) out.domains = check_domains(*form.domains, errors);
+  if (form.role) {
+    if (auto role = store::parse_role(*form.role))
+      out.role = *role;
+    else
+      errors.add("role", "must be admin, connections-manager or viewer");
+  }
+  if (form.domains) {
+    std::vector<field_error> found;
+    check_domain_refs(*form.domains, found);
+    for (auto& one : found)
+      if (!has_item_error(form.malformed, one.field))
+        errors.add(std::move(one.field), std::move(one.message));
+    out.domains = *form.domains;
+    if (out.role == store::role::admin && !out.domains.empty())
+      errors.add("domains", "an admin has no domain restrictions");
+  }
   out.errors = errors.take();
   return out;
 }

@@ -30,9 +30,11 @@ namespace tr::api {
 //   (Connection, Transfer-Encoding, Keep-Alive, Upgrade, TE, Proxy-Connection), each name once (any
 //   case); value an RFC 7230 field-value (no CR, LF, NUL or other control character except
 //   HTAB, no leading or trailing blank); name + value at most 510 characters.
-// - domains: each a full domain name: RFC 1123 labels (letters, digits, inner '-', 1..63
-//   characters), at least two labels, no wildcard, no trailing dot, at most 253 characters,
-//   top-level label not all-numeric; no duplicates; normalized to lower case.
+// - domains: each a reference `{"group", "name"}` to an administrative domain: group a name
+//   part (1..20 characters, no control character, no blank at either end), name name parts
+//   separated by `/`; no reference twice. Which domains a user may give (they exist, are
+//   active, lie within its restrictions, one per group) is checked by
+//   tr::api::check_domain_assignment against the stored domains.
 // - key: optional; 32 hex digits, normalized to lower case. Absent: the store generates one.
 // - maxTimeDeviation: optional (default 60); whole seconds from 1 to 3600.
 // - additionalInfo: optional free text, at most 4096 characters.
@@ -53,7 +55,7 @@ struct header_form {
 /// The connection form as received: absent fields are nullopt.
 struct connection_form {
   std::optional<std::string> name;
-  std::optional<std::vector<std::string>> domains;
+  std::optional<std::vector<store::domain_ref>> domains;
   std::optional<std::string> url;
   std::optional<std::string> content_type;
   std::optional<std::string> as_id;
@@ -93,6 +95,8 @@ inline constexpr std::size_t max_header_characters = 510;
 inline constexpr std::size_t max_additional_info_characters = 4096;
 inline constexpr std::int64_t min_max_time_deviation_s = 1;
 inline constexpr std::int64_t max_max_time_deviation_s = 3600;
+inline constexpr std::size_t max_group_name_characters = 20;
+inline constexpr std::size_t max_domain_segment_characters = 20;
 
 /// Validates a connection form against every rule above.
 connection_validation validate_connection(const connection_form& form,
@@ -104,23 +108,35 @@ connection_form form_of(const store::connection& value);
 /// Lays the fields present in `patch` over `base` (PATCH semantics).
 void overlay(connection_form& base, const connection_form& patch);
 
+/// The item part of a field path: `domains[1]` of `domains[1].name`; the path without `[`.
+std::string_view item_of(std::string_view field);
+
+/// True when `errors` already hold an error about the item of `field` (`domains[1]...`).
+bool has_item_error(const std::vector<field_error>& errors, std::string_view field);
+
+/// Checks the form of domain references (`domains[i].group`, `domains[i].name`, duplicates).
+void check_domain_refs(const std::vector<store::domain_ref>& refs, std::vector<field_error>& errors);
+
 /// The user form of `POST /api/v1/users`.
 struct user_form {
   std::optional<std::string> name;
-  std::optional<std::vector<std::string>> domains;
+  std::optional<std::string> role;
+  std::optional<std::vector<store::domain_ref>> domains;
   std::vector<field_error> malformed;  ///< as in connection_form
 };
 
-/// The outcome: the normalized name and domains, or every failing field.
+/// The outcome: the normalized user, or every failing field.
 struct user_validation {
   std::string name;
-  std::vector<std::string> domains;
+  store::role role = store::role::connections_manager;
+  std::vector<store::domain_ref> domains;
   std::vector<field_error> errors;
   /// True when nothing failed.
   bool ok() const noexcept { return errors.empty(); }
 };
 
-/// Validates a user form: name as a connection's, domains as a connection's.
+/// Validates a user form: name as a connection's; role `admin`, `connections-manager` (when
+/// absent) or `viewer`; domains as a connection's references, none for an admin.
 user_validation validate_user(const user_form& form);
 
 }  // namespace tr::api

@@ -40,24 +40,36 @@ void read_string(element value, std::string_view path, std::optional<std::string
   into = std::string{text};
 }
 
-/// Reads an array of strings; a non-string item keeps its place as "" and is reported.
-void read_strings(element value, std::string_view path,
-                  std::optional<std::vector<std::string>>& into,
-                  std::vector<field_error>& malformed) {
+/// Reads an array of domain references `{"group", "name"}`; a bad item keeps its place as an
+/// empty reference and is reported.
+void read_domain_refs(element value, std::optional<std::vector<store::domain_ref>>& into,
+                      std::vector<field_error>& malformed) {
   if (value.is_null()) return;
   simdjson::dom::array array;
   if (value.get_array().get(array)) {
-    malformed.push_back({std::string{path}, "must be an array of strings"});
+    malformed.push_back({"domains", R"(must be an array of {"group", "name"} objects)"});
     return;
   }
   into.emplace();
   std::size_t i = 0;
   for (element item : array) {
-    std::string_view text;
-    if (item.get_string().get(text))
-      malformed.push_back({std::string{path} + "[" + std::to_string(i) + "]", "must be a string"});
-    into->emplace_back(text);
-    ++i;
+    auto path = "domains[" + std::to_string(i++) + "]";
+    auto& ref = into->emplace_back();
+    simdjson::dom::object object;
+    if (item.get_object().get(object)) {
+      malformed.push_back({path, R"(must be an object {"group", "name"})"});
+      continue;
+    }
+    for (auto [key, field] : object) {
+      std::optional<std::string> text;
+      if (key == "group" || key == "name") {
+        read_string(field, path + "." + std::string{key}, text, malformed);
+        (key == "group" ? ref.group : ref.name) = text.value_or("");
+      } else if (key != "description" && key != "active" && key != "color") {
+        // A domain as the API answers it may be sent back whole; its other fields are ignored.
+        malformed.push_back({path + "." + std::string{key}, "unknown field"});
+      }
+    }
   }
 }
 
@@ -139,7 +151,7 @@ connection_form parse_connection_form(std::string_view json) {
     else if (key == "key")
       read_string(value, key, form.key, malformed);
     else if (key == "domains")
-      read_strings(value, key, form.domains, malformed);
+      read_domain_refs(value, form.domains, malformed);
     else if (key == "headers")
       read_headers(value, form.headers, malformed);
     else if (key == "maxTimeDeviation")
@@ -159,8 +171,46 @@ user_form parse_user_form(std::string_view json) {
   for (auto [key, value] : *object) {
     if (key == "name")
       read_string(value, key, form.name, form.malformed);
+    else if (key == "role")
+      read_string(value, key, form.role, form.malformed);
     else if (key == "domains")
-      read_strings(value, key, form.domains, form.malformed);
+      read_domain_refs(value, form.domains, form.malformed);
+    else if (!is_server_set(key))
+      form.malformed.push_back({std::string{key}, "unknown field"});
+  }
+  return form;
+}
+
+domain_group_form parse_domain_group_form(std::string_view json) {
+  domain_group_form form;
+  auto object = parse_object(json, form.malformed);
+  if (!object) return form;
+  for (auto [key, value] : *object) {
+    if (key == "name")
+      read_string(value, key, form.name, form.malformed);
+    else if (key == "description")
+      read_string(value, key, form.description, form.malformed);
+    else if (key == "color")
+      read_string(value, key, form.color, form.malformed);
+    else if (!is_server_set(key))
+      form.malformed.push_back({std::string{key}, "unknown field"});
+  }
+  return form;
+}
+
+domain_form parse_domain_form(std::string_view json) {
+  domain_form form;
+  auto object = parse_object(json, form.malformed);
+  if (!object) return form;
+  for (auto [key, value] : *object) {
+    if (key == "group")
+      read_string(value, key, form.group, form.malformed);
+    else if (key == "name")
+      read_string(value, key, form.name, form.malformed);
+    else if (key == "description")
+      read_string(value, key, form.description, form.malformed);
+    else if (key == "active")
+      read_flag(value, key, form.active, form.malformed);
     else if (!is_server_set(key))
       form.malformed.push_back({std::string{key}, "unknown field"});
   }

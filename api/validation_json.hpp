@@ -2,6 +2,7 @@
 
 #include <string_view>
 
+#include "api/domain_forms.hpp"
 #include "api/validation.hpp"
 
 namespace tr::api {
@@ -15,7 +16,13 @@ namespace tr::api {
 /// a form whose only malformed entry has the path `body`.
 connection_form parse_connection_form(std::string_view json);
 
-/// Decodes a `POST /api/v1/users` body (`name`, `domains`).
+/// Decodes a `POST /api/v1/users` body (`name`, `role`, `domains`).
 user_form parse_user_form(std::string_view json);
+
+/// Decodes a `POST|PATCH /api/v1/domain-groups` body (`name`, `description`, `color`).
+domain_group_form parse_domain_group_form(std::string_view json);
+
+/// Decodes a `POST|PATCH /api/v1/domains` body (`group`, `name`, `description`, `active`).
+domain_form parse_domain_form(std::string_view json);
 
 }  // namespace tr::api

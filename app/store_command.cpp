@@ -58,12 +58,16 @@ int run_store_command(std::span<char* const> args) {
   if (!routes) return failed(from, routes.error_value());
   auto users = (*source)->list_users();
   if (!users) return failed(from, users.error_value());
+  auto groups = (*source)->list_domain_groups();
+  if (!groups) return failed(from, groups.error_value());
+  auto domains = (*source)->list_domains();
+  if (!domains) return failed(from, domains.error_value());
 
   auto target = store::database::open(store::open_options{{}, {}, to});
   if (!target) return failed("the target", target.error_value());
   auto* shared = dynamic_cast<store::postgres_database*>(target->get());
   if (!shared) return usage("--to must be a postgresql:// URI");
-  auto copied = shared->copy_in(*connections, *routes, *users, force);
+  auto copied = shared->copy_in(*groups, *domains, *connections, *routes, *users, force);
   if (!copied) return failed("the target", copied.error_value());
   std::printf("copied %zu connections, %zu device routes (%zu devices), %zu users\n",
               copied->connections, copied->routes, routes->size(), copied->users);

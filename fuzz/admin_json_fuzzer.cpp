@@ -47,9 +47,13 @@ struct service {
     db = std::move(opened.value());
     check(static_cast<bool>(db->bootstrap_admin(admin_token)), "cannot make the admin");
     api = std::make_unique<api::admin_api>(*db, api::admin_api::options{});
+    check(call("POST", "/api/v1/domain-groups", R"({"name":"Region"})").status == 201,
+          "cannot make the domain group");
+    check(call("POST", "/api/v1/domains", R"({"group":"Region","name":"EMEA"})").status == 201,
+          "cannot make the domain");
     auto made = call("POST", "/api/v1/connections",
                      R"({"name":"base","url":"https://as.example.com/up","contentType":"JSON",)"
-                     R"("asId":"TWA_1.AS","domains":["a.example"]})");
+                     R"("asId":"TWA_1.AS","domains":[{"group":"Region","name":"EMEA"}]})");
     check(made.status == 201, "cannot make the base connection");
     simdjson::dom::element root;
     std::string_view id;
@@ -106,6 +110,8 @@ void forms(std::string_view body, std::uint8_t control) {
   (void)api::validate_connection(base);
   auto user = api::parse_user_form(body);
   (void)api::validate_user(user);
+  (void)api::validate_new_domain(api::parse_domain_form(body));
+  (void)api::validate_new_domain_group(api::parse_domain_group_form(body));
   auto device = api::detail::parse_device_form(body);
   if (device.dev_eui) (void)api::detail::normalize_dev_eui(*device.dev_eui);
 }
@@ -139,7 +145,22 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                              "/api/v1/connections/" + std::string{body}, ""));
       break;
     case 9:
-      check_answer(s, s.call("GET", "/api/v1/devices/" + std::string{body}, ""));
+      if (control & 0x80) {
+        // A domain under the one made at start, then deleted again.
+        auto answer = s.call("POST", "/api/v1/domains", body);
+        check_answer(s, answer);
+        if (answer.status == 201) {
+          simdjson::dom::element root;
+          std::string_view group, name;
+          check(!s.json.parse(answer.body).get(root) && !root["group"].get(group) &&
+                    !root["name"].get(name),
+                "201 without group and name");
+          std::string path = "/api/v1/domains/" + std::string{group} + "/" + std::string{name};
+          (void)s.call("DELETE", path, "");
+        }
+      } else {
+        check_answer(s, s.call("GET", "/api/v1/devices/" + std::string{body}, ""));
+      }
       break;
     default: {
       auto answer = s.call("POST", "/api/v1/users", body);

@@ -173,7 +173,7 @@ def tls():
 
 def admin():
     connection = {"name": "fuzz", "url": "https://as.example.com/uplink?x=1", "contentType": "JSON",
-                  "asId": "TWA_1.1.AS", "domains": ["a.example"],
+                  "asId": "TWA_1.1.AS", "domains": [{"group": "Region", "name": "EMEA"}],
                   "headers": [{"name": "X-Tenant", "value": "t"}], "additionalInfo": "info",
                   "maxTimeDeviation": 60, "key": "00112233445566778899AABBCCDDEEFF"}
     body = json.dumps(connection).encode()
@@ -184,7 +184,8 @@ def admin():
     write("admin_json", "device", b"\x05" + b'{"connections": []}')
     write("admin_json", "import", b"\x06" + b'{"devEUI": "20635F0108000496", "connections": []}\n\n'
           b'{"devEUI": "bad"}\n{"devEUI": "0000000000000001", "connections": ["nope"]}\n')
-    write("admin_json", "user", b"\x07" + b'{"name": "tenant c", "domains": ["c.example"]}')
+    write("admin_json", "user", b"\x07" + b'{"name": "tenant c", "role": "viewer", "domains": [{"group": "Region", "name": "EMEA"}]}')
+    write("admin_json", "domain", b"\x89" + b'{"group": "Region", "name": "EMEA/France", "description": "d"}')
     write("admin_json", "path-connection", b"\x08c-0001")
     write("admin_json", "path-device", b"\x0920635f0108000496")
 

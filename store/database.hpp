@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -14,6 +15,10 @@
 #include "store/result.hpp"
 
 namespace tr::store {
+
+namespace detail {
+class sql_port;
+}  // namespace detail
 
 /// How to open a store.
 struct open_options {
@@ -99,8 +104,9 @@ class database {
   // ---- users ----
 
   /// Creates a user with a new random bearer token (64 hex digits); only its SHA-256 is kept.
-  virtual result<created_user> create_user(std::string name, std::vector<std::string> domains,
-                                           bool is_admin) = 0;
+  /// Its domains must exist (invalid_argument otherwise).
+  virtual result<created_user> create_user(std::string name, role access,
+                                           std::vector<domain_ref> domains) = 0;
 
   /// The user holding this bearer token (hash compared in constant time); not_found if none.
   virtual result<user> find_user_by_token(std::string_view token) = 0;
@@ -115,6 +121,36 @@ class database {
   /// that one and nullopt is returned. Without one, a token is generated at the first start only
   /// and returned (the caller prints it once); later starts return nullopt.
   virtual result<std::optional<std::string>> bootstrap_admin(std::string_view configured_token) = 0;
+
+  // ---- domains (one implementation over both backends: database_domains.cpp) ----
+
+  /// Every domain group, sorted by name.
+  result<std::vector<domain_group>> list_domain_groups();
+
+  /// Stores a new group (an empty colour becomes default_group_color); conflict if the name is
+  /// taken.
+  result<domain_group> create_domain_group(domain_group draft);
+
+  /// Changes the description and colour (an empty colour keeps the stored one) of group
+  /// `changed.name`; not_found if none.
+  result<domain_group> update_domain_group(domain_group changed);
+
+  /// Deletes an empty group; conflict while it holds domains, not_found if none.
+  result<void> delete_domain_group(std::string_view name);
+
+  /// Every domain, sorted by group and name (a parent before its children).
+  result<std::vector<domain>> list_domains();
+
+  /// Stores a new domain. invalid_argument: no such group (field `group`) or no parent (field
+  /// `name`); conflict: the name is taken or the parent has its 5 children (field `name`).
+  result<domain> create_domain(domain draft);
+
+  /// Changes the description and `active` of domain (`changed.group`, `changed.name`).
+  result<domain> update_domain(domain changed);
+
+  /// Deletes a domain; conflict while it has children or a connection or user holds it (the
+  /// message names them), not_found if none.
+  result<void> delete_domain(const domain_ref& which);
 
   // ---- the rest ----
 
@@ -133,8 +169,18 @@ class database {
  protected:
   explicit database(std::filesystem::path path) : path_(std::move(path)) {}
 
+  /// Runs `body` in one transaction (a write transaction when `write`) over the SQL both
+  /// backends share. Store failures become error values.
+  virtual result<void> run_shared(bool write,
+                                  const std::function<result<void>(detail::sql_port&)>& body) = 0;
+
   std::filesystem::path path_;
   change_feed changes_;
+
+ private:
+  /// run_shared for a body returning result<T> (database_domains.cpp).
+  template <class T, class Body>
+  result<T> shared(bool write, Body&& body);
 };
 
 }  // namespace tr::store

@@ -23,6 +23,25 @@ std::optional<content_type> parse_content_type(std::string_view text) noexcept {
   return std::nullopt;
 }
 
+std::string_view to_string(role value) noexcept {
+  switch (value) {
+    case role::admin:
+      return "admin";
+    case role::connections_manager:
+      return "connections-manager";
+    case role::viewer:
+      return "viewer";
+  }
+  return "viewer";
+}
+
+std::optional<role> parse_role(std::string_view text) noexcept {
+  if (text == "admin") return role::admin;
+  if (text == "connections-manager") return role::connections_manager;
+  if (text == "viewer") return role::viewer;
+  return std::nullopt;
+}
+
 const char* to_string(error_code code) noexcept {
   switch (code) {
     case error_code::not_found:
@@ -43,6 +62,8 @@ const char* to_string(error_code code) noexcept {
       return "io_error";
     case error_code::unavailable:
       return "unavailable";
+    case error_code::conflict:
+      return "conflict";
   }
   return "io_error";
 }

@@ -28,6 +28,54 @@ struct header {
   friend bool operator==(const header&, const header&) = default;
 };
 
+/// A reference to an administrative domain: its group and its full name, whose `/` separators
+/// make the hierarchy (`{"Region", "EMEA/France"}` lies below `{"Region", "EMEA"}`).
+struct domain_ref {
+  std::string group;
+  std::string name;
+  friend bool operator==(const domain_ref&, const domain_ref&) = default;
+  friend auto operator<=>(const domain_ref&, const domain_ref&) = default;
+};
+
+/// A group of domains, made by an admin (`Region`, `Customer`). Its name is fixed once made.
+struct domain_group {
+  std::string name;         ///< 1..20 characters, no blank at either end; unique
+  std::string description;  ///< optional
+  std::string color;        ///< the console's badge colour, `#rrggbb`
+  std::string created_at;   ///< server-set
+  friend bool operator==(const domain_group&, const domain_group&) = default;
+};
+
+/// The badge colour of a group made without one.
+inline constexpr std::string_view default_group_color = "#4a6fa5";
+
+/// The group the migration from plain domain strings puts their domains in.
+inline constexpr std::string_view migrated_group_name = "default";
+
+/// An administrative domain in a group. Name and group are fixed once made; an inactive domain
+/// keeps its associations but cannot be given to anything new.
+struct domain {
+  std::string group;
+  std::string name;  ///< segments of 1..20 characters separated by `/`
+  std::string description;
+  bool active = true;
+  std::string created_at;  ///< server-set
+  friend bool operator==(const domain&, const domain&) = default;
+};
+
+/// What a user of the admin API may do.
+enum class role {
+  admin,                ///< everything: users, domains, every connection; never restricted
+  connections_manager,  ///< reads and writes connections and device routes (within restrictions)
+  viewer,               ///< reads (within restrictions), writes nothing
+};
+
+/// The wire name of a role: `admin`, `connections-manager` or `viewer`.
+std::string_view to_string(role value) noexcept;
+
+/// Parses the exact wire name; nullopt for anything else.
+std::optional<role> parse_role(std::string_view text) noexcept;
+
 /// The project default of a connection's max time deviation, in seconds.
 inline constexpr std::int64_t default_max_time_deviation_s = 60;
 
@@ -40,7 +88,7 @@ inline constexpr std::int64_t default_max_time_deviation_s = 60;
 struct connection {
   std::string id;                    ///< server-set, 16 lower-case hex digits
   std::string name;                  ///< friendly name
-  std::vector<std::string> domains;  ///< empty: cross-domain, visible to every user
+  std::vector<domain_ref> domains;  ///< empty: cross-domain, visible to every user
   std::string url;                   ///< absolute https (or http) URL of the AS
   content_type type = content_type::json;
   std::string as_id;            ///< AS_ID sent in uplinks, required in downlinks
@@ -65,9 +113,9 @@ struct device_route {
 struct user {
   std::string id;  ///< 16 lower-case hex digits
   std::string name;
-  std::vector<std::string> domains;  ///< empty: not restricted to domains
-  std::string token_hash;            ///< SHA-256 of the token, 64 lower-case hex digits
-  bool is_admin = false;
+  std::vector<domain_ref> domains;  ///< restrictions; empty: not restricted (always, for an admin)
+  std::string token_hash;           ///< SHA-256 of the token, 64 lower-case hex digits
+  tr::store::role role = role::connections_manager;
   std::string created_at;
   friend bool operator==(const user&, const user&) = default;
 };

@@ -3,6 +3,8 @@
 #include <cstdio>
 
 #include "store/detail/postgres_access.hpp"
+#include "store/detail/sql_port.hpp"
+#include "store/detail/user_rows.hpp"
 
 namespace tr::store {
 
@@ -122,6 +124,7 @@ result<std::vector<instance_info>> postgres_database::live_instances() {
 namespace tr::store {
 
 result<postgres_database::copied> postgres_database::copy_in(
+    const std::vector<domain_group>& groups, const std::vector<domain>& domains,
     const std::vector<connection>& connections, const std::vector<device_route>& routes,
     const std::vector<user>& users, bool replace) {
   return write<copied>([&](detail::pg_connection& db,
@@ -132,7 +135,19 @@ result<postgres_database::copied> postgres_database::copy_in(
     if (held.integer(0, 0) > 0 && !replace)
       return detail::invalid("the target store is not empty (use --force to replace its content)");
     db.exec("DELETE FROM device_routes; DELETE FROM connections; DELETE FROM users; "
+            "DELETE FROM domains; DELETE FROM domain_groups; "
             "DELETE FROM meta WHERE name = 'bootstrap_admin'");
+    // Groups, then domains parent first (list_domains sorts them so), then their holders.
+    for (const auto& one : groups)
+      db.query(
+          "INSERT INTO domain_groups (name, description, color, created_at) "
+          "VALUES ($1, $2, $3, $4)",
+          {one.name, one.description, one.color, one.created_at});
+    for (const auto& one : domains)
+      db.query(
+          "INSERT INTO domains (group_name, name, description, active, created_at) "
+          "VALUES ($1, $2, $3, $4, $5)",
+          {one.group, one.name, one.description, one.active ? "1" : "0", one.created_at});
     detail::pg_connection_rows rows{db, *keys_};
     for (const auto& one : connections) {
       rows.insert(one);
@@ -149,15 +164,9 @@ result<postgres_database::copied> postgres_database::copy_in(
       }
     events.push_back({change_kind::devices_imported, {}, nullptr, nullptr,
                       std::make_shared<const std::vector<device_route>>(routes)});
-    for (const auto& one : users) {
-      db.query(
-          "INSERT INTO users (id, name, token_hash, is_admin, created_at) "
-          "VALUES ($1, $2, $3, $4, $5)",
-          {one.id, one.name, one.token_hash, one.is_admin ? "true" : "false", one.created_at});
-      for (std::size_t i = 0; i < one.domains.size(); ++i)
-        db.query("INSERT INTO user_domains (user_id, position, domain) VALUES ($1, $2, $3)",
-                 {one.id, std::to_string(i), one.domains[i]});
-    }
+    detail::pg_port port{db};
+    detail::user_rows user_rows{port};
+    for (const auto& one : users) user_rows.insert(one);
     out.users = users.size();
     return out;
   });

@@ -54,8 +54,8 @@ class postgres_database final : public database, public cluster_store {
   result<std::size_t> import_device_routes(std::vector<device_route> routes) override;
   result<std::vector<device_route>> list_device_routes() override;
 
-  result<created_user> create_user(std::string name, std::vector<std::string> domains,
-                                   bool is_admin) override;
+  result<created_user> create_user(std::string name, role access,
+                                   std::vector<domain_ref> domains) override;
   result<user> find_user_by_token(std::string_view token) override;
   result<std::vector<user>> list_users() override;
   result<void> delete_user(std::string_view id) override;
@@ -79,11 +79,13 @@ class postgres_database final : public database, public cluster_store {
     std::size_t connections = 0, routes = 0, users = 0;
   };
 
-  /// Writes another store's connections (ids kept, keys sealed under this store's data key),
-  /// device routes and users (token hashes kept) in one transaction. Refuses (invalid_argument)
-  /// a store that already holds connections, routes or users, unless `replace`: then they are
-  /// deleted first.
-  result<copied> copy_in(const std::vector<connection>& connections,
+  /// Writes another store's domain groups and domains (parents first, as list_domains gives
+  /// them), connections (ids kept, keys sealed under this store's data key), device routes and
+  /// users (token hashes kept) in one transaction. Refuses (invalid_argument) a store that
+  /// already holds connections, routes or users, unless `replace`: then they and the domains
+  /// are deleted first.
+  result<copied> copy_in(const std::vector<domain_group>& groups, const std::vector<domain>& domains,
+                         const std::vector<connection>& connections,
                          const std::vector<device_route>& routes, const std::vector<user>& users,
                          bool replace);
 
@@ -95,6 +97,10 @@ class postgres_database final : public database, public cluster_store {
 
   /// This replica's id in the change log.
   const std::string& instance_id() const noexcept { return instance_id_; }
+
+ protected:
+  result<void> run_shared(bool write,
+                          const std::function<result<void>(detail::sql_port&)>& body) override;
 
  private:
   postgres_database(std::string url, std::unique_ptr<detail::sealer> keys);

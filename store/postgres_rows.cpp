@@ -3,10 +3,11 @@
 #include <algorithm>
 #include <unordered_set>
 
-#include <openssl/crypto.h>
-
+#include "store/detail/domain_rows.hpp"
 #include "store/detail/identifiers.hpp"
 #include "store/detail/postgres_access.hpp"
+#include "store/detail/sql_port.hpp"
+#include "store/detail/user_rows.hpp"
 
 namespace tr::store {
 
@@ -47,8 +48,11 @@ std::optional<connection> pg_connection_rows::find(std::string_view id) {
   if (found.rows() == 0) return std::nullopt;
   auto out = from_row(found, 0);
   auto domains = db_.query(
-      "SELECT domain FROM connection_domains WHERE connection_id = $1 ORDER BY position", {id});
-  for (int i = 0; i < domains.rows(); ++i) out.domains.emplace_back(domains.text(i, 0));
+      "SELECT group_name, domain_name FROM connection_domain_refs WHERE connection_id = $1 "
+      "ORDER BY position",
+      {id});
+  for (int i = 0; i < domains.rows(); ++i)
+    out.domains.push_back({std::string{domains.text(i, 0)}, std::string{domains.text(i, 1)}});
   auto headers = db_.query(
       "SELECT name, value FROM connection_headers WHERE connection_id = $1 ORDER BY position",
       {id});
@@ -72,13 +76,14 @@ std::vector<connection> pg_connection_rows::all() {
   out.reserve(static_cast<std::size_t>(found.rows()));
   for (int i = 0; i < found.rows(); ++i) out.push_back(from_row(found, i));
   auto domains = db_.query(
-      "SELECT connection_id, domain FROM connection_domains "
+      "SELECT connection_id, group_name, domain_name FROM connection_domain_refs "
       "ORDER BY connection_id COLLATE \"C\", position");
   auto it = out.begin();
   for (int i = 0; i < domains.rows(); ++i) {
     auto owner = domains.text(i, 0);
     while (it != out.end() && it->id < owner) ++it;
-    if (it != out.end() && it->id == owner) it->domains.emplace_back(domains.text(i, 1));
+    if (it != out.end() && it->id == owner)
+      it->domains.push_back({std::string{domains.text(i, 1)}, std::string{domains.text(i, 2)}});
   }
   auto headers = db_.query(
       "SELECT connection_id, name, value FROM connection_headers "
@@ -118,7 +123,7 @@ void pg_connection_rows::replace(const connection& value) {
       "updated_at = $10, paused = $11 WHERE id = $1",
       {value.id, value.name, value.url, to_string(value.type), value.as_id, value.additional_info,
        mdt, sealed, value.created_at, value.updated_at, value.paused ? "true" : "false"});
-  db_.query("DELETE FROM connection_domains WHERE connection_id = $1", {value.id});
+  db_.query("DELETE FROM connection_domain_refs WHERE connection_id = $1", {value.id});
   db_.query("DELETE FROM connection_headers WHERE connection_id = $1", {value.id});
   insert_children(value);
 }
@@ -130,8 +135,9 @@ bool pg_connection_rows::erase(std::string_view id) {
 void pg_connection_rows::insert_children(const connection& value) {
   for (std::size_t i = 0; i < value.domains.size(); ++i)
     db_.query(
-        "INSERT INTO connection_domains (connection_id, position, domain) VALUES ($1, $2, $3)",
-        {value.id, std::to_string(i), value.domains[i]});
+        "INSERT INTO connection_domain_refs (connection_id, position, group_name, domain_name) "
+        "VALUES ($1, $2, $3, $4)",
+        {value.id, std::to_string(i), value.domains[i].group, value.domains[i].name});
   for (std::size_t i = 0; i < value.headers.size(); ++i)
     db_.query(
         "INSERT INTO connection_headers (connection_id, position, name, value) "
@@ -190,8 +196,6 @@ error unknown_connection(const device_route& route, const std::string& id) {
 }
 
 constexpr std::string_view bootstrap_admin_name = "admin";
-constexpr std::string_view select_users =
-    "SELECT id, name, token_hash, is_admin, created_at FROM users ";
 
 std::string new_token() {
   return detail::to_hex(detail::random_bytes(32));
@@ -199,30 +203,6 @@ std::string new_token() {
 
 std::string token_hash(std::string_view token) {
   return detail::to_hex(detail::sha256(token));
-}
-
-user user_from_row(const detail::pg_result& rows, int row) {
-  return user{std::string{rows.text(row, 0)}, std::string{rows.text(row, 1)}, {},
-              std::string{rows.text(row, 2)}, rows.text(row, 3) == "t",      std::string{rows.text(row, 4)}};
-}
-
-void load_domains(detail::pg_connection& db, user& out) {
-  auto found =
-      db.query("SELECT domain FROM user_domains WHERE user_id = $1 ORDER BY position", {out.id});
-  for (int i = 0; i < found.rows(); ++i) out.domains.emplace_back(found.text(i, 0));
-}
-
-user insert_user(detail::pg_connection& db, std::string name, std::vector<std::string> domains,
-                 bool is_admin, std::string hash) {
-  user out{detail::new_id(), std::move(name), std::move(domains),
-           std::move(hash),  is_admin,        detail::now_iso8601()};
-  db.query(
-      "INSERT INTO users (id, name, token_hash, is_admin, created_at) VALUES ($1, $2, $3, $4, $5)",
-      {out.id, out.name, out.token_hash, out.is_admin ? "true" : "false", out.created_at});
-  for (std::size_t i = 0; i < out.domains.size(); ++i)
-    db.query("INSERT INTO user_domains (user_id, position, domain) VALUES ($1, $2, $3)",
-             {out.id, std::to_string(i), out.domains[i]});
-  return out;
 }
 
 }  // namespace
@@ -321,46 +301,55 @@ result<std::vector<device_route>> postgres_database::list_device_routes() {
       [&](detail::pg_connection& db) { return detail::all_routes(db); });
 }
 
-result<created_user> postgres_database::create_user(std::string name,
-                                                    std::vector<std::string> domains,
-                                                    bool is_admin) {
-  if (name.empty()) return detail::invalid("a user needs a name");
-  return write<created_user>([&](detail::pg_connection& db, std::vector<change_event>&) {
-    auto token = new_token();
-    auto made = insert_user(db, std::move(name), std::move(domains), is_admin, token_hash(token));
-    return result<created_user>{created_user{std::move(made), std::move(token)}};
+result<void> postgres_database::run_shared(
+    bool write_access, const std::function<result<void>(detail::sql_port&)>& body) {
+  if (write_access)
+    return write<void>([&](detail::pg_connection& db, std::vector<change_event>&) {
+      detail::pg_port port{db};
+      return body(port);
+    });
+  return read<void>([&](detail::pg_connection& db) {
+    detail::pg_port port{db};
+    return body(port);
   });
+}
+
+result<created_user> postgres_database::create_user(std::string name, role access,
+                                                    std::vector<domain_ref> domains) {
+  if (name.empty()) return detail::invalid("a user needs a name");
+  return write<created_user>(
+      [&](detail::pg_connection& db, std::vector<change_event>&) -> result<created_user> {
+        detail::pg_port port{db};
+        if (auto unknown = detail::domain_rows{port}.first_unknown(domains))
+          return detail::invalid("no domain '" + unknown->group + ":" + unknown->name + "'");
+        auto token = new_token();
+        auto made = detail::user_rows{port}.insert_new(std::move(name), access,
+                                                       std::move(domains), token_hash(token));
+        return created_user{std::move(made), std::move(token)};
+      });
 }
 
 result<user> postgres_database::find_user_by_token(std::string_view token) {
   if (token.empty()) return detail::missing("no user holds an empty token");
   auto hash = token_hash(token);
   return read<user>([&](detail::pg_connection& db) -> result<user> {
-    auto found = db.query(std::string{select_users} + "WHERE token_hash = $1", {hash});
-    if (found.rows() == 0) return detail::missing("no user holds this token");
-    auto out = user_from_row(found, 0);
-    if (out.token_hash.size() != hash.size() ||
-        CRYPTO_memcmp(out.token_hash.data(), hash.data(), hash.size()) != 0)
-      return detail::missing("no user holds this token");
-    load_domains(db, out);
-    return out;
+    detail::pg_port port{db};
+    if (auto found = detail::user_rows{port}.find_by_hash(hash)) return std::move(*found);
+    return detail::missing("no user holds this token");
   });
 }
 
 result<std::vector<user>> postgres_database::list_users() {
   return read<std::vector<user>>([&](detail::pg_connection& db) {
-    std::vector<user> out;
-    auto found = db.query(std::string{select_users} + "ORDER BY id COLLATE \"C\"");
-    for (int i = 0; i < found.rows(); ++i) out.push_back(user_from_row(found, i));
-    for (auto& one : out) load_domains(db, one);
-    return out;
+    detail::pg_port port{db};
+    return detail::user_rows{port}.all();
   });
 }
 
 result<void> postgres_database::delete_user(std::string_view id) {
   return write<void>([&](detail::pg_connection& db, std::vector<change_event>&) -> result<void> {
-    if (db.query("DELETE FROM users WHERE id = $1", {id}).affected() == 0)
-      return detail::missing("no user " + std::string{id});
+    detail::pg_port port{db};
+    if (!detail::user_rows{port}.erase(id)) return detail::missing("no user " + std::string{id});
     return {};
   });
 }
@@ -370,13 +359,11 @@ result<std::optional<std::string>> postgres_database::bootstrap_admin(
   using out_type = std::optional<std::string>;
   return write<out_type>(
       [&](detail::pg_connection& db, std::vector<change_event>&) -> result<out_type> {
+        detail::pg_port port{db};
+        detail::user_rows users{port};
         std::optional<user> admin;
         auto meta = db.query("SELECT value FROM meta WHERE name = 'bootstrap_admin'");
-        if (meta.rows() > 0) {
-          auto id = meta.bytes(0, 0);
-          auto found = db.query(std::string{select_users} + "WHERE id = $1", {id});
-          if (found.rows() > 0) admin = user_from_row(found, 0);
-        }
+        if (meta.rows() > 0) admin = users.find_by_id(meta.bytes(0, 0));
         out_type printed;
         std::string hash;
         if (!configured_token.empty()) {
@@ -388,11 +375,10 @@ result<std::optional<std::string>> postgres_database::bootstrap_admin(
           hash = token_hash(*printed);
         }
         if (admin) {
-          db.query("UPDATE users SET token_hash = $2, is_admin = true WHERE id = $1",
-                   {admin->id, hash});
+          users.make_admin(admin->id, hash);
           return printed;
         }
-        auto made = insert_user(db, std::string{bootstrap_admin_name}, {}, true, hash);
+        auto made = users.insert_new(std::string{bootstrap_admin_name}, role::admin, {}, hash);
         db.query(
             "INSERT INTO meta (name, value) VALUES ('bootstrap_admin', $1) "
             "ON CONFLICT (name) DO UPDATE SET value = excluded.value",

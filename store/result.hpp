@@ -17,6 +17,7 @@ enum class error_code {
   reentrant_write,     ///< a change subscriber tried to write from inside its callback
   io_error,            ///< SQLite or the file system failed
   unavailable,         ///< the shared store (PostgreSQL) cannot be reached; retry later
+  conflict,            ///< the write clashes with what is stored (a name taken, a domain in use)
 };
 
 /// The name of an error code, for logs (`not_found`, ...).
@@ -26,6 +27,7 @@ const char* to_string(error_code code) noexcept;
 struct error {
   error_code code;
   std::string message;
+  std::string field = {};  ///< the input field at fault (`name`, `group`), when there is one
 };
 
 /// A value or an error (std::expected is missing from g++ 12).

@@ -1,5 +1,7 @@
 // The connection endpoints of the admin API.
 
+#include <algorithm>
+
 #include "api/detail/handlers.hpp"
 #include "api/detail/json_out.hpp"
 #include "api/domains.hpp"
@@ -16,11 +18,22 @@ api_answer connection_answer(int status, const store::connection& value, connect
 }
 
 /// Validates a form and the domains the caller assigns; `previous` are the stored domains.
-connection_validation check_form(const call& c, const connection_form& form,
-                                 const std::vector<std::string>& previous) {
+/// nullopt when the defined domains cannot be read (`failure` holds the answer).
+std::optional<connection_validation> check_form(const call& c, const connection_form& form,
+                                                const std::vector<store::domain_ref>& previous,
+                                                api_answer& failure) {
   auto checked = validate_connection(
       form, {.allow_http = c.options.allow_http, .check_destination = c.options.check_destination});
-  merge_errors(checked.errors, check_domain_assignment(c.caller, checked.value.domains, previous));
+  auto defined = c.db.list_domains();
+  if (!defined) {
+    failure = store_failure(defined.error_value());
+    return std::nullopt;
+  }
+  // Items whose form already failed are not judged again.
+  auto before = checked.errors;
+  for (auto& one : check_domain_assignment(c.caller, checked.value.domains, previous, *defined))
+    if (one.field == "domains" || !has_item_error(before, one.field))
+      merge_errors(checked.errors, {std::move(one)});
   return checked;
 }
 
@@ -42,16 +55,10 @@ modifiable find_modifiable(const call& c, std::string_view id) {
       return {std::nullopt, error_answer(404, "no connection " + std::string{id})};
     return {std::nullopt, store_failure(found.error_value())};
   }
-  switch (visibility_of(c.caller, *found)) {
-    case visibility::hidden:
-      return {std::nullopt, error_answer(404, "no connection " + std::string{id})};
-    case visibility::read_only:
-      return {std::nullopt,
-              error_answer(403, "connection " + std::string{id} +
-                                    " is cross-domain: read-only for users restricted to domains")};
-    case visibility::full:
-      break;
-  }
+  if (visibility_of(c.caller, *found) == visibility::hidden)
+    return {std::nullopt, error_answer(404, "no connection " + std::string{id})};
+  if (!may_modify(c.caller, *found))
+    return {std::nullopt, error_answer(403, modify_refusal(c.caller, *found))};
   return {std::move(*found), {}};
 }
 
@@ -92,12 +99,15 @@ api_answer list_connections(const call& c) {
 }
 
 api_answer create_connection(const call& c) {
+  if (!may_write(c.caller)) return error_answer(403, "a viewer changes nothing");
   auto form = parse_connection_form(c.request.body);
   if (unreadable(form)) return field_errors_answer(form.malformed);
-  auto checked = check_form(c, form, {});
-  if (!checked.ok()) return field_errors_answer(checked.errors);
-  if (auto taken = as_id_taken(c, checked.value.as_id, {})) return *taken;
-  auto made = c.db.create_connection(std::move(checked.value));
+  api_answer failure;
+  auto checked = check_form(c, form, {}, failure);
+  if (!checked) return failure;
+  if (!checked->ok()) return field_errors_answer(checked->errors);
+  if (auto taken = as_id_taken(c, checked->value.as_id, {})) return *taken;
+  auto made = c.db.create_connection(std::move(checked->value));
   if (!made) return store_failure(made.error_value());
   auto out = connection_answer(201, *made, connection_fields::with_key);
   out.headers.emplace_back("Cache-Control", "no-store");
@@ -123,13 +133,15 @@ api_answer update_connection(const call& c, std::string_view id, bool partial) {
   if (unreadable(given)) return field_errors_answer(given.malformed);
   auto form = partial ? form_of(*existing.value) : std::move(given);
   if (partial) overlay(form, given);
-  auto checked = check_form(c, form, existing.value->domains);
-  if (!checked.ok()) return field_errors_answer(checked.errors);
-  checked.value.id = existing.value->id;
+  api_answer failure;
+  auto checked = check_form(c, form, existing.value->domains, failure);
+  if (!checked) return failure;
+  if (!checked->ok()) return field_errors_answer(checked->errors);
+  checked->value.id = existing.value->id;
   // Only a changed AS_ID is checked: connections stored before this rule stay editable.
-  if (checked.value.as_id != existing.value->as_id)
-    if (auto taken = as_id_taken(c, checked.value.as_id, checked.value.id)) return *taken;
-  auto changed = c.db.update_connection(std::move(checked.value));
+  if (checked->value.as_id != existing.value->as_id)
+    if (auto taken = as_id_taken(c, checked->value.as_id, checked->value.id)) return *taken;
+  auto changed = c.db.update_connection(std::move(checked->value));
   if (!changed) return store_failure(changed.error_value());
   return connection_answer(200, *changed, connection_fields::full);
 }

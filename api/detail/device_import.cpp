@@ -95,6 +95,7 @@ std::string import_body(std::size_t imported, const std::vector<rejected_line>& 
 }  // namespace
 
 api_answer import_devices(const call& c) {
+  if (!may_write(c.caller)) return error_answer(403, "a viewer changes nothing");
   auto all = c.db.list_connections();
   if (!all) return store_failure(all.error_value());
   connection_index index;

@@ -65,6 +65,7 @@ api_answer get_device(const call& c, std::string_view dev_eui) {
 }
 
 api_answer put_device(const call& c, std::string_view dev_eui) {
+  if (!may_write(c.caller)) return error_answer(403, "a viewer changes nothing");
   auto normalized = normalize_dev_eui(dev_eui);
   if (!normalized) return bad_dev_eui();
   auto form = parse_device_form(c.request.body);
@@ -100,6 +101,7 @@ api_answer put_device(const call& c, std::string_view dev_eui) {
 }
 
 api_answer delete_device(const call& c, std::string_view dev_eui) {
+  if (!may_write(c.caller)) return error_answer(403, "a viewer changes nothing");
   auto normalized = normalize_dev_eui(dev_eui);
   if (!normalized) return bad_dev_eui();
   auto found = find_visible_route(c, *normalized);

@@ -79,6 +79,31 @@ api_answer create_user(const call& c);
 api_answer get_user(const call& c, std::string_view id);
 /// DELETE /api/v1/users/{id}
 api_answer delete_user(const call& c, std::string_view id);
+/// GET /api/v1/me: the caller itself (every user)
+api_answer get_me(const call& c);
+
+// ---- domains (domains_handler.cpp) ----
+
+/// GET /api/v1/domain-groups
+api_answer list_domain_groups(const call& c);
+/// POST /api/v1/domain-groups
+api_answer create_domain_group(const call& c);
+/// GET /api/v1/domain-groups/{name}
+api_answer get_domain_group(const call& c, std::string_view name);
+/// PATCH /api/v1/domain-groups/{name}
+api_answer update_domain_group(const call& c, std::string_view name);
+/// DELETE /api/v1/domain-groups/{name}
+api_answer delete_domain_group(const call& c, std::string_view name);
+/// GET /api/v1/domains
+api_answer list_domains(const call& c);
+/// POST /api/v1/domains
+api_answer create_domain(const call& c);
+/// GET /api/v1/domains/{group}/{name}: `name` keeps its `/` (raw, percent-encoded segments)
+api_answer get_domain(const call& c, std::string_view group, std::string_view name);
+/// PATCH /api/v1/domains/{group}/{name}
+api_answer update_domain(const call& c, std::string_view group, std::string_view name);
+/// DELETE /api/v1/domains/{group}/{name}
+api_answer delete_domain(const call& c, std::string_view group, std::string_view name);
 
 // ---- cluster (instances_handler.cpp) ----
 

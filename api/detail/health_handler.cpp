@@ -110,8 +110,7 @@ api_answer test_connection(const call& c, std::string_view id) {
   auto found = find_visible(c, id);
   if (!found.value) return found.refusal;
   if (!may_modify(c.caller, *found.value))
-    return error_answer(403, "connection " + std::string{id} +
-                                 " is cross-domain: read-only for users restricted to domains");
+    return error_answer(403, modify_refusal(c.caller, *found.value));
   if (!c.options.live) return not_running(id);
   auto result = c.options.live->send_test(found.value->id);
   if (!result) return not_running(id);

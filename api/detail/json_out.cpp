@@ -98,7 +98,8 @@ void write_connection(json_out& out, const store::connection& value, connection_
   out.begin_object();
   out.key("id").string(value.id);
   out.key("name").string(value.name);
-  out.key("domains").strings(value.domains);
+  out.key("domains");
+  write_domain_refs(out, value.domains);
   if (secrets) out.key("url").string(value.url);
   out.key("contentType").string(store::to_string(value.type));
   out.key("asId").string(value.as_id);
@@ -119,6 +120,43 @@ void write_connection(json_out& out, const store::connection& value, connection_
   out.key("createdAt").string(value.created_at);
   out.key("updatedAt").string(value.updated_at);
   if (fields == connection_fields::with_key) out.key("key").string(value.key);
+  out.end_object();
+}
+
+void write_domain_refs(json_out& out, const std::vector<store::domain_ref>& refs) {
+  out.begin_array();
+  for (const auto& ref : refs)
+    out.begin_object().key("group").string(ref.group).key("name").string(ref.name).end_object();
+  out.end_array();
+}
+
+void write_domain_group(json_out& out, const store::domain_group& group) {
+  out.begin_object();
+  out.key("name").string(group.name);
+  out.key("description").string(group.description);
+  out.key("color").string(group.color);
+  out.key("createdAt").string(group.created_at);
+  out.end_object();
+}
+
+void write_domain(json_out& out, const store::domain& value) {
+  out.begin_object();
+  out.key("group").string(value.group);
+  out.key("name").string(value.name);
+  out.key("description").string(value.description);
+  out.key("active").boolean(value.active);
+  out.key("createdAt").string(value.created_at);
+  out.end_object();
+}
+
+void write_user(json_out& out, const store::user& value) {
+  out.begin_object();
+  out.key("id").string(value.id);
+  out.key("name").string(value.name);
+  out.key("role").string(store::to_string(value.role));
+  out.key("domains");
+  write_domain_refs(out, value.domains);
+  out.key("createdAt").string(value.created_at);
   out.end_object();
 }
 

@@ -54,6 +54,18 @@ enum class connection_fields {
 /// Writes a connection object.
 void write_connection(json_out& out, const store::connection& value, connection_fields fields);
 
+/// Writes an array of domain references `[{"group", "name"}, ...]`.
+void write_domain_refs(json_out& out, const std::vector<store::domain_ref>& refs);
+
+/// Writes a domain group `{"name", "description", "color", "createdAt"}`.
+void write_domain_group(json_out& out, const store::domain_group& group);
+
+/// Writes a domain `{"group", "name", "description", "active", "createdAt"}`.
+void write_domain(json_out& out, const store::domain& value);
+
+/// Writes a user `{"id", "name", "role", "domains", "createdAt"}` (never its token).
+void write_user(json_out& out, const store::user& value);
+
 /// Writes a device route object `{"devEUI", "connections"}`.
 void write_device_route(json_out& out, const store::device_route& route);
 

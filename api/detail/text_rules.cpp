@@ -30,18 +30,6 @@ bool is_tchar(char c) noexcept {
   }
 }
 
-std::optional<std::string> label_problem(std::string_view label) {
-  if (label.empty()) return "has an empty label";
-  if (label.size() > 63) return "has a label longer than 63 characters";
-  if (label.front() == '-' || label.back() == '-')
-    return "has a label that starts or ends with '-'";
-  for (char c : label)
-    if (!is_alpha(c) && !is_digit(c) && c != '-')
-      return c == '*' ? std::string{"must not contain wildcards"}
-                      : "has a character other than letters, digits and '-'";
-  return std::nullopt;
-}
-
 }  // namespace
 
 bool is_token(std::string_view text) noexcept {
@@ -65,25 +53,28 @@ std::optional<std::string> field_value_problem(std::string_view text) {
   return std::nullopt;
 }
 
-std::optional<std::string> domain_name_problem(std::string_view text) {
+std::optional<std::string> name_part_problem(std::string_view text, std::size_t max_characters) {
   if (text.empty()) return "is empty";
-  if (text.size() > 253) return "is longer than 253 characters";
-  if (text.back() == '.') return "must not end with '.'";
-  std::size_t labels = 0;
-  std::string_view last;
-  for (std::size_t start = 0;;) {
-    auto dot = text.find('.', start);
-    last = text.substr(start, dot == std::string_view::npos ? dot : dot - start);
-    if (auto problem = label_problem(last)) return problem;
-    ++labels;
-    if (dot == std::string_view::npos) break;
-    start = dot + 1;
-  }
-  if (labels < 2) return "is not a full domain name (at least two labels, such as example.com)";
-  bool numeric = true;
-  for (char c : last) numeric = numeric && is_digit(c);
-  if (numeric) return "has an all-numeric top-level label (an IP address is not a domain name)";
+  if (has_control_character(text)) return "must not contain control characters";
+  auto edge = [](char c) { return c == ' ' || c == '\t'; };
+  if (edge(text.front()) || edge(text.back())) return "must not start or end with blanks";
+  if (character_count(text) > max_characters)
+    return "is longer than " + std::to_string(max_characters) + " characters";
   return std::nullopt;
+}
+
+std::optional<std::string> domain_path_problem(std::string_view text,
+                                               std::size_t max_segment_characters) {
+  if (text.empty()) return "is empty";
+  for (std::size_t start = 0, position = 1;; ++position) {
+    auto slash = text.find('/', start);
+    auto segment = text.substr(start, slash == std::string_view::npos ? slash : slash - start);
+    if (auto problem = name_part_problem(segment, max_segment_characters))
+      return "segment " + std::to_string(position) + " ('" + std::string{segment} + "') " +
+             *problem;
+    if (slash == std::string_view::npos) return std::nullopt;
+    start = slash + 1;
+  }
 }
 
 std::size_t character_count(std::string_view text) noexcept {

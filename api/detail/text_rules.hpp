@@ -15,8 +15,13 @@ bool is_token(std::string_view text) noexcept;
 /// blanks (a receiver would strip them and see another value).
 std::optional<std::string> field_value_problem(std::string_view text);
 
-/// Why `text` is not a full domain name, or nullopt. See tr::api::validate_connection.
-std::optional<std::string> domain_name_problem(std::string_view text);
+/// Why `text` is not a name part (a group name, a domain segment): 1..max_characters
+/// characters, no control character, no blank at either end; nullopt when it is.
+std::optional<std::string> name_part_problem(std::string_view text, std::size_t max_characters);
+
+/// Why `text` is not a domain path (name parts separated by `/`), or nullopt.
+std::optional<std::string> domain_path_problem(std::string_view text,
+                                               std::size_t max_segment_characters);
 
 /// The number of characters: bytes, except that UTF-8 continuation bytes are not counted.
 std::size_t character_count(std::string_view text) noexcept;

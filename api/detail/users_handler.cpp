@@ -1,5 +1,4 @@
-// The user endpoints of the admin API: admins only. Users made here are never admins; the
-// bootstrap admin comes from the configuration.
+// The user endpoints of the admin API: admins only, except GET /api/v1/me (every user).
 
 #include <algorithm>
 
@@ -16,14 +15,23 @@ api_answer not_an_admin() {
   return error_answer(403, "only an admin manages users");
 }
 
-void write_user(json_out& out, const store::user& value) {
-  out.begin_object();
-  out.key("id").string(value.id);
-  out.key("name").string(value.name);
-  out.key("domains").strings(value.domains);
-  out.key("admin").boolean(value.is_admin);
-  out.key("createdAt").string(value.created_at);
-  out.end_object();
+/// The restrictions given to a new user name existing, active domains.
+void check_user_domains(const std::vector<store::domain_ref>& refs,
+                        const std::vector<store::domain>& defined,
+                        std::vector<field_error>& errors) {
+  for (std::size_t i = 0; i < refs.size(); ++i) {
+    const auto& ref = refs[i];
+    auto found = std::find_if(defined.begin(), defined.end(), [&](const store::domain& d) {
+      return d.group == ref.group && d.name == ref.name;
+    });
+    auto path = "domains[" + std::to_string(i) + "].name";
+    auto named = "'" + ref.group + ":" + ref.name + "'";
+    if (found == defined.end())
+      merge_errors(errors, {{path, "no domain " + named + " is defined"}});
+    else if (!found->active)
+      merge_errors(errors,
+                   {{path, "domain " + named + " is inactive: it cannot be given to anything new"}});
+  }
 }
 
 }  // namespace
@@ -45,14 +53,26 @@ api_answer create_user(const call& c) {
   if (!form.malformed.empty() && form.malformed.front().field == "body")
     return field_errors_answer(form.malformed);
   auto checked = validate_user(form);
+  if (!checked.domains.empty()) {
+    auto defined = c.db.list_domains();
+    if (!defined) return store_failure(defined.error_value());
+    std::vector<field_error> more;
+    check_user_domains(checked.domains, *defined, more);
+    for (auto& one : more)
+      if (!has_item_error(checked.errors, one.field)) merge_errors(checked.errors, {std::move(one)});
+  }
   if (!checked.ok()) return field_errors_answer(checked.errors);
-  auto made = c.db.create_user(std::move(checked.name), std::move(checked.domains), false);
+  auto made =
+      c.db.create_user(std::move(checked.name), checked.role, std::move(checked.domains));
   if (!made) return store_failure(made.error_value());
   json_out out;
   out.begin_object();
   out.key("id").string(made->user.id);
   out.key("name").string(made->user.name);
-  out.key("domains").strings(made->user.domains);
+  out.key("role").string(store::to_string(made->user.role));
+  out.key("domains");
+  write_domain_refs(out, made->user.domains);
+  out.key("createdAt").string(made->user.created_at);
   out.key("token").string(made->token);
   out.end_object();
   auto answer = json_answer(201, out.take());
@@ -77,6 +97,12 @@ api_answer delete_user(const call& c, std::string_view id) {
   if (id == c.caller.id) return error_answer(409, "you cannot delete your own user");
   if (auto gone = c.db.delete_user(id); !gone) return store_failure(gone.error_value());
   return no_content();
+}
+
+api_answer get_me(const call& c) {
+  json_out out;
+  write_user(out, c.caller);
+  return json_answer(200, out.take());
 }
 
 }  // namespace tr::api::detail

@@ -55,7 +55,7 @@ class scratch_store {
 connection sample(int i) {
   connection draft;
   draft.name = "connection " + std::to_string(i);
-  draft.domains = {"tenant-" + std::to_string(i % 50) + ".example.com"};
+  draft.domains = {{"Tenant", "tenant-" + std::to_string(i % 50)}};
   draft.url = "https://as" + std::to_string(i) + ".example.com/uplink";
   draft.as_id = "TWA_100002167." + std::to_string(i) + ".AS";
   draft.headers = {{"X-Tenant", std::to_string(i % 50)}, {"Authorization", "Bearer abcdef"}};
@@ -63,6 +63,10 @@ connection sample(int i) {
 }
 
 std::vector<std::string> make_connections(database& db, int count) {
+  // The 50 tenant domains the samples use (already there after the first call).
+  (void)db.create_domain_group({"Tenant", "", "", {}});
+  for (int i = 0; i < 50; ++i)
+    (void)db.create_domain({"Tenant", "tenant-" + std::to_string(i), "", true, {}});
   std::vector<connection> drafts;
   for (int i = 0; i < count; ++i) drafts.push_back(sample(i));
   auto made = db.create_connections(std::move(drafts));

@@ -41,10 +41,11 @@ std::optional<connection> connection_rows::find(std::string_view id) {
   auto out = from_row(query);
 
   statement domains{db_,
-                    "SELECT domain FROM connection_domains WHERE connection_id = ?1 "
-                    "ORDER BY position"};
+                    "SELECT group_name, domain_name FROM connection_domain_refs "
+                    "WHERE connection_id = ?1 ORDER BY position"};
   domains.bind(1, id);
-  while (domains.step()) out.domains.emplace_back(domains.text(0));
+  while (domains.step())
+    out.domains.push_back({std::string{domains.text(0)}, std::string{domains.text(1)}});
 
   statement headers{db_,
                     "SELECT name, value FROM connection_headers WHERE connection_id = ?1 "
@@ -70,13 +71,14 @@ std::vector<connection> connection_rows::all() {
 
   // Children come sorted by connection id, as the connections do: one merge pass each.
   statement domains{db_,
-                    "SELECT connection_id, domain FROM connection_domains "
+                    "SELECT connection_id, group_name, domain_name FROM connection_domain_refs "
                     "ORDER BY connection_id, position"};
   auto it = out.begin();
   while (domains.step()) {
     auto owner = domains.text(0);
     while (it != out.end() && it->id < owner) ++it;
-    if (it != out.end() && it->id == owner) it->domains.emplace_back(domains.text(1));
+    if (it != out.end() && it->id == owner)
+      it->domains.push_back({std::string{domains.text(1)}, std::string{domains.text(2)}});
   }
   statement headers{db_,
                     "SELECT connection_id, name, value FROM connection_headers "
@@ -114,7 +116,7 @@ void connection_rows::replace(const connection& value) {
                 "created_at = ?9, updated_at = ?10, paused = ?11 WHERE id = ?1"};
   bind_fields(row, value);
   row.run();
-  statement domains{db_, "DELETE FROM connection_domains WHERE connection_id = ?1"};
+  statement domains{db_, "DELETE FROM connection_domain_refs WHERE connection_id = ?1"};
   domains.bind(1, value.id).run();
   statement headers{db_, "DELETE FROM connection_headers WHERE connection_id = ?1"};
   headers.bind(1, value.id).run();
@@ -144,10 +146,11 @@ bool connection_rows::erase(std::string_view id) {
 void connection_rows::insert_children(const connection& value) {
   if (!value.domains.empty()) {
     statement row{db_,
-                  "INSERT INTO connection_domains (connection_id, position, domain) "
-                  "VALUES (?1, ?2, ?3)"};
+                  "INSERT INTO connection_domain_refs (connection_id, position, group_name, "
+                  "domain_name) VALUES (?1, ?2, ?3, ?4)"};
     for (std::size_t i = 0; i < value.domains.size(); ++i) {
-      row.bind(1, value.id).bind(2, static_cast<std::int64_t>(i)).bind(3, value.domains[i]);
+      row.bind(1, value.id).bind(2, static_cast<std::int64_t>(i));
+      row.bind(3, value.domains[i].group).bind(4, value.domains[i].name);
       row.run();
       row.reset();
     }

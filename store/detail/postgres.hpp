@@ -30,6 +30,7 @@ class pg_result {
   ~pg_result();
 
   int rows() const noexcept { return PQntuples(handle_); }
+  int columns() const noexcept { return PQnfields(handle_); }
   std::string_view text(int row, int column) const;
   std::int64_t integer(int row, int column) const;
   bool is_null(int row, int column) const { return PQgetisnull(handle_, row, column) != 0; }

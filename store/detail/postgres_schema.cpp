@@ -1,5 +1,8 @@
 #include "store/detail/postgres_schema.hpp"
 
+#include "store/detail/domain_schema.hpp"
+#include "store/detail/sql_port.hpp"
+
 #include <array>
 #include <string>
 #include <string_view>
@@ -148,6 +151,9 @@ CREATE TABLE instances (
     R"sql(
 ALTER TABLE connections ADD COLUMN paused BOOLEAN NOT NULL DEFAULT FALSE;
 )sql",
+    // Version 3: domain groups, domains and roles (the SQLite step's text; the data of the
+    // plain domain lists is moved by move_legacy_domains after it).
+    domains_step_sql,
 };
 
 constexpr std::string_view version_table =
@@ -162,7 +168,7 @@ int postgres_schema_version_of(pg_connection& db) {
   return found.rows() == 0 ? 0 : static_cast<int>(found.integer(0, 0));
 }
 
-result<void> migrate_postgres(pg_connection& db) {
+result<void> migrate_postgres(pg_connection& db, int up_to) {
   pg_transaction step{db};
   db.exec(migration_lock);
   db.exec(version_table);
@@ -172,12 +178,16 @@ result<void> migrate_postgres(pg_connection& db) {
                  "the PostgreSQL database has schema version " + std::to_string(version) +
                      ", newer than this router's " + std::to_string(postgres_schema_version) +
                      ": run the newer router, or a database of this version"};
-  if (version == postgres_schema_version) return {};
-  for (auto v = version; v < postgres_schema_version; ++v)
+  if (version >= up_to) return {};
+  for (auto v = version; v < up_to; ++v) {
     db.exec(migrations[static_cast<std::size_t>(v)]);
+    if (v + 1 == 3) {
+      pg_port port{db};
+      move_legacy_domains(port);
+    }
+  }
   db.exec("DELETE FROM schema_version");
-  db.query("INSERT INTO schema_version (version) VALUES ($1)",
-           {std::to_string(postgres_schema_version)});
+  db.query("INSERT INTO schema_version (version) VALUES ($1)", {std::to_string(up_to)});
   step.commit();
   return {};
 }

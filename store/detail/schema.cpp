@@ -1,5 +1,8 @@
 #include "store/detail/schema.hpp"
 
+#include "store/detail/domain_schema.hpp"
+#include "store/detail/sql_port.hpp"
+
 #include <array>
 #include <string>
 #include <string_view>
@@ -71,11 +74,14 @@ CREATE TABLE user_domains (
     R"sql(
 ALTER TABLE connections ADD COLUMN paused INTEGER NOT NULL DEFAULT 0;
 )sql",
+    // Version 3: domain groups, domains and roles (shared with PostgreSQL; the data of the
+    // plain domain lists is moved by move_legacy_domains after this text).
+    domains_step_sql,
 };
 
 }  // namespace
 
-result<void> migrate(sqlite_db& db) {
+result<void> migrate(sqlite_db& db, std::int64_t up_to) {
   try {
     for (;;) {
       transaction step{db};
@@ -84,8 +90,12 @@ result<void> migrate(sqlite_db& db) {
         return error{error_code::schema_too_new,
                      "the database has schema version " + std::to_string(version) +
                          ", newer than this router's " + std::to_string(schema_version)};
-      if (version == schema_version) return {};
+      if (version >= up_to) return {};
       db.exec(migrations[static_cast<std::size_t>(version)]);
+      if (version + 1 == 3) {
+        sqlite_port port{db};
+        move_legacy_domains(port);
+      }
       db.exec("PRAGMA user_version = " + std::to_string(version + 1));
       step.commit();
     }

@@ -59,6 +59,8 @@ class statement {
   std::string_view text(int column) const;
   std::string_view blob(int column) const;
   std::int64_t integer(int column) const;
+  /// The number of columns of the result.
+  int columns() const noexcept { return sqlite3_column_count(stmt_); }
 
  private:
   sqlite3* db_;

@@ -1,8 +1,10 @@
 #pragma once
 
-// Shared set-up of the admin API tests: a real store in a fresh folder, the bootstrap admin,
-// user A restricted to a.example, user B restricted to b.example, and helpers to call the API
-// and read its JSON answers.
+// Shared set-up of the admin API tests: a real store in a fresh folder, the bootstrap admin, the
+// domains of the worked example (group Region: EMEA, EMEA/France, EMEA/France/Paris,
+// EMEA/Germany, Asia; group Customer: Acme), user A (connections-manager) restricted to
+// Region:EMEA/France, user B (connections-manager) restricted to Region:EMEA/Germany, and helpers
+// to call the API and read its JSON answers.
 
 #include <algorithm>
 #include <memory>
@@ -23,6 +25,13 @@ namespace tr::api::testing {
 inline constexpr const char* test_data_key =
     "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
 inline constexpr std::string_view admin_token = "admin-token-for-the-tests";
+
+/// Connection `domains` of user A's domain, of user B's, and of a domain neither holds.
+inline constexpr std::string_view in_a = R"([{"group": "Region", "name": "EMEA/France"}])";
+inline constexpr std::string_view in_b = R"([{"group": "Region", "name": "EMEA/Germany"}])";
+inline constexpr std::string_view in_c = R"([{"group": "Region", "name": "Asia"}])";
+inline constexpr std::string_view in_a_and_acme =
+    R"([{"group": "Region", "name": "EMEA/France"}, {"group": "Customer", "name": "Acme"}])";
 
 /// The asId connection_body() gives a connection named `name`: AS_IDs are unique, so it
 /// follows the name ("AS one" → "TWA_1.1.AS_one").
@@ -50,8 +59,15 @@ class admin_api_test : public ::testing::Test {
     ASSERT_TRUE(opened) << opened.error_value().message;
     db_ = std::move(*opened);
     ASSERT_TRUE(db_->bootstrap_admin(admin_token));
-    auto a = db_->create_user("tenant a", {"a.example"}, false);
-    auto b = db_->create_user("tenant b", {"b.example"}, false);
+    ASSERT_TRUE(db_->create_domain_group({"Region", "", "", {}}));
+    ASSERT_TRUE(db_->create_domain_group({"Customer", "", "", {}}));
+    for (auto name : {"EMEA", "EMEA/France", "EMEA/France/Paris", "EMEA/Germany", "Asia"})
+      ASSERT_TRUE(db_->create_domain({"Region", name, "", true, {}}));
+    ASSERT_TRUE(db_->create_domain({"Customer", "Acme", "", true, {}}));
+    auto a = db_->create_user("tenant a", store::role::connections_manager,
+                              {{"Region", "EMEA/France"}});
+    auto b = db_->create_user("tenant b", store::role::connections_manager,
+                              {{"Region", "EMEA/Germany"}});
     ASSERT_TRUE(a && b);
     token_a_ = a->token;
     token_b_ = b->token;

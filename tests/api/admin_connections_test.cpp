@@ -248,8 +248,8 @@ TEST_F(admin_connections, a_connection_keeps_its_own_as_id_through_put_and_patch
 }
 
 TEST_F(admin_connections, a_restricted_user_hears_of_a_hidden_duplicate_without_its_name) {
-  create("secret", R"(["b.example"])");
-  auto again = call("POST", "/api/v1/connections", connection_body("secret", R"(["a.example"])"),
+  create("secret", in_b);
+  auto again = call("POST", "/api/v1/connections", connection_body("secret", in_a),
                     token_a_);
   EXPECT_EQ(again.status, 409) << again.body;
   EXPECT_NE(again.body.find("another connection"), std::string::npos) << again.body;

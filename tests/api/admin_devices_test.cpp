@@ -11,8 +11,8 @@ class admin_devices : public admin_api_test {
  protected:
   void SetUp() override {
     admin_api_test::SetUp();
-    of_a_ = create("of A", R"(["a.example"])");
-    of_b_ = create("of B", R"(["b.example"])");
+    of_a_ = create("of A", in_a);
+    of_b_ = create("of B", in_b);
     cross_ = create("cross-domain", "[]");
   }
 

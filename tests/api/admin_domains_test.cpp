@@ -1,5 +1,6 @@
-// The domain matrix: the admin, user A (a.example) and user B (b.example) over connections of
-// domain a.example, of domain b.example, of both, and cross-domain (no domains).
+// The domain endpoints and the domain rules on the other endpoints, one test per rule. The
+// fixture's domains: Region (EMEA, EMEA/France, EMEA/France/Paris, EMEA/Germany, Asia) and
+// Customer (Acme); user A manages Region:EMEA/France, user B Region:EMEA/Germany.
 
 #include "tests/api/admin_api_fixture.hpp"
 
@@ -8,138 +9,332 @@ namespace {
 
 class admin_domains : public admin_api_test {
  protected:
-  void SetUp() override {
-    admin_api_test::SetUp();
-    of_a_ = create("of A", R"(["a.example"])");
-    of_b_ = create("of B", R"(["b.example"])");
-    of_both_ = create("of both", R"(["a.example", "b.example"])");
-    cross_ = create("cross-domain", "[]");
+  /// A user made by the admin; its token.
+  std::string make_user(std::string_view role, std::string_view domains_json) {
+    auto made = call("POST", "/api/v1/users",
+                     R"({"name": "u", "role": ")" + std::string{role} + R"(", "domains": )" +
+                         std::string{domains_json} + "}");
+    EXPECT_EQ(made.status, 201) << made.body;
+    return text(made, "token");
   }
 
-  static std::string path(const std::string& id) { return "/api/v1/connections/" + id; }
-
-  static std::vector<std::string> sorted(std::vector<std::string> ids) {
-    std::sort(ids.begin(), ids.end());
-    return ids;
+  /// The `name`s of a list answer's `key` array, as `group:name` when the items have a group.
+  std::vector<std::string> names(const api_answer& answer, std::string_view key) {
+    std::vector<std::string> out;
+    simdjson::dom::array list;
+    if (json(answer)[key].get_array().get(list)) return out;
+    for (auto one : list) {
+      std::string_view group;
+      std::string name{std::string_view{one["name"].get_string()}};
+      out.push_back(one["group"].get(group) ? name : std::string{group} + ":" + name);
+    }
+    return out;
   }
 
-  std::string of_a_, of_b_, of_both_, cross_;
+  /// The `domains` of a stored connection as `group:name`.
+  std::vector<std::string> stored_domains(const std::string& id) {
+    std::vector<std::string> out;
+    auto found = db_->get_connection(id);
+    EXPECT_TRUE(found);
+    if (found)
+      for (const auto& one : found->domains) out.push_back(one.group + ":" + one.name);
+    return out;
+  }
+
+  static std::string connection_path(std::string_view id) {
+    return "/api/v1/connections/" + std::string{id};
+  }
 };
 
-TEST_F(admin_domains, the_admin_sees_every_connection_in_full) {
-  auto list = call("GET", "/api/v1/connections");
-  EXPECT_EQ(listed_ids(list), sorted({of_a_, of_b_, of_both_, cross_}));
-  EXPECT_EQ(text(call("GET", path(cross_)), "url"), "https://as.example.com/uplink");
-}
+// ---- the domain endpoints ----
 
-TEST_F(admin_domains, a_restricted_user_lists_its_domains_and_cross_domain_connections) {
-  EXPECT_EQ(listed_ids(call("GET", "/api/v1/connections", "", token_a_)),
-            sorted({of_a_, of_both_, cross_}));
-  EXPECT_EQ(listed_ids(call("GET", "/api/v1/connections", "", token_b_)),
-            sorted({of_b_, of_both_, cross_}));
-}
-
-TEST_F(admin_domains, a_restricted_user_sees_a_cross_domain_connection_without_secrets) {
-  auto seen = call("GET", path(cross_), "", token_a_);
-  ASSERT_EQ(seen.status, 200);
-  EXPECT_EQ(text(seen, "name"), "cross-domain");
-  EXPECT_EQ(text(seen, "asId"), as_id_for("cross-domain"));
-  for (auto withheld : {"url", "headers", "additionalInfo", "key"})
-    EXPECT_FALSE(has(seen, withheld)) << withheld;
-  auto list = call("GET", "/api/v1/connections", "", token_a_);
-  std::size_t withheld_in_list = 0;
-  for (auto one : json(list)["connections"].get_array()) {
-    bool is_cross = std::string_view{one["id"].get_string()} == cross_;
-    EXPECT_EQ(one["url"].error() == simdjson::NO_SUCH_FIELD, is_cross);
-    EXPECT_EQ(one["additionalInfo"].error() == simdjson::NO_SUCH_FIELD, is_cross);
-    withheld_in_list += is_cross;
-  }
-  EXPECT_EQ(withheld_in_list, 1u);
-}
-
-TEST_F(admin_domains, a_restricted_user_sees_connections_of_its_domain_in_full) {
-  auto seen = call("GET", path(of_both_), "", token_b_);
-  ASSERT_EQ(seen.status, 200);
-  EXPECT_EQ(text(seen, "url"), "https://as.example.com/uplink");
-  EXPECT_EQ(text(seen, "additionalInfo"), "secret info");
-  EXPECT_FALSE(has(seen, "key"));
-}
-
-TEST_F(admin_domains, another_domains_connection_does_not_exist_for_a_restricted_user) {
-  EXPECT_EQ(call("GET", path(of_b_), "", token_a_).status, 404);
-  EXPECT_EQ(call("PATCH", path(of_b_), R"({"name": "x"})", token_a_).status, 404);
-  EXPECT_EQ(call("PUT", path(of_b_), connection_body("x", R"(["a.example"])"), token_a_).status,
-            404);
-  EXPECT_EQ(call("DELETE", path(of_b_), "", token_a_).status, 404);
-  EXPECT_EQ(call("POST", path(of_b_) + "/key", "", token_a_).status, 404);
-  EXPECT_EQ(db_->get_connection(of_b_)->name, "of B");
-}
-
-TEST_F(admin_domains, a_restricted_user_may_not_change_a_cross_domain_connection) {
-  auto before = *db_->get_connection(cross_);
-  EXPECT_EQ(call("PATCH", path(cross_), R"({"name": "x"})", token_a_).status, 403);
-  EXPECT_EQ(call("PUT", path(cross_), connection_body("x", R"(["a.example"])"), token_a_).status,
-            403);
-  EXPECT_EQ(call("DELETE", path(cross_), "", token_a_).status, 403);
-  EXPECT_EQ(call("POST", path(cross_) + "/key", "", token_a_).status, 403);
-  EXPECT_EQ(*db_->get_connection(cross_), before);
-}
-
-TEST_F(admin_domains, a_restricted_user_edits_rekeys_and_deletes_its_domains_connections) {
-  EXPECT_EQ(call("PATCH", path(of_a_), R"({"name": "renamed"})", token_a_).status, 200);
-  EXPECT_EQ(db_->get_connection(of_a_)->name, "renamed");
-  EXPECT_EQ(call("POST", path(of_both_) + "/key", "", token_b_).status, 200);
-  EXPECT_EQ(call("DELETE", path(of_a_), "", token_a_).status, 204);
-  EXPECT_EQ(stored_connections(), 3u);
-}
-
-TEST_F(admin_domains, a_restricted_user_creates_connections_in_its_domain) {
-  auto made =
-      call("POST", "/api/v1/connections", connection_body("new", R"(["A.Example"])"), token_a_);
+TEST_F(admin_domains, an_admin_defines_a_group_and_a_domain_and_gets_them_back) {
+  auto group = call("POST", "/api/v1/domain-groups",
+                    R"({"name": "Site", "description": "Buildings", "color": "#A0B1C2"})");
+  ASSERT_EQ(group.status, 201) << group.body;
+  EXPECT_EQ(text(group, "color"), "#a0b1c2");
+  EXPECT_EQ(text(group, "description"), "Buildings");
+  auto plain = call("POST", "/api/v1/domain-groups", R"({"name": "Plain"})");
+  EXPECT_EQ(text(plain, "color"), store::default_group_color);
+  auto made = call("POST", "/api/v1/domains", R"({"group": "Site", "name": "Tower A"})");
   ASSERT_EQ(made.status, 201) << made.body;
-  EXPECT_EQ(db_->get_connection(text(made, "id"))->domains, std::vector<std::string>{"a.example"});
+  EXPECT_EQ(text(made, "group"), "Site");
+  EXPECT_TRUE(bool{json(made)["active"]}) << "active by default";
+  auto read = call("GET", "/api/v1/domains/Site/Tower%20A");
+  ASSERT_EQ(read.status, 200) << read.body;
+  EXPECT_EQ(text(read, "name"), "Tower A");
+  EXPECT_EQ(text(call("GET", "/api/v1/domain-groups/Site"), "description"), "Buildings");
 }
 
-TEST_F(admin_domains, a_restricted_user_must_assign_one_of_its_domains) {
-  auto refused = call("POST", "/api/v1/connections", connection_body("new", "[]"), token_a_);
-  EXPECT_EQ(refused.status, 400);
-  EXPECT_EQ(error_fields(refused), std::vector<std::string>{"domains"});
-  EXPECT_EQ(stored_connections(), 4u);
+TEST_F(admin_domains, a_domain_path_keeps_its_slashes_as_path_segments) {
+  auto read = call("GET", "/api/v1/domains/Region/EMEA/France/Paris");
+  ASSERT_EQ(read.status, 200) << read.body;
+  EXPECT_EQ(text(read, "name"), "EMEA/France/Paris");
+  EXPECT_EQ(call("GET", "/api/v1/domains/Region/EMEA/Fra").status, 404);
+  EXPECT_EQ(call("GET", "/api/v1/domains/Region").status, 404);
+  EXPECT_EQ(call("GET", "/api/v1/domains/Region/EMEA//France").status, 404);
 }
 
-TEST_F(admin_domains, a_restricted_user_cannot_assign_a_foreign_domain) {
-  auto refused = call("POST", "/api/v1/connections",
-                      connection_body("new", R"(["a.example", "b.example"])"), token_a_);
+TEST_F(admin_domains, group_validation_lists_every_failing_field) {
+  auto refused = call("POST", "/api/v1/domain-groups",
+                      R"({"name": " Region ", "description": "a\u0001b", "color": "red"})");
   EXPECT_EQ(refused.status, 400);
-  EXPECT_EQ(error_fields(refused), std::vector<std::string>{"domains[1]"});
-  auto moved = call("PATCH", path(of_a_), R"({"domains": ["b.example"]})", token_a_);
+  EXPECT_EQ(error_fields(refused), (std::vector<std::string>{"name", "description", "color"}));
+  EXPECT_EQ(error_fields(call("POST", "/api/v1/domain-groups", R"({"name": "123456789012345678901"})")),
+            std::vector<std::string>{"name"});
+  EXPECT_EQ(error_fields(call("POST", "/api/v1/domain-groups", R"({"name": "a/b"})")),
+            std::vector<std::string>{"name"});
+  EXPECT_EQ(call("POST", "/api/v1/domain-groups", R"({"name": "12345678901234567890"})").status, 201);
+}
+
+TEST_F(admin_domains, a_group_name_is_unique_and_fixed_once_made) {
+  auto again = call("POST", "/api/v1/domain-groups", R"({"name": "Region"})");
+  EXPECT_EQ(again.status, 409);
+  EXPECT_EQ(error_fields(again), std::vector<std::string>{"name"});
+  auto renamed = call("PATCH", "/api/v1/domain-groups/Region", R"({"name": "Area"})");
+  EXPECT_EQ(renamed.status, 400);
+  EXPECT_EQ(error_fields(renamed), std::vector<std::string>{"name"});
+  auto changed = call("PATCH", "/api/v1/domain-groups/Region",
+                      R"({"name": "Region", "description": "World", "color": "#000000"})");
+  ASSERT_EQ(changed.status, 200) << changed.body;
+  EXPECT_EQ(text(changed, "description"), "World");
+  EXPECT_EQ(text(changed, "color"), "#000000");
+}
+
+TEST_F(admin_domains, a_domain_needs_an_existing_group_and_segments_of_1_to_20_characters) {
+  auto refused = call("POST", "/api/v1/domains",
+                      R"({"group": "Nope", "name": "EMEA/123456789012345678901"})");
+  EXPECT_EQ(refused.status, 400);
+  EXPECT_EQ(error_fields(refused), (std::vector<std::string>{"name", "group"}));
+  for (auto name : {"", "/EMEA", "EMEA/", "EMEA//x", " EMEA"})
+    EXPECT_EQ(error_fields(call("POST", "/api/v1/domains",
+                                R"({"group": "Region", "name": ")" + std::string{name} + "\"}")),
+              std::vector<std::string>{"name"})
+        << name;
+}
+
+TEST_F(admin_domains, a_child_needs_its_parent) {
+  auto refused = call("POST", "/api/v1/domains", R"({"group": "Region", "name": "Americas/Brazil"})");
+  EXPECT_EQ(refused.status, 400);
+  EXPECT_EQ(error_fields(refused), std::vector<std::string>{"name"});
+  EXPECT_EQ(call("POST", "/api/v1/domains", R"({"group": "Region", "name": "Asia/Japan"})").status,
+            201);
+}
+
+TEST_F(admin_domains, a_domain_has_at_most_five_children) {
+  for (auto name : {"Italy", "Spain", "Norway"})
+    ASSERT_EQ(call("POST", "/api/v1/domains",
+                   R"({"group": "Region", "name": "EMEA/)" + std::string{name} + "\"}")
+                  .status,
+              201);
+  auto sixth = call("POST", "/api/v1/domains", R"({"group": "Region", "name": "EMEA/Poland"})");
+  EXPECT_EQ(sixth.status, 409);
+  EXPECT_EQ(error_fields(sixth), std::vector<std::string>{"name"});
+  EXPECT_EQ(call("POST", "/api/v1/domains", R"({"group": "Region", "name": "Asia/Poland"})").status,
+            201);
+}
+
+TEST_F(admin_domains, a_name_is_unique_within_its_group_only) {
+  auto again = call("POST", "/api/v1/domains", R"({"group": "Region", "name": "EMEA"})");
+  EXPECT_EQ(again.status, 409);
+  EXPECT_EQ(error_fields(again), std::vector<std::string>{"name"});
+  EXPECT_EQ(call("POST", "/api/v1/domains", R"({"group": "Customer", "name": "EMEA"})").status, 201);
+}
+
+TEST_F(admin_domains, a_patch_changes_active_and_the_description_only) {
+  auto changed = call("PATCH", "/api/v1/domains/Region/EMEA/Germany",
+                      R"({"active": false, "description": "closed"})");
+  ASSERT_EQ(changed.status, 200) << changed.body;
+  EXPECT_FALSE(bool{json(changed)["active"]});
+  auto moved = call("PATCH", "/api/v1/domains/Region/EMEA/Germany",
+                    R"({"group": "Customer", "name": "EMEA/Deutschland"})");
   EXPECT_EQ(moved.status, 400);
-  EXPECT_EQ(db_->get_connection(of_a_)->domains, std::vector<std::string>{"a.example"});
-  EXPECT_EQ(stored_connections(), 4u);
+  EXPECT_EQ(error_fields(moved), (std::vector<std::string>{"group", "name"}));
+  EXPECT_EQ(call("PATCH", "/api/v1/domains/Region/EMEA/Germany", R"({"active": "yes"})").status,
+            400);
 }
 
-TEST_F(admin_domains, a_restricted_user_keeps_the_other_domains_of_a_shared_connection) {
-  EXPECT_EQ(call("PATCH", path(of_both_), R"({"name": "still shared"})", token_a_).status, 200);
-  auto refused = call("PATCH", path(of_both_), R"({"domains": ["a.example"]})", token_a_);
+TEST_F(admin_domains, a_domain_in_use_is_not_deleted_and_the_refusal_says_what_uses_it) {
+  auto id = create("AS Paris", R"([{"group": "Region", "name": "EMEA/France/Paris"}])");
+  auto refused = call("DELETE", "/api/v1/domains/Region/EMEA/France/Paris");
+  EXPECT_EQ(refused.status, 409);
+  EXPECT_NE(refused.body.find(id), std::string::npos) << refused.body;
+  auto by_user = call("DELETE", "/api/v1/domains/Region/EMEA/Germany");
+  EXPECT_EQ(by_user.status, 409);
+  EXPECT_NE(by_user.body.find("tenant b"), std::string::npos) << by_user.body;
+  ASSERT_EQ(call("DELETE", connection_path(id)).status, 204);
+  EXPECT_EQ(call("DELETE", "/api/v1/domains/Region/EMEA/France/Paris").status, 204);
+  EXPECT_EQ(call("GET", "/api/v1/domains/Region/EMEA/France/Paris").status, 404);
+}
+
+TEST_F(admin_domains, a_domain_with_children_and_a_group_with_domains_are_not_deleted) {
+  EXPECT_EQ(call("DELETE", "/api/v1/domains/Region/EMEA").status, 409);
+  EXPECT_EQ(call("DELETE", "/api/v1/domain-groups/Customer").status, 409);
+  ASSERT_EQ(call("DELETE", "/api/v1/domains/Customer/Acme").status, 204);
+  EXPECT_EQ(call("DELETE", "/api/v1/domain-groups/Customer").status, 204);
+  EXPECT_EQ(call("GET", "/api/v1/domain-groups/Customer").status, 404);
+}
+
+TEST_F(admin_domains, only_an_admin_defines_domains) {
+  auto viewer = make_user("viewer", "[]");
+  for (const auto& token : {token_a_, viewer}) {
+    EXPECT_EQ(call("POST", "/api/v1/domain-groups", R"({"name": "X"})", token).status, 403);
+    EXPECT_EQ(call("POST", "/api/v1/domains", R"({"group": "Region", "name": "EMEA/France/Lyon"})",
+                   token)
+                  .status,
+              403);
+    EXPECT_EQ(call("PATCH", "/api/v1/domains/Region/EMEA/France", R"({"active": false})", token)
+                  .status,
+              403);
+    EXPECT_EQ(call("DELETE", "/api/v1/domains/Customer/Acme", "", token).status, 403);
+    EXPECT_EQ(call("DELETE", "/api/v1/domain-groups/Region", "", token).status, 403);
+  }
+  EXPECT_EQ(db_->list_domains()->size(), 6u);
+}
+
+TEST_F(admin_domains, a_restricted_user_lists_the_domains_at_or_below_its_own) {
+  EXPECT_EQ(names(call("GET", "/api/v1/domains", "", token_a_), "domains"),
+            (std::vector<std::string>{"Region:EMEA/France", "Region:EMEA/France/Paris"}));
+  EXPECT_EQ(names(call("GET", "/api/v1/domain-groups", "", token_a_), "groups"),
+            std::vector<std::string>{"Region"});
+  EXPECT_EQ(call("GET", "/api/v1/domains/Region/EMEA", "", token_a_).status, 404);
+  EXPECT_EQ(call("GET", "/api/v1/domain-groups/Customer", "", token_a_).status, 404);
+  EXPECT_EQ(names(call("GET", "/api/v1/domains"), "domains").size(), 6u);
+}
+
+// ---- the rules on connections, users, keys and device routes ----
+
+TEST_F(admin_domains, a_restricted_manager_creates_connections_only_within_its_domains) {
+  EXPECT_EQ(call("POST", "/api/v1/connections",
+                 connection_body("paris", R"([{"group": "Region", "name": "EMEA/France/Paris"}])"),
+                 token_a_)
+                .status,
+            201);
+  struct refusal {
+    std::string_view domains;
+    std::vector<std::string> fields;
+  };
+  for (const auto& [domains, fields] : std::vector<refusal>{
+           {R"([{"group": "Region", "name": "EMEA"}])", {"domains[0].name", "domains"}},
+           {R"([{"group": "Region", "name": "EMEA/Fra"}])", {"domains[0].name", "domains"}},
+           {in_b, {"domains[0].name", "domains"}},
+           {R"([])", {"domains"}},
+           {in_a_and_acme, {"domains[1].name"}},
+       }) {
+    auto refused = call("POST", "/api/v1/connections", connection_body("x", domains), token_a_);
+    EXPECT_EQ(refused.status, 400) << domains;
+    EXPECT_EQ(error_fields(refused), fields) << domains << " " << refused.body;
+  }
+  EXPECT_EQ(stored_connections(), 1u);
+}
+
+TEST_F(admin_domains, an_admin_gives_any_active_domain_at_most_one_per_group) {
+  EXPECT_FALSE(create("both", in_a_and_acme).empty());
+  auto twice = call("POST", "/api/v1/connections",
+                    connection_body("two regions", R"([{"group": "Region", "name": "EMEA/France"},)"
+                                                   R"( {"group": "Region", "name": "Asia"}])"));
+  EXPECT_EQ(twice.status, 400);
+  EXPECT_EQ(error_fields(twice), std::vector<std::string>{"domains[1].group"});
+}
+
+TEST_F(admin_domains, an_inactive_domain_is_given_to_nothing_new_and_stays_where_it_is) {
+  auto id = create("in Germany", in_b);
+  ASSERT_EQ(call("PATCH", "/api/v1/domains/Region/EMEA/Germany", R"({"active": false})").status, 200);
+  auto refused = call("POST", "/api/v1/connections", connection_body("new", in_b));
   EXPECT_EQ(refused.status, 400);
-  EXPECT_EQ(error_fields(refused), std::vector<std::string>{"domains"});
-  EXPECT_EQ(db_->get_connection(of_both_)->domains,
-            (std::vector<std::string>{"a.example", "b.example"}));
+  EXPECT_EQ(error_fields(refused), std::vector<std::string>{"domains[0].name"});
+  auto user = call("POST", "/api/v1/users", R"({"name": "u", "domains": )" + std::string{in_b} + "}");
+  EXPECT_EQ(error_fields(user), std::vector<std::string>{"domains[0].name"});
+  // The connection keeps it, and stays editable by the user restricted to it.
+  EXPECT_EQ(call("PATCH", connection_path(id), R"({"name": "renamed"})", token_b_).status, 200);
+  EXPECT_EQ(stored_domains(id), std::vector<std::string>{"Region:EMEA/Germany"});
 }
 
-TEST_F(admin_domains, the_admin_assigns_any_domain_or_none) {
-  EXPECT_EQ(call("PATCH", path(of_a_), R"({"domains": ["c.example"]})").status, 200);
-  EXPECT_EQ(call("PATCH", path(of_b_), R"({"domains": []})").status, 200);
-  EXPECT_EQ(db_->get_connection(of_b_)->domains, std::vector<std::string>{});
+TEST_F(admin_domains, a_restricted_manager_keeps_the_domains_outside_its_own) {
+  auto id = create("shared", in_a_and_acme);
+  auto dropped = call("PATCH", connection_path(id), R"({"domains": )" + std::string{in_a} + "}",
+                      token_a_);
+  EXPECT_EQ(dropped.status, 400);
+  EXPECT_EQ(error_fields(dropped), std::vector<std::string>{"domains"});
+  auto moved = call("PATCH", connection_path(id),
+                    R"({"domains": [{"group": "Region", "name": "EMEA/France/Paris"},)"
+                    R"( {"group": "Customer", "name": "Acme"}]})",
+                    token_a_);
+  EXPECT_EQ(moved.status, 200) << moved.body;
+  EXPECT_EQ(stored_domains(id),
+            (std::vector<std::string>{"Region:EMEA/France/Paris", "Customer:Acme"}));
 }
 
-TEST_F(admin_domains, a_user_without_domains_sees_and_changes_everything) {
-  auto plain = db_->create_user("operator", {}, false);
-  ASSERT_TRUE(plain);
-  EXPECT_EQ(listed_ids(call("GET", "/api/v1/connections", "", plain->token)),
-            sorted({of_a_, of_b_, of_both_, cross_}));
-  EXPECT_EQ(call("PATCH", path(of_b_), R"({"name": "x"})", plain->token).status, 200);
-  EXPECT_EQ(call("POST", "/api/v1/connections", connection_body("y"), plain->token).status, 201);
+TEST_F(admin_domains, a_restricted_manager_sees_and_changes_connections_below_its_domains_only) {
+  auto paris = create("paris", R"([{"group": "Region", "name": "EMEA/France/Paris"}])");
+  auto emea = create("emea", R"([{"group": "Region", "name": "EMEA"}])");
+  EXPECT_EQ(call("GET", connection_path(paris), "", token_a_).status, 200);
+  EXPECT_EQ(call("GET", connection_path(emea), "", token_a_).status, 404);
+  EXPECT_EQ(call("POST", connection_path(paris) + "/key", "", token_a_).status, 200);
+  EXPECT_EQ(call("POST", connection_path(emea) + "/key", "", token_a_).status, 404);
+  EXPECT_EQ(call("DELETE", connection_path(emea), "", token_a_).status, 404);
+  EXPECT_EQ(call("DELETE", connection_path(paris), "", token_a_).status, 204);
+}
+
+TEST_F(admin_domains, a_viewer_reads_within_its_restrictions_and_writes_nothing) {
+  auto viewer = make_user("viewer", in_a);
+  auto own = create("own", in_a);
+  auto other = create("other", in_b);
+  EXPECT_EQ(call("GET", connection_path(own), "", viewer).status, 200);
+  EXPECT_TRUE(has(call("GET", connection_path(own), "", viewer), "url"));
+  EXPECT_EQ(call("GET", connection_path(other), "", viewer).status, 404);
+  EXPECT_EQ(call("POST", "/api/v1/connections", connection_body("new", in_a), viewer).status, 403);
+  EXPECT_EQ(call("PATCH", connection_path(own), R"({"name": "x"})", viewer).status, 403);
+  EXPECT_EQ(call("PUT", connection_path(own), connection_body("x", in_a), viewer).status, 403);
+  EXPECT_EQ(call("POST", connection_path(own) + "/key", "", viewer).status, 403);
+  EXPECT_EQ(call("POST", connection_path(own) + "/test", "", viewer).status, 403);
+  EXPECT_EQ(call("DELETE", connection_path(own), "", viewer).status, 403);
+  EXPECT_EQ(call("PUT", "/api/v1/devices/0011223344AABBCC", R"({"connections": [")" + own + "\"]}",
+                 viewer)
+                .status,
+            403);
+  EXPECT_EQ(call("POST", "/api/v1/devices:import",
+                 R"({"devEUI": "0011223344AABBCC", "connections": [")" + own + "\"]}", viewer)
+                .status,
+            403);
+  EXPECT_EQ(stored_connections(), 2u);
+  EXPECT_FALSE(db_->get_device_route("0011223344AABBCC"));
+}
+
+TEST_F(admin_domains, a_restricted_manager_routes_devices_only_to_connections_below_its_domains) {
+  auto paris = create("paris", R"([{"group": "Region", "name": "EMEA/France/Paris"}])");
+  auto emea = create("emea", R"([{"group": "Region", "name": "EMEA"}])");
+  auto put = [&](const std::string& id) {
+    return call("PUT", "/api/v1/devices/0011223344AABBCC", R"({"connections": [")" + id + "\"]}",
+                token_a_);
+  };
+  EXPECT_EQ(put(paris).status, 200);
+  auto hidden = put(emea);
+  EXPECT_EQ(hidden.status, 400);
+  EXPECT_EQ(error_fields(hidden), std::vector<std::string>{"connections[0]"});
+  auto imported = call("POST", "/api/v1/devices:import",
+                       R"({"devEUI": "0000000000000001", "connections": [")" + paris + "\"]}\n" +
+                           R"({"devEUI": "0000000000000002", "connections": [")" + emea + "\"]}",
+                       token_a_);
+  ASSERT_EQ(imported.status, 200) << imported.body;
+  EXPECT_EQ(int64_t{json(imported)["imported"]}, 1);
+  EXPECT_EQ(int64_t{json(imported)["rejected"].at(0)["line"]}, 2);
+}
+
+TEST_F(admin_domains, users_are_restricted_to_existing_active_domains_and_an_admin_to_none) {
+  auto viewer = call("POST", "/api/v1/users",
+                     R"({"name": "v", "role": "viewer", "domains": )" + std::string{in_a} + "}");
+  ASSERT_EQ(viewer.status, 201) << viewer.body;
+  EXPECT_EQ(text(viewer, "role"), "viewer");
+  auto unknown = call("POST", "/api/v1/users",
+                      R"({"name": "v", "domains": [{"group": "Region", "name": "EMEA/Fra"}]})");
+  EXPECT_EQ(error_fields(unknown), std::vector<std::string>{"domains[0].name"});
+  auto admin = call("POST", "/api/v1/users",
+                    R"({"name": "boss", "role": "admin", "domains": )" + std::string{in_a} + "}");
+  EXPECT_EQ(error_fields(admin), std::vector<std::string>{"domains"});
+  auto second_admin = call("POST", "/api/v1/users", R"({"name": "boss", "role": "admin"})");
+  ASSERT_EQ(second_admin.status, 201);
+  EXPECT_EQ(call("GET", "/api/v1/users", "", text(second_admin, "token")).status, 200);
 }
 
 }  // namespace

@@ -9,7 +9,7 @@ namespace {
 using admin_health = admin_api_test;
 
 TEST_F(admin_health, status_follows_the_connections_visibility) {
-  auto own_b = create("b", R"(["b.example"])");
+  auto own_b = create("b", in_b);
   auto shared = create("shared");
   EXPECT_EQ(call("GET", "/api/v1/connections/" + own_b + "/status", {}, token_a_).status, 404);
   // Seen (read-only or in full) and no data plane in this process: 503, not 404.
@@ -20,7 +20,7 @@ TEST_F(admin_health, status_follows_the_connections_visibility) {
 }
 
 TEST_F(admin_health, a_test_uplink_needs_the_right_to_change_the_connection) {
-  auto own_b = create("b", R"(["b.example"])");
+  auto own_b = create("b", in_b);
   auto shared = create("shared");
   EXPECT_EQ(call("POST", "/api/v1/connections/" + own_b + "/test", {}, token_a_).status, 404);
   EXPECT_EQ(call("POST", "/api/v1/connections/" + shared + "/test", {}, token_a_).status, 403);

@@ -1,3 +1,7 @@
+// The restriction rules of api/domains.hpp, one test per rule, over the worked example: group
+// Region (EMEA, EMEA/France, EMEA/France/Paris, EMEA/Germany, EMEA/Franceville) and group
+// Customer (Acme).
+
 #include <gtest/gtest.h>
 
 #include "api/domains.hpp"
@@ -5,27 +9,34 @@
 namespace tr::api {
 namespace {
 
-store::user admin() {
-  store::user out;
-  out.name = "admin";
-  out.is_admin = true;
-  return out;
-}
+using store::domain_ref;
 
-store::user unrestricted() {
+store::user with_role(store::role access, std::vector<domain_ref> domains = {}) {
   store::user out;
-  out.name = "operator";
-  return out;
-}
-
-store::user restricted(std::vector<std::string> domains) {
-  store::user out;
-  out.name = "tenant";
+  out.name = "someone";
+  out.role = access;
   out.domains = std::move(domains);
   return out;
 }
 
-store::connection connection_in(std::vector<std::string> domains) {
+store::user manager_of(std::vector<domain_ref> domains) {
+  return with_role(store::role::connections_manager, std::move(domains));
+}
+
+const domain_ref emea{"Region", "EMEA"};
+const domain_ref france{"Region", "EMEA/France"};
+const domain_ref paris{"Region", "EMEA/France/Paris"};
+const domain_ref germany{"Region", "EMEA/Germany"};
+const domain_ref franceville{"Region", "EMEA/Franceville"};
+const domain_ref acme{"Customer", "Acme"};
+
+std::vector<store::domain> defined(bool emea_active = true) {
+  return {{"Region", "EMEA", "", emea_active, {}},         {"Region", "EMEA/France", "", true, {}},
+          {"Region", "EMEA/France/Paris", "", true, {}},   {"Region", "EMEA/Germany", "", true, {}},
+          {"Region", "EMEA/Franceville", "", true, {}},    {"Customer", "Acme", "", true, {}}};
+}
+
+store::connection connection_in(std::vector<domain_ref> domains) {
   store::connection out;
   out.id = "0123456789abcdef";
   out.name = "AS";
@@ -43,88 +54,123 @@ std::vector<std::string> fields_of(const std::vector<field_error>& errors) {
   return out;
 }
 
-struct visibility_case {
-  store::user user;
-  std::vector<std::string> connection_domains;
-  visibility expected;
-};
-
-TEST(domain_visibility, follows_the_matrix_of_users_and_connections) {
-  const std::vector<visibility_case> cases = {
-      {admin(), {}, visibility::full},
-      {admin(), {"a.example.com"}, visibility::full},
-      {unrestricted(), {}, visibility::full},
-      {unrestricted(), {"a.example.com"}, visibility::full},
-      {restricted({"a.example.com"}), {"a.example.com"}, visibility::full},
-      {restricted({"a.example.com"}), {"b.example.com", "a.example.com"}, visibility::full},
-      {restricted({"a.example.com"}), {}, visibility::read_only},
-      {restricted({"a.example.com"}), {"b.example.com"}, visibility::hidden},
-      {restricted({"a.example.com"}), {"x.a.example.com"}, visibility::hidden},
-      {restricted({"x.a.example.com"}), {"a.example.com"}, visibility::hidden},
-  };
-  for (const auto& c : cases) {
-    auto connection = connection_in(c.connection_domains);
-    EXPECT_EQ(visibility_of(c.user, connection), c.expected)
-        << c.user.name << " on " << ::testing::PrintToString(c.connection_domains);
-    EXPECT_EQ(may_modify(c.user, connection), c.expected == visibility::full);
-  }
+std::vector<field_error> assign(const store::user& user, std::vector<domain_ref> requested,
+                                std::vector<domain_ref> previous = {},
+                                const std::vector<store::domain>& known = defined()) {
+  return check_domain_assignment(user, requested, previous, known);
 }
 
-TEST(domain_visibility, a_read_only_view_withholds_url_headers_info_and_key) {
-  auto view = view_of(restricted({"a.example.com"}), connection_in({}));
+TEST(domain_coverage, a_domain_covers_itself_and_what_lies_below_it_in_its_group) {
+  EXPECT_TRUE(covers(france, france));
+  EXPECT_TRUE(covers(france, paris));
+  EXPECT_TRUE(covers(emea, paris));
+  EXPECT_FALSE(covers(france, emea));
+  EXPECT_FALSE(covers(france, franceville));
+  EXPECT_FALSE(covers(france, domain_ref{"Customer", "EMEA/France"}));
+}
+
+TEST(domain_visibility, a_restricted_user_sees_connections_at_or_below_its_domains) {
+  auto user = manager_of({france});
+  EXPECT_EQ(visibility_of(user, connection_in({france})), visibility::full);
+  EXPECT_EQ(visibility_of(user, connection_in({paris})), visibility::full);
+  EXPECT_EQ(visibility_of(user, connection_in({acme, paris})), visibility::full);
+  EXPECT_EQ(visibility_of(user, connection_in({emea})), visibility::hidden);
+  EXPECT_EQ(visibility_of(user, connection_in({germany})), visibility::hidden);
+  EXPECT_EQ(visibility_of(user, connection_in({franceville})), visibility::hidden);
+  EXPECT_EQ(visibility_of(user, connection_in({acme})), visibility::hidden);
+}
+
+TEST(domain_visibility, cross_domain_connections_are_read_only_without_secrets_for_restricted_users) {
+  auto user = with_role(store::role::viewer, {france});
+  EXPECT_EQ(visibility_of(user, connection_in({})), visibility::read_only);
+  auto view = view_of(user, connection_in({}));
   ASSERT_TRUE(view);
-  EXPECT_EQ(view->name, "AS");
   EXPECT_TRUE(view->url.empty());
   EXPECT_TRUE(view->headers.empty());
   EXPECT_TRUE(view->additional_info.empty());
   EXPECT_TRUE(view->key.empty());
+  EXPECT_FALSE(may_modify(manager_of({france}), connection_in({})));
 }
 
-TEST(domain_visibility, a_full_view_never_carries_the_key) {
-  auto view = view_of(admin(), connection_in({"a.example.com"}));
-  ASSERT_TRUE(view);
-  EXPECT_EQ(view->url, "https://u:p@as.example.com/");
-  EXPECT_TRUE(view->key.empty());
-  EXPECT_FALSE(view_of(restricted({"b.example.com"}), connection_in({"a.example.com"})));
+TEST(domain_visibility, admins_and_unrestricted_users_see_every_connection_in_full) {
+  for (auto role : {store::role::admin, store::role::connections_manager, store::role::viewer})
+    for (const auto& domains : std::vector<std::vector<domain_ref>>{{}, {germany}, {acme}})
+      EXPECT_EQ(visibility_of(with_role(role), connection_in(domains)), visibility::full);
 }
 
-TEST(domain_visibility, only_admins_manage_users) {
-  EXPECT_TRUE(may_manage_users(admin()));
-  EXPECT_FALSE(may_manage_users(unrestricted()));
-  EXPECT_FALSE(may_manage_users(restricted({"a.example.com"})));
+TEST(domain_roles, an_admin_is_never_restricted_even_with_domains_stored) {
+  auto admin = with_role(store::role::admin, {france});
+  EXPECT_FALSE(is_restricted(admin));
+  EXPECT_EQ(visibility_of(admin, connection_in({germany})), visibility::full);
+  EXPECT_TRUE(may_manage_users(admin));
 }
 
-TEST(domain_assignment, a_restricted_user_assigns_only_its_own_domains_exactly) {
-  auto user = restricted({"a.example.com", "b.example.com"});
-  EXPECT_TRUE(check_domain_assignment(user, {"a.example.com"}).empty());
-  EXPECT_TRUE(check_domain_assignment(user, {"a.example.com", "b.example.com"}).empty());
-  EXPECT_EQ(fields_of(check_domain_assignment(user, {"a.example.com", "x.a.example.com"})),
-            std::vector<std::string>{"domains[1]"});
-  EXPECT_EQ(fields_of(check_domain_assignment(user, {"a.example.co"})),
-            (std::vector<std::string>{"domains[0]", "domains"}));
+TEST(domain_roles, a_viewer_changes_nothing_and_only_an_admin_manages_users) {
+  auto viewer = with_role(store::role::viewer);
+  EXPECT_FALSE(may_write(viewer));
+  EXPECT_FALSE(may_modify(viewer, connection_in({france})));
+  EXPECT_EQ(modify_refusal(viewer, connection_in({france})), "a viewer changes nothing");
+  EXPECT_TRUE(may_modify(manager_of({}), connection_in({france})));
+  EXPECT_FALSE(may_manage_users(manager_of({})));
+  EXPECT_FALSE(may_manage_users(viewer));
 }
 
-TEST(domain_assignment, a_restricted_user_must_assign_at_least_one_domain) {
-  EXPECT_EQ(fields_of(check_domain_assignment(restricted({"a.example.com"}), {})),
-            std::vector<std::string>{"domains"});
+TEST(domain_assignment, a_restricted_manager_gives_whole_domains_at_or_below_its_own) {
+  auto user = manager_of({france});
+  EXPECT_TRUE(assign(user, {france}).empty());
+  EXPECT_TRUE(assign(user, {paris}).empty());
+  EXPECT_EQ(fields_of(assign(user, {emea})),
+            (std::vector<std::string>{"domains[0].name", "domains"}));
+  EXPECT_EQ(fields_of(assign(user, {germany})),
+            (std::vector<std::string>{"domains[0].name", "domains"}));
+  EXPECT_EQ(fields_of(assign(user, {paris, acme})), std::vector<std::string>{"domains[1].name"})
+      << "a group it holds nothing in";
+  EXPECT_TRUE(assign(manager_of({france, acme}), {paris, acme}).empty());
 }
 
-TEST(domain_assignment, admins_and_unrestricted_users_assign_anything_or_nothing) {
-  for (const auto& user : {admin(), unrestricted()}) {
-    EXPECT_TRUE(check_domain_assignment(user, {}).empty());
-    EXPECT_TRUE(check_domain_assignment(user, {"z.example.org"}).empty());
-  }
+TEST(domain_assignment, a_prefix_is_never_a_domain) {
+  auto user = manager_of({france});
+  EXPECT_EQ(fields_of(assign(user, {domain_ref{"Region", "EMEA/Fra"}})),
+            (std::vector<std::string>{"domains[0].name", "domains"}));
+  EXPECT_EQ(fields_of(assign(manager_of({}), {domain_ref{"Region", "EM"}})),
+            std::vector<std::string>{"domains[0].name"});
 }
 
-TEST(domain_assignment, domains_of_other_users_stay_on_a_shared_connection) {
-  auto user = restricted({"a.example.com"});
-  std::vector<std::string> previous{"a.example.com", "b.example.com"};
-  EXPECT_TRUE(check_domain_assignment(user, previous, previous).empty());
-  EXPECT_TRUE(check_domain_assignment(user, {"b.example.com", "a.example.com"}, previous).empty());
-  EXPECT_EQ(fields_of(check_domain_assignment(user, {"a.example.com"}, previous)),
-            std::vector<std::string>{"domains"});
-  EXPECT_EQ(fields_of(check_domain_assignment(user, {"b.example.com"}, previous)),
-            std::vector<std::string>{"domains"});
+TEST(domain_assignment, a_restricted_manager_gives_at_least_one_of_its_domains) {
+  auto user = manager_of({france});
+  EXPECT_EQ(fields_of(assign(user, {})), std::vector<std::string>{"domains"});
+  EXPECT_EQ(fields_of(assign(user, {acme})),
+            (std::vector<std::string>{"domains[0].name", "domains"}));
+  EXPECT_TRUE(assign(manager_of({}), {}).empty()) << "unrestricted: cross-domain allowed";
+}
+
+TEST(domain_assignment, only_existing_domains_are_given) {
+  EXPECT_EQ(fields_of(assign(with_role(store::role::admin), {domain_ref{"Region", "Asia"}})),
+            std::vector<std::string>{"domains[0].name"});
+  EXPECT_EQ(fields_of(assign(with_role(store::role::admin), {domain_ref{"Nope", "EMEA"}})),
+            std::vector<std::string>{"domains[0].name"});
+}
+
+TEST(domain_assignment, an_inactive_domain_is_given_to_nothing_new_but_stays_where_it_was) {
+  auto admin = with_role(store::role::admin);
+  EXPECT_EQ(fields_of(assign(admin, {emea}, {}, defined(false))),
+            std::vector<std::string>{"domains[0].name"});
+  EXPECT_TRUE(assign(admin, {emea}, {emea}, defined(false)).empty());
+}
+
+TEST(domain_assignment, at_most_one_domain_per_group_per_connection) {
+  auto admin = with_role(store::role::admin);
+  EXPECT_EQ(fields_of(assign(admin, {france, germany})),
+            std::vector<std::string>{"domains[1].group"});
+  EXPECT_TRUE(assign(admin, {france, acme}).empty());
+}
+
+TEST(domain_assignment, a_restricted_manager_keeps_the_domains_outside_its_own) {
+  auto user = manager_of({france});
+  std::vector<domain_ref> previous{paris, acme};
+  EXPECT_TRUE(assign(user, {france, acme}, previous).empty()) << "moves within its own";
+  EXPECT_EQ(fields_of(assign(user, {paris}, previous)), std::vector<std::string>{"domains"});
+  EXPECT_TRUE(assign(user, {acme, paris}, previous).empty());
 }
 
 }  // namespace

@@ -45,13 +45,13 @@ TEST(connection_validation, lists_every_failing_field_at_once) {
   form.content_type = "json";
   form.as_id = "has space";
   form.headers = std::vector<header_form>{{"Host", "x"}, {"X-Ok", "bad\r\nvalue"}};
-  form.domains = std::vector<std::string>{"*.example.com", "example.com"};
+  form.domains = std::vector<store::domain_ref>{{"Region", "EMEA//France"}, {"Region", "EMEA"}};
   form.key = "xyz";
   form.max_time_deviation = 0;
   EXPECT_EQ(
       failing_fields(form),
       (std::vector<std::string>{"name", "url", "contentType", "asId", "headers[0].name",
-                                "headers[1].value", "domains[0]", "key", "maxTimeDeviation"}));
+                                "headers[1].value", "domains[0].name", "key", "maxTimeDeviation"}));
 }
 
 TEST(connection_validation, reports_missing_mandatory_fields) {
@@ -165,25 +165,35 @@ TEST(connection_validation, header_values_must_be_field_values) {
   }
 }
 
-TEST(connection_validation, domains_must_be_full_domain_names) {
-  for (const std::string& domain :
-       std::vector<std::string>{"example", "*.example.com", "example.com.", "-a.example.com",
-                                "a-.example.com", "a..example.com", "a_b.example.com", "1.2.3.4",
-                                "", "exa mple.com", std::string(64, 'a') + ".com"}) {
+TEST(connection_validation, a_domain_reference_needs_a_group_and_a_path_of_short_segments) {
+  struct bad_ref {
+    store::domain_ref ref;
+    std::string field;
+  };
+  for (const auto& [ref, field] : std::vector<bad_ref>{
+           {{"", "EMEA"}, "domains[1].group"},
+           {{" Region", "EMEA"}, "domains[1].group"},
+           {{std::string(21, 'g'), "EMEA"}, "domains[1].group"},
+           {{"Region", ""}, "domains[1].name"},
+           {{"Region", "EMEA/"}, "domains[1].name"},
+           {{"Region", "/EMEA"}, "domains[1].name"},
+           {{"Region", "EMEA//France"}, "domains[1].name"},
+           {{"Region", "EMEA/ France"}, "domains[1].name"},
+           {{"Region", "EMEA/France\n"}, "domains[1].name"},
+           {{"Region", "EMEA/" + std::string(21, 'x')}, "domains[1].name"},
+       }) {
     auto form = valid_form();
-    form.domains = std::vector<std::string>{"ok.example.com", domain};
-    EXPECT_EQ(failing_fields(form), std::vector<std::string>{"domains[1]"}) << domain;
+    form.domains = std::vector<store::domain_ref>{{"Region", "EMEA"}, ref};
+    EXPECT_EQ(failing_fields(form), std::vector<std::string>{field}) << ref.group << ":" << ref.name;
   }
 }
 
-TEST(connection_validation, normalizes_domains_to_lower_case_and_rejects_duplicates) {
+TEST(connection_validation, accepts_paths_of_twenty_character_segments_and_refuses_duplicates) {
   auto form = valid_form();
-  form.domains = std::vector<std::string>{"Tenant-A.Example.COM", "xn--bcher-kva.example",
-                                          std::string(63, 'a') + ".io"};
-  auto checked = validate_connection(form);
-  ASSERT_TRUE(checked.ok());
-  EXPECT_EQ(checked.value.domains[0], "tenant-a.example.com");
-  form.domains = std::vector<std::string>{"a.example.com", "A.EXAMPLE.com"};
+  form.domains = std::vector<store::domain_ref>{
+      {"Region", "EMEA/France/Paris"}, {std::string(20, 'g'), std::string(20, 'n') + "/Caf\xc3\xa9"}};
+  EXPECT_TRUE(failing_fields(form).empty());
+  form.domains = std::vector<store::domain_ref>{{"Region", "EMEA"}, {"Region", "EMEA"}};
   EXPECT_EQ(failing_fields(form), std::vector<std::string>{"domains[1]"});
 }
 
@@ -262,18 +272,31 @@ TEST(connection_validation, a_patch_overlays_only_the_fields_it_carries) {
   EXPECT_TRUE(checked.value.key.empty());
 }
 
-TEST(user_validation, needs_a_name_and_full_domain_names) {
+TEST(user_validation, needs_a_name_a_known_role_and_domain_paths) {
   user_form form;
-  form.domains = std::vector<std::string>{"a.example.com", "nodot"};
+  form.role = "root";
+  form.domains = std::vector<store::domain_ref>{{"Region", "EMEA"}, {"Region", "EMEA//x"}};
   auto checked = validate_user(form);
-  ASSERT_EQ(checked.errors.size(), 2u);
+  ASSERT_EQ(checked.errors.size(), 3u);
   EXPECT_EQ(checked.errors[0].field, "name");
-  EXPECT_EQ(checked.errors[1].field, "domains[1]");
+  EXPECT_EQ(checked.errors[1].field, "role");
+  EXPECT_EQ(checked.errors[2].field, "domains[1].name");
   form.name = "tenant";
-  form.domains = std::vector<std::string>{"A.Example.com"};
+  form.role = "viewer";
+  form.domains = std::vector<store::domain_ref>{{"Region", "EMEA"}};
   checked = validate_user(form);
   ASSERT_TRUE(checked.ok());
-  EXPECT_EQ(checked.domains, std::vector<std::string>{"a.example.com"});
+  EXPECT_EQ(checked.role, store::role::viewer);
+}
+
+TEST(user_validation, an_admin_has_no_domain_restrictions) {
+  user_form form;
+  form.name = "boss";
+  form.role = "admin";
+  form.domains = std::vector<store::domain_ref>{{"Region", "EMEA"}};
+  auto checked = validate_user(form);
+  ASSERT_EQ(checked.errors.size(), 1u);
+  EXPECT_EQ(checked.errors[0].field, "domains");
 }
 
 }  // namespace

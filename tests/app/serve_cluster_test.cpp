@@ -256,7 +256,11 @@ TEST(store_copy, moves_a_single_nodes_store_to_postgresql_and_refuses_a_second_r
     made_key = made->key;
     ASSERT_TRUE((*single)->import_device_routes(
         {{"0000000000000001", {made_id}}, {"0000000000000002", {made_id}}}));
-    ASSERT_TRUE((*single)->create_user("tenant", {"a.example.com"}, false));
+    ASSERT_TRUE((*single)->create_domain_group({"Region", "", "", {}}));
+    ASSERT_TRUE((*single)->create_domain({"Region", "EMEA", "", true, {}}));
+    ASSERT_TRUE((*single)->create_domain({"Region", "EMEA/France", "", true, {}}));
+    ASSERT_TRUE((*single)->create_user("tenant", tr::store::role::viewer,
+                                       {{"Region", "EMEA/France"}}));
   }
   postgres_database_scope db;
   ::setenv("TUNNEL_ROUTER_DATA_KEY", data_key, 1);
@@ -281,5 +285,10 @@ TEST(store_copy, moves_a_single_nodes_store_to_postgresql_and_refuses_a_second_r
   EXPECT_EQ(found->key, made_key);
   EXPECT_EQ(found->headers.size(), 1u);
   EXPECT_EQ((*shared)->list_device_routes()->size(), 2u);
+  EXPECT_EQ((*shared)->list_domains()->size(), 2u);
+  auto users = (*shared)->list_users();
+  ASSERT_TRUE(users && users->size() == 1u);
+  EXPECT_EQ(users->front().role, tr::store::role::viewer);
+  EXPECT_EQ(users->front().domains, (std::vector<tr::store::domain_ref>{{"Region", "EMEA/France"}}));
   ::unsetenv("TUNNEL_ROUTER_DATA_KEY");
 }

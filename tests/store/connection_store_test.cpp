@@ -50,7 +50,7 @@ TEST_P(connection_store, returns_a_stored_connection_with_every_field_as_written
   ASSERT_TRUE(read) << read.error_value().message;
   EXPECT_EQ(*read, *made);
   EXPECT_EQ(read->headers[1].name, "Authorization");
-  EXPECT_EQ(read->domains[0], "tenant-a.example.com");
+  EXPECT_EQ(read->domains[0], (domain_ref{"Region", "EMEA/France"}));
   EXPECT_EQ(read->type, content_type::json_untyped);
   EXPECT_EQ(read->max_time_deviation_s, 90);
 }
@@ -97,7 +97,7 @@ TEST_P(connection_store, update_replaces_fields_and_keeps_key_and_creation_time)
   auto changed = *made;
   changed.key.clear();
   changed.name = "renamed";
-  changed.domains = {"other.example.org"};
+  changed.domains = {{"Region", "EMEA"}};
   changed.headers = {{"X-Only", "one"}};
   changed.type = content_type::xml;
   changed.created_at = "1999-01-01T00:00:00.000Z";

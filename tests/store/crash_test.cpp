@@ -16,6 +16,7 @@ namespace {
 [[noreturn]] void write_burst(const std::filesystem::path& path, int out) {
   auto opened = database::open(open_options{path, test_data_key, {}});
   if (!opened) ::_exit(3);
+  define_sample_domains(**opened);
   for (int i = 0;; ++i) {
     auto made = (*opened)->create_connection(sample_connection("burst " + std::to_string(i)));
     if (!made) ::_exit(4);

@@ -22,26 +22,9 @@ std::string raw_query(const std::filesystem::path& file, const std::string& sql)
 }
 
 TEST_F(schema, a_new_database_is_at_the_current_schema_version) {
-  EXPECT_EQ(db().schema_version(), 2);
+  EXPECT_EQ(db().schema_version(), 3);
   db_.reset();
-  EXPECT_EQ(raw_query(db_path(), "PRAGMA user_version"), "2");
-}
-
-TEST_F(schema, a_version_1_database_gains_the_paused_flag_with_its_connections_running) {
-  ASSERT_TRUE(db().create_connection(sample_connection()));
-  db_.reset();
-  sqlite3* raw = nullptr;
-  ASSERT_EQ(sqlite3_open(db_path().c_str(), &raw), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(raw, "ALTER TABLE connections DROP COLUMN paused; PRAGMA user_version = 1",
-                         nullptr, nullptr, nullptr),
-            SQLITE_OK);
-  sqlite3_close(raw);
-  reopen();
-  EXPECT_EQ(db().schema_version(), 2);
-  auto all = db().list_connections();
-  ASSERT_TRUE(all);
-  ASSERT_EQ(all->size(), 1u);
-  EXPECT_FALSE(all->front().paused);
+  EXPECT_EQ(raw_query(db_path(), "PRAGMA user_version"), "3");
 }
 
 TEST_F(schema, the_paused_flag_is_stored) {
@@ -62,7 +45,7 @@ TEST_F(schema, a_new_database_uses_write_ahead_logging) {
 TEST_F(schema, reopening_keeps_the_version_and_migrates_nothing) {
   ASSERT_TRUE(db().create_connection(sample_connection()));
   reopen();
-  EXPECT_EQ(db().schema_version(), 2);
+  EXPECT_EQ(db().schema_version(), 3);
   EXPECT_EQ(db().list_connections()->size(), 1u);
 }
 

@@ -47,11 +47,21 @@ inline std::string file_bytes(const std::filesystem::path& file) {
   return {std::istreambuf_iterator<char>{in}, std::istreambuf_iterator<char>{}};
 }
 
-/// A connection draft with every field set.
+/// Defines the domains sample_connection() uses: `Region:EMEA`, `Region:EMEA/France` and
+/// `Customer:Acme` (those already there are left as they are).
+inline void define_sample_domains(database& db) {
+  (void)db.create_domain_group({"Region", "Regions of the world", "#336699", {}});
+  (void)db.create_domain_group({"Customer", "", "", {}});
+  (void)db.create_domain({"Region", "EMEA", "", true, {}});
+  (void)db.create_domain({"Region", "EMEA/France", "", true, {}});
+  (void)db.create_domain({"Customer", "Acme", "", true, {}});
+}
+
+/// A connection draft with every field set (its domains: define_sample_domains()).
 inline connection sample_connection(std::string name = "AS one") {
   connection draft;
   draft.name = std::move(name);
-  draft.domains = {"tenant-a.example.com", "tenant-b.example.com"};
+  draft.domains = {{"Region", "EMEA/France"}, {"Customer", "Acme"}};
   draft.url = "https://user:secret@as.example.com:8443/uplink?customer=7";
   draft.type = content_type::json_untyped;
   draft.as_id = "TWA_100002167.1111.AS";
@@ -78,7 +88,10 @@ inline std::string backend_name(const ::testing::TestParamInfo<backend>& info) {
 /// database on the test PostgreSQL (backend_test).
 class store_test : public ::testing::Test {
  protected:
-  void SetUp() override { reopen(); }
+  void SetUp() override {
+    reopen();
+    if (db_) define_sample_domains(*db_);
+  }
 
   /// Closes the store (if open) and opens it again on the same file or database.
   void reopen(std::string data_key = test_data_key) {

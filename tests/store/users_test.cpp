@@ -7,18 +7,18 @@ using users = backend_test;
 using sqlite_users = store_test;
 
 TEST_P(users, a_new_user_gets_a_token_that_finds_it_again) {
-  auto made = db().create_user("tenant a", {"a.example.com"}, false);
+  auto made = db().create_user("tenant a", role::viewer, {{"Region", "EMEA/France"}});
   ASSERT_TRUE(made) << made.error_value().message;
   EXPECT_EQ(made->token.size(), 64u);
   auto found = db().find_user_by_token(made->token);
   ASSERT_TRUE(found) << found.error_value().message;
   EXPECT_EQ(*found, made->user);
-  EXPECT_EQ(found->domains, std::vector<std::string>{"a.example.com"});
-  EXPECT_FALSE(found->is_admin);
+  EXPECT_EQ(found->domains, (std::vector<domain_ref>{{"Region", "EMEA/France"}}));
+  EXPECT_EQ(found->role, role::viewer);
 }
 
 TEST_F(sqlite_users, only_the_hash_of_a_token_is_stored) {
-  auto made = db().create_user("tenant a", {}, false);
+  auto made = db().create_user("tenant a", role::connections_manager, {});
   ASSERT_TRUE(made);
   EXPECT_NE(made->user.token_hash, made->token);
   db_.reset();
@@ -27,7 +27,7 @@ TEST_F(sqlite_users, only_the_hash_of_a_token_is_stored) {
 }
 
 TEST_P(users, an_unknown_or_empty_token_finds_nobody) {
-  auto made = db().create_user("tenant a", {}, false);
+  auto made = db().create_user("tenant a", role::connections_manager, {});
   ASSERT_TRUE(made);
   auto altered = made->token;
   altered[0] = altered[0] == '0' ? '1' : '0';
@@ -36,8 +36,8 @@ TEST_P(users, an_unknown_or_empty_token_finds_nobody) {
 }
 
 TEST_P(users, lists_and_deletes_users) {
-  auto a = db().create_user("a", {}, false);
-  auto b = db().create_user("b", {"b.example.com", "c.example.com"}, true);
+  auto a = db().create_user("a", role::connections_manager, {});
+  auto b = db().create_user("b", role::viewer, {{"Region", "EMEA"}, {"Customer", "Acme"}});
   ASSERT_TRUE(a && b);
   EXPECT_EQ(db().list_users()->size(), 2u);
   ASSERT_TRUE(db().delete_user(a->user.id));
@@ -52,7 +52,7 @@ TEST_P(users, the_bootstrap_admin_token_is_generated_once_at_first_start) {
   ASSERT_TRUE(first->has_value());
   auto admin = db().find_user_by_token(**first);
   ASSERT_TRUE(admin);
-  EXPECT_TRUE(admin->is_admin);
+  EXPECT_EQ(admin->role, role::admin);
   reopen();
   auto second = db().bootstrap_admin("");
   ASSERT_TRUE(second);
@@ -68,9 +68,16 @@ TEST_P(users, a_configured_admin_token_replaces_the_admin_token) {
   EXPECT_FALSE(configured->has_value());
   auto admin = db().find_user_by_token("operator-chosen-token-0123456789");
   ASSERT_TRUE(admin);
-  EXPECT_TRUE(admin->is_admin);
+  EXPECT_EQ(admin->role, role::admin);
   EXPECT_FALSE(db().find_user_by_token(**generated));
   EXPECT_EQ(db().list_users()->size(), 1u);
+}
+
+TEST_P(users, a_user_restricted_to_an_undefined_domain_is_refused) {
+  auto made = db().create_user("x", role::viewer, {{"Region", "EMEA/Fra"}});
+  ASSERT_FALSE(made);
+  EXPECT_EQ(made.error_value().code, error_code::invalid_argument);
+  EXPECT_TRUE(db().list_users()->empty());
 }
 
 INSTANTIATE_STORE_BACKENDS(users);
