@@ -5,6 +5,7 @@ import { api, setToken, token, whenUnauthorized } from "./api.js";
 import { addPage, connectionPage, editPage, listPage } from "./connections.js";
 import { devicesPage, usersPage } from "./admin.js";
 import { h, notice, put } from "./dom.js";
+import { domainsPage, groupsPage } from "./domain-pages.js";
 import { instancesPage } from "./instances.js";
 import { forgetCaller, learnCaller } from "./session.js";
 
@@ -91,6 +92,8 @@ async function show() {
   else if (path[0] === "devices") page = devicesPage(main);
   else if (path[0] === "users") page = usersPage(main);
   else if (path[0] === "instances") page = instancesPage(main);
+  else if (path[0] === "domain-groups") page = groupsPage(main, go);
+  else if (path[0] === "domains") page = domainsPage(main, go);
   else page = listPage(main);
   const hashNow = location.hash;
   const stop = await page;

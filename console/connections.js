@@ -2,6 +2,7 @@
 
 import { api } from "./api.js";
 import { clock, h, maskHeaderValue, maskUrl, maskUrlsIn, notice, put, when } from "./dom.js";
+import { domainBadge, loadCatalog } from "./domains.js";
 import { connectionForm } from "./form.js";
 import { chart, rateText, rates, stateBadge, watch } from "./health.js";
 import { caller } from "./session.js";
@@ -29,9 +30,18 @@ function takeFlash() {
   return node;
 }
 
-function domainsCell(domains) {
+function domainsCell(domains, catalog) {
   if (!domains || !domains.length) return h("span", { class: "muted" }, "cross-domain");
-  return h("span", {}, ...domains.map((d) => h("span", { class: "badge" }, typeof d === "string" ? d : d.name)));
+  return h("span", {}, ...domains.map((d) => domainBadge(d, catalog)));
+}
+
+/// The defined domains for badge colours, or null when they cannot be read (badges stay grey).
+async function catalogOrNull() {
+  try {
+    return await loadCatalog();
+  } catch {
+    return null;
+  }
 }
 
 /// #/connections
@@ -51,8 +61,9 @@ export async function listPage(main) {
         h("th", {}, "Last minute"))),
       table));
   let connections;
+  let catalog;
   try {
-    connections = (await api.connections()).connections;
+    [connections, catalog] = await Promise.all([api.connections().then((a) => a.connections), catalogOrNull()]);
   } catch (failure) {
     main.append(notice("Could not load the connections: " + failure.message, "error"));
     return () => {};
@@ -75,7 +86,7 @@ export async function listPage(main) {
       h("td", { class: "url" }, withheld(c) ? h("span", { class: "muted" }, "withheld") : maskUrl(c.url)),
       h("td", {}, contentTypeNames[c.contentType] || c.contentType),
       h("td", { class: "mono" }, c.asId),
-      h("td", {}, domainsCell(c.domains)),
+      h("td", {}, domainsCell(c.domains, catalog)),
       figures, graph));
   }
   return watch(() => connections.map((c) => c.id), (id, status, samples) => {
@@ -150,8 +161,9 @@ function statusView(status) {
 /// #/connections/{id}
 export async function connectionPage(main, id, go) {
   let c;
+  let catalog;
   try {
-    c = await api.connection(id);
+    [c, catalog] = await Promise.all([api.connection(id), catalogOrNull()]);
   } catch (failure) {
     put(main, notice(failure.status === 404 ? "No such connection (or not visible to you)." :
       "Could not load the connection: " + failure.message, "error"), h("a", { href: "#/connections" }, "Back to the connections"));
@@ -216,7 +228,7 @@ export async function connectionPage(main, id, go) {
           definition("URL", withheld(c) ? h("span", { class: "muted" }, "withheld") : h("span", { class: "url" }, maskUrl(c.url))),
           definition("Content Type", contentTypeNames[c.contentType] || c.contentType),
           definition("AS_ID", h("span", { class: "mono" }, c.asId)),
-          definition("Domains", domainsCell(c.domains)),
+          definition("Domains", domainsCell(c.domains, catalog)),
           withheld(c) ? [] : definition("Custom HTTP headers", headers.length
             ? h("ul", { class: "plain" }, ...headers.map((x) => h("li", { class: "mono small" }, x.name + ": " + maskHeaderValue(x.name, x.value))))
             : h("span", { class: "muted" }, "none")),
@@ -237,11 +249,28 @@ export async function connectionPage(main, id, go) {
   });
 }
 
+/// The defined domains for the form's picker; null (with a message in `main`) when unreadable.
+async function formCatalog(main) {
+  try {
+    return await loadCatalog();
+  } catch (failure) {
+    put(main, notice("Could not load the domains: " + failure.message, "error"));
+    return null;
+  }
+}
+
 /// #/connections/new
-export function addPage(main, go) {
+export async function addPage(main, go) {
+  if (!caller().writes) {
+    put(main, viewerNotice(), h("a", { href: "#/connections" }, "Back to the connections"));
+    return () => {};
+  }
+  const catalog = await formCatalog(main);
+  if (!catalog) return () => {};
   put(main, h("p", { class: "crumbs" }, h("a", { href: "#/connections" }, "Connections"), " › Add"),
     h("h1", {}, "Add connection"));
   connectionForm(main, null, {
+    catalog,
     done: (stored, key) => {
       setFlash(h("div", {}, notice(`Connection “${stored.name}” added.`), keyBox(key, true)));
       go("#/connections/" + encodeURIComponent(stored.id));
@@ -254,8 +283,9 @@ export function addPage(main, go) {
 /// #/connections/{id}/edit
 export async function editPage(main, id, go) {
   let c;
+  let catalog;
   try {
-    c = await api.connection(id);
+    [c, catalog] = await Promise.all([api.connection(id), loadCatalog()]);
   } catch (failure) {
     put(main, notice("Could not load the connection: " + failure.message, "error"));
     return () => {};
@@ -269,6 +299,7 @@ export async function editPage(main, id, go) {
     h("a", { href: "#/connections/" + encodeURIComponent(c.id) }, c.name), " › Edit"),
     h("h1", {}, "Edit connection"), messages);
   connectionForm(main, c, {
+    catalog,
     done: (stored) => {
       setFlash(notice(`Connection “${stored.name}” saved.`));
       go("#/connections/" + encodeURIComponent(stored.id));

@@ -6,8 +6,9 @@ import { api } from "./api.js";
 
 let known = null;
 
-function describe(role, domains) {
+function describe(role, domains, id) {
   return {
+    id,
     role,
     domains: domains || [],
     admin: role === "admin",
@@ -23,7 +24,7 @@ function describe(role, domains) {
 export async function learnCaller() {
   try {
     const me = await api.me();
-    known = describe(me.role || (me.admin ? "admin" : null), me.domains);
+    known = describe(me.role || (me.admin ? "admin" : null), me.domains, me.id);
   } catch (failure) {
     if (failure.status === 401) throw failure;
     let admin = false;

@@ -93,6 +93,19 @@ export class Router {
   }
 }
 
+/// Defines domain groups and their domains through the admin API:
+/// `{Region: {color: "#aa3300", domains: ["EMEA", "EMEA/France"]}}` (parents before children).
+export async function defineDomains(router, groups) {
+  for (const [name, { color, description = "", domains = [] }] of Object.entries(groups)) {
+    const made = await router.api("POST", "/api/v1/domain-groups", { name, description, color });
+    if (made.status !== 201) throw new Error(`group ${name}: ${made.status} ${JSON.stringify(made.body)}`);
+    for (const domain of domains) {
+      const one = await router.api("POST", "/api/v1/domains", { group: name, name: domain });
+      if (one.status !== 201) throw new Error(`domain ${name}:${domain}: ${one.status} ${JSON.stringify(one.body)}`);
+    }
+  }
+}
+
 /// A fresh empty schema on the test PostgreSQL (the ctest fixture `postgres`), as a store URL
 /// whose search path is that schema; `drop()` removes it.
 export function postgresSchema() {
