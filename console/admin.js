@@ -186,10 +186,10 @@ export async function usersPage(main) {
         h("th", {}, "Created"), h("th", {}, ""))),
       h("tbody", {}, ...users.map((u) => h("tr", { "data-user": u.id },
         h("td", {}, u.name, u.id === me ? h("span", { class: "tag" }, "you") : null),
-        h("td", {}, u.role || (u.admin ? "admin" : "")),
+        h("td", {}, u.role),
         h("td", {}, u.domains && u.domains.length ? u.domains.map((d) => domainBadge(d, catalog)) : h("span", { class: "muted" }, "none")),
         h("td", { class: "nowrap" }, when(u.createdAt)),
-        h("td", {}, u.id === me || (me === undefined && u.admin) ? null : h("button", { type: "button", class: "danger small",
+        h("td", {}, u.id === me ? null : h("button", { type: "button", class: "danger small",
           "aria-label": "Delete " + u.name, onclick: async () => {
             if (!confirm(`Delete the user “${u.name}”? Its token stops working at once.`)) return;
             try {

@@ -11,7 +11,7 @@ const contentTypeNames = { XML: "XML", JSON: "JSON", JSON_UNTYPED: "JSON untyped
 /// A cross-domain connection shown to a restricted user: without url, headers, additional info.
 const withheld = (c) => c.url === undefined;
 /// Whether the caller may change `c`: not a viewer, and not a connection withheld from it.
-const readOnly = (c) => withheld(c) || c.readOnly === true || !caller().writes;
+const readOnly = (c) => withheld(c) || !caller().writes;
 
 /// The notice a viewer sees on the pages it can only read.
 export function viewerNotice() {
