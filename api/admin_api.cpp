@@ -11,27 +11,27 @@ namespace {
 
 /// The known paths.
 enum class endpoint {
-  console,         ///< / and /console/{file}
-  connections,     ///< /api/v1/connections
-  connection,      ///< /api/v1/connections/{id}
-  connection_key,  ///< /api/v1/connections/{id}/key
+  console,            ///< / and /console/{file}
+  connections,        ///< /api/v1/connections
+  connection,         ///< /api/v1/connections/{id}
+  connection_key,     ///< /api/v1/connections/{id}/key
   connection_status,  ///< /api/v1/connections/{id}/status
   connection_test,    ///< /api/v1/connections/{id}/test
-  device,          ///< /api/v1/devices/{devEUI}
-  device_import,   ///< /api/v1/devices:import
-  users,           ///< /api/v1/users
-  user,            ///< /api/v1/users/{id}
-  instances,       ///< /api/v1/instances
-  me,              ///< /api/v1/me
-  domain_groups,   ///< /api/v1/domain-groups
-  domain_group,    ///< /api/v1/domain-groups/{name}
-  domains,         ///< /api/v1/domains
-  domain,          ///< /api/v1/domains/{group}/{name, its `/` kept}
+  device,             ///< /api/v1/devices/{devEUI}
+  device_import,      ///< /api/v1/devices:import
+  users,              ///< /api/v1/users
+  user,               ///< /api/v1/users/{id}
+  instances,          ///< /api/v1/instances
+  me,                 ///< /api/v1/me
+  domain_groups,      ///< /api/v1/domain-groups
+  domain_group,       ///< /api/v1/domain-groups/{name}
+  domains,            ///< /api/v1/domains
+  domain,             ///< /api/v1/domains/{group}/{name, its `/` kept}
 };
 
 struct route {
   endpoint target;
-  std::string_view id;    ///< the {id}, {devEUI}, {name} or {group} segment; the console's path
+  std::string_view id;  ///< the {id}, {devEUI}, {name} or {group} segment; the console's path
   std::string_view name = {};  ///< a domain's name (the rest of the path)
 };
 

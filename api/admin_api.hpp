@@ -41,7 +41,7 @@ namespace tr::api {
 //   POST   /api/v1/users                      admin only: body `{"name","role","domains"}` (role
 //                                             default `connections-manager`); 201
 //                                             `{"id","name","role","domains","createdAt","token"}`
-//   GET    /api/v1/users/{id}                 admin only: `{"id","name","role","domains","createdAt"}`
+//   GET    /api/v1/users/{id}                 admin only: the user, as in the list
 //   DELETE /api/v1/users/{id}                 admin only, 204; an admin cannot delete itself (409)
 //   GET    /api/v1/instances                  admin only: `{"cluster", "instances": [...]}`, the
 //                                             live replicas; a single node lists itself
@@ -49,12 +49,14 @@ namespace tr::api {
 //   GET    /api/v1/domain-groups              `{"groups": [{"name","description","color",
 //                                             "createdAt"}]}`, those within the caller's reach
 //   POST   /api/v1/domain-groups              admin only: 201, the group
-//   GET|PATCH|DELETE /api/v1/domain-groups/{name}  PATCH: description, color (admin only)
+//   GET|PATCH|DELETE /api/v1/domain-groups/{name}
+//                                             PATCH: description, color (admin only)
 //   GET    /api/v1/domains                    `{"domains": [{"group","name","description",
 //                                             "active","createdAt"}]}`, within the caller's reach
 //   POST   /api/v1/domains                    admin only: 201, the domain
-//   GET|PATCH|DELETE /api/v1/domains/{group}/{name}  the name's `/` kept as path segments,
-//                                             each percent-decoded; PATCH: active, description
+//   GET|PATCH|DELETE /api/v1/domains/{group}/{name}
+//                                             the name's `/` kept as path segments, each
+//                                             percent-decoded; PATCH: active, description
 //
 // Statuses: 400 validation (`{"errors": [{"field", "message"}]}`, every failing field, nothing
 // stored; also malformed JSON and wrong types), 401 missing or unknown token (with a

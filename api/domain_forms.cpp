@@ -19,8 +19,7 @@ void check_group_name(const std::optional<std::string>& name, std::string_view f
   if (!name || name->empty()) return add(errors, std::string{field}, "is mandatory");
   if (auto problem = detail::name_part_problem(*name, max_group_name_characters))
     return add(errors, std::string{field}, *problem);
-  if (name->find('/') != std::string::npos)
-    add(errors, std::string{field}, "must not contain '/'");
+  if (name->find('/') != std::string::npos) add(errors, std::string{field}, "must not contain '/'");
 }
 
 void check_description(const std::optional<std::string>& text, std::vector<field_error>& errors) {
@@ -38,8 +37,10 @@ std::optional<std::string> normalized_color(std::string_view text) {
   std::string out{text};
   for (std::size_t i = 1; i < out.size(); ++i) {
     char c = out[i];
-    if (c >= 'A' && c <= 'F') out[i] = static_cast<char>(c - 'A' + 'a');
-    else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return std::nullopt;
+    if (c >= 'A' && c <= 'F')
+      out[i] = static_cast<char>(c - 'A' + 'a');
+    else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+      return std::nullopt;
   }
   return out;
 }

@@ -91,8 +91,9 @@ std::vector<field_error> check_domain_assignment(const store::user& user,
     auto found = std::find_if(defined.begin(), defined.end(), [&](const store::domain& d) {
       return d.group == ref.group && d.name == ref.name;
     });
-    bool same_group_before = std::any_of(requested.begin(), requested.begin() + i,
-                                         [&](const store::domain_ref& r) { return r.group == ref.group; });
+    bool same_group_before =
+        std::any_of(requested.begin(), requested.begin() + i,
+                    [&](const store::domain_ref& r) { return r.group == ref.group; });
     if (found == defined.end()) {
       errors.push_back({path + ".name", "no domain " + described(ref) + " is defined"});
     } else if (same_group_before) {
@@ -102,8 +103,8 @@ std::vector<field_error> check_domain_assignment(const store::user& user,
       errors.push_back({path + ".name", "domain " + described(ref) +
                                             " is inactive: it cannot be given to anything new"});
     } else if (restricted && !covers(user, ref) && !kept) {
-      errors.push_back({path + ".name", "domain " + described(ref) +
-                                            " is not one of your domains nor below one"});
+      errors.push_back({path + ".name",
+                        "domain " + described(ref) + " is not one of your domains nor below one"});
     }
     if (covers(user, ref) && found != defined.end()) own_one = true;
   }

@@ -115,7 +115,8 @@ std::string_view item_of(std::string_view field);
 bool has_item_error(const std::vector<field_error>& errors, std::string_view field);
 
 /// Checks the form of domain references (`domains[i].group`, `domains[i].name`, duplicates).
-void check_domain_refs(const std::vector<store::domain_ref>& refs, std::vector<field_error>& errors);
+void check_domain_refs(const std::vector<store::domain_ref>& refs,
+                       std::vector<field_error>& errors);
 
 /// The user form of `POST /api/v1/users`.
 struct user_form {

@@ -6,8 +6,10 @@
 
 #include "store/detail/data_key_source.hpp"
 #include "store/detail/database_access.hpp"
+#include "store/detail/domain_rows.hpp"
 #include "store/detail/identifiers.hpp"
 #include "store/detail/schema.hpp"
+#include "store/detail/sql_port.hpp"
 
 namespace tr::store {
 
@@ -144,6 +146,9 @@ std::int64_t sqlite_database::schema_version() {
 result<connection> sqlite_database::create_connection(connection draft) {
   return write<connection>([&](detail::sqlite_db& db, std::vector<change_event>& events) {
     detail::connection_rows rows{db, *keys_};
+    detail::sqlite_port port{db};
+    if (auto bad = detail::domain_rows{port}.check_refs(draft.domains))
+      return result<connection>{*bad};
     auto made = complete_draft(rows, std::move(draft));
     if (!made) return made;
     rows.insert(*made);
@@ -158,7 +163,10 @@ result<std::vector<connection>> sqlite_database::create_connections(std::vector<
     detail::connection_rows rows{db, *keys_};
     out_type made;
     made.reserve(drafts.size());
+    detail::sqlite_port port{db};
     for (auto& draft : drafts) {
+      if (auto bad = detail::domain_rows{port}.check_refs(draft.domains))
+        return result<out_type>{*bad};
       auto one = complete_draft(rows, std::move(draft));
       if (!one) return result<out_type>{one.error_value()};
       rows.insert(*one);
@@ -200,6 +208,8 @@ result<connection> sqlite_database::update_connection(connection changed) {
         detail::connection_rows rows{db, *keys_};
         auto existing = rows.find(changed.id);
         if (!existing) return detail::missing("no connection " + changed.id);
+        detail::sqlite_port port{db};
+        if (auto bad = detail::domain_rows{port}.check_refs(changed.domains)) return *bad;
         if (changed.key.empty()) {
           changed.key = existing->key;
         } else if (auto key = detail::normalize_key(changed.key)) {

@@ -20,8 +20,8 @@ result<T> database::shared(bool write, Body&& body) {
 }
 
 result<std::vector<domain_group>> database::list_domain_groups() {
-  return shared<std::vector<domain_group>>(
-      false, [](detail::domain_rows rows) { return rows.groups(); });
+  return shared<std::vector<domain_group>>(false,
+                                           [](detail::domain_rows rows) { return rows.groups(); });
 }
 
 result<domain_group> database::create_domain_group(domain_group draft) {

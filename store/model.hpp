@@ -88,7 +88,7 @@ inline constexpr std::int64_t default_max_time_deviation_s = 60;
 struct connection {
   std::string id;                    ///< server-set, 16 lower-case hex digits
   std::string name;                  ///< friendly name
-  std::vector<domain_ref> domains;  ///< empty: cross-domain, visible to every user
+  std::vector<domain_ref> domains;   ///< empty: cross-domain, visible to every user
   std::string url;                   ///< absolute https (or http) URL of the AS
   content_type type = content_type::json;
   std::string as_id;            ///< AS_ID sent in uplinks, required in downlinks

@@ -134,9 +134,10 @@ result<postgres_database::copied> postgres_database::copy_in(
         "(SELECT count(*) FROM users)");
     if (held.integer(0, 0) > 0 && !replace)
       return detail::invalid("the target store is not empty (use --force to replace its content)");
-    db.exec("DELETE FROM device_routes; DELETE FROM connections; DELETE FROM users; "
-            "DELETE FROM domains; DELETE FROM domain_groups; "
-            "DELETE FROM meta WHERE name = 'bootstrap_admin'");
+    db.exec(
+        "DELETE FROM device_routes; DELETE FROM connections; DELETE FROM users; "
+        "DELETE FROM domains; DELETE FROM domain_groups; "
+        "DELETE FROM meta WHERE name = 'bootstrap_admin'");
     // Groups, then domains parent first (list_domains sorts them so), then their holders.
     for (const auto& one : groups)
       db.query(

@@ -3,9 +3,11 @@
 #include <cstdio>
 
 #include "store/detail/data_key_source.hpp"
+#include "store/detail/domain_rows.hpp"
 #include "store/detail/identifiers.hpp"
 #include "store/detail/postgres_access.hpp"
 #include "store/detail/postgres_schema.hpp"
+#include "store/detail/sql_port.hpp"
 
 namespace tr::store {
 
@@ -153,6 +155,9 @@ std::int64_t postgres_database::schema_version() {
 result<connection> postgres_database::create_connection(connection draft) {
   return write<connection>([&](detail::pg_connection& db, std::vector<change_event>& events) {
     detail::pg_connection_rows rows{db, *keys_};
+    detail::pg_port port{db};
+    if (auto bad = detail::domain_rows{port}.check_refs(draft.domains))
+      return result<connection>{*bad};
     auto made = complete_draft(rows, std::move(draft));
     if (!made) return made;
     rows.insert(*made);
@@ -168,7 +173,10 @@ result<std::vector<connection>> postgres_database::create_connections(
     detail::pg_connection_rows rows{db, *keys_};
     out_type made;
     made.reserve(drafts.size());
+    detail::pg_port port{db};
     for (auto& draft : drafts) {
+      if (auto bad = detail::domain_rows{port}.check_refs(draft.domains))
+        return result<out_type>{*bad};
       auto one = complete_draft(rows, std::move(draft));
       if (!one) return result<out_type>{one.error_value()};
       rows.insert(*one);
@@ -211,6 +219,8 @@ result<connection> postgres_database::update_connection(connection changed) {
         detail::pg_connection_rows rows{db, *keys_};
         auto existing = rows.find(changed.id);
         if (!existing) return detail::missing("no connection " + changed.id);
+        detail::pg_port port{db};
+        if (auto bad = detail::domain_rows{port}.check_refs(changed.domains)) return *bad;
         if (changed.key.empty()) {
           changed.key = existing->key;
         } else if (auto key = detail::normalize_key(changed.key)) {

@@ -84,7 +84,8 @@ class postgres_database final : public database, public cluster_store {
   /// users (token hashes kept) in one transaction. Refuses (invalid_argument) a store that
   /// already holds connections, routes or users, unless `replace`: then they and the domains
   /// are deleted first.
-  result<copied> copy_in(const std::vector<domain_group>& groups, const std::vector<domain>& domains,
+  result<copied> copy_in(const std::vector<domain_group>& groups,
+                         const std::vector<domain>& domains,
                          const std::vector<connection>& connections,
                          const std::vector<device_route>& routes, const std::vector<user>& users,
                          bool replace);

@@ -323,8 +323,8 @@ result<created_user> postgres_database::create_user(std::string name, role acces
         if (auto unknown = detail::domain_rows{port}.first_unknown(domains))
           return detail::invalid("no domain '" + unknown->group + ":" + unknown->name + "'");
         auto token = new_token();
-        auto made = detail::user_rows{port}.insert_new(std::move(name), access,
-                                                       std::move(domains), token_hash(token));
+        auto made = detail::user_rows{port}.insert_new(std::move(name), access, std::move(domains),
+                                                       token_hash(token));
         return created_user{std::move(made), std::move(token)};
       });
 }

@@ -99,8 +99,8 @@ found_domain find_domain(const call& c, std::string_view raw_group, std::string_
     for (auto& one : *all)
       if (one.group == *group && one.name == *name && sees(c.caller, one))
         return {std::move(one), {}};
-  return {std::nullopt, error_answer(404, "no domain " + std::string{raw_group} + "/" +
-                                              std::string{raw_name})};
+  return {std::nullopt,
+          error_answer(404, "no domain " + std::string{raw_group} + "/" + std::string{raw_name})};
 }
 
 }  // namespace

@@ -29,8 +29,8 @@ void check_user_domains(const std::vector<store::domain_ref>& refs,
     if (found == defined.end())
       merge_errors(errors, {{path, "no domain " + named + " is defined"}});
     else if (!found->active)
-      merge_errors(errors,
-                   {{path, "domain " + named + " is inactive: it cannot be given to anything new"}});
+      merge_errors(
+          errors, {{path, "domain " + named + " is inactive: it cannot be given to anything new"}});
   }
 }
 
@@ -59,11 +59,11 @@ api_answer create_user(const call& c) {
     std::vector<field_error> more;
     check_user_domains(checked.domains, *defined, more);
     for (auto& one : more)
-      if (!has_item_error(checked.errors, one.field)) merge_errors(checked.errors, {std::move(one)});
+      if (!has_item_error(checked.errors, one.field))
+        merge_errors(checked.errors, {std::move(one)});
   }
   if (!checked.ok()) return field_errors_answer(checked.errors);
-  auto made =
-      c.db.create_user(std::move(checked.name), checked.role, std::move(checked.domains));
+  auto made = c.db.create_user(std::move(checked.name), checked.role, std::move(checked.domains));
   if (!made) return store_failure(made.error_value());
   json_out out;
   out.begin_object();

@@ -58,7 +58,8 @@ std::string_view parent_of(std::string_view name) noexcept {
 
 std::vector<domain_group> domain_rows::groups() {
   std::vector<domain_group> out;
-  for (const auto& row : db_.query("SELECT name, description, color, created_at FROM domain_groups"))
+  for (const auto& row :
+       db_.query("SELECT name, description, color, created_at FROM domain_groups"))
     out.push_back(group_from(row));
   std::sort(out.begin(), out.end(),
             [](const domain_group& a, const domain_group& b) { return a.name < b.name; });
@@ -66,9 +67,9 @@ std::vector<domain_group> domain_rows::groups() {
 }
 
 std::optional<domain_group> domain_rows::group(std::string_view name) {
-  auto found = db_.query(
-      "SELECT name, description, color, created_at FROM domain_groups WHERE name = $1",
-      {std::string{name}});
+  auto found =
+      db_.query("SELECT name, description, color, created_at FROM domain_groups WHERE name = $1",
+                {std::string{name}});
   if (found.empty()) return std::nullopt;
   return group_from(found.front());
 }
@@ -132,8 +133,7 @@ result<domain> domain_rows::insert(domain draft) {
   auto parent = parent_of(draft.name);
   if (!parent.empty()) {
     if (!find({draft.group, std::string{parent}}))
-      return bad("its parent " + quoted(parent) + " does not exist in group " +
-                     quoted(draft.group),
+      return bad("its parent " + quoted(parent) + " does not exist in group " + quoted(draft.group),
                  "name");
     auto siblings = db_.query("SELECT name FROM domains WHERE group_name = $1", {draft.group});
     auto children = std::count_if(siblings.begin(), siblings.end(), [&](const sql_port::row& r) {
@@ -164,15 +164,15 @@ result<domain> domain_rows::update(const domain& changed) {
 
 std::vector<std::string> domain_rows::holders(const domain_ref& which) {
   std::vector<std::string> out;
-  for (const auto& row : db_.query(
-           "SELECT c.name, c.id FROM connection_domain_refs r JOIN connections c "
-           "ON c.id = r.connection_id WHERE r.group_name = $1 AND r.domain_name = $2",
-           {which.group, which.name}))
+  for (const auto& row :
+       db_.query("SELECT c.name, c.id FROM connection_domain_refs r JOIN connections c "
+                 "ON c.id = r.connection_id WHERE r.group_name = $1 AND r.domain_name = $2",
+                 {which.group, which.name}))
     out.push_back("connection \"" + row[0] + "\" (" + row[1] + ")");
-  for (const auto& row : db_.query(
-           "SELECT u.name, u.id FROM user_domain_refs r JOIN users u ON u.id = r.user_id "
-           "WHERE r.group_name = $1 AND r.domain_name = $2",
-           {which.group, which.name}))
+  for (const auto& row :
+       db_.query("SELECT u.name, u.id FROM user_domain_refs r JOIN users u ON u.id = r.user_id "
+                 "WHERE r.group_name = $1 AND r.domain_name = $2",
+                 {which.group, which.name}))
     out.push_back("user \"" + row[0] + "\" (" + row[1] + ")");
   std::sort(out.begin(), out.end());
   return out;
@@ -199,6 +199,11 @@ result<void> domain_rows::erase(const domain_ref& which) {
 std::optional<domain_ref> domain_rows::first_unknown(const std::vector<domain_ref>& refs) {
   for (const auto& one : refs)
     if (!find(one)) return one;
+  return std::nullopt;
+}
+
+std::optional<error> domain_rows::check_refs(const std::vector<domain_ref>& refs) {
+  if (auto unknown = first_unknown(refs)) return bad("no domain " + describe(*unknown), "domains");
   return std::nullopt;
 }
 

@@ -54,6 +54,9 @@ class domain_rows {
   /// The first of `refs` that does not exist, or nullopt.
   std::optional<domain_ref> first_unknown(const std::vector<domain_ref>& refs);
 
+  /// invalid_argument (field `domains`) naming the first of `refs` that does not exist.
+  std::optional<error> check_refs(const std::vector<domain_ref>& refs);
+
  private:
   sql_port& db_;
 };

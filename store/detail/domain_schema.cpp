@@ -10,7 +10,6 @@
 
 namespace tr::store::detail {
 
-
 namespace {
 
 class migration {
@@ -44,7 +43,8 @@ class migration {
   void ensure(const std::string& name) {
     if (made_.contains(name)) return;
     auto parent = parent_of(name);
-    if (!parent.empty()) ensure(std::string{parent});
+    if (!parent.empty())
+      ensure(std::string{parent});
     else if (made_.empty())
       db_.run(
           "INSERT INTO domain_groups (name, description, color, created_at) "

@@ -30,8 +30,7 @@ std::vector<sql_port::row> sqlite_port::query(std::string_view sql,
   std::vector<row> out;
   while (query.step()) {
     auto& one = out.emplace_back();
-    for (int column = 0; column < query.columns(); ++column)
-      one.emplace_back(query.text(column));
+    for (int column = 0; column < query.columns(); ++column) one.emplace_back(query.text(column));
   }
   return out;
 }

@@ -24,7 +24,8 @@ class sql_port {
   virtual ~sql_port() = default;
 
   /// Runs one statement; its rows.
-  virtual std::vector<row> query(std::string_view sql, const std::vector<std::string>& params = {}) = 0;
+  virtual std::vector<row> query(std::string_view sql,
+                                 const std::vector<std::string>& params = {}) = 0;
 
   /// Runs one statement; the number of rows it inserted, updated or deleted.
   virtual std::int64_t run(std::string_view sql, const std::vector<std::string>& params = {}) = 0;

@@ -26,9 +26,9 @@ user from_row(const sql_port::row& row) {
 }  // namespace
 
 void user_rows::load_domains(user& out) {
-  auto found = db_.query(
-      "SELECT group_name, domain_name, position FROM user_domain_refs WHERE user_id = $1",
-      {out.id});
+  auto found =
+      db_.query("SELECT group_name, domain_name, position FROM user_domain_refs WHERE user_id = $1",
+                {out.id});
   std::sort(found.begin(), found.end(), [](const sql_port::row& a, const sql_port::row& b) {
     return std::stoll(a[2]) < std::stoll(b[2]);
   });
@@ -64,10 +64,9 @@ std::vector<user> user_rows::all() {
 }
 
 void user_rows::insert(const user& value) {
-  db_.run(
-      "INSERT INTO users (id, name, token_hash, role, created_at) VALUES ($1, $2, $3, $4, $5)",
-      {value.id, value.name, value.token_hash, std::string{to_string(value.role)},
-       value.created_at});
+  db_.run("INSERT INTO users (id, name, token_hash, role, created_at) VALUES ($1, $2, $3, $4, $5)",
+          {value.id, value.name, value.token_hash, std::string{to_string(value.role)},
+           value.created_at});
   for (std::size_t i = 0; i < value.domains.size(); ++i)
     db_.run(
         "INSERT INTO user_domain_refs (user_id, position, group_name, domain_name) "

@@ -64,8 +64,8 @@ class admin_api_test : public ::testing::Test {
     for (auto name : {"EMEA", "EMEA/France", "EMEA/France/Paris", "EMEA/Germany", "Asia"})
       ASSERT_TRUE(db_->create_domain({"Region", name, "", true, {}}));
     ASSERT_TRUE(db_->create_domain({"Customer", "Acme", "", true, {}}));
-    auto a = db_->create_user("tenant a", store::role::connections_manager,
-                              {{"Region", "EMEA/France"}});
+    auto a =
+        db_->create_user("tenant a", store::role::connections_manager, {{"Region", "EMEA/France"}});
     auto b = db_->create_user("tenant b", store::role::connections_manager,
                               {{"Region", "EMEA/Germany"}});
     ASSERT_TRUE(a && b);

@@ -249,8 +249,7 @@ TEST_F(admin_connections, a_connection_keeps_its_own_as_id_through_put_and_patch
 
 TEST_F(admin_connections, a_restricted_user_hears_of_a_hidden_duplicate_without_its_name) {
   create("secret", in_b);
-  auto again = call("POST", "/api/v1/connections", connection_body("secret", in_a),
-                    token_a_);
+  auto again = call("POST", "/api/v1/connections", connection_body("secret", in_a), token_a_);
   EXPECT_EQ(again.status, 409) << again.body;
   EXPECT_NE(again.body.find("another connection"), std::string::npos) << again.body;
   EXPECT_EQ(again.body.find("\\\"secret\\\""), std::string::npos) << again.body;

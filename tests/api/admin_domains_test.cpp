@@ -80,11 +80,13 @@ TEST_F(admin_domains, group_validation_lists_every_failing_field) {
                       R"({"name": " Region ", "description": "a\u0001b", "color": "red"})");
   EXPECT_EQ(refused.status, 400);
   EXPECT_EQ(error_fields(refused), (std::vector<std::string>{"name", "description", "color"}));
-  EXPECT_EQ(error_fields(call("POST", "/api/v1/domain-groups", R"({"name": "123456789012345678901"})")),
-            std::vector<std::string>{"name"});
+  EXPECT_EQ(
+      error_fields(call("POST", "/api/v1/domain-groups", R"({"name": "123456789012345678901"})")),
+      std::vector<std::string>{"name"});
   EXPECT_EQ(error_fields(call("POST", "/api/v1/domain-groups", R"({"name": "a/b"})")),
             std::vector<std::string>{"name"});
-  EXPECT_EQ(call("POST", "/api/v1/domain-groups", R"({"name": "12345678901234567890"})").status, 201);
+  EXPECT_EQ(call("POST", "/api/v1/domain-groups", R"({"name": "12345678901234567890"})").status,
+            201);
 }
 
 TEST_F(admin_domains, a_group_name_is_unique_and_fixed_once_made) {
@@ -102,8 +104,8 @@ TEST_F(admin_domains, a_group_name_is_unique_and_fixed_once_made) {
 }
 
 TEST_F(admin_domains, a_domain_needs_an_existing_group_and_segments_of_1_to_20_characters) {
-  auto refused = call("POST", "/api/v1/domains",
-                      R"({"group": "Nope", "name": "EMEA/123456789012345678901"})");
+  auto refused =
+      call("POST", "/api/v1/domains", R"({"group": "Nope", "name": "EMEA/123456789012345678901"})");
   EXPECT_EQ(refused.status, 400);
   EXPECT_EQ(error_fields(refused), (std::vector<std::string>{"name", "group"}));
   for (auto name : {"", "/EMEA", "EMEA/", "EMEA//x", " EMEA"})
@@ -114,7 +116,8 @@ TEST_F(admin_domains, a_domain_needs_an_existing_group_and_segments_of_1_to_20_c
 }
 
 TEST_F(admin_domains, a_child_needs_its_parent) {
-  auto refused = call("POST", "/api/v1/domains", R"({"group": "Region", "name": "Americas/Brazil"})");
+  auto refused =
+      call("POST", "/api/v1/domains", R"({"group": "Region", "name": "Americas/Brazil"})");
   EXPECT_EQ(refused.status, 400);
   EXPECT_EQ(error_fields(refused), std::vector<std::string>{"name"});
   EXPECT_EQ(call("POST", "/api/v1/domains", R"({"group": "Region", "name": "Asia/Japan"})").status,
@@ -138,7 +141,8 @@ TEST_F(admin_domains, a_name_is_unique_within_its_group_only) {
   auto again = call("POST", "/api/v1/domains", R"({"group": "Region", "name": "EMEA"})");
   EXPECT_EQ(again.status, 409);
   EXPECT_EQ(error_fields(again), std::vector<std::string>{"name"});
-  EXPECT_EQ(call("POST", "/api/v1/domains", R"({"group": "Customer", "name": "EMEA"})").status, 201);
+  EXPECT_EQ(call("POST", "/api/v1/domains", R"({"group": "Customer", "name": "EMEA"})").status,
+            201);
 }
 
 TEST_F(admin_domains, a_patch_changes_active_and_the_description_only) {
@@ -179,13 +183,13 @@ TEST_F(admin_domains, only_an_admin_defines_domains) {
   auto viewer = make_user("viewer", "[]");
   for (const auto& token : {token_a_, viewer}) {
     EXPECT_EQ(call("POST", "/api/v1/domain-groups", R"({"name": "X"})", token).status, 403);
-    EXPECT_EQ(call("POST", "/api/v1/domains", R"({"group": "Region", "name": "EMEA/France/Lyon"})",
-                   token)
-                  .status,
-              403);
-    EXPECT_EQ(call("PATCH", "/api/v1/domains/Region/EMEA/France", R"({"active": false})", token)
-                  .status,
-              403);
+    EXPECT_EQ(
+        call("POST", "/api/v1/domains", R"({"group": "Region", "name": "EMEA/France/Lyon"})", token)
+            .status,
+        403);
+    EXPECT_EQ(
+        call("PATCH", "/api/v1/domains/Region/EMEA/France", R"({"active": false})", token).status,
+        403);
     EXPECT_EQ(call("DELETE", "/api/v1/domains/Customer/Acme", "", token).status, 403);
     EXPECT_EQ(call("DELETE", "/api/v1/domain-groups/Region", "", token).status, 403);
   }
@@ -239,11 +243,13 @@ TEST_F(admin_domains, an_admin_gives_any_active_domain_at_most_one_per_group) {
 
 TEST_F(admin_domains, an_inactive_domain_is_given_to_nothing_new_and_stays_where_it_is) {
   auto id = create("in Germany", in_b);
-  ASSERT_EQ(call("PATCH", "/api/v1/domains/Region/EMEA/Germany", R"({"active": false})").status, 200);
+  ASSERT_EQ(call("PATCH", "/api/v1/domains/Region/EMEA/Germany", R"({"active": false})").status,
+            200);
   auto refused = call("POST", "/api/v1/connections", connection_body("new", in_b));
   EXPECT_EQ(refused.status, 400);
   EXPECT_EQ(error_fields(refused), std::vector<std::string>{"domains[0].name"});
-  auto user = call("POST", "/api/v1/users", R"({"name": "u", "domains": )" + std::string{in_b} + "}");
+  auto user =
+      call("POST", "/api/v1/users", R"({"name": "u", "domains": )" + std::string{in_b} + "}");
   EXPECT_EQ(error_fields(user), std::vector<std::string>{"domains[0].name"});
   // The connection keeps it, and stays editable by the user restricted to it.
   EXPECT_EQ(call("PATCH", connection_path(id), R"({"name": "renamed"})", token_b_).status, 200);
@@ -252,8 +258,8 @@ TEST_F(admin_domains, an_inactive_domain_is_given_to_nothing_new_and_stays_where
 
 TEST_F(admin_domains, a_restricted_manager_keeps_the_domains_outside_its_own) {
   auto id = create("shared", in_a_and_acme);
-  auto dropped = call("PATCH", connection_path(id), R"({"domains": )" + std::string{in_a} + "}",
-                      token_a_);
+  auto dropped =
+      call("PATCH", connection_path(id), R"({"domains": )" + std::string{in_a} + "}", token_a_);
   EXPECT_EQ(dropped.status, 400);
   EXPECT_EQ(error_fields(dropped), std::vector<std::string>{"domains"});
   auto moved = call("PATCH", connection_path(id),

@@ -55,7 +55,8 @@ const std::vector<connection_case> connections = {
     {"EMEA/France/Paris+Acme", refs({{"Region", "EMEA/France/Paris"}, {"Customer", "Acme"}})},
 };
 
-constexpr std::string_view expected = R"(admin                  -                       200 200 200 200 204 201
+constexpr std::string_view expected =
+    R"(admin                  -                       200 200 200 200 204 201
 admin                  EMEA                    200 200 200 200 204 201
 admin                  EMEA/France             200 200 200 200 204 201
 admin                  EMEA/France/Paris       200 200 200 200 204 201

@@ -18,8 +18,7 @@ TEST_F(admin_users, an_admin_creates_a_user_whose_token_works) {
   ASSERT_EQ(token.size(), 64u);
   auto seen = call("GET", "/api/v1/connections", "", token);
   EXPECT_EQ(seen.status, 200);
-  auto connection =
-      call("POST", "/api/v1/connections", connection_body("C", in_c), token);
+  auto connection = call("POST", "/api/v1/connections", connection_body("C", in_c), token);
   EXPECT_EQ(connection.status, 201) << connection.body;
 }
 
@@ -35,11 +34,10 @@ TEST_F(admin_users, a_user_made_without_a_role_is_a_connections_manager_restrict
 
 TEST_F(admin_users, a_user_who_is_not_an_admin_cannot_manage_users) {
   auto users_before = db_->list_users()->size();
-  EXPECT_EQ(
-      call("POST", "/api/v1/users", R"({"name": "x", "domains": )" + std::string{in_a} + "}",
-           token_a_)
-          .status,
-      403);
+  EXPECT_EQ(call("POST", "/api/v1/users", R"({"name": "x", "domains": )" + std::string{in_a} + "}",
+                 token_a_)
+                .status,
+            403);
   EXPECT_EQ(call("GET", "/api/v1/users", "", token_a_).status, 403);
   auto a_id = db_->find_user_by_token(token_a_)->id;
   EXPECT_EQ(call("GET", "/api/v1/users/" + a_id, "", token_a_).status, 403);
@@ -48,10 +46,10 @@ TEST_F(admin_users, a_user_who_is_not_an_admin_cannot_manage_users) {
 }
 
 TEST_F(admin_users, user_validation_lists_every_failing_field) {
-  auto refused = call(
-      "POST", "/api/v1/users",
-      R"({"name": "", "role": "boss", "domains": [{"group": "Region", "name": "EMEA/Fra"}, 3,)"
-      R"( {"group": "", "name": "a//b"}], "x": 1})");
+  auto refused =
+      call("POST", "/api/v1/users",
+           R"({"name": "", "role": "boss", "domains": [{"group": "Region", "name": "EMEA/Fra"}, 3,)"
+           R"( {"group": "", "name": "a//b"}], "x": 1})");
   EXPECT_EQ(refused.status, 400);
   EXPECT_EQ(error_fields(refused),
             (std::vector<std::string>{"domains[1]", "x", "name", "role", "domains[2].group",

@@ -31,9 +31,9 @@ const domain_ref franceville{"Region", "EMEA/Franceville"};
 const domain_ref acme{"Customer", "Acme"};
 
 std::vector<store::domain> defined(bool emea_active = true) {
-  return {{"Region", "EMEA", "", emea_active, {}},         {"Region", "EMEA/France", "", true, {}},
-          {"Region", "EMEA/France/Paris", "", true, {}},   {"Region", "EMEA/Germany", "", true, {}},
-          {"Region", "EMEA/Franceville", "", true, {}},    {"Customer", "Acme", "", true, {}}};
+  return {{"Region", "EMEA", "", emea_active, {}},       {"Region", "EMEA/France", "", true, {}},
+          {"Region", "EMEA/France/Paris", "", true, {}}, {"Region", "EMEA/Germany", "", true, {}},
+          {"Region", "EMEA/Franceville", "", true, {}},  {"Customer", "Acme", "", true, {}}};
 }
 
 store::connection connection_in(std::vector<domain_ref> domains) {
@@ -80,7 +80,8 @@ TEST(domain_visibility, a_restricted_user_sees_connections_at_or_below_its_domai
   EXPECT_EQ(visibility_of(user, connection_in({acme})), visibility::hidden);
 }
 
-TEST(domain_visibility, cross_domain_connections_are_read_only_without_secrets_for_restricted_users) {
+TEST(domain_visibility,
+     cross_domain_connections_are_read_only_without_secrets_for_restricted_users) {
   auto user = with_role(store::role::viewer, {france});
   EXPECT_EQ(visibility_of(user, connection_in({})), visibility::read_only);
   auto view = view_of(user, connection_in({}));

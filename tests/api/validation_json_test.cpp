@@ -37,11 +37,11 @@ TEST(connection_form_json, reports_wrong_types_with_the_other_failures) {
     "contentType": "XML", "asId": "AS", "headers": [{"name": "Host", "value": 1}, "x"],
     "maxTimeDeviation": 1.5, "colour": "red"})");
   auto checked = validate_connection(form);
-  EXPECT_EQ(fields_of(checked.errors),
-            (std::vector<std::string>{"name", "domains[1]", "domains[3].name", "domains[3].kind",
-                                      "headers[0].value", "headers[1]", "maxTimeDeviation",
-                                      "colour", "url", "headers[0].name", "headers[1].name",
-                                      "domains[2].name"}));
+  EXPECT_EQ(
+      fields_of(checked.errors),
+      (std::vector<std::string>{"name", "domains[1]", "domains[3].name", "domains[3].kind",
+                                "headers[0].value", "headers[1]", "maxTimeDeviation", "colour",
+                                "url", "headers[0].name", "headers[1].name", "domains[2].name"}));
 }
 
 TEST(connection_form_json, null_counts_as_absent) {
@@ -82,7 +82,8 @@ TEST(user_form_json, a_domain_given_as_a_plain_string_is_refused_at_its_place) {
 }
 
 TEST(domain_forms_json, decode_groups_and_domains) {
-  auto group = parse_domain_group_form(R"({"name": "Region", "description": "d", "color": "#AbCdEf"})");
+  auto group =
+      parse_domain_group_form(R"({"name": "Region", "description": "d", "color": "#AbCdEf"})");
   EXPECT_TRUE(group.malformed.empty());
   auto checked = validate_new_domain_group(group);
   ASSERT_TRUE(checked.ok());

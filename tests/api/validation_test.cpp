@@ -184,14 +184,16 @@ TEST(connection_validation, a_domain_reference_needs_a_group_and_a_path_of_short
        }) {
     auto form = valid_form();
     form.domains = std::vector<store::domain_ref>{{"Region", "EMEA"}, ref};
-    EXPECT_EQ(failing_fields(form), std::vector<std::string>{field}) << ref.group << ":" << ref.name;
+    EXPECT_EQ(failing_fields(form), std::vector<std::string>{field})
+        << ref.group << ":" << ref.name;
   }
 }
 
 TEST(connection_validation, accepts_paths_of_twenty_character_segments_and_refuses_duplicates) {
   auto form = valid_form();
-  form.domains = std::vector<store::domain_ref>{
-      {"Region", "EMEA/France/Paris"}, {std::string(20, 'g'), std::string(20, 'n') + "/Caf\xc3\xa9"}};
+  form.domains =
+      std::vector<store::domain_ref>{{"Region", "EMEA/France/Paris"},
+                                     {std::string(20, 'g'), std::string(20, 'n') + "/Caf\xc3\xa9"}};
   EXPECT_TRUE(failing_fields(form).empty());
   form.domains = std::vector<store::domain_ref>{{"Region", "EMEA"}, {"Region", "EMEA"}};
   EXPECT_EQ(failing_fields(form), std::vector<std::string>{"domains[1]"});

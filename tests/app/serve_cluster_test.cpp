@@ -259,8 +259,8 @@ TEST(store_copy, moves_a_single_nodes_store_to_postgresql_and_refuses_a_second_r
     ASSERT_TRUE((*single)->create_domain_group({"Region", "", "", {}}));
     ASSERT_TRUE((*single)->create_domain({"Region", "EMEA", "", true, {}}));
     ASSERT_TRUE((*single)->create_domain({"Region", "EMEA/France", "", true, {}}));
-    ASSERT_TRUE((*single)->create_user("tenant", tr::store::role::viewer,
-                                       {{"Region", "EMEA/France"}}));
+    ASSERT_TRUE(
+        (*single)->create_user("tenant", tr::store::role::viewer, {{"Region", "EMEA/France"}}));
   }
   postgres_database_scope db;
   ::setenv("TUNNEL_ROUTER_DATA_KEY", data_key, 1);
@@ -289,6 +289,7 @@ TEST(store_copy, moves_a_single_nodes_store_to_postgresql_and_refuses_a_second_r
   auto users = (*shared)->list_users();
   ASSERT_TRUE(users && users->size() == 1u);
   EXPECT_EQ(users->front().role, tr::store::role::viewer);
-  EXPECT_EQ(users->front().domains, (std::vector<tr::store::domain_ref>{{"Region", "EMEA/France"}}));
+  EXPECT_EQ(users->front().domains,
+            (std::vector<tr::store::domain_ref>{{"Region", "EMEA/France"}}));
   ::unsetenv("TUNNEL_ROUTER_DATA_KEY");
 }

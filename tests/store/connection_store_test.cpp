@@ -176,6 +176,35 @@ TEST_P(connection_store, a_bulk_create_with_one_bad_draft_writes_nothing) {
   EXPECT_TRUE(db().list_connections()->empty());
 }
 
+TEST_P(connection_store, a_connection_in_an_undefined_domain_is_refused_and_nothing_stored) {
+  auto draft = sample_connection();
+  draft.domains = {{"Region", "EMEA/Fra"}};
+  auto refused = db().create_connection(draft);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error_value().code, error_code::invalid_argument);
+  EXPECT_EQ(refused.error_value().field, "domains");
+  EXPECT_TRUE(db().list_connections()->empty());
+  auto made = db().create_connection(sample_connection());
+  ASSERT_TRUE(made);
+  auto changed = *made;
+  changed.domains = {{"Nope", "EMEA"}};
+  EXPECT_EQ(db().update_connection(changed).error_value().code, error_code::invalid_argument);
+  EXPECT_EQ(db().get_connection(made->id)->domains, made->domains);
+}
+
+TEST_P(connection_store, a_domain_holds_at_most_five_children_and_a_held_one_stays) {
+  for (auto name : {"EMEA/Italy", "EMEA/Spain", "EMEA/Norway", "EMEA/Poland"})
+    ASSERT_TRUE(db().create_domain({"Region", name, "", true, {}})) << name;
+  auto sixth = db().create_domain({"Region", "EMEA/Greece", "", true, {}});
+  ASSERT_FALSE(sixth);
+  EXPECT_EQ(sixth.error_value().code, error_code::conflict);
+  ASSERT_TRUE(db().create_connection(sample_connection()));
+  auto held = db().delete_domain({"Customer", "Acme"});
+  ASSERT_FALSE(held);
+  EXPECT_EQ(held.error_value().code, error_code::conflict);
+  EXPECT_TRUE(db().delete_domain({"Region", "EMEA/Italy"}));
+}
+
 INSTANTIATE_STORE_BACKENDS(connection_store);
 
 }  // namespace

@@ -44,8 +44,8 @@ class legacy_store : public backend_test {
     auto bytes = *detail::from_hex(test_data_key);
     detail::data_key key{std::span<const unsigned char, detail::data_key::size>{
         reinterpret_cast<const unsigned char*>(bytes.data()), detail::data_key::size}};
-    return detail::to_hex(detail::sealer{key}.seal(legacy_key, "connection-key:" +
-                                                                   std::string{connection_id}));
+    return detail::to_hex(
+        detail::sealer{key}.seal(legacy_key, "connection-key:" + std::string{connection_id}));
   }
 
   static void fill(detail::sql_port& db, const std::string& sealed, const std::string& yes,
