@@ -118,7 +118,9 @@ describe("domain groups and domains", () => {
 
     await page.getByRole("link", { name: "Connections", exact: true }).click();
     await page.getByRole("button", { name: "ADD CONNECTION", exact: true }).click();
-    const offered = await page.getByLabel("Domains", { exact: true }).locator("option").allTextContents();
+    const picker = page.getByLabel("Domains", { exact: true });
+    await picker.waitFor();  // the form shows once the domains are loaded, options and all
+    const offered = await picker.locator("option").allTextContents();
     assert.ok(offered.includes("EMEA") && !offered.includes("EMEA/France"), offered.join(", "));
     assert.deepEqual(page.problems, []);
   });

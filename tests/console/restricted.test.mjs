@@ -68,7 +68,9 @@ describe("a restricted user's view", () => {
   test("its own domain's connection can be edited, picking only domains at or below its own", async () => {
     await page.goto(router.url + "#/connections/" + own.id);
     await page.getByRole("button", { name: "Edit", exact: true }).click();
-    const offered = await page.getByLabel("Domains", { exact: true }).locator("option:not([value=''])").allTextContents();
+    const picker = page.getByLabel("Domains", { exact: true });
+    await picker.waitFor();  // the form shows once the domains are loaded, options and all
+    const offered = await picker.locator("option:not([value=''])").allTextContents();
     assert.deepEqual(offered, ["EMEA/France/Paris"]);  // EMEA/France is chosen already; no EMEA, APAC or Acme
     await page.getByLabel("Additional information", { exact: true }).fill("changed by france");
     await page.getByRole("button", { name: "SAVE", exact: true }).click();
