@@ -44,6 +44,8 @@ namespace tr::api {
 //                                             `{"id","name","role","domains","createdAt","token"}`
 //   GET    /api/v1/users/{id}                 admin only: the user, as in the list
 //   DELETE /api/v1/users/{id}                 admin only, 204; an admin cannot delete itself (409)
+//   GET    /api/v1/instances                  admin only: `{"cluster", "instances": [...]}`, the
+//                                             live replicas; a single node lists itself
 //   GET    /api/v1/me                         the caller as a user object (every user)
 //   GET    /api/v1/domain-groups              `{"groups": [{"name","description","color",
 //                                             "createdAt"}]}`, those within the caller's reach

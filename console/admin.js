@@ -1,8 +1,10 @@
 // Device routes (one DevEUI, or an NDJSON file of them) and users.
 
 import { api } from "./api.js";
-import { h, notice, put } from "./dom.js";
-import { domainsFromText } from "./form.js";
+import { h, notice, put, when } from "./dom.js";
+import { domainBadge, domainPicker, loadCatalog } from "./domains.js";
+import { field } from "./form.js";
+import { caller } from "./session.js";
 
 const importBatchLines = 1000;
 
@@ -21,6 +23,7 @@ export async function devicesPage(main) {
     put(main, notice("Could not load the connections: " + failure.message, "error"));
     return () => {};
   }
+  const writes = caller().writes;
   const writable = connections.filter((c) => c.url !== undefined);
 
   // Route one device.
@@ -34,11 +37,11 @@ export async function devicesPage(main) {
   const checked = () => [...choices.querySelectorAll("input:checked")].map((b) => b.value);
   const nameOf = (id) => (connections.find((c) => c.id === id) || { name: id }).name;
   const routeForm = h("form", { class: "card", novalidate: true },
-    h("h2", {}, "Route one device"),
+    h("h2", {}, writes ? "Route one device" : "Look up a device"),
     labelled("DevEUI", devEui, "16 hexadecimal digits."),
-    h("fieldset", { class: "field" }, h("legend", {}, "Connections"), choices),
+    writes ? h("fieldset", { class: "field" }, h("legend", {}, "Connections"), choices) : null,
     h("div", { class: "actions" },
-      h("button", { type: "submit", class: "primary" }, "Save route"),
+      writes ? h("button", { type: "submit", class: "primary" }, "Save route") : null,
       h("button", { type: "button", class: "secondary", onclick: async () => {
         try {
           const route = await api.device(devEui.value.trim());
@@ -48,7 +51,7 @@ export async function devicesPage(main) {
           routeOut.replaceChildren(notice(failure.status === 404 ? "No route for this DevEUI." : failure.message, "error"));
         }
       } }, "Look up"),
-      h("button", { type: "button", class: "danger", onclick: async () => {
+      writes && h("button", { type: "button", class: "danger", onclick: async () => {
         if (!confirm(`Remove the route of ${devEui.value.trim()}?`)) return;
         try {
           await api.unroute(devEui.value.trim());
@@ -60,6 +63,7 @@ export async function devicesPage(main) {
     routeOut);
   routeForm.addEventListener("submit", async (event) => {
     event.preventDefault();
+    if (!writes) return;
     try {
       const route = await api.route(devEui.value.trim(), checked());
       routeOut.replaceChildren(notice(`${route.devEUI || devEui.value.trim()} routed to ${checked().map(nameOf).join(", ") || "nothing"}.`));
@@ -107,36 +111,53 @@ export async function devicesPage(main) {
 
   put(main, h("h1", {}, "Device routes"),
     h("p", { class: "hint" }, "An uplink goes to every connection its DevEUI is routed to."),
-    h("div", { class: "columns" }, routeForm, importForm));
+    writes ? null : notice("Read-only: your role (viewer) lets you look routes up, not change them.", "info"),
+    h("div", { class: "columns" }, routeForm, writes ? importForm : null));
   return () => {};
 }
+
+const roleHints = {
+  admin: "Everything: users, domains, every connection. Never restricted to domains.",
+  "connections-manager": "Reads and writes connections and device routes within its domains.",
+  viewer: "Reads connections and their health within its domains; changes nothing.",
+};
 
 /// #/users (admins only: the API answers 403 to others)
 export async function usersPage(main) {
   let users;
+  let catalog;
   try {
-    users = (await api.users()).users;
+    [users, catalog] = await Promise.all([api.users().then((a) => a.users), loadCatalog()]);
   } catch (failure) {
     put(main, h("h1", {}, "Users"), notice(failure.status === 403 ? "Only an admin manages users." : failure.message, "error"));
     return () => {};
   }
   const name = h("input", { type: "text", autocomplete: "off" });
-  const role = h("select", {},
-    h("option", { value: "" }, "default"),
-    h("option", { value: "admin" }, "admin"),
-    h("option", { value: "connections-manager" }, "connections-manager"),
-    h("option", { value: "viewer" }, "viewer"));
-  const domains = h("input", { type: "text", autocomplete: "off", placeholder: "none: every connection" });
+  const role = h("select", {}, ...Object.keys(roleHints).map((r) => h("option", { value: r }, r)));
+  role.value = "connections-manager";
+  const domains = domainPicker({ catalog });
   const out = h("div", { class: "messages" });
   const form = h("form", { class: "card narrow", novalidate: true }, h("h2", {}, "Add user"),
-    labelled("Name", name),
-    labelled("Role", role, "What the user may do; the router's default when left as is."),
-    labelled("Domains", domains, "Restrictions, separated by commas: the user sees only connections of these domains (and cross-domain ones, read-only)."),
+    field("Name", name, { path: "name", required: true }),
+    field("Role", role, { path: "role", required: true, hint: " " }),
+    field("Domains", domains.control, { path: "domains", below: domains.chips, hint: " " }),
     h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, "Add user")), out);
+  const roleHint = form.querySelector("#" + role.id + "-hint");
+  const domainsHint = form.querySelector("#" + domains.control.id + "-hint");
+  const showRole = () => {
+    roleHint.textContent = roleHints[role.value];
+    const admin = role.value === "admin";
+    if (admin) domains.set([]);
+    domains.enable(!admin);
+    domainsHint.textContent = admin ? "An admin is never restricted." :
+      "Restrictions: the user sees only connections of these domains or below them (and cross-domain ones, read-only). None: every connection.";
+  };
+  role.addEventListener("change", showRole);
+  showRole();
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    const body = { name: name.value, domains: domainsFromText(domains.value) };
-    if (role.value) body.role = role.value;
+    for (const slot of form.querySelectorAll("[data-error-for]")) slot.hidden = true;
+    const body = { name: name.value, role: role.value, domains: domains.value() };
     try {
       const made = await api.createUser(body);
       await usersPage(main);
@@ -144,27 +165,40 @@ export async function usersPage(main) {
         h("p", {}, `Access token of “${made.name}” (shown only this once; copy it now):`),
         h("p", { class: "mono key" }, made.token)));
     } catch (failure) {
-      out.replaceChildren(...(failure.errors.length
-        ? failure.errors.map((e) => notice(e.field + ": " + e.message, "error"))
+      // Each error under its field (domains[1].name under Domains), the rest below the form.
+      const rest = [];
+      for (const e of failure.errors) {
+        const slot = form.querySelector(`[data-error-for="${CSS.escape(e.field.replace(/[[.].*$/, ""))}"]`);
+        if (!slot) rest.push(e);
+        else {
+          slot.textContent = (slot.hidden ? "" : slot.textContent + " · ") + (e.field.includes("[") ? e.field + ": " : "") + e.message;
+          slot.hidden = false;
+        }
+      }
+      out.replaceChildren(...(failure.errors.length ? rest.map((e) => notice(e.field + ": " + e.message, "error"))
         : [notice(failure.message, "error")]));
     }
   });
+  const me = caller().id;
   put(main, h("h1", {}, "Users"),
-    h("table", { class: "list" },
-      h("thead", {}, h("tr", {}, h("th", {}, "Name"), h("th", {}, "Role"), h("th", {}, "Restrictions"), h("th", {}, ""))),
-      h("tbody", {}, ...users.map((u) => h("tr", {},
-        h("td", {}, u.name),
-        h("td", {}, u.role || (u.admin ? "admin" : "user")),
-        h("td", {}, u.domains && u.domains.length ? u.domains.map((d) => (typeof d === "string" ? d : d.name)).join(", ") : h("span", { class: "muted" }, "none")),
-        h("td", {}, u.admin ? null : h("button", { type: "button", class: "danger small", onclick: async () => {
-          if (!confirm(`Delete the user “${u.name}”? Its token stops working at once.`)) return;
-          try {
-            await api.removeUser(u.id);
-            await usersPage(main);
-          } catch (failure) {
-            main.append(notice(failure.message, "error"));
-          }
-        } }, "Delete")))))),
+    h("table", { class: "list users" },
+      h("thead", {}, h("tr", {}, h("th", {}, "Name"), h("th", {}, "Role"), h("th", {}, "Restrictions"),
+        h("th", {}, "Created"), h("th", {}, ""))),
+      h("tbody", {}, ...users.map((u) => h("tr", { "data-user": u.id },
+        h("td", {}, u.name, u.id === me ? h("span", { class: "tag" }, "you") : null),
+        h("td", {}, u.role),
+        h("td", {}, u.domains && u.domains.length ? u.domains.map((d) => domainBadge(d, catalog)) : h("span", { class: "muted" }, "none")),
+        h("td", { class: "nowrap" }, when(u.createdAt)),
+        h("td", {}, u.id === me ? null : h("button", { type: "button", class: "danger small",
+          "aria-label": "Delete " + u.name, onclick: async () => {
+            if (!confirm(`Delete the user “${u.name}”? Its token stops working at once.`)) return;
+            try {
+              await api.removeUser(u.id);
+              await usersPage(main);
+            } catch (failure) {
+              main.append(notice(failure.message, "error"));
+            }
+          } }, "Delete")))))),
     form);
   return () => {};
 }

@@ -80,4 +80,20 @@ export const api = {
   users: () => request("GET", "/api/v1/users"),
   createUser: (form) => request("POST", "/api/v1/users", form),
   removeUser: (id) => request("DELETE", "/api/v1/users/" + encodeURIComponent(id)),
+  me: () => request("GET", "/api/v1/me"),
+  instances: () => request("GET", "/api/v1/instances"),
+  groups: () => request("GET", "/api/v1/domain-groups"),
+  createGroup: (form) => request("POST", "/api/v1/domain-groups", form),
+  patchGroup: (name, fields) => request("PATCH", "/api/v1/domain-groups/" + encodeURIComponent(name), fields),
+  removeGroup: (name) => request("DELETE", "/api/v1/domain-groups/" + encodeURIComponent(name)),
+  domains: () => request("GET", "/api/v1/domains"),
+  createDomain: (form) => request("POST", "/api/v1/domains", form),
+  patchDomain: (domain, fields) => request("PATCH", domainPath(domain), fields),
+  removeDomain: (domain) => request("DELETE", domainPath(domain)),
 };
+
+/// `/api/v1/domains/{group}/{name}`, the name's `/` kept as path segments.
+function domainPath({ group, name }) {
+  return "/api/v1/domains/" + encodeURIComponent(group) + "/" +
+    name.split("/").map(encodeURIComponent).join("/");
+}

@@ -5,10 +5,14 @@ import { api, setToken, token, whenUnauthorized } from "./api.js";
 import { addPage, connectionPage, editPage, listPage } from "./connections.js";
 import { devicesPage, usersPage } from "./admin.js";
 import { h, notice, put } from "./dom.js";
+import { domainsPage, groupsPage } from "./domain-pages.js";
+import { instancesPage } from "./instances.js";
+import { forgetCaller, learnCaller } from "./session.js";
 
 const main = document.getElementById("main");
 const nav = document.getElementById("nav");
 let leave = () => {};
+let learned = false;  // showNavigation() ran for the current token
 
 function go(hash) {
   if (location.hash === hash) show();
@@ -40,7 +44,8 @@ function signInPage(message) {
     setToken(value);
     try {
       await api.connections();
-      await showUsersLink();
+      await showNavigation();
+      learned = true;
       go(location.hash && location.hash !== "#/" ? location.hash : "#/connections");
     } catch (failure) {
       setToken("");
@@ -53,20 +58,29 @@ function signInPage(message) {
   input.focus();
 }
 
-/// The Users link only for a caller the API lets manage users.
-async function showUsersLink() {
-  try {
-    await api.users();
-    document.getElementById("nav-users").hidden = false;
-  } catch {
-    document.getElementById("nav-users").hidden = true;
-  }
+/// Learns who the caller is, then shows the links it may use: Users and Instances for admins.
+async function showNavigation() {
+  const who = await learnCaller();
+  for (const link of nav.querySelectorAll("[data-admin]")) link.hidden = !who.admin;
+  const role = document.getElementById("nav-role");
+  role.textContent = who.role ? "Role: " + who.role : "";
+  role.hidden = !who.role;
 }
 
 async function show() {
   leave();
   leave = () => {};
   if (!token()) return signInPage();
+  if (!learned) {
+    learned = true;
+    try {
+      await showNavigation();
+    } catch (failure) {
+      learned = false;
+      if (failure.status === 401) return undefined;  // whenUnauthorized shows the sign-in
+      main.append(notice("Could not learn who you are: " + failure.message, "error"));
+    }
+  }
   nav.hidden = false;
   const path = (location.hash || "#/connections").slice(1).split("/").filter(Boolean).map(decodeURIComponent);
   for (const link of nav.querySelectorAll("a[data-section]"))
@@ -77,6 +91,9 @@ async function show() {
   else if (path[0] === "connections" && path[1]) page = connectionPage(main, path[1], go);
   else if (path[0] === "devices") page = devicesPage(main);
   else if (path[0] === "users") page = usersPage(main);
+  else if (path[0] === "instances") page = instancesPage(main);
+  else if (path[0] === "domain-groups") page = groupsPage(main, go);
+  else if (path[0] === "domains") page = domainsPage(main, go);
   else page = listPage(main);
   const hashNow = location.hash;
   const stop = await page;
@@ -86,13 +103,16 @@ async function show() {
 
 whenUnauthorized(() => {
   setToken("");
+  forgetCaller();
+  learned = false;
   signInPage("Your session ended: sign in again.");
 });
 document.getElementById("sign-out").addEventListener("click", () => {
   setToken("");
+  forgetCaller();
+  learned = false;
   location.hash = "";
   signInPage();
 });
 window.addEventListener("hashchange", show);
-if (token()) showUsersLink();
 show().catch((failure) => main.append(notice("The console failed: " + failure.message, "error")));

@@ -2,11 +2,22 @@
 
 import { api } from "./api.js";
 import { clock, h, maskHeaderValue, maskUrl, maskUrlsIn, notice, put, when } from "./dom.js";
+import { domainBadge, loadCatalog } from "./domains.js";
 import { connectionForm } from "./form.js";
 import { chart, rateText, rates, stateBadge, watch } from "./health.js";
+import { caller } from "./session.js";
 
 const contentTypeNames = { XML: "XML", JSON: "JSON", JSON_UNTYPED: "JSON untyped" };
-const readOnly = (c) => c.url === undefined;
+/// A cross-domain connection shown to a restricted user: without url, headers, additional info.
+const withheld = (c) => c.url === undefined;
+/// Whether the caller may change `c`: not a viewer, and not a connection withheld from it.
+const readOnly = (c) => withheld(c) || !caller().writes;
+
+/// The notice a viewer sees on the pages it can only read.
+export function viewerNotice() {
+  return caller().writes ? null
+    : notice("Read-only: your role (viewer) lets you see connections and their health, not change them.", "info");
+}
 
 /// A message carried to the next page (e.g. "Connection deleted").
 let flash = null;
@@ -19,9 +30,18 @@ function takeFlash() {
   return node;
 }
 
-function domainsCell(domains) {
+function domainsCell(domains, catalog) {
   if (!domains || !domains.length) return h("span", { class: "muted" }, "cross-domain");
-  return h("span", {}, ...domains.map((d) => h("span", { class: "badge" }, typeof d === "string" ? d : d.name)));
+  return h("span", {}, ...domains.map((d) => domainBadge(d, catalog)));
+}
+
+/// The defined domains for badge colours, or null when they cannot be read (badges stay grey).
+async function catalogOrNull() {
+  try {
+    return await loadCatalog();
+  } catch {
+    return null;
+  }
 }
 
 /// #/connections
@@ -30,7 +50,8 @@ export async function listPage(main) {
   put(main,
     h("div", { class: "page-head" },
       h("h1", {}, "Connections"),
-      h("a", { class: "button primary", href: "#/connections/new", role: "button" }, "ADD CONNECTION")),
+      caller().writes ? h("a", { class: "button primary", href: "#/connections/new", role: "button" }, "ADD CONNECTION") : null),
+    viewerNotice(),
     takeFlash(),
     h("table", { class: "list" },
       h("thead", {}, h("tr", {},
@@ -40,15 +61,16 @@ export async function listPage(main) {
         h("th", {}, "Last minute"))),
       table));
   let connections;
+  let catalog;
   try {
-    connections = (await api.connections()).connections;
+    [connections, catalog] = await Promise.all([api.connections().then((a) => a.connections), catalogOrNull()]);
   } catch (failure) {
     main.append(notice("Could not load the connections: " + failure.message, "error"));
     return () => {};
   }
   if (!connections.length) {
     table.append(h("tr", {}, h("td", { colspan: 8, class: "empty" },
-      "No connections yet. ADD CONNECTION creates the first one.")));
+      caller().writes ? "No connections yet. ADD CONNECTION creates the first one." : "No connections yet.")));
     return () => {};
   }
   const cells = new Map();
@@ -57,14 +79,14 @@ export async function listPage(main) {
     const figures = h("td", { class: "figures" }, "…");
     const graph = h("td", { class: "graph" });
     cells.set(c.id, { state, figures, graph });
-    table.append(h("tr", { "data-id": c.id, class: readOnly(c) ? "read-only" : "" },
+    table.append(h("tr", { "data-id": c.id, class: withheld(c) ? "read-only" : "" },
       state,
       h("td", {}, h("a", { href: "#/connections/" + encodeURIComponent(c.id) }, c.name),
-        readOnly(c) ? h("span", { class: "tag", title: "cross-domain: shown without its secrets" }, "read-only") : null),
-      h("td", { class: "url" }, readOnly(c) ? h("span", { class: "muted" }, "withheld") : maskUrl(c.url)),
+        withheld(c) ? h("span", { class: "tag", title: "cross-domain: shown without its secrets" }, "read-only") : null),
+      h("td", { class: "url" }, withheld(c) ? h("span", { class: "muted" }, "withheld") : maskUrl(c.url)),
       h("td", {}, contentTypeNames[c.contentType] || c.contentType),
       h("td", { class: "mono" }, c.asId),
-      h("td", {}, domainsCell(c.domains)),
+      h("td", {}, domainsCell(c.domains, catalog)),
       figures, graph));
   }
   return watch(() => connections.map((c) => c.id), (id, status, samples) => {
@@ -139,8 +161,9 @@ function statusView(status) {
 /// #/connections/{id}
 export async function connectionPage(main, id, go) {
   let c;
+  let catalog;
   try {
-    c = await api.connection(id);
+    [c, catalog] = await Promise.all([api.connection(id), catalogOrNull()]);
   } catch (failure) {
     put(main, notice(failure.status === 404 ? "No such connection (or not visible to you)." :
       "Could not load the connection: " + failure.message, "error"), h("a", { href: "#/connections" }, "Back to the connections"));
@@ -196,19 +219,20 @@ export async function connectionPage(main, id, go) {
   put(main,
     h("p", { class: "crumbs" }, h("a", { href: "#/connections" }, "Connections"), " › ", c.name),
     h("div", { class: "page-head" }, h("h1", {}, c.name), actions),
-    readOnly(c) ? notice("Read-only: this cross-domain connection is shown without its URL, headers and additional information.", "info") : null,
+    withheld(c) ? notice("Read-only: this cross-domain connection is shown without its URL, headers and additional information.", "info")
+      : viewerNotice(),
     messages,
     h("div", { class: "columns" },
       h("section", { class: "card" }, h("h2", {}, "Connection"),
         h("dl", { class: "facts" },
-          definition("URL", readOnly(c) ? h("span", { class: "muted" }, "withheld") : h("span", { class: "url" }, maskUrl(c.url))),
+          definition("URL", withheld(c) ? h("span", { class: "muted" }, "withheld") : h("span", { class: "url" }, maskUrl(c.url))),
           definition("Content Type", contentTypeNames[c.contentType] || c.contentType),
           definition("AS_ID", h("span", { class: "mono" }, c.asId)),
-          definition("Domains", domainsCell(c.domains)),
-          readOnly(c) ? [] : definition("Custom HTTP headers", headers.length
+          definition("Domains", domainsCell(c.domains, catalog)),
+          withheld(c) ? [] : definition("Custom HTTP headers", headers.length
             ? h("ul", { class: "plain" }, ...headers.map((x) => h("li", { class: "mono small" }, x.name + ": " + maskHeaderValue(x.name, x.value))))
             : h("span", { class: "muted" }, "none")),
-          readOnly(c) ? [] : definition("Additional information", c.additionalInfo
+          withheld(c) ? [] : definition("Additional information", c.additionalInfo
             ? h("span", { class: "pre" }, c.additionalInfo) : h("span", { class: "muted" }, "none")),
           definition("Created", when(c.createdAt)),
           definition("Updated", when(c.updatedAt)))),
@@ -225,11 +249,28 @@ export async function connectionPage(main, id, go) {
   });
 }
 
+/// The defined domains for the form's picker; null (with a message in `main`) when unreadable.
+async function formCatalog(main) {
+  try {
+    return await loadCatalog();
+  } catch (failure) {
+    put(main, notice("Could not load the domains: " + failure.message, "error"));
+    return null;
+  }
+}
+
 /// #/connections/new
-export function addPage(main, go) {
+export async function addPage(main, go) {
+  if (!caller().writes) {
+    put(main, viewerNotice(), h("a", { href: "#/connections" }, "Back to the connections"));
+    return () => {};
+  }
+  const catalog = await formCatalog(main);
+  if (!catalog) return () => {};
   put(main, h("p", { class: "crumbs" }, h("a", { href: "#/connections" }, "Connections"), " › Add"),
     h("h1", {}, "Add connection"));
   connectionForm(main, null, {
+    catalog,
     done: (stored, key) => {
       setFlash(h("div", {}, notice(`Connection “${stored.name}” added.`), keyBox(key, true)));
       go("#/connections/" + encodeURIComponent(stored.id));
@@ -242,14 +283,15 @@ export function addPage(main, go) {
 /// #/connections/{id}/edit
 export async function editPage(main, id, go) {
   let c;
+  let catalog;
   try {
-    c = await api.connection(id);
+    [c, catalog] = await Promise.all([api.connection(id), loadCatalog()]);
   } catch (failure) {
     put(main, notice("Could not load the connection: " + failure.message, "error"));
     return () => {};
   }
   if (readOnly(c)) {
-    put(main, notice("This connection is read-only for you.", "error"));
+    put(main, notice("This connection is read-only for you.", "error"), h("a", { href: "#/connections/" + encodeURIComponent(c.id) }, "Back to the connection"));
     return () => {};
   }
   const messages = h("div", { class: "messages" });
@@ -257,6 +299,7 @@ export async function editPage(main, id, go) {
     h("a", { href: "#/connections/" + encodeURIComponent(c.id) }, c.name), " › Edit"),
     h("h1", {}, "Edit connection"), messages);
   connectionForm(main, c, {
+    catalog,
     done: (stored) => {
       setFlash(notice(`Connection “${stored.name}” saved.`));
       go("#/connections/" + encodeURIComponent(stored.id));

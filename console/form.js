@@ -5,20 +5,13 @@
 
 import { api } from "./api.js";
 import { h, maskUrl } from "./dom.js";
+import { domainPicker } from "./domains.js";
 import { generateKey, maxHeaders, validate } from "./rules.js";
+import { caller } from "./session.js";
 
 let unique = 0;
 
-/// Domains as the API takes them today: a list of names typed separated by commas. Picking
-/// `{group, name}` from the defined domains replaces these two functions and the input.
-export function domainsFromText(text) {
-  return text.split(",").map((d) => d.trim()).filter((d) => d);
-}
-export function domainsToText(domains) {
-  return (domains || []).map((d) => (typeof d === "string" ? d : d.group + ": " + d.name)).join(", ");
-}
-
-function field(labelText, input, { required = false, hint = null, extra = null, path }) {
+export function field(labelText, input, { required = false, hint = null, extra = null, below = null, path }) {
   input.id = input.id || "f-" + ++unique;
   const error = h("p", { class: "error", id: input.id + "-error", "data-error-for": path, hidden: true });
   input.setAttribute("aria-describedby", [hint && input.id + "-hint", error.id].filter(Boolean).join(" "));
@@ -28,18 +21,21 @@ function field(labelText, input, { required = false, hint = null, extra = null, 
       h("label", { for: input.id }, labelText),
       required ? h("span", { class: "required", title: "mandatory", "aria-hidden": "true" }, "*") : null),
     h("div", { class: "control" }, input, extra),
+    below,
     hint ? h("p", { class: "hint", id: input.id + "-hint" }, hint) : null,
     error);
 }
 
-/// Renders the form into `root`. `existing` is the connection to edit (null: a new one).
-/// `done(connection, key)` runs after the router stored it.
-export function connectionForm(root, existing, { done, cancel, regenerate }) {
+/// Renders the form into `root`. `existing` is the connection to edit (null: a new one);
+/// `catalog` the defined domains (domains.js). `done(connection, key)` runs after the router
+/// stored it.
+export function connectionForm(root, existing, { catalog, done, cancel, regenerate }) {
   const editing = Boolean(existing);
   const maskedUrl = editing ? maskUrl(existing.url) : "";
+  const restricted = caller().restricted;
   const name = h("input", { type: "text", name: "name", autocomplete: "off", maxlength: 400 });
-  const domains = h("input", { type: "text", name: "domains", autocomplete: "off",
-    placeholder: "e.g. emea.example.com, paris.example.com" });
+  const domains = domainPicker({ catalog, selected: editing ? existing.domains || [] : [], onePerGroup: true,
+    allowed: restricted ? caller().domains : null, changed: (event) => changed(event) });
   const url = h("input", { type: "url", name: "url", autocomplete: "off", spellcheck: "false",
     placeholder: "https://as.example.com/uplink" });
   const contentType = h("select", { name: "contentType" },
@@ -96,7 +92,6 @@ export function connectionForm(root, existing, { done, cancel, regenerate }) {
 
   if (editing) {
     name.value = existing.name;
-    domains.value = domainsToText(existing.domains);
     url.value = maskedUrl;
     contentType.value = existing.contentType;
     asId.value = existing.asId;
@@ -115,7 +110,7 @@ export function connectionForm(root, existing, { done, cancel, regenerate }) {
   function collect() {
     const form = {
       name: name.value,
-      domains: domainsFromText(domains.value),
+      domains: domains.value(),
       url: editing && url.value === maskedUrl ? existing.url : url.value.trim(),
       contentType: contentType.value,
       asId: asId.value.trim(),
@@ -133,8 +128,9 @@ export function connectionForm(root, existing, { done, cancel, regenerate }) {
 
   const form = h("form", { class: "connection-form", novalidate: true },
     field("Name", name, { required: true, path: "name" }),
-    field("Domains", domains, { path: "domains",
-      hint: "Administrative domains, separated by commas. None: the connection is cross-domain (every user sees it)." }),
+    field("Domains", domains.control, { path: "domains", required: restricted, below: domains.chips,
+      hint: restricted ? "At least one of your domains (or one below them); at most one per group."
+        : "At most one per group. None: the connection is cross-domain (every user sees it, restricted users read-only)." }),
     field("URL", url, { required: true, path: "url",
       hint: editing && maskedUrl !== existing.url ? "The password stays as stored unless you type a new URL." : "Where uplinks are POSTed (https)." }),
     field("Content Type", contentType, { required: true, path: "contentType" }),
@@ -154,10 +150,17 @@ export function connectionForm(root, existing, { done, cancel, regenerate }) {
   let submitted = false;
   const touched = new Set();
 
+  /// "Region: EMEA/France: is inactive" for an error on `domains[i]` or `domains[i].name`.
+  function domainText(error) {
+    const index = Number(/^domains\[(\d+)\]/.exec(error.field)[1]);
+    const ref = domains.value()[index];
+    return (ref ? `${ref.group}: ${ref.name}` : error.field) + ": " + error.message;
+  }
+
   function slotsFor(path) {
     const exact = form.querySelector(`[data-error-for="${CSS.escape(path)}"]`);
     if (exact) return exact;
-    const domain = /^domains\[\d+\]$/.test(path);
+    const domain = /^domains\[\d+\]/.test(path);
     if (domain) return form.querySelector('[data-error-for="domains"]');
     return null;
   }
@@ -177,7 +180,7 @@ export function connectionForm(root, existing, { done, cancel, regenerate }) {
         leftOver.push(error);
         continue;
       }
-      const text = error.field.startsWith("domains[") ? error.field + ": " + error.message : error.message;
+      const text = error.field.startsWith("domains[") ? domainText(error) : error.message;
       slot.textContent = slot.textContent ? slot.textContent + " · " + text : text;
       slot.hidden = false;
       const input = slot.parentElement.querySelector("input, select, textarea");
@@ -193,7 +196,7 @@ export function connectionForm(root, existing, { done, cancel, regenerate }) {
       const holder = event.target.closest("[data-field]");
       if (holder) touched.add(holder.getAttribute("data-field"));
     }
-    show(validate(collect()), submitted);
+    show(validate(collect(), { restricted }), submitted);
   }
   form.addEventListener("input", changed);
   form.addEventListener("change", changed);
@@ -202,7 +205,7 @@ export function connectionForm(root, existing, { done, cancel, regenerate }) {
     event.preventDefault();
     submitted = true;
     const value = collect();
-    const problems = validate(value);
+    const problems = validate(value, { restricted });
     show(problems, true);
     if (problems.length) {
       form.querySelector("[aria-invalid]")?.focus();

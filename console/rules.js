@@ -11,7 +11,6 @@ const token = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const controlCharacter = /[\u0000-\u001f\u007f]/;
 // eslint-disable-next-line no-control-regex
 const controlExceptTab = /[\u0000-\u0008\u000a-\u001f\u007f]/;
-const label = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 
 const characters = (text) => [...text].length;
 
@@ -36,17 +35,9 @@ function urlProblem(url) {
   return null;
 }
 
-function domainProblem(domain) {
-  if (domain.length > 253) return "must be at most 253 characters";
-  const labels = domain.split(".");
-  if (labels.length < 2) return "must be a full domain name (at least two labels)";
-  if (!labels.every((l) => label.test(l))) return "has a bad label (letters, digits, inner '-')";
-  if (/^[0-9]+$/.test(labels[labels.length - 1])) return "must not end in an all-numeric label";
-  return null;
-}
-
-/// Every failing field of `form` (the API's JSON shape) as [{field, message}].
-export function validate(form) {
+/// Every failing field of `form` (the API's JSON shape) as [{field, message}]. `restricted`: the
+/// caller has domain restrictions, so the connection needs at least one domain.
+export function validate(form, { restricted = false } = {}) {
   const errors = [];
   const add = (field, message) => {
     if (!errors.some((e) => e.field === field)) errors.push({ field, message });
@@ -68,13 +59,12 @@ export function validate(form) {
   else if (asId.length > 128) add("asId", "must be at most 128 characters");
   else if (/[^\u0021-\u007e]/.test(asId)) add("asId", "must be printable ASCII without spaces");
 
-  const seenDomains = [];
-  (form.domains || []).forEach((domain, i) => {
-    const problem = domainProblem(domain);
-    if (problem) add(`domains[${i}]`, `'${domain}' ${problem}`);
-    else if (seenDomains.includes(domain.toLowerCase()))
-      add(`domains[${i}]`, `'${domain}' appears more than once`);
-    seenDomains.push(domain.toLowerCase());
+  // Domains come from the picker (defined ones only); what is left to check is their number.
+  const domains = form.domains || [];
+  if (restricted && !domains.length) add("domains", "must name at least one of your domains");
+  domains.forEach((domain, i) => {
+    const first = domains.findIndex((d) => d.group === domain.group);
+    if (first < i) add(`domains[${i}]`, `a connection has at most one domain of the group '${domain.group}'`);
   });
 
   if (form.key !== undefined && !/^[0-9A-Fa-f]{32}$/.test(form.key))

@@ -3,12 +3,13 @@
 
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { Router, launchBrowser, openPage, screenshot, signIn } from "./support.mjs";
+import { Router, defineDomains, launchBrowser, openPage, screenshot, signIn } from "./support.mjs";
 
 describe("device routes and users", () => {
   let router, browser, page, first, second;
   before(async () => {
     router = await Router.start();
+    await defineDomains(router, { Region: { color: "#8e24aa", domains: ["EMEA", "EMEA/France"] } });
     const make = async (name) => (await router.api("POST", "/api/v1/connections", {
       name, url: "https://" + name.toLowerCase() + ".example.com/up", contentType: "XML", asId: name + ".AS" })).body;
     first = await make("First");
@@ -56,12 +57,14 @@ describe("device routes and users", () => {
     await page.getByRole("link", { name: "Users", exact: true }).click();
     await page.getByRole("heading", { name: "Add user" }).waitFor();
     await page.getByLabel("Name", { exact: true }).fill("paris-ops");
-    await page.getByLabel("Domains", { exact: true }).fill("emea.example.com");
+    await page.getByLabel("Role", { exact: true }).selectOption("viewer");
+    await page.getByLabel("Domains", { exact: true }).selectOption({ label: "EMEA/France" });
     await page.getByRole("button", { name: "Add user", exact: true }).click();
     const token = await page.locator(".key-box .key").textContent();
     const users = (await router.api("GET", "/api/v1/users")).body.users;
     const made = users.find((u) => u.name === "paris-ops");
-    assert.deepEqual(made.domains, ["emea.example.com"]);
+    assert.equal(made.role, "viewer");
+    assert.deepEqual(made.domains, [{ group: "Region", name: "EMEA/France" }]);
     assert.equal((await router.api("GET", "/api/v1/connections", undefined, token)).status, 200);
     await page.getByRole("cell", { name: "paris-ops", exact: true }).waitFor();
     await screenshot(page, "users");

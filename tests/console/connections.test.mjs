@@ -3,12 +3,13 @@
 
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { Router, launchBrowser, openPage, screenshot, signIn } from "./support.mjs";
+import { Router, defineDomains, launchBrowser, openPage, screenshot, signIn } from "./support.mjs";
 
 describe("the connection form", () => {
   let router, browser, page, id;
   before(async () => {
     router = await Router.start();
+    await defineDomains(router, { Region: { color: "#0b7a75", domains: ["EMEA", "EMEA/France"] } });
     browser = await launchBrowser();
     page = await openPage(browser);
   });
@@ -43,7 +44,7 @@ describe("the connection form", () => {
   test("a connection added with two headers, a domain and additional information reads back the same", async () => {
     await page.getByRole("button", { name: "ADD CONNECTION", exact: true }).click();
     await page.getByLabel("Name", { exact: true }).fill("Paris AS");
-    await page.getByLabel("Domains", { exact: true }).fill("emea.example.com");
+    await page.getByLabel("Domains", { exact: true }).selectOption({ label: "EMEA/France" });
     await page.getByLabel("URL", { exact: true }).fill("https://bob:s3cret@as.example.com/uplink?x=1");
     await page.getByLabel("Content Type", { exact: true }).selectOption({ label: "JSON untyped" });
     const key = await page.getByLabel("Tunnel Interface Authentication Key", { exact: true }).inputValue();
@@ -74,7 +75,7 @@ describe("the connection form", () => {
     const c = list.body.connections[0];
     id = c.id;
     assert.equal(c.name, "Paris AS");
-    assert.deepEqual(c.domains, ["emea.example.com"]);
+    assert.deepEqual(c.domains, [{ group: "Region", name: "EMEA/France" }]);
     assert.equal(c.url, "https://bob:s3cret@as.example.com/uplink?x=1");
     assert.equal(c.contentType, "JSON_UNTYPED");
     assert.equal(c.asId, "TWA_100002167.1111.AS");
@@ -114,7 +115,7 @@ describe("the connection form", () => {
     assert.equal(c.url, "https://bob:s3cret@as.example.com/uplink?x=1");
     assert.deepEqual(c.headers, [{ name: "X-Tenant", value: "acme <b>corp</b>" }]);
     assert.equal(c.additionalInfo, "Moved to prod");
-    assert.deepEqual(c.domains, ["emea.example.com"]);
+    assert.deepEqual(c.domains, [{ group: "Region", name: "EMEA/France" }]);
   });
 
   test("regenerating the key asks first, then shows the new key once with the warning", async () => {

@@ -2,7 +2,8 @@
 // with free ports and a temp store; a real Chromium (Debian's) driven by playwright-core; the
 // admin API called directly to check what the browser did; screenshots under the build folder.
 
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
@@ -21,14 +22,18 @@ const { chromium } = createRequire(join(modules, "package.json"))("playwright-co
 /// The router process: `serve --config FILE` with every listener on 127.0.0.1 port 0.
 export class Router {
   /// `allowHttp`: as.allow_http, so connections may point at plain-HTTP test servers.
-  static async start({ allowHttp = true, extraIni = "" } = {}) {
+  /// `cluster`: `{storeUrl, token, dataKey}` for a replica on a shared PostgreSQL store.
+  static async start({ allowHttp = true, extraIni = "", cluster = null } = {}) {
     const dir = mkdtempSync(join(tmpdir(), "tr-console-"));
     mkdirSync(join(dir, "data"));
-    const ini = "[store]\npath = " + join(dir, "data", "router.db") + "\n" +
+    const store = cluster ? "url = " + cluster.storeUrl + "\n" : "path = " + join(dir, "data", "router.db") + "\n";
+    const ini = "[store]\n" + store +
       "[ingress]\nlisten = 127.0.0.1:0\n[public]\nlisten = 127.0.0.1:0\n" +
-      "[admin]\nlisten = 127.0.0.1:0\n[runtime]\nshards = 1\n[as]\nallow_http = " + allowHttp + "\n" + extraIni;
+      "[admin]\nlisten = 127.0.0.1:0\n" + (cluster ? "token = " + cluster.token + "\n" : "") +
+      "[runtime]\nshards = 1\n[as]\nallow_http = " + allowHttp + "\n" + extraIni;
     writeFileSync(join(dir, "router.ini"), ini);
-    const child = spawn(binary, ["serve", "--config", join(dir, "router.ini")], { stdio: ["ignore", "pipe", "pipe"] });
+    const env = cluster ? { ...process.env, TUNNEL_ROUTER_DATA_KEY: cluster.dataKey } : process.env;
+    const child = spawn(binary, ["serve", "--config", join(dir, "router.ini")], { stdio: ["ignore", "pipe", "pipe"], env });
     // The router never outlives the test process, whatever happens to it.
     process.on("exit", () => child.kill("SIGKILL"));
     let output = "";
@@ -48,7 +53,7 @@ export class Router {
     });
     const router = new Router();
     Object.assign(router, { dir, child, ports, output: () => output });
-    router.token = readFileSync(join(dir, "data", "admin.token"), "utf8").trim();
+    router.token = cluster ? cluster.token : readFileSync(join(dir, "data", "admin.token"), "utf8").trim();
     router.url = `http://127.0.0.1:${ports.admin}/`;
     return router;
   }
@@ -86,6 +91,34 @@ export class Router {
     }
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/// Defines domain groups and their domains through the admin API:
+/// `{Region: {color: "#aa3300", domains: ["EMEA", "EMEA/France"]}}` (parents before children).
+export async function defineDomains(router, groups) {
+  for (const [name, { color, description = "", domains = [] }] of Object.entries(groups)) {
+    const made = await router.api("POST", "/api/v1/domain-groups", { name, description, color });
+    if (made.status !== 201) throw new Error(`group ${name}: ${made.status} ${JSON.stringify(made.body)}`);
+    for (const domain of domains) {
+      const one = await router.api("POST", "/api/v1/domains", { group: name, name: domain });
+      if (one.status !== 201) throw new Error(`domain ${name}:${domain}: ${one.status} ${JSON.stringify(one.body)}`);
+    }
+  }
+}
+
+/// A fresh empty schema on the test PostgreSQL (the ctest fixture `postgres`), as a store URL
+/// whose search path is that schema; `drop()` removes it.
+export function postgresSchema() {
+  const state = process.env.TR_POSTGRES_STATE;
+  if (!state) throw new Error("TR_POSTGRES_STATE must name the test PostgreSQL's state folder");
+  const server = readFileSync(join(state, "url"), "utf8").trim();
+  const name = "tr_console_" + randomBytes(6).toString("hex");
+  const psql = (sql) => execFileSync("psql", [server, "-v", "ON_ERROR_STOP=1", "-qc", sql], { stdio: "pipe" });
+  psql("CREATE SCHEMA " + name);
+  return {
+    url: server + (server.includes("?") ? "&" : "?") + "options=-csearch_path%3D" + name,
+    drop: () => psql("DROP SCHEMA IF EXISTS " + name + " CASCADE"),
+  };
 }
 
 /// A loopback port with nothing listening on it (bound, then closed): a dead AS.

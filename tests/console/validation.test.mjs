@@ -4,12 +4,13 @@
 
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { Router, fieldError, launchBrowser, openPage, screenshot, signIn } from "./support.mjs";
+import { Router, defineDomains, fieldError, launchBrowser, openPage, screenshot, signIn } from "./support.mjs";
 
 describe("validation in the connection form", () => {
   let router, browser, page;
   before(async () => {
     router = await Router.start({ allowHttp: false });  // the router refuses http:// itself
+    await defineDomains(router, { Region: { color: "#c62828", domains: ["EMEA", "APAC"] } });
     browser = await launchBrowser();
     page = await openPage(browser);
     await signIn(page, router);
@@ -44,7 +45,6 @@ describe("validation in the connection form", () => {
     await names.nth(4).fill("Bad Name");
     await values.nth(4).fill(" padded");
     await page.getByLabel("Name", { exact: true }).fill("   ");
-    await page.getByLabel("Domains", { exact: true }).fill("nodot, emea.example.com, EMEA.example.com");
     await page.getByLabel("URL", { exact: true }).fill("https://as.example.com/up#frag");
     await page.getByLabel("Tunnel Interface Authentication Key", { exact: true }).fill("not-hex");
     await page.getByLabel("Additional information", { exact: true }).fill("x".repeat(4097));
@@ -56,9 +56,6 @@ describe("validation in the connection form", () => {
     assert.match(await fieldError(page, "Tunnel Interface Authentication Key"), /32 hexadecimal digits/);
     assert.match(await fieldError(page, "AS_ID"), /printable ASCII without spaces/);
     assert.match(await fieldError(page, "Additional information"), /at most 4096/);
-    const domains = await fieldError(page, "Domains");
-    assert.match(domains, /domains\[0\]: 'nodot' must be a full domain name/);
-    assert.match(domains, /domains\[2\]: 'EMEA.example.com' appears more than once/);
     assert.match(await headerError(0, "name").textContent(), /'Host' is set by the router/);
     assert.equal(await headerError(1, "name").isVisible(), false);
     assert.match(await headerError(2, "name").textContent(), /'x-tenant' appears more than once/);
@@ -78,7 +75,7 @@ describe("validation in the connection form", () => {
     assert.equal(await page.getByRole("button", { name: "Add header", exact: true }).isDisabled(), false);
     await page.getByLabel("Header value", { exact: true }).first().fill("acme");
     await page.getByLabel("Name", { exact: true }).fill("Lyon AS");
-    await page.getByLabel("Domains", { exact: true }).fill("emea.example.com");
+    await page.getByLabel("Domains", { exact: true }).selectOption({ label: "EMEA" });
     await page.getByLabel("URL", { exact: true }).fill("https://as.example.com/up");
     await page.getByRole("button", { name: "Generate", exact: true }).click();
     await page.getByLabel("Additional information", { exact: true }).fill("");
@@ -94,6 +91,17 @@ describe("validation in the connection form", () => {
     assert.match(await fieldError(page, "URL"), /must use https/);
     assert.equal(await page.locator("p.error:visible").count(), 1);
     await screenshot(page, "validation-server-error");
+    assert.deepEqual((await router.api("GET", "/api/v1/connections")).body.connections, []);
+  });
+
+  test("a domain deactivated since the form opened is refused under Domains, nothing stored", async () => {
+    const off = await router.api("PATCH", "/api/v1/domains/Region/EMEA", { active: false });
+    assert.equal(off.status, 200, JSON.stringify(off.body));
+    await page.getByLabel("URL", { exact: true }).fill("https://as.example.com/up");
+    await page.getByRole("button", { name: "ADD", exact: true }).click();
+    await page.locator(".field", { has: page.getByLabel("Domains", { exact: true }) }).locator("p.error").waitFor();
+    assert.match(await fieldError(page, "Domains"), /^Region: EMEA: /);
+    assert.equal(await fieldError(page, "URL"), "");
     assert.deepEqual((await router.api("GET", "/api/v1/connections")).body.connections, []);
     assert.deepEqual(page.problems, []);
   });
