@@ -83,10 +83,13 @@ void postgres_database::catch_up(detail::pg_connection& db) {
       reload_all(db, newest);
       return;
     }
+    // Up to `newest` only: writes committed after it was read come with the next round (and
+    // passing over empty generations below must not skip rows beyond it).
     auto found = db.query(
-        "SELECT generation, kind, subject, origin FROM changes WHERE generation > $1 "
+        "SELECT generation, kind, subject, origin FROM changes "
+        "WHERE generation > $1 AND generation <= $2 "
         "ORDER BY generation, position LIMIT " + std::to_string(batch_rows),
-        {std::to_string(after)});
+        {std::to_string(after), std::to_string(newest)});
     std::vector<change_event> events;
     std::int64_t last = after;
     detail::pg_connection_rows rows{db, *keys_};

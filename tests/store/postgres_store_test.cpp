@@ -131,7 +131,9 @@ TEST_F(two_replicas, key_regenerations_routes_and_deletes_reach_the_other_in_ord
   ASSERT_TRUE(a_->delete_connection(made->id));
   ASSERT_TRUE(eventually([&] { return seen().size() >= 4; }));
   auto events = seen();
-  ASSERT_EQ(events.size(), 4u);
+  std::string kinds;
+  for (auto& e : events) kinds += std::to_string(static_cast<int>(e.kind)) + ":" + e.id + " ";
+  ASSERT_EQ(events.size(), 4u) << kinds;
   // The newest state when applied: the connection is gone by then.
   EXPECT_EQ(events[3].kind, change_kind::connection_deleted);
   EXPECT_EQ(events[3].id, made->id);
