@@ -14,7 +14,8 @@ callbacks_ptr make_callbacks(nghttp2_on_begin_headers_callback begin_headers,
                              nghttp2_on_header_callback header,
                              nghttp2_on_data_chunk_recv_callback data_chunk,
                              nghttp2_on_frame_recv_callback frame_recv,
-                             nghttp2_on_stream_close_callback stream_close) {
+                             nghttp2_on_stream_close_callback stream_close,
+                             nghttp2_on_frame_send_callback frame_send) {
   nghttp2_session_callbacks* raw = nullptr;
   if (nghttp2_session_callbacks_new(&raw) != 0) return nullptr;
   callbacks_ptr callbacks{raw};
@@ -23,6 +24,7 @@ callbacks_ptr make_callbacks(nghttp2_on_begin_headers_callback begin_headers,
   nghttp2_session_callbacks_set_on_data_chunk_recv_callback(raw, data_chunk);
   nghttp2_session_callbacks_set_on_frame_recv_callback(raw, frame_recv);
   nghttp2_session_callbacks_set_on_stream_close_callback(raw, stream_close);
+  nghttp2_session_callbacks_set_on_frame_send_callback(raw, frame_send);
   return callbacks;
 }
 
@@ -32,7 +34,8 @@ h2_server::h2_server(const server_options& options, request_handler& handler,
                      http_server_connection& connection, byte_buffer& output)
     : options_(options), handler_(handler), connection_(connection), output_(output) {
   auto callbacks =
-      make_callbacks(on_begin_headers, on_header, on_data_chunk, on_frame_recv, on_stream_close);
+      make_callbacks(on_begin_headers, on_header, on_data_chunk, on_frame_recv, on_stream_close,
+                     on_frame_send);
   nghttp2_session* raw = nullptr;
   if (!callbacks ||
       nghttp2_session_server_new2(&raw, callbacks.get(), this, session_options()) != 0) {
@@ -122,6 +125,7 @@ h2_server::stream_state* h2_server::acquire(stream_id stream) {
   state->header_bytes = state->discarded = 0;
   state->body_limit = options_.max_body_size;
   state->request_complete = state->rejected = state->responded = state->reset_sent = false;
+  state->reset_wanted = state->answer_sent = false;
   return state;
 }
 
@@ -206,8 +210,14 @@ int h2_server::on_data_chunk(nghttp2_session*, uint8_t, int32_t stream, const ui
         server.ended_because_ = "too many request bodies far over their limit";
         return NGHTTP2_ERR_CALLBACK_FAILURE;
       }
+      // NO_ERROR asks the client to stop sending without failing the request (RFC 9113
+      // §8.1), but only after the answer: a reset queued before it would overtake it.
       state->reset_sent = true;
-      nghttp2_submit_rst_stream(server.session_.get(), NGHTTP2_FLAG_NONE, stream, NGHTTP2_NO_ERROR);
+      if (state->answer_sent)
+        nghttp2_submit_rst_stream(server.session_.get(), NGHTTP2_FLAG_NONE, stream,
+                                  NGHTTP2_NO_ERROR);
+      else
+        state->reset_wanted = true;
     }
     return 0;
   }
@@ -226,6 +236,21 @@ int h2_server::on_data_chunk(nghttp2_session*, uint8_t, int32_t stream, const ui
   ++server.progress_;
   server.buffered_ += size;
   state->body.append(std::span<const std::byte>{reinterpret_cast<const std::byte*>(data), size});
+  return 0;
+}
+
+int h2_server::on_frame_send(nghttp2_session*, const nghttp2_frame* frame, void* user_data) {
+  if (!(frame->hd.flags & NGHTTP2_FLAG_END_STREAM)) return 0;
+  if (frame->hd.type != NGHTTP2_HEADERS && frame->hd.type != NGHTTP2_DATA) return 0;
+  auto& server = self(user_data);
+  stream_state* state = server.find(frame->hd.stream_id);
+  if (!state) return 0;
+  state->answer_sent = true;
+  if (state->reset_wanted) {
+    state->reset_wanted = false;
+    nghttp2_submit_rst_stream(server.session_.get(), NGHTTP2_FLAG_NONE, frame->hd.stream_id,
+                              NGHTTP2_NO_ERROR);
+  }
   return 0;
 }
 

@@ -55,7 +55,9 @@ class h2_server final : public server_protocol {
     bool request_complete = false;
     bool rejected = false;   // answered by the engine (413, 431)
     bool responded = false;
-    bool reset_sent = false;
+    bool reset_sent = false;     // the stream was (or will be) reset to stop a long body
+    bool reset_wanted = false;   // ... once its answer has gone out in full
+    bool answer_sent = false;    // the answer's last frame (END_STREAM) went out
   };
 
  private:
@@ -65,6 +67,7 @@ class h2_server final : public server_protocol {
   static int on_data_chunk(nghttp2_session*, uint8_t, int32_t, const uint8_t*, size_t, void*);
   static int on_frame_recv(nghttp2_session*, const nghttp2_frame*, void*);
   static int on_stream_close(nghttp2_session*, int32_t, uint32_t, void*);
+  static int on_frame_send(nghttp2_session*, const nghttp2_frame*, void*);
 
   stream_state* find(stream_id stream) const;
   stream_state* acquire(stream_id stream);
