@@ -30,8 +30,10 @@ namespace tr::actors {
 /// Only outcomes of uplinks that were really sent are recorded: the fuse never counts its own
 /// rejections as failures, which is how peers' fuses get stuck open. Answers 4xx other than 408
 /// and 429 mean the AS is up and answering; they are failures for the metrics but healthy for the
-/// fuse. The fuse holds no lock and keeps no history: it belongs to the one thread that runs
-/// its connection, and time comes in as an argument so tests drive a simulated clock.
+/// fuse. The fuse holds no lock and keeps no history: it belongs to one thread at a time (in the
+/// router, the connection's fuse actor, fuse_actor.hpp, which replays the owner's outcome
+/// batches; the shard decides admission from its snapshots, fuse_gate.hpp), and time comes in
+/// as an argument so tests drive a simulated clock.
 class fuse {
  public:
   using clock = std::chrono::steady_clock;

@@ -25,7 +25,8 @@ namespace tr::api {
 //   POST   /api/v1/connections                201, the connection and its `key`
 //   GET    /api/v1/connections/{id}           the connection (never its key)
 //   PUT    /api/v1/connections/{id}           replaces the whole form; `key` optional (absent:
-//   kept) PATCH  /api/v1/connections/{id}           lays the given fields over the stored ones
+//                                             kept)
+//   PATCH  /api/v1/connections/{id}           lays the given fields over the stored ones
 //   DELETE /api/v1/connections/{id}           204; the connection also leaves every device route
 //   POST   /api/v1/connections/{id}/key       200 `{"key": "..."}`: a new key, effective at once
 //   GET    /api/v1/connections/{id}/status    the connection's health (whoever sees the
@@ -65,7 +66,8 @@ namespace tr::api {
 // without admin rights), 404 unknown path or a resource absent or hidden from the caller,
 // 405 wrong method on a known path (with `Allow`), 413 body over the limit, 409 a conflict
 // (deleting oneself, a connection deleted while an import ran, an asId another connection
-// already has, a domain name taken or a domain in use), 500 a store failure.
+// already has, a domain name taken or a domain in use), 500 a store failure (or a handler that
+// threw: logged, counted), 503 `{"error": "store unavailable"}` while the store cannot be reached.
 //
 // AS_ID is unique among connections: a downlink names only its AS_ID, so it must lead to one
 // connection (one key, one rate bucket, one set of routes). Creating a connection, or changing

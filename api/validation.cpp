@@ -37,6 +37,16 @@ class error_list {
   std::vector<field_error> errors_;
 };
 
+/// The problems of a form's domain list, except at items whose JSON was already malformed.
+void check_domains(const std::vector<store::domain_ref>& domains,
+                   const std::vector<field_error>& malformed, error_list& errors) {
+  std::vector<field_error> found;
+  check_domain_refs(domains, found);
+  for (auto& one : found)
+    if (!has_item_error(malformed, one.field))
+      errors.add(std::move(one.field), std::move(one.message));
+}
+
 void check_name(const std::optional<std::string>& name, error_list& errors) {
   if (!name || detail::is_blank(*name))
     errors.add("name", "is mandatory");
@@ -155,11 +165,7 @@ connection_validation validate_connection(const connection_form& form,
     for (const auto& header : *form.headers) value.headers.push_back({header.name, header.value});
   }
   if (form.domains) {
-    std::vector<field_error> found;
-    check_domain_refs(*form.domains, found);
-    for (auto& one : found)
-      if (!has_item_error(form.malformed, one.field))
-        errors.add(std::move(one.field), std::move(one.message));
+    check_domains(*form.domains, form.malformed, errors);
     value.domains = *form.domains;
   }
 
@@ -257,11 +263,7 @@ user_validation validate_user(const user_form& form) {
       errors.add("role", "must be admin, connections-manager or viewer");
   }
   if (form.domains) {
-    std::vector<field_error> found;
-    check_domain_refs(*form.domains, found);
-    for (auto& one : found)
-      if (!has_item_error(form.malformed, one.field))
-        errors.add(std::move(one.field), std::move(one.message));
+    check_domains(*form.domains, form.malformed, errors);
     out.domains = *form.domains;
     if (out.role == store::role::admin && !out.domains.empty())
       errors.add("domains", "an admin has no domain restrictions");

@@ -110,28 +110,28 @@ class database {
   /// consumer runs with the store busy: it may not call the store.
   virtual result<void> scan_device_routes(std::size_t batch, const route_batch_consumer& consume);
 
-  // ---- users ----
+  // ---- users (one implementation over both backends: database_shared.cpp) ----
 
   /// Creates a user with a new random bearer token (64 hex digits); only its SHA-256 is kept.
   /// Its domains must exist (invalid_argument otherwise).
-  virtual result<created_user> create_user(std::string name, role access,
-                                           std::vector<domain_ref> domains) = 0;
+  result<created_user> create_user(std::string name, role access,
+                                   std::vector<domain_ref> domains);
 
   /// The user holding this bearer token (hash compared in constant time); not_found if none.
-  virtual result<user> find_user_by_token(std::string_view token) = 0;
+  result<user> find_user_by_token(std::string_view token);
 
   /// Every user, sorted by id.
-  virtual result<std::vector<user>> list_users() = 0;
+  result<std::vector<user>> list_users();
 
   /// Deletes a user; not_found if absent.
-  virtual result<void> delete_user(std::string_view id) = 0;
+  result<void> delete_user(std::string_view id);
 
   /// Makes sure the bootstrap admin exists. With a configured token, the admin's token becomes
   /// that one and nullopt is returned. Without one, a token is generated at the first start only
   /// and returned (the caller prints it once); later starts return nullopt.
   virtual result<std::optional<std::string>> bootstrap_admin(std::string_view configured_token) = 0;
 
-  // ---- domains (one implementation over both backends: database_domains.cpp) ----
+  // ---- domains (one implementation over both backends: database_shared.cpp) ----
 
   /// Every domain group, sorted by name.
   result<std::vector<domain_group>> list_domain_groups();
@@ -187,7 +187,7 @@ class database {
   change_feed changes_;
 
  private:
-  /// run_shared for a body returning result<T> (database_domains.cpp).
+  /// run_shared for a body returning result<T> (database_shared.cpp).
   template <class T, class Body>
   result<T> shared(bool write, Body&& body);
 };

@@ -1,9 +1,8 @@
-// tr::store::sqlite_database: users, the bootstrap admin, and the shared-SQL hook.
+// tr::store::sqlite_database: the bootstrap admin and the shared-SQL hook (the other user calls:
+// database_shared.cpp).
 
 #include "store/database.hpp"
 #include "store/detail/database_access.hpp"
-#include "store/detail/domain_rows.hpp"
-#include "store/detail/identifiers.hpp"
 #include "store/detail/sql_port.hpp"
 #include "store/detail/user_rows.hpp"
 
@@ -12,14 +11,6 @@ namespace tr::store {
 namespace {
 
 constexpr std::string_view bootstrap_admin_name = "admin";
-
-std::string new_token() {
-  return detail::to_hex(detail::random_bytes(32));
-}
-
-std::string token_hash(std::string_view token) {
-  return detail::to_hex(detail::sha256(token));
-}
 
 }  // namespace
 
@@ -36,46 +27,6 @@ result<void> sqlite_database::run_shared(
   });
 }
 
-result<created_user> sqlite_database::create_user(std::string name, role access,
-                                                  std::vector<domain_ref> domains) {
-  if (name.empty()) return detail::invalid("a user needs a name");
-  return write<created_user>(
-      [&](detail::sqlite_db& db, std::vector<change_event>&) -> result<created_user> {
-        detail::sqlite_port port{db};
-        if (auto unknown = detail::domain_rows{port}.first_unknown(domains))
-          return detail::invalid("no domain '" + unknown->group + ":" + unknown->name + "'");
-        auto token = new_token();
-        auto made = detail::user_rows{port}.insert_new(std::move(name), access, std::move(domains),
-                                                       token_hash(token));
-        return created_user{std::move(made), std::move(token)};
-      });
-}
-
-result<user> sqlite_database::find_user_by_token(std::string_view token) {
-  if (token.empty()) return detail::missing("no user holds an empty token");
-  auto hash = token_hash(token);
-  return read<user>([&](detail::sqlite_db& db) -> result<user> {
-    detail::sqlite_port port{db};
-    if (auto found = detail::user_rows{port}.find_by_hash(hash)) return std::move(*found);
-    return detail::missing("no user holds this token");
-  });
-}
-
-result<std::vector<user>> sqlite_database::list_users() {
-  return read<std::vector<user>>([&](detail::sqlite_db& db) {
-    detail::sqlite_port port{db};
-    return detail::user_rows{port}.all();
-  });
-}
-
-result<void> sqlite_database::delete_user(std::string_view id) {
-  return write<void>([&](detail::sqlite_db& db, std::vector<change_event>&) -> result<void> {
-    detail::sqlite_port port{db};
-    if (!detail::user_rows{port}.erase(id)) return detail::missing("no user " + std::string{id});
-    return {};
-  });
-}
-
 result<std::optional<std::string>> sqlite_database::bootstrap_admin(std::string_view configured_token) {
   using out_type = std::optional<std::string>;
   return write<out_type>(
@@ -89,12 +40,12 @@ result<std::optional<std::string>> sqlite_database::bootstrap_admin(std::string_
         out_type printed;
         std::string hash;
         if (!configured_token.empty()) {
-          hash = token_hash(configured_token);
+          hash = detail::token_hash(configured_token);
         } else if (admin) {
           return out_type{};
         } else {
-          printed = new_token();
-          hash = token_hash(*printed);
+          printed = detail::new_token();
+          hash = detail::token_hash(*printed);
         }
         if (admin && admin->token_hash == hash && admin->role == role::admin &&
             admin->domains.empty())

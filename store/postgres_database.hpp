@@ -56,11 +56,6 @@ class postgres_database final : public database, public cluster_store {
   result<std::vector<device_route>> list_device_routes() override;
   result<void> scan_device_routes(std::size_t batch, const route_batch_consumer& consume) override;
 
-  result<created_user> create_user(std::string name, role access,
-                                   std::vector<domain_ref> domains) override;
-  result<user> find_user_by_token(std::string_view token) override;
-  result<std::vector<user>> list_users() override;
-  result<void> delete_user(std::string_view id) override;
   result<std::optional<std::string>> bootstrap_admin(std::string_view configured_token) override;
 
   std::int64_t schema_version() override;

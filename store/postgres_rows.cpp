@@ -197,14 +197,6 @@ error unknown_connection(const device_route& route, const std::string& id) {
 
 constexpr std::string_view bootstrap_admin_name = "admin";
 
-std::string new_token() {
-  return detail::to_hex(detail::random_bytes(32));
-}
-
-std::string token_hash(std::string_view token) {
-  return detail::to_hex(detail::sha256(token));
-}
-
 }  // namespace
 
 result<device_route> postgres_database::put_device_route(std::string_view dev_eui,
@@ -339,46 +331,6 @@ result<void> postgres_database::run_shared(
   });
 }
 
-result<created_user> postgres_database::create_user(std::string name, role access,
-                                                    std::vector<domain_ref> domains) {
-  if (name.empty()) return detail::invalid("a user needs a name");
-  return write<created_user>(
-      [&](detail::pg_connection& db, std::vector<change_event>&) -> result<created_user> {
-        detail::pg_port port{db};
-        if (auto unknown = detail::domain_rows{port}.first_unknown(domains))
-          return detail::invalid("no domain '" + unknown->group + ":" + unknown->name + "'");
-        auto token = new_token();
-        auto made = detail::user_rows{port}.insert_new(std::move(name), access, std::move(domains),
-                                                       token_hash(token));
-        return created_user{std::move(made), std::move(token)};
-      });
-}
-
-result<user> postgres_database::find_user_by_token(std::string_view token) {
-  if (token.empty()) return detail::missing("no user holds an empty token");
-  auto hash = token_hash(token);
-  return read<user>([&](detail::pg_connection& db) -> result<user> {
-    detail::pg_port port{db};
-    if (auto found = detail::user_rows{port}.find_by_hash(hash)) return std::move(*found);
-    return detail::missing("no user holds this token");
-  });
-}
-
-result<std::vector<user>> postgres_database::list_users() {
-  return read<std::vector<user>>([&](detail::pg_connection& db) {
-    detail::pg_port port{db};
-    return detail::user_rows{port}.all();
-  });
-}
-
-result<void> postgres_database::delete_user(std::string_view id) {
-  return write<void>([&](detail::pg_connection& db, std::vector<change_event>&) -> result<void> {
-    detail::pg_port port{db};
-    if (!detail::user_rows{port}.erase(id)) return detail::missing("no user " + std::string{id});
-    return {};
-  });
-}
-
 result<std::optional<std::string>> postgres_database::bootstrap_admin(
     std::string_view configured_token) {
   using out_type = std::optional<std::string>;
@@ -392,12 +344,12 @@ result<std::optional<std::string>> postgres_database::bootstrap_admin(
         out_type printed;
         std::string hash;
         if (!configured_token.empty()) {
-          hash = token_hash(configured_token);
+          hash = detail::token_hash(configured_token);
         } else if (admin) {
           return out_type{};
         } else {
-          printed = new_token();
-          hash = token_hash(*printed);
+          printed = detail::new_token();
+          hash = detail::token_hash(*printed);
         }
         if (admin) {
           users.make_admin(admin->id, hash);

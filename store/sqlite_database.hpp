@@ -45,11 +45,6 @@ class sqlite_database final : public database {
   result<std::size_t> import_device_routes(std::vector<device_route> routes) override;
   result<std::vector<device_route>> list_device_routes() override;
 
-  result<created_user> create_user(std::string name, role access,
-                                   std::vector<domain_ref> domains) override;
-  result<user> find_user_by_token(std::string_view token) override;
-  result<std::vector<user>> list_users() override;
-  result<void> delete_user(std::string_view id) override;
   result<std::optional<std::string>> bootstrap_admin(std::string_view configured_token) override;
 
   std::int64_t schema_version() override;

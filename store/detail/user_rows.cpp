@@ -4,9 +4,18 @@
 
 #include <openssl/crypto.h>
 
+#include "store/detail/crypto.hpp"
 #include "store/detail/identifiers.hpp"
 
 namespace tr::store::detail {
+
+std::string new_token() {
+  return to_hex(random_bytes(32));
+}
+
+std::string token_hash(std::string_view token) {
+  return to_hex(sha256(token));
+}
 
 namespace {
 

@@ -12,6 +12,11 @@
 
 namespace tr::store::detail {
 
+/// A new bearer token: 64 random hexadecimal digits.
+std::string new_token();
+/// What is stored of a token: its SHA-256, 64 lower-case hexadecimal digits.
+std::string token_hash(std::string_view token);
+
 /// Reads and writes users across `users` and `user_domain_refs`.
 class user_rows {
  public:

@@ -4,24 +4,14 @@
 
 #include "actors/fuse_gate.hpp"
 #include "actors/fuse_link.hpp"
+#include "tests/actors/fuse_params.hpp"
 
 using namespace std::chrono_literals;
 using namespace tr::actors;
 
 namespace {
 
-fuse::params small_params() {
-  fuse::params p;
-  p.failure_threshold = 3;
-  p.backoff_initial = 1000ms;
-  p.backoff_max = 8000ms;
-  p.jitter = 0.0;
-  p.min_limit = 1;
-  p.max_limit = 16;
-  p.latency_target = 100ms;
-  p.decrease_interval = 10ms;
-  return p;
-}
+using tr::actors::fuse_tests::small_params;
 
 /// An owner's view: a gate, a learner standing in for the fuse actor, batches in between.
 struct fuse_gate_test : ::testing::Test {

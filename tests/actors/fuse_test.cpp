@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/actors/fuse_params.hpp"
+
 using namespace std::chrono_literals;
 using tr::actors::fuse;
 
@@ -11,18 +13,7 @@ constexpr auto good = fuse::signal::good;
 constexpr auto failure = fuse::signal::failure;
 constexpr auto overload = fuse::signal::overload;
 
-fuse::params small_params() {
-  fuse::params p;
-  p.failure_threshold = 3;
-  p.backoff_initial = 1000ms;
-  p.backoff_max = 8000ms;
-  p.jitter = 0.0;
-  p.min_limit = 1;
-  p.max_limit = 16;
-  p.latency_target = 100ms;
-  p.decrease_interval = 10ms;
-  return p;
-}
+using tr::actors::fuse_tests::small_params;
 
 struct fuse_test : ::testing::Test {
   fuse::clock::time_point now{};

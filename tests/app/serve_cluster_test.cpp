@@ -61,6 +61,7 @@ struct serve_cluster : ::testing::Test {
   std::unique_ptr<test_as> as, ns;
   std::unique_ptr<router_process> a, b;
   std::string id, key;
+  std::string other_id, other_key;  ///< the second connection (connect_second())
 
   void SetUp() override {
     ::setenv("TUNNEL_ROUTER_DATA_KEY", data_key, 1);
@@ -88,6 +89,22 @@ struct serve_cluster : ::testing::Test {
     auto routed =
         on.admin("PUT", std::string{"/api/v1/devices/"} + dev_eui, R"({"connections":[")" + id + R"("]})");
     ASSERT_EQ(routed.status, 200) << routed.body;
+  }
+
+  /// After connect(): creates a second connection (asId AS2, path /up2) on `on` and routes the
+  /// device to both.
+  void connect_second(router_process& on) {
+    auto other = on.admin("POST", "/api/v1/connections",
+                          R"({"name":"AS2","url":"https://localhost:)" +
+                              std::to_string(as->port()) +
+                              R"(/up2","contentType":"JSON","asId":"AS2"})");
+    ASSERT_EQ(other.status, 201) << other.body;
+    other_id = json_field(other.body, "id");
+    other_key = json_field(other.body, "key");
+    ASSERT_EQ(on.admin("PUT", std::string{"/api/v1/devices/"} + dev_eui,
+                       R"({"connections":[")" + id + R"(",")" + other_id + R"("]})")
+                  .status,
+              200);
   }
 
   static bool routes(router_process& r) { return r.report(uplink_json).body == R"({"routed":1})"; }
@@ -405,16 +422,7 @@ TEST_F(serve_cluster, a_slow_downlink_check_delays_neither_uplinks_nor_other_dow
   a = start(db.url());
   ::unsetenv("TUNNEL_ROUTER_RUNTIME_SHARDS");
   connect(*a);
-  auto other = a->admin("POST", "/api/v1/connections",
-                        R"({"name":"AS2","url":"https://localhost:)" +
-                            std::to_string(as->port()) +
-                            R"(/up2","contentType":"JSON","asId":"AS2"})");
-  ASSERT_EQ(other.status, 201) << other.body;
-  auto other_id = json_field(other.body, "id"), other_key = json_field(other.body, "key");
-  ASSERT_EQ(a->admin("PUT", std::string{"/api/v1/devices/"} + dev_eui,
-                     R"({"connections":[")" + id + R"(",")" + other_id + R"("]})")
-                .status,
-            200);
+  connect_second(*a);
 
   // A second session locks the first connection's token bucket: its check waits for the lock.
   blocking_session slow{db.url()};
@@ -446,16 +454,7 @@ TEST_F(serve_cluster, a_replica_behind_the_change_log_reloads_and_drops_what_was
   postgres_database_scope db;
   a = start(db.url());
   connect(*a);
-  auto other = a->admin("POST", "/api/v1/connections",
-                        R"({"name":"AS2","url":"https://localhost:)" +
-                            std::to_string(as->port()) +
-                            R"(/up2","contentType":"JSON","asId":"AS2"})");
-  ASSERT_EQ(other.status, 201) << other.body;
-  auto other_id = json_field(other.body, "id");
-  ASSERT_EQ(a->admin("PUT", std::string{"/api/v1/devices/"} + dev_eui,
-                     R"({"connections":[")" + id + R"(",")" + other_id + R"("]})")
-                .status,
-            200);
+  connect_second(*a);
   ASSERT_EQ(a->admin("PUT", "/api/v1/devices/0000000000000001",
                      R"({"connections":[")" + id + R"("]})")
                 .status,
