@@ -210,4 +210,17 @@ class connection_owner final : public transport::io_handler,
   bool failure_logged_ = false;  ///< a "failing" line was written since the last delivery
 };
 
+template <class F>
+void connection_owner::guarded(F&& fn) {
+  try {
+    fn();
+  } catch (const std::exception&) {
+    if (crashed_) return;
+    crashed_ = true;
+    retired_ = true;
+    metrics_->count(uplink_outcome::failed);
+    if (environment_.on_crash) environment_.on_crash(config_->id);
+  }
+}
+
 }  // namespace tr::actors

@@ -1,0 +1,52 @@
+#pragma once
+
+// The parts of a connection owner that both of its source files use (connection_owner.cpp,
+// connection_owner_fuse.cpp); not for other code.
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "actors/connection_owner.hpp"
+
+namespace tr::actors {
+
+struct connection_owner::session {
+  std::uint32_t id = 0;
+  transport::connect_id connecting{};  ///< set while the TCP connect runs
+  transport::connection_handle handle{};        ///< set once adopted by the shard
+  bool tls = true;
+  bool ready = false;     ///< the client engine exists (plain: at once; TLS: after the handshake)
+  bool draining = false;  ///< takes no new requests (configuration changed); closes when idle
+};
+
+struct connection_owner::request_slot {
+  std::uint32_t generation = 1;
+  bool live = false;
+  bool probe = false;
+  bool timed_out = false;
+  std::uint32_t epoch = 0;       ///< the fuse's open period a probe was admitted in
+  bool uplink = false;           ///< a DevEUI_uplink: its outcome feeds the loss table
+  bool test = false;             ///< a test uplink: outside the fuse and the figures
+  std::uint64_t device = 0;      ///< loss_table key of its DevEUI
+  std::uint32_t told = 0;        ///< the LostUplinksAS it carries
+  std::uint32_t session_id = 0;  ///< 0 while waiting for a session
+  transport::stream_id stream = 0;
+  transport::timer_id timer{};
+  fuse::clock::time_point started{};
+};
+
+struct connection_owner::waiting_request {
+  std::uint32_t slot;
+  std::string target;
+  std::string body;
+};
+
+struct connection_owner::test_waiter {
+  std::uint32_t slot;
+  std::string target;
+  std::function<void(api::test_uplink_result)> done;
+  api::test_uplink_result result;
+};
+
+}  // namespace tr::actors
