@@ -68,7 +68,7 @@ inline constexpr std::uint32_t runtime_header_timeout_ms = 10'000;
 /// A client connection where no request makes progress for this long (none open) is closed.
 inline constexpr std::uint32_t runtime_idle_timeout_ms = 30'000;
 
-// [fuse] per connection (DESIGN.md "fuse actor")
+// [fuse] per connection (the rules: actors/fuse.hpp)
 /// Consecutive failures (errors, timeouts; never our own sheds) that open the fuse.
 inline constexpr std::uint32_t fuse_failure_threshold = 5;
 /// First blacklist period of an open fuse; doubled (with jitter) after each failed probe.

@@ -10,8 +10,8 @@ namespace tr::transport {
 
 /// The sans-I/O driving contract shared by every engine of this component.
 ///
-/// An engine never touches a socket, a thread or a clock. A driver (a CAF broker, an epoll loop,
-/// a test loop) owns the socket and does exactly this:
+/// An engine never touches a socket, a thread or a clock. A driver (a shard of
+/// transport/runtime, a test loop) owns the socket and does exactly this:
 ///
 /// 1. Read: hand every chunk read from the socket to `receive()`; the engine takes all of it.
 ///    When the peer closes its side (read returns 0) call `receive_eof()`.

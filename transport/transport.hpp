@@ -4,7 +4,7 @@
 ///
 /// The engines here never touch a socket, a thread or a clock: bytes from the peer go in, events
 /// come out as callbacks, and bytes for the peer wait in a buffer the driver drains. Any runtime
-/// (a CAF broker's new_data_msg, an epoll loop per core, the tests' poll loop) drives them by the
+/// (the epoll shards of transport/runtime, the tests' poll loops) drives them by the
 /// contract written down in connection_engine.hpp.
 ///
 /// | type                          | role                                                        |

@@ -90,7 +90,8 @@ struct connect_id {
 };
 
 /// One reactor thread: an epoll loop that owns its sockets, the engines on them, its timers
-/// and whatever the application places on it. Nothing on a shard is locked but its inbox.
+/// and whatever the application places on it. Of the shard's own state only its inbox is
+/// locked (what the application places on it may take locks of its own).
 ///
 /// A loop turn: wait (epoll_wait, timeout = next timer), read the sockets that are readable
 /// into the shard's 64 KiB buffer and hand the bytes to their engines, run the posted closures,
