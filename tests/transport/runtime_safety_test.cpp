@@ -58,6 +58,20 @@ TEST(runtime_safety, a_posted_closure_that_throws_fails_alone_and_is_counted) {
   rt.stop();
 }
 
+TEST(runtime_safety, a_closure_put_off_to_the_next_turn_that_throws_fails_alone_and_is_counted) {
+  runtime rt{1};
+  rt.start();
+  std::promise<int> next;
+  auto ran = next.get_future();
+  rt.at(0).post([&](shard& on) {
+    on.post_next_turn([](shard&) { throw std::runtime_error("a defect"); });
+    on.post_next_turn([&](shard&) { next.set_value(1); });
+  });
+  ASSERT_TRUE(arrives(ran)) << "the closure after the failed one did not run";
+  EXPECT_EQ(rt.at(0).load().exceptions_total, 1u);
+  rt.stop();
+}
+
 TEST(runtime_safety, a_timer_that_throws_fails_alone_and_the_next_timer_still_runs) {
   runtime rt{1};
   rt.start();

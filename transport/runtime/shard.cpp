@@ -222,18 +222,6 @@ void shard::dispatch(const epoll_event& event) {
 
 std::size_t shard::run_posts() {
   std::size_t ran = 0;
-  // What the previous turn put off to this one; what these put off waits for the next.
-  this_turn_.swap(next_turn_);
-  for (auto& fn : this_turn_) {
-    fn(*this);
-    fn.reset();
-    ++ran;
-  }
-  this_turn_.clear();
-  {
-    std::lock_guard guard{inbox_mutex_};
-    running_.swap(inbox_);
-  }
   auto run = [&](task& fn) {
     try {
       fn(*this);
@@ -243,6 +231,14 @@ std::size_t shard::run_posts() {
     fn.reset();
     ++ran;
   };
+  // What the previous turn put off to this one; what these put off waits for the next.
+  this_turn_.swap(next_turn_);
+  for (auto& fn : this_turn_) run(fn);
+  this_turn_.clear();
+  {
+    std::lock_guard guard{inbox_mutex_};
+    running_.swap(inbox_);
+  }
   for (auto& fn : running_) run(fn);
   running_.clear();
   // Posted by this shard to itself, including during the loops here: a few rounds in this
