@@ -1,0 +1,143 @@
+#include "app/downlink_service.hpp"
+
+#include "actors/detail/json_text.hpp"
+
+namespace tr::app {
+
+namespace {
+
+constexpr std::string_view downlink_path = "/thingpark/lrc/rest/downlink";
+constexpr std::string_view queued_by_lrc = "<html><body>Request queued by LRC</body></html>";
+
+}  // namespace
+
+std::string downlink_json(const actors::downlink_verdict& v) {
+  using actors::detail::append_json_string;
+  const auto& f = v.fields;
+  std::string out = "{\"connection\":";
+  append_json_string(out, v.connection->id);
+  out += ",\"asId\":";
+  append_json_string(out, f.as_id);
+  out += ",\"DevEUI\":";
+  append_json_string(out, f.dev_eui);
+  out += ",\"FPort\":" + f.fport + ",\"Payload\":";
+  append_json_string(out, f.payload);
+  if (!f.fcnt_dn.empty()) out += ",\"FCntDn\":" + f.fcnt_dn;
+  if (!f.confirmed.empty())
+    out += std::string{",\"Confirmed\":"} + (f.confirmed == "1" ? "true" : "false");
+  if (!f.flush_queue.empty())
+    out += std::string{",\"FlushDownlinkQueue\":"} + (f.flush_queue == "1" ? "true" : "false");
+  if (!f.validity_time.empty()) {
+    out += ",\"ValidityTime\":";
+    append_json_string(out, f.validity_time);
+  }
+  if (!f.correlation_id.empty()) {
+    out += ",\"CorrelationID\":";
+    append_json_string(out, f.correlation_id);
+  }
+  out += ",\"Time\":";
+  append_json_string(out, f.time);
+  out += "}";
+  return out;
+}
+
+downlink_service::downlink_service(actors::data_plane& plane, actors::metrics_registry& metrics,
+                                   actors::downlink_verifier& verifier, transport::tls_context tls,
+                                   std::size_t shards, options opts)
+    : plane_(plane),
+      metrics_(metrics),
+      verifier_(verifier),
+      tls_(std::move(tls)),
+      options_(std::move(opts)),
+      forwarders_(shards) {}
+
+transport::server_options downlink_service::limits() {
+  transport::server_options limits;
+  limits.max_body_size = 64 << 10;
+  return limits;
+}
+
+void downlink_service::stop() {
+  forwarders_.clear();
+}
+
+void downlink_service::log_refused(const transport::request_origin& origin,
+                                   const actors::downlink_verdict& verdict) {
+  std::uint64_t held = 0;
+  {
+    std::lock_guard lock{log_mutex_};
+    if (!log_limit_.allow(std::chrono::steady_clock::now())) return;
+    held = log_limit_.suppressed();
+  }
+  std::string peer = transport::to_string(origin.peer), status = std::to_string(verdict.status),
+              held_text = std::to_string(held);
+  logging::warning("downlink refused", {{"peer", peer},
+                                        {"outcome", actors::name_of(verdict.outcome)},
+                                        {"status", status},
+                                        {"reason", verdict.reason},
+                                        {"held_back", held_text}});
+}
+
+void downlink_service::serve(const transport::request_origin& origin,
+                             transport::http_server_connection& connection,
+                             const transport::request& request) {
+  if (request.path != downlink_path)
+    return transport::respond_now(connection, origin.stream, 404, "text/plain", "not found");
+  if (request.method != "POST")
+    return transport::respond_method_not_allowed(connection, origin.stream, "POST", "text/plain",
+                                                 "use POST");
+  auto verdict =
+      verifier_.verify(request.query, plane_.local().routes, std::chrono::system_clock::now());
+  if (verdict.outcome != actors::downlink_outcome::accepted) {
+    metrics_.count(verdict.outcome);
+    log_refused(origin, verdict);
+    return transport::respond_now(connection, origin.stream, verdict.status, "text/plain",
+                                  verdict.reason);
+  }
+  if (!verdict.cluster_check) return deliver(origin, std::move(verdict));
+  // Cluster mode: the shared store's check runs off this shard; the answer comes back to it.
+  verifier_.check_cluster(std::move(verdict), [this, origin](actors::downlink_verdict checked) {
+    if (checked.outcome != actors::downlink_outcome::accepted) {
+      metrics_.count(checked.outcome);
+      return transport::respond_later(origin, checked.status, {{"content-type", "text/plain"}},
+                                      std::move(checked.reason));
+    }
+    auto shared = std::make_shared<actors::downlink_verdict>(std::move(checked));
+    bool posted = origin.home->post(
+        [this, origin, shared](transport::shard&) { deliver(origin, std::move(*shared)); });
+    if (!posted) verifier_.release(*shared);  // the shard has stopped: nothing was delivered
+  });
+}
+
+void downlink_service::deliver(const transport::request_origin& origin,
+                               actors::downlink_verdict verdict) {
+  if (!options_.ns) {
+    verifier_.release(verdict);
+    metrics_.count(actors::downlink_outcome::ns_unconfigured);
+    return transport::respond_later(origin, 503, {{"content-type", "text/plain"}},
+                                    "no NS downlink URL configured");
+  }
+  auto index = origin.home->index();
+  if (!forwarders_[index])
+    forwarders_[index] = std::make_shared<actors::ns_forwarder>(*origin.home, *options_.ns, tls_,
+                                                                options_.ns_timeout);
+  auto* registry = &metrics_;
+  auto* verifying = &verifier_;
+  auto json = downlink_json(verdict);
+  forwarders_[index]->post(
+      std::move(json), [origin, registry, verifying, verdict = std::move(verdict)](int status) {
+        if (status >= 200 && status < 300) {
+          registry->count(actors::downlink_outcome::accepted);
+          transport::respond_later(origin, 200, {{"content-type", "text/html"}},
+                                   std::string{queued_by_lrc});
+        } else {
+          registry->count(actors::downlink_outcome::ns_failed);
+          // The NS refused it or never got it: the AS may send it again. Sent without an answer,
+          // the NS may have queued it, so the token stays spent (a resend would be a duplicate).
+          if (status != 0) verifying->release(verdict);
+          transport::respond_later(origin, 503, {{"content-type", "text/plain"}}, "NS unavailable");
+        }
+      });
+}
+
+}  // namespace tr::app
