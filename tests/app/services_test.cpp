@@ -9,6 +9,7 @@
 #include <caf/all.hpp>
 
 #include <ctime>
+#include <future>
 #include <thread>
 
 #include "actors/data_plane.hpp"
@@ -28,6 +29,7 @@ using namespace std::chrono_literals;
 namespace {
 
 constexpr const char* device = "000000000F1D8693";
+constexpr const char* neighbour = "000000000F1D8694";  // another of the NS sessions than device's
 
 template <class F>
 bool eventually(F done) {
@@ -115,7 +117,7 @@ struct services : ::testing::Test {
 
   /// A stored connection with AS_ID `as_id` and the test device routed to it; waits until the
   /// data plane runs it. Returns its key.
-  std::string connect(const std::string& as_id) {
+  std::string connect(const std::string& as_id, std::vector<std::string> devices = {device}) {
     store::connection draft;
     draft.name = as_id;
     draft.url = "https://localhost:1/up";
@@ -123,7 +125,7 @@ struct services : ::testing::Test {
     auto made = db->create_connection(draft);
     EXPECT_TRUE(static_cast<bool>(made));
     auto id = made->id;
-    EXPECT_TRUE(static_cast<bool>(db->put_device_route(device, {id})));
+    for (auto& d : devices) EXPECT_TRUE(static_cast<bool>(db->put_device_route(d, {id})));
     EXPECT_TRUE(
         eventually([&] { return plane->with_owner(id, [](actors::connection_owner&) {}); }));
     std::this_thread::sleep_for(50ms);  // the route reaches the shard's replica by a post
@@ -141,9 +143,10 @@ struct services : ::testing::Test {
 
 /// A downlink query for the test device, signed with `key` (the token made here with OpenSSL).
 std::string signed_downlink(const std::string& as_id, const std::string& key,
-                            const std::string& payload = "0102") {
-  std::string query = "DevEUI=" + std::string{device} + "&FPort=2&Payload=" + payload +
-                      "&AS_ID=" + as_id + "&Time=" + wire_time();
+                            const std::string& payload = "0102",
+                            const std::string& dev_eui = device) {
+  std::string query = "DevEUI=" + dev_eui + "&FPort=2&Payload=" + payload + "&AS_ID=" + as_id +
+                      "&Time=" + wire_time();
   return query + "&Token=" + test::sha256_hex(test::percent_decoded(query) + key);
 }
 
@@ -239,6 +242,49 @@ TEST_F(services, downlink_service_delivers_the_downlink_json_to_the_ns_then_refu
   EXPECT_EQ(test::curl({"-X", "POST", url_of}).status, 409);
   EXPECT_EQ(counted(actors::downlink_outcome::accepted), 1u);
   EXPECT_EQ(counted(actors::downlink_outcome::replay), 1u);
+  stop();
+}
+
+TEST_F(services, downlink_service_spreads_devices_over_ns_sessions_and_keeps_each_devices_order) {
+  auto key = connect("app1.sample.com", {device, neighbour});
+  test::test_as ns{"", ""};  // plain HTTP/1.1: a session carries one downlink at a time
+  ns.set_hang(true);
+  app::downlink_service::options options;
+  actors::ns_target target;
+  ASSERT_EQ(
+      actors::parse_ns_target("http://127.0.0.1:" + std::to_string(ns.port()) + "/ns", target), "");
+  options.ns = target;
+  options.ns_timeout = 3s;
+  app::downlink_service downlinks{*plane, metrics, verifier, client_tls, rt.size(), options};
+  listen(app::downlink_service::limits(),
+         [&](auto& o, auto& c, auto& r) { downlinks.serve(o, c, r); });
+
+  // Two downlinks of one device and one of another, at once, to an NS that never answers.
+  auto post = [&](const std::string& payload, const std::string& dev_eui) {
+    return std::async(
+        std::launch::async, [this, payload, dev_eui,
+                             query = signed_downlink("app1.sample.com", key, payload, dev_eui)] {
+          return test::curl({"-X", "POST", url("/thingpark/lrc/rest/downlink?" + query)});
+        });
+  };
+  auto first = post("01", device);
+  auto second = post("02", device);
+  auto other = post("03", neighbour);
+  // The other device's downlink does not wait behind the first device's; the first device's
+  // second downlink does (its session is busy until the NS answers or the time-out).
+  ASSERT_TRUE(ns.wait_for(2));
+  std::this_thread::sleep_for(500ms);
+  auto got = ns.requests();
+  ASSERT_EQ(got.size(), 2u);
+  bool both = (got[0].body.find(device) != std::string::npos &&
+               got[1].body.find(neighbour) != std::string::npos) ||
+              (got[1].body.find(device) != std::string::npos &&
+               got[0].body.find(neighbour) != std::string::npos);
+  EXPECT_TRUE(both) << got[0].body << "\n" << got[1].body;
+  // Unanswered: 503 each, the tokens stay spent (the NS may have queued them).
+  EXPECT_EQ(first.get().status, 503);
+  EXPECT_EQ(second.get().status, 503);
+  EXPECT_EQ(other.get().status, 503);
   stop();
 }
 
