@@ -9,10 +9,11 @@ namespace {
 
 constexpr std::string_view downlink_path = "/thingpark/lrc/rest/downlink";
 constexpr std::string_view queued_by_lrc = "<html><body>Request queued by LRC</body></html>";
-/// Sessions toward the NS per shard. Over HTTP/1.1 a session carries one downlink at a time:
-/// several let the NS answer several at once, and their answers and the AS's are written in
-/// fewer system calls.
-constexpr std::size_t ns_lanes = 8;
+/// Sessions toward a plain-HTTP NS per shard. Such a session speaks HTTP/1.1 and carries one
+/// downlink at a time: several let the NS answer several at once, and their answers and the
+/// AS's are read and written in fewer system calls. An https NS gets one session per shard:
+/// HTTP/2 (by ALPN) multiplexes, and more sessions would only split its batches.
+constexpr std::size_t plain_ns_lanes = 8;
 
 }  // namespace
 
@@ -70,11 +71,11 @@ void downlink_service::stop() {
 
 actors::ns_forwarder& downlink_service::lane_for(transport::shard& home, std::string_view dev_eui) {
   auto& lanes = lanes_[home.index()];
-  if (lanes.empty()) lanes.resize(ns_lanes);
+  if (lanes.empty()) lanes.resize(options_.ns->tls ? 1 : plain_ns_lanes);
   // By device: one device's downlinks take one session, so the NS gets them in the order
   // they were accepted; different devices spread over the sessions.
   auto device = actors::routing_table::parse_dev_eui(dev_eui).value_or(0);
-  auto& lane = lanes[(device * 0x9E3779B97F4A7C15ULL >> 32) % ns_lanes];
+  auto& lane = lanes[(device * 0x9E3779B97F4A7C15ULL >> 32) % lanes.size()];
   if (!lane)
     lane = std::make_shared<actors::ns_forwarder>(home, *options_.ns, tls_, options_.ns_timeout);
   return *lane;

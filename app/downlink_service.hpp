@@ -68,7 +68,7 @@ class downlink_service {
   /// The NS session of shard `home` that carries the downlinks of device `dev_eui`.
   actors::ns_forwarder& lane_for(transport::shard& home, std::string_view dev_eui);
 
-  /// By shard, each used on its shard: up to ns_lanes sessions toward the NS, opened on use.
+  /// By shard, each used on its shard: the sessions toward the NS, each opened on first use.
   std::vector<std::vector<std::shared_ptr<actors::ns_forwarder>>> lanes_;
   std::mutex log_mutex_;
   logging::rate_limit log_limit_{std::chrono::seconds{10}};
