@@ -184,7 +184,8 @@ downlink_verdict downlink_verifier::verify(std::string_view raw_query, const rou
 
   // A replay is a token already accepted: look it up here, record it only on acceptance, so
   // a downlink refused as not routed or over the rate can be sent again as it is.
-  if (!cluster_ && replays_.seen(fields.token, now))
+  auto replay_key = replay_cache::key_of(fields.token);
+  if (!cluster_ && replays_.seen(replay_key, now))
     return refuse(downlink_outcome::replay, 409, "replay");
 
   auto dev_eui = routing_table::parse_dev_eui(fields.dev_eui);
@@ -197,7 +198,7 @@ downlink_verdict downlink_verifier::verify(std::string_view raw_query, const rou
     if (!take_rate_token(match->id))
       return refuse(downlink_outcome::rate_limited, 429, "downlink rate exceeded");
 
-    switch (replays_.remember(fields.token, *sent + deviation, now)) {
+    switch (replays_.remember(replay_key, *sent + deviation, now)) {
       case replay_cache::verdict::fresh:
         break;
       case replay_cache::verdict::replay:
