@@ -66,6 +66,10 @@ struct services : ::testing::Test {
       rt, metrics, env, actors::connection_defaults{}, verifier);
   caf::actor supervisor;
   std::uint16_t port = 0;
+  // The service under test: it outlives the shards, which are stopped in TearDown first.
+  std::unique_ptr<app::ingress_service> ingress;
+  std::unique_ptr<app::downlink_service> downlinks;
+  std::unique_ptr<app::admin_service> admin;
 
   void SetUp() override {
     rt.start();
@@ -73,14 +77,18 @@ struct services : ::testing::Test {
     ASSERT_TRUE(eventually([&] { return plane->loaded(); }));
   }
   void TearDown() override {
-    if (plane) stop();
-  }
-  /// Stops the actors and the shards (each test calls it before its service goes).
-  void stop() {
+    if (admin) admin->stop_worker();
     caf::anon_send_exit(supervisor, caf::exit_reason::user_shutdown);
     system->await_all_actors_done();
     rt.stop();
     plane.reset();
+  }
+
+  void make_downlink_service(app::downlink_service::options options) {
+    downlinks = std::make_unique<app::downlink_service>(*plane, metrics, verifier, client_tls,
+                                                        rt.size(), std::move(options));
+    listen(app::downlink_service::limits(),
+           [this](auto& o, auto& c, auto& r) { downlinks->serve(o, c, r); });
   }
 
   static std::unique_ptr<store::database> open_store(const std::string& folder) {
@@ -151,8 +159,8 @@ std::string signed_downlink(const std::string& as_id, const std::string& key,
 }
 
 TEST_F(services, ingress_answers_paths_methods_and_bad_reports_and_counts_what_it_refuses) {
-  app::ingress_service ingress{*plane, metrics};
-  listen(ingress.limits(1 << 20), [&](auto& o, auto& c, auto& r) { ingress.serve(o, c, r); });
+  ingress = std::make_unique<app::ingress_service>(*plane, metrics);
+  listen(ingress->limits(1 << 20), [this](auto& o, auto& c, auto& r) { ingress->serve(o, c, r); });
 
   EXPECT_EQ(test::curl({url("/v1/reports")}).status, 405);
   EXPECT_EQ(test::curl({"-X", "POST", url("/v1/elsewhere")}).status, 404);
@@ -172,14 +180,11 @@ TEST_F(services, ingress_answers_paths_methods_and_bad_reports_and_counts_what_i
       << text;
   EXPECT_NE(text.find("tunnel_router_reports_total{outcome=\"too_large\"} 2"), std::string::npos)
       << text;
-  stop();
 }
 
 TEST_F(services, downlink_service_refuses_bad_downlinks_and_answers_503_without_an_ns) {
   auto key = connect("app1.sample.com");
-  app::downlink_service downlinks{*plane, metrics, verifier, client_tls, rt.size(), {}};
-  listen(app::downlink_service::limits(),
-         [&](auto& o, auto& c, auto& r) { downlinks.serve(o, c, r); });
+  make_downlink_service({});
   const auto path = std::string{"/thingpark/lrc/rest/downlink?"};
 
   EXPECT_EQ(test::curl({"-X", "POST", url("/elsewhere")}).status, 404);
@@ -204,7 +209,6 @@ TEST_F(services, downlink_service_refuses_bad_downlinks_and_answers_503_without_
   EXPECT_EQ(counted(actors::downlink_outcome::malformed), 1u);
   EXPECT_EQ(counted(actors::downlink_outcome::unknown_as_id), 1u);
   EXPECT_EQ(counted(actors::downlink_outcome::bad_token), 1u);
-  stop();
 }
 
 TEST_F(services, downlink_service_delivers_the_downlink_json_to_the_ns_then_refuses_a_replay) {
@@ -216,9 +220,7 @@ TEST_F(services, downlink_service_delivers_the_downlink_json_to_the_ns_then_refu
                 "http://127.0.0.1:" + std::to_string(ns.port()) + "/ns/downlink?tenant=1", target),
             "");
   options.ns = target;
-  app::downlink_service downlinks{*plane, metrics, verifier, client_tls, rt.size(), options};
-  listen(app::downlink_service::limits(),
-         [&](auto& o, auto& c, auto& r) { downlinks.serve(o, c, r); });
+  make_downlink_service(options);
 
   auto query = signed_downlink("app1.sample.com", key, "C0FFEE");
   auto url_of = url("/thingpark/lrc/rest/downlink?" + query);
@@ -242,7 +244,6 @@ TEST_F(services, downlink_service_delivers_the_downlink_json_to_the_ns_then_refu
   EXPECT_EQ(test::curl({"-X", "POST", url_of}).status, 409);
   EXPECT_EQ(counted(actors::downlink_outcome::accepted), 1u);
   EXPECT_EQ(counted(actors::downlink_outcome::replay), 1u);
-  stop();
 }
 
 TEST_F(services, downlink_service_spreads_devices_over_ns_sessions_and_keeps_each_devices_order) {
@@ -254,10 +255,8 @@ TEST_F(services, downlink_service_spreads_devices_over_ns_sessions_and_keeps_eac
   ASSERT_EQ(
       actors::parse_ns_target("http://127.0.0.1:" + std::to_string(ns.port()) + "/ns", target), "");
   options.ns = target;
-  options.ns_timeout = 3s;
-  app::downlink_service downlinks{*plane, metrics, verifier, client_tls, rt.size(), options};
-  listen(app::downlink_service::limits(),
-         [&](auto& o, auto& c, auto& r) { downlinks.serve(o, c, r); });
+  options.ns_timeout = 5s;
+  make_downlink_service(options);
 
   // Two downlinks of one device and one of another, at once, to an NS that never answers.
   auto post = [&](const std::string& payload, const std::string& dev_eui) {
@@ -285,7 +284,6 @@ TEST_F(services, downlink_service_spreads_devices_over_ns_sessions_and_keeps_eac
   EXPECT_EQ(first.get().status, 503);
   EXPECT_EQ(second.get().status, 503);
   EXPECT_EQ(other.get().status, 503);
-  stop();
 }
 
 TEST_F(services, downlink_json_carries_the_optional_fields_only_when_sent) {
@@ -312,7 +310,6 @@ TEST_F(services, downlink_json_carries_the_optional_fields_only_when_sent) {
             R"("FPort":2,"Payload":"00","FCntDn":7,"Confirmed":true,"FlushDownlinkQueue":false,)"
             R"("ValidityTime":"60","CorrelationID":"00000000000000AB",)"
             R"("Time":"2026-01-01T12:00:00.000+00:00"})");
-  stop();
 }
 
 TEST_F(services, admin_service_answers_health_readiness_metrics_and_the_api_through_its_worker) {
@@ -320,7 +317,7 @@ TEST_F(services, admin_service_answers_health_readiness_metrics_and_the_api_thro
   ASSERT_TRUE(bootstrap && *bootstrap);
   auto token = **bootstrap;
   app::admin_service::options options;
-  auto admin = std::make_unique<app::admin_service>(*db, metrics, rt, options);
+  admin = std::make_unique<app::admin_service>(*db, metrics, rt, options);
   auto other = std::make_shared<transport::listener_counters>();
   other->refused = 3;
   admin->show_listener("ingress", other);
@@ -363,8 +360,6 @@ TEST_F(services, admin_service_answers_health_readiness_metrics_and_the_api_thro
                         url("/api/v1/connections")})
                 .status,
             413);
-  admin->stop_worker();
-  stop();
 }
 
 }  // namespace
