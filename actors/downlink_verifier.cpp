@@ -35,20 +35,17 @@ downlink_verdict refuse(downlink_outcome outcome, int status, std::string reason
   return v;
 }
 
-/// The parameter a raw name stands for, or nullptr for one this verifier does not know.
-std::string* slot_for(std::string_view name, downlink_fields& f) {
-  if (name == "DevEUI") return &f.dev_eui;
-  if (name == "FPort") return &f.fport;
-  if (name == "Payload") return &f.payload;
-  if (name == "FCntDn") return &f.fcnt_dn;
-  if (name == "Confirmed") return &f.confirmed;
-  if (name == "FlushDownlinkQueue") return &f.flush_queue;
-  if (name == "ValidityTime") return &f.validity_time;
-  if (name == "AS_ID") return &f.as_id;
-  if (name == "Time") return &f.time;
-  if (name == "CorrelationID") return &f.correlation_id;
-  if (name == "Token") return &f.token;
-  return nullptr;
+/// The parameters this verifier knows, by name; the index of one is its bit in a set.
+constexpr std::array<std::string_view, 11> field_names = {
+    "DevEUI",       "FPort", "Payload", "FCntDn",        "Confirmed", "FlushDownlinkQueue",
+    "ValidityTime", "AS_ID", "Time",    "CorrelationID", "Token"};
+
+/// The field of `f` a parameter of field_names[index] goes to.
+std::string& field_at(downlink_fields& f, std::size_t index) {
+  std::string* fields[] = {&f.dev_eui,   &f.fport,          &f.payload,       &f.fcnt_dn,
+                           &f.confirmed, &f.flush_queue,    &f.validity_time, &f.as_id,
+                           &f.time,      &f.correlation_id, &f.token};
+  return *fields[index];
 }
 
 }  // namespace
@@ -105,21 +102,22 @@ std::string downlink_verifier::parse_fields(std::string_view raw_query, downlink
   std::string_view rest = raw_query;
   if (!rest.empty() && rest.front() == '?') rest.remove_prefix(1);
   std::string_view name, value;
-  std::vector<const std::string*> seen;  // by field: "DevEUI" and "Dev%45UI" are one parameter
-  bool has_payload = false;
+  std::uint32_t seen = 0;  // by field: "DevEUI" and "Dev%45UI" are one parameter
+  std::string decoded_name;
   while (codecs::next_query_param(rest, name, value)) {
-    std::string decoded_name;
+    decoded_name.clear();
     if (!codecs::percent_decode(name, decoded_name).ok()) return "malformed parameter name";
-    std::string* slot = slot_for(decoded_name, f);
+    auto known = std::find(field_names.begin(), field_names.end(), decoded_name);
     if (!f.token.empty()) return "Token must be the last parameter";
-    if (!slot) continue;
-    if (std::find(seen.begin(), seen.end(), slot) != seen.end())
-      return "repeated parameter " + decoded_name;
-    seen.push_back(slot);
-    has_payload |= slot == &f.payload;
-    if (!codecs::percent_decode(value, *slot).ok()) return "bad percent-escape in " + decoded_name;
-    if (slot == &f.token && slot->empty()) return "empty Token";
+    if (known == field_names.end()) continue;
+    auto index = static_cast<std::size_t>(known - field_names.begin());
+    if (seen & (1u << index)) return "repeated parameter " + decoded_name;
+    seen |= 1u << index;
+    auto& slot = field_at(f, index);
+    if (!codecs::percent_decode(value, slot).ok()) return "bad percent-escape in " + decoded_name;
+    if (&slot == &f.token && slot.empty()) return "empty Token";
   }
+  bool has_payload = seen & (1u << 2);
   if (f.dev_eui.size() != 16 || !is_hex(f.dev_eui)) return "DevEUI must be 16 hex digits";
   if (!is_decimal(f.fport, 224) || f.fport == "0" || f.fport.front() == '0')
     return "FPort must be 1..224";
@@ -156,25 +154,25 @@ downlink_verdict downlink_verifier::verify(std::string_view raw_query, const rou
   if (auto problem = parse_fields(raw_query, fields); !problem.empty())
     return refuse(downlink_outcome::malformed, 400, "malformed: " + problem);
 
-  std::vector<std::shared_ptr<const connection_config>> candidates;
-  {
-    std::shared_lock lock{directory_mutex_};
-    if (auto found = by_as_id_.find(fields.as_id); found != by_as_id_.end())
-      candidates = found->second;
-  }
-  if (candidates.empty()) return refuse(downlink_outcome::unknown_as_id, 403, "unknown AS_ID");
-
   codecs::downlink_query_parts parts;
-  if (!codecs::split_downlink_query(raw_query, parts).ok())
-    return refuse(downlink_outcome::malformed, 400, "malformed: Token must be the last parameter");
   std::shared_ptr<const connection_config> match;
-  std::array<char, codecs::token_size> computed;
-  for (auto& candidate : candidates) {
-    codecs::token_signer signer{candidate->key};
-    if (!signer.sign_downlink(parts.signed_part, computed).ok()) continue;
-    if (codecs::tokens_equal({computed.data(), computed.size()}, fields.token)) {
-      match = candidate;
-      break;
+  {
+    // The candidates are tried under the shared lock (changes are rare): no copy of the list.
+    std::shared_lock lock{directory_mutex_};
+    auto found = by_as_id_.find(fields.as_id);
+    if (found == by_as_id_.end() || found->second.empty())
+      return refuse(downlink_outcome::unknown_as_id, 403, "unknown AS_ID");
+    if (!codecs::split_downlink_query(raw_query, parts).ok())
+      return refuse(downlink_outcome::malformed, 400,
+                    "malformed: Token must be the last parameter");
+    std::array<char, codecs::token_size> computed;
+    for (auto& candidate : found->second) {
+      codecs::token_signer signer{candidate->key};
+      if (!signer.sign_downlink(parts.signed_part, computed).ok()) continue;
+      if (codecs::tokens_equal({computed.data(), computed.size()}, fields.token)) {
+        match = candidate;
+        break;
+      }
     }
   }
   if (!match) return refuse(downlink_outcome::bad_token, 401, "bad token");
@@ -186,7 +184,8 @@ downlink_verdict downlink_verifier::verify(std::string_view raw_query, const rou
 
   // A replay is a token already accepted: look it up here, record it only on acceptance, so
   // a downlink refused as not routed or over the rate can be sent again as it is.
-  if (!cluster_ && replays_.seen(fields.token, now))
+  auto replay_key = replay_cache::key_of(fields.token);
+  if (!cluster_ && replays_.seen(replay_key, now))
     return refuse(downlink_outcome::replay, 409, "replay");
 
   auto dev_eui = routing_table::parse_dev_eui(fields.dev_eui);
@@ -199,7 +198,7 @@ downlink_verdict downlink_verifier::verify(std::string_view raw_query, const rou
     if (!take_rate_token(match->id))
       return refuse(downlink_outcome::rate_limited, 429, "downlink rate exceeded");
 
-    switch (replays_.remember(fields.token, *sent + deviation, now)) {
+    switch (replays_.remember(replay_key, *sent + deviation, now)) {
       case replay_cache::verdict::fresh:
         break;
       case replay_cache::verdict::replay:
@@ -225,23 +224,23 @@ void downlink_verifier::check_cluster(downlink_verdict verdict,
   store::downlink_check check{verdict.connection->id, verdict.fields.token, verdict.expiry,
                               options_.rate_per_s, options_.burst};
   auto pending = std::make_shared<downlink_verdict>(std::move(verdict));
-  cluster_->spend_downlink(std::move(check), [pending, done = std::move(done)](
-                                                 store::downlink_spend spent) {
-    auto& v = *pending;
-    v.cluster_check = false;
-    switch (spent) {
-      case store::downlink_spend::accepted:
-        return done(std::move(v));
-      case store::downlink_spend::replay:
-        return done(refuse(downlink_outcome::replay, 409, "replay"));
-      case store::downlink_spend::rate_limited:
-        return done(refuse(downlink_outcome::rate_limited, 429, "downlink rate exceeded"));
-      case store::downlink_spend::unavailable:
-        return done(refuse(downlink_outcome::store_unavailable, 503, "store unavailable"));
-      case store::downlink_spend::busy:
-        return done(refuse(downlink_outcome::store_unavailable, 503, "store busy"));
-    }
-  });
+  cluster_->spend_downlink(
+      std::move(check), [pending, done = std::move(done)](store::downlink_spend spent) {
+        auto& v = *pending;
+        v.cluster_check = false;
+        switch (spent) {
+          case store::downlink_spend::accepted:
+            return done(std::move(v));
+          case store::downlink_spend::replay:
+            return done(refuse(downlink_outcome::replay, 409, "replay"));
+          case store::downlink_spend::rate_limited:
+            return done(refuse(downlink_outcome::rate_limited, 429, "downlink rate exceeded"));
+          case store::downlink_spend::unavailable:
+            return done(refuse(downlink_outcome::store_unavailable, 503, "store unavailable"));
+          case store::downlink_spend::busy:
+            return done(refuse(downlink_outcome::store_unavailable, 503, "store busy"));
+        }
+      });
 }
 
 void downlink_verifier::release(const downlink_verdict& verdict) {

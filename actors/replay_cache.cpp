@@ -1,21 +1,32 @@
 #include "actors/replay_cache.hpp"
 
 #include <algorithm>
+#include <array>
 
 namespace tr::actors {
+
+namespace {
+
+/// The value of each byte as a hex digit; any other byte keeps its own low four bits.
+constexpr std::array<std::uint8_t, 256> nibble_table = [] {
+  std::array<std::uint8_t, 256> table{};
+  for (int c = 0; c < 256; ++c) {
+    int v = c >= '0' && c <= '9'   ? c - '0'
+            : c >= 'a' && c <= 'f' ? c - 'a' + 10
+            : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                   : c;
+    table[c] = static_cast<std::uint8_t>(v & 0xf);
+  }
+  return table;
+}();
+
+}  // namespace
 
 replay_cache::key replay_cache::key_of(std::string_view token) {
   // 128 bits of the SHA-256 token are plenty to tell accepted tokens apart.
   key k{0, 0};
-  for (std::size_t i = 0; i < 32 && i < token.size(); ++i) {
-    char c = token[i];
-    std::uint64_t nibble = c >= '0' && c <= '9'   ? static_cast<std::uint64_t>(c - '0')
-                           : c >= 'a' && c <= 'f' ? static_cast<std::uint64_t>(c - 'a' + 10)
-                           : c >= 'A' && c <= 'F'
-                               ? static_cast<std::uint64_t>(c - 'A' + 10)
-                               : static_cast<std::uint64_t>(static_cast<unsigned char>(c));
-    k[i / 16] = (k[i / 16] << 4) | (nibble & 0xf);
-  }
+  for (std::size_t i = 0; i < 32 && i < token.size(); ++i)
+    k[i / 16] = (k[i / 16] << 4) | nibble_table[static_cast<unsigned char>(token[i])];
   return k;
 }
 
@@ -27,9 +38,8 @@ void replay_cache::prune(clock::time_point now) {
   }
 }
 
-replay_cache::verdict replay_cache::remember(std::string_view token, clock::time_point expiry,
+replay_cache::verdict replay_cache::remember(const key& k, clock::time_point expiry,
                                              clock::time_point now) {
-  auto k = key_of(token);
   std::lock_guard lock{mutex_};
   prune(now);
   if (auto it = seen_.find(k); it != seen_.end()) {
@@ -53,8 +63,7 @@ void replay_cache::forget(std::string_view token) {
   if (auto it = seen_.find(k); it != seen_.end()) it->second.released = true;
 }
 
-bool replay_cache::seen(std::string_view token, clock::time_point now) {
-  auto k = key_of(token);
+bool replay_cache::seen(const key& k, clock::time_point now) {
   std::lock_guard lock{mutex_};
   prune(now);
   auto it = seen_.find(k);

@@ -25,10 +25,17 @@ class replay_cache {
 
   enum class verdict : std::uint8_t { fresh, replay, full };
 
+  /// A token as the cache keeps it: its first 128 bits (its first 32 hex digits).
+  using key = std::array<std::uint64_t, 2>;
+  static key key_of(std::string_view token);
+
   explicit replay_cache(std::size_t capacity = 1'000'000) : capacity_(capacity) {}
 
   /// Records `token` (64 hex digits) as accepted until `expiry`; `replay` if it already is.
-  verdict remember(std::string_view token, clock::time_point expiry, clock::time_point now);
+  verdict remember(std::string_view token, clock::time_point expiry, clock::time_point now) {
+    return remember(key_of(token), expiry, now);
+  }
+  verdict remember(const key& token, clock::time_point expiry, clock::time_point now);
 
   /// Forgets `token`: its downlink was accepted here but not delivered (the NS refused it or was
   /// not reached), so the AS may send it again. The entry stays, released, until it expires, so
@@ -36,12 +43,12 @@ class replay_cache {
   void forget(std::string_view token);
 
   /// True when `token` was accepted and has not expired (nothing is recorded).
-  bool seen(std::string_view token, clock::time_point now);
+  bool seen(std::string_view token, clock::time_point now) { return seen(key_of(token), now); }
+  bool seen(const key& token, clock::time_point now);
 
   std::size_t size() const;
 
  private:
-  using key = std::array<std::uint64_t, 2>;
   struct key_hash {
     std::size_t operator()(const key& k) const {
       return static_cast<std::size_t>(k[0] ^ (k[1] * 31));
@@ -53,7 +60,6 @@ class replay_cache {
     bool operator>(const entry& other) const { return expiry > other.expiry; }
   };
 
-  static key key_of(std::string_view token);
   void prune(clock::time_point now);
 
   std::size_t capacity_;
