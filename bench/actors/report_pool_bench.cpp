@@ -38,8 +38,8 @@ void pooled(benchmark::State& state) {
     benchmark::DoNotOptimize(parser.parse_json(body, pool.writable()));
     targets.keep(pool.current());
   }
-  state.counters["made_per_op"] = benchmark::Counter(static_cast<double>(pool.made()),
-                                                     benchmark::Counter::kAvgIterations);
+  state.counters["made_per_op"] =
+      benchmark::Counter(static_cast<double>(pool.made()), benchmark::Counter::kAvgIterations);
 }
 
 void fresh(benchmark::State& state) {

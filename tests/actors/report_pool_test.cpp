@@ -12,7 +12,8 @@ using namespace tr::actors;
 namespace {
 
 std::string uplink_of(const std::string& dev_eui) {
-  return R"({"DevEUI_uplink":{"DevEUI":")" + dev_eui + R"(","FPort":1,"FCntUp":2,"payload_hex":"00"}})";
+  return R"({"DevEUI_uplink":{"DevEUI":")" + dev_eui +
+         R"(","FPort":1,"FCntUp":2,"payload_hex":"00"}})";
 }
 
 struct report_pool_test : ::testing::Test {

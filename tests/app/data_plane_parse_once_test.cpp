@@ -20,7 +20,8 @@ namespace {
 
 constexpr const char* report_json =
     R"({"DevEUI_uplink":{"Time":"2021-04-07T08:49:51.3+00:00","DevEUI":"20635F0108000496",)"
-    R"("FPort":17,"FCntUp":18,"payload_hex":"032ce4850919d85d4c9f793ad148d24f32f3c6b5488f5a087cbeb1488f5a998c83ab",)"
+    R"("FPort":17,"FCntUp":18,"payload_hex":")"
+    R"(032ce4850919d85d4c9f793ad148d24f32f3c6b5488f5a087cbeb1488f5a998c83ab",)"
     R"("LrrRSSI":-67,"LrrSNR":1.50,"CustomerID":"100002167"}})";
 
 /// What the AS gets: the report byte for byte as the NS sent it, with the JSON connection's
