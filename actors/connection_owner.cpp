@@ -661,7 +661,9 @@ void connection_owner::forward_to_successor(const shared_report& report) {
   // Bounded without a count of its own: what reaches a retired owner was posted to it within its
   // own `queued` bound, or came from its own shard's ingress before the move was applied there.
   if (&successor_->home() == &home_) return successor_->send(report);
-  successor_->home().post([next = successor_, report](transport::shard&) { next->send(report); });
+  bool posted = successor_->home().post(
+      [next = successor_, report](transport::shard&) { next->send(report); });
+  if (!posted) metrics_->count(uplink_outcome::shed);  // the successor's shard has stopped
 }
 
 void connection_owner::retire(bool graceful) {
