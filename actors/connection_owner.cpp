@@ -7,7 +7,6 @@
 
 #include "actors/detail/connection_owner_parts.hpp"
 #include "actors/uplink_request.hpp"
-#include "codecs/encoders.hpp"
 #include "codecs/report_parser.hpp"
 #include "codecs/time.hpp"
 #include "transport/tls_connection.hpp"
@@ -90,17 +89,7 @@ void connection_owner::note_failure(Reason&& reason) {
                                           {"suppressed", held}});
 }
 
-void connection_owner::send_body(std::string_view body) {
-  thread_local codecs::report_parser parser;
-  thread_local codecs::report report;
-  if (!parser.parse_json(body, report).ok()) {
-    metrics_->count(uplink_outcome::failed);
-    return;
-  }
-  send(report);
-}
-
-void connection_owner::send(const codecs::report& report) {
+void connection_owner::send(const shared_report& report) {
   TR_ASSERT_ON_SHARD(home_);
   guarded([&] { send_unguarded(report); });
 }
@@ -158,7 +147,8 @@ void connection_owner::send_test(std::function<void(api::test_uplink_result)> do
   });
 }
 
-void connection_owner::send_unguarded(const codecs::report& report) {
+void connection_owner::send_unguarded(const shared_report& shared) {
+  const auto& report = *shared;
   if (body_.capacity() < 2048) {
     // The working buffers are sized by the first uplink, not at set-up: a router loads up to
     // 100,000 connections, most of them idle.
@@ -171,7 +161,7 @@ void connection_owner::send_unguarded(const codecs::report& report) {
     throw std::logic_error("injected fault");
   }
   if (retired_) {
-    if (successor_) return forward_to_successor(report);
+    if (successor_) return forward_to_successor(shared);
     metrics_->count(uplink_outcome::shed);
     return;
   }
@@ -667,12 +657,13 @@ void connection_owner::retire_into(std::shared_ptr<connection_owner> successor) 
   retire(true);
 }
 
-void connection_owner::forward_to_successor(const codecs::report& report) {
+void connection_owner::forward_to_successor(const shared_report& report) {
+  // Bounded without a count of its own: what reaches a retired owner was posted to it within its
+  // own `queued` bound, or came from its own shard's ingress before the move was applied there.
   if (&successor_->home() == &home_) return successor_->send(report);
-  std::string body;
-  codecs::encode_json(report, body);
-  successor_->home().post(
-      [next = successor_, body = std::move(body)](transport::shard&) { next->send_body(body); });
+  bool posted = successor_->home().post(
+      [next = successor_, report](transport::shard&) { next->send(report); });
+  if (!posted) metrics_->count(uplink_outcome::shed);  // the successor's shard has stopped
 }
 
 void connection_owner::retire(bool graceful) {

@@ -15,6 +15,7 @@
 #include "actors/fuse_link.hpp"
 #include "actors/loss_table.hpp"
 #include "actors/metrics.hpp"
+#include "actors/report_pool.hpp"
 #include "api/live_connections.hpp"
 #include "codecs/report.hpp"
 #include "codecs/token_signer.hpp"
@@ -82,10 +83,9 @@ class connection_owner final : public transport::io_handler,
   transport::shard& home() const { return home_; }
   const connection_config& config() const { return *config_; }
 
-  /// Sends one report (home shard only).
-  void send(const codecs::report& report);
-  /// Parses a report's JSON body with the shard's parser, then sends it (home shard only).
-  void send_body(std::string_view body);
+  /// Sends one report, parsed once by an ingress on any shard (home shard only). The report is
+  /// read during the call; it is kept (a copy of the pointer) only to hand it to a successor.
+  void send(const shared_report& report);
   /// Sends one signed sample DevEUI_uplink (DevEUI `test_dev_eui`) outside the fuse and the
   /// figures, and calls `done` with what happened (home shard only).
   void send_test(std::function<void(api::test_uplink_result)> done);
@@ -99,7 +99,8 @@ class connection_owner final : public transport::io_handler,
   /// waiting end as failed. Gracefully (a move to another shard): requests in flight finish on
   /// their sessions, which close when idle.
   void retire(bool graceful = false);
-  /// Retires gracefully, handing reports that still arrive here to `successor` (a move).
+  /// Retires gracefully, handing reports that still arrive here to `successor` (a move): they
+  /// are posted to it as they are, without re-encoding or re-parsing.
   void retire_into(std::shared_ptr<connection_owner> successor);
 
   /// Reports posted from other shards and not yet taken (any thread): the ingress sheds beyond
@@ -132,8 +133,8 @@ class connection_owner final : public transport::io_handler,
   struct waiting_request;
   struct test_waiter;
 
-  void send_unguarded(const codecs::report& report);
-  void forward_to_successor(const codecs::report& report);
+  void send_unguarded(const shared_report& shared);
+  void forward_to_successor(const shared_report& report);
   /// Runs `fn`; an exception marks this owner crashed and asks for its replacement.
   template <class F>
   void guarded(F&& fn);

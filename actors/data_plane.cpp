@@ -21,8 +21,8 @@ data_plane::data_plane(transport::runtime& runtime, metrics_registry& metrics,
     auto state = std::make_unique<shard_state>();
     state->reports = std::make_unique<ingress>(
         state->routes, metrics_,
-        [this, i](routing_table::slot slot, const codecs::report& report, std::string_view body) {
-          dispatch(i, slot, report, body);
+        [this, i](routing_table::slot slot, const shared_report& report) {
+          dispatch(i, slot, report);
         });
     shards_.push_back(std::move(state));
   }
@@ -44,8 +44,8 @@ void data_plane::each_shard(F fn) {
   }
 }
 
-void data_plane::dispatch(std::size_t from, routing_table::slot slot, const codecs::report& report,
-                          std::string_view body) {
+void data_plane::dispatch(std::size_t from, routing_table::slot slot,
+                          const shared_report& report) {
   auto& state = *shards_[from];
   if (slot >= state.owners.size() || !state.owners[slot]) {
     // Routed to a connection whose configuration cannot run (see problem_of): shed, counted.
@@ -57,16 +57,17 @@ void data_plane::dispatch(std::size_t from, routing_table::slot slot, const code
     owner->send(report);
     return;
   }
-  // Another shard: bounded like the owner's own in-flight window, so that a saturated shard's
-  // inbox cannot grow with the ingress rate.
+  // Another shard: the parsed report goes as it is (a copy of the pointer, no re-parse there),
+  // bounded like the owner's own in-flight window, so that a saturated shard's inbox cannot grow
+  // with the ingress rate.
   if (owner->queued.fetch_add(1, std::memory_order_relaxed) >= environment_.fuse_params.max_limit) {
     owner->queued.fetch_sub(1, std::memory_order_relaxed);
     owner->figures().count(uplink_outcome::shed);
     return;
   }
-  bool posted = owner->home().post([owner, copy = std::string{body}](transport::shard&) {
+  bool posted = owner->home().post([owner, report](transport::shard&) {
     owner->queued.fetch_sub(1, std::memory_order_relaxed);
-    owner->send_body(copy);
+    owner->send(report);
   });
   if (!posted) {  // the shard has stopped
     owner->queued.fetch_sub(1, std::memory_order_relaxed);

@@ -142,8 +142,7 @@ class data_plane {
   /// Posts `fn(state)` to every shard.
   template <class F>
   void each_shard(F fn);
-  void dispatch(std::size_t from, routing_table::slot slot, const codecs::report& report,
-                std::string_view body);
+  void dispatch(std::size_t from, routing_table::slot slot, const shared_report& report);
 
   transport::runtime& runtime_;
   metrics_registry& metrics_;

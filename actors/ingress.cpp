@@ -36,7 +36,8 @@ ingress::ingress(const routing_table& routes, metrics_registry& metrics, dispatc
 
 int ingress::route_one(std::string_view target, std::string_view body, std::string& error,
                        int& status) {
-  if (auto err = parser_.parse_json(body, report_); !err.ok()) {
+  auto& parsed = reports_.writable();
+  if (auto err = parser_.parse_json(body, parsed); !err.ok()) {
     metrics_.count(report_outcome::malformed);
     status = 400;
     error = err.message();
@@ -52,20 +53,20 @@ int ingress::route_one(std::string_view target, std::string_view body, std::stri
       return -1;
     }
     metrics_.count(report_outcome::routed);
-    dispatch_(*slot, report_, body);
+    dispatch_(*slot, reports_.current());
     return 1;
   }
-  auto dev_eui = routing_table::parse_dev_eui(report_.fields().dev_eui);
+  auto dev_eui = routing_table::parse_dev_eui(parsed.fields().dev_eui);
   auto slots = dev_eui ? routes_.lookup(*dev_eui) : std::span<const routing_table::slot>{};
   if (slots.empty()) {
     metrics_.count(report_outcome::unrouted);
     status = 404;
     error = "no route for DevEUI ";
-    error += report_.fields().dev_eui;
+    error += parsed.fields().dev_eui;
     return -1;
   }
   metrics_.count(report_outcome::routed);
-  for (auto slot : slots) dispatch_(slot, report_, body);
+  for (auto slot : slots) dispatch_(slot, reports_.current());
   return static_cast<int>(slots.size());
 }
 

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "actors/metrics.hpp"
+#include "actors/report_pool.hpp"
 #include "actors/routing_table.hpp"
 #include "codecs/report.hpp"
 #include "codecs/report_parser.hpp"
@@ -34,12 +35,15 @@ struct ingress_answer {
 /// thread for all of them: the answer is the same as in one go. Batches held between slices
 /// keep their own copy of the body, at most `max_sliced_bytes` on one shard at once (the
 /// caller does a batch past that in one go, which slows that sender down instead).
-/// One instance per shard: it owns that shard's parser and report and is not thread-safe.
+///
+/// Each report is parsed once, here: what `dispatch` receives is an immutable shared value
+/// that a connection on another shard takes as it is (a copy of the pointer), never re-parsed
+/// there. The reports come from a report_pool, so steady state does not allocate.
+/// One instance per shard: it owns that shard's parser and reports and is not thread-safe.
 class ingress {
  public:
-  /// Receives each (target connection, parsed report, raw body) of a routed report.
-  using dispatch_fn =
-      std::function<void(routing_table::slot, const codecs::report&, std::string_view body)>;
+  /// Receives each (target connection, parsed report) of a routed report.
+  using dispatch_fn = std::function<void(routing_table::slot, const shared_report&)>;
 
   ingress(const routing_table& routes, metrics_registry& metrics, dispatch_fn dispatch);
 
@@ -77,6 +81,9 @@ class ingress {
   static constexpr std::size_t max_listed_rejections = 100;
   static constexpr std::size_t max_sliced_bytes = 32 << 20;
 
+  /// Reports this ingress made (parsed into) since the start: a test sees recycling work.
+  std::size_t reports_made() const { return reports_.made(); }
+
  private:
   /// Routes one report; returns the number of targets or a negative value with `error` set.
   int route_one(std::string_view target, std::string_view body, std::string& error, int& status);
@@ -85,7 +92,7 @@ class ingress {
   metrics_registry& metrics_;
   dispatch_fn dispatch_;
   codecs::report_parser parser_;
-  codecs::report report_;
+  report_pool reports_;
   std::string scratch_;
   std::size_t kept_bytes_ = 0;  // bodies of batches held between slices
 };

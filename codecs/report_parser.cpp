@@ -8,6 +8,8 @@ namespace tr::codecs {
 
 namespace {
 
+thread_local std::uint64_t parsed_here = 0;
+
 error check_size(std::string_view body) {
   if (body.size() > report_limits::max_document_bytes) {
     return error(errc::document_too_large, "body exceeds 65536 bytes");
@@ -20,7 +22,10 @@ error check_size(std::string_view body) {
 report_parser::report_parser() : json_(std::make_unique<detail::json_walker>()) {}
 report_parser::~report_parser() = default;
 
+std::uint64_t report_parser::parsed_on_this_thread() { return parsed_here; }
+
 error report_parser::parse_json(std::string_view body, report& out) {
+  ++parsed_here;
   if (auto e = check_size(body); !e.ok()) return e;
   detail::report_builder builder(out);
   std::string_view copy = builder.start(body);
@@ -31,6 +36,7 @@ error report_parser::parse_json(std::string_view body, report& out) {
 }
 
 error report_parser::parse_xml(std::string_view body, report& out) {
+  ++parsed_here;
   if (auto e = check_size(body); !e.ok()) return e;
   detail::report_builder builder(out);
   std::string_view copy = builder.start(body);

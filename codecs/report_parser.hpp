@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string_view>
 
@@ -42,6 +43,10 @@ class report_parser {
   /// Parses any of the three encodings, chosen by the first non-space byte (`{` or `[`: JSON, `<`:
   /// XML).
   error parse(std::string_view body, report& out);
+
+  /// Reports parsed (or attempted) on the calling thread by any report_parser: lets a test
+  /// check on which thread, and how many times, reports are parsed.
+  static std::uint64_t parsed_on_this_thread();
 
  private:
   std::unique_ptr<detail::json_walker> json_;

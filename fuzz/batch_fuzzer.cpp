@@ -20,8 +20,8 @@ struct world {
   tr::actors::metrics_registry metrics;
   std::size_t dispatched = 0;
   tr::actors::ingress ingress{routes, metrics,
-                              [this](tr::actors::routing_table::slot, const tr::codecs::report&,
-                                     std::string_view) { ++dispatched; }};
+                              [this](tr::actors::routing_table::slot,
+                                     const tr::actors::shared_report&) { ++dispatched; }};
   simdjson::dom::parser json;
 
   world() {

@@ -28,7 +28,9 @@ class text_arena {
     std::unique_ptr<char[]> data;
     std::size_t size = 0;
   };
-  static constexpr std::size_t default_chunk = 16 * 1024;
+  // A typical report (about 1 KB, its text copied once) fits one chunk: reports held by posts to
+  // other shards stay small. A larger document gets a chunk of its own size.
+  static constexpr std::size_t default_chunk = 4 * 1024;
 
   std::vector<chunk> chunks_;
   std::size_t current_ = 0;

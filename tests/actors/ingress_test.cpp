@@ -17,8 +17,8 @@ struct ingress_test : ::testing::Test {
   metrics_registry metrics;
   std::vector<std::pair<std::string, std::string>> dispatched;  // (connection, DevEUI)
   ingress in{routes, metrics,
-             [this](routing_table::slot s, const tr::codecs::report& r, std::string_view) {
-               dispatched.emplace_back(routes.id_of(s), std::string{r.fields().dev_eui});
+             [this](routing_table::slot s, const shared_report& r) {
+               dispatched.emplace_back(routes.id_of(s), std::string{r->fields().dev_eui});
              }};
   ingress_answer answer;
 
@@ -39,6 +39,35 @@ TEST_F(ingress_test, routes_a_report_to_every_connection_of_its_device) {
   EXPECT_EQ(dispatched[0].first, "c1");
   EXPECT_EQ(dispatched[1].first, "c2");
   EXPECT_EQ(metrics.total(report_outcome::routed), 1u);
+}
+
+TEST_F(ingress_test, each_report_is_parsed_once_and_shared_intact_with_every_target) {
+  std::vector<std::string> c3{"c3"};
+  routes.set_routes(*routing_table::parse_dev_eui("20635F0108000497"), c3);
+  std::vector<std::pair<std::string, shared_report>> held;  // as posts to other shards keep them
+  ingress keeping{routes, metrics, [&](routing_table::slot s, const shared_report& r) {
+                    held.emplace_back(routes.id_of(s), r);
+                  }};
+  std::string second = R"({"DevEUI_uplink":{"DevEUI":"20635F0108000497","FPort":1}})";
+  keeping.handle_batch("", std::string{uplink} + "\n" + second + "\n", answer);
+  EXPECT_EQ(answer.status, 200);
+  ASSERT_EQ(held.size(), 3u);
+  EXPECT_EQ(held[0].first, "c1");
+  EXPECT_EQ(held[1].first, "c2");
+  EXPECT_EQ(held[2].first, "c3");
+  EXPECT_EQ(held[0].second, held[1].second);  // one value for both targets
+  EXPECT_NE(held[0].second, held[2].second);  // still held: the next line went elsewhere
+  EXPECT_EQ(held[0].second->fields().dev_eui, "20635F0108000496");
+  EXPECT_EQ(held[0].second->source(), uplink);
+  EXPECT_EQ(held[2].second->source(), second);
+  EXPECT_EQ(keeping.reports_made(), 2u);
+
+  held.clear();  // the targets let go: the next reports reuse what was made
+  for (int i = 0; i < 10; ++i) {
+    keeping.handle_report("", uplink, answer);
+    held.clear();
+  }
+  EXPECT_EQ(keeping.reports_made(), 2u);
 }
 
 TEST_F(ingress_test, routes_to_the_named_connection_alone) {
