@@ -456,7 +456,7 @@ std::size_t upstream_pool::usable() const {
 
 bool upstream_pool::has_connections() const {
   return std::any_of(sessions_.begin(), sessions_.end(),
-                     [](const session& s) { return static_cast<bool>(s.handle); });
+                     [&](const session& s) { return home_.is_open(s.handle); });
 }
 
 }  // namespace tr::transport
