@@ -82,6 +82,7 @@ class scripted_upstream final : public upstream {
   verdict mode = verdict::sent;  ///< what submit() does with the next request
   std::vector<taken> requests;
   int retired = -1;  ///< -1: not retired; else 1 graceful, 0 at once
+  std::vector<transport::upstream_target> retargets;
 
   submitted submit(const transport::client_request& req, std::uint64_t cookie) override {
     if (mode == verdict::full || retired >= 0) return {};
@@ -96,7 +97,7 @@ class scripted_upstream final : public upstream {
     answer_with(ticket.index, transport::error{transport::error_code::cancelled, "cancelled"});
   }
   bool http1() const override { return false; }
-  void retarget(const transport::upstream_target&) override {}
+  void retarget(const transport::upstream_target& target) override { retargets.push_back(target); }
   void retire(bool graceful) override {
     retired = graceful ? 1 : 0;
     if (graceful) return;
@@ -447,6 +448,24 @@ TEST_F(connection_owner, an_owner_that_goes_away_detaches_its_upstream_first) {
   EXPECT_FALSE(*detached);  // kept until the retire's release runs
   clock.advance(1ms);
   EXPECT_TRUE(*detached);
+}
+
+TEST_F(connection_owner, a_new_address_retargets_the_upstream_and_a_new_key_does_not) {
+  send();
+  auto moved = config();
+  moved->host = "as2.example";
+  moved->port = 8443;
+  owner->reconfigure(moved);
+  ASSERT_EQ(as->retargets.size(), 1u);
+  EXPECT_EQ(as->retargets[0].host, "as2.example");
+  EXPECT_EQ(as->retargets[0].port, 8443);
+  EXPECT_TRUE(as->retargets[0].tls);
+  auto rekeyed = std::make_shared<actors::connection_config>(*moved);
+  rekeyed->key = *codecs::signing_key::parse(std::string(32, 'b'));
+  owner->reconfigure(rekeyed);
+  EXPECT_EQ(as->retargets.size(), 1u);
+  as->answer(0, 200);  // what was in flight finishes where it was sent
+  EXPECT_EQ(total(uplink_outcome::delivered), 1u);
 }
 
 TEST_F(connection_owner, a_test_uplink_reports_status_and_request_line) {
