@@ -21,9 +21,10 @@
 #include "codecs/token_signer.hpp"
 #include "logging/log.hpp"
 #include "transport/client_connection.hpp"
-#include "transport/runtime/io_handler.hpp"
+#include "transport/runtime/loop_clock.hpp"
 #include "transport/runtime/shard.hpp"
 #include "transport/tls_context.hpp"
+#include "transport/upstream.hpp"
 
 namespace tr::actors {
 
@@ -45,24 +46,33 @@ struct uplink_environment {
   std::chrono::milliseconds handshake_timeout{5000};
   /// Which resolved AS addresses may be connected to (destination_policy); empty: any.
   transport::shard::address_filter allow_address;
+  /// A session to an AS that carried nothing for this long closes (as.idle_timeout_ms); 0: never.
+  std::chrono::milliseconds idle_timeout{60'000};
   std::string infos_prefix = "-1-";  ///< LrnInfos = AS_ID + prefix + sequence
   /// Called (on the owner's shard) when an owner failed with an exception: the supervisor
   /// replaces it with a fresh one; no other connection is touched.
   std::function<void(const std::string& connection_id)> on_crash;
+
+  /// Unit tests: the owners' clock and timers instead of their shard's (null: the shard's).
+  transport::loop_clock* clock = nullptr;
+  /// Unit tests: makes an owner's upstream instead of a transport::upstream_pool (null: the pool).
+  std::function<std::shared_ptr<transport::upstream>(
+      transport::shard&, const transport::upstream_target&, transport::upstream_user&)>
+      make_upstream;
 };
 
 /// The connection actor: one per configured connection, living on one shard and touched only
 /// from that shard's thread (other threads reach it by posting to its shard).
 ///
 /// For each report it asks its fuse gate (a local comparison), builds the signed uplink POST
-/// (docs/protocol.md) in reused buffers, and submits it on a session to the AS: an HTTP/2
-/// connection (TLS with ALPN h2, many streams, bounded by the AS's
-/// SETTINGS_MAX_CONCURRENT_STREAMS; a few more open when one has no free stream), or a small pool
-/// of HTTP/1.1 keep-alive connections when the AS offers only http/1.1 (and for http:// URLs);
-/// the fuse's limit bounds what is in flight over all of them. Sessions open lazily on
-/// the first report, without blocking the shard; reports that arrive while a session connects
-/// wait for it only within the fuse's limit. Nothing is queued beyond that: a report that cannot
-/// be sent is shed and counted. Every sent report ends in exactly one outcome (delivered,
+/// (docs/protocol.md) in reused buffers, and gives it to its upstream (transport/upstream_pool:
+/// up to a few HTTP/2 sessions with ALPN h2, or a small pool of HTTP/1.1 keep-alive connections
+/// when the AS offers only http/1.1 and for http:// URLs, opened lazily on the first report
+/// without blocking the shard, closed when idle for as.idle_timeout_ms); the fuse's limit bounds
+/// what is in flight over all of them. Reports that arrive while a session connects wait for it
+/// only within the fuse's limit. Nothing is queued beyond that: a report the upstream cannot
+/// take is shed and counted. The owner reads time and sets timers through a transport::loop_clock
+/// (its shard, or a unit test's simulated clock). Every sent report ends in exactly one outcome (delivered,
 /// failed, timeout) that feeds the metrics and, in batches, the connection's fuse actor, which
 /// posts admission snapshots back; shed reports feed only the metrics.
 ///
@@ -70,14 +80,14 @@ struct uplink_environment {
 /// not delivered (shed, paused, failed, timeout) is counted per device in a bounded loss table,
 /// and the next one delivered carries the count as `LostUplinksAS`. Each change of the fuse's
 /// state (or of the pause) is logged once and counted by the state entered.
-class connection_owner final : public transport::io_handler,
+class connection_owner final : private transport::upstream_user,
                                public std::enable_shared_from_this<connection_owner> {
  public:
   /// `fuse` is the connection's tie to its fuse (the fuse actor, or a local_fuse_link); the
   /// creator binds it to this owner (fuse_link::bind) so that admission snapshots reach it.
   connection_owner(transport::shard& home, std::shared_ptr<const connection_config> config,
                    const uplink_environment& environment, std::shared_ptr<fuse_link> fuse);
-  ~connection_owner() override;
+  ~connection_owner();
 
   /// The shard this owner runs on.
   transport::shard& home() const { return home_; }
@@ -122,15 +132,8 @@ class connection_owner final : public transport::io_handler,
   /// The connection's figures (shared by every owner the connection has had).
   connection_metrics& figures() const { return *metrics_; }
 
-  void on_close(transport::shard& owner, transport::connection_handle handle,
-                const transport::io_status& why) override;
-  /// Shutdown: the session takes no new requests and closes once its requests are answered.
-  void on_drain(transport::shard& owner, transport::connection_handle handle) override;
-
  private:
-  struct session;
   struct request_slot;
-  struct waiting_request;
   struct test_waiter;
 
   void send_unguarded(const shared_report& shared);
@@ -138,12 +141,13 @@ class connection_owner final : public transport::io_handler,
   /// Runs `fn`; an exception marks this owner crashed and asks for its replacement.
   template <class F>
   void guarded(F&& fn);
-  bool submit_now(std::uint32_t slot, std::string_view target, std::string_view body);
-  void open_session();
-  void on_connected(std::uint32_t session_id, transport::connect_result result);
-  void flush_waiting();
-  void complete(std::uint32_t slot, std::uint32_t generation, const transport::error& err,
-                const transport::response& res);
+  /// Gives the request to the upstream (made on first use); false when it cannot take it.
+  bool submit(std::uint32_t slot, std::string_view target, std::string_view body);
+  transport::upstream& upstream_now();
+  void on_answer(std::uint64_t cookie, const transport::error& err,
+                 const transport::response& res, bool sent) override;
+  void complete(std::uint32_t slot, const transport::error& err, const transport::response& res,
+                bool sent);
   void on_timeout(std::uint32_t slot, std::uint32_t generation);
   void on_unanswered(std::uint32_t slot, std::uint32_t generation);
   /// The request's one timer: `then(slot, generation)` after `delay`, if the owner still lives.
@@ -155,15 +159,12 @@ class connection_owner final : public transport::io_handler,
   void finish(std::uint32_t slot, uplink_outcome outcome, fuse::signal signal,
               const failure_note& why = {});
   void finish_test(std::uint32_t slot, uplink_outcome outcome, const failure_note& why);
-  void fail_waiting(uplink_outcome outcome, const failure_note& why = {});
+  /// Retired and nothing in flight any more: lets go of itself (from a timer, not from a call
+  /// that still runs on it).
+  void release_when_done();
   /// One uplink of `device` not delivered: counted for its next LostUplinksAS.
   void lose(std::uint64_t device);
   std::uint32_t take_slot(bool probe);
-  session* find_session(std::uint32_t id);
-  session* find_session(transport::connection_handle handle);
-  transport::client_connection* client_of(const session& s) const;
-  std::size_t session_limit() const;
-  void close_idle_renewed_sessions();
   void publish_state();
   /// Sets the fuse's in-flight ceiling to the configuration's share (cluster mode).
   void apply_ceiling();
@@ -175,6 +176,7 @@ class connection_owner final : public transport::io_handler,
   void note_delivered();
 
   transport::shard& home_;
+  transport::loop_clock& clock_;  ///< home_, or a unit test's clock
   std::shared_ptr<const connection_config> config_;
   const uplink_environment& environment_;
   std::shared_ptr<connection_metrics> metrics_;
@@ -185,24 +187,20 @@ class connection_owner final : public transport::io_handler,
   transport::timer_id fuse_timer_{};
   transport::shard::clock::time_point fuse_due_{};  ///< when fuse_timer_ fires
   transport::shard::clock::time_point fuse_sent_{};  ///< when the last batch went
-  std::vector<session> sessions_;
+  std::shared_ptr<transport::upstream> upstream_;  ///< made on the first report
   std::vector<request_slot> slots_;
   std::vector<std::uint32_t> free_slots_;
-  std::vector<waiting_request> waiting_;
   std::vector<test_waiter> tests_;
   loss_table losses_;
   std::uint8_t published_state_ = 0;  ///< fuse state, or 3 when paused, as last published
   std::size_t in_flight_ = 0;
-  std::uint32_t next_session_id_ = 1;
   std::uint64_t sequence_ = 0;
-  bool http1_only_ = false;  ///< the AS chose http/1.1 (or the URL is http://)
   bool retired_ = false;
   bool crashed_ = false;
-  bool flush_posted_ = false;
   bool graceful_ = false;  ///< retiring after a move: finishing what waits and is in flight
   std::shared_ptr<connection_owner> successor_;
   bool fault_injected_ = false;
-  std::shared_ptr<connection_owner> keep_alive_;  ///< held while sessions close after retire()
+  std::shared_ptr<connection_owner> keep_alive_;  ///< held after retire() while requests finish
   std::string target_;
   std::string body_;
   std::string infos_;

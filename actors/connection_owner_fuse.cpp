@@ -30,7 +30,9 @@ void connection_owner::apply_ceiling() {
   if (fuse_link_) fuse_link_->set_ceiling(wanted);
 }
 
-connection_owner::~connection_owner() = default;
+connection_owner::~connection_owner() {
+  if (upstream_) upstream_->detach();  // its sessions close; no answer comes here any more
+}
 
 void connection_owner::publish_state() {
   if (retired_) return;  // a successor (move, restart) may own the gauges now
@@ -66,13 +68,13 @@ void connection_owner::tell_fuse(const fuse_event& e) {
   bool news = e.what != fuse_event::kind::answer || e.signal != fuse::signal::good || e.probe ||
               e.at - e.sent > environment_.fuse_params.latency_target ||
               gate_.current_state() != fuse::state::closed;
-  auto now = home_.now();
+  auto now = clock_.now();
   auto due = news ? std::max(now, fuse_sent_ + fuse_urgent_spacing) : now + fuse_batch_interval;
   if (news && due <= now) return flush_fuse();
   if (fuse_timer_ && fuse_due_ <= due) return;
-  if (fuse_timer_) home_.cancel(fuse_timer_);
+  if (fuse_timer_) clock_.cancel(fuse_timer_);
   fuse_due_ = due;
-  fuse_timer_ = home_.schedule(due, [w = weak_from_this()] {
+  fuse_timer_ = clock_.schedule(due, [w = weak_from_this()] {
     if (auto self = w.lock()) {
       self->fuse_timer_ = {};
       self->guarded([&] { self->flush_fuse(); });
@@ -81,9 +83,9 @@ void connection_owner::tell_fuse(const fuse_event& e) {
 }
 
 void connection_owner::flush_fuse() {
-  if (fuse_timer_) home_.cancel(fuse_timer_);
+  if (fuse_timer_) clock_.cancel(fuse_timer_);
   fuse_timer_ = {};
-  fuse_sent_ = home_.now();
+  fuse_sent_ = clock_.now();
   if (fuse_events_.empty()) return;
   std::vector<fuse_event> batch;
   batch.swap(fuse_events_);

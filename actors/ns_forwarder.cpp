@@ -4,7 +4,6 @@
 #include <charconv>
 
 #include "api/detail/uri.hpp"
-#include "transport/tls_connection.hpp"
 
 namespace tr::actors {
 
@@ -37,8 +36,18 @@ std::string parse_ns_target(const std::string& url, ns_target& out) {
 }
 
 ns_forwarder::ns_forwarder(transport::shard& home, ns_target target, transport::tls_context tls,
-                           std::chrono::milliseconds timeout)
-    : home_(home), target_(std::move(target)), tls_(std::move(tls)), timeout_(timeout) {}
+                           std::chrono::milliseconds timeout,
+                           std::chrono::milliseconds idle_timeout, std::size_t http1_sessions)
+    : home_(home), target_(std::move(target)), tls_(std::move(tls)), timeout_(timeout) {
+  options_.tls = &tls_;
+  options_.idle_timeout = idle_timeout;
+  options_.http2_sessions = 1;
+  options_.http1_sessions = http1_sessions;
+}
+
+ns_forwarder::~ns_forwarder() {
+  if (pool_) pool_->detach();
+}
 
 void ns_forwarder::post(std::string body, done_fn done) {
   if (jobs_.size() >= max_jobs) {
@@ -46,94 +55,48 @@ void ns_forwarder::post(std::string body, done_fn done) {
     return;
   }
   auto id = next_id_++;
-  jobs_.push_back(job{id, std::move(body), std::move(done)});
+  jobs_.push_back(job{id, std::move(body), std::move(done), {}, {}});
   jobs_.back().timer = home_.schedule(timeout_, [w = weak_from_this(), id] {
-    if (auto self = w.lock()) self->finish(id, 0);
+    if (auto self = w.lock()) self->expire(id);
   });
   pump();
 }
 
-client_connection* ns_forwarder::client() const {
-  auto* engine = home_.engine(handle_);
-  if (!engine) return nullptr;
-  if (target_.tls)
-    return static_cast<transport::tls_connection<client_connection>*>(engine)->engine();
-  return static_cast<client_connection*>(engine);
-}
-
 void ns_forwarder::pump() {
-  if (jobs_.empty()) {
-    if (handle_ && home_.draining()) home_.close(handle_);  // shutting down and idle
-    return;
-  }
-  if (!handle_ && !connecting_) return connect();
-  if (!ready_) return;
-  auto* c = client();
-  if (!c) return;
-  if (c->needs_new_connection()) {
-    if (c->in_flight() == 0) home_.close(handle_);
-    return;
+  if (!pool_) {
+    transport::upstream_user& user = *this;
+    pool_ = std::make_shared<transport::upstream_pool>(
+        home_, transport::upstream_target{target_.host, target_.port, target_.tls}, options_,
+        user);
   }
   transport::header headers[] = {{"content-type", "application/json"}};
   for (auto& j : jobs_) {
-    if (j.sent) continue;
-    if (!c->can_submit()) break;
+    if (j.ticket) continue;
     transport::client_request request;
-    request.scheme = target_.tls ? "https" : "http";
     request.authority = target_.authority;
     request.path = target_.path;
     request.headers = headers;
     request.body = transport::as_bytes(j.body);
-    auto id = j.id;
-    auto stream =
-        c->submit(request, [this, id](const transport::error& err, const transport::response& res) {
-          finish(id, !err ? res.status : err.retryable() ? not_sent : 0);
-        });
-    if (!stream) break;
-    j.sent = true;
-    j.stream = *stream;
+    auto put = pool_->submit(request, j.id);
+    if (put.what == transport::upstream::verdict::full) break;  // the rest wait here
+    j.ticket = put.ticket;
   }
-  home_.mark_dirty(handle_);
 }
 
-void ns_forwarder::connect() {
-  connecting_ = true;
-  home_.connect(target_.host, target_.port, std::chrono::milliseconds{3000},
-                [w = weak_from_this()](transport::connect_result result) {
-                  if (auto self = w.lock()) self->on_connected(std::move(result));
-                });
+void ns_forwarder::on_answer(std::uint64_t cookie, const transport::error& err,
+                             const transport::response& res, bool sent) {
+  auto it = std::find_if(jobs_.begin(), jobs_.end(), [&](const job& j) { return j.id == cookie; });
+  if (it != jobs_.end()) it->ticket = {};
+  finish(cookie, !err ? res.status : (!sent || err.retryable()) ? not_sent : 0);
 }
 
-void ns_forwarder::on_connected(transport::connect_result result) {
-  connecting_ = false;
-  if (!result) {
-    while (!jobs_.empty()) finish(jobs_.front().id, 0);
-    return;
-  }
-  std::unique_ptr<transport::connection_engine> engine;
-  if (target_.tls) {
-    auto session = tls_.connect(target_.host);
-    if (!session) {
-      while (!jobs_.empty()) finish(jobs_.front().id, 0);
-      return;
-    }
-    engine = std::make_unique<transport::tls_connection<client_connection>>(
-        std::move(*session), [this](std::string_view alpn) -> std::unique_ptr<client_connection> {
-          home_.post([w = weak_from_this()](transport::shard&) {
-            if (auto self = w.lock()) {
-              self->ready_ = true;
-              self->pump();
-            }
-          });
-          return transport::make_client_connection(alpn, transport::client_options{});
-        });
-  } else {
-    engine = transport::make_client_connection("", transport::client_options{});
-    ready_ = true;
-  }
-  handle_ = home_.adopt(std::move(result.connected), std::move(engine), *this);
-  if (handle_) home_.mark_dirty(handle_);
-  pump();
+void ns_forwarder::expire(std::uint64_t id) {
+  auto it = std::find_if(jobs_.begin(), jobs_.end(), [id](const job& j) { return j.id == id; });
+  if (it == jobs_.end()) return;
+  it->timer = {};
+  // Taken by the pool: cancelling answers it from inside (0 if it was sent, else not_sent).
+  if (it->ticket) return pool_->cancel(it->ticket);
+  finish(id, not_sent);  // still in the line here
 }
 
 void ns_forwarder::finish(std::uint64_t id, int status) {
@@ -141,43 +104,8 @@ void ns_forwarder::finish(std::uint64_t id, int status) {
   if (it == jobs_.end()) return;
   auto done = std::move(it->done);
   if (it->timer) home_.cancel(it->timer);
-  bool cancel_stream = status == 0 && it->sent;
-  if (status == 0 && !it->sent) status = not_sent;
-  auto stream = it->stream;
   jobs_.erase(it);
-  if (cancel_stream) {
-    if (auto* c = client()) {
-      c->cancel(stream);  // may run the completion, which finds no job any more
-      home_.mark_dirty(handle_);
-    }
-  }
   done(status);
-  pump();
-}
-
-void ns_forwarder::on_drain(transport::shard&, transport::connection_handle handle) {
-  if (handle == handle_ && jobs_.empty()) home_.close(handle_);
-}
-
-void ns_forwarder::on_close(transport::shard&, transport::connection_handle handle,
-                            const transport::io_status&) {
-  if (handle != handle_) return;
-  handle_ = {};
-  bool was_ready = ready_;
-  ready_ = false;
-  if (!was_ready) {  // the TLS handshake failed: do not reconnect in a loop, fail what waits
-    auto failed = std::move(jobs_);
-    jobs_.clear();
-    for (auto& j : failed) {
-      if (j.timer) home_.cancel(j.timer);
-      j.done(j.sent ? 0 : not_sent);
-    }
-    return;
-  }
-  std::vector<std::uint64_t> lost;
-  for (auto& j : jobs_)
-    if (j.sent) lost.push_back(j.id);
-  for (auto id : lost) finish(id, 0);
   pump();
 }
 

@@ -7,10 +7,9 @@
 #include <memory>
 #include <string>
 
-#include "transport/client_connection.hpp"
-#include "transport/runtime/io_handler.hpp"
 #include "transport/runtime/shard.hpp"
 #include "transport/tls_context.hpp"
+#include "transport/upstream_pool.hpp"
 
 namespace tr::actors {
 
@@ -26,27 +25,30 @@ struct ns_target {
 /// Parses `ns.downlink_url` (http or https); the reason on failure.
 std::string parse_ns_target(const std::string& url, ns_target& out);
 
-/// POSTs accepted downlinks (JSON) to the NS from one shard, over one lazily opened session
-/// (HTTP/2 by ALPN, else HTTP/1.1 one request at a time, the others waiting in a bounded line).
-/// Each post ends in exactly one call of its `done`: the NS's status; `not_sent` (-1) when it
-/// certainly did not reach the NS (no connection, the line full, refused before processing); or
-/// 0 when it was sent and no answer came (time-out, connection lost): the NS may have taken it.
-/// Shard thread only.
-class ns_forwarder final : public transport::io_handler,
+/// POSTs accepted downlinks (JSON) to the NS from one shard, over its upstream pool
+/// (transport/upstream_pool: lazily opened, HTTP/2 by ALPN, else a few HTTP/1.1 keep-alive
+/// connections one request at a time each), the posts the pool cannot take now waiting in a
+/// bounded line. Each post ends in exactly one call of its `done`: the NS's status; `not_sent`
+/// (-1) when it certainly did not reach the NS (no connection, the line full, refused before
+/// processing); or 0 when it was sent and no answer came (time-out, connection lost): the NS may
+/// have taken it. Shard thread only.
+class ns_forwarder final : private transport::upstream_user,
                            public std::enable_shared_from_this<ns_forwarder> {
  public:
   using done_fn = std::function<void(int status)>;
   static constexpr int not_sent = -1;
 
+  /// `timeout`: per post; a session idle for `idle_timeout` closes; toward an NS that speaks
+  /// only HTTP/1.1, up to `http1_sessions` connections carry posts side by side (with one,
+  /// posts reach the NS in the order they were made).
   ns_forwarder(transport::shard& home, ns_target target, transport::tls_context tls,
-               std::chrono::milliseconds timeout);
+               std::chrono::milliseconds timeout,
+               std::chrono::milliseconds idle_timeout = std::chrono::seconds{60},
+               std::size_t http1_sessions = 4);
+  ~ns_forwarder();
 
   /// Sends `body` (JSON); `done` runs later on this shard.
   void post(std::string body, done_fn done);
-
-  void on_close(transport::shard& owner, transport::connection_handle handle,
-                const transport::io_status& why) override;
-  void on_drain(transport::shard& owner, transport::connection_handle handle) override;
 
  private:
   struct job {
@@ -54,27 +56,25 @@ class ns_forwarder final : public transport::io_handler,
     std::string body;
     done_fn done;
     transport::timer_id timer{};
-    transport::stream_id stream = 0;
-    bool sent = false;
+    transport::upstream_ticket ticket;  ///< set once the pool took it
   };
 
-  void connect();
-  void on_connected(transport::connect_result result);
   void pump();
+  void expire(std::uint64_t id);
   void finish(std::uint64_t id, int status);
-  transport::client_connection* client() const;
+  void on_answer(std::uint64_t cookie, const transport::error& err,
+                 const transport::response& res, bool sent) override;
 
   static constexpr std::size_t max_jobs = 256;
 
   transport::shard& home_;
   ns_target target_;
   transport::tls_context tls_;
+  transport::upstream_options options_;
   std::chrono::milliseconds timeout_;
   std::deque<job> jobs_;
   std::uint64_t next_id_ = 1;
-  transport::connection_handle handle_{};
-  bool connecting_ = false;
-  bool ready_ = false;
+  std::shared_ptr<transport::upstream_pool> pool_;  ///< made on the first post
 };
 
 }  // namespace tr::actors

@@ -211,6 +211,9 @@ const std::vector<key_spec>& key_specs() {
       {"as", "handshake_timeout_ms",
        number_into(
            [](config & c) -> auto& { return c.as.handshake_timeout_ms; }, 1, 600'000)},
+      {"as", "idle_timeout_ms",
+       number_into(
+           [](config & c) -> auto& { return c.as.idle_timeout_ms; }, 0, one_hour_ms)},
       {"runtime", "shards",
        number_into(
            [](config & c) -> auto& { return c.runtime.shards; }, 0, 1024)},
@@ -414,6 +417,7 @@ config default_config() {
   c.as.request_timeout_ms = defaults::as_request_timeout_ms;
   c.as.deny_networks = defaults::as_deny_networks;
   c.as.handshake_timeout_ms = defaults::as_handshake_timeout_ms;
+  c.as.idle_timeout_ms = defaults::as_idle_timeout_ms;
   c.runtime.shards = defaults::runtime_shards;
   c.runtime.drain_timeout_ms = defaults::runtime_drain_timeout_ms;
   c.runtime.header_timeout_ms = defaults::runtime_header_timeout_ms;

@@ -72,6 +72,7 @@ struct as_config {
   std::uint32_t request_timeout_ms;  ///< uplink POST deadline
   std::string deny_networks;         ///< CIDR list (comma or blank separated) never connected to
   std::uint32_t handshake_timeout_ms;  ///< TCP connect plus TLS handshake toward an AS
+  std::uint32_t idle_timeout_ms;       ///< a session to an AS idle this long closes; 0: never
 };
 
 struct runtime_config {

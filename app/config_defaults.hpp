@@ -59,6 +59,8 @@ inline constexpr std::string_view as_deny_networks =
     "169.254.0.0/16, fe80::/10, 0.0.0.0/8, 224.0.0.0/4, ff00::/8";
 /// A session to an AS whose TCP connect and TLS handshake are not done within this is abandoned.
 inline constexpr std::uint32_t as_handshake_timeout_ms = 5000;
+/// A session to an AS that carried nothing for this long is closed; 0: never.
+inline constexpr std::uint32_t as_idle_timeout_ms = 60'000;
 
 // [runtime]
 inline constexpr std::uint32_t runtime_shards = 0;  ///< 0: one I/O shard per core

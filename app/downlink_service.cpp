@@ -77,7 +77,8 @@ actors::ns_forwarder& downlink_service::lane_for(transport::shard& home, std::st
   auto device = actors::routing_table::parse_dev_eui(dev_eui).value_or(0);
   auto& lane = lanes[(device * 0x9E3779B97F4A7C15ULL >> 32) % lanes.size()];
   if (!lane)
-    lane = std::make_shared<actors::ns_forwarder>(home, *options_.ns, tls_, options_.ns_timeout);
+    lane = std::make_shared<actors::ns_forwarder>(home, *options_.ns, tls_, options_.ns_timeout,
+                                                  std::chrono::seconds{60}, 1);
   return *lane;
 }
 

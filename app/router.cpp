@@ -152,6 +152,7 @@ std::optional<std::string> router::start() {
   environment.fuse_params.max_limit = cfg.fuse.max_concurrency;
   environment.fuse_params.latency_target = std::chrono::milliseconds{cfg.fuse.latency_target_ms};
   environment.handshake_timeout = std::chrono::milliseconds{cfg.as.handshake_timeout_ms};
+  environment.idle_timeout = std::chrono::milliseconds{cfg.as.idle_timeout_ms};
   environment.allow_address = [policy = m.destinations](const transport::socket_address& a) {
     auto refused = policy->refusal(a);
     if (refused)

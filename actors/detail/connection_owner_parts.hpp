@@ -11,15 +11,6 @@
 
 namespace tr::actors {
 
-struct connection_owner::session {
-  std::uint32_t id = 0;
-  transport::connect_id connecting{};  ///< set while the TCP connect runs
-  transport::connection_handle handle{};        ///< set once adopted by the shard
-  bool tls = true;
-  bool ready = false;     ///< the client engine exists (plain: at once; TLS: after the handshake)
-  bool draining = false;  ///< takes no new requests (configuration changed); closes when idle
-};
-
 struct connection_owner::request_slot {
   std::uint32_t generation = 1;
   bool live = false;
@@ -30,16 +21,9 @@ struct connection_owner::request_slot {
   bool test = false;             ///< a test uplink: outside the fuse and the figures
   std::uint64_t device = 0;      ///< loss_table key of its DevEUI
   std::uint32_t told = 0;        ///< the LostUplinksAS it carries
-  std::uint32_t session_id = 0;  ///< 0 while waiting for a session
-  transport::stream_id stream = 0;
+  transport::upstream_ticket ticket;  ///< given by the upstream (sent, or waiting for a session)
   transport::timer_id timer{};
   fuse::clock::time_point started{};
-};
-
-struct connection_owner::waiting_request {
-  std::uint32_t slot;
-  std::string target;
-  std::string body;
 };
 
 struct connection_owner::test_waiter {

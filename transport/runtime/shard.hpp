@@ -16,6 +16,7 @@
 
 #include "transport/connection_engine.hpp"
 #include "transport/runtime/io_handler.hpp"
+#include "transport/runtime/loop_clock.hpp"
 #include "transport/runtime/socket.hpp"
 #include "transport/runtime/timer_wheel.hpp"
 #include "transport/runtime/unique_function.hpp"
@@ -105,10 +106,13 @@ struct connect_id {
 /// from the shard's own thread (in posted closures, timers, handler and engine callbacks),
 /// which debug builds assert (TR_ASSERT_ON_SHARD).
 ///
+/// Its clock and timers are also its loop_clock, which objects that take time through it (the
+/// connection owner) let a unit test replace with a simulated one.
+///
 /// Safety net: an exception escaping a connection's engine or handler closes that connection
 /// only; one escaping a posted closure or a timer ends that closure only. Either is counted
 /// (shard_load::exceptions_total) and logged; the shard and the process go on.
-class shard {
+class shard final : public loop_clock {
  public:
   using clock = std::chrono::steady_clock;
   using task = unique_function<void(shard&)>;
@@ -141,10 +145,10 @@ class shard {
   shard_load load() const;
 
   /// The time at the start of this loop turn (steady clock, read once per turn).
-  clock::time_point now() const { return now_; }
+  clock::time_point now() const override { return now_; }
 
   /// Runs `fn` on this shard at `deadline` (1 ms resolution, never early).
-  timer_id schedule(clock::time_point deadline, unique_function<void()> fn);
+  timer_id schedule(clock::time_point deadline, unique_function<void()> fn) override;
 
   /// Runs `fn` on this shard after `delay` from now().
   timer_id schedule(clock::duration delay, unique_function<void()> fn) {
@@ -152,7 +156,7 @@ class shard {
   }
 
   /// Cancels a timer; false when it already ran or was cancelled. O(1).
-  bool cancel(timer_id id);
+  bool cancel(timer_id id) override;
 
   /// Drives `engine` over the connected socket `s` (made non-blocking and TCP_NODELAY here);
   /// the runtime owns the engine, `handler` must outlive the connection (until on_close).
