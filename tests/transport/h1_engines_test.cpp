@@ -195,6 +195,28 @@ TEST_F(h1_server_test, lets_a_handler_move_the_body_buffer_out_and_goes_on_with_
   EXPECT_EQ(kept, (std::vector<std::string>{"first", "second"}));
 }
 
+TEST_F(h1_server_test, receives_successive_large_bodies_into_one_recycled_block) {
+  // A batch handler takes each body buffer and drops it after its answer: the next body of a
+  // similar size lands in the same block, already paged in, instead of fresh memory.
+  std::vector<const std::byte*> blocks;
+  server_options options;
+  options.max_body_size = 4 << 20;
+  make(options, [&](http_server_connection& connection, const request& req) {
+    blocks.push_back(req.body.data());
+    detail::byte_buffer taken = std::move(*req.body_storage);
+    connection.respond(req.stream, 200, {}, "ok");
+  });
+  for (std::size_t size : {3'000'000, 3'100'000, 2'900'000}) {
+    std::string body(size, 'b');
+    ASSERT_FALSE(feed("POST /v1/reports:batch HTTP/1.1\r\nHost: a\r\nContent-Length: " +
+                      std::to_string(size) + "\r\n\r\n" + body));
+  }
+  ASSERT_EQ(blocks.size(), 3u);
+  EXPECT_EQ(blocks[1], blocks[0]);
+  EXPECT_EQ(blocks[2], blocks[0]);
+  EXPECT_GE(detail::cached_block_bytes(), 3'000'000u) << "the last body's block waits for the next";
+}
+
 TEST_F(h1_server_test, answers_an_oversize_header_block_with_431_and_closes) {
   server_options options;
   options.max_header_size = 100;
