@@ -217,6 +217,27 @@ TEST_F(h1_server_test, receives_successive_large_bodies_into_one_recycled_block)
   EXPECT_GE(detail::cached_block_bytes(), 3'000'000u) << "the last body's block waits for the next";
 }
 
+TEST_F(h1_server_test, tells_how_much_of_a_body_of_announced_length_is_still_to_come) {
+  make_deferred();
+  EXPECT_EQ(server_->bulk_input(), 0u) << "before any request";
+  ASSERT_FALSE(feed("POST /a HTTP/1.1\r\nHost: a\r\nContent-Length: 1000\r\n\r\n"));
+  EXPECT_EQ(server_->bulk_input(), 1000u);
+  ASSERT_FALSE(feed(std::string(400, 'b')));
+  EXPECT_EQ(server_->bulk_input(), 600u);
+  ASSERT_FALSE(feed(std::string(600, 'b')));
+  EXPECT_EQ(server_->bulk_input(), 0u) << "the body is complete";
+  ASSERT_FALSE(feed("POST /b HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhe"));
+  EXPECT_EQ(server_->bulk_input(), 0u) << "a chunked body's framing is read with care";
+}
+
+TEST_F(h1_server_test, promises_no_bulk_input_for_a_body_it_refuses) {
+  server_options options;
+  options.max_body_size = 100;
+  make(options);
+  feed("POST /a HTTP/1.1\r\nHost: a\r\nContent-Length: 100000\r\n\r\n");
+  EXPECT_EQ(server_->bulk_input(), 0u);
+}
+
 TEST_F(h1_server_test, answers_an_oversize_header_block_with_431_and_closes) {
   server_options options;
   options.max_header_size = 100;

@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 
+#include "transport/http_server_connection.hpp"
 #include "transport/runtime/runtime.hpp"
 
 namespace tr::transport {
@@ -119,6 +120,70 @@ TEST(runtime_read_fairness, reads_another_connection_after_a_bounded_piece_of_a_
   auto done = all_streamed.get_future();
   EXPECT_EQ(done.wait_for(10s), std::future_status::ready);
   EXPECT_EQ(streamed.load(), buffered);
+  rt.stop();
+}
+
+/// An http_server_connection that records the largest piece it was given at once.
+class recording_server final : public connection_engine {
+ public:
+  recording_server(std::atomic<std::size_t>& received, std::atomic<std::size_t>& largest_piece)
+      : received_(received), largest_piece_(largest_piece) {
+    server_options options;
+    options.max_body_size = 64 << 20;
+    inner_ = std::make_unique<http_server_connection>(
+        options, [](http_server_connection&, const request&) {});
+  }
+  error receive(std::span<const std::byte> bytes) override {
+    if (bytes.size() > largest_piece_) largest_piece_ = bytes.size();
+    received_ += bytes.size();
+    return inner_->receive(bytes);
+  }
+  void receive_eof() override { inner_->receive_eof(); }
+  std::span<const std::byte> pending_output() override { return inner_->pending_output(); }
+  void consume_output(std::size_t count) override { inner_->consume_output(count); }
+  bool wants_close() const override { return inner_->wants_close(); }
+  std::size_t bulk_input() const override { return inner_->bulk_input(); }
+
+ private:
+  std::atomic<std::size_t>& received_;
+  std::atomic<std::size_t>& largest_piece_;
+  std::unique_ptr<http_server_connection> inner_;
+};
+
+TEST(runtime_read_fairness, reads_a_body_in_bulk_and_still_another_connection_soon) {
+  io_handler handler;
+  std::atomic<std::size_t> streamed{0}, largest_piece{0}, other_received{0};
+  std::promise<std::size_t> streamed_when_other_read;
+  socket_pair streaming, other;
+  ASSERT_GE(streaming.test_end, 0);
+  ASSERT_GE(other.test_end, 0);
+  int large = 16 << 20;
+  setsockopt(streaming.test_end, SOL_SOCKET, SO_SNDBUF, &large, sizeof large);
+  std::string head = "POST /v1/reports:batch HTTP/1.1\r\nHost: a\r\nContent-Length: 33554432\r\n\r\n";
+  ASSERT_EQ(::send(streaming.test_end, head.data(), head.size(), MSG_NOSIGNAL), ssize_t(head.size()));
+  std::size_t buffered = head.size() + fill(streaming.test_end);
+  ASSERT_GE(buffered, 1u << 20) << "too little buffered for the test to tell anything";
+  ASSERT_EQ(::send(other.test_end, "GET / HTTP/1.1\r\n\r\n", 18, MSG_NOSIGNAL), 18);
+
+  runtime_options options;
+  options.shards = 1;
+  runtime rt{options};
+  rt.start();
+  rt.at(0).post([&, a = streaming.shard_end, b = other.shard_end](shard& on) {
+    on.adopt(socket{a}, std::make_unique<recording_server>(streamed, largest_piece), handler);
+    // Both ready in the same turns: the other connection comes after a few bulk pieces at most.
+    on.post_next_turn([&, b](shard& on) {
+      counting_engine::watch other_watch;
+      other_watch.other = &streamed;
+      other_watch.other_at_first = &streamed_when_other_read;
+      on.adopt(socket{b}, std::make_unique<counting_engine>(other_received, other_watch), handler);
+    });
+  });
+  auto before_other = streamed_when_other_read.get_future();
+  ASSERT_EQ(before_other.wait_for(10s), std::future_status::ready);
+  EXPECT_LE(before_other.get(), 3u * (256u << 10)) << "of " << buffered << " bytes buffered";
+  EXPECT_GT(largest_piece.load(), 16u << 10) << "the body is read in pieces larger than 16 KiB";
+  EXPECT_LE(largest_piece.load(), 256u << 10);
   rt.stop();
 }
 
