@@ -2,6 +2,25 @@
 
 #include <array>
 
+// Under AddressSanitizer a cached block is poisoned, so that a use after its buffer gave it
+// back is still reported.
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TR_BLOCKS_POISONED 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define TR_BLOCKS_POISONED 1
+#endif
+#ifdef TR_BLOCKS_POISONED
+#include <sanitizer/asan_interface.h>
+#define TR_POISON(data, size) ASAN_POISON_MEMORY_REGION(data, size)
+#define TR_UNPOISON(data, size) ASAN_UNPOISON_MEMORY_REGION(data, size)
+#else
+#define TR_POISON(data, size) ((void)(data), (void)(size))
+#define TR_UNPOISON(data, size) ((void)(data), (void)(size))
+#endif
+
 namespace tr::transport::detail {
 
 namespace {
@@ -20,6 +39,7 @@ struct block_cache {
   ~block_cache();
 
   void remove(std::size_t index) {
+    TR_UNPOISON(blocks[index].data, blocks[index].size);
     bytes -= blocks[index].size;
     for (std::size_t i = index + 1; i < count; ++i) blocks[i - 1] = blocks[i];
     blocks[--count] = {};
@@ -32,7 +52,10 @@ thread_local bool cache_gone = false;
 
 block_cache::~block_cache() {
   cache_gone = true;
-  for (std::size_t i = 0; i < count; ++i) delete[] blocks[i].data;
+  for (std::size_t i = 0; i < count; ++i) {
+    TR_UNPOISON(blocks[i].data, blocks[i].size);
+    delete[] blocks[i].data;
+  }
   count = bytes = 0;
 }
 
@@ -78,9 +101,11 @@ void free_block(std::byte* block, std::size_t size) noexcept {
     return;
   }
   while (cache->count == cached_blocks_max || cache->bytes + size > cached_bytes_max) {
-    delete[] cache->blocks[0].data;
+    std::byte* oldest = cache->blocks[0].data;
     cache->remove(0);
+    delete[] oldest;
   }
+  TR_POISON(block, size);
   cache->blocks[cache->count++] = {block, size};
   cache->bytes += size;
 }
