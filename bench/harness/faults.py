@@ -11,7 +11,7 @@ Loopback only; each run stops by itself after --seconds.
       h2-garbage     TLS h2: answers a request with bytes that are not HTTP/2 frames
       chunk-garbage  TLS http/1.1: a chunked answer whose chunk sizes are not hexadecimal
       endless-h1-headers  TLS http/1.1: a status line, then header lines without end
-  faults.py attack NAME --port P --seconds S [--count N]
+  faults.py attack NAME --port P --seconds S [--count N] [--rate R]
       idle           N TCP connections that send nothing
       slowloris      N HTTP/1.1 connections sending one header byte a second
       hpack-bomb     h2c requests whose headers reference one large dynamic-table entry many times
