@@ -50,6 +50,11 @@ class connection_engine {
 
   /// True once the connection should be closed (after pending_output() is drained).
   virtual bool wants_close() const = 0;
+
+  /// Bytes of input the engine will only store, doing no work per byte (the rest of a request
+  /// body of announced length): a driver may read up to this much at once instead of its usual
+  /// piece. 0 (the default): no such promise.
+  virtual std::size_t bulk_input() const { return 0; }
 };
 
 }  // namespace tr::transport

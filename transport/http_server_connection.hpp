@@ -109,6 +109,8 @@ class http_server_connection final : public connection_engine {
   std::span<const std::byte> pending_output() override;
   void consume_output(std::size_t count) override;
   bool wants_close() const override;
+  /// HTTP/1.1: what is left of a body of announced length being received; HTTP/2: 0.
+  std::size_t bulk_input() const override;
 
  private:
   error start(server_protocol_choice protocol);

@@ -25,6 +25,10 @@ class tls_layer : public connection_engine {
   std::span<const std::byte> pending_output() override;
   void consume_output(std::size_t count) override;
   bool wants_close() const override;
+  /// The inner engine's, once there is one (records add a little to it; no harm).
+  std::size_t bulk_input() const override {
+    return inner_ && !failure_ ? inner_->bulk_input() : 0;
+  }
 
   /// The TLS session (handshake state, ALPN, failure).
   const tls_session& session() const { return session_; }

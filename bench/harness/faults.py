@@ -11,10 +11,14 @@ Loopback only; each run stops by itself after --seconds.
       h2-garbage     TLS h2: answers a request with bytes that are not HTTP/2 frames
       chunk-garbage  TLS http/1.1: a chunked answer whose chunk sizes are not hexadecimal
       endless-h1-headers  TLS http/1.1: a status line, then header lines without end
-  faults.py attack NAME --port P --seconds S [--count N]
+  faults.py attack NAME --port P --seconds S [--count N] [--rate R]
       idle           N TCP connections that send nothing
       slowloris      N HTTP/1.1 connections sending one header byte a second
       hpack-bomb     h2c requests whose headers reference one large dynamic-table entry many times
+      bad-batch      N senders POSTing batches of 10,000 bad lines (~3 MB) over HTTP/1.1
+                     keep-alive, back to back or --rate R batches/s each (one process: no
+                     process is started per batch, so the attacker's own start-up costs do not
+                     compete with the router for the CPU)
 """
 import argparse
 import os
@@ -198,6 +202,67 @@ def hpack_length_tail(n):
     return out
 
 
+def read_answer(sock, buffered):
+    """Reads one HTTP/1.1 answer with a content-length; returns (status, bytes left over)."""
+    while b"\r\n\r\n" not in buffered:
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise ConnectionError("closed")
+        buffered += chunk
+    head, _, rest = buffered.partition(b"\r\n\r\n")
+    lines = head.split(b"\r\n")
+    status = int(lines[0].split()[1])
+    length = 0
+    for line in lines[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value)
+    while len(rest) < length:
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise ConnectionError("closed")
+        rest += chunk
+    if status == 100:
+        return read_answer(sock, rest[length:])
+    return status, rest[length:]
+
+
+def bad_batches(args, deadline):
+    pad = "x" * 280
+    body = "".join('{"not":"a report","i":%d,"pad":"%s"}\n' % (i, pad) for i in range(10000)).encode()
+    request = (f"POST /v1/reports:batch HTTP/1.1\r\nHost: 127.0.0.1:{args.port}\r\n"
+               f"Content-Type: application/x-ndjson\r\nContent-Length: {len(body)}\r\n\r\n").encode() + body
+    counts = {}
+    lock = threading.Lock()
+
+    def sender():
+        next_due = time.monotonic()
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", args.port), timeout=5) as sock:
+                    left = b""
+                    while time.monotonic() < deadline:
+                        if args.rate > 0:  # paced: one batch per 1/rate seconds
+                            next_due += 1 / args.rate
+                            time.sleep(max(0.0, next_due - time.monotonic()))
+                        sock.sendall(request)
+                        status, left = read_answer(sock, left)
+                        with lock:
+                            counts[status] = counts.get(status, 0) + 1
+            except (OSError, ValueError, IndexError):
+                with lock:
+                    counts["error"] = counts.get("error", 0) + 1
+                time.sleep(0.05)
+
+    threads = [threading.Thread(target=sender, daemon=True) for _ in range(args.count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    print("batches answered (status count): " + " ".join(f"{n} {s}" for s, n in sorted(counts.items(), key=str)),
+          flush=True)
+
+
 def hold_connections(args, deadline, slow):
     raise_fd_limit()
     socks = []
@@ -230,6 +295,7 @@ def main():
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--seconds", type=float, default=5)
     parser.add_argument("--count", type=int, default=100)
+    parser.add_argument("--rate", type=float, default=0, help="bad-batch: batches/s per sender (0: back to back)")
     parser.add_argument("--cert")
     parser.add_argument("--key")
     args = parser.parse_args()
@@ -242,6 +308,8 @@ def main():
         hold_connections(args, deadline, True)
     elif args.mode == "hpack-bomb":
         hpack_bomb(args, deadline)
+    elif args.mode == "bad-batch":
+        bad_batches(args, deadline)
     else:
         parser.error("unknown attack")
 

@@ -195,6 +195,49 @@ TEST_F(h1_server_test, lets_a_handler_move_the_body_buffer_out_and_goes_on_with_
   EXPECT_EQ(kept, (std::vector<std::string>{"first", "second"}));
 }
 
+TEST_F(h1_server_test, receives_successive_large_bodies_into_one_recycled_block) {
+  // A batch handler takes each body buffer and drops it after its answer: the next body of a
+  // similar size lands in the same block, already paged in, instead of fresh memory.
+  std::vector<const std::byte*> blocks;
+  server_options options;
+  options.max_body_size = 4 << 20;
+  make(options, [&](http_server_connection& connection, const request& req) {
+    blocks.push_back(req.body.data());
+    detail::byte_buffer taken = std::move(*req.body_storage);
+    connection.respond(req.stream, 200, {}, "ok");
+  });
+  for (std::size_t size : {3'000'000, 3'100'000, 2'900'000}) {
+    std::string body(size, 'b');
+    ASSERT_FALSE(feed("POST /v1/reports:batch HTTP/1.1\r\nHost: a\r\nContent-Length: " +
+                      std::to_string(size) + "\r\n\r\n" + body));
+  }
+  ASSERT_EQ(blocks.size(), 3u);
+  EXPECT_EQ(blocks[1], blocks[0]);
+  EXPECT_EQ(blocks[2], blocks[0]);
+  EXPECT_GE(detail::cached_block_bytes(), 3'000'000u) << "the last body's block waits for the next";
+}
+
+TEST_F(h1_server_test, tells_how_much_of_a_body_of_announced_length_is_still_to_come) {
+  make_deferred();
+  EXPECT_EQ(server_->bulk_input(), 0u) << "before any request";
+  ASSERT_FALSE(feed("POST /a HTTP/1.1\r\nHost: a\r\nContent-Length: 1000\r\n\r\n"));
+  EXPECT_EQ(server_->bulk_input(), 1000u);
+  ASSERT_FALSE(feed(std::string(400, 'b')));
+  EXPECT_EQ(server_->bulk_input(), 600u);
+  ASSERT_FALSE(feed(std::string(600, 'b')));
+  EXPECT_EQ(server_->bulk_input(), 0u) << "the body is complete";
+  ASSERT_FALSE(feed("POST /b HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhe"));
+  EXPECT_EQ(server_->bulk_input(), 0u) << "a chunked body's framing is read with care";
+}
+
+TEST_F(h1_server_test, promises_no_bulk_input_for_a_body_it_refuses) {
+  server_options options;
+  options.max_body_size = 100;
+  make(options);
+  feed("POST /a HTTP/1.1\r\nHost: a\r\nContent-Length: 100000\r\n\r\n");
+  EXPECT_EQ(server_->bulk_input(), 0u);
+}
+
 TEST_F(h1_server_test, answers_an_oversize_header_block_with_431_and_closes) {
   server_options options;
   options.max_header_size = 100;

@@ -2,33 +2,40 @@
 
 #include <cstddef>
 #include <cstring>
-#include <memory>
 #include <span>
 #include <string_view>
 #include <utility>
+
+#include "transport/detail/large_block_cache.hpp"
 
 namespace tr::transport::detail {
 
 /// A reusable byte queue: append at the back, consume from the front. Capacity is kept across
 /// uses, so a connection stops allocating once its buffers have reached their working size.
-/// Growth does not zero the new bytes (a body of megabytes is written once, not twice).
+/// Growth does not zero the new bytes (a body of megabytes is written once, not twice). Large
+/// blocks are recycled per thread (large_block_cache.hpp), so a body of megabytes does not pay
+/// for fresh pages every time.
 class byte_buffer {
  public:
   byte_buffer() = default;
+  byte_buffer(const byte_buffer&) = delete;
+  byte_buffer& operator=(const byte_buffer&) = delete;
   byte_buffer(byte_buffer&& other) noexcept { *this = std::move(other); }
   byte_buffer& operator=(byte_buffer&& other) noexcept {
     if (this != &other) {
-      storage_ = std::move(other.storage_);
+      free_block(storage_, capacity_);
+      storage_ = std::exchange(other.storage_, nullptr);
       capacity_ = std::exchange(other.capacity_, 0);
       begin_ = std::exchange(other.begin_, 0);
       end_ = std::exchange(other.end_, 0);
     }
     return *this;
   }
+  ~byte_buffer() { free_block(storage_, capacity_); }
 
   /// The unread bytes.
-  std::span<const std::byte> data() const { return {storage_.get() + begin_, end_ - begin_}; }
-  std::span<std::byte> mutable_data() { return {storage_.get() + begin_, end_ - begin_}; }
+  std::span<const std::byte> data() const { return {storage_ + begin_, end_ - begin_}; }
+  std::span<std::byte> mutable_data() { return {storage_ + begin_, end_ - begin_}; }
 
   std::size_t size() const { return end_ - begin_; }
   bool empty() const { return begin_ == end_; }
@@ -53,8 +60,9 @@ class byte_buffer {
 
   /// Drops everything and gives the capacity back.
   void release() {
+    free_block(storage_, capacity_);
+    storage_ = nullptr;
     begin_ = end_ = capacity_ = 0;
-    storage_.reset();
   }
 
   /// Makes room for `count` more bytes at once (e.g. a body of announced length), so that
@@ -66,7 +74,7 @@ class byte_buffer {
   /// A writable tail of at least `count` bytes; commit() what was written.
   std::span<std::byte> prepare(std::size_t count) {
     if (capacity_ - end_ < count) make_room(count, false);
-    return {storage_.get() + end_, capacity_ - end_};
+    return {storage_ + end_, capacity_ - end_};
   }
 
   /// Marks `count` bytes of the prepared tail as written.
@@ -86,7 +94,7 @@ class byte_buffer {
   void make_room(std::size_t count, bool exact) {
     std::size_t used = size();
     if (begin_ > 0) {
-      std::memmove(storage_.get(), storage_.get() + begin_, used);
+      std::memmove(storage_, storage_ + begin_, used);
       begin_ = 0;
       end_ = used;
     }
@@ -94,14 +102,15 @@ class byte_buffer {
       std::size_t wanted = exact ? used + count : capacity_ * 2;
       if (wanted < used + count) wanted = used + count;
       if (wanted < 4096) wanted = 4096;
-      std::unique_ptr<std::byte[]> grown{new std::byte[wanted]};  // not zeroed
-      if (used > 0) std::memcpy(grown.get(), storage_.get(), used);
-      storage_ = std::move(grown);
+      std::byte* grown = allocate_block(wanted);  // not zeroed; `wanted` becomes its size
+      if (used > 0) std::memcpy(grown, storage_, used);
+      free_block(storage_, capacity_);
+      storage_ = grown;
       capacity_ = wanted;
     }
   }
 
-  std::unique_ptr<std::byte[]> storage_;
+  std::byte* storage_ = nullptr;
   std::size_t capacity_ = 0;
   std::size_t begin_ = 0;
   std::size_t end_ = 0;

@@ -1,6 +1,7 @@
 #include "transport/detail/h1_server.hpp"
 
 #include <algorithm>
+#include <climits>
 
 namespace tr::transport::detail {
 
@@ -410,6 +411,15 @@ void h1_server::shutdown() {
 
 bool h1_server::discarding() const {
   return rejected_ && in_message_ && !expects_continue_;
+}
+
+std::size_t h1_server::bulk_input() const {
+  // Within a body of announced length that is taken (not refused, not chunked), with parsing
+  // running: http_parser's content_length is what is left of it.
+  if (closed_ || stopped_ || paused_ || !in_message_ || current_ == 0 || rejected_ ||
+      framing_active_ || !(parser_.flags & F_CONTENTLENGTH) || parser_.content_length == ULLONG_MAX)
+    return 0;
+  return static_cast<std::size_t>(parser_.content_length);
 }
 
 bool h1_server::finished() const {

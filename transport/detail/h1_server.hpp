@@ -42,6 +42,7 @@ class h1_server final : public server_protocol {
   void shutdown() override;
   bool finished() const override;
   std::size_t open_requests() const override { return unanswered_; }
+  std::size_t bulk_input() const override;
 
  private:
   struct slot {

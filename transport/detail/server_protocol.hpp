@@ -59,6 +59,9 @@ class server_protocol {
   /// Requests received and not yet answered.
   virtual std::size_t open_requests() const = 0;
 
+  /// See connection_engine::bulk_input().
+  virtual std::size_t bulk_input() const { return 0; }
+
   /// See http_server_connection::progress().
   std::uint64_t progress() const { return progress_; }
 

@@ -20,7 +20,6 @@ namespace {
 thread_local shard* current_shard = nullptr;
 
 constexpr std::uint32_t wake_tag = 0xffffffffu;
-constexpr std::size_t read_buffer_size = 64 * 1024;
 constexpr std::size_t max_events_per_wait = 256;
 constexpr int max_local_rounds = 16;
 
@@ -42,7 +41,7 @@ shard::shard(runtime& owner, std::size_t index, const shard_options& options)
       now_(clock::now()),
       timers_(now_),
       events_(max_events_per_wait),
-      read_buffer_(new std::byte[read_buffer_size]) {
+      read_buffer_(new std::byte[detail::read_buffer_bytes]) {
   if (epoll_fd_ < 0 || wake_fd_ < 0) throw std::runtime_error("shard: cannot create epoll/eventfd");
   epoll_event event{};
   event.events = EPOLLIN;

@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "transport/runtime/detail/io_slot.hpp"
@@ -18,7 +19,11 @@ namespace {
 /// leaving at the end of its loop turn, instead of all of them after the whole burst was parsed
 /// and signed (epoll is level-triggered: the rest is read in the next turn). At 58,000
 /// uplinks/s in 1 ms bursts this took the NS-to-AS p99 from 3.5 to 2.4 ms at no measurable CPU
-/// cost; 8 KiB pieces cost peak throughput.
+/// cost; 8 KiB pieces cost peak throughput. The exception is input the engine only stores (the
+/// rest of a request body of announced length, connection_engine::bulk_input): up to 256 KiB
+/// of it at once. A 3 MB body then takes 12 loop turns instead of 190, each piece costing a
+/// copy of some tens of microseconds, and the router spent ~25 % less CPU per 3 MB batch (and
+/// woke the sender far less often).
 constexpr std::size_t read_chunk = 16 * 1024;
 constexpr int max_reads_per_event = 1;
 
@@ -154,7 +159,8 @@ void shard::read_from(std::uint32_t index) {
   detail::io_slot& slot = *slots_[index];
   connection_handle handle{index, slot.generation};
   for (int round = 0; round < max_reads_per_event; ++round) {
-    ssize_t count = ::recv(slot.fd, read_buffer_.get(), read_chunk, 0);
+    std::size_t piece = std::clamp(slot.engine->bulk_input(), read_chunk, detail::read_buffer_bytes);
+    ssize_t count = ::recv(slot.fd, read_buffer_.get(), piece, 0);
     if (count > 0) {
       error failed = slot.engine->receive({read_buffer_.get(), static_cast<std::size_t>(count)});
       mark_dirty(handle);
@@ -166,7 +172,7 @@ void shard::read_from(std::uint32_t index) {
         update_interest(index);
         return;
       }
-      if (static_cast<std::size_t>(count) < read_chunk) return;
+      if (static_cast<std::size_t>(count) < piece) return;
       continue;
     }
     if (count == 0) {

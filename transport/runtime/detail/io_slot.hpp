@@ -24,6 +24,10 @@ struct listener_state {
   void close_once();
 };
 
+/// The shard's read buffer: the most read from one socket at once (a body in bulk, see
+/// connection_engine::bulk_input; other input is read in smaller pieces).
+inline constexpr std::size_t read_buffer_bytes = 256 * 1024;
+
 /// What a slot of a shard holds.
 enum class slot_kind : std::uint8_t { free, connection, connecting, listener };
 
