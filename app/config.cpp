@@ -13,7 +13,7 @@
 #include <boost/property_tree/ptree.hpp>
 #include <boost/property_tree/xml_parser.hpp>
 
-#include "actors/destination_policy.hpp"
+#include "transport/destination_policy.hpp"
 #include "app/config_defaults.hpp"
 
 extern char** environ;
@@ -119,7 +119,7 @@ std::string parse_token(std::string_view where, std::string_view text) {
 
 std::string parse_networks(std::string_view where, std::string_view text) {
   std::string problem;
-  if (!actors::parse_network_list(text, problem)) bad_value(where, text, problem);
+  if (!transport::parse_network_list(text, problem)) bad_value(where, text, problem);
   return std::string{text};
 }
 

@@ -69,7 +69,7 @@ void downlink_service::stop() {
   lanes_.clear();
 }
 
-actors::ns_forwarder& downlink_service::lane_for(transport::shard& home, std::string_view dev_eui) {
+ns_forwarder& downlink_service::lane_for(transport::shard& home, std::string_view dev_eui) {
   auto& lanes = lanes_[home.index()];
   if (lanes.empty()) lanes.resize(options_.ns->tls ? 1 : plain_ns_lanes);
   // By device: one device's downlinks take one session, so the NS gets them in the order
@@ -77,7 +77,7 @@ actors::ns_forwarder& downlink_service::lane_for(transport::shard& home, std::st
   auto device = actors::routing_table::parse_dev_eui(dev_eui).value_or(0);
   auto& lane = lanes[(device * 0x9E3779B97F4A7C15ULL >> 32) % lanes.size()];
   if (!lane)
-    lane = std::make_shared<actors::ns_forwarder>(home, *options_.ns, tls_, options_.ns_timeout,
+    lane = std::make_shared<ns_forwarder>(home, *options_.ns, tls_, options_.ns_timeout,
                                                   std::chrono::seconds{60}, 1);
   return *lane;
 }

@@ -10,7 +10,7 @@
 #include "actors/data_plane.hpp"
 #include "actors/downlink_verifier.hpp"
 #include "actors/metrics.hpp"
-#include "actors/ns_forwarder.hpp"
+#include "app/ns_forwarder.hpp"
 #include "logging/log.hpp"
 #include "transport/http_listener.hpp"
 #include "transport/tls_context.hpp"
@@ -34,7 +34,7 @@ std::string downlink_json(const actors::downlink_verdict& verdict);
 class downlink_service {
  public:
   struct options {
-    std::optional<actors::ns_target> ns;  ///< ns.downlink_url; none: every downlink gets 503
+    std::optional<ns_target> ns;  ///< ns.downlink_url; none: every downlink gets 503
     std::chrono::milliseconds ns_timeout{10'000};  ///< as.request_timeout_ms
   };
 
@@ -66,10 +66,10 @@ class downlink_service {
   transport::tls_context tls_;
   options options_;
   /// The NS session of shard `home` that carries the downlinks of device `dev_eui`.
-  actors::ns_forwarder& lane_for(transport::shard& home, std::string_view dev_eui);
+  ns_forwarder& lane_for(transport::shard& home, std::string_view dev_eui);
 
   /// By shard, each used on its shard: the sessions toward the NS, each opened on first use.
-  std::vector<std::vector<std::shared_ptr<actors::ns_forwarder>>> lanes_;
+  std::vector<std::vector<std::shared_ptr<ns_forwarder>>> lanes_;
   std::mutex log_mutex_;
   logging::rate_limit log_limit_{std::chrono::seconds{10}};
 };

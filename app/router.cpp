@@ -10,10 +10,10 @@
 #include <unistd.h>
 
 #include "actors/data_plane.hpp"
-#include "actors/destination_policy.hpp"
+#include "transport/destination_policy.hpp"
 #include "actors/downlink_verifier.hpp"
 #include "actors/metrics.hpp"
-#include "actors/ns_forwarder.hpp"
+#include "app/ns_forwarder.hpp"
 #include "actors/supervisor.hpp"
 #include "app/admin_service.hpp"
 #include "app/downlink_service.hpp"
@@ -67,7 +67,7 @@ struct router::impl {
   std::unique_ptr<caf::actor_system_config> caf_config;
   std::unique_ptr<caf::actor_system> system;
   caf::actor supervisor;
-  std::shared_ptr<actors::destination_policy> destinations;
+  std::shared_ptr<transport::destination_policy> destinations;
   std::uint16_t ingress_port = 0, public_port = 0, admin_port = 0;
   bool started = false;
   bool stopped = false;
@@ -111,19 +111,19 @@ std::optional<std::string> router::start() {
                  bootstrap.error_value().message.c_str());
   }
   {
-    std::vector<actors::network> deny;
+    std::vector<transport::network> deny;
     std::string problem;
-    if (!actors::parse_network_list(cfg.as.deny_networks, problem, &deny))
+    if (!transport::parse_network_list(cfg.as.deny_networks, problem, &deny))
       throw std::runtime_error("as.deny_networks: " + problem);
-    m.destinations = std::make_shared<actors::destination_policy>(std::move(deny));
+    m.destinations = std::make_shared<transport::destination_policy>(std::move(deny));
   }
 
   m.as_tls = client_tls(cfg);
   downlink_service::options downlink_service_options;
   downlink_service_options.ns_timeout = std::chrono::milliseconds{cfg.as.request_timeout_ms};
   if (!cfg.ns.downlink_url.empty()) {
-    actors::ns_target target;
-    if (auto problem = actors::parse_ns_target(cfg.ns.downlink_url, target); !problem.empty())
+    ns_target target;
+    if (auto problem = parse_ns_target(cfg.ns.downlink_url, target); !problem.empty())
       throw std::runtime_error("ns.downlink_url: " + problem);
     downlink_service_options.ns = target;
   }

@@ -215,8 +215,8 @@ TEST_F(services, downlink_service_delivers_the_downlink_json_to_the_ns_then_refu
   auto key = connect("app1.sample.com");
   test::test_as ns{"", ""};  // plain HTTP: HTTP/1.1 toward the NS
   app::downlink_service::options options;
-  actors::ns_target target;
-  ASSERT_EQ(actors::parse_ns_target(
+  app::ns_target target;
+  ASSERT_EQ(app::parse_ns_target(
                 "http://127.0.0.1:" + std::to_string(ns.port()) + "/ns/downlink?tenant=1", target),
             "");
   options.ns = target;
@@ -251,9 +251,9 @@ TEST_F(services, downlink_service_spreads_devices_over_ns_sessions_and_keeps_eac
   test::test_as ns{"", ""};  // plain HTTP/1.1: a session carries one downlink at a time
   ns.set_hang(true);
   app::downlink_service::options options;
-  actors::ns_target target;
+  app::ns_target target;
   ASSERT_EQ(
-      actors::parse_ns_target("http://127.0.0.1:" + std::to_string(ns.port()) + "/ns", target), "");
+      app::parse_ns_target("http://127.0.0.1:" + std::to_string(ns.port()) + "/ns", target), "");
   options.ns = target;
   options.ns_timeout = 5s;
   make_downlink_service(options);

@@ -1,11 +1,11 @@
-#include "actors/ns_forwarder.hpp"
+#include "app/ns_forwarder.hpp"
 
 #include <algorithm>
 #include <charconv>
 
 #include "api/detail/uri.hpp"
 
-namespace tr::actors {
+namespace tr::app {
 
 using transport::client_connection;
 
@@ -109,4 +109,4 @@ void ns_forwarder::finish(std::uint64_t id, int status) {
   pump();
 }
 
-}  // namespace tr::actors
+}  // namespace tr::app

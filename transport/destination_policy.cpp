@@ -1,4 +1,4 @@
-#include "actors/destination_policy.hpp"
+#include "transport/destination_policy.hpp"
 
 #include <arpa/inet.h>
 #include <ifaddrs.h>
@@ -9,7 +9,7 @@
 #include <charconv>
 #include <cstring>
 
-namespace tr::actors {
+namespace tr::transport {
 
 namespace {
 
@@ -163,7 +163,7 @@ std::optional<std::string> destination_policy::why_not(const address_bytes& addr
 }
 
 std::optional<std::string> destination_policy::refusal(
-    const transport::socket_address& address) const {
+    const socket_address& address) const {
   auto bytes = from_sockaddr(reinterpret_cast<const sockaddr*>(&address.storage));
   if (!bytes) return "not an IP address";
   return why_not(*bytes, address.port());
@@ -177,4 +177,4 @@ std::optional<std::string> destination_policy::refusal(std::string_view host_nam
   return why_not(*literal, port);
 }
 
-}  // namespace tr::actors
+}  // namespace tr::transport

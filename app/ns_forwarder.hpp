@@ -11,7 +11,7 @@
 #include "transport/tls_context.hpp"
 #include "transport/upstream_pool.hpp"
 
-namespace tr::actors {
+namespace tr::app {
 
 /// Where accepted downlinks go (`ns.downlink_url`), split once at start.
 struct ns_target {
@@ -77,4 +77,4 @@ class ns_forwarder final : private transport::upstream_user,
   std::shared_ptr<transport::upstream_pool> pool_;  ///< made on the first post
 };
 
-}  // namespace tr::actors
+}  // namespace tr::app

@@ -10,7 +10,7 @@
 
 #include "transport/runtime/socket.hpp"
 
-namespace tr::actors {
+namespace tr::transport {
 
 /// One CIDR block; IPv4 blocks are held as IPv4-mapped IPv6 (::ffff:a.b.c.d/96+n).
 struct network {
@@ -41,10 +41,10 @@ class destination_policy {
   void add_listener(std::string_view host, std::uint16_t port);
 
   /// True when the router may connect to this address.
-  bool allows(const transport::socket_address& address) const { return !refusal(address); }
+  bool allows(const socket_address& address) const { return !refusal(address); }
 
   /// Why the router may not connect to this address, or nullopt.
-  std::optional<std::string> refusal(const transport::socket_address& address) const;
+  std::optional<std::string> refusal(const socket_address& address) const;
 
   /// Why a URL's address literal is refused, or nullopt when allowed (names are left to the
   /// connect-time check).
@@ -59,4 +59,4 @@ class destination_policy {
   std::vector<std::pair<network, std::uint16_t>> own_;  // address block and port
 };
 
-}  // namespace tr::actors
+}  // namespace tr::transport

@@ -13,7 +13,7 @@
 #include <thread>
 #include <vector>
 
-#include "actors/ns_forwarder.hpp"
+#include "app/ns_forwarder.hpp"
 #include "tests/support/loopback.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_pki.hpp"
@@ -43,7 +43,7 @@ struct ns_forwarder : ::testing::Test {
   std::atomic<int> posts_seen{0};
   std::atomic<bool> answer{true};  ///< else the NS holds every post unanswered
   std::uint16_t port = 0;
-  std::shared_ptr<actors::ns_forwarder> forwarder;
+  std::shared_ptr<app::ns_forwarder> forwarder;
   std::mutex mutex;
   std::vector<int> statuses;
 
@@ -83,13 +83,13 @@ struct ns_forwarder : ::testing::Test {
     transport::tls_client_config tls;
     tls.ca_file = pki.ca_file;
     tls.use_system_trust_store = false;
-    actors::ns_target target;
-    ASSERT_EQ(actors::parse_ns_target("https://127.0.0.1:" + std::to_string(port) + "/downlink",
+    app::ns_target target;
+    ASSERT_EQ(app::parse_ns_target("https://127.0.0.1:" + std::to_string(port) + "/downlink",
                                       target),
               "");
     std::promise<void> done;
     rt.at(0).post([&](transport::shard& on) {
-      forwarder = std::make_shared<actors::ns_forwarder>(on, target,
+      forwarder = std::make_shared<app::ns_forwarder>(on, target,
                                                          *transport::tls_context::client(tls),
                                                          timeout);
       done.set_value();
@@ -139,7 +139,7 @@ TEST_F(ns_forwarder, an_http1_ns_gets_a_few_connections_and_the_rest_wait_in_lin
   ASSERT_TRUE(eventually([&] { return seen().size() == 6; }));
   auto all = seen();
   EXPECT_EQ(std::count(all.begin(), all.end(), 0), 4) << "sent, unanswered: the NS may have it";
-  EXPECT_EQ(std::count(all.begin(), all.end(), actors::ns_forwarder::not_sent), 2)
+  EXPECT_EQ(std::count(all.begin(), all.end(), app::ns_forwarder::not_sent), 2)
       << "never sent";
 }
 
@@ -148,7 +148,7 @@ TEST_F(ns_forwarder, an_unreachable_ns_is_not_sent_to) {
   make(5s);
   post(2);
   ASSERT_TRUE(eventually([&] { return seen().size() == 2; }));
-  for (int status : seen()) EXPECT_EQ(status, actors::ns_forwarder::not_sent);
+  for (int status : seen()) EXPECT_EQ(status, app::ns_forwarder::not_sent);
 }
 
 }  // namespace
