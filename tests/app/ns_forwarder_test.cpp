@@ -17,6 +17,7 @@
 #include "tests/support/loopback.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_pki.hpp"
+#include "tests/support/eventually.hpp"
 #include "transport/http_server_connection.hpp"
 #include "transport/runtime/runtime.hpp"
 #include "transport/tls_connection.hpp"
@@ -26,14 +27,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-template <class F>
-bool eventually(F done) {
-  for (int i = 0; i < 2000; ++i) {
-    if (done()) return true;
-    std::this_thread::sleep_for(5ms);
-  }
-  return done();
-}
+using tr::test::eventually;
 
 struct ns_forwarder : ::testing::Test {
   test::temp_dir dir;

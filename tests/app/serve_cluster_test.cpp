@@ -19,6 +19,7 @@
 #include "store/database.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/test_pki.hpp"
+#include "tests/support/eventually.hpp"
 
 using namespace tr::test;
 using namespace std::chrono_literals;
@@ -45,15 +46,7 @@ std::string wire_time() {
   return buf;
 }
 
-template <class Condition>
-bool eventually(Condition done, std::chrono::milliseconds limit) {
-  auto until = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < until) {
-    if (done()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return done();
-}
+using tr::test::eventually;
 
 struct serve_cluster : ::testing::Test {
   temp_dir certs;

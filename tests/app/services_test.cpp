@@ -22,6 +22,7 @@
 #include "tests/app/test_as.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_pki.hpp"
+#include "tests/support/eventually.hpp"
 
 using namespace tr;
 using namespace std::chrono_literals;
@@ -31,14 +32,7 @@ namespace {
 constexpr const char* device = "000000000F1D8693";
 constexpr const char* neighbour = "000000000F1D8694";  // another of the NS sessions than device's
 
-template <class F>
-bool eventually(F done) {
-  for (int i = 0; i < 1000; ++i) {
-    if (done()) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return done();
-}
+using tr::test::eventually;
 
 /// Now as the wire carries it (percent-encoded ISO 8601 with an offset).
 std::string wire_time() {

@@ -17,21 +17,14 @@
 #include "tests/support/loopback.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_pki.hpp"
+#include "tests/support/eventually.hpp"
 
 using namespace tr;
 using namespace std::chrono_literals;
 
 namespace {
 
-/// Polls `done` every 10 ms for up to 10 s.
-template <class F>
-bool eventually(F done) {
-  for (int i = 0; i < 1000; ++i) {
-    if (done()) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return done();
-}
+using tr::test::eventually;
 
 struct supervision : ::testing::Test {
   test::temp_dir dir;

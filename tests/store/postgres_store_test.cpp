@@ -8,6 +8,7 @@
 
 #include "tests/store/store_fixture.hpp"
 #include "store/detail/postgres_schema.hpp"
+#include "tests/support/eventually.hpp"
 
 namespace tr::store::testing {
 namespace {
@@ -23,16 +24,7 @@ class postgres_store : public ::testing::Test {
   postgres_database_scope scope_;
 };
 
-/// Waits up to `limit` for `done` to hold.
-template <class Condition>
-bool eventually(Condition done, std::chrono::milliseconds limit = std::chrono::seconds{5}) {
-  auto until = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < until) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds{10});
-  }
-  return done();
-}
+using tr::test::eventually;
 
 TEST_F(postgres_store, a_new_database_is_at_the_current_schema_version) {
   auto db = open();

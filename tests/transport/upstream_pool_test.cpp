@@ -19,6 +19,7 @@
 
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_pki.hpp"
+#include "tests/support/eventually.hpp"
 #include "transport/http_server_connection.hpp"
 #include "transport/runtime/runtime.hpp"
 #include "transport/runtime/socket.hpp"
@@ -31,15 +32,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-/// Polls `done` every 5 ms for up to 10 s.
-template <class F>
-bool eventually(F done) {
-  for (int i = 0; i < 2000; ++i) {
-    if (done()) return true;
-    std::this_thread::sleep_for(5ms);
-  }
-  return done();
-}
+using tr::test::eventually;
 
 /// The answers a pool gives, kept for the test thread.
 class recording_user final : public upstream_user {
