@@ -20,6 +20,7 @@
 #include "tests/support/child_process.hpp"
 #include "tests/support/test_pki.hpp"
 #include "tests/support/eventually.hpp"
+#include "tests/app/in_process.hpp"
 
 using namespace tr::test;
 using namespace std::chrono_literals;
@@ -35,18 +36,8 @@ constexpr const char* uplink_json =
     R"("FCntUp":18,"payload_hex":"032ce4850919d85d4c9f793ad148d24f32f3c6b5488f5a087cbeb1488f5a998c83ab",)"
     R"("CustomerID":"100002167","CustomerData":{"alr":{"pro":"LORA/Generic","ver":"1"}}}})";
 
-std::string wire_time() {
-  auto now = std::chrono::system_clock::now();
-  auto t = std::chrono::system_clock::to_time_t(now);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d%%3A%02d%%3A%02d.000%%2B00%%3A00",
-                tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-  return buf;
-}
-
 using tr::test::eventually;
+using tr::test::wire_time;
 
 struct serve_cluster : ::testing::Test {
   temp_dir certs;

@@ -23,6 +23,7 @@
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_pki.hpp"
 #include "tests/support/eventually.hpp"
+#include "tests/app/in_process.hpp"
 
 using namespace tr;
 using namespace std::chrono_literals;
@@ -33,17 +34,9 @@ constexpr const char* device = "000000000F1D8693";
 constexpr const char* neighbour = "000000000F1D8694";  // another of the NS sessions than device's
 
 using tr::test::eventually;
-
-/// Now as the wire carries it (percent-encoded ISO 8601 with an offset).
-std::string wire_time() {
-  auto t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d%%3A%02d%%3A%02d.000%%2B00%%3A00",
-                tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-  return buf;
-}
+using tr::test::open_store;
+using tr::test::make_caf_config;
+using tr::test::wire_time;
 
 struct services : ::testing::Test {
   test::temp_dir dir;
@@ -85,25 +78,10 @@ struct services : ::testing::Test {
            [this](auto& o, auto& c, auto& r) { downlinks->serve(o, c, r); });
   }
 
-  static std::unique_ptr<store::database> open_store(const std::string& folder) {
-    store::open_options options;
-    options.path = folder + "/store.db";
-    options.data_key_hex = std::string(64, 'a');
-    auto opened = store::database::open(options);
-    if (!opened) throw std::runtime_error("cannot open the store");
-    return std::move(*opened);
-  }
   static transport::tls_context make_client_tls(const std::string& ca_file) {
     transport::tls_client_config tls;
     tls.ca_file = ca_file;
     return *transport::tls_context::client(tls);
-  }
-  static std::unique_ptr<caf::actor_system_config> make_caf_config() {
-    auto made = std::make_unique<caf::actor_system_config>();
-    made->set("scheduler.max-threads", 1);
-    made->set("scheduler.policy", caf::atom("sharing"));
-    made->set("logger.console", caf::atom("none"));
-    return made;
   }
 
   void listen(transport::server_options limits, transport::http_service service) {

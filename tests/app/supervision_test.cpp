@@ -18,6 +18,7 @@
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_pki.hpp"
 #include "tests/support/eventually.hpp"
+#include "tests/app/in_process.hpp"
 
 using namespace tr;
 using namespace std::chrono_literals;
@@ -25,6 +26,8 @@ using namespace std::chrono_literals;
 namespace {
 
 using tr::test::eventually;
+using tr::test::open_store;
+using tr::test::make_caf_config;
 
 struct supervision : ::testing::Test {
   test::temp_dir dir;
@@ -55,26 +58,11 @@ struct supervision : ::testing::Test {
     plane.reset();
   }
 
-  static std::unique_ptr<store::database> open_store(const std::string& folder) {
-    store::open_options options;
-    options.path = folder + "/store.db";
-    options.data_key_hex = std::string(64, 'a');
-    auto opened = store::database::open(options);
-    if (!opened) throw std::runtime_error("cannot open the store");
-    return std::move(*opened);
-  }
   static actors::uplink_environment environment(const std::string& ca_file) {
     transport::tls_client_config tls;
     tls.ca_file = ca_file;
     actors::uplink_environment made{*transport::tls_context::client(tls)};
     made.fuse_params.backoff_initial = 5000ms;
-    return made;
-  }
-  static std::unique_ptr<caf::actor_system_config> make_caf_config() {
-    auto made = std::make_unique<caf::actor_system_config>();
-    made->set("scheduler.max-threads", 1);
-    made->set("scheduler.policy", caf::atom("sharing"));
-    made->set("logger.console", caf::atom("none"));
     return made;
   }
 
