@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <sched.h>
 
+#include <atomic>
 #include <chrono>
 #include <future>
 #include <mutex>
@@ -72,6 +73,81 @@ TEST(runtime_shard, keeps_the_order_of_each_producer_across_shards) {
     ASSERT_EQ(from_shard[i], i);
     ASSERT_EQ(from_thread[i], i);
   }
+}
+
+// A shard's turn that posts to another shard wakes it once, when the turn ends: here the
+// target is idle (its inbox empty) before each of the ten posts, which used to cost ten
+// wake-ups (eventfd writes and loop turns of the target).
+TEST(runtime_shard, wakes_another_shard_once_per_turn_however_many_posts_reach_it) {
+  runtime rt{2};
+  rt.start();
+  constexpr int posts = 10;
+  std::vector<int> ran;  // touched on shard 1 only
+  std::promise<void> done;
+  auto finished = done.get_future();
+  std::promise<std::uint64_t> before_promise;
+  auto before = before_promise.get_future();
+  rt.at(0).post([&](shard& on) {
+    before_promise.set_value(on.load().wakes_sent_total);
+    for (int i = 0; i < posts; ++i) {
+      on.owner().at(1).post([&, i](shard&) {
+        ran.push_back(i);
+        if (ran.size() == posts) done.set_value();
+      });
+      std::this_thread::sleep_for(2ms);  // time for an awake target to empty its inbox
+    }
+  });
+  ASSERT_EQ(finished.wait_for(10s), std::future_status::ready);
+  for (int i = 0; i < posts; ++i) EXPECT_EQ(ran[i], i);
+  std::promise<std::uint64_t> after_promise;
+  auto after = after_promise.get_future();
+  rt.at(0).post([&](shard& on) {  // the figure is counted at the end of the posting turn
+    on.post_next_turn([&](shard& next) { after_promise.set_value(next.load().wakes_sent_total); });
+  });
+  // One, or none if shard 1 woke on its own (a timer) and took the posts before the turn ended.
+  EXPECT_LE(await(after) - await(before), 1u);
+}
+
+// What another shard posts while a turn runs is taken at the end of that turn (not in a turn
+// of its own), and the poster then owes no wake-up.
+TEST(runtime_shard, takes_posts_that_arrive_during_a_turn_before_the_turn_ends) {
+  runtime rt{2};
+  rt.start();
+  std::atomic<bool> x_running{false}, y_posted{false}, y_ran{false};
+  auto wait_for = [](std::atomic<bool>& flag) {
+    auto until = std::chrono::steady_clock::now() + 5s;
+    while (!flag.load() && std::chrono::steady_clock::now() < until) std::this_thread::yield();
+    return flag.load();
+  };
+  std::promise<bool> x_saw_y_posted;
+  auto x_result = x_saw_y_posted.get_future();
+  shard::clock::time_point x_turn{}, y_turn{};  // the loop time of the turns that ran X and Y
+  rt.at(1).post([&](shard& on) {  // X: a turn of shard 1 still running when Y is posted
+    x_turn = on.now();
+    x_running = true;
+    x_saw_y_posted.set_value(wait_for(y_posted));
+  });
+  std::promise<std::pair<bool, std::uint64_t>> poster;
+  auto poster_result = poster.get_future();
+  rt.at(0).post([&](shard& on) {
+    if (!wait_for(x_running)) return poster.set_value({false, 0});
+    std::uint64_t before = on.load().wakes_sent_total;
+    on.owner().at(1).post([&](shard& target) {
+      y_turn = target.now();
+      y_ran = true;
+    });
+    y_posted = true;
+    // Shard 1 gets no wake-up before this turn ends: Y can run only in X's turn.
+    bool ran = wait_for(y_ran);
+    on.post_next_turn([&, ran, before](shard& next) {
+      poster.set_value({ran, next.load().wakes_sent_total - before});
+    });
+  });
+  EXPECT_TRUE(await(x_result));
+  auto [ran, wakes] = await(poster_result);
+  ASSERT_TRUE(ran);
+  EXPECT_EQ(y_turn, x_turn) << "a post that arrived during a turn waited for a turn of its own";
+  EXPECT_EQ(wakes, 0u) << "the target had already taken the post";
 }
 
 TEST(runtime_shard, runs_a_post_to_itself_later_in_the_same_turn) {
@@ -158,10 +234,13 @@ TEST(runtime_shard, counts_posts_in_its_load_figures) {
   auto finished = done.get_future();
   rt.at(0).post([&](shard&) { done.set_value(); });
   ASSERT_EQ(finished.wait_for(10s), std::future_status::ready);
-  // Figures are published at the end of a turn: read them in a later one.
+  // Figures are published at the end of a turn: read them in a later one (a post from another
+  // thread may still run in the turn that ran the others).
   std::promise<shard_load> read;
   auto figures_read = read.get_future();
-  rt.at(0).post([&](shard& on) { read.set_value(on.load()); });
+  rt.at(0).post([&](shard& on) {
+    on.post_next_turn([&](shard& next) { read.set_value(next.load()); });
+  });
   shard_load figures = await(figures_read);
   EXPECT_GE(figures.posts_total, 101u);
   EXPECT_GT(figures.busy_ns_total, 0u);

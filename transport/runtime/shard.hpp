@@ -64,6 +64,10 @@ struct shard_load {
   /// posted closure, a timer), since start. Each failed only its own connection (closed) or
   /// its own closure; the shard went on.
   std::uint64_t exceptions_total = 0;
+  /// Wake-ups (eventfd writes) this shard's thread sent to other shards for its posts, since
+  /// start: at most one per other shard per loop turn, however many closures the turn posted
+  /// (while stopping, one per post that found an empty inbox).
+  std::uint64_t wakes_sent_total = 0;
 };
 
 /// Settings shared by the shards of a runtime.
@@ -95,9 +99,10 @@ struct connect_id {
 /// locked (what the application places on it may take locks of its own).
 ///
 /// A loop turn: wait (epoll_wait, timeout = next timer), read the sockets that are readable
-/// into the shard's 64 KiB buffer and hand the bytes to their engines, run the posted closures,
-/// run the due timers, then write the output of every engine marked dirty during the turn (one
-/// drain per connection per turn, writes batched). A connection whose output would block gets
+/// into the shard's 256 KiB buffer and hand the bytes to their engines, run the posted
+/// closures, run the due timers, run what other threads posted meanwhile, then write the output
+/// of every engine marked dirty during the turn (one drain per connection per turn, writes
+/// batched), then wake the shards the turn posted to. A connection whose output would block gets
 /// EPOLLOUT interest; one with more than `max_pending_output` unwritten stops being read until
 /// the peer catches up. A connection closes when its engine wants_close() and its output is
 /// written, on end of stream or a socket error (the handler learns why), or on close().
@@ -132,8 +137,11 @@ class shard final : public loop_clock {
 
   /// Runs `fn` on this shard's thread (any thread). Closures from one producer run in the order
   /// posted. From another thread: a locked inbox, the shard woken (eventfd) only when the inbox
-  /// was empty. From the shard itself: no lock, run later in the same turn (chains of posts:
-  /// up to 16 rounds per turn). False when the shard has stopped: `fn` is destroyed unrun.
+  /// was empty; from another shard's loop, that wake-up is sent once at the end of the posting
+  /// turn (one per target shard per turn, however many closures the turn posted, and none if
+  /// the target has taken them by then). From the
+  /// shard itself: no lock, run later in the same turn (chains of posts: up to 16 rounds per
+  /// turn). False when the shard has stopped: `fn` is destroyed unrun.
   bool post(task fn);
 
   /// Runs `fn` on this shard in the next loop turn, after that turn's socket events (from this
@@ -227,6 +235,11 @@ class shard final : public loop_clock {
   int wait_timeout();
   void dispatch(const epoll_event& event);
   std::size_t run_posts();
+  std::size_t run_inbox();  // what other threads posted, if anything
+  void run_guarded(task& fn);
+  void wake();                // writes the eventfd (any thread)
+  void send_deferred_wakes();  // the wake-ups this turn's posts to other shards owe
+  void count_wakes_sent(std::size_t count);
   void account(clock::time_point turn_start, std::size_t events, std::size_t posts);
   void note_exception(const char* where, const char* what);
   static bool current_shard_is(const shard* s);
@@ -274,6 +287,7 @@ class shard final : public loop_clock {
   std::vector<task> local_posts_;
   std::vector<task> next_turn_;     // post_next_turn(): run in the next turn
   std::vector<task> this_turn_;     // ... swapped in at the start of that turn's posts
+  std::vector<shard*> wakes_owed_;  // other shards this turn posted to (their inbox was empty)
 
   clock::time_point now_;
   timer_wheel timers_;
@@ -293,6 +307,7 @@ class shard final : public loop_clock {
   std::atomic<std::uint64_t> events_total_{0};
   std::atomic<std::uint64_t> posts_total_{0};
   std::atomic<std::uint64_t> exceptions_total_{0};
+  std::atomic<std::uint64_t> wakes_sent_total_{0};
   std::uint64_t timer_failures_seen_ = 0;
   std::atomic<std::uint64_t> busy_ns_per_second_{0};
   std::atomic<std::uint64_t> events_per_second_{0};
