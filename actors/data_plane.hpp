@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -129,7 +130,13 @@ class data_plane {
     std::shared_ptr<fuse_link> fuse;  ///< kept across owner moves and restarts
   };
 
+  /// A new owner to publish to every shard's directory (one id and its owner).
+  using placed_owner = std::pair<std::string, std::shared_ptr<connection_owner>>;
   void upsert(const store::connection& connection);
+  /// Updates a known connection, or makes the owner of a new one and returns it (not yet in
+  /// the shards' directories: publish_owners does that, for one or many).
+  std::optional<placed_owner> upsert_unpublished(const store::connection& connection);
+  void publish_owners(std::shared_ptr<const std::vector<placed_owner>> owners);
   /// Puts a fresh owner for `e` on shard `to` in every directory; the old one retires.
   void replace_owner(const std::string& id, entry& e, std::size_t to, bool graceful);
   void remove(const std::string& id);
