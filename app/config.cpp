@@ -199,6 +199,8 @@ const std::vector<key_spec>& key_specs() {
        }},
       {"ns", "downlink_url",
        [](config& c, auto where, auto text) { c.ns.downlink_url = parse_http_url(where, text); }},
+      {"ns", "http1_pipeline",
+       number_into([](config & c) -> auto& { return c.ns.http1_pipeline; }, 1, 64)},
       {"as", "ca_file",
        [](config& c, auto where, auto text) { c.as.ca_file = parse_existing_file(where, text); }},
       {"as", "allow_http",
@@ -412,6 +414,7 @@ config default_config() {
   c.admin.max_connections = defaults::admin_max_connections;
   c.admin.metrics_token_required = defaults::admin_metrics_token_required;
   c.ns.downlink_url = defaults::ns_downlink_url;
+  c.ns.http1_pipeline = defaults::ns_http1_pipeline;
   c.as.ca_file = defaults::as_ca_file;
   c.as.allow_http = defaults::as_allow_http;
   c.as.request_timeout_ms = defaults::as_request_timeout_ms;

@@ -64,6 +64,8 @@ struct admin_config {
 
 struct ns_config {
   std::string downlink_url;  ///< where accepted downlinks go; empty: refused with 503
+  std::uint32_t http1_pipeline;  ///< downlinks sent ahead of their answers on one HTTP/1.1
+                                 ///< connection to the NS; 1: one at a time
 };
 
 struct as_config {

@@ -46,6 +46,8 @@ inline constexpr bool admin_metrics_token_required = false;
 
 // [ns]
 inline constexpr std::string_view ns_downlink_url = "";  ///< empty: downlinks are refused with 503
+/// Downlinks sent ahead of their answers on one HTTP/1.1 connection to an `http://` NS.
+inline constexpr std::uint32_t ns_http1_pipeline = 8;
 
 // [as] the application servers the router calls
 inline constexpr std::string_view as_ca_file = "";  ///< empty: the system trust store only

@@ -78,7 +78,7 @@ ns_forwarder& downlink_service::lane_for(transport::shard& home, std::string_vie
   auto& lane = lanes[(device * 0x9E3779B97F4A7C15ULL >> 32) % lanes.size()];
   if (!lane)
     lane = std::make_shared<ns_forwarder>(home, *options_.ns, tls_, options_.ns_timeout,
-                                                  std::chrono::seconds{60}, 1);
+                                          std::chrono::seconds{60}, 1, options_.ns_http1_pipeline);
   return *lane;
 }
 

@@ -36,6 +36,7 @@ class downlink_service {
   struct options {
     std::optional<ns_target> ns;  ///< ns.downlink_url; none: every downlink gets 503
     std::chrono::milliseconds ns_timeout{10'000};  ///< as.request_timeout_ms
+    std::size_t ns_http1_pipeline = 1;  ///< ns.http1_pipeline
   };
 
   /// `shards` is the runtime's shard count; `tls` (as.ca_file) is used toward an https NS.

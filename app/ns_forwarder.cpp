@@ -37,12 +37,14 @@ std::string parse_ns_target(const std::string& url, ns_target& out) {
 
 ns_forwarder::ns_forwarder(transport::shard& home, ns_target target, transport::tls_context tls,
                            std::chrono::milliseconds timeout,
-                           std::chrono::milliseconds idle_timeout, std::size_t http1_sessions)
+                           std::chrono::milliseconds idle_timeout, std::size_t http1_sessions,
+                           std::size_t http1_pipeline)
     : home_(home), target_(std::move(target)), tls_(std::move(tls)), timeout_(timeout) {
   options_.tls = &tls_;
   options_.idle_timeout = idle_timeout;
   options_.http2_sessions = 1;
   options_.http1_sessions = http1_sessions;
+  options_.client.http1_pipeline = http1_pipeline;
 }
 
 ns_forwarder::~ns_forwarder() {

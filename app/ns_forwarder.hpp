@@ -27,8 +27,8 @@ std::string parse_ns_target(const std::string& url, ns_target& out);
 
 /// POSTs accepted downlinks (JSON) to the NS from one shard, over its upstream pool
 /// (transport/upstream_pool: lazily opened, HTTP/2 by ALPN, else a few HTTP/1.1 keep-alive
-/// connections one request at a time each), the posts the pool cannot take now waiting in a
-/// bounded line. Each post ends in exactly one call of its `done`: the NS's status; `not_sent`
+/// connections, each carrying up to `http1_pipeline` posts sent ahead of their answers), the
+/// posts the pool cannot take now waiting in a bounded line. Each post ends in exactly one call of its `done`: the NS's status; `not_sent`
 /// (-1) when it certainly did not reach the NS (no connection, the line full, refused before
 /// processing); or 0 when it was sent and no answer came (time-out, connection lost): the NS may
 /// have taken it. Shard thread only.
@@ -40,11 +40,12 @@ class ns_forwarder final : private transport::upstream_user,
 
   /// `timeout`: per post; a session idle for `idle_timeout` closes; toward an NS that speaks
   /// only HTTP/1.1, up to `http1_sessions` connections carry posts side by side (with one,
-  /// posts reach the NS in the order they were made).
+  /// posts reach the NS in the order they were made), each with up to `http1_pipeline` posts
+  /// sent before their answers came.
   ns_forwarder(transport::shard& home, ns_target target, transport::tls_context tls,
                std::chrono::milliseconds timeout,
                std::chrono::milliseconds idle_timeout = std::chrono::seconds{60},
-               std::size_t http1_sessions = 4);
+               std::size_t http1_sessions = 4, std::size_t http1_pipeline = 1);
   ~ns_forwarder();
 
   /// Sends `body` (JSON); `done` runs later on this shard.

@@ -121,6 +121,7 @@ std::optional<std::string> router::start() {
   m.as_tls = client_tls(cfg);
   downlink_service::options downlink_service_options;
   downlink_service_options.ns_timeout = std::chrono::milliseconds{cfg.as.request_timeout_ms};
+  downlink_service_options.ns_http1_pipeline = cfg.ns.http1_pipeline;
   if (!cfg.ns.downlink_url.empty()) {
     ns_target target;
     if (auto problem = parse_ns_target(cfg.ns.downlink_url, target); !problem.empty())

@@ -159,6 +159,18 @@ def http1():
     write("http1_server", "too-large", b"\x01\x00POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 99999\r\n\r\nab")
 
 
+def h1_client():
+    ok = b"HTTP/1.1 202 Accepted\r\nContent-Length: 2\r\n\r\nok"
+    write("h1_client", "four-pipelined", b"\x03\x00" + ok * 4)
+    write("h1_client", "chunked-split", b"\x01\x07HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n"
+          b"Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n" + ok)
+    write("h1_client", "close-after-first", b"\x12\x00HTTP/1.1 200 OK\r\nContent-Length: 0\r\n"
+          b"Connection: close\r\n\r\n" + ok)
+    write("h1_client", "to-the-end", b"\x10\x00HTTP/1.0 200 OK\r\n\r\nuntil the end")
+    write("h1_client", "head", b"\x21\x00HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n" + ok)
+    write("h1_client", "cancel-and-more", b"\x0e\x28" + ok * 6)
+
+
 def tls():
     hello = open(os.path.join(HERE, "corpus", "tls_pump", "real-openssl-client-hello"), "rb").read()
     write("tls_pump", "client-hello-chunked", b"\x81\x07" + hello)
@@ -213,6 +225,7 @@ if __name__ == "__main__":
     queries()
     h2()
     http1()
+    h1_client()
     tls()
     admin()
     config()

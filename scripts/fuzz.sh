@@ -12,7 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-targets=(report_json report_xml batch query downlink http1_server h2_client tls_pump admin_json config)
+targets=(report_json report_xml batch query downlink http1_server h1_client h2_client tls_pump admin_json config)
 
 usage() { sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 [ $# -ge 1 ] || usage

@@ -19,6 +19,8 @@ struct client_options {
   std::uint32_t initial_window_size = 1 << 20;   ///< HTTP/2 per-stream receive window
   std::int32_t first_stream_id = 1;              ///< HTTP/2 first stream (odd); tests use a
                                                  ///< high one to reach stream-id exhaustion
+  std::size_t http1_pipeline = 1;                ///< HTTP/1.1 requests sent ahead of their
+                                                 ///< answers on one connection (1: one at a time)
 };
 
 /// The client side of one HTTP connection to a server (sans-I/O, see connection_engine), for

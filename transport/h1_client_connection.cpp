@@ -2,6 +2,7 @@
 
 #include <http_parser.h>
 
+#include <algorithm>
 #include <string>
 
 #include "transport/detail/http1_format.hpp"
@@ -54,7 +55,8 @@ struct h1_client_connection::callbacks {
     client.status_ = static_cast<int>(parser->status_code);
     client.keep_alive_ = http_should_keep_alive(parser) != 0;
     // 1 tells http_parser that this response has no body.
-    return client.head_request_ && client.status_ >= 200 ? 1 : 0;
+    bool head = !client.sent_.empty() && client.sent_.front().head;
+    return head && client.status_ >= 200 ? 1 : 0;
   }
 
   static int on_body(http_parser* parser, const char* data, size_t size) {
@@ -70,7 +72,7 @@ struct h1_client_connection::callbacks {
   static int on_message_complete(http_parser* parser) {
     auto& client = self(parser);
     if (client.status_ < 200) return 0;  // 100 Continue and friends: the answer follows
-    if (!client.busy_) {
+    if (client.sent_.empty()) {
       client.limit_failure_ = {error_code::protocol_error, "a response without a request"};
       return 1;
     }
@@ -103,23 +105,22 @@ h1_client_connection::h1_client_connection(const client_options& options)
 
 h1_client_connection::~h1_client_connection() = default;
 
-bool h1_client_connection::can_submit() const { return !busy_ && !done_; }
+bool h1_client_connection::can_submit() const {
+  return !done_ && sent_.size() < std::max<std::size_t>(options_.http1_pipeline, 1);
+}
 
 expected<stream_id> h1_client_connection::submit(const client_request& req, completion done) {
   if (done_) return error{error_code::connection_closed, "connection no longer usable"};
-  if (busy_) return error{error_code::busy, "a request is in flight on this connection"};
+  if (!can_submit()) return error{error_code::busy, "as many requests in flight as allowed"};
   detail::write_request_head(output_, req);
   output_.append(req.body);
-  busy_ = true;
-  current_ = next_id_++;
-  done_callback_ = std::move(done);
-  head_request_ = req.method == "HEAD";
-  response_started_ = false;
-  return current_;
+  if (sent_.empty()) response_started_ = false;
+  sent_.push_back({next_id_++, std::move(done), req.method == "HEAD"});
+  return sent_.back().id;
 }
 
 error h1_client_connection::receive(std::span<const std::byte> bytes) {
-  if (done_ && !busy_) return {};
+  if (done_ && sent_.empty()) return {};
   std::size_t parsed = http_parser_execute(parser_.get(), &callbacks::settings,
                                            reinterpret_cast<const char*>(bytes.data()),
                                            bytes.size());
@@ -135,37 +136,58 @@ error h1_client_connection::receive(std::span<const std::byte> bytes) {
 
 error h1_client_connection::fail(error err) {
   done_ = true;
-  if (busy_) complete(err);
+  complete_all(err, "the connection failed before this response");
   return err;
 }
 
 void h1_client_connection::receive_eof() {
-  if (!done_ || busy_) {
+  if (!done_ || !sent_.empty()) {
     // End of file ends a response that has neither a length nor chunks.
     http_parser_execute(parser_.get(), &callbacks::settings, nullptr, 0);
   }
   done_ = true;
-  if (!busy_) return;
-  complete({error_code::connection_closed,
-            response_started_ ? "connection closed before the response was complete"
-                              : "connection closed before any response byte"});
+  if (sent_.empty()) return;
+  complete_all({error_code::connection_closed,
+                response_started_ ? "connection closed before the response was complete"
+                                  : "connection closed before any response byte"},
+               "connection closed before any response byte");
 }
 
 void h1_client_connection::cancel(stream_id stream) {
-  if (!busy_ || stream != current_) return;
-  done_ = true;  // the answer would still come: the connection cannot be reused
-  complete({error_code::cancelled, "cancelled"});
+  auto it = std::find_if(sent_.begin(), sent_.end(),
+                         [stream](const sent_request& r) { return r.id == stream; });
+  if (it == sent_.end() || !it->done) return;
+  done_ = true;  // its answer would still come: nothing more is sent on this connection
+  completion done = std::move(it->done);
+  it->done = nullptr;
+  if (it == sent_.begin() && sent_.size() == 1) sent_.clear();  // nothing to read for
+  done({error_code::cancelled, "cancelled"}, response{});
 }
 
 void h1_client_connection::close() {
   done_ = true;
-  if (busy_) complete({error_code::connection_closed, "connection closed locally"});
+  complete_all({error_code::connection_closed, "connection closed locally"},
+               "connection closed locally");
+}
+
+void h1_client_connection::complete_all(const error& err, const char* others) {
+  // Completions may call back into this connection (submit fails: done_ is set).
+  bool first = true;
+  while (!sent_.empty()) {
+    if (first) {
+      complete(err);
+      first = false;
+    } else {
+      complete({err.code(), others});
+    }
+  }
 }
 
 void h1_client_connection::complete(const error& err) {
-  busy_ = false;
-  completion done = std::move(done_callback_);
-  done_callback_ = nullptr;
+  if (sent_.empty()) return;
+  completion done = std::move(sent_.front().done);
+  sent_.pop_front();
+  response_started_ = false;
   response res;
   if (!err) {
     res.status = status_;

@@ -36,6 +36,9 @@ struct ns_forwarder : ::testing::Test {
   std::atomic<int> accepted{0};
   std::atomic<int> posts_seen{0};
   std::atomic<bool> answer{true};  ///< else the NS holds every post unanswered
+  std::size_t answer_in_fours = 0;  ///< >0: holds the answers until 4 (or this many in all) came
+  std::vector<std::pair<transport::http_server_connection*, std::uint32_t>> held;  // server's shard
+  std::vector<std::string> arrived;  // bodies in arrival order, server's shard
   std::uint16_t port = 0;
   std::shared_ptr<app::ns_forwarder> forwarder;
   std::mutex mutex;
@@ -63,6 +66,15 @@ struct ns_forwarder : ::testing::Test {
                 transport::server_options{},
                 [this](transport::http_server_connection& c, const transport::request& req) {
                   ++posts_seen;
+                  arrived.emplace_back(reinterpret_cast<const char*>(req.body.data()),
+                                       req.body.size());
+                  if (answer_in_fours) {
+                    held.emplace_back(&c, req.stream);
+                    if (held.size() < 4 && arrived.size() < answer_in_fours) return;
+                    for (auto [connection, stream] : held) connection->respond(stream, 202, {}, "");
+                    held.clear();
+                    return;
+                  }
                   if (answer) c.respond(req.stream, 202, {}, "");
                 },
                 transport::protocol_for_alpn(alpn));
@@ -73,7 +85,8 @@ struct ns_forwarder : ::testing::Test {
     port = made.port;
   }
 
-  void make(std::chrono::milliseconds timeout) {
+  void make(std::chrono::milliseconds timeout, std::size_t sessions = 4,
+            std::size_t pipeline = 1) {
     transport::tls_client_config tls;
     tls.ca_file = pki.ca_file;
     tls.use_system_trust_store = false;
@@ -83,9 +96,8 @@ struct ns_forwarder : ::testing::Test {
               "");
     std::promise<void> done;
     rt.at(0).post([&](transport::shard& on) {
-      forwarder = std::make_shared<app::ns_forwarder>(on, target,
-                                                         *transport::tls_context::client(tls),
-                                                         timeout);
+      forwarder = std::make_shared<app::ns_forwarder>(
+          on, target, *transport::tls_context::client(tls), timeout, 60s, sessions, pipeline);
       done.set_value();
     });
     done.get_future().wait();
@@ -95,7 +107,7 @@ struct ns_forwarder : ::testing::Test {
     std::promise<void> done;
     rt.at(0).post([&](transport::shard&) {
       for (int i = 0; i < count; ++i)
-        forwarder->post(R"({"DevEUI":"00"})", [this](int status) {
+        forwarder->post(R"({"DevEUI":"00","n":)" + std::to_string(i) + "}", [this](int status) {
           std::lock_guard lock{mutex};
           statuses.push_back(status);
         });
@@ -135,6 +147,24 @@ TEST_F(ns_forwarder, an_http1_ns_gets_a_few_connections_and_the_rest_wait_in_lin
   EXPECT_EQ(std::count(all.begin(), all.end(), 0), 4) << "sent, unanswered: the NS may have it";
   EXPECT_EQ(std::count(all.begin(), all.end(), app::ns_forwarder::not_sent), 2)
       << "never sent";
+}
+
+// ns.http1_pipeline: the NS answers only once it holds four posts, which it can only do if
+// they came on its one connection before any answer.
+TEST_F(ns_forwarder, an_http1_ns_gets_posts_pipelined_on_one_connection_in_order) {
+  serve({"http/1.1"});
+  answer_in_fours = 6;
+  make(5s, 1, 4);
+  post(6);
+  ASSERT_TRUE(eventually([&] { return seen().size() == 6; }));
+  for (int status : seen()) EXPECT_EQ(status, 202);
+  EXPECT_EQ(accepted.load(), 1);
+  std::promise<std::vector<std::string>> order;
+  rt.at(0).post([&](transport::shard&) { order.set_value(arrived); });
+  auto bodies = order.get_future().get();
+  ASSERT_EQ(bodies.size(), 6u);
+  for (int i = 0; i < 6; ++i)
+    EXPECT_EQ(bodies[i], R"({"DevEUI":"00","n":)" + std::to_string(i) + "}");
 }
 
 TEST_F(ns_forwarder, an_unreachable_ns_is_not_sent_to) {

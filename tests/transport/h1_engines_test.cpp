@@ -374,6 +374,30 @@ TEST_F(h1_engines_test, refuses_a_second_request_while_one_is_in_flight) {
   EXPECT_EQ(refused.error_value().code(), error_code::busy);
 }
 
+TEST_F(h1_engines_test, pipelines_requests_when_allowed_and_gets_the_answers_in_order) {
+  client_options options;
+  options.http1_pipeline = 4;
+  client_ = std::make_unique<h1_client_connection>(options);
+  outcome results[4];
+  for (int i = 0; i < 4; ++i) {
+    ASSERT_TRUE(client_->can_submit());
+    ASSERT_TRUE(client_->submit(post("/p?i=" + std::to_string(i), "b"), record_into(results[i])));
+  }
+  EXPECT_FALSE(client_->can_submit());
+  EXPECT_EQ(client_->in_flight(), 4u);
+  auto refused = client_->submit(post("/fifth", ""), record_into(results[0]));
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error_value().code(), error_code::busy);
+  ASSERT_TRUE(exchange());
+  for (int i = 0; i < 4; ++i) {
+    ASSERT_TRUE(results[i].done) << i;
+    ASSERT_FALSE(results[i].err) << results[i].err.message();
+    EXPECT_EQ(results[i].body, "POST /p?i=" + std::to_string(i) + " b");
+  }
+  EXPECT_EQ(client_->in_flight(), 0u);
+  EXPECT_TRUE(client_->can_submit());
+}
+
 class h1_client_test : public ::testing::Test {
  protected:
   error feed(std::string_view bytes) { return client_.receive(as_bytes(bytes)); }
@@ -457,6 +481,80 @@ TEST_F(h1_client_test, cancel_completes_the_request_and_retires_the_connection) 
   auto id = client_.submit(post("/", ""), record_into(result_));
   client_.cancel(*id);
   EXPECT_EQ(result_.err.code(), error_code::cancelled);
+  EXPECT_TRUE(client_.wants_close());
+}
+
+class h1_pipelined_client_test : public ::testing::Test {
+ protected:
+  static client_options pipelined() {
+    client_options options;
+    options.http1_pipeline = 3;
+    return options;
+  }
+  void submit_three() {
+    for (int i = 0; i < 3; ++i) {
+      auto id = client_.submit(post("/" + std::to_string(i), ""), record_into(results_[i]));
+      ASSERT_TRUE(id);
+      ids_[i] = *id;
+    }
+  }
+  error feed(std::string_view bytes) { return client_.receive(as_bytes(bytes)); }
+  static constexpr std::string_view ok = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+  h1_client_connection client_{pipelined()};
+  outcome results_[3];
+  stream_id ids_[3]{};
+};
+
+TEST_F(h1_pipelined_client_test, a_server_closing_after_the_first_answer_fails_the_others) {
+  submit_three();
+  feed(ok);
+  ASSERT_TRUE(results_[0].done);
+  EXPECT_EQ(results_[0].status, 200);
+  EXPECT_FALSE(results_[1].done);
+  client_.receive_eof();
+  for (int i : {1, 2}) {
+    ASSERT_TRUE(results_[i].done) << i;
+    EXPECT_EQ(results_[i].err.code(), error_code::connection_closed) << i;
+  }
+  EXPECT_TRUE(client_.wants_close());
+}
+
+TEST_F(h1_pipelined_client_test, connection_close_in_an_answer_ends_the_ones_sent_after_it) {
+  submit_three();
+  feed("HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+  ASSERT_TRUE(results_[0].done);
+  EXPECT_FALSE(results_[0].err);
+  EXPECT_TRUE(client_.needs_new_connection());
+  EXPECT_FALSE(client_.can_submit());
+  EXPECT_FALSE(client_.wants_close()) << "two answers are still owed or failed at the end";
+  client_.receive_eof();
+  EXPECT_EQ(results_[1].err.code(), error_code::connection_closed);
+  EXPECT_EQ(results_[2].err.code(), error_code::connection_closed);
+  EXPECT_TRUE(client_.wants_close());
+}
+
+TEST_F(h1_pipelined_client_test, a_cancelled_request_in_the_middle_has_its_answer_dropped) {
+  submit_three();
+  client_.cancel(ids_[1]);
+  ASSERT_TRUE(results_[1].done);
+  EXPECT_EQ(results_[1].err.code(), error_code::cancelled);
+  EXPECT_FALSE(client_.can_submit()) << "nothing is sent after a cancelled request";
+  std::string three_answers;
+  for (int i = 0; i < 3; ++i) three_answers += ok;
+  ASSERT_FALSE(feed(three_answers));
+  EXPECT_EQ(results_[0].status, 200);
+  EXPECT_EQ(results_[2].status, 200);
+  EXPECT_EQ(results_[2].body, "ok");
+  EXPECT_EQ(results_[1].status, 0) << "the cancelled request completed once, without its answer";
+  EXPECT_TRUE(client_.wants_close());
+}
+
+TEST_F(h1_pipelined_client_test, an_answer_nobody_asked_for_fails_the_connection) {
+  submit_three();
+  std::string four;
+  for (int i = 0; i < 4; ++i) four += ok;
+  EXPECT_EQ(feed(four).code(), error_code::protocol_error);
+  for (auto& r : results_) EXPECT_EQ(r.status, 200);
   EXPECT_TRUE(client_.wants_close());
 }
 
