@@ -28,10 +28,10 @@ std::string parse_ns_target(const std::string& url, ns_target& out);
 /// POSTs accepted downlinks (JSON) to the NS from one shard, over its upstream pool
 /// (transport/upstream_pool: lazily opened, HTTP/2 by ALPN, else a few HTTP/1.1 keep-alive
 /// connections, each carrying up to `http1_pipeline` posts sent ahead of their answers), the
-/// posts the pool cannot take now waiting in a bounded line. Each post ends in exactly one call of its `done`: the NS's status; `not_sent`
-/// (-1) when it certainly did not reach the NS (no connection, the line full, refused before
-/// processing); or 0 when it was sent and no answer came (time-out, connection lost): the NS may
-/// have taken it. Shard thread only.
+/// posts the pool cannot take now waiting in a bounded line. Each post ends in exactly one call
+/// of its `done`: the NS's status; `not_sent` (-1) when it certainly did not reach the NS (no
+/// connection, the line full, refused before processing); or 0 when it was sent and no answer
+/// came (time-out, connection lost): the NS may have taken it. Shard thread only.
 class ns_forwarder final : private transport::upstream_user,
                            public std::enable_shared_from_this<ns_forwarder> {
  public:
