@@ -7,43 +7,27 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
-#include <vector>
 
+#include "fuzz/client_requests.hpp"
 #include "fuzz/fuzz_input.hpp"
 #include "transport/h2_client_connection.hpp"
 
 using namespace tr::transport;
-using tr::fuzz::check;
 
 namespace {
 
-struct harness {
-  std::vector<int> completions;  // per submitted request, in submit order
-  std::vector<stream_id> streams;
-
-  void submit(h2_client_connection& client, std::string_view body) {
-    if (!client.can_submit()) return;
-    client_request req;
-    req.method = "POST";
-    req.scheme = "https";
-    req.authority = "as.example";
-    req.path = "/uplink?LrnDevEui=20635F0108000496";
-    header extra[] = {{"content-type", "application/json"}, {"x-tenant", "t"}};
-    req.headers = extra;
-    req.body = tr::fuzz::bytes_of(body);
-    std::size_t index = completions.size();
-    completions.push_back(0);
-    auto id = client.submit(req, [this, index](const error&, const response& res) {
-      ++completions[index];
-      check(res.body.size() <= (64u << 10), "a response body over the limit was delivered");
-    });
-    if (id) {
-      streams.push_back(*id);
-    } else {
-      completions.pop_back();  // refused at once: no completion is owed
-    }
-  }
-};
+void submit(tr::fuzz::submitted_requests& sent, h2_client_connection& client,
+            std::string_view body) {
+  client_request req;
+  req.method = "POST";
+  req.scheme = "https";
+  req.authority = "as.example";
+  req.path = "/uplink?LrnDevEui=20635F0108000496";
+  header extra[] = {{"content-type", "application/json"}, {"x-tenant", "t"}};
+  req.headers = extra;
+  req.body = tr::fuzz::bytes_of(body);
+  sent.submit(client, req);
+}
 
 void drain(h2_client_connection& client) {
   for (int round = 0; round < 64; ++round) {
@@ -65,29 +49,26 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   options.max_header_size = 4096;
   options.max_concurrent_streams = 8;
   options.initial_window_size = 1 << 16;
-  harness h;
+  tr::fuzz::submitted_requests sent;
   {
     h2_client_connection client{options};
     std::string body(control & 0x40 ? 70000 : 20, 'x');  // over the initial window, or not
-    for (int i = 0; i < 1 + (control & 3); ++i) h.submit(client, body);
+    for (int i = 0; i < 1 + (control & 3); ++i) submit(sent, client, body);
     drain(client);
     while (!in.empty()) {
       auto bytes = in.take(chunk);
       auto err = client.receive(tr::fuzz::bytes_of(bytes));
       drain(client);
       if (err) break;
-      if ((control & 4) && !h.streams.empty()) {
-        client.cancel(h.streams.front());
-        h.streams.erase(h.streams.begin());
-      }
-      if (control & 8) h.submit(client, "more");
+      if (control & 4) sent.cancel_oldest(client);
+      if (control & 8) submit(sent, client, "more");
       drain(client);
     }
     if (control & 0x10) client.receive_eof();
     drain(client);
     client.close();
     drain(client);
-    for (int count : h.completions) check(count == 1, "a request did not complete exactly once");
+    sent.check_each_completed_once();
   }
   return 0;
 }
