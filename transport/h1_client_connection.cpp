@@ -160,7 +160,10 @@ void h1_client_connection::cancel(stream_id stream) {
   done_ = true;  // its answer would still come: nothing more is sent on this connection
   completion done = std::move(it->done);
   it->done = nullptr;
-  if (it == sent_.begin() && sent_.size() == 1) sent_.clear();  // nothing to read for
+  // Every request cancelled: no answer is worth waiting for (a hung server would otherwise
+  // keep the connection open), so it closes.
+  if (std::none_of(sent_.begin(), sent_.end(), [](const sent_request& r) { return r.done; }))
+    sent_.clear();
   done({error_code::cancelled, "cancelled"}, response{});
 }
 

@@ -549,6 +549,19 @@ TEST_F(h1_pipelined_client_test, a_cancelled_request_in_the_middle_has_its_answe
   EXPECT_TRUE(client_.wants_close());
 }
 
+// A server that hangs: each request times out and is cancelled; once all are, nothing is left
+// to wait for and the connection closes (it would otherwise stay open for good).
+TEST_F(h1_pipelined_client_test, a_connection_whose_requests_are_all_cancelled_closes) {
+  submit_three();
+  client_.cancel(ids_[2]);
+  client_.cancel(ids_[0]);
+  EXPECT_FALSE(client_.wants_close()) << "the second still waits for its answer";
+  client_.cancel(ids_[1]);
+  for (auto& r : results_) EXPECT_EQ(r.err.code(), error_code::cancelled);
+  EXPECT_EQ(client_.in_flight(), 0u);
+  EXPECT_TRUE(client_.wants_close());
+}
+
 TEST_F(h1_pipelined_client_test, an_answer_nobody_asked_for_fails_the_connection) {
   submit_three();
   std::string four;
