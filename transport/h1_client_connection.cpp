@@ -54,6 +54,8 @@ struct h1_client_connection::callbacks {
     auto& client = self(parser);
     client.status_ = static_cast<int>(parser->status_code);
     client.keep_alive_ = http_should_keep_alive(parser) != 0;
+    // A final answer that ends the connection: nothing more goes on it from now on.
+    if (client.status_ >= 200 && !client.keep_alive_) client.done_ = true;
     // 1 tells http_parser that this response has no body.
     bool head = !client.sent_.empty() && client.sent_.front().head;
     return head && client.status_ >= 200 ? 1 : 0;
@@ -76,8 +78,21 @@ struct h1_client_connection::callbacks {
       client.limit_failure_ = {error_code::protocol_error, "a response without a request"};
       return 1;
     }
-    if (!client.keep_alive_) client.done_ = true;
+    if (!client.keep_alive_) {
+      client.done_ = true;
+    } else if (parser->http_major == 1 && parser->http_minor >= 1) {
+      client.persistent_ = true;  // pipelining from now on
+    }
     client.complete({});
+    if (!client.keep_alive_) {
+      // The server processes nothing sent after an answer that closes (RFC 9112 §9.6).
+      client.complete_all({error_code::refused, "the server closed the connection after an "
+                                                "earlier answer: not processed"},
+                          "the server closed the connection after an earlier answer: not "
+                          "processed");
+    }
+    // Cancelled or closed from inside the completion: the rest of the bytes are for no one.
+    if (client.done_ && client.sent_.empty()) http_parser_pause(parser, 1);
     return 0;
   }
 
@@ -106,7 +121,9 @@ h1_client_connection::h1_client_connection(const client_options& options)
 h1_client_connection::~h1_client_connection() = default;
 
 bool h1_client_connection::can_submit() const {
-  return !done_ && sent_.size() < std::max<std::size_t>(options_.http1_pipeline, 1);
+  // One at a time until the server has shown it keeps HTTP/1.1 connections open.
+  std::size_t limit = persistent_ ? std::max<std::size_t>(options_.http1_pipeline, 1) : 1;
+  return !done_ && sent_.size() < limit;
 }
 
 expected<stream_id> h1_client_connection::submit(const client_request& req, completion done) {
@@ -125,6 +142,7 @@ error h1_client_connection::receive(std::span<const std::byte> bytes) {
                                            reinterpret_cast<const char*>(bytes.data()),
                                            bytes.size());
   auto code = HTTP_PARSER_ERRNO(parser_.get());
+  if (code == HPE_PAUSED) return {};  // nothing left to read for (see on_message_complete)
   if (code != HPE_OK) {
     if (limit_failure_) return fail(limit_failure_);
     return fail({error_code::protocol_error, std::string{"HTTP/1.1: "} + http_errno_description(code)});
@@ -181,7 +199,9 @@ void h1_client_connection::complete_all(const error& err, const char* others) {
       complete(err);
       first = false;
     } else {
-      complete({err.code(), others});
+      complete({err.code() == error_code::refused ? error_code::refused
+                                                   : error_code::connection_closed,
+                others});
     }
   }
 }

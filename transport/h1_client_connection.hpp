@@ -53,7 +53,7 @@ class h1_client_connection final : public client_connection {
 
   void complete(const error& err);
   /// Completes every request still waiting for its answer with `err` (the first one as it
-  /// is, the others with their own reason).
+  /// is, the others with `others` as the reason, as connection_closed unless `err` is refused).
   void complete_all(const error& err, const char* others);
   error fail(error err);
 
@@ -68,6 +68,7 @@ class h1_client_connection final : public client_connection {
   int status_ = 0;
   error limit_failure_;       // a response limit we hit
   bool response_started_ = false;
+  bool persistent_ = false;   // an HTTP/1.1 answer kept the connection open: pipelining allowed
   bool keep_alive_ = true;
   bool done_ = false;         // no further requests on this connection
 };

@@ -112,8 +112,9 @@ void upstream_pool::cancel(upstream_ticket ticket) {
   auto* s = find_session(e.session_id);
   auto* client = s ? client_of(*s) : nullptr;
   if (client) {
+    auto handle = s->handle;  // the answer may open a session and move sessions_
     client->cancel(e.stream);  // answers from inside
-    home_.mark_dirty(s->handle);
+    home_.mark_dirty(handle);
   }
   auto& after = entries_[ticket.index];  // answers may have grown entries_
   if (after.live && after.generation == ticket.generation)

@@ -36,7 +36,8 @@ struct ns_forwarder : ::testing::Test {
   std::atomic<int> accepted{0};
   std::atomic<int> posts_seen{0};
   std::atomic<bool> answer{true};  ///< else the NS holds every post unanswered
-  std::size_t answer_in_fours = 0;  ///< >0: holds the answers until 4 (or this many in all) came
+  std::size_t answer_in_fours = 0;  ///< >0: answers the first post, then holds the answers
+                                    ///< until 4 (or this many in all) came
   std::vector<std::pair<transport::http_server_connection*, std::uint32_t>> held;  // server's shard
   std::vector<std::string> arrived;  // bodies in arrival order, server's shard
   std::uint16_t port = 0;
@@ -70,7 +71,10 @@ struct ns_forwarder : ::testing::Test {
                                        req.body.size());
                   if (answer_in_fours) {
                     held.emplace_back(&c, req.stream);
-                    if (held.size() < 4 && arrived.size() < answer_in_fours) return;
+                    // The first at once (pipelining starts once a connection proved kept
+                    // open), then in fours.
+                    if (arrived.size() != 1 && held.size() < 4 && arrived.size() < answer_in_fours)
+                      return;
                     for (auto [connection, stream] : held) connection->respond(stream, 202, {}, "");
                     held.clear();
                     return;
@@ -149,21 +153,21 @@ TEST_F(ns_forwarder, an_http1_ns_gets_a_few_connections_and_the_rest_wait_in_lin
       << "never sent";
 }
 
-// ns.http1_pipeline: the NS answers only once it holds four posts, which it can only do if
-// they came on its one connection before any answer.
+// ns.http1_pipeline: after the first post, the NS answers only once it holds four, which it can
+// only do if they came on its one connection before any answer.
 TEST_F(ns_forwarder, an_http1_ns_gets_posts_pipelined_on_one_connection_in_order) {
   serve({"http/1.1"});
-  answer_in_fours = 6;
+  answer_in_fours = 7;
   make(5s, 1, 4);
-  post(6);
-  ASSERT_TRUE(eventually([&] { return seen().size() == 6; }));
+  post(7);
+  ASSERT_TRUE(eventually([&] { return seen().size() == 7; }));
   for (int status : seen()) EXPECT_EQ(status, 202);
   EXPECT_EQ(accepted.load(), 1);
   std::promise<std::vector<std::string>> order;
   rt.at(0).post([&](transport::shard&) { order.set_value(arrived); });
   auto bodies = order.get_future().get();
-  ASSERT_EQ(bodies.size(), 6u);
-  for (int i = 0; i < 6; ++i)
+  ASSERT_EQ(bodies.size(), 7u);
+  for (int i = 0; i < 7; ++i)
     EXPECT_EQ(bodies[i], R"({"DevEUI":"00","n":)" + std::to_string(i) + "}");
 }
 

@@ -378,6 +378,12 @@ TEST_F(h1_engines_test, pipelines_requests_when_allowed_and_gets_the_answers_in_
   client_options options;
   options.http1_pipeline = 4;
   client_ = std::make_unique<h1_client_connection>(options);
+  // One at a time until an HTTP/1.1 answer showed that the server keeps the connection open.
+  outcome first;
+  ASSERT_TRUE(client_->submit(post("/first", ""), record_into(first)));
+  EXPECT_FALSE(client_->can_submit());
+  ASSERT_TRUE(exchange());
+  ASSERT_TRUE(first.done);
   outcome results[4];
   for (int i = 0; i < 4; ++i) {
     ASSERT_TRUE(client_->can_submit());
@@ -491,7 +497,13 @@ class h1_pipelined_client_test : public ::testing::Test {
     options.http1_pipeline = 3;
     return options;
   }
+  /// One request answered with keep-alive (which allows pipelining), then three sent at once.
   void submit_three() {
+    outcome first;
+    ASSERT_TRUE(client_.submit(post("/first", ""), record_into(first)));
+    EXPECT_FALSE(client_.can_submit()) << "no pipelining before the server kept a connection";
+    ASSERT_FALSE(feed(ok));
+    ASSERT_TRUE(first.done);
     for (int i = 0; i < 3; ++i) {
       auto id = client_.submit(post("/" + std::to_string(i), ""), record_into(results_[i]));
       ASSERT_TRUE(id);
@@ -519,17 +531,55 @@ TEST_F(h1_pipelined_client_test, a_server_closing_after_the_first_answer_fails_t
   EXPECT_TRUE(client_.wants_close());
 }
 
-TEST_F(h1_pipelined_client_test, connection_close_in_an_answer_ends_the_ones_sent_after_it) {
+// RFC 9112 §9.6: nothing sent after a request whose answer closes is processed: those requests
+// are refused (safe to send again) at once, and nothing more goes on the connection from the
+// moment the answer's head says so.
+TEST_F(h1_pipelined_client_test, connection_close_in_an_answer_refuses_the_ones_sent_after_it) {
   submit_three();
-  feed("HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+  feed("HTTP/1.1 200 OK\r\nContent-Length: 4\r\nConnection: close\r\n\r\nab");
+  EXPECT_FALSE(results_[0].done);
+  EXPECT_FALSE(client_.can_submit()) << "the head said close: nothing more on this connection";
+  EXPECT_TRUE(client_.needs_new_connection());
+  feed("cd");
   ASSERT_TRUE(results_[0].done);
   EXPECT_FALSE(results_[0].err);
-  EXPECT_TRUE(client_.needs_new_connection());
-  EXPECT_FALSE(client_.can_submit());
-  EXPECT_FALSE(client_.wants_close()) << "two answers are still owed or failed at the end";
-  client_.receive_eof();
-  EXPECT_EQ(results_[1].err.code(), error_code::connection_closed);
-  EXPECT_EQ(results_[2].err.code(), error_code::connection_closed);
+  EXPECT_EQ(results_[0].body, "abcd");
+  for (int i : {1, 2}) {
+    ASSERT_TRUE(results_[i].done) << i;
+    EXPECT_EQ(results_[i].err.code(), error_code::refused) << i;
+    EXPECT_TRUE(results_[i].err.retryable()) << i;
+  }
+  EXPECT_TRUE(client_.wants_close());
+}
+
+TEST_F(h1_pipelined_client_test, an_http10_server_gets_one_request_at_a_time) {
+  h1_client_connection old{pipelined()};
+  outcome a, b;
+  ASSERT_TRUE(old.submit(post("/a", ""), record_into(a)));
+  old.receive(as_bytes("HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n"));
+  ASSERT_TRUE(a.done);
+  ASSERT_TRUE(old.submit(post("/b", ""), record_into(b)));
+  EXPECT_FALSE(old.can_submit()) << "pipelining only after an HTTP/1.1 answer kept the connection";
+}
+
+// The caller closes the connection from the first answer's completion while the second answer
+// is in the same read: that answer is for no one, and reading it is no protocol error.
+TEST_F(h1_pipelined_client_test, closing_from_inside_a_completion_reads_no_further_answer) {
+  outcome warm, x, y;
+  ASSERT_TRUE(client_.submit(post("/w", ""), record_into(warm)));
+  ASSERT_FALSE(feed(ok));
+  bool closed_from_inside = false;
+  ASSERT_TRUE(client_.submit(post("/x", ""), [&](const error& err, const response& res) {
+    record_into(x)(err, res);
+    client_.close();
+    closed_from_inside = true;
+  }));
+  ASSERT_TRUE(client_.submit(post("/y", ""), record_into(y)));
+  EXPECT_FALSE(feed(std::string{ok} + std::string{ok})) << "no false protocol error";
+  EXPECT_TRUE(closed_from_inside);
+  EXPECT_EQ(x.status, 200);
+  EXPECT_EQ(y.err.code(), error_code::connection_closed);
+  EXPECT_EQ(y.status, 0) << "completed once, by close()";
   EXPECT_TRUE(client_.wants_close());
 }
 
