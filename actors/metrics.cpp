@@ -68,6 +68,16 @@ void render_shard_metrics(std::string& out, std::span<const transport::shard_loa
     append_number(out, shards[i].exceptions_total);
     out += '\n';
   }
+  header(out, "tunnel_router_shard_connections_handed_off_total", "counter",
+         "Connections each I/O shard asked to end gracefully because it was busy while another "
+         "shard was light; their clients reconnect onto the light shard.");
+  for (std::size_t i = 0; i < shards.size(); ++i) {
+    out.append("tunnel_router_shard_connections_handed_off_total{shard=\"");
+    append_number(out, i);
+    out.append("\"} ");
+    append_number(out, shards[i].handed_off_total);
+    out += '\n';
+  }
   header(out, "tunnel_router_shard_turn_seconds", "histogram",
          "Duration of the loop turns of each I/O shard, once per socket event, timer or post a "
          "turn handled: an input waits in the router at most the turn running when it arrived "

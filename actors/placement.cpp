@@ -10,7 +10,7 @@ std::optional<rebalance_policy::move> rebalance_policy::sample(
   if (busy.size() < 2) return std::nullopt;
   auto [low, high] = std::minmax_element(busy.begin(), busy.end());
   double gap = *high - *low;
-  bool over = gap > min_gap && *high > min_ratio * *low;
+  bool over = *high >= min_busy && gap > min_gap && *high > min_ratio * *low;
   over_ = over ? over_ + 1 : 0;
   if (over_ < sustain || since_move_ < cooldown) return std::nullopt;
 

@@ -229,6 +229,8 @@ std::optional<std::string> router::start() {
                     transport::http_service service, std::chrono::milliseconds max_age = {}) {
     transport::http_listener_options options;
     options.max_connection_age = max_age;
+    // An NS reconnects by itself: its connections may be moved to a lighter shard.
+    options.follow_load = std::string_view{what} == "ingress";
     options.host = at.host;
     options.port = at.port;
     options.limits = limits;

@@ -135,6 +135,7 @@ struct connection_context final : transport::io_handler {
   std::chrono::milliseconds header_timeout{0}, idle_timeout{0};
   std::chrono::milliseconds max_age{0};
   transport::timer_id aged{};
+  bool movable = false;  // http_listener_options::follow_load
 
   void refused(int status, std::string_view why) {
     std::uint64_t held = 0;
@@ -164,6 +165,10 @@ struct connection_context final : transport::io_handler {
       });
   }
   void on_drain(transport::shard& owner, transport::connection_handle h) override {
+    end_gracefully(owner, h, tls);
+  }
+  bool follows_load() const override { return movable; }
+  void on_hand_off(transport::shard& owner, transport::connection_handle h) override {
     end_gracefully(owner, h, tls);
   }
   void on_close(transport::shard& owner, transport::connection_handle,
@@ -227,6 +232,7 @@ transport::listen_result listen_http(transport::runtime& runtime,
   auto limits = options.limits;
   auto tls = options.tls;
   auto max_age = options.max_connection_age;
+  bool movable = options.follow_load;
   auto counters = options.counters ? options.counters : std::make_shared<listener_counters>();
   auto guards = options;  // name, cap and timeouts
   guards.tls.reset();
@@ -234,7 +240,7 @@ transport::listen_result listen_http(transport::runtime& runtime,
   auto log = std::make_shared<listener_log>();
   log->name = options.name;
   return runtime.listen(options.host, options.port, [shared, limits, tls, counters, log,
-                                                     guards, max_age](transport::shard& on) {
+                                                     guards, max_age, movable](transport::shard& on) {
     if (guards.max_connections > 0 &&
         counters->open.fetch_add(1, std::memory_order_relaxed) >= guards.max_connections) {
       counters->open.fetch_sub(1, std::memory_order_relaxed);
@@ -260,6 +266,7 @@ transport::listen_result listen_http(transport::runtime& runtime,
     ctx->idle_timeout = guards.idle_timeout;
     ctx->tls = tls.has_value();
     ctx->max_age = max_age;
+    ctx->movable = movable;
     transport::request_handler handler = [ctx, shared](http_server_connection& connection,
                                                        const transport::request& request) {
       request_origin origin{ctx->home, ctx->handle, ctx->tls, request.stream, ctx->peer};

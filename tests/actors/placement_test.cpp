@@ -24,6 +24,13 @@ TEST(rebalance_policy, waits_for_a_sustained_imbalance) {
   EXPECT_TRUE(p.sample({0.9, 0.2}, two_shards_of_connections()));
 }
 
+TEST(rebalance_policy, leaves_a_light_busiest_shard_alone) {
+  rebalance_policy p;  // min_busy 0.5: one light shard doing the work is the cheapest
+  for (int i = 0; i < 20; ++i) EXPECT_FALSE(p.sample({0.45, 0.0}, two_shards_of_connections()));
+  for (unsigned i = 1; i < p.sustain; ++i) p.sample({0.55, 0.0}, two_shards_of_connections());
+  EXPECT_TRUE(p.sample({0.55, 0.0}, two_shards_of_connections()));
+}
+
 TEST(rebalance_policy, a_single_spike_resets_the_count) {
   rebalance_policy p;
   for (unsigned i = 1; i < p.sustain; ++i) p.sample({0.9, 0.2}, two_shards_of_connections());

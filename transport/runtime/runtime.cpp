@@ -156,7 +156,13 @@ shard& runtime::least_loaded() {
 }
 
 shard& runtime::place_connection() {
-  shard& target = least_loaded();
+  shard* light = nullptr;
+  if (shards_.size() > 1) {
+    std::vector<double> busy;
+    for (auto& each : shards_) busy.push_back(each->recent_busy());
+    if (auto first = options_.placement.first_light(busy)) light = shards_[*first].get();
+  }
+  shard& target = light ? *light : least_loaded();
   target.incoming_.fetch_add(1, std::memory_order_relaxed);
   return target;
 }

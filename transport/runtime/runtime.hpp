@@ -13,6 +13,7 @@
 
 #include "transport/connection_engine.hpp"
 #include "transport/runtime/io_handler.hpp"
+#include "transport/runtime/load_following.hpp"
 #include "transport/runtime/shard.hpp"
 
 namespace tr::transport {
@@ -27,6 +28,7 @@ struct runtime_options {
   std::size_t shards = 0;    ///< reactor threads; 0: std::thread::hardware_concurrency()
   bool pin_threads = false;  ///< pin shard i to the i-th CPU this process may run on
   shard_options shard;       ///< settings of every shard
+  load_following placement;  ///< where accepted connections go, and when they move
 };
 
 /// What a listener's factory makes for one accepted connection. A null engine refuses it (the
@@ -52,9 +54,12 @@ struct listen_result {
 /// The I/O runtime: N shards (reactor threads), the listeners and a resolver thread.
 ///
 /// Placement of accepted connections: each listener accepts on one shard (round robin over the
-/// listeners in the order they were opened) and hands each new socket to the shard with the
-/// fewest connections (open plus on their way), ties broken round robin, so a burst of
-/// connections is spread at once rather than by figures that lag a second behind.
+/// listeners in the order they were opened) and hands each new socket to the first light shard
+/// (load_following: busy less than half of the last 200 ms), so that at a low rate the
+/// connections and their loop turns gather on one shard; when none is light, to the shard with
+/// the fewest connections (open plus on their way), ties broken round robin. A heavy shard
+/// beside a light one asks some of its connections that follow the load
+/// (io_handler::follows_load) to end gracefully; their clients reconnect onto the light shard.
 ///
 /// Thread-safety: at(), size(), for_each(), least_loaded(), listen() and stop_accepting() may
 /// be called from any thread, shards included; start(), stop(), drain_and_stop() and the

@@ -154,7 +154,15 @@ shard_load shard::load() const {
   figures.turn_weighted_ns_total = turn_weighted_ns_total_.load(std::memory_order_relaxed);
   figures.exceptions_total = exceptions_total_.load(std::memory_order_relaxed);
   figures.wakes_sent_total = wakes_sent_total_.load(std::memory_order_relaxed);
+  figures.handed_off_total = handed_off_total_.load(std::memory_order_relaxed);
   return figures;
+}
+
+double shard::recent_busy() const {
+  auto published = clock::time_point{
+      clock::duration{recent_published_ns_.load(std::memory_order_relaxed)}};
+  if (clock::now() - published > 2 * runtime_.options_.placement.window) return 0;
+  return recent_busy_permille_.load(std::memory_order_relaxed) / 1000.0;
 }
 
 timer_id shard::schedule(clock::time_point deadline, unique_function<void()> fn) {
@@ -187,6 +195,7 @@ void shard::run() {
   current_shard = this;
   now_ = clock::now();
   window_start_ = now_;
+  recent_start_ = now_;
   while (!stop_requested_.load(std::memory_order_acquire)) {
     int count =
         epoll_wait(epoll_fd_, events_.data(), static_cast<int>(events_.size()), wait_timeout());
@@ -307,6 +316,8 @@ void shard::account(clock::time_point turn_start, std::size_t events, std::size_
   auto busy = static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::nanoseconds>(turn_end - turn_start).count());
   window_busy_ += busy;
+  recent_busy_ns_ += busy;
+  if (turn_end - recent_start_ >= runtime_.options_.placement.window) follow_load(turn_end);
   window_events_ += events;
   window_posts_ += posts;
   busy_ns_total_.store(busy_ns_total_.load(std::memory_order_relaxed) + busy,
@@ -337,6 +348,51 @@ void shard::account(clock::time_point turn_start, std::size_t events, std::size_
   figures_nonzero_ = window_events_ + window_posts_ != 0;
   window_start_ = turn_end;
   window_busy_ = window_events_ = window_posts_ = 0;
+}
+
+void shard::follow_load(clock::time_point window_end) {
+  auto elapsed = std::chrono::duration_cast<std::chrono::nanoseconds>(window_end - recent_start_);
+  double busy = static_cast<double>(recent_busy_ns_) / static_cast<double>(elapsed.count());
+  recent_busy_permille_.store(static_cast<std::uint32_t>(std::min(busy, 1.0) * 1000),
+                              std::memory_order_relaxed);
+  recent_published_ns_.store(window_end.time_since_epoch().count(), std::memory_order_relaxed);
+  const load_following& rule = runtime_.options_.placement;
+  if (runtime_.size() > 1 && !draining_ && !stopping_ && now_ >= next_hand_off_) {
+    double lightest = 1;
+    for (std::size_t i = 0; i < runtime_.size(); ++i)
+      if (i != index_) lightest = std::min(lightest, runtime_.at(i).recent_busy());
+    if (double share = rule.share_to_hand_off(busy, lightest); share > 0) hand_off(share);
+  }
+  for (auto& slot : slots_) slot->window_bytes = 0;
+  window_read_bytes_ = 0;
+  recent_busy_ns_ = 0;
+  recent_start_ = window_end;
+}
+
+void shard::hand_off(double share) {
+  std::vector<load_following::candidate> candidates;
+  for (std::uint32_t i = 0; i < slots_.size(); ++i) {
+    const detail::io_slot& slot = *slots_[i];
+    if (slot.kind == detail::slot_kind::connection && slot.follows_load && !slot.handed_off &&
+        !slot.read_closed && !slot.close_requested && !slot.ending)
+      candidates.push_back({i, slot.window_bytes});
+  }
+  std::size_t handed = 0;
+  for (std::size_t i : load_following::pick(std::move(candidates), window_read_bytes_, share)) {
+    detail::io_slot& slot = *slots_[i];
+    slot.handed_off = true;
+    ++handed;
+    connection_handle handle{static_cast<std::uint32_t>(i), slot.generation};
+    try {
+      slot.handler->on_hand_off(*this, handle);
+    } catch (const std::exception& e) {
+      note_exception("a connection's handler", e.what());
+    }
+  }
+  if (handed == 0) return;
+  next_hand_off_ = now_ + runtime_.options_.placement.settle;
+  handed_off_total_.store(handed_off_total_.load(std::memory_order_relaxed) + handed,
+                          std::memory_order_relaxed);
 }
 
 void shard::begin_drain(drain_hook idle) {

@@ -68,6 +68,8 @@ struct shard_load {
   /// start: at most one per other shard per loop turn, however many closures the turn posted
   /// (while stopping, one per post that found an empty inbox).
   std::uint64_t wakes_sent_total = 0;
+  /// Connections this shard asked to move to a lighter shard (load_following), since start.
+  std::uint64_t handed_off_total = 0;
 };
 
 /// Settings shared by the shards of a runtime.
@@ -151,6 +153,10 @@ class shard final : public loop_clock {
 
   /// The load figures (any thread).
   shard_load load() const;
+
+  /// The fraction of the last load_following window this shard spent working (any thread);
+  /// 0 once the figure is two windows old (the shard has had no turn to end since: idle).
+  double recent_busy() const;
 
   /// The time at the start of this loop turn (steady clock, read once per turn).
   clock::time_point now() const override { return now_; }
@@ -241,6 +247,8 @@ class shard final : public loop_clock {
   void send_deferred_wakes();  // the wake-ups this turn's posts to other shards owe
   void count_wakes_sent(std::size_t count);
   void account(clock::time_point turn_start, std::size_t events, std::size_t posts);
+  void follow_load(clock::time_point window_end);  // publishes recent_busy, maybe hands off
+  void hand_off(double share);
   void note_exception(const char* where, const char* what);
   static bool current_shard_is(const shard* s);
   void begin_drain(drain_hook idle);
@@ -319,6 +327,15 @@ class shard final : public loop_clock {
   std::uint64_t window_events_ = 0;
   std::uint64_t window_posts_ = 0;
   bool figures_nonzero_ = false;
+
+  // load_following: the short window's figures, and when this shard may hand off again.
+  clock::time_point recent_start_;
+  std::uint64_t recent_busy_ns_ = 0;
+  std::uint64_t window_read_bytes_ = 0;
+  clock::time_point next_hand_off_;
+  std::atomic<std::uint32_t> recent_busy_permille_{0};
+  std::atomic<std::int64_t> recent_published_ns_{0};  // steady clock, since its epoch
+  std::atomic<std::uint64_t> handed_off_total_{0};
 
   // Drain.
   bool draining_ = false;

@@ -90,6 +90,7 @@ connection_handle shard::adopt_connection(socket s, std::unique_ptr<connection_e
   slot.engine = std::move(engine);
   slot.handler = handler;
   slot.owned_handler = std::move(owned);
+  slot.follows_load = handler && handler->follows_load();
   ++open_count_;
   open_connections_.store(open_count_, std::memory_order_relaxed);
   connection_handle handle{index, slot.generation};
@@ -162,6 +163,8 @@ void shard::read_from(std::uint32_t index) {
     std::size_t piece = std::clamp(slot.engine->bulk_input(), read_chunk, detail::read_buffer_bytes);
     ssize_t count = ::recv(slot.fd, read_buffer_.get(), piece, 0);
     if (count > 0) {
+      slot.window_bytes += static_cast<std::size_t>(count);
+      window_read_bytes_ += static_cast<std::size_t>(count);
       error failed = slot.engine->receive({read_buffer_.get(), static_cast<std::size_t>(count)});
       mark_dirty(handle);
       if (failed) {

@@ -52,6 +52,9 @@ struct io_slot {
   bool paused = false;          // not read because of unwritten output (back-pressure)
   bool write_blocked = false;   // the last write would block: waiting for EPOLLOUT
   bool close_requested = false; // shard::close(): close at the end of the turn
+  bool follows_load = false;    // handler->follows_load(), asked at adopt()
+  bool handed_off = false;      // asked to move to a lighter shard (on_hand_off)
+  std::uint64_t window_bytes = 0;  // read during the shard's current load_following window
 
   // A connect in progress.
   unique_function<void(connect_result)> done;
@@ -76,6 +79,8 @@ struct io_slot {
     ending = {};
     linger = {};
     dirty = read_closed = eof_delivered = paused = write_blocked = close_requested = false;
+    follows_load = handed_off = false;
+    window_bytes = 0;
     done.reset();
     timeout = {};
     addresses.clear();
