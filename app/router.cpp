@@ -229,8 +229,9 @@ std::optional<std::string> router::start() {
                     transport::http_service service, std::chrono::milliseconds max_age = {}) {
     transport::http_listener_options options;
     options.max_connection_age = max_age;
-    // An NS reconnects by itself: its connections may be moved to a lighter shard.
-    options.follow_load = std::string_view{what} == "ingress";
+    // An NS reconnects by itself: its connections may be moved to a lighter shard, unless the
+    // operator wants them never ended (max age 0).
+    options.follow_load = std::string_view{what} == "ingress" && max_age.count() > 0;
     options.host = at.host;
     options.port = at.port;
     options.limits = limits;
