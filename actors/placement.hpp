@@ -12,10 +12,10 @@ namespace tr::actors {
 /// Every second the supervisor samples each shard's busy time (ns per second of its loop) and
 /// each connection's uplinks per second. A move is proposed when the busiest shard is busy at
 /// least `min_busy` of the time, more than `min_gap` (a fraction of a second of CPU) and more
-/// than `min_ratio` times busier than the least busy one, for `sustain` consecutive samples, and no move happened in the last
-/// `cooldown` samples. The connection moved is the busiest one on the busiest shard whose share
-/// of that shard's work is at most half the gap, so a move narrows the gap without flipping it
-/// (which would make connections ping-pong between shards).
+/// than `min_ratio` times busier than the least busy one, for `sustain` consecutive samples,
+/// and no move happened in the last `cooldown` samples. The connection moved is the busiest one
+/// on the busiest shard whose share of that shard's work is at most half the gap, so a move
+/// narrows the gap without flipping it (which would make connections ping-pong between shards).
 struct rebalance_policy {
   /// Below this the busiest shard is light: one shard doing the work costs less per uplink than
   /// two sharing it, which is also why accepted connections gather on the first light shard

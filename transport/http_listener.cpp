@@ -239,8 +239,8 @@ transport::listen_result listen_http(transport::runtime& runtime,
   guards.limits = {};
   auto log = std::make_shared<listener_log>();
   log->name = options.name;
-  return runtime.listen(options.host, options.port, [shared, limits, tls, counters, log,
-                                                     guards, max_age, movable](transport::shard& on) {
+  return runtime.listen(options.host, options.port, [shared, limits, tls, counters, log, guards,
+                                                     max_age, movable](transport::shard& on) {
     if (guards.max_connections > 0 &&
         counters->open.fetch_add(1, std::memory_order_relaxed) >= guards.max_connections) {
       counters->open.fetch_sub(1, std::memory_order_relaxed);
