@@ -49,35 +49,31 @@ void header(std::string& out, std::string_view name, std::string_view type, std:
 }  // namespace
 
 void render_shard_metrics(std::string& out, std::span<const transport::shard_load> shards) {
-  header(out, "tunnel_router_shard_busy_seconds_total", "counter",
-         "Time each I/O shard spent working rather than waiting.");
-  for (std::size_t i = 0; i < shards.size(); ++i) {
-    out.append("tunnel_router_shard_busy_seconds_total{shard=\"");
-    append_number(out, i);
-    out.append("\"} ");
-    append_double(out, static_cast<double>(shards[i].busy_ns_total) / 1e9);
-    out += '\n';
-  }
-  header(out, "tunnel_router_shard_exceptions_total", "counter",
-         "Exceptions that escaped a handler on each I/O shard (each failed only its own "
-         "connection or closure).");
-  for (std::size_t i = 0; i < shards.size(); ++i) {
-    out.append("tunnel_router_shard_exceptions_total{shard=\"");
-    append_number(out, i);
-    out.append("\"} ");
-    append_number(out, shards[i].exceptions_total);
-    out += '\n';
-  }
-  header(out, "tunnel_router_shard_connections_handed_off_total", "counter",
-         "Connections each I/O shard asked to end gracefully because it was busy while another "
-         "shard was light; their clients reconnect onto the light shard.");
-  for (std::size_t i = 0; i < shards.size(); ++i) {
-    out.append("tunnel_router_shard_connections_handed_off_total{shard=\"");
-    append_number(out, i);
-    out.append("\"} ");
-    append_number(out, shards[i].handed_off_total);
-    out += '\n';
-  }
+  // One counter per shard: `value(shard_load)` appended as `append` writes it.
+  auto per_shard = [&](std::string_view name, std::string_view help, auto value, auto append) {
+    header(out, name, "counter", help);
+    for (std::size_t i = 0; i < shards.size(); ++i) {
+      out.append(name).append("{shard=\"");
+      append_number(out, i);
+      out.append("\"} ");
+      append(out, value(shards[i]));
+      out += '\n';
+    }
+  };
+  auto number = [](std::string& to, std::uint64_t v) { append_number(to, v); };
+  per_shard(
+      "tunnel_router_shard_busy_seconds_total",
+      "Time each I/O shard spent working rather than waiting.",
+      [](const transport::shard_load& s) { return static_cast<double>(s.busy_ns_total) / 1e9; },
+      [](std::string& to, double v) { append_double(to, v); });
+  per_shard("tunnel_router_shard_exceptions_total",
+            "Exceptions that escaped a handler on each I/O shard (each failed only its own "
+            "connection or closure).",
+            [](const transport::shard_load& s) { return s.exceptions_total; }, number);
+  per_shard("tunnel_router_shard_connections_handed_off_total",
+            "Connections each I/O shard asked to end gracefully because it was busy while "
+            "another shard was light; their clients reconnect onto the light shard.",
+            [](const transport::shard_load& s) { return s.handed_off_total; }, number);
   header(out, "tunnel_router_shard_turn_seconds", "histogram",
          "Duration of the loop turns of each I/O shard, once per socket event, timer or post a "
          "turn handled: an input waits in the router at most the turn running when it arrived "

@@ -86,11 +86,20 @@ TEST(shard_metrics, renders_busy_time_and_a_cumulative_turn_histogram_per_shard)
   shards[0].turn_counts[4] = 2;      // <= 1 ms
   shards[0].turn_counts.back() = 1;  // above 50 ms
   shards[0].turn_weighted_ns_total = 60'000'000;
+  shards[1].exceptions_total = 3;
+  shards[1].handed_off_total = 4;
   std::string out;
   render_shard_metrics(out, shards);
   EXPECT_NE(out.find("tunnel_router_shard_busy_seconds_total{shard=\"0\"} 1.5\n"),
             std::string::npos)
       << out;
+  EXPECT_NE(out.find("tunnel_router_shard_exceptions_total{shard=\"1\"} 3\n"), std::string::npos);
+  EXPECT_NE(out.find("tunnel_router_shard_connections_handed_off_total{shard=\"0\"} 0\n"),
+            std::string::npos);
+  EXPECT_NE(out.find("tunnel_router_shard_connections_handed_off_total{shard=\"1\"} 4\n"),
+            std::string::npos);
+  EXPECT_NE(out.find("# TYPE tunnel_router_shard_connections_handed_off_total counter\n"),
+            std::string::npos);
   EXPECT_NE(out.find("tunnel_router_shard_turn_seconds_bucket{shard=\"0\",le=\"5e-05\"} 7\n"),
             std::string::npos);
   EXPECT_NE(out.find("tunnel_router_shard_turn_seconds_bucket{shard=\"0\",le=\"0.001\"} 9\n"),
