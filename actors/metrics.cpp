@@ -66,14 +66,16 @@ void render_shard_metrics(std::string& out, std::span<const transport::shard_loa
       "Time each I/O shard spent working rather than waiting.",
       [](const transport::shard_load& s) { return static_cast<double>(s.busy_ns_total) / 1e9; },
       [](std::string& to, double v) { append_double(to, v); });
-  per_shard("tunnel_router_shard_exceptions_total",
-            "Exceptions that escaped a handler on each I/O shard (each failed only its own "
-            "connection or closure).",
-            [](const transport::shard_load& s) { return s.exceptions_total; }, number);
-  per_shard("tunnel_router_shard_connections_handed_off_total",
-            "Connections each I/O shard asked to end gracefully because it was busy while "
-            "another shard was light; their clients reconnect onto the light shard.",
-            [](const transport::shard_load& s) { return s.handed_off_total; }, number);
+  per_shard(
+      "tunnel_router_shard_exceptions_total",
+      "Exceptions that escaped a handler on each I/O shard (each failed only its own "
+      "connection or closure).",
+      [](const transport::shard_load& s) { return s.exceptions_total; }, number);
+  per_shard(
+      "tunnel_router_shard_connections_handed_off_total",
+      "Connections each I/O shard asked to end gracefully because it was busy while "
+      "another shard was light; their clients reconnect onto the light shard.",
+      [](const transport::shard_load& s) { return s.handed_off_total; }, number);
   header(out, "tunnel_router_shard_turn_seconds", "histogram",
          "Duration of the loop turns of each I/O shard, once per socket event, timer or post a "
          "turn handled: an input waits in the router at most the turn running when it arrived "

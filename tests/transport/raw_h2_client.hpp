@@ -17,7 +17,10 @@ namespace tr::transport::testing {
 inline constexpr std::string_view h2_preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 inline constexpr std::string_view empty_settings{"\0\0\0\4\0\0\0\0\0", 9};
 /// A PING frame (8 bytes of opaque data).
-inline constexpr std::string_view ping_frame{"\0\0\x08\x06\0\0\0\0\0" "12345678", 17};
+inline constexpr std::string_view ping_frame{
+    "\0\0\x08\x06\0\0\0\0\0"
+    "12345678",
+    17};
 
 /// A loopback client socket, read with a deadline.
 class raw_client {

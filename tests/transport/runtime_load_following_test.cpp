@@ -64,10 +64,10 @@ class runtime_load_following : public ::testing::Test {
     http_listener_options listener;
     listener.follow_load = follow_load;
     listener.idle_timeout = 0ms;
-    auto bound = listen_http(*rt_, listener, [](const request_origin&, http_server_connection& c,
-                                                const request& r) {
-      respond_now(c, r.stream, 200, "text/plain", "ok");
-    });
+    auto bound = listen_http(
+        *rt_, listener, [](const request_origin&, http_server_connection& c, const request& r) {
+          respond_now(c, r.stream, 200, "text/plain", "ok");
+        });
     ASSERT_TRUE(bound) << bound.status.message();
     port_ = bound.port;
   }

@@ -159,8 +159,8 @@ shard_load shard::load() const {
 }
 
 double shard::recent_busy() const {
-  auto published = clock::time_point{
-      clock::duration{recent_published_ns_.load(std::memory_order_relaxed)}};
+  auto published =
+      clock::time_point{clock::duration{recent_published_ns_.load(std::memory_order_relaxed)}};
   if (clock::now() - published > 2 * runtime_.options_.placement.window) return 0;
   return recent_busy_permille_.load(std::memory_order_relaxed) / 1000.0;
 }
