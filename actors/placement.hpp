@@ -18,7 +18,7 @@ namespace tr::actors {
 /// narrows the gap without flipping it (which would make connections ping-pong between shards).
 struct rebalance_policy {
   /// Below this the busiest shard is light: one shard doing the work costs less per uplink than
-  /// two sharing it, which is also why accepted connections gather on the first light shard
+  /// two sharing it, which is also why NS connections gather on the first light shard
   /// (transport::load_following).
   double min_busy = 0.5;
   double min_gap = 0.2;    ///< busy seconds per second between the two shards

@@ -226,12 +226,11 @@ std::optional<std::string> router::start() {
   auto listen = [&](const char* what, const endpoint& at, transport::server_options limits,
                     std::optional<transport::tls_context> tls, std::size_t cap,
                     std::shared_ptr<transport::listener_counters> counters,
-                    transport::http_service service, std::chrono::milliseconds max_age = {}) {
+                    transport::http_service service, std::chrono::milliseconds max_age = {},
+                    bool follow_load = false) {
     transport::http_listener_options options;
     options.max_connection_age = max_age;
-    // An NS reconnects by itself: its connections may be moved to a lighter shard, unless the
-    // operator wants them never ended (max age 0).
-    options.follow_load = std::string_view{what} == "ingress" && max_age.count() > 0;
+    options.follow_load = follow_load;
     options.host = at.host;
     options.port = at.port;
     options.limits = limits;
@@ -253,7 +252,10 @@ std::optional<std::string> router::start() {
                           ingress->limits(cfg.ingress.max_body_bytes), std::nullopt, ingress_cap,
                           ingress_counters,
                           [ingress](auto& o, auto& c, auto& r) { ingress->serve(o, c, r); },
-                          std::chrono::seconds{cfg.ingress.max_connection_age_s});
+                          std::chrono::seconds{cfg.ingress.max_connection_age_s},
+                          // An NS reconnects by itself, unless the operator wants its
+                          // connections never ended (max age 0).
+                          cfg.ingress.max_connection_age_s > 0);
   std::optional<transport::tls_context> public_tls;
   if (!cfg.public_listener.tls_cert.empty()) {
     transport::tls_server_config tls;

@@ -135,7 +135,16 @@ struct connection_context final : transport::io_handler {
   std::chrono::milliseconds header_timeout{0}, idle_timeout{0};
   std::chrono::milliseconds max_age{0};
   transport::timer_id aged{};
-  bool movable = false;  // http_listener_options::follow_load
+  bool ending = false;  // asked to end gracefully (age, drain or hand-off)
+
+  /// Ends the connection gracefully once; true when this call did (the TLS handshake or the
+  /// protocol may not be known yet: then nothing is sent and it is false).
+  bool end(transport::shard& owner, transport::connection_handle h) {
+    if (ending || !server_of(owner, h, tls)) return false;
+    ending = true;
+    end_gracefully(owner, h, tls);
+    return true;
+  }
 
   void refused(int status, std::string_view why) {
     std::uint64_t held = 0;
@@ -159,17 +168,16 @@ struct connection_context final : transport::io_handler {
       watch w{&owner, h, tls, header_timeout, idle_timeout, counters};
       owner.schedule(header_timeout, [w = std::move(w)]() mutable { check(std::move(w)); });
     }
+    // The timer is cancelled in on_close, before this context is destroyed.
     if (max_age.count() > 0)
-      aged = owner.schedule(jittered(max_age), [&owner, h, tls = tls] {
-        end_gracefully(owner, h, tls);
-      });
+      aged = owner.schedule(jittered(max_age), [this, &owner, h] { end(owner, h); });
   }
   void on_drain(transport::shard& owner, transport::connection_handle h) override {
+    ending = true;
     end_gracefully(owner, h, tls);
   }
-  bool follows_load() const override { return movable; }
-  void on_hand_off(transport::shard& owner, transport::connection_handle h) override {
-    end_gracefully(owner, h, tls);
+  bool on_hand_off(transport::shard& owner, transport::connection_handle h) override {
+    return end(owner, h);
   }
   void on_close(transport::shard& owner, transport::connection_handle,
                 const transport::io_status& why) override {
@@ -232,15 +240,14 @@ transport::listen_result listen_http(transport::runtime& runtime,
   auto limits = options.limits;
   auto tls = options.tls;
   auto max_age = options.max_connection_age;
-  bool movable = options.follow_load;
   auto counters = options.counters ? options.counters : std::make_shared<listener_counters>();
   auto guards = options;  // name, cap and timeouts
   guards.tls.reset();
   guards.limits = {};
   auto log = std::make_shared<listener_log>();
   log->name = options.name;
-  return runtime.listen(options.host, options.port, [shared, limits, tls, counters, log, guards,
-                                                     max_age, movable](transport::shard& on) {
+  return runtime.listen(options.host, options.port, [shared, limits, tls, counters, log,
+                                                     guards, max_age](transport::shard& on) {
     if (guards.max_connections > 0 &&
         counters->open.fetch_add(1, std::memory_order_relaxed) >= guards.max_connections) {
       counters->open.fetch_sub(1, std::memory_order_relaxed);
@@ -266,7 +273,6 @@ transport::listen_result listen_http(transport::runtime& runtime,
     ctx->idle_timeout = guards.idle_timeout;
     ctx->tls = tls.has_value();
     ctx->max_age = max_age;
-    ctx->movable = movable;
     transport::request_handler handler = [ctx, shared](http_server_connection& connection,
                                                        const transport::request& request) {
       request_origin origin{ctx->home, ctx->handle, ctx->tls, request.stream, ctx->peer};
@@ -302,7 +308,7 @@ transport::listen_result listen_http(transport::runtime& runtime,
     }
     accepted.handler = std::move(context);
     return accepted;
-  });
+  }, options.follow_load);
 }
 
 }  // namespace tr::transport

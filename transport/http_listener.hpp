@@ -85,9 +85,10 @@ struct http_listener_options {
   /// answer owed, or at once when idle). Each connection draws its own age uniformly between
   /// 80 % and 100 % of this, so connections opened together do not end together. Zero: never.
   std::chrono::milliseconds max_connection_age{0};
-  /// Its connections follow the load (io_handler::follows_load): a heavy shard beside a light
-  /// one may ask some of them to end gracefully, as at their age, so that their clients
-  /// reconnect onto the light shard. For clients that reconnect on their own (an NS).
+  /// Its connections follow the load (transport::load_following): placed on the first light
+  /// shard, and a heavy shard beside a light one may ask some of them to end gracefully, as at
+  /// their age, so that their clients reconnect onto the light shard. For clients that
+  /// reconnect by themselves (an NS).
   bool follow_load = false;
   std::string name = "http";           ///< for the log: "ingress", "public", "admin"
   std::size_t max_connections = 0;     ///< 0: no cap

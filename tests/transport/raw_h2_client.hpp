@@ -3,6 +3,7 @@
 // A bare HTTP/2 client for listener tests: a loopback socket that sends what the test writes
 // and reads what the server sends, with a deadline.
 #include <poll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -35,7 +36,8 @@ class raw_client {
     while (!bytes.empty()) {
       pollfd p{fd_, POLLOUT, 0};
       ::poll(&p, 1, 1000);
-      auto n = ::write(fd_, bytes.data(), bytes.size());
+      // MSG_NOSIGNAL: writing to a connection the server has closed fails, without SIGPIPE.
+      auto n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
       if (n <= 0) return;
       bytes.remove_prefix(static_cast<std::size_t>(n));
     }

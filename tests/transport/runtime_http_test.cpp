@@ -95,13 +95,8 @@ class runtime_http : public ::testing::Test {
   }
   static void TearDownTestSuite() { delete dir_; }
 
-  /// `spread`: no shard counts as light (load_following), so accepted connections are spread
-  /// by count, as under load.
-  void start(std::size_t shards = 2, bool spread = false) {
-    runtime_options options;
-    options.shards = shards;
-    if (spread) options.placement.light = 0;
-    rt_ = std::make_unique<runtime>(options);
+  void start(std::size_t shards = 2) {
+    rt_ = std::make_unique<runtime>(shards);
     rt_->start();
   }
 
@@ -200,7 +195,7 @@ TEST_F(runtime_http, speaks_h2_and_http1_over_tls_as_alpn_decides) {
 }
 
 TEST_F(runtime_http, completes_every_h2load_request_with_connections_on_both_shards) {
-  start(2, true);
+  start(2);
   serve_plain();
   auto h2load = run({"h2load", "-n", "2000", "-c", "4", "-m", "10", url("/load")});
   EXPECT_EQ(h2load->exit_code(), 0) << h2load->errors();

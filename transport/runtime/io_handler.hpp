@@ -77,14 +77,12 @@ class io_handler {
   /// mark_dirty(handle). Connections still open at the drain deadline are closed.
   virtual void on_drain(shard& owner, connection_handle handle) {}
 
-  /// True when the connection may be handed to a lighter shard (asked once, at adopt()): an
-  /// accepted connection whose client reconnects when asked to (see load_following).
-  virtual bool follows_load() const { return false; }
-
-  /// This shard is busy while another is light (load_following): end gracefully, as on_drain,
-  /// so that the client opens a new connection, which the runtime places on a light shard.
-  /// Called at most once per connection, only when follows_load().
-  virtual void on_hand_off(shard& owner, connection_handle handle) {}
+  /// This shard is busy while another is light (load_following; only connections of a listener
+  /// that follows the load): end gracefully, as on_drain, so that the client opens a new
+  /// connection, which the runtime places on a light shard. True when the connection now ends
+  /// because of this call; false when it stays or was ending already (it is not counted).
+  /// Called at most once per connection.
+  virtual bool on_hand_off(shard& owner, connection_handle handle) { return false; }
 
   /// The connection is closed (the socket already is); the engine is destroyed right after
   /// this returns, then the handler when the runtime owns it.

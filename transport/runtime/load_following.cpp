@@ -10,9 +10,9 @@ std::optional<std::size_t> load_following::first_light(std::span<const double> b
   return std::nullopt;
 }
 
-double load_following::share_to_hand_off(double self, double lightest_other) const {
-  if (self <= heavy || lightest_other >= light || self <= 0) return 0;
-  return (self - lightest_other) / (2 * self);
+double load_following::share_to_hand_off(double self, double target) const {
+  if (self <= heavy || target >= light || self <= 0) return 0;
+  return (self - target) / (2 * self);
 }
 
 std::vector<std::size_t> load_following::pick(std::vector<candidate> candidates,

@@ -155,11 +155,11 @@ shard& runtime::least_loaded() {
   return *best;
 }
 
-shard& runtime::place_connection() {
+shard& runtime::place_connection(bool follow_load) {
   shard* light = nullptr;
-  if (shards_.size() > 1) {
+  if (follow_load && shards_.size() > 1) {
     std::vector<double> busy;
-    for (auto& each : shards_) busy.push_back(each->recent_busy());
+    for (auto& each : shards_) busy.push_back(each->cooling_down() ? 1.0 : each->recent_busy());
     if (auto first = options_.placement.first_light(busy)) light = shards_[*first].get();
   }
   shard& target = light ? *light : least_loaded();
@@ -167,8 +167,17 @@ shard& runtime::place_connection() {
   return target;
 }
 
+bool runtime::may_hand_off(shard::clock::time_point now) {
+  std::int64_t at = now.time_since_epoch().count();
+  std::int64_t next = next_hand_off_ns_.load(std::memory_order_relaxed);
+  if (at < next) return false;
+  auto settle = std::chrono::duration_cast<shard::clock::duration>(options_.placement.settle);
+  return next_hand_off_ns_.compare_exchange_strong(next, at + settle.count(),
+                                                   std::memory_order_relaxed);
+}
+
 listen_result runtime::listen(std::string_view host, std::uint16_t port,
-                              connection_factory factory) {
+                              connection_factory factory, bool follow_load) {
   listen_result result;
   int lookup_error = 0;
   auto address = bind_address(host, port, lookup_error);
@@ -189,6 +198,7 @@ listen_result runtime::listen(std::string_view host, std::uint16_t port,
 
   auto listener = std::make_shared<detail::listener_state>();
   listener->factory = std::move(factory);
+  listener->follow_load = follow_load;
   {
     std::lock_guard guard{listeners_mutex_};
     listener->home = shards_[next_accepting_++ % shards_.size()].get();

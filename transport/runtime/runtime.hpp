@@ -54,12 +54,10 @@ struct listen_result {
 /// The I/O runtime: N shards (reactor threads), the listeners and a resolver thread.
 ///
 /// Placement of accepted connections: each listener accepts on one shard (round robin over the
-/// listeners in the order they were opened) and hands each new socket to the first light shard
-/// (load_following: busy less than half of the last 200 ms), so that at a low rate the
-/// connections and their loop turns gather on one shard; when none is light, to the shard with
-/// the fewest connections (open plus on their way), ties broken round robin. A heavy shard
-/// beside a light one asks some of its connections that follow the load
-/// (io_handler::follows_load) to end gracefully; their clients reconnect onto the light shard.
+/// listeners in the order they were opened) and hands each new socket to the shard with the
+/// fewest connections (open plus on their way), ties broken round robin; for a listener that
+/// follows the load, to the first light shard first (load_following, which also has a heavy
+/// shard ask some of those connections to reconnect, io_handler::on_hand_off).
 ///
 /// Thread-safety: at(), size(), for_each(), least_loaded(), listen() and stop_accepting() may
 /// be called from any thread, shards included; start(), stop(), drain_and_stop() and the
@@ -113,7 +111,10 @@ class runtime {
   /// Listens on host:port ("127.0.0.1", "::", "0.0.0.0", "localhost"; port 0: any free one)
   /// with SO_REUSEADDR; each accepted connection gets `factory(shard)` on the shard that will
   /// drive it. Blocks only for the bind (a name is resolved in the calling thread).
-  listen_result listen(std::string_view host, std::uint16_t port, connection_factory factory);
+  /// `follow_load`: the connections follow the load (load_following) — for clients that
+  /// reconnect by themselves when a connection ends gracefully.
+  listen_result listen(std::string_view host, std::uint16_t port, connection_factory factory,
+                       bool follow_load = false);
 
   /// Closes every listener. From a thread outside the runtime it returns once they are closed;
   /// from a shard, the listeners close within the current turns of their shards.
@@ -126,13 +127,17 @@ class runtime {
   detail::resolver& resolver() { return *resolver_; }
 
   void shard_drained();
-  shard& place_connection();
+  shard& place_connection(bool follow_load);
+  // One hand-off per runtime per load_following::settle: true (and the next one put off) when
+  // a shard may hand connections off at `now`.
+  bool may_hand_off(shard::clock::time_point now);
   bool on_own_shard() const;
 
   runtime_options options_;
   std::vector<std::unique_ptr<shard>> shards_;
   std::unique_ptr<detail::resolver> resolver_;
   std::atomic<std::size_t> next_placement_{0};
+  std::atomic<std::int64_t> next_hand_off_ns_{0};  // steady clock, since its epoch
   std::size_t next_accepting_ = 0;
   bool started_ = false;
   std::atomic<bool> running_{false};

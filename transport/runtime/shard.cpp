@@ -158,11 +158,30 @@ shard_load shard::load() const {
   return figures;
 }
 
+namespace {
+
+std::int64_t steady_ms(shard::clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+}  // namespace
+
 double shard::recent_busy() const {
-  auto published =
-      clock::time_point{clock::duration{recent_published_ns_.load(std::memory_order_relaxed)}};
-  if (clock::now() - published > 2 * runtime_.options_.placement.window) return 0;
-  return recent_busy_permille_.load(std::memory_order_relaxed) / 1000.0;
+  std::uint64_t figure = recent_.load(std::memory_order_relaxed);
+  if (figure == 0) return 0;
+  auto published_ms = static_cast<std::int64_t>(figure >> 10);
+  auto age_ms = steady_ms(clock::now()) - published_ms;
+  auto stale_ms = 2 * runtime_.options_.placement.window.count();
+  if (age_ms > stale_ms) {
+    // No window closed since: idle, unless one turn has been running all that time.
+    auto turn_started = turn_started_ms_.load(std::memory_order_relaxed);
+    return turn_started != 0 && steady_ms(clock::now()) - turn_started > stale_ms ? 1 : 0;
+  }
+  return static_cast<double>(figure & 1023) / 1000.0;
+}
+
+bool shard::cooling_down() const {
+  return steady_ms(clock::now()) < cool_down_until_ms_.load(std::memory_order_relaxed);
 }
 
 timer_id shard::schedule(clock::time_point deadline, unique_function<void()> fn) {
@@ -197,9 +216,11 @@ void shard::run() {
   window_start_ = now_;
   recent_start_ = now_;
   while (!stop_requested_.load(std::memory_order_acquire)) {
+    turn_started_ms_.store(0, std::memory_order_relaxed);
     int count =
         epoll_wait(epoll_fd_, events_.data(), static_cast<int>(events_.size()), wait_timeout());
     clock::time_point turn_start = clock::now();
+    turn_started_ms_.store(steady_ms(turn_start), std::memory_order_relaxed);
     now_ = turn_start;
     std::size_t handled = 0;
     for (int i = 0; i < count; ++i) {
@@ -213,6 +234,9 @@ void shard::run() {
     // What other shards posted while this turn ran (they often wake for the same burst of
     // input): taken now, it leaves with this turn's output instead of costing a turn of its own.
     posts += run_inbox();
+    // The load_following window closes before the writes, so that what a hand-off asks of a
+    // connection (a GOAWAY) leaves with this turn's output.
+    if (now_ - recent_start_ >= runtime_.options_.placement.window) follow_load();
     flush_dirty();
     if (draining_) check_drained();
     send_deferred_wakes();
@@ -317,7 +341,6 @@ void shard::account(clock::time_point turn_start, std::size_t events, std::size_
       std::chrono::duration_cast<std::chrono::nanoseconds>(turn_end - turn_start).count());
   window_busy_ += busy;
   recent_busy_ns_ += busy;
-  if (turn_end - recent_start_ >= runtime_.options_.placement.window) follow_load(turn_end);
   window_events_ += events;
   window_posts_ += posts;
   busy_ns_total_.store(busy_ns_total_.load(std::memory_order_relaxed) + busy,
@@ -350,23 +373,32 @@ void shard::account(clock::time_point turn_start, std::size_t events, std::size_
   window_busy_ = window_events_ = window_posts_ = 0;
 }
 
-void shard::follow_load(clock::time_point window_end) {
-  auto elapsed = std::chrono::duration_cast<std::chrono::nanoseconds>(window_end - recent_start_);
-  double busy = static_cast<double>(recent_busy_ns_) / static_cast<double>(elapsed.count());
-  recent_busy_permille_.store(static_cast<std::uint32_t>(std::min(busy, 1.0) * 1000),
-                              std::memory_order_relaxed);
-  recent_published_ns_.store(window_end.time_since_epoch().count(), std::memory_order_relaxed);
+void shard::follow_load() {
+  auto elapsed = std::chrono::duration_cast<std::chrono::nanoseconds>(now_ - recent_start_);
+  if (elapsed.count() <= 0) return;
+  double busy =
+      std::min(1.0, static_cast<double>(recent_busy_ns_) / static_cast<double>(elapsed.count()));
+  auto permille = static_cast<std::uint64_t>(busy * 1000);
+  recent_.store((static_cast<std::uint64_t>(steady_ms(now_)) << 10) | permille,
+                std::memory_order_relaxed);
   const load_following& rule = runtime_.options_.placement;
-  if (runtime_.size() > 1 && !draining_ && !stopping_ && now_ >= next_hand_off_) {
-    double lightest = 1;
-    for (std::size_t i = 0; i < runtime_.size(); ++i)
-      if (i != index_) lightest = std::min(lightest, runtime_.at(i).recent_busy());
-    if (double share = rule.share_to_hand_off(busy, lightest); share > 0) hand_off(share);
+  if (runtime_.size() > 1 && !draining_ && !stopping_ && busy > rule.heavy) {
+    // The shard the connections handed off would be placed on (runtime::place_connection).
+    for (std::size_t i = 0; i < runtime_.size(); ++i) {
+      shard& other = runtime_.at(i);
+      if (&other == this || other.cooling_down()) continue;
+      double target = other.recent_busy();
+      if (target >= rule.light) continue;
+      if (double share = rule.share_to_hand_off(busy, target);
+          share > 0 && runtime_.may_hand_off(now_))
+        hand_off(share);
+      break;
+    }
   }
   for (auto& slot : slots_) slot->window_bytes = 0;
   window_read_bytes_ = 0;
   recent_busy_ns_ = 0;
-  recent_start_ = window_end;
+  recent_start_ = now_;
 }
 
 void shard::hand_off(double share) {
@@ -381,16 +413,19 @@ void shard::hand_off(double share) {
   for (std::size_t i : load_following::pick(std::move(candidates), window_read_bytes_, share)) {
     detail::io_slot& slot = *slots_[i];
     slot.handed_off = true;
-    ++handed;
     connection_handle handle{static_cast<std::uint32_t>(i), slot.generation};
     try {
-      slot.handler->on_hand_off(*this, handle);
+      if (slot.handler && slot.handler->on_hand_off(*this, handle)) ++handed;
     } catch (const std::exception& e) {
       note_exception("a connection's handler", e.what());
+      if (find(handle.slot, handle.generation))
+        close_connection(handle.slot, {io_failure::engine, 0,
+                                       error{error_code::internal_error, "a handler failed"}});
     }
   }
   if (handed == 0) return;
-  next_hand_off_ = now_ + runtime_.options_.placement.settle;
+  cool_down_until_ms_.store(steady_ms(now_) + runtime_.options_.placement.cool_down.count(),
+                            std::memory_order_relaxed);
   handed_off_total_.store(handed_off_total_.load(std::memory_order_relaxed) + handed,
                           std::memory_order_relaxed);
 }

@@ -102,7 +102,8 @@ struct connect_id {
 ///
 /// A loop turn: wait (epoll_wait, timeout = next timer), read the sockets that are readable
 /// into the shard's 256 KiB buffer and hand the bytes to their engines, run the posted
-/// closures, run the due timers, run what other threads posted meanwhile, then write the output
+/// closures, run the due timers, run what other threads posted meanwhile, close the
+/// load_following window when it is due (which may ask connections to go), then write the output
 /// of every engine marked dirty during the turn (one drain per connection per turn, writes
 /// batched), then wake the shards the turn posted to. A connection whose output would block gets
 /// EPOLLOUT interest; one with more than `max_pending_output` unwritten stops being read until
@@ -154,9 +155,14 @@ class shard final : public loop_clock {
   /// The load figures (any thread).
   shard_load load() const;
 
-  /// The fraction of the last load_following window this shard spent working (any thread);
-  /// 0 once the figure is two windows old (the shard has had no turn to end since: idle).
+  /// The fraction of the last load_following window this shard spent working (any thread).
+  /// A figure two windows old counts as 0 (no turn has closed a window since: idle), or as 1
+  /// when one turn has been running all that time.
   double recent_busy() const;
+
+  /// True while this shard is in the load_following cool-down after handing connections off:
+  /// it takes no new connections as a light shard (any thread).
+  bool cooling_down() const;
 
   /// The time at the start of this loop turn (steady clock, read once per turn).
   clock::time_point now() const override { return now_; }
@@ -247,7 +253,7 @@ class shard final : public loop_clock {
   void send_deferred_wakes();  // the wake-ups this turn's posts to other shards owe
   void count_wakes_sent(std::size_t count);
   void account(clock::time_point turn_start, std::size_t events, std::size_t posts);
-  void follow_load(clock::time_point window_end);  // publishes recent_busy, maybe hands off
+  void follow_load();  // closes the load_following window: publishes, maybe hands off
   void hand_off(double share);
   void note_exception(const char* where, const char* what);
   static bool current_shard_is(const shard* s);
@@ -328,13 +334,14 @@ class shard final : public loop_clock {
   std::uint64_t window_posts_ = 0;
   bool figures_nonzero_ = false;
 
-  // load_following: the short window's figures, and when this shard may hand off again.
+  // load_following: the window's figures, what other threads read of them, the cool-down.
   clock::time_point recent_start_;
   std::uint64_t recent_busy_ns_ = 0;
   std::uint64_t window_read_bytes_ = 0;
-  clock::time_point next_hand_off_;
-  std::atomic<std::uint32_t> recent_busy_permille_{0};
-  std::atomic<std::int64_t> recent_published_ns_{0};  // steady clock, since its epoch
+  // (steady-clock milliseconds when published) << 10 | busy in permille; 0: never published.
+  std::atomic<std::uint64_t> recent_{0};
+  std::atomic<std::int64_t> turn_started_ms_{0};  // steady-clock ms; 0 while in epoll_wait
+  std::atomic<std::int64_t> cool_down_until_ms_{0};
   std::atomic<std::uint64_t> handed_off_total_{0};
 
   // Drain.

@@ -79,7 +79,7 @@ void shard::accept_from(std::uint32_t index) {
     }
     socket accepted{fd};
     set_no_delay(fd);
-    shard& target = runtime_.place_connection();
+    shard& target = runtime_.place_connection(listener->follow_load);
     if (&target == this) {
       incoming_.fetch_sub(1, std::memory_order_relaxed);
       adopt_accepted(std::move(accepted), *listener);
@@ -96,7 +96,9 @@ void shard::adopt_accepted(socket s, detail::listener_state& listener) {
   if (stopping_) return;
   accepted_connection made = listener.factory(*this);
   if (!made.engine) return;  // refused: the socket closes
-  adopt(std::move(s), std::move(made.engine), std::move(made.handler));
+  connection_handle handle = adopt(std::move(s), std::move(made.engine), std::move(made.handler));
+  if (detail::io_slot* slot = find(handle.slot, handle.generation))
+    slot->follows_load = listener.follow_load;
 }
 
 }  // namespace tr::transport

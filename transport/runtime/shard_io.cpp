@@ -90,7 +90,6 @@ connection_handle shard::adopt_connection(socket s, std::unique_ptr<connection_e
   slot.engine = std::move(engine);
   slot.handler = handler;
   slot.owned_handler = std::move(owned);
-  slot.follows_load = handler && handler->follows_load();
   ++open_count_;
   open_connections_.store(open_count_, std::memory_order_relaxed);
   connection_handle handle{index, slot.generation};

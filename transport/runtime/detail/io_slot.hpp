@@ -18,6 +18,7 @@ struct listener_state {
   int fd = -1;
   connection_factory factory;
   shard* home = nullptr;             // the accepting shard
+  bool follow_load = false;          // runtime::listen(..., follow_load)
   std::atomic<bool> closed{false};
 
   /// Closes the descriptor unless that was done already.
@@ -52,7 +53,7 @@ struct io_slot {
   bool paused = false;          // not read because of unwritten output (back-pressure)
   bool write_blocked = false;   // the last write would block: waiting for EPOLLOUT
   bool close_requested = false; // shard::close(): close at the end of the turn
-  bool follows_load = false;    // handler->follows_load(), asked at adopt()
+  bool follows_load = false;    // accepted by a listener that follows the load
   bool handed_off = false;      // asked to move to a lighter shard (on_hand_off)
   std::uint64_t window_bytes = 0;  // read during the shard's current load_following window
 
