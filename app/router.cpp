@@ -248,14 +248,13 @@ std::optional<std::string> router::start() {
     return bound.port;
   };
   auto* ingress = m.ingress.get();
-  m.ingress_port = listen("ingress", cfg.ingress.listen,
-                          ingress->limits(cfg.ingress.max_body_bytes), std::nullopt, ingress_cap,
-                          ingress_counters,
-                          [ingress](auto& o, auto& c, auto& r) { ingress->serve(o, c, r); },
-                          std::chrono::seconds{cfg.ingress.max_connection_age_s},
-                          // An NS reconnects by itself, unless the operator wants its
-                          // connections never ended (max age 0).
-                          cfg.ingress.max_connection_age_s > 0);
+  // An NS reconnects by itself: its connections follow the load, unless the operator wants
+  // them never ended (max age 0).
+  m.ingress_port = listen(
+      "ingress", cfg.ingress.listen, ingress->limits(cfg.ingress.max_body_bytes), std::nullopt,
+      ingress_cap, ingress_counters,
+      [ingress](auto& o, auto& c, auto& r) { ingress->serve(o, c, r); },
+      std::chrono::seconds{cfg.ingress.max_connection_age_s}, cfg.ingress.max_connection_age_s > 0);
   std::optional<transport::tls_context> public_tls;
   if (!cfg.public_listener.tls_cert.empty()) {
     transport::tls_server_config tls;

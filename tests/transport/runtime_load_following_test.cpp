@@ -106,12 +106,14 @@ class runtime_load_following : public ::testing::Test {
     auto closed = keep_sending(1500ms);
     // A client told to go may still be finishing when the 1.5 s end: wait for the count.
     std::size_t ended = 0;
-    test::eventually([&] {
-      ended = 0;
-      for (std::size_t i = 0; i < clients_.size(); ++i)
-        if (closed[i] || (closed[i] = clients_[i]->read_until_closed(1ms))) ++ended;
-      return ended == rt_->at(0).load().handed_off_total;
-    }, 5s);
+    test::eventually(
+        [&] {
+          ended = 0;
+          for (std::size_t i = 0; i < clients_.size(); ++i)
+            if (closed[i] || (closed[i] = clients_[i]->read_until_closed(1ms))) ++ended;
+          return ended == rt_->at(0).load().handed_off_total;
+        },
+        5s);
     for (std::size_t i = 0; i < clients_.size(); ++i)
       if (closed[i])
         EXPECT_EQ(clients_[i]->goaway_code(), 0) << "client " << i << ": expected GOAWAY, NO_ERROR";
@@ -144,7 +146,8 @@ TEST_F(runtime_load_following, a_heavy_shard_hands_some_connections_to_a_light_o
       << connections_on(1) << " on shard 1";
 }
 
-TEST_F(runtime_load_following, a_shard_that_handed_off_takes_no_new_connections_while_cooling_down) {
+TEST_F(runtime_load_following,
+       a_shard_that_handed_off_takes_no_new_connections_while_cooling_down) {
   serve(true);
   ASSERT_GE(hand_off_from_shard_0(), 1u);
   // The work that made it heavy is over: shard 0 is light again, but within its cool-down

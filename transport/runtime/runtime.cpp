@@ -176,8 +176,8 @@ bool runtime::may_hand_off(shard::clock::time_point now) {
                                                    std::memory_order_relaxed);
 }
 
-listen_result runtime::listen(std::string_view host, std::uint16_t port,
-                              connection_factory factory, bool follow_load) {
+listen_result runtime::listen(std::string_view host, std::uint16_t port, connection_factory factory,
+                              bool follow_load) {
   listen_result result;
   int lookup_error = 0;
   auto address = bind_address(host, port, lookup_error);
