@@ -155,13 +155,16 @@ shard& runtime::least_loaded() {
   return *best;
 }
 
+shard* runtime::first_light_shard() {
+  if (shards_.size() < 2) return nullptr;
+  std::vector<double> busy;
+  for (auto& each : shards_) busy.push_back(each->cooling_down() ? 1.0 : each->recent_busy());
+  auto first = options_.placement.first_light(busy);
+  return first ? shards_[*first].get() : nullptr;
+}
+
 shard& runtime::place_connection(bool follow_load) {
-  shard* light = nullptr;
-  if (follow_load && shards_.size() > 1) {
-    std::vector<double> busy;
-    for (auto& each : shards_) busy.push_back(each->cooling_down() ? 1.0 : each->recent_busy());
-    if (auto first = options_.placement.first_light(busy)) light = shards_[*first].get();
-  }
+  shard* light = follow_load ? first_light_shard() : nullptr;
   shard& target = light ? *light : least_loaded();
   target.incoming_.fetch_add(1, std::memory_order_relaxed);
   return target;

@@ -128,6 +128,9 @@ class runtime {
 
   void shard_drained();
   shard& place_connection(bool follow_load);
+  // Where a connection that follows the load goes now (load_following): the first light shard
+  // not cooling down; nullptr when none (or one shard only).
+  shard* first_light_shard();
   // One hand-off per runtime per load_following::settle: true (and the next one put off) when
   // a shard may hand connections off at `now`.
   bool may_hand_off(shard::clock::time_point now);

@@ -382,17 +382,13 @@ void shard::follow_load() {
   recent_.store((static_cast<std::uint64_t>(steady_ms(now_)) << 10) | permille,
                 std::memory_order_relaxed);
   const load_following& rule = runtime_.options_.placement;
-  if (runtime_.size() > 1 && !draining_ && !stopping_ && busy > rule.heavy) {
-    // The shard the connections handed off would be placed on (runtime::place_connection).
-    for (std::size_t i = 0; i < runtime_.size(); ++i) {
-      shard& other = runtime_.at(i);
-      if (&other == this || other.cooling_down()) continue;
-      double target = other.recent_busy();
-      if (target >= rule.light) continue;
-      if (double share = rule.share_to_hand_off(busy, target);
+  // Sized against the shard the connections handed off will be placed on (this one, heavy,
+  // is not light).
+  if (!draining_ && !stopping_ && busy > rule.heavy) {
+    if (shard* target = runtime_.first_light_shard()) {
+      if (double share = rule.share_to_hand_off(busy, target->recent_busy());
           share > 0 && runtime_.may_hand_off(now_))
         hand_off(share);
-      break;
     }
   }
   for (auto& slot : slots_) slot->window_bytes = 0;
