@@ -113,8 +113,18 @@ void data_plane::load_routes(std::vector<store::device_route> batch) {
 void data_plane::finish_load() {
   auto waiting = std::make_shared<std::atomic<std::size_t>>(shards_.size());
   each_shard([this, waiting](shard_state&) {
-    if (waiting->fetch_sub(1) == 1) loaded_.store(true, std::memory_order_release);
+    if (waiting->fetch_sub(1) != 1) return;
+    {
+      std::lock_guard lock{loaded_mutex_};
+      loaded_.store(true, std::memory_order_release);
+    }
+    loaded_changed_.notify_all();
   });
+}
+
+bool data_plane::wait_loaded(std::chrono::milliseconds limit) const {
+  std::unique_lock lock{loaded_mutex_};
+  return loaded_changed_.wait_for(lock, limit, [this] { return loaded(); });
 }
 
 void data_plane::apply(const store::change_event& event) {

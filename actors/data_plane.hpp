@@ -1,12 +1,13 @@
 #pragma once
 
-#include <mutex>
-
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstddef>
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -67,6 +68,8 @@ class data_plane {
   /// True once the load is in every shard: the data plane knows every stored connection and
   /// route.
   bool loaded() const { return loaded_.load(std::memory_order_acquire); }
+  /// Waits until loaded() or `limit` has passed; loaded().
+  bool wait_loaded(std::chrono::milliseconds limit) const;
   /// Applies one committed change (control thread).
   void apply(const store::change_event& event);
   /// Retires every owner (control thread).
@@ -160,6 +163,8 @@ class data_plane {
   std::map<std::string, entry, std::less<>> entries_;
   std::vector<std::size_t> owner_counts_;  ///< owners per shard
   std::atomic<bool> loaded_{false};
+  mutable std::mutex loaded_mutex_;  ///< with loaded_changed_, for wait_loaded
+  mutable std::condition_variable loaded_changed_;
   rebalance_policy policy_;
   std::function<void(const std::string&)> restart_request_;
   fuse_factory make_fuse_;

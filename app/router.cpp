@@ -5,7 +5,6 @@
 
 #include <cstdio>
 #include <stdexcept>
-#include <thread>
 
 #include <unistd.h>
 
@@ -193,9 +192,7 @@ std::optional<std::string> router::start() {
   m.system = std::make_unique<caf::actor_system>(*m.caf_config);
   m.supervisor = actors::spawn_supervisor(*m.system, *m.plane, *m.db);
   // Ready means the stored configuration is in the data plane: wait for the supervisor's load.
-  for (int i = 0; i < 3000 && !m.plane->loaded(); ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds{10});
-  if (!m.plane->loaded())
+  if (!m.plane->wait_loaded(std::chrono::seconds{30}))
     throw std::runtime_error("store: the configuration did not load within 30 s");
   if (auto* shared = m.db->cluster())
     m.health = std::make_unique<app::health_publisher>(
