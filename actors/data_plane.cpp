@@ -335,7 +335,7 @@ void data_plane::restart(const std::string& id) {
   replace_owner(id, it->second, it->second.shard, false);
 }
 
-std::optional<rebalance_policy::move> data_plane::rebalance() {
+std::vector<rebalance_policy::move> data_plane::rebalance() {
   std::vector<double> busy;
   for (std::size_t i = 0; i < runtime_.size(); ++i)
     busy.push_back(static_cast<double>(runtime_.at(i).load().busy_ns_per_second) / 1e9);
@@ -350,9 +350,13 @@ std::optional<rebalance_policy::move> data_plane::rebalance() {
     samples.push_back({id, e.shard, static_cast<double>(total - e.last_total)});
     e.last_total = total;
   }
-  auto proposed = policy_.sample(busy, samples);
-  if (proposed) move(proposed->id, proposed->to);
-  return proposed;
+  std::vector<rebalance_policy::move> moves;
+  if (auto spread = policy_.sample(busy, samples))
+    moves.push_back(*spread);
+  else if (transport::shard* home = runtime_.first_light_shard())
+    moves = policy_.gather(busy, samples, home->index());
+  for (auto& m : moves) move(m.id, m.to);
+  return moves;
 }
 
 bool data_plane::idle(transport::shard& on) {

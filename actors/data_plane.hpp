@@ -105,8 +105,9 @@ class data_plane {
   std::uint32_t max_concurrency_share() const { return defaults_.max_concurrency; }
 
   /// One rebalancing sample (the supervisor calls it every second): may move one connection
-  /// per rebalance_policy. Returns the move made, if any.
-  std::optional<rebalance_policy::move> rebalance();
+  /// to spread the load, or gather connections on the shard NS connections gather on, per
+  /// rebalance_policy. Returns the moves made.
+  std::vector<rebalance_policy::move> rebalance();
 
   /// Where connection `id` runs (-1 if it does not), for tests and metrics.
   int shard_of(const std::string& id) const;

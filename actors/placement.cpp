@@ -34,4 +34,27 @@ std::optional<rebalance_policy::move> rebalance_policy::sample(
   return move{best->id, from, to};
 }
 
+std::vector<rebalance_policy::move> rebalance_policy::gather(
+    const std::vector<double>& busy, const std::vector<connection_sample>& connections,
+    std::size_t home) const {
+  std::vector<move> moves;
+  if (busy.size() < 2 || home >= busy.size() || since_move_ < cooldown) return moves;
+  double total = 0;
+  for (double b : busy) total += b;
+  if (total >= gather_below) return moves;
+  std::vector<const connection_sample*> away;
+  double away_rate = 0;
+  for (auto& c : connections) {
+    if (c.shard == home || c.rate <= 0) continue;
+    away.push_back(&c);
+    away_rate += c.rate;
+  }
+  if (away_rate < gather_min_rate) return moves;
+  std::sort(away.begin(), away.end(),
+            [](const connection_sample* a, const connection_sample* b) { return a->rate > b->rate; });
+  if (away.size() > gather_per_sample) away.resize(gather_per_sample);
+  for (const auto* c : away) moves.push_back({c->id, c->shard, home});
+  return moves;
+}
+
 }  // namespace tr::actors

@@ -16,6 +16,7 @@ namespace tr::actors {
 /// and no move happened in the last `cooldown` samples. The connection moved is the busiest one
 /// on the busiest shard whose share of that shard's work is at most half the gap, so a move
 /// narrows the gap without flipping it (which would make connections ping-pong between shards).
+/// When every shard is light, gather() brings the connections that carry uplinks together.
 struct rebalance_policy {
   /// Below this the busiest shard is light: one shard doing the work costs less per uplink than
   /// two sharing it, which is also why NS connections gather on the first light shard
@@ -25,6 +26,18 @@ struct rebalance_policy {
   double min_ratio = 1.2;  ///< busiest ÷ least busy
   unsigned sustain = 5;    ///< consecutive samples over the thresholds
   unsigned cooldown = 10;  ///< samples after a move before the next one
+
+  /// Gathering, the other way: while the shards together are busy less than `gather_below` of
+  /// the time (so each is light, and `home` stays light with all their work), connections that
+  /// carried uplinks on another shard move to `home` — the shard NS connections gather on
+  /// (transport::load_following) — so their reports stop crossing shards. Only once those
+  /// connections carry `gather_min_rate` uplinks a second together (below that the crossings
+  /// cost next to nothing), the busiest first, at most `gather_per_sample` a sample, and not
+  /// within `cooldown` samples of a move of sample(). Spreading needs the busiest shard at
+  /// `min_busy`, above `gather_below`: neither undoes the other while the load holds.
+  double gather_below = 0.4;
+  double gather_min_rate = 100;
+  std::size_t gather_per_sample = 64;
 
   struct connection_sample {
     std::string id;
@@ -41,6 +54,12 @@ struct rebalance_policy {
   /// make now, if any.
   std::optional<move> sample(const std::vector<double>& busy,
                              const std::vector<connection_sample>& connections);
+
+  /// The gathering moves toward `home` for the sample just taken by sample() (which proposed
+  /// none), if any.
+  std::vector<move> gather(const std::vector<double>& busy,
+                           const std::vector<connection_sample>& connections,
+                           std::size_t home) const;
 
  private:
   unsigned over_ = 0;

@@ -90,6 +90,86 @@ TEST_F(data_plane_move, a_moved_connection_loses_no_report_and_reports_its_new_s
   EXPECT_EQ(figures->shard.load(), static_cast<int>(1 - first));
 }
 
+TEST_F(data_plane_move, connections_carrying_uplinks_gather_on_the_first_light_shard) {
+  // Four connections spread by count over the two shards; reports arrive on shard 0, as they do
+  // when every NS connection has gathered there (transport::load_following).
+  std::vector<store::connection> connections;
+  std::vector<store::device_route> routes;
+  for (int i = 0; i < 4; ++i) {
+    store::connection c;
+    c.id = "00000000000000d" + std::to_string(i);
+    c.url = "https://localhost:" + std::to_string(as.port()) + "/" + c.id;
+    c.as_id = "as" + std::to_string(i);
+    c.key = "00112233445566778899aabbccddeeff";
+    routes.push_back({"00000000000000D" + std::to_string(i), {c.id}});
+    connections.push_back(std::move(c));
+  }
+  plane.load(connections, routes);
+  std::size_t away = 0;
+  for (auto& c : connections) away += plane.shard_of(c.id) == 1 ? 1 : 0;
+  ASSERT_EQ(away, 2u) << "placed by count at load";
+
+  auto send_each = [&](int count) {
+    for (int n = 0; n < count; ++n) {
+      on_shard(rt, 0, [&] {
+        for (auto& r : routes) {
+          actors::ingress_answer answer;
+          plane.local().reports->handle_report(
+              "",
+              R"({"DevEUI_uplink":{"DevEUI":")" + r.dev_eui +
+                  R"(","FPort":1,"FCntUp":1,"payload_hex":"00","CustomerID":"1"}})",
+              answer);
+          EXPECT_EQ(answer.status, 202);
+        }
+      });
+    }
+  };
+  auto delivered = [&] {
+    std::uint64_t total = 0;
+    for (auto& c : connections)
+      total += metrics.connection(c.id)->total(actors::uplink_outcome::delivered);
+    return total;
+  };
+  auto wait_delivered = [&](std::uint64_t count) {
+    for (int i = 0; i < 250 && delivered() < count; ++i) std::this_thread::sleep_for(20ms);
+    return delivered();
+  };
+
+  // Gathering needs every shard light (a busy machine can stretch this test's turns).
+  auto wait_light = [&] {
+    auto light = [&] {
+      for (std::size_t i = 0; i < rt.size(); ++i)
+        if (rt.at(i).recent_busy() >= 0.25 || rt.at(i).load().busy_ns_per_second >= 150'000'000)
+          return false;
+      return true;
+    };
+    for (int i = 0; i < 250 && !light(); ++i) std::this_thread::sleep_for(20ms);
+    return light();
+  };
+
+  EXPECT_TRUE(plane.rebalance().empty()) << "no uplinks yet";
+  send_each(60);  // 120 uplinks on the two connections away from shard 0: past gather_min_rate
+  ASSERT_EQ(wait_delivered(240), 240u);
+  ASSERT_TRUE(wait_light());
+  auto moves = plane.rebalance();
+  ASSERT_EQ(moves.size(), 2u);
+  for (auto& m : moves) {
+    EXPECT_EQ(m.from, 1u);
+    EXPECT_EQ(m.to, 0u);
+  }
+  for (auto& c : connections) EXPECT_EQ(plane.shard_of(c.id), 0) << c.id;
+
+  send_each(10);
+  EXPECT_EQ(wait_delivered(280), 280u);
+  for (auto& c : connections) {
+    auto figures = metrics.connection(c.id);
+    EXPECT_EQ(figures->total(actors::uplink_outcome::shed), 0u) << c.id;
+    EXPECT_EQ(figures->total(actors::uplink_outcome::failed), 0u) << c.id;
+    EXPECT_EQ(figures->shard.load(), 0) << c.id;
+  }
+  EXPECT_TRUE(plane.rebalance().empty()) << "nothing left away from shard 0";
+}
+
 TEST_F(data_plane_move, a_crashing_connection_actor_is_restarted_alone) {
   std::mutex mutex;
   std::vector<std::string> crashed;

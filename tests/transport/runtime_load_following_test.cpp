@@ -114,9 +114,11 @@ class runtime_load_following : public ::testing::Test {
           return ended == rt_->at(0).load().handed_off_total;
         },
         5s);
-    for (std::size_t i = 0; i < clients_.size(); ++i)
-      if (closed[i])
+    for (std::size_t i = 0; i < clients_.size(); ++i) {
+      if (closed[i]) {
         EXPECT_EQ(clients_[i]->goaway_code(), 0) << "client " << i << ": expected GOAWAY, NO_ERROR";
+      }
+    }
     EXPECT_EQ(rt_->at(0).load().handed_off_total, ended);
     EXPECT_EQ(rt_->at(1).load().handed_off_total, 0u);
     return ended;
