@@ -12,6 +12,8 @@
 #   faults      attacks and misbehaving ASes, one at a time, while a healthy connection carries
 #               1,000 uplinks/s: router RSS and CPU, the healthy rate and p99 per attack
 #               (FAULTS_ROWS=REGEX runs only the rows whose names match, e.g. 'none|batches')
+#   spread      CPU per delivered uplink at ~10k/s spread over CONNECTIONS (8) connections, one
+#               shard and two alternated: what a second shard costs a many-tenant router
 #   all         every scenario in turn (not cluster, not faults)
 # Each prints a table and writes bench/results/NAME.json. Environment: TR_BUILD_DIR (binaries,
 # default build/), SHARDS (router shards and nghttpx workers, default 1), TR_SCENARIO_SMOKE=1
@@ -801,9 +803,66 @@ allow_http = true"
   write_result faults "$result"
 }
 
+# ---------------------------------------------------------------------------------------------
+scenario_spread() {
+  local secs reps rate count key rows="$WORK/rows.ndjson" rep shards
+  secs=$(smoke 1 "${SECONDS_PER_RUN:-5}"); reps=$(smoke 1 "${REPS:-2}"); rate=$(smoke 500 "${LOW_RATE:-10000}")
+  count=${CONNECTIONS:-8}
+  key=$(key_for 1)
+  local endpoints=() i
+  for i in $(seq "$count"); do endpoints+=(--endpoint "/uplink$i,$key,fast"); done
+  start_sim sim --pki "$WORK/pki" --shards 1 "${endpoints[@]}"
+  : > "$rows"
+  for rep in $(seq "$reps"); do
+    for shards in 1 2; do
+      # A fresh router each run: connections created in order are placed by count (half on each
+      # shard with two), devices routed round robin over them.
+      SHARDS=$shards start_router "router-$rep-$shards" "$WORK/data-$rep-$shards" "[as]
+ca_file = $SIM_CA"
+      local ids=()
+      for i in $(seq "$count"); do ids+=("$(create_connection "c$i" "https://localhost:$SIM_PORT/uplink$i" "$key")"); done
+      route_devices 1000 70B3D5E750000000 "${ids[@]}"
+      # Warm-up: sessions open, and the supervisor's samples see the load (placement and moves).
+      "$LOAD_BIN" --port "$R_INGRESS" --rate "$rate" --connections 4 --streams 64 --seconds 3 \
+        --devices 1000 --first-dev-eui 70B3D5E750000000 --quiet > /dev/null
+      sleep 0.5
+      local m0 m1 t0 t1 before after
+      m0=$(metrics); before=$(metric_sum "$m0" tunnel_router_uplinks_total 'outcome="delivered"')
+      t0=$(cpu_ticks "$R_PID")
+      "$LOAD_BIN" --port "$R_INGRESS" --rate "$rate" --connections 4 --streams 64 --seconds "$secs" \
+        --devices 1000 --first-dev-eui 70B3D5E750000000 --quiet > "$WORK/load.json"
+      sleep 0.5
+      t1=$(cpu_ticks "$R_PID")
+      m1=$(metrics); after=$(metric_sum "$m1" tunnel_router_uplinks_total 'outcome="delivered"')
+      local busy=() posts=()
+      busy_of() { awk -v shard="tunnel_router_shard_busy_seconds_total{shard=\"$2\"}" '$1 == shard {print $2}' <<< "$1"; }
+      for i in $(seq 0 $((shards - 1))); do
+        busy+=("$(awk -v a="$(busy_of "$m0" "$i")" -v b="$(busy_of "$m1" "$i")" -v s="$secs" 'BEGIN{printf "%.3f", (b - a) / s}')")
+      done
+      jq -c --argjson rep "$rep" --argjson shards "$shards" --argjson delivered $((after - before)) \
+        --argjson cpu_us "$(ticks_to_us $((t1 - t0)))" --argjson busy "[$(IFS=,; echo "${busy[*]}")]" \
+        '{rep: $rep, shards: $shards, offered_per_s: .sent_per_s, delivered: $delivered, cpu_us: $cpu_us,
+          cpu_us_per_delivered: (if $delivered > 0 then $cpu_us / $delivered else null end),
+          busy_per_shard: $busy, accepted_p99_us: .accepted_latency_us.p99}' "$WORK/load.json" >> "$rows"
+      log "$(tail -1 "$rows")"
+      stop_pid "$R_PID"
+    done
+  done
+  local result
+  result=$(jq -s --argjson count "$count" --argjson secs "$secs" --argjson rate "$rate" '
+    {scenario: "spread", connections: $count, seconds_per_run: $secs, rate: $rate, runs: .,
+     two_over_one: [group_by(.rep)[] | (map(select(.shards == 2))[0].cpu_us_per_delivered) / (map(select(.shards == 1))[0].cpu_us_per_delivered)],
+     note: "A fresh router per run (runtime.shards 1, then 2), CONNECTIONS connections to tr-as-sim, each its own path, 1,000 devices routed round robin over them; tr-ns-load at the rate over 4 NS connections, 3 s of warm-up, then the measured run. CPU = utime+stime of the router over the run; busy_per_shard = tunnel_router_shard_busy_seconds_total per second of the run."}' "$rows")
+  printf '\n%-4s %-7s %12s %10s %s\n' rep shards delivered/s cpu_us/up busy/shard
+  jq -r '.runs[] | [.rep, .shards, (.delivered / $secs | floor), ((.cpu_us_per_delivered // 0) * 100 | floor / 100), (.busy_per_shard | map(tostring) | join(" "))] | @tsv' \
+    --argjson secs "$secs" <<< "$result" | awk -F'\t' '{printf "%-4s %-7s %12s %10s %s\n", $1, $2, $3, $4, $5}'
+  echo "2 shards / 1 shard, CPU per delivered uplink (same rep): $(jq -c '[.two_over_one[] | . * 100 | floor / 100]' <<< "$result")"
+  write_result spread "$result"
+}
+
 name=${1:-}
 case $name in
-  throughput|latency|noisy|dead|scale|downlink|cluster|faults) "scenario_$name" ;;
+  throughput|latency|noisy|dead|scale|downlink|cluster|faults|spread) "scenario_$name" ;;
   all)
     for s in throughput latency noisy dead scale downlink; do "$0" "$s"; done ;;
   *)
