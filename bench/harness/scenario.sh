@@ -805,8 +805,9 @@ allow_http = true"
 
 # ---------------------------------------------------------------------------------------------
 scenario_spread() {
-  local secs reps rate count key rows="$WORK/rows.ndjson" rep shards
+  local secs reps rate count warm key rows="$WORK/rows.ndjson" rep shards
   secs=$(smoke 1 "${SECONDS_PER_RUN:-5}"); reps=$(smoke 1 "${REPS:-2}"); rate=$(smoke 500 "${LOW_RATE:-10000}")
+  warm=$(smoke 1 3)
   count=${CONNECTIONS:-8}
   key=$(key_for 1)
   local endpoints=() i
@@ -823,7 +824,7 @@ ca_file = $SIM_CA"
       for i in $(seq "$count"); do ids+=("$(create_connection "c$i" "https://localhost:$SIM_PORT/uplink$i" "$key")"); done
       route_devices 1000 70B3D5E750000000 "${ids[@]}"
       # Warm-up: sessions open, and the supervisor's samples see the load (placement and moves).
-      "$LOAD_BIN" --port "$R_INGRESS" --rate "$rate" --connections 4 --streams 64 --seconds 3 \
+      "$LOAD_BIN" --port "$R_INGRESS" --rate "$rate" --connections 4 --streams 64 --seconds "$warm" \
         --devices 1000 --first-dev-eui 70B3D5E750000000 --quiet > /dev/null
       sleep 0.5
       local m0 m1 t0 t1 before after

@@ -47,6 +47,9 @@ TEST(scenario_smoke, dead) {
 TEST(scenario_smoke, scale) {
   run_scenario("scale");
 }
+TEST(scenario_smoke, spread) {
+  run_scenario("spread");
+}
 TEST(scenario_smoke, downlink) {
   run_scenario("downlink");
 }
