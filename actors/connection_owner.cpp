@@ -344,12 +344,7 @@ void connection_owner::finish(std::uint32_t slot, uplink_outcome outcome, fuse::
       if (outcome != uplink_outcome::delivered) metrics_->health.fail(why);
       tell_fuse({fuse_event::kind::answer, signal, r.probe, r.epoch, r.started, now});
     }
-    if (r.uplink) {
-      if (outcome == uplink_outcome::delivered)
-        losses_.delivered(r.device, r.told);
-      else
-        lose(r.device);
-    }
+    if (r.uplink) settle_loss(r.device, outcome == uplink_outcome::delivered, r.told);
   }
   r.live = false;
   r.timer = {};
@@ -380,6 +375,21 @@ void connection_owner::finish_test(std::uint32_t slot, uplink_outcome outcome,
   else if (outcome != uplink_outcome::delivered && result.status == 0)
     result.error = std::string{name_of(why.what)} + ": " + std::string{why.message};
   if (waiter.done) waiter.done(std::move(result));
+}
+
+void connection_owner::settle_loss(std::uint64_t device, bool delivered, std::uint32_t told) {
+  if (successor_) {
+    // Retired by a move: the loss table went to the successor, which settles it there. Posted
+    // even on this shard, so that it runs after the hand-over that carries the table.
+    successor_->home().post([next = successor_, device, delivered, told](transport::shard&) {
+      next->settle_loss(device, delivered, told);
+    });
+    return;
+  }
+  if (delivered)
+    losses_.delivered(device, told);
+  else
+    lose(device);
 }
 
 void connection_owner::lose(std::uint64_t device) {

@@ -164,6 +164,9 @@ class connection_owner final : private transport::upstream_user,
   void release_when_done();
   /// One uplink of `device` not delivered: counted for its next LostUplinksAS.
   void lose(std::uint64_t device);
+  /// An uplink of `device` that told the AS of `told` losses ended, delivered or not: settled
+  /// in the loss table, the successor's once this owner was retired into one (a move).
+  void settle_loss(std::uint64_t device, bool delivered, std::uint32_t told);
   std::uint32_t take_slot(bool probe);
   void publish_state();
   /// Sets the fuse's in-flight ceiling to the configuration's share (cluster mode).

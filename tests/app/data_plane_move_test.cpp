@@ -90,6 +90,51 @@ TEST_F(data_plane_move, a_moved_connection_loses_no_report_and_reports_its_new_s
   EXPECT_EQ(figures->shard.load(), static_cast<int>(1 - first));
 }
 
+TEST_F(data_plane_move, an_uplink_in_flight_during_a_move_settles_the_losses_the_successor_holds) {
+  store::connection c;
+  c.id = "00000000000000c2";
+  c.url = "https://localhost:" + std::to_string(as.port()) + "/up";
+  c.as_id = "as";
+  c.key = "00112233445566778899aabbccddeeff";
+  plane.load({c}, {store::device_route{"00000000000000AA", {c.id}}});
+  auto first = static_cast<std::size_t>(plane.shard_of(c.id));
+  auto send = [&] {
+    on_shard(rt, 0, [&] {
+      actors::ingress_answer answer;
+      plane.local().reports->handle_report("", report_json, answer);
+      EXPECT_EQ(answer.status, 202);
+    });
+  };
+  auto figures = metrics.connection(c.id);
+  auto wait_outcomes = [&](std::uint64_t count) {
+    for (int i = 0; i < 250; ++i) {
+      if (figures->total(actors::uplink_outcome::delivered) +
+              figures->total(actors::uplink_outcome::failed) >=
+          count)
+        return true;
+      std::this_thread::sleep_for(20ms);
+    }
+    return false;
+  };
+
+  as.set_status(503);
+  send();  // failed: the device has lost one uplink
+  ASSERT_TRUE(wait_outcomes(1));
+  as.set_status(200);
+  as.set_delay(300ms);
+  send();  // tells the AS of that loss; still in flight when the connection moves
+  ASSERT_TRUE(as.wait_for(2));
+  plane.move(c.id, 1 - first);
+  ASSERT_TRUE(wait_outcomes(2));  // delivered by the old owner: the AS now knows of the loss
+  as.set_delay(0ms);
+  send();
+  ASSERT_TRUE(as.wait_for(3));
+  auto requests = as.requests();
+  EXPECT_NE(requests[1].body.find(R"("LostUplinksAS":1)"), std::string::npos) << requests[1].body;
+  EXPECT_NE(requests[2].body.find(R"("LostUplinksAS":0)"), std::string::npos)
+      << "the successor told the AS again of a loss already told: " << requests[2].body;
+}
+
 TEST_F(data_plane_move, connections_carrying_uplinks_gather_on_the_first_light_shard) {
   // Four connections spread by count over the two shards; reports arrive on shard 0, as they do
   // when every NS connection has gathered there (transport::load_following).
