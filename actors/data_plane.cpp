@@ -47,6 +47,8 @@ void data_plane::each_shard(F fn) {
 void data_plane::dispatch(std::size_t from, routing_table::slot slot,
                           const shared_report& report) {
   auto& state = *shards_[from];
+  state.dispatched.store(state.dispatched.load(std::memory_order_relaxed) + 1,
+                         std::memory_order_relaxed);
   if (slot >= state.owners.size() || !state.owners[slot]) {
     // Routed to a connection whose configuration cannot run (see problem_of): shed, counted.
     metrics_.connection(state.routes.id_of(slot))->count(uplink_outcome::shed);
@@ -350,11 +352,18 @@ std::vector<rebalance_policy::move> data_plane::rebalance() {
     samples.push_back({id, e.shard, static_cast<double>(total - e.last_total)});
     e.last_total = total;
   }
+  std::vector<double> arrivals;
+  last_dispatched_.resize(shards_.size());
+  for (std::size_t i = 0; i < shards_.size(); ++i) {
+    std::uint64_t now = shards_[i]->dispatched.load(std::memory_order_relaxed);
+    arrivals.push_back(static_cast<double>(now - last_dispatched_[i]));
+    last_dispatched_[i] = now;
+  }
   std::vector<rebalance_policy::move> moves;
   if (auto spread = policy_.sample(busy, samples))
     moves.push_back(*spread);
-  else if (transport::shard* home = runtime_.first_light_shard())
-    moves = policy_.gather(busy, samples, home->index());
+  else
+    moves = policy_.gather(busy, arrivals, samples);
   for (auto& m : moves) move(m.id, m.to);
   return moves;
 }

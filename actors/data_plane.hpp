@@ -32,6 +32,9 @@ struct shard_state {
   routing_table routes;
   std::vector<std::shared_ptr<connection_owner>> owners;  ///< by routing slot
   std::unique_ptr<ingress> reports;
+  /// Reports this shard's ingress handed to a connection (written by the shard, read by the
+  /// supervisor for gathering).
+  std::atomic<std::uint64_t> dispatched{0};
 };
 
 /// The data plane of the router: connection owners placed on shards, routing replicas, and the
@@ -105,7 +108,7 @@ class data_plane {
   std::uint32_t max_concurrency_share() const { return defaults_.max_concurrency; }
 
   /// One rebalancing sample (the supervisor calls it every second): may move one connection
-  /// to spread the load, or gather connections on the shard NS connections gather on, per
+  /// to spread the load, or gather connections on the shard the reports arrive on, per
   /// rebalance_policy. Returns the moves made.
   std::vector<rebalance_policy::move> rebalance();
 
@@ -163,6 +166,7 @@ class data_plane {
   std::vector<std::unique_ptr<shard_state>> shards_;
   std::map<std::string, entry, std::less<>> entries_;
   std::vector<std::size_t> owner_counts_;  ///< owners per shard
+  std::vector<std::uint64_t> last_dispatched_;  ///< shard_state::dispatched at the last sample
   std::atomic<bool> loaded_{false};
   mutable std::mutex loaded_mutex_;  ///< with loaded_changed_, for wait_loaded
   mutable std::condition_variable loaded_changed_;

@@ -35,13 +35,18 @@ std::optional<rebalance_policy::move> rebalance_policy::sample(
 }
 
 std::vector<rebalance_policy::move> rebalance_policy::gather(
-    const std::vector<double>& busy, const std::vector<connection_sample>& connections,
-    std::size_t home) const {
+    const std::vector<double>& busy, const std::vector<double>& arrivals,
+    const std::vector<connection_sample>& connections) const {
   std::vector<move> moves;
-  if (busy.size() < 2 || home >= busy.size() || since_move_ < cooldown) return moves;
+  if (busy.size() < 2 || arrivals.size() != busy.size() || since_move_ < cooldown) return moves;
   double total = 0;
   for (double b : busy) total += b;
   if (total >= gather_below) return moves;
+  auto most = std::max_element(arrivals.begin(), arrivals.end());
+  double arrived = 0;
+  for (double a : arrivals) arrived += a;
+  if (arrived <= 0 || *most < gather_concentration * arrived) return moves;
+  auto home = static_cast<std::size_t>(most - arrivals.begin());
   std::vector<const connection_sample*> away;
   double away_rate = 0;
   for (auto& c : connections) {

@@ -16,7 +16,8 @@ namespace tr::actors {
 /// and no move happened in the last `cooldown` samples. The connection moved is the busiest one
 /// on the busiest shard whose share of that shard's work is at most half the gap, so a move
 /// narrows the gap without flipping it (which would make connections ping-pong between shards).
-/// When every shard is light, gather() brings the connections that carry uplinks together.
+/// While the shards are light, gather() brings the connections that carry uplinks to the shard
+/// their reports arrive on.
 struct rebalance_policy {
   /// Below this the busiest shard is light: one shard doing the work costs less per uplink than
   /// two sharing it, which is also why NS connections gather on the first light shard
@@ -28,14 +29,17 @@ struct rebalance_policy {
   unsigned cooldown = 10;  ///< samples after a move before the next one
 
   /// Gathering, the other way: while the shards together are busy less than `gather_below` of
-  /// the time (so each is light, and `home` stays light with all their work), connections that
-  /// carried uplinks on another shard move to `home` — the shard NS connections gather on
-  /// (transport::load_following) — so their reports stop crossing shards. Only once those
-  /// connections carry `gather_min_rate` uplinks a second together (below that the crossings
-  /// cost next to nothing), the busiest first, at most `gather_per_sample` a sample, and not
-  /// within `cooldown` samples of a move of sample(). Spreading needs the busiest shard at
-  /// `min_busy`, above `gather_below`: neither undoes the other while the load holds.
+  /// one shard's time, and at least `gather_concentration` of the reports arrive on one shard
+  /// (the ingress shard, where NS connections gather: transport::load_following), connections
+  /// that carried uplinks on another shard move to it, so their reports stop crossing shards.
+  /// Only once those connections carry `gather_min_rate` uplinks a second together (below that
+  /// the crossings cost next to nothing), the busiest first, at most `gather_per_sample` a
+  /// sample, and not within `cooldown` samples of a move of sample(). The target is where the
+  /// reports arrive, not a shard's busy figure, so a burst of work does not turn it around; when
+  /// NS connections are spread over the shards, nothing gathers. Spreading needs the busiest
+  /// shard at `min_busy`, above `gather_below`: neither undoes the other while the load holds.
   double gather_below = 0.4;
+  double gather_concentration = 0.75;
   double gather_min_rate = 100;
   std::size_t gather_per_sample = 64;
 
@@ -55,11 +59,10 @@ struct rebalance_policy {
   std::optional<move> sample(const std::vector<double>& busy,
                              const std::vector<connection_sample>& connections);
 
-  /// The gathering moves toward `home` for the sample just taken by sample() (which proposed
-  /// none), if any.
-  std::vector<move> gather(const std::vector<double>& busy,
-                           const std::vector<connection_sample>& connections,
-                           std::size_t home) const;
+  /// The gathering moves for the sample just taken by sample() (which proposed none), if any;
+  /// `arrivals[i]` = reports that arrived on shard i since the last sample.
+  std::vector<move> gather(const std::vector<double>& busy, const std::vector<double>& arrivals,
+                           const std::vector<connection_sample>& connections) const;
 
  private:
   unsigned over_ = 0;

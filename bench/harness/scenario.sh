@@ -14,7 +14,7 @@
 #               (FAULTS_ROWS=REGEX runs only the rows whose names match, e.g. 'none|batches')
 #   spread      CPU per delivered uplink at ~10k/s spread over CONNECTIONS (8) connections, one
 #               shard and two alternated: what a second shard costs a many-tenant router
-#   all         every scenario in turn (not cluster, not faults)
+#   all         every scenario in turn (not cluster, faults or spread)
 # Each prints a table and writes bench/results/NAME.json. Environment: TR_BUILD_DIR (binaries,
 # default build/), SHARDS (router shards and nghttpx workers, default 1), TR_SCENARIO_SMOKE=1
 # (seconds-long runs with small numbers, results in a temp folder unless TR_RESULTS_DIR is set).
@@ -804,6 +804,9 @@ allow_http = true"
 }
 
 # ---------------------------------------------------------------------------------------------
+# busy_of METRICS SHARD: tunnel_router_shard_busy_seconds_total of one shard, as printed.
+busy_of() { awk -v shard="tunnel_router_shard_busy_seconds_total{shard=\"$2\"}" '$1 == shard {print $2}' <<< "$1"; }
+
 scenario_spread() {
   local secs reps rate count warm key rows="$WORK/rows.ndjson" rep shards
   secs=$(smoke 1 "${SECONDS_PER_RUN:-5}"); reps=$(smoke 1 "${REPS:-2}"); rate=$(smoke 500 "${LOW_RATE:-10000}")
@@ -835,8 +838,7 @@ ca_file = $SIM_CA"
       sleep 0.5
       t1=$(cpu_ticks "$R_PID")
       m1=$(metrics); after=$(metric_sum "$m1" tunnel_router_uplinks_total 'outcome="delivered"')
-      local busy=() posts=()
-      busy_of() { awk -v shard="tunnel_router_shard_busy_seconds_total{shard=\"$2\"}" '$1 == shard {print $2}' <<< "$1"; }
+      local busy=()
       for i in $(seq 0 $((shards - 1))); do
         busy+=("$(awk -v a="$(busy_of "$m0" "$i")" -v b="$(busy_of "$m1" "$i")" -v s="$secs" 'BEGIN{printf "%.3f", (b - a) / s}')")
       done
@@ -852,12 +854,13 @@ ca_file = $SIM_CA"
   local result
   result=$(jq -s --argjson count "$count" --argjson secs "$secs" --argjson rate "$rate" '
     {scenario: "spread", connections: $count, seconds_per_run: $secs, rate: $rate, runs: .,
-     two_over_one: [group_by(.rep)[] | (map(select(.shards == 2))[0].cpu_us_per_delivered) / (map(select(.shards == 1))[0].cpu_us_per_delivered)],
+     two_over_one: [group_by(.rep)[] | [map(select(.shards == 2))[0].cpu_us_per_delivered, map(select(.shards == 1))[0].cpu_us_per_delivered]
+                    | if .[0] != null and .[1] != null and .[1] > 0 then .[0] / .[1] else null end],
      note: "A fresh router per run (runtime.shards 1, then 2), CONNECTIONS connections to tr-as-sim, each its own path, 1,000 devices routed round robin over them; tr-ns-load at the rate over 4 NS connections, 3 s of warm-up, then the measured run. CPU = utime+stime of the router over the run; busy_per_shard = tunnel_router_shard_busy_seconds_total per second of the run."}' "$rows")
   printf '\n%-4s %-7s %12s %10s %s\n' rep shards delivered/s cpu_us/up busy/shard
   jq -r '.runs[] | [.rep, .shards, (.delivered / $secs | floor), ((.cpu_us_per_delivered // 0) * 100 | floor / 100), (.busy_per_shard | map(tostring) | join(" "))] | @tsv' \
     --argjson secs "$secs" <<< "$result" | awk -F'\t' '{printf "%-4s %-7s %12s %10s %s\n", $1, $2, $3, $4, $5}'
-  echo "2 shards / 1 shard, CPU per delivered uplink (same rep): $(jq -c '[.two_over_one[] | . * 100 | floor / 100]' <<< "$result")"
+  echo "2 shards / 1 shard, CPU per delivered uplink (same rep): $(jq -c '[.two_over_one[] | if . == null then null else . * 100 | floor / 100 end]' <<< "$result")"
   write_result spread "$result"
 }
 

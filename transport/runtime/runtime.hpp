@@ -116,10 +116,6 @@ class runtime {
   listen_result listen(std::string_view host, std::uint16_t port, connection_factory factory,
                        bool follow_load = false);
 
-  /// Where a connection that follows the load goes now (load_following): the first light shard
-  /// not cooling down; nullptr when none (or one shard only). Any thread.
-  shard* first_light_shard();
-
   /// Closes every listener. From a thread outside the runtime it returns once they are closed;
   /// from a shard, the listeners close within the current turns of their shards.
   void stop_accepting();
@@ -132,6 +128,9 @@ class runtime {
 
   void shard_drained();
   shard& place_connection(bool follow_load);
+  // Where a connection that follows the load goes now (load_following): the first light shard
+  // not cooling down; nullptr when none (or one shard only).
+  shard* first_light_shard();
   // One hand-off per runtime per load_following::settle: true (and the next one put off) when
   // a shard may hand connections off at `now`.
   bool may_hand_off(shard::clock::time_point now);
