@@ -119,8 +119,9 @@ class connection_owner final : private transport::upstream_user,
 
   /// Makes the next send() fail with an exception, as a defect would: for the supervision tests.
   void inject_fault_for_testing() { fault_injected_ = true; }
-  /// True once an exception escaped this owner (it then sheds everything until replaced).
-  bool crashed() const { return crashed_; }
+  /// True once an exception escaped this owner (it then sheds everything until replaced). Any
+  /// thread.
+  bool crashed() const { return crashed_.load(std::memory_order_acquire); }
 
   /// Requests in flight or waiting for a session.
   std::size_t in_flight() const { return in_flight_; }
@@ -199,7 +200,7 @@ class connection_owner final : private transport::upstream_user,
   std::size_t in_flight_ = 0;
   std::uint64_t sequence_ = 0;
   bool retired_ = false;
-  bool crashed_ = false;
+  std::atomic<bool> crashed_{false};  ///< written on the home shard, read by the supervisor
   bool graceful_ = false;  ///< retiring after a move: finishing what waits and is in flight
   std::shared_ptr<connection_owner> successor_;
   bool fault_injected_ = false;
@@ -217,8 +218,8 @@ void connection_owner::guarded(F&& fn) {
   try {
     fn();
   } catch (const std::exception&) {
-    if (crashed_) return;
-    crashed_ = true;
+    if (crashed()) return;
+    crashed_.store(true, std::memory_order_release);
     retired_ = true;
     metrics_->count(uplink_outcome::failed);
     if (environment_.on_crash) environment_.on_crash(config_->id);

@@ -332,7 +332,9 @@ void data_plane::move(const std::string& id, std::size_t to) {
 
 void data_plane::restart(const std::string& id) {
   auto it = entries_.find(id);
-  if (it == entries_.end() || !it->second.owner) return;
+  // Only a crashed owner is replaced: one moved since it asked (gathering, spreading) was
+  // replaced already, by a healthy owner that must not be stopped.
+  if (it == entries_.end() || !it->second.owner || !it->second.owner->crashed()) return;
   if (it->second.figures) it->second.figures->restarts.fetch_add(1, std::memory_order_relaxed);
   replace_owner(id, it->second, it->second.shard, false);
 }

@@ -2,6 +2,7 @@
 // owner finishes what it had in flight, and the connection's shard figure follows the move.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <future>
 #include <mutex>
 #include <thread>
@@ -275,4 +276,40 @@ TEST_F(data_plane_move, a_crashing_connection_actor_is_restarted_alone) {
   EXPECT_EQ(good_figures->total(actors::uplink_outcome::delivered),
             2u);  // the neighbour never noticed
   EXPECT_EQ(good_figures->restarts.load(), 0u);
+}
+
+TEST_F(data_plane_move, a_restart_asked_before_a_move_leaves_the_moved_owner_alone) {
+  store::connection c;
+  c.id = "00000000000000b3";
+  c.url = "https://localhost:" + std::to_string(as.port()) + "/up";
+  c.as_id = "as";
+  c.key = "00112233445566778899aabbccddeeff";
+  plane.load({c}, {store::device_route{"00000000000000AA", {c.id}}});
+  std::atomic<int> asked{0};
+  plane.on_restart_request([&](const std::string&) { ++asked; });
+  auto send = [&] {
+    on_shard(rt, 0, [&] {
+      actors::ingress_answer answer;
+      plane.local().reports->handle_report("", report_json, answer);
+    });
+  };
+  auto home = static_cast<std::size_t>(plane.shard_of(c.id));
+  on_shard(rt, home, [&] {
+    auto& state = plane.state_of(home);
+    state.owners[*state.routes.find(c.id)]->inject_fault_for_testing();
+  });
+  send();  // the owner crashes and asks for a restart
+  for (int i = 0; i < 100 && asked == 0; ++i) std::this_thread::sleep_for(10ms);
+  ASSERT_EQ(asked, 1);
+  plane.move(c.id, 1 - home);  // a rebalancing sample got there first: a healthy owner now
+  plane.restart(c.id);         // the supervisor reads the request afterwards
+  auto figures = metrics.connection(c.id);
+  EXPECT_EQ(figures->restarts.load(), 0u);
+  EXPECT_EQ(plane.shard_of(c.id), static_cast<int>(1 - home));
+  send();
+  ASSERT_TRUE(as.wait_for(1));
+  for (int i = 0; i < 100 && figures->total(actors::uplink_outcome::delivered) < 1; ++i)
+    std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(figures->total(actors::uplink_outcome::delivered), 1u);
+  EXPECT_EQ(figures->total(actors::uplink_outcome::failed), 1u) << "the one the crash took";
 }
