@@ -55,8 +55,9 @@ std::vector<rebalance_policy::move> rebalance_policy::gather(
     away_rate += c.rate;
   }
   if (away_rate < gather_min_rate) return moves;
-  std::sort(away.begin(), away.end(),
-            [](const connection_sample* a, const connection_sample* b) { return a->rate > b->rate; });
+  std::sort(away.begin(), away.end(), [](const connection_sample* a, const connection_sample* b) {
+    return a->rate > b->rate;
+  });
   if (away.size() > gather_per_sample) away.resize(gather_per_sample);
   for (const auto* c : away) moves.push_back({c->id, c->shard, home});
   return moves;

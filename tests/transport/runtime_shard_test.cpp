@@ -261,9 +261,8 @@ TEST(runtime_shard, counts_a_long_turn_in_the_bucket_of_its_duration) {
   auto figures_read = read.get_future();
   // The turn's figures are published at its end, and a post from another thread may still run in
   // the long turn itself: read them in a later one.
-  rt.at(0).post([&](shard& on) {
-    on.post_next_turn([&](shard& next) { read.set_value(next.load()); });
-  });
+  rt.at(0).post(
+      [&](shard& on) { on.post_next_turn([&](shard& next) { read.set_value(next.load()); }); });
   shard_load figures = await(figures_read);
   // Buckets up to 2 ms (index 5) hold nothing of it; 5 ms or above (index 6 on) does.
   std::uint64_t longer = 0;
