@@ -42,8 +42,8 @@ struct shard_state {
 ///
 /// Placement: a new connection's owner goes to the shard with the least busy time over the
 /// last second, ties to the one with the fewest owners; rebalance() then moves owners to spread
-/// a heavy load or to gather light traffic where its reports arrive. Every change is posted, in the same
-/// order, to every shard's replica (routes, owner directory) and to the owner's home shard
+/// a heavy load or to gather light traffic where its reports arrive. Every change is posted, in the
+/// same order, to every shard's replica (routes, owner directory) and to the owner's home shard
 /// (reconfigure, retire), so a change reaches the data path within one loop turn.
 ///
 /// `apply` and `load` are for the control plane's one thread (the supervisor actor); `local`

@@ -46,6 +46,27 @@ struct data_plane_move : ::testing::Test {
   /// The runtime stops before the owners it drives are destroyed with the plane.
   void TearDown() override { rt.stop(); }
 
+  /// A connection to the test AS.
+  store::connection connection(std::string id, const std::string& path = "/up",
+                               std::string as_id = "as") {
+    store::connection c;
+    c.id = std::move(id);
+    c.url = "https://localhost:" + std::to_string(as.port()) + path;
+    c.as_id = std::move(as_id);
+    c.key = "00112233445566778899aabbccddeeff";
+    return c;
+  }
+  /// One report through shard 0's ingress, as an NS connection there hands it; the answer's status.
+  int send_report(const std::string& body = report_json) {
+    int status = 0;
+    on_shard(rt, 0, [&] {
+      actors::ingress_answer answer;
+      plane.local().reports->handle_report("", body, answer);
+      status = answer.status;
+    });
+    return status;
+  }
+
   static transport::tls_context client_tls(const std::string& ca_file) {
     transport::tls_client_config tls;
     tls.ca_file = ca_file;
@@ -92,20 +113,10 @@ TEST_F(data_plane_move, a_moved_connection_loses_no_report_and_reports_its_new_s
 }
 
 TEST_F(data_plane_move, an_uplink_in_flight_during_a_move_settles_the_losses_the_successor_holds) {
-  store::connection c;
-  c.id = "00000000000000c2";
-  c.url = "https://localhost:" + std::to_string(as.port()) + "/up";
-  c.as_id = "as";
-  c.key = "00112233445566778899aabbccddeeff";
+  auto c = connection("00000000000000c2");
   plane.load({c}, {store::device_route{"00000000000000AA", {c.id}}});
   auto first = static_cast<std::size_t>(plane.shard_of(c.id));
-  auto send = [&] {
-    on_shard(rt, 0, [&] {
-      actors::ingress_answer answer;
-      plane.local().reports->handle_report("", report_json, answer);
-      EXPECT_EQ(answer.status, 202);
-    });
-  };
+  auto send = [&] { EXPECT_EQ(send_report(), 202); };
   auto figures = metrics.connection(c.id);
   auto wait_outcomes = [&](std::uint64_t count) {
     for (int i = 0; i < 250; ++i) {
@@ -142,13 +153,9 @@ TEST_F(data_plane_move, connections_carrying_uplinks_gather_on_the_shard_their_r
   std::vector<store::connection> connections;
   std::vector<store::device_route> routes;
   for (int i = 0; i < 4; ++i) {
-    store::connection c;
-    c.id = "00000000000000d" + std::to_string(i);
-    c.url = "https://localhost:" + std::to_string(as.port()) + "/" + c.id;
-    c.as_id = "as" + std::to_string(i);
-    c.key = "00112233445566778899aabbccddeeff";
-    routes.push_back({"00000000000000D" + std::to_string(i), {c.id}});
-    connections.push_back(std::move(c));
+    auto id = "00000000000000d" + std::to_string(i);
+    routes.push_back({"00000000000000D" + std::to_string(i), {id}});
+    connections.push_back(connection(id, "/" + id, "as" + std::to_string(i)));
   }
   plane.load(connections, routes);
   std::size_t away = 0;
@@ -157,17 +164,11 @@ TEST_F(data_plane_move, connections_carrying_uplinks_gather_on_the_shard_their_r
 
   auto send_each = [&](int count) {
     for (int n = 0; n < count; ++n) {
-      on_shard(rt, 0, [&] {
-        for (auto& r : routes) {
-          actors::ingress_answer answer;
-          plane.local().reports->handle_report(
-              "",
-              R"({"DevEUI_uplink":{"DevEUI":")" + r.dev_eui +
-                  R"(","FPort":1,"FCntUp":1,"payload_hex":"00","CustomerID":"1"}})",
-              answer);
-          EXPECT_EQ(answer.status, 202);
-        }
-      });
+      for (auto& r : routes) {
+        EXPECT_EQ(send_report(R"({"DevEUI_uplink":{"DevEUI":")" + r.dev_eui +
+                              R"(","FPort":1,"FCntUp":1,"payload_hex":"00","CustomerID":"1"}})"),
+                  202);
+      }
     }
   };
   auto delivered = [&] {
@@ -279,20 +280,11 @@ TEST_F(data_plane_move, a_crashing_connection_actor_is_restarted_alone) {
 }
 
 TEST_F(data_plane_move, a_restart_asked_before_a_move_leaves_the_moved_owner_alone) {
-  store::connection c;
-  c.id = "00000000000000b3";
-  c.url = "https://localhost:" + std::to_string(as.port()) + "/up";
-  c.as_id = "as";
-  c.key = "00112233445566778899aabbccddeeff";
+  auto c = connection("00000000000000b3");
   plane.load({c}, {store::device_route{"00000000000000AA", {c.id}}});
   std::atomic<int> asked{0};
   plane.on_restart_request([&](const std::string&) { ++asked; });
-  auto send = [&] {
-    on_shard(rt, 0, [&] {
-      actors::ingress_answer answer;
-      plane.local().reports->handle_report("", report_json, answer);
-    });
-  };
+  auto send = [&] { send_report(); };
   auto home = static_cast<std::size_t>(plane.shard_of(c.id));
   on_shard(rt, home, [&] {
     auto& state = plane.state_of(home);
