@@ -72,9 +72,9 @@ struct uplink_environment {
 /// what is in flight over all of them. Reports that arrive while a session connects wait for it
 /// only within the fuse's limit. Nothing is queued beyond that: a report the upstream cannot
 /// take is shed and counted. The owner reads time and sets timers through a transport::loop_clock
-/// (its shard, or a unit test's simulated clock). Every sent report ends in exactly one outcome (delivered,
-/// failed, timeout) that feeds the metrics and, in batches, the connection's fuse actor, which
-/// posts admission snapshots back; shed reports feed only the metrics.
+/// (its shard, or a unit test's simulated clock). Every sent report ends in exactly one outcome
+/// (delivered, failed, timeout) that feeds the metrics and, in batches, the connection's fuse
+/// actor, which posts admission snapshots back; shed reports feed only the metrics.
 ///
 /// A paused connection sends nothing: its reports are counted as `paused`. Every DevEUI_uplink
 /// not delivered (shed, paused, failed, timeout) is counted per device in a bounded loss table,
@@ -145,8 +145,8 @@ class connection_owner final : private transport::upstream_user,
   /// Gives the request to the upstream (made on first use); false when it cannot take it.
   bool submit(std::uint32_t slot, std::string_view target, std::string_view body);
   transport::upstream& upstream_now();
-  void on_answer(std::uint64_t cookie, const transport::error& err,
-                 const transport::response& res, bool sent) override;
+  void on_answer(std::uint64_t cookie, const transport::error& err, const transport::response& res,
+                 bool sent) override;
   void complete(std::uint32_t slot, const transport::error& err, const transport::response& res,
                 bool sent);
   void on_timeout(std::uint32_t slot, std::uint32_t generation);
@@ -189,9 +189,9 @@ class connection_owner final : private transport::upstream_user,
   std::shared_ptr<fuse_link> fuse_link_;
   std::vector<fuse_event> fuse_events_;  ///< not yet sent to the fuse
   transport::timer_id fuse_timer_{};
-  transport::shard::clock::time_point fuse_due_{};  ///< when fuse_timer_ fires
+  transport::shard::clock::time_point fuse_due_{};   ///< when fuse_timer_ fires
   transport::shard::clock::time_point fuse_sent_{};  ///< when the last batch went
-  std::shared_ptr<transport::upstream> upstream_;  ///< made on the first report
+  std::shared_ptr<transport::upstream> upstream_;    ///< made on the first report
   std::vector<request_slot> slots_;
   std::vector<std::uint32_t> free_slots_;
   std::vector<test_waiter> tests_;
@@ -209,7 +209,7 @@ class connection_owner final : private transport::upstream_user,
   std::string body_;
   std::string infos_;
   logging::rate_limit failure_lines_;
-  bool failing_ = false;  ///< the last outcome was a failure
+  bool failing_ = false;         ///< the last outcome was a failure
   bool failure_logged_ = false;  ///< a "failing" line was written since the last delivery
 };
 

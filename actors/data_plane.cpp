@@ -20,8 +20,7 @@ data_plane::data_plane(transport::runtime& runtime, metrics_registry& metrics,
   for (std::size_t i = 0; i < runtime_.size(); ++i) {
     auto state = std::make_unique<shard_state>();
     state->reports = std::make_unique<ingress>(
-        state->routes, metrics_,
-        [this, i](routing_table::slot slot, const shared_report& report) {
+        state->routes, metrics_, [this, i](routing_table::slot slot, const shared_report& report) {
           dispatch(i, slot, report);
         });
     shards_.push_back(std::move(state));
@@ -44,8 +43,7 @@ void data_plane::each_shard(F fn) {
   }
 }
 
-void data_plane::dispatch(std::size_t from, routing_table::slot slot,
-                          const shared_report& report) {
+void data_plane::dispatch(std::size_t from, routing_table::slot slot, const shared_report& report) {
   auto& state = *shards_[from];
   state.dispatched.store(state.dispatched.load(std::memory_order_relaxed) + 1,
                          std::memory_order_relaxed);

@@ -166,7 +166,7 @@ class data_plane {
   downlink_verifier& downlinks_;
   std::vector<std::unique_ptr<shard_state>> shards_;
   std::map<std::string, entry, std::less<>> entries_;
-  std::vector<std::size_t> owner_counts_;  ///< owners per shard
+  std::vector<std::size_t> owner_counts_;       ///< owners per shard
   std::vector<std::uint64_t> last_dispatched_;  ///< shard_state::dispatched at the last sample
   std::atomic<bool> loaded_{false};
   mutable std::mutex loaded_mutex_;  ///< with loaded_changed_, for wait_loaded
