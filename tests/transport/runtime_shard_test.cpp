@@ -226,6 +226,17 @@ TEST(runtime_shard, fires_a_timer_no_earlier_than_its_delay) {
   EXPECT_GE(await(result), 20ms);
 }
 
+/// Shard 0's figures, read in a turn after those that ran what was posted so far: a turn's
+/// figures are published at its end, and a post from another thread may still run in the turn
+/// that ran the others.
+shard_load figures_in_a_later_turn(runtime& rt) {
+  std::promise<shard_load> read;
+  auto figures_read = read.get_future();
+  rt.at(0).post(
+      [&](shard& on) { on.post_next_turn([&](shard& next) { read.set_value(next.load()); }); });
+  return await(figures_read);
+}
+
 TEST(runtime_shard, counts_posts_in_its_load_figures) {
   runtime rt{1};
   rt.start();
@@ -234,14 +245,7 @@ TEST(runtime_shard, counts_posts_in_its_load_figures) {
   auto finished = done.get_future();
   rt.at(0).post([&](shard&) { done.set_value(); });
   ASSERT_EQ(finished.wait_for(10s), std::future_status::ready);
-  // Figures are published at the end of a turn: read them in a later one (a post from another
-  // thread may still run in the turn that ran the others).
-  std::promise<shard_load> read;
-  auto figures_read = read.get_future();
-  rt.at(0).post([&](shard& on) {
-    on.post_next_turn([&](shard& next) { read.set_value(next.load()); });
-  });
-  shard_load figures = await(figures_read);
+  shard_load figures = figures_in_a_later_turn(rt);
   EXPECT_GE(figures.posts_total, 101u);
   EXPECT_GT(figures.busy_ns_total, 0u);
   EXPECT_EQ(figures.connections, 0u);
@@ -257,13 +261,7 @@ TEST(runtime_shard, counts_a_long_turn_in_the_bucket_of_its_duration) {
     done.set_value();
   });
   ASSERT_EQ(finished.wait_for(10s), std::future_status::ready);
-  std::promise<shard_load> read;
-  auto figures_read = read.get_future();
-  // The turn's figures are published at its end, and a post from another thread may still run in
-  // the long turn itself: read them in a later one.
-  rt.at(0).post(
-      [&](shard& on) { on.post_next_turn([&](shard& next) { read.set_value(next.load()); }); });
-  shard_load figures = await(figures_read);
+  shard_load figures = figures_in_a_later_turn(rt);
   // Buckets up to 2 ms (index 5) hold nothing of it; 5 ms or above (index 6 on) does.
   std::uint64_t longer = 0;
   for (std::size_t i = 6; i < figures.turn_counts.size(); ++i) longer += figures.turn_counts[i];
