@@ -80,7 +80,8 @@ router::~router() {
   stop(std::chrono::milliseconds{0});
 }
 
-std::optional<std::string> router::start() {
+std::optional<std::string> router::start(
+    const std::function<void(const std::string&)>& generated) {
   auto& m = *impl_;
   const auto& cfg = *m.cfg;
   m.started = true;
@@ -100,6 +101,7 @@ std::optional<std::string> router::start() {
   std::optional<std::string> printed;
   if (bootstrap) {
     printed = *bootstrap;
+    if (printed && generated) generated(*printed);
   } else if (cfg.admin.token.empty()) {
     throw std::runtime_error("admin token: " + bootstrap.error_value().message);
   } else {

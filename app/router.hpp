@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -27,8 +28,11 @@ class router {
   router& operator=(const router&) = delete;
 
   /// Opens the store, starts the runtime, the supervisor and the listeners. Returns the admin
-  /// token generated at the first start (to print once), if any.
-  std::optional<std::string> start();
+  /// token generated at the first start (to print once), if any. `generated`, if given, gets
+  /// that token as soon as it is stored, before anything else can fail: later starts never
+  /// generate one again, so a first start that fails must not lose it.
+  std::optional<std::string> start(
+      const std::function<void(const std::string&)>& generated = {});
 
   /// Graceful stop (idempotent). Returns the uplinks still in flight when `drain` ran out (cut
   /// off then: their sessions close and they count as failed); 0 when everything finished.

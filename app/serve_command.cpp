@@ -90,7 +90,9 @@ int run_serve_command(std::span<char* const> args) {
 
   router r{cfg};
   try {
-    if (auto token = r.start()) keep_admin_token(*cfg, *token);
+    // The token is kept and printed as soon as it is stored: a start that fails after that
+    // (a port taken) must not lose it, since later starts do not generate one again.
+    r.start([&](const std::string& token) { keep_admin_token(*cfg, token); });
   } catch (const std::exception& e) {
     std::fprintf(stderr, "tunnel-router: %s\n", e.what());
     return 1;

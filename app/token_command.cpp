@@ -56,10 +56,11 @@ void print_token(const std::array<char, codecs::token_size>& token) {
   std::fputc('\n', stdout);
 }
 
-/// Without a Token to check: prints the token, exit 0. With one: `match` (exit 0), or
-/// `mismatch: expected <token>` (exit 1).
+/// Without `--check`: prints the token, exit 0. With it: `match` (exit 0), or
+/// `mismatch: expected <token>` (exit 1). A Token parameter in the query never counts: it is
+/// what the AS sent, not part of what is signed.
 int print_or_check(const std::array<char, codecs::token_size>& token,
-                   const std::optional<std::string>& given) {
+                   std::optional<std::string_view> given) {
   if (!given) {
     print_token(token);
     return exit_ok;
@@ -73,22 +74,9 @@ int print_or_check(const std::array<char, codecs::token_size>& token,
   return exit_mismatch;
 }
 
-/// The percent-decoded Token parameter of `query`, if it has one.
-std::optional<std::string> given_token(std::string_view query) {
-  if (!query.empty() && query.front() == '?') query.remove_prefix(1);
-  std::string_view name, value;
-  while (codecs::next_query_param(query, name, value)) {
-    std::string decoded_name, decoded;
-    if (!codecs::percent_decode(name, decoded_name).ok() || decoded_name != "Token") continue;
-    if (!codecs::percent_decode(value, decoded).ok()) return std::string(value);
-    return decoded;
-  }
-  return std::nullopt;
-}
-
 int token_uplink(std::span<char* const> args) {
   constexpr std::string_view command = "token uplink";
-  command_options options(args, {"--key", "--body", "--query"});
+  command_options options(args, {"--key", "--body", "--query", "--check"});
   if (!options.problem().empty()) return fail(command, options.problem());
   auto key_text = options.get("--key");
   auto body_file = options.get("--body");
@@ -114,12 +102,12 @@ int token_uplink(std::span<char* const> args) {
   if (auto e = signer.sign_uplink(report.fields(), query, token); !e.ok()) {
     return fail(command, e.message());
   }
-  return print_or_check(token, given_token(*query_text));
+  return print_or_check(token, options.get("--check"));
 }
 
 int token_downlink(std::span<char* const> args) {
   constexpr std::string_view command = "token downlink";
-  command_options options(args, {"--key", "--body", "--query"});
+  command_options options(args, {"--key", "--body", "--query", "--check"});
   if (!options.problem().empty()) return fail(command, options.problem());
   if (options.get("--body")) return fail(command, "--body does not apply to downlinks");
   auto key_text = options.get("--key");
@@ -141,9 +129,7 @@ int token_downlink(std::span<char* const> args) {
   if (auto e = signer.sign_downlink(parts.signed_part, token); !e.ok()) {
     return fail(command, "--query: ", e.message());
   }
-  std::optional<std::string> given;
-  if (!fields.token.empty()) given = fields.token;
-  return print_or_check(token, given);
+  return print_or_check(token, options.get("--check"));
 }
 
 }  // namespace

@@ -176,21 +176,24 @@ TEST_F(cli, prints_the_v1_token_for_an_xml_body) {
   EXPECT_EQ(o.out, std::string(v1_token) + "\n");
 }
 
-TEST_F(cli, checks_a_token_given_in_a_shuffled_percent_encoded_uplink_query) {
+TEST_F(cli, ignores_a_token_in_a_shuffled_percent_encoded_uplink_query_and_checks_one_given) {
   std::string shuffled =
-      "Time=2021-04-07T08%3A49%3A51.551%2B00%3A00&Token=TOKEN&AS_ID=TWA_100002167"
+      "Time=2021-04-07T08%3A49%3A51.551%2B00%3A00&Token=0000&AS_ID=TWA_100002167"
       ".1111.AS&LrnInfos=TWA_100002167.1111.AS-1-111974&LrnFPort=17&LrnDevEui=20635F0108000496";
-  auto with = [&](const std::string& token) {
-    std::string query = shuffled;
-    return query.replace(query.find("TOKEN"), 5, token);
+  outcome printed = token_uplink(v1_json, v1_key, shuffled);
+  EXPECT_EQ(printed.exit_code, 0) << printed.err;
+  EXPECT_EQ(printed.out, std::string(v1_token) + "\n");
+  auto check = [&](const std::string& token) {
+    return run({"token", "uplink", "--key", std::string(v1_key), "--body", write("body", v1_json),
+                "--query", shuffled, "--check", token});
   };
-  outcome right = token_uplink(v1_json, v1_key, with(std::string(v1_token)));
+  outcome right = check(std::string(v1_token));
   EXPECT_EQ(right.exit_code, 0) << right.err;
   EXPECT_EQ(right.out, "match\n");
   std::string upper(v1_token);
   for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  EXPECT_EQ(token_uplink(v1_json, v1_key, with(upper)).out, "match\n");
-  outcome wrong = token_uplink(v1_json, v1_key, with("0000"));
+  EXPECT_EQ(check(upper).out, "match\n");
+  outcome wrong = check("0000");
   EXPECT_EQ(wrong.exit_code, 1) << wrong.err;
   EXPECT_EQ(wrong.out, "mismatch: expected " + std::string(v1_token) + "\n");
 }
@@ -208,17 +211,22 @@ TEST_F(cli, signs_a_downlink_query_in_received_order_with_the_lower_cased_key) {
   EXPECT_EQ(o.out, sha256_hex(std::string(v3_hashed) + "46ab678cd45df4a4e4b375eacd096acc") + "\n");
 }
 
-TEST_F(cli, checks_a_trailing_downlink_token_left_out_of_the_hash) {
+TEST_F(cli, leaves_a_trailing_downlink_token_out_of_the_hash_and_checks_one_given) {
   outcome plain = run(
       {"token", "downlink", "--key", std::string(v1_key), "--query", std::string(v3_wire_query)});
   ASSERT_EQ(plain.exit_code, 0) << plain.err;
   std::string expected = plain.out.substr(0, 64);
+  outcome with_token = run({"token", "downlink", "--key=" + std::string(v1_key),
+                            "--query=" + std::string(v3_wire_query) + "&Token=" +
+                                std::string(64, 'a')});
+  EXPECT_EQ(with_token.exit_code, 0) << with_token.err;
+  EXPECT_EQ(with_token.out, expected + "\n");
   outcome right = run({"token", "downlink", "--key=" + std::string(v1_key),
-                       "--query=" + std::string(v3_wire_query) + "&Token=" + expected});
+                       "--query=" + std::string(v3_wire_query), "--check", expected});
   EXPECT_EQ(right.exit_code, 0) << right.err;
   EXPECT_EQ(right.out, "match\n");
   outcome wrong = run({"token", "downlink", "--key=" + std::string(v1_key),
-                       "--query=" + std::string(v3_wire_query) + "&Token=" + std::string(64, 'a')});
+                       "--query=" + std::string(v3_wire_query), "--check=" + std::string(64, 'a')});
   EXPECT_EQ(wrong.exit_code, 1) << wrong.err;
   EXPECT_EQ(wrong.out, "mismatch: expected " + expected + "\n");
 }

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "tests/app/router_process.hpp"
+#include "tests/support/loopback.hpp"
 
 using namespace tr::test;
 using namespace std::chrono_literals;
@@ -230,4 +231,31 @@ TEST(serve_admin, the_generated_admin_token_file_is_readable_by_its_owner_only) 
   EXPECT_NE(router.admin_token().find_first_not_of(" \n"), std::string::npos);
   EXPECT_EQ(router.admin_token().find("stale"), std::string::npos);
   EXPECT_EQ(router.admin("GET", "/api/v1/connections").status, 200);
+}
+
+TEST(serve_admin, a_first_start_that_fails_after_making_the_admin_token_keeps_it) {
+  temp_dir dir;
+  std::string data = dir.path() + "/data";
+  // The ingress port is taken: the start fails after the store and the token were made, and
+  // later starts never generate a token again.
+  tcp_listener taken;
+  write_file(dir.file("router.ini"), "[store]\npath = " + data +
+                                         "/router.db\n[ingress]\nlisten = 127.0.0.1:" +
+                                         std::to_string(taken.port()) +
+                                         "\n[public]\nlisten = 127.0.0.1:0\n[admin]\n"
+                                         "listen = 127.0.0.1:0\n");
+  child_process first{{TR_BINARY, "serve", "--config", dir.file("router.ini")}};
+  first.wait(20s);
+  EXPECT_EQ(first.exit_code().value_or(-1), 1) << first.output();
+  std::string token = read_file(data + "/admin.token");
+  while (!token.empty() && token.back() == '\n') token.pop_back();
+  ASSERT_FALSE(token.empty());
+  EXPECT_NE(first.output().find("admin token (shown once, also in "), std::string::npos)
+      << first.output();
+  EXPECT_NE(first.output().find(token), std::string::npos) << first.output();
+  router_process second{"", data};
+  EXPECT_EQ(second.process().output().find("admin token"), std::string::npos)
+      << "generated again";
+  EXPECT_EQ(second.admin_token(), token);
+  EXPECT_EQ(second.admin("GET", "/api/v1/connections").status, 200);
 }
