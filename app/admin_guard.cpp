@@ -2,7 +2,9 @@
 
 #include <openssl/evp.h>
 
-#include <cstdio>
+#include <string>
+
+#include "logging/log.hpp"
 
 namespace tr::app {
 
@@ -95,25 +97,26 @@ void admin_guard::failed(const transport::peer_address& peer, clock::time_point 
           return now - entry.second.window_start >= options_.window;
         });
       if (peers_.size() >= options_.max_addresses) {
-        std::fprintf(stderr,
-                     "tunnel-router: warning: admin: failed bearer token from %s (too many "
-                     "addresses failing to track them all)\n",
-                     transport::to_string(peer).c_str());
+        logging::warning("admin: failed bearer token (too many addresses failing to track "
+                         "them all)",
+                         {{"peer", transport::to_string(peer)}});
         return;
       }
       found = peers_.emplace(peer, address_state{now, 0}).first;
     }
     count = ++found->second.failures;
   }
-  if (count == 1)
-    std::fprintf(stderr, "tunnel-router: warning: admin: failed bearer token from %s\n",
-                 transport::to_string(peer).c_str());
-  else if (count == options_.max_failures)
-    std::fprintf(stderr,
-                 "tunnel-router: warning: admin: %u failed bearer tokens from %s within %llds: "
-                 "its API requests get 429 until the window ends\n",
-                 count, transport::to_string(peer).c_str(),
-                 static_cast<long long>(options_.window.count()));
+  if (count == 1) {
+    logging::warning("admin: failed bearer token", {{"peer", transport::to_string(peer)}});
+  } else if (count == options_.max_failures) {
+    auto failures = std::to_string(count);
+    auto window = std::to_string(options_.window.count()) + "s";
+    logging::warning("admin: too many failed bearer tokens: API requests get 429 until the "
+                     "window ends",
+                     {{"peer", transport::to_string(peer)},
+                      {"failures", failures},
+                      {"window", window}});
+  }
 }
 
 std::uint64_t admin_guard::failures() const {

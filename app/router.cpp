@@ -106,10 +106,8 @@ std::optional<std::string> router::start(
     throw std::runtime_error("admin token: " + bootstrap.error_value().message);
   } else {
     // A full disk, say: the stored hash may be stale, but the router can serve meanwhile.
-    std::fprintf(stderr,
-                 "tunnel-router: warning: admin.token could not be stored (%s); serving with "
-                 "the stored admin token\n",
-                 bootstrap.error_value().message.c_str());
+    logging::warning("admin.token could not be stored; serving with the stored admin token",
+                     {{"reason", bootstrap.error_value().message}});
   }
   {
     std::vector<transport::network> deny;
@@ -157,9 +155,15 @@ std::optional<std::string> router::start(
   environment.idle_timeout = std::chrono::milliseconds{cfg.as.idle_timeout_ms};
   environment.allow_address = [policy = m.destinations](const transport::socket_address& a) {
     auto refused = policy->refusal(a);
-    if (refused)
-      std::fprintf(stderr, "tunnel-router: warning: not connecting to %s: %s\n",
-                   a.to_string().c_str(), refused->c_str());
+    // Asked on a shard's thread, again at every reconnect: one line a minute per shard (the
+    // connection's own failure line says it too, with the policy as its reason).
+    thread_local logging::rate_limit lines;
+    if (refused && lines.allow(logging::rate_limit::clock::now())) {
+      auto address = a.to_string();
+      auto held = std::to_string(lines.suppressed());
+      logging::warning("not connecting: the destination policy refuses the address",
+                       {{"address", address}, {"reason", *refused}, {"suppressed", held}});
+    }
     return !refused;
   };
   actors::connection_defaults defaults;
@@ -211,10 +215,13 @@ std::optional<std::string> router::start(
   if (ingress_cap + public_cap > room) {
     ingress_cap = std::max<std::size_t>(1, ingress_cap * room / (ingress_cap + public_cap));
     public_cap = std::max<std::size_t>(1, room - ingress_cap);
-    std::fprintf(stderr,
-                 "tunnel-router: warning: %llu descriptors allowed: ingress takes at most %zu "
-                 "connections, public %zu\n",
-                 static_cast<unsigned long long>(descriptors), ingress_cap, public_cap);
+    auto allowed = std::to_string(descriptors);
+    auto ingress_max = std::to_string(ingress_cap);
+    auto public_max = std::to_string(public_cap);
+    logging::warning("too few descriptors allowed for the listeners' caps: caps lowered",
+                     {{"descriptors", allowed},
+                      {"ingress_max_connections", ingress_max},
+                      {"public_max_connections", public_max}});
   }
   auto ingress_counters = std::make_shared<transport::listener_counters>();
   auto public_counters = std::make_shared<transport::listener_counters>();

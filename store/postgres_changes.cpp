@@ -2,9 +2,10 @@
 
 #include <poll.h>
 
-#include <cstdio>
+#include <string>
 #include <unordered_map>
 
+#include "logging/log.hpp"
 #include "store/detail/postgres_access.hpp"
 
 namespace tr::store {
@@ -21,10 +22,6 @@ std::optional<change_kind> parse_kind(std::string_view name) {
                     change_kind::devices_imported})
     if (detail::change_kind_name(kind) == name) return kind;
   return std::nullopt;
-}
-
-void log_line(const std::string& text) {
-  std::fprintf(stderr, "tunnel-router: store: %s\n", text.c_str());
 }
 
 /// Sleeps up to `total`, waking early when `stopping` turns true.
@@ -79,7 +76,7 @@ void postgres_database::catch_up(detail::pg_connection& db) {
     auto newest = state.integer(0, 0);
     if (newest <= after) return;
     if (state.integer(0, 1) > after) {
-      log_line("replica was behind the change log, reloading everything");
+      logging::warning("store: replica was behind the change log, reloading everything");
       reload_all(db, newest);
       return;
     }
@@ -158,7 +155,7 @@ void postgres_database::listen_loop() {
       catch_up(*db);
       heartbeat(*db);
       up_ = true;
-      if (logged_down) log_line("PostgreSQL reachable again, resynced");
+      if (logged_down) logging::info("store: PostgreSQL reachable again, resynced");
       logged_down = false;
       backoff = std::chrono::milliseconds{250};
       auto last_check = std::chrono::steady_clock::now();
@@ -184,13 +181,15 @@ void postgres_database::listen_loop() {
     } catch (const detail::postgres_failure& failure) {
       up_ = false;
       if (!logged_down)
-        log_line("PostgreSQL unreachable (" + failure.message + "), retrying with back-off");
+        logging::warning("store: PostgreSQL unreachable, retrying with back-off",
+                         {{"reason", failure.message}});
       logged_down = true;
       sleep_unless(stopping_, backoff);
       backoff = std::min(backoff * 2, std::chrono::milliseconds{5000});
     } catch (const detail::unsealing_failure& failure) {
-      log_line("the key of connection " + failure.connection_id +
-               " does not decrypt with the data key; change skipped");
+      logging::error("store: a connection's key does not decrypt with the data key; change "
+                     "skipped",
+                     {{"id", failure.connection_id}});
       sleep_unless(stopping_, std::chrono::seconds{1});
     }
   }

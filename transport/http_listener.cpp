@@ -257,11 +257,10 @@ transport::listen_result listen_http(transport::runtime& runtime,
       auto last = counters->last_log_s.load(std::memory_order_relaxed);
       if (now_s - last >= 10 &&
           counters->last_log_s.compare_exchange_strong(last, now_s, std::memory_order_relaxed))
-        std::fprintf(stderr,
-                     "tunnel-router: warning: %s listener at its cap of %zu connections; "
-                     "refused %llu so far\n",
-                     guards.name.c_str(), guards.max_connections,
-                     static_cast<unsigned long long>(refused));
+        logging::warning("listener at its cap of connections: new ones are refused",
+                         {{"listener", guards.name},
+                          {"max_connections", std::to_string(guards.max_connections)},
+                          {"refused_so_far", std::to_string(refused)}});
       return transport::accepted_connection{};
     }
     if (guards.max_connections == 0) counters->open.fetch_add(1, std::memory_order_relaxed);
@@ -282,9 +281,8 @@ transport::listen_result listen_http(transport::runtime& runtime,
         // A defect in a service fails its own request only: 500, counted, logged.
         auto failures = ctx->counters->handler_failures.fetch_add(1, std::memory_order_relaxed);
         if (failures < 8 || (failures & (failures + 1)) == 0)
-          std::fprintf(stderr, "tunnel-router: error: %s %s failed: %s\n",
-                       std::string{request.method}.c_str(), std::string{request.path}.c_str(),
-                       e.what());
+          logging::error("a request's handler failed: answered 500",
+                         {{"method", request.method}, {"path", request.path}, {"what", e.what()}});
         respond_now(connection, request.stream, 500, "text/plain", "internal error\n");
       }
     };

@@ -1,10 +1,10 @@
 #include "store/detail/domain_schema.hpp"
 
 #include <algorithm>
-#include <cstdio>
 #include <set>
 #include <string>
 
+#include "logging/log.hpp"
 #include "store/detail/domain_rows.hpp"
 #include "store/detail/identifiers.hpp"
 #include "store/model.hpp"
@@ -89,10 +89,10 @@ void move_legacy_domains(sql_port& db) {
   step.move("user", "user_domain_refs", "user_id",
             ordered(db.query("SELECT user_id, domain, position FROM user_domains")), admins);
   if (step.unmigrated() > 0)
-    std::fprintf(stderr,
-                 "tunnel-router: store: %zu domain string(s) were not domain paths (or were held "
-                 "by an admin); kept in the table unmigrated_domains\n",
-                 step.unmigrated());
+    logging::warning(
+        "store: domain strings that were not domain paths (or were held by an admin) kept in "
+        "the table unmigrated_domains",
+        {{"count", std::to_string(step.unmigrated())}});
   db.exec(
       "DROP TABLE connection_domains; DROP TABLE user_domains; "
       "ALTER TABLE users DROP COLUMN is_admin;");

@@ -144,7 +144,7 @@ TEST(serve_hardening, guessing_admin_tokens_is_throttled_and_logged) {
   // The whole address is held back for the window, whatever token it tries next.
   EXPECT_EQ(router.admin("GET", "/api/v1/connections").status, 429);
   EXPECT_EQ(curl({router.admin_url("/healthz")}).status, 200);
-  EXPECT_NE(router.process().errors().find("failed bearer token from 127.0.0.1"),
+  EXPECT_NE(router.process().errors().find("admin: failed bearer token peer=127.0.0.1"),
             std::string::npos)
       << router.process().errors();
 }

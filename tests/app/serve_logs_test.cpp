@@ -142,6 +142,11 @@ TEST(serve_logs_json, every_line_is_a_json_object_from_start_to_stop) {
   }
   ASSERT_FALSE(admin.empty()) << router.errors();
   EXPECT_EQ(curl({"http://127.0.0.1:" + admin[1].str() + "/readyz"}).status, 200);
+  // A warning of the admin guard's, formatted like every other line.
+  EXPECT_EQ(curl({"-H", "Authorization: Bearer wrong-token",
+                  "http://127.0.0.1:" + admin[1].str() + "/api/v1/connections"})
+                .status,
+            401);
   router.signal(SIGTERM);
   ASSERT_EQ(router.wait(), 0);
   auto errors = router.errors();
@@ -155,6 +160,9 @@ TEST(serve_logs_json, every_line_is_a_json_object_from_start_to_stop) {
   EXPECT_EQ(lines_with(errors, R"x("msg":"admin token generated (shown once)")x").size(), 1u) << errors;
   EXPECT_EQ(lines_with(errors, R"("msg":"draining","signal":"SIGTERM")").size(), 1u) << errors;
   EXPECT_EQ(lines_with(errors, R"("msg":"stopped")").size(), 1u) << errors;
+  EXPECT_EQ(lines_with(errors, R"("msg":"admin: failed bearer token","peer":"127.0.0.1)").size(),
+            1u)
+      << errors;
 }
 
 TEST(serve_logs_json, a_bad_log_setting_is_refused_naming_the_key) {

@@ -8,9 +8,10 @@
 #include <algorithm>
 #include <cerrno>
 #include <climits>
-#include <cstdio>
+#include <string>
 #include <stdexcept>
 
+#include "logging/log.hpp"
 #include "transport/runtime/detail/io_slot.hpp"
 #include "transport/runtime/runtime.hpp"
 
@@ -72,10 +73,11 @@ void shard::note_exception(const char* where, const char* what) {
   exceptions_total_.store(count, std::memory_order_relaxed);
   // The first ones, then every power of two: a defect that repeats cannot flood the log.
   if (count <= 8 || (count & (count - 1)) == 0)
-    std::fprintf(stderr,
-                 "tunnel-router: error: shard %zu: an exception escaped %s (%s); only it failed "
-                 "(%llu so far)\n",
-                 index_, where, what, static_cast<unsigned long long>(count));
+    logging::error("an exception escaped; only it failed",
+                   {{"shard", std::to_string(index_)},
+                    {"where", where},
+                    {"what", what},
+                    {"so_far", std::to_string(count)}});
 }
 
 bool shard::post(task fn) {
