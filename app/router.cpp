@@ -180,6 +180,8 @@ std::optional<std::string> router::start(
   admin_options.token = cfg.admin.token;
   admin_options.api.allow_http = cfg.as.allow_http;
   admin_options.api.max_body_bytes = cfg.admin.max_body_bytes;
+  admin_options.api.max_import_bytes =
+      std::max(admin_options.api.max_import_bytes, cfg.admin.max_body_bytes);
   m.live = std::make_unique<app::live_view>(*m.plane, m.metrics, app::instance_name(),
                                             m.db->cluster());
   admin_options.api.live = m.live.get();
