@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "logging/log.hpp"
+
 namespace tr::actors {
 
 data_plane::data_plane(transport::runtime& runtime, metrics_registry& metrics,
@@ -164,6 +166,11 @@ std::optional<data_plane::placed_owner> data_plane::upsert_unpublished(
     // reports are shed until it is fixed.
     if (it != entries_.end() && it->second.owner) remove(connection.id);
     entries_[connection.id].problem = made.error;
+    metrics_.connection(connection.id)->set_problem(made.error);
+    logging::warning("connection cannot run here: its uplinks are shed until it is fixed",
+                     {{"connection", connection.name},
+                      {"id", connection.id},
+                      {"reason", made.error}});
     return std::nullopt;
   }
   if (it != entries_.end() && it->second.owner) {
@@ -182,8 +189,9 @@ std::optional<data_plane::placed_owner> data_plane::upsert_unpublished(
   auto owner =
       std::make_shared<connection_owner>(runtime_.at(home), made.config, environment_, link);
   link->bind(owner);
-  entries_[connection.id] =
-      entry{made.config, owner, home, {}, metrics_.connection(connection.id), 0, link};
+  auto figures = metrics_.connection(connection.id);
+  figures->set_problem({});  // it may have had one before this change
+  entries_[connection.id] = entry{made.config, owner, home, {}, std::move(figures), 0, link};
   {
     std::lock_guard lock{directory_mutex_};
     directory_[connection.id] = owner;

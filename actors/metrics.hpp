@@ -75,6 +75,17 @@ struct connection_metrics {
   latency_histogram latency;
   connection_health health;  ///< rates, latency and failures for the status endpoint
 
+  /// Why the connection's stored configuration cannot run here (its uplinks are shed), or
+  /// empty. Set by the data plane, read by the status endpoint.
+  void set_problem(std::string text) {
+    std::lock_guard lock{problem_mutex_};
+    problem_ = std::move(text);
+  }
+  std::string problem() const {
+    std::lock_guard lock{problem_mutex_};
+    return problem_;
+  }
+
   void count(uplink_outcome o) {
     uplinks[static_cast<std::size_t>(o)].fetch_add(1, std::memory_order_relaxed);
     health.count(o, connection_health::clock::now());
@@ -82,6 +93,10 @@ struct connection_metrics {
   std::uint64_t total(uplink_outcome o) const {
     return uplinks[static_cast<std::size_t>(o)].load(std::memory_order_relaxed);
   }
+
+ private:
+  mutable std::mutex problem_mutex_;
+  std::string problem_;
 };
 
 /// Appends the I/O shards' figures in the Prometheus text format: busy time and the loop-turn

@@ -33,6 +33,7 @@ struct connection_status {
   std::string last_delivery_at;          ///< empty: none since start
   std::vector<failure_entry> failures;   ///< the last 20, oldest first
   std::vector<std::string> replicas;     ///< the router instances whose figures these are
+  std::string problem;  ///< why this replica cannot run the connection (uplinks shed), or empty
 };
 
 /// What `POST /api/v1/connections/{id}/test` answers.

@@ -73,6 +73,7 @@ std::optional<health_figures> live_view::own_figures(std::string_view id) const 
   out.status.in_flight = std::max(0, figures->in_flight.load(std::memory_order_relaxed));
   figures->health.summarize(actors::connection_health::clock::now(), out.status, &out.latencies);
   out.status.replicas = {instance_};
+  out.status.problem = figures->problem();
   return out;
 }
 

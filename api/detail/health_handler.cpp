@@ -123,6 +123,11 @@ api_answer connection_status(const call& c, std::string_view id) {
   }
   out.end_array();
   out.key("replicas").strings(status->replicas);
+  if (!status->problem.empty()) {
+    // Its text may quote the url, which a cross-domain reader does not see.
+    out.key("problem").string(full ? status->problem
+                                   : std::string{"its configuration cannot run here"});
+  }
   out.end_object();
   return json_answer(200, out.take());
 }

@@ -237,3 +237,45 @@ TEST_F(serve_health, other_admin_requests_are_answered_while_a_test_uplink_waits
   ASSERT_EQ(tested.status, 200) << tested.body;
   EXPECT_NE(tested.body.find(R"("error":"timeout: )"), std::string::npos) << tested.body;
 }
+
+TEST(serve_health_problem, a_stored_connection_that_cannot_run_says_why_in_status_and_log) {
+  temp_dir data;
+  std::string id;
+  {
+    router_process lab{"[as]\nallow_http = true\n", data.path()};
+    auto made = lab.admin("POST", "/api/v1/connections",
+                          R"({"name":"lab AS","url":"http://127.0.0.1:9/up","contentType":"JSON",)"
+                          R"("asId":"lab"})");
+    ASSERT_EQ(made.status, 201) << made.body;
+    id = json_field(made.body, "id");
+    ASSERT_EQ(lab.admin("PUT", std::string{"/api/v1/devices/"} + dev_eui,
+                        R"({"connections":[")" + id + R"("]})")
+                  .status,
+              200);
+    ASSERT_EQ(lab.terminate(), 0);
+  }
+  // The same store without as.allow_http: the connection is kept, its uplinks shed.
+  router_process router{"", data.path()};
+  auto report = router.report(uplink(1));
+  EXPECT_EQ(report.status, 202) << report.body;
+  EXPECT_TRUE(router.wait_metric(
+      "tunnel_router_uplinks_total{connection=\"" + id + "\",outcome=\"shed\"}", 1));
+  auto status = router.admin("GET", "/api/v1/connections/" + id + "/status");
+  ASSERT_EQ(status.status, 200) << status.body;
+  EXPECT_NE(status.body.find(R"("problem":"url: )"), std::string::npos) << status.body;
+  EXPECT_NE(router.process().errors().find("connection cannot run here: its uplinks are shed "
+                                           "until it is fixed connection=\"lab AS\" id=" + id),
+            std::string::npos)
+      << router.process().errors();
+  // Fixed: the problem is gone.
+  auto fixed = router.admin("PATCH", "/api/v1/connections/" + id,
+                            R"({"url":"https://127.0.0.1:9/up"})");
+  ASSERT_EQ(fixed.status, 200) << fixed.body;
+  std::string after;
+  for (int i = 0; i < 100; ++i) {
+    after = router.admin("GET", "/api/v1/connections/" + id + "/status").body;
+    if (after.find("\"problem\"") == std::string::npos) break;
+    std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_EQ(after.find("\"problem\""), std::string::npos) << after;
+}
