@@ -204,7 +204,7 @@ downlink_verdict downlink_verifier::verify(std::string_view raw_query, const rou
       case replay_cache::verdict::replay:
         return refuse(downlink_outcome::replay, 409, "replay");
       case replay_cache::verdict::full:
-        return refuse(downlink_outcome::rate_limited, 503, "replay cache full");
+        return refuse(downlink_outcome::replay_cache_full, 503, "replay cache full");
     }
   }
 

@@ -31,8 +31,9 @@ enum class downlink_outcome : std::uint8_t {
   ns_failed,        ///< the NS answered non-2xx or could not be reached
   ns_unconfigured,  ///< no `ns.downlink_url` configured
   store_unavailable,  ///< cluster mode: the shared store could not check it (503)
+  replay_cache_full,  ///< single node: no room to remember the token (503, not spent)
 };
-inline constexpr std::size_t downlink_outcome_count = 11;
+inline constexpr std::size_t downlink_outcome_count = 12;
 
 /// What the ingress did with one report (`tunnel_router_reports_total{outcome}`).
 enum class report_outcome : std::uint8_t { routed, unrouted, malformed, too_large };

@@ -199,6 +199,18 @@ TEST_F(downlink_verifier_test, refuses_a_replay) {
   EXPECT_EQ(v.status, 409);
 }
 
+TEST_F(downlink_verifier_test, a_full_replay_cache_answers_503_counted_as_such_and_spends_nothing) {
+  actors::downlink_verifier small{{10, 20, 1}};
+  small.set_connections({connection("c1", "as1.example", key)});
+  EXPECT_EQ(small.verify(fresh(), routes, now).outcome, downlink_outcome::accepted);
+  auto other = fresh("DevEUI=000000000F1D8693&FPort=3&Payload=0a0b&AS_ID=as1.example");
+  auto v = small.verify(other, routes, now);
+  EXPECT_EQ(v.outcome, downlink_outcome::replay_cache_full);
+  EXPECT_EQ(v.status, 503);
+  // Not remembered: sent again, it is refused for room again, not as a replay.
+  EXPECT_EQ(small.verify(other, routes, now + 1s).outcome, downlink_outcome::replay_cache_full);
+}
+
 TEST_F(downlink_verifier_test, refuses_a_device_not_routed_to_that_as) {
   auto v = verifier.verify(fresh("DevEUI=0000000000000001&FPort=2&Payload=00&AS_ID=as1.example"),
                            routes, now);
