@@ -33,6 +33,7 @@ int run_help(std::span<char* const> words) {
     if (!command.empty()) command += ' ';
     command += word;
   }
+  if (asks_for_help(command)) command = "help";  // `help --help`
   if (command.empty()) {
     print_overview();
     return 0;

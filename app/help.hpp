@@ -8,7 +8,8 @@ namespace tr::app {
 void print_overview();
 
 /// Prints the help of one command: what it does, a sentence per option, an example. `command`
-/// is `serve`, `token`, `token uplink`, `token downlink`, `keygen`, `version`, `demo` or `help`.
+/// is `serve`, `token`, `token uplink`, `token downlink`, `keygen`, `version`, `demo`, `store`,
+/// `store copy` or `help`.
 /// False (nothing printed) for an unknown command.
 bool print_command_help(std::string_view command);
 

@@ -69,8 +69,11 @@ int run_store_command(std::span<char* const> args) {
   if (!shared) return usage("--to must be a postgresql:// URI");
   auto copied = shared->copy_in(*groups, *domains, *connections, *routes, *users, force);
   if (!copied) return failed("the target", copied.error_value());
-  std::printf("copied %zu connections, %zu device routes (%zu devices), %zu users\n",
-              copied->connections, copied->routes, routes->size(), copied->users);
+  std::printf(
+      "copied %zu connections, %zu device routes (%zu devices), %zu users, %zu domain groups, "
+      "%zu domains\n",
+      copied->connections, copied->routes, routes->size(), copied->users, groups->size(),
+      domains->size());
   return 0;
 }
 

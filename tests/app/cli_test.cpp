@@ -253,7 +253,8 @@ TEST_F(cli, explains_every_command_with_help_or_dash_dash_help) {
   for (std::vector<std::string> words :
        {std::vector<std::string>{"help", "serve"}, {"serve", "--help"}, {"help", "token", "uplink"},
         {"token", "uplink", "--help"}, {"token", "downlink", "-h"}, {"keygen", "--help"},
-        {"version", "--help"}, {"demo", "--help"}, {"help", "help"}, {"token", "--help"}}) {
+        {"version", "--help"}, {"demo", "--help"}, {"help", "help"}, {"token", "--help"},
+        {"help", "--help"}, {"store", "copy", "--help"}}) {
     outcome o = run(words);
     EXPECT_EQ(o.exit_code, 0) << words[0] << " " << words[1] << ": " << o.err;
     EXPECT_EQ(o.out.rfind("usage: tunnel-router ", 0), 0u) << o.out;

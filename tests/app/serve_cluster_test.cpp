@@ -280,7 +280,7 @@ TEST(store_copy, moves_a_single_nodes_store_to_postgresql_and_refuses_a_second_r
   };
   auto [code, out] = copy("");
   EXPECT_EQ(code, 0) << out;
-  EXPECT_NE(out.find("copied 1 connections, 2 device routes (2 devices), 1 users"),
+  EXPECT_NE(out.find("copied 1 connections, 2 device routes (2 devices), 1 users, "),
             std::string::npos)
       << out;
   auto again = copy("");
