@@ -14,8 +14,9 @@ namespace tr::actors {
 /// applies it to the data plane, which spawns, reconfigures or retires connection owners on
 /// their shards and updates every shard's routing replica. One actor, so changes apply in
 /// commit order. Every second it samples the shards' busy time and the connections' uplink
-/// rates and lets the data plane move one connection off a shard that stays busier than the
-/// others (rebalance_policy in actors/placement.hpp); in cluster mode it also passes the number
+/// rates and lets the data plane move connections between shards: one off a shard that stays
+/// busier than the others, or, while the load is light, up to 64 onto the shard their reports
+/// arrive on (rebalance_policy in actors/placement.hpp); in cluster mode it also passes the number
 /// of live replicas on, which divides each connection's fuse ceiling (data_plane::set_replicas).
 ///
 /// Supervision: it spawns one fuse actor per connection (actors/fuse_actor.hpp), linked to
@@ -24,8 +25,8 @@ namespace tr::actors {
 /// owner that fails (an exception on its shard) asks for its replacement through the data
 /// plane; the supervisor replaces it alone, on the same shard, bound to the same fuse
 /// (`tunnel_router_connection_restarts_total`). A connection whose configuration cannot run
-/// (e.g. http:// without as.allow_http) is kept out of the data plane with its reason, and its
-/// reports are not routed.
+/// (e.g. http:// without as.allow_http) gets no owner: its reports are still routed to it and
+/// shed (counted), and its reason is logged and shown in its status.
 ///
 /// The returned actor holds the store subscription; send it `caf::exit_reason::user_shutdown`
 /// (with anon_send_exit) before the actor_system is destroyed.

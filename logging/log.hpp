@@ -12,7 +12,7 @@ namespace tr::logging {
 // The router's log lines: one line per event, on stderr, written whole (lines of several
 // threads never interleave). Two forms, chosen once at start by `log.format`:
 //
-//   text  tunnel-router: warning: connection failing: connection="AS 1" id=0190… reason="refused"
+//   text  tunnel-router: warning: connection failing connection="AS 1" id=0190… reason="refused"
 //   json  {"time":"2026-12-06T04:30:00.123Z","level":"warning","msg":"connection failing",
 //          "connection":"AS 1","id":"0190…","reason":"refused"}
 //

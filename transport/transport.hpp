@@ -16,7 +16,7 @@
 /// |                               | requests out to a handler, answers in later by respond()    |
 /// | client_connection             | the client interface: submit, can_submit, in_flight, cancel |
 /// | h2_client_connection          | HTTP/2 client framing its own requests (own HPACK encoder)  |
-/// | h1_client_connection          | HTTP/1.1 client; one request at a time, keep-alive          |
+/// | h1_client_connection          | HTTP/1.1 client; keep-alive, pipelined up to http1_pipeline |
 /// | error, expected<T>            | errors as values                                            |
 ///
 /// A listener: `http_server_connection` per accepted socket (plain: protocol by the first bytes),
