@@ -162,6 +162,7 @@ result<connection> sqlite_database::create_connection(connection draft) {
     detail::sqlite_port port{db};
     if (auto bad = detail::domain_rows{port}.check_refs(draft.domains))
       return result<connection>{*bad};
+    if (auto taken = detail::as_id_in_use(rows, draft.as_id, {})) return result<connection>{*taken};
     auto made = complete_draft(rows, std::move(draft));
     if (!made) return made;
     rows.insert(*made);
@@ -215,12 +216,18 @@ result<std::vector<connection>> sqlite_database::connections_with_as_id(std::str
   });
 }
 
-result<connection> sqlite_database::update_connection(connection changed) {
+result<connection> sqlite_database::update_connection(connection changed,
+                                                   const connection* based_on) {
   return write<connection>(
       [&](detail::sqlite_db& db, std::vector<change_event>& events) -> result<connection> {
         detail::connection_rows rows{db, *keys_};
         auto existing = rows.find(changed.id);
         if (!existing) return detail::missing("no connection " + changed.id);
+        if (based_on && !(*existing == *based_on))
+          return error{error_code::changed_meanwhile,
+                       "connection " + changed.id + " changed meanwhile"};
+        if (changed.as_id != existing->as_id)
+          if (auto taken = detail::as_id_in_use(rows, changed.as_id, changed.id)) return *taken;
         detail::sqlite_port port{db};
         if (auto bad = detail::domain_rows{port}.check_refs(changed.domains)) return *bad;
         if (changed.key.empty()) {

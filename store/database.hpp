@@ -72,8 +72,12 @@ class database {
   virtual result<std::vector<connection>> connections_with_as_id(std::string_view as_id) = 0;
 
   /// Replaces the operator-set fields of connection `changed.id`; keeps `created_at`, and the
-  /// key when `changed.key` is empty.
-  virtual result<connection> update_connection(connection changed) = 0;
+  /// key when `changed.key` is empty. With `based_on` (the connection as read before the
+  /// change was made from it), error_code::changed_meanwhile when the stored one differs from
+  /// it: another writer (another replica) got there first, and the caller reads again. A
+  /// changed AS_ID that another connection has is a conflict (as in create_connection).
+  virtual result<connection> update_connection(connection changed,
+                                               const connection* based_on = nullptr) = 0;
 
   /// Deletes a connection and removes it from every device route.
   virtual result<void> delete_connection(std::string_view id) = 0;

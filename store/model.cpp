@@ -64,6 +64,8 @@ const char* to_string(error_code code) noexcept {
       return "unavailable";
     case error_code::conflict:
       return "conflict";
+    case error_code::changed_meanwhile:
+      return "changed_meanwhile";
   }
   return "io_error";
 }

@@ -18,6 +18,7 @@ enum class error_code {
   io_error,            ///< SQLite or the file system failed
   unavailable,         ///< the shared store (PostgreSQL) cannot be reached; retry later
   conflict,            ///< the write clashes with what is stored (a name taken, a domain in use)
+  changed_meanwhile,   ///< the stored value is no longer the one the change was based on
 };
 
 /// The name of an error code, for logs (`not_found`, ...).

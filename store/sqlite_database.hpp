@@ -34,7 +34,8 @@ class sqlite_database final : public database {
   result<connection> get_connection(std::string_view id) override;
   result<std::vector<connection>> list_connections() override;
   result<std::vector<connection>> connections_with_as_id(std::string_view as_id) override;
-  result<connection> update_connection(connection changed) override;
+  result<connection> update_connection(connection changed,
+                                       const connection* based_on = nullptr) override;
   result<void> delete_connection(std::string_view id) override;
   result<connection> regenerate_key(std::string_view id) override;
 

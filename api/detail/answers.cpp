@@ -29,6 +29,9 @@ api_answer store_failure(const store::error& failure) {
       return error_answer(400, failure.message);
     case store::error_code::unavailable:
       return error_answer(503, "store unavailable");
+    case store::error_code::conflict:
+    case store::error_code::changed_meanwhile:
+      return error_answer(409, failure.message);
     default:
       return error_answer(500, "store failure: " + failure.message);
   }

@@ -127,23 +127,29 @@ api_answer get_connection(const call& c, std::string_view id) {
 }
 
 api_answer update_connection(const call& c, std::string_view id, bool partial) {
-  auto existing = find_modifiable(c, id);
-  if (!existing.value) return existing.refusal;
   auto given = parse_connection_form(c.request.body);
   if (unreadable(given)) return field_errors_answer(given.malformed);
-  auto form = partial ? form_of(*existing.value) : std::move(given);
-  if (partial) overlay(form, given);
-  api_answer failure;
-  auto checked = check_form(c, form, existing.value->domains, failure);
-  if (!checked) return failure;
-  if (!checked->ok()) return field_errors_answer(checked->errors);
-  checked->value.id = existing.value->id;
-  // Only a changed AS_ID is checked: connections stored before this rule stay editable.
-  if (checked->value.as_id != existing.value->as_id)
-    if (auto taken = as_id_taken(c, checked->value.as_id, checked->value.id)) return *taken;
-  auto changed = c.db.update_connection(std::move(checked->value));
-  if (!changed) return store_failure(changed.error_value());
-  return connection_answer(200, *changed, connection_fields::full);
+  // The change is made from the connection as read, and stored only if it is still that one:
+  // a write of another replica in between (a PATCH of other fields) is read again and the
+  // change made anew over it, never overwritten.
+  for (int attempt = 1;; ++attempt) {
+    auto existing = find_modifiable(c, id);
+    if (!existing.value) return existing.refusal;
+    auto form = partial ? form_of(*existing.value) : given;
+    if (partial) overlay(form, given);
+    api_answer failure;
+    auto checked = check_form(c, form, existing.value->domains, failure);
+    if (!checked) return failure;
+    if (!checked->ok()) return field_errors_answer(checked->errors);
+    checked->value.id = existing.value->id;
+    // Only a changed AS_ID is checked: connections stored before this rule stay editable.
+    if (checked->value.as_id != existing.value->as_id)
+      if (auto taken = as_id_taken(c, checked->value.as_id, checked->value.id)) return *taken;
+    auto changed = c.db.update_connection(std::move(checked->value), &*existing.value);
+    if (changed) return connection_answer(200, *changed, connection_fields::full);
+    if (changed.error_value().code != store::error_code::changed_meanwhile || attempt == 5)
+      return store_failure(changed.error_value());
+  }
 }
 
 api_answer delete_connection(const call& c, std::string_view id) {

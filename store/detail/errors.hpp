@@ -1,6 +1,8 @@
 #pragma once
 
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "store/result.hpp"
@@ -15,6 +17,21 @@ inline error invalid(std::string message) {
 /// A not_found error with this message.
 inline error missing(std::string message) {
   return error{error_code::not_found, std::move(message)};
+}
+
+/// A conflict when a connection other than `own_id` has AS_ID `as_id` (a downlink names only
+/// its AS_ID, so it must lead to one connection). Checked inside the write's transaction, which
+/// is serialized with every other write (in cluster mode too), so two replicas cannot both
+/// take the same AS_ID. `Rows` is either backend's connection_rows.
+template <class Rows>
+std::optional<error> as_id_in_use(Rows& rows, std::string_view as_id, std::string_view own_id) {
+  for (const auto& id : rows.ids_with_as_id(as_id))
+    if (id != own_id)
+      return error{error_code::conflict,
+                   "asId " + std::string{as_id} +
+                       " is already used by another connection: downlinks are matched to a "
+                       "connection by AS_ID, which must be unique"};
+  return std::nullopt;
 }
 
 }  // namespace tr::store::detail

@@ -72,11 +72,14 @@ TEST_P(connection_store, lists_every_connection_sorted_by_id) {
 }
 
 TEST_P(connection_store, finds_the_connections_of_an_as_id_with_every_field) {
+  // Stored together, as a copy of an older store may hold them (create_connection refuses a
+  // taken AS_ID).
+  std::vector<connection> drafts;
   for (int i = 0; i < 4; ++i) {
-    auto draft = sample_connection("c" + std::to_string(i));
-    draft.as_id = i % 2 ? "odd.AS" : "even.AS";
-    ASSERT_TRUE(db().create_connection(draft));
+    drafts.push_back(sample_connection("c" + std::to_string(i)));
+    drafts.back().as_id = i % 2 ? "odd.AS" : "even.AS";
   }
+  ASSERT_TRUE(db().create_connections(drafts));
   auto odd = db().connections_with_as_id("odd.AS");
   ASSERT_TRUE(odd);
   ASSERT_EQ(odd->size(), 2u);
@@ -118,6 +121,50 @@ TEST_P(connection_store, update_with_a_key_sets_that_key) {
   changed.key = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
   ASSERT_TRUE(db().update_connection(changed));
   EXPECT_EQ(db().get_connection(made->id)->key, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+}
+
+TEST_P(connection_store, an_as_id_taken_by_another_connection_is_a_conflict) {
+  auto first = db().create_connection(sample_connection("first"));
+  ASSERT_TRUE(first);
+  auto second_draft = sample_connection("second");
+  second_draft.as_id = first->as_id;
+  auto second = db().create_connection(second_draft);
+  ASSERT_FALSE(second);
+  EXPECT_EQ(second.error_value().code, error_code::conflict);
+  auto other = db().create_connection(sample_connection("other"));
+  ASSERT_TRUE(other);
+  auto moved = *other;
+  moved.as_id = first->as_id;
+  auto updated = db().update_connection(moved);
+  ASSERT_FALSE(updated);
+  EXPECT_EQ(updated.error_value().code, error_code::conflict);
+  // Its own AS_ID, unchanged, is no conflict.
+  auto renamed = *first;
+  renamed.name = "first, renamed";
+  EXPECT_TRUE(db().update_connection(renamed));
+}
+
+TEST_P(connection_store, a_change_based_on_what_another_writer_replaced_is_refused) {
+  auto made = db().create_connection(sample_connection());
+  ASSERT_TRUE(made);
+  auto base = *made;
+  auto theirs = base;
+  theirs.name = "theirs";
+  ASSERT_TRUE(db().update_connection(theirs, &base));
+  auto mine = base;
+  mine.additional_info = "mine";
+  auto refused = db().update_connection(mine, &base);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error_value().code, error_code::changed_meanwhile);
+  EXPECT_EQ(db().get_connection(made->id)->name, "theirs");
+  // Made again from what is stored now, it goes through.
+  auto now = *db().get_connection(made->id);
+  auto again = now;
+  again.additional_info = "mine";
+  auto stored = db().update_connection(again, &now);
+  ASSERT_TRUE(stored) << stored.error_value().message;
+  EXPECT_EQ(stored->name, "theirs");
+  EXPECT_EQ(stored->additional_info, "mine");
 }
 
 TEST_P(connection_store, update_of_an_unknown_connection_is_not_found) {

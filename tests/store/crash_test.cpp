@@ -65,7 +65,7 @@ TEST(crash, every_acknowledged_connection_survives_a_sigkill_mid_burst) {
     EXPECT_EQ(read->key, acked_key);
     EXPECT_EQ(read->headers.size(), 2u);
     EXPECT_EQ(read->domains.size(), 2u);
-    EXPECT_EQ(read->as_id, "TWA_100002167.1111.AS");
+    EXPECT_EQ(read->as_id.rfind("TWA_100002167.1111.AS-", 0), 0u) << read->as_id;
   }
 }
 

@@ -2,6 +2,7 @@
 
 // Shared set-up of the store tests: a fresh folder per test and a store opened in it.
 
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -57,14 +58,17 @@ inline void define_sample_domains(database& db) {
   (void)db.create_domain({"Customer", "Acme", "", true, {}});
 }
 
-/// A connection draft with every field set (its domains: define_sample_domains()).
+/// A connection draft with every field set (its domains: define_sample_domains()). Each draft
+/// has an AS_ID of its own (`TWA_100002167.1111.AS-<n>`): the store refuses a second
+/// connection with an AS_ID already taken.
 inline connection sample_connection(std::string name = "AS one") {
+  static std::atomic<int> drafts{0};
   connection draft;
   draft.name = std::move(name);
   draft.domains = {{"Region", "EMEA/France"}, {"Customer", "Acme"}};
   draft.url = "https://user:secret@as.example.com:8443/uplink?customer=7";
   draft.type = content_type::json_untyped;
-  draft.as_id = "TWA_100002167.1111.AS";
+  draft.as_id = "TWA_100002167.1111.AS-" + std::to_string(drafts++);
   draft.headers = {{"X-Tenant", "a"}, {"Authorization", "Bearer abc"}};
   draft.additional_info = "line one\nline two";
   draft.max_time_deviation_s = 90;
