@@ -55,8 +55,17 @@ case "$action" in
       as_owner "${ctl[0]}/pg_ctl" -D "${ctl[1]}" -l "${ctl[2]}" -w -o "${ctl[3]}" start >/dev/null
     fi
     ;;
+  freeze|thaw)
+    # Stops or continues every process of the server (SIGSTOP/SIGCONT): connections stay open
+    # and nothing answers, as with a hung host.
+    mapfile -t ctl < "$state/ctl"
+    main=$(head -1 "${ctl[1]}/postmaster.pid")
+    signal=STOP
+    [ "$action" = thaw ] && signal=CONT
+    kill -s "$signal" "$main" $(pgrep -P "$main") 2>/dev/null || true
+    ;;
   *)
-    echo "usage: test-postgres.sh start|stop|pause|resume STATE_DIR" >&2
+    echo "usage: test-postgres.sh start|stop|pause|resume|freeze|thaw STATE_DIR" >&2
     exit 2
     ;;
 esac

@@ -44,6 +44,7 @@ void postgres_database::publish_ordered(const std::vector<change_event>& events)
 void postgres_database::reload_all(detail::pg_connection& db, std::int64_t generation) {
   std::vector<change_event> events;
   {
+    detail::pg_longer_answers reading_everything{db, session_answer};
     detail::pg_transaction scope{db};
     db.exec("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
     generation = db.query("SELECT generation FROM cluster_state").integer(0, 0);
@@ -150,7 +151,9 @@ void postgres_database::listen_loop() {
   while (!stopping_) {
     std::unique_ptr<detail::pg_connection> db;
     try {
-      db = std::make_unique<detail::pg_connection>(url_);
+      // Its statements are small: an answer that takes longer than this means the server
+      // stopped answering, and every other session is told so through up_.
+      db = std::make_unique<detail::pg_connection>(url_, detail::pg_limits{listener_answer});
       db->exec(std::string{"LISTEN "} + detail::change_channel);
       catch_up(*db);
       heartbeat(*db);
@@ -165,7 +168,8 @@ void postgres_database::listen_loop() {
         bool notified = false;
         if (n > 0) {
           if (!PQconsumeInput(db->handle()))
-            throw detail::postgres_failure{PQerrorMessage(db->handle()), true, {}};
+            throw detail::postgres_failure{detail::one_line(PQerrorMessage(db->handle())), true,
+                                           {}};
           while (PGnotify* note = PQnotifies(db->handle())) {
             notified = true;
             PQfreemem(note);

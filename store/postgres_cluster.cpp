@@ -52,7 +52,8 @@ void postgres_database::heartbeat(detail::pg_connection& db) {
                        live_window + "'");
   live_ = static_cast<std::size_t>(std::max<std::int64_t>(1, live.integer(0, 0)));
   // Housekeeping, cheap when there is nothing to do: replicas gone for a minute, expired
-  // downlink tokens.
+  // downlink tokens (many after a busy minute: allowed longer than the listener's usual wait).
+  detail::pg_longer_answers housekeeping{db, session_answer};
   db.exec("DELETE FROM instances WHERE heartbeat_at < now() - interval '1 minute'");
   db.exec("DELETE FROM downlink_tokens WHERE expires_at < now()");
   db.exec(
@@ -92,9 +93,9 @@ result<void> postgres_database::publish_health(
   constexpr std::size_t rows_per_statement = 100;
   std::lock_guard guard{health_mutex_};
   try {
-    if (!health_ || !health_->healthy()) {
+    if (!health_ || !health_->still_open()) {
       health_.reset();
-      health_ = std::make_unique<detail::pg_connection>(url_);
+      health_ = std::make_unique<detail::pg_connection>(url_, detail::pg_limits{session_answer, &up_});
     }
     detail::pg_transaction scope{*health_};
     for (std::size_t first = 0; first < summaries.size(); first += rows_per_statement) {

@@ -114,7 +114,8 @@ result<std::unique_ptr<database>> postgres_database::open(const open_options& op
   std::unique_ptr<postgres_database> db{
       new postgres_database(options.url, std::make_unique<detail::sealer>(key.value()))};
   try {
-    db->session_ = std::make_unique<detail::pg_connection>(db->url_);
+    db->session_ = std::make_unique<detail::pg_connection>(
+        db->url_, detail::pg_limits{session_answer, &db->up_});
     if (auto migrated = detail::migrate_postgres(*db->session_); !migrated)
       return migrated.error_value();
     if (auto checked = check_data_key(*db->session_, *db->keys_); !checked)
@@ -132,14 +133,14 @@ result<std::unique_ptr<database>> postgres_database::open(const open_options& op
 }
 
 detail::pg_connection& postgres_database::session() {
-  if (session_ && session_->healthy()) return *session_;
+  if (session_ && session_->still_open()) return *session_;
   session_.reset();
   auto now = std::chrono::steady_clock::now();
   // Back off: a server that just refused is not asked again for a second.
   if (now - last_failure_ < std::chrono::seconds{1})
     throw detail::postgres_failure{"the server did not answer a moment ago", true, {}};
   try {
-    session_ = std::make_unique<detail::pg_connection>(url_);
+    session_ = std::make_unique<detail::pg_connection>(url_, detail::pg_limits{session_answer, &up_});
   } catch (const detail::postgres_failure&) {
     last_failure_ = now;
     throw;

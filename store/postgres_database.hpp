@@ -150,6 +150,11 @@ class postgres_database final : public database, public cluster_store {
 
   std::atomic<std::int64_t> applied_{0};
   std::atomic<bool> up_{true};
+  /// How long the listener waits for an answer (its statements are small; it runs one at least
+  /// every second, so a server that stops answering is found within about 4 s and up_ turns
+  /// false), and the other sessions (also given up at once when up_ turns false).
+  static constexpr std::chrono::milliseconds listener_answer{3000};
+  static constexpr std::chrono::milliseconds session_answer{60'000};
   std::atomic<bool> stopping_{false};
   std::unordered_set<std::string> known_ids_;  ///< connections as the listener last saw them
   std::thread listener_;

@@ -49,7 +49,18 @@ bool downlink_ledger::enqueue(job&& next) {
   return true;
 }
 
+namespace {
+
+/// A token is spent whatever the case of its hex digits: the router accepts either, so the
+/// record must hold one spelling, or a token sent again in upper case would pass as new.
+void lower_case(std::string& token) {
+  for (char& c : token) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+}
+
+}  // namespace
+
 void downlink_ledger::spend(downlink_check check, downlink_answer answer) {
+  lower_case(check.token);
   // Fail closed at once while the listener knows the server is gone: no connect timeout on
   // the downlink path.
   if (!store_up_.load()) return answer(downlink_spend::unavailable);
@@ -65,6 +76,7 @@ void downlink_ledger::release(std::string connection_id, std::string token) {
   downlink_check check;
   check.connection_id = std::move(connection_id);
   check.token = std::move(token);
+  lower_case(check.token);
   if (!enqueue(job{std::move(check), {}, clock::now()}))
     refused_.fetch_add(1, std::memory_order_relaxed);
 }
@@ -94,9 +106,11 @@ void downlink_ledger::work() {
       continue;
     }
     try {
-      if (!session || !session->healthy()) {
+      if (!session || !session->still_open()) {
         session.reset();
-        session = std::make_unique<pg_connection>(url_);
+        // A check waits no longer than its budget, and not at all once the listener found
+        // the server gone.
+        session = std::make_unique<pg_connection>(url_, pg_limits{settings_.budget, &store_up_});
         session->exec("SET statement_timeout = " + budget_ms);
       }
       const auto& c = next.check;

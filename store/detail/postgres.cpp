@@ -1,15 +1,17 @@
 #include "store/detail/postgres.hpp"
 
+#include <poll.h>
+
+#include <algorithm>
+#include <cerrno>
 #include <charconv>
+#include <cstring>
 
 #include "store/detail/crypto.hpp"
 
 namespace tr::store::detail {
 
-namespace {
-
-/// libpq's message on one line: line breaks and tabs become single spaces.
-std::string trimmed(const char* message) {
+std::string one_line(const char* message) {
   std::string out;
   for (const char* c = message ? message : ""; *c; ++c) {
     bool blank = *c == '\n' || *c == '\t' || *c == '\r' || *c == ' ';
@@ -19,8 +21,6 @@ std::string trimmed(const char* message) {
   while (!out.empty() && out.back() == ' ') out.pop_back();
   return out;
 }
-
-}  // namespace
 
 pg_result::~pg_result() {
   if (handle_) PQclear(handle_);
@@ -55,7 +55,7 @@ std::string pg_bytes(std::string_view raw) {
   return "\\x" + to_hex(raw);
 }
 
-pg_connection::pg_connection(const std::string& url) {
+pg_connection::pg_connection(const std::string& url, pg_limits limits) : limits_(limits) {
   // Earlier keywords are overridden by what the URI (expanded from dbname) sets.
   const char* keywords[] = {"connect_timeout", "tcp_user_timeout", "keepalives_idle",
                             "keepalives_interval", "keepalives_count", "application_name",
@@ -64,7 +64,7 @@ pg_connection::pg_connection(const std::string& url) {
   handle_ = PQconnectdbParams(keywords, values, 1);
   if (!handle_) throw postgres_failure{"out of memory", true, {}};
   if (PQstatus(handle_) != CONNECTION_OK) {
-    postgres_failure failure{trimmed(PQerrorMessage(handle_)), true, {}};
+    postgres_failure failure{one_line(PQerrorMessage(handle_)), true, {}};
     PQfinish(handle_);
     handle_ = nullptr;
     throw failure;
@@ -81,16 +81,85 @@ pg_result pg_connection::check(PGresult* raw) {
   auto status = raw ? PQresultStatus(raw) : PGRES_FATAL_ERROR;
   if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return result;
   postgres_failure failure;
-  failure.message = trimmed(raw ? PQresultErrorMessage(raw) : PQerrorMessage(handle_));
-  if (failure.message.empty()) failure.message = trimmed(PQerrorMessage(handle_));
+  failure.message = one_line(raw ? PQresultErrorMessage(raw) : PQerrorMessage(handle_));
+  if (failure.message.empty()) failure.message = one_line(PQerrorMessage(handle_));
   if (raw)
     if (const char* state = PQresultErrorField(raw, PG_DIAG_SQLSTATE)) failure.sqlstate = state;
   failure.lost = PQstatus(handle_) != CONNECTION_OK;
   throw failure;
 }
 
+bool pg_connection::still_open() {
+  // A server shutting down sends a FATAL message, then closes: reading the message leaves the
+  // connection looking open, the end of stream behind it does not. A few reads take both.
+  for (int read = 0; read < 4 && healthy(); ++read) {
+    pollfd ready{PQsocket(handle_), POLLIN, 0};
+    if (::poll(&ready, 1, 0) <= 0) break;
+    if (!PQconsumeInput(handle_)) return false;
+  }
+  return healthy();
+}
+
+void pg_connection::abandon(const std::string& why) {
+  PQfinish(handle_);
+  handle_ = nullptr;
+  throw postgres_failure{why, true, {}};
+}
+
+PGresult* pg_connection::await_result() {
+  using clock = std::chrono::steady_clock;
+  auto deadline = clock::now() + limits_.answer;
+  PGresult* failed = nullptr;
+  PGresult* last = nullptr;
+  auto drop = [](PGresult*& r) {
+    if (r) PQclear(r);
+    r = nullptr;
+  };
+  for (;;) {
+    while (PQisBusy(handle_)) {
+      if (limits_.server_up && !limits_.server_up->load()) {
+        drop(failed);
+        drop(last);
+        abandon("PostgreSQL stopped answering");
+      }
+      auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - clock::now()).count();
+      if (left <= 0) {
+        drop(failed);
+        drop(last);
+        abandon("no answer from PostgreSQL within " + std::to_string(limits_.answer.count()) +
+                " ms");
+      }
+      // Slices of at most 100 ms, so that server_up is read again.
+      pollfd ready{PQsocket(handle_), POLLIN, 0};
+      int n = ::poll(&ready, 1, static_cast<int>(std::min<long long>(left, 100)));
+      if (n < 0 && errno != EINTR) {
+        drop(failed);
+        drop(last);
+        abandon(std::string{"poll: "} + std::strerror(errno));
+      }
+      if (n > 0 && !PQconsumeInput(handle_)) break;  // lost: PQgetResult says so
+    }
+    PGresult* next = PQgetResult(handle_);
+    if (!next) break;
+    auto status = PQresultStatus(next);
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && !failed) {
+      failed = next;
+    } else {
+      drop(last);
+      last = next;
+    }
+    if (PQstatus(handle_) != CONNECTION_OK) break;
+  }
+  if (failed) {
+    drop(last);
+    return failed;
+  }
+  return last;
+}
+
 void pg_connection::exec(std::string_view sql) {
-  check(PQexec(handle_, std::string{sql}.c_str()));
+  if (!PQsendQuery(handle_, std::string{sql}.c_str())) check(nullptr);
+  check(await_result());
 }
 
 pg_result pg_connection::query(std::string_view sql, std::initializer_list<pg_param> params) {
@@ -110,8 +179,10 @@ pg_result pg_connection::query(std::string_view sql, const std::vector<pg_param>
       values.push_back(nullptr);
     }
   }
-  return check(PQexecParams(handle_, std::string{sql}.c_str(), static_cast<int>(values.size()),
-                            nullptr, values.data(), nullptr, nullptr, 0));
+  if (!PQsendQueryParams(handle_, std::string{sql}.c_str(), static_cast<int>(values.size()),
+                         nullptr, values.data(), nullptr, nullptr, 0))
+    return check(nullptr);
+  return check(await_result());
 }
 
 pg_transaction::~pg_transaction() {

@@ -185,6 +185,8 @@ class own_postgres {
   ~own_postgres() { run("stop"); }
   void pause() { run("pause"); }
   void resume() { run("resume"); }
+  void freeze() { run("freeze"); }
+  void thaw() { run("thaw"); }
   std::string url() const {
     std::ifstream in{state_ + "/url"};
     std::string out;
@@ -208,6 +210,8 @@ TEST_F(serve_cluster, when_the_database_is_down_routing_goes_on_and_writes_fail_
   b = start(server.url());
   connect(*a);
   ASSERT_TRUE(eventually([&] { return routes(*b); }, 2s));
+  // A downlink before the outage: a's downlink checks have a session open when it starts.
+  EXPECT_EQ(post_downlink(*a, downlink(1)).status, 200);
 
   server.pause();
   std::this_thread::sleep_for(500ms);
@@ -236,6 +240,12 @@ TEST_F(serve_cluster, when_the_database_is_down_routing_goes_on_and_writes_fail_
       },
       15s))
       << "writes did not resume within 15 s";
+  // Once a has resynced, its first calls go to new sessions, not to the ones the stopped server
+  // closed: neither an admin call nor a downlink fails for it.
+  ASSERT_TRUE(eventually(
+      [&] { return a->process().errors().find("reachable again") != std::string::npos; }, 15s));
+  EXPECT_EQ(a->admin("GET", "/api/v1/me").status, 200);
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(post_downlink(*a, downlink(20 + i)).status, 200) << i;
   auto deleted = b->admin("DELETE", "/api/v1/connections/" + id);
   EXPECT_EQ(deleted.status, 204);
   EXPECT_TRUE(eventually([&] { return !routes(*a); }, 15s)) << "propagation did not resume";
@@ -243,6 +253,48 @@ TEST_F(serve_cluster, when_the_database_is_down_routing_goes_on_and_writes_fail_
   // Logged once the resync is done, which may be a moment after its changes were applied.
   EXPECT_TRUE(eventually(
       [&] { return a->process().errors().find("reachable again") != std::string::npos; }, 5s));
+}
+
+TEST_F(serve_cluster, when_the_database_stops_answering_writes_and_downlinks_fail_within_seconds) {
+  own_postgres server;
+  a = start(server.url());
+  b = start(server.url());
+  connect(*a);
+  ASSERT_TRUE(eventually([&] { return routes(*b); }, 2s));
+  EXPECT_EQ(post_downlink(*a, downlink(1)).status, 200);
+
+  // Every process of the server stopped: connections stay open, nothing answers.
+  server.freeze();
+  auto started = std::chrono::steady_clock::now();
+  auto write = b->admin("PUT", "/api/v1/devices/0000000000000001",
+                        R"({"connections":[")" + id + R"("]})");
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);
+  EXPECT_EQ(write.status, 503) << write.body;
+  started = std::chrono::steady_clock::now();
+  EXPECT_EQ(post_downlink(*a, downlink(2)).status, 503);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);
+  EXPECT_TRUE(routes(*a));
+  EXPECT_TRUE(eventually([&] { return a->metric("tunnel_router_store_up") == 0; }, 6s));
+  EXPECT_TRUE(eventually(
+      [&] { return a->process().errors().find("PostgreSQL unreachable") != std::string::npos; },
+      6s));
+
+  server.thaw();
+  EXPECT_TRUE(eventually(
+      [&] {
+        return b->admin("PUT", "/api/v1/devices/0000000000000001",
+                        R"({"connections":[")" + id + R"("]})")
+                   .status == 200;
+      },
+      15s))
+      << "writes did not resume within 15 s";
+  EXPECT_TRUE(eventually([&] { return post_downlink(*a, downlink(3)).status == 200; }, 15s));
+  // Stopping does not wait for a server that answers nothing.
+  server.freeze();
+  started = std::chrono::steady_clock::now();
+  EXPECT_EQ(b->terminate(), 0);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 15s);
+  server.thaw();
 }
 
 TEST(store_copy, moves_a_single_nodes_store_to_postgresql_and_refuses_a_second_run) {
