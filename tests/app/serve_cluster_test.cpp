@@ -152,6 +152,13 @@ TEST_F(serve_cluster, a_downlink_accepted_by_one_replica_is_a_replay_on_the_othe
   EXPECT_EQ(accepted.status, 200) << accepted.body;
   auto replayed = post_downlink(*b, first);
   EXPECT_EQ(replayed.status, 409) << replayed.body;
+  // The token's hex digits in upper case are the same token (it verifies the same): spent too.
+  auto upper = first;
+  auto at = upper.find("&Token=") + 7;
+  for (auto i = at; i < upper.size(); ++i)
+    upper[i] = static_cast<char>(std::toupper(static_cast<unsigned char>(upper[i])));
+  EXPECT_EQ(post_downlink(*a, upper).status, 409);
+  EXPECT_EQ(post_downlink(*b, upper).status, 409);
 
   // The bucket (3 tokens, refilled at 1/s) is the cluster's: whichever replica gets them, no
   // more pass than it holds plus what it refilled meanwhile (two buckets would pass twice that).
