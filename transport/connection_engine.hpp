@@ -55,6 +55,12 @@ class connection_engine {
   /// body of announced length): a driver may read up to this much at once instead of its usual
   /// piece. 0 (the default): no such promise.
   virtual std::size_t bulk_input() const { return 0; }
+
+  /// Bytes (an estimate) of output the engine holds beyond pending_output(): frames queued
+  /// behind it (HTTP/2 answers and resets to a peer that does not read). The driver counts
+  /// them with pending_output() when it decides to stop reading, so that a peer sending
+  /// requests without reading the answers cannot make the engine queue without bound.
+  virtual std::size_t queued_output() const { return 0; }
 };
 
 }  // namespace tr::transport

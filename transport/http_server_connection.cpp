@@ -120,6 +120,10 @@ std::size_t http_server_connection::open_requests() const {
   return protocol_ ? protocol_->open_requests() : 0;
 }
 
+std::size_t http_server_connection::queued_output() const {
+  return protocol_ && !closed_ ? protocol_->queued_output() : 0;
+}
+
 std::size_t http_server_connection::bulk_input() const {
   return protocol_ && !failure_ && !closed_ ? protocol_->bulk_input() : 0;
 }

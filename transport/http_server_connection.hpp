@@ -111,6 +111,9 @@ class http_server_connection final : public connection_engine {
   bool wants_close() const override;
   /// HTTP/1.1: what is left of a body of announced length being received; HTTP/2: 0.
   std::size_t bulk_input() const override;
+  /// HTTP/2: the frames and answer bodies queued in the session; HTTP/1.1: 0 (it answers in
+  /// order into the output buffer, which the driver sees whole).
+  std::size_t queued_output() const override;
 
  private:
   error start(server_protocol_choice protocol);

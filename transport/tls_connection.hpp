@@ -29,6 +29,10 @@ class tls_layer : public connection_engine {
   std::size_t bulk_input() const override {
     return inner_ && !failure_ ? inner_->bulk_input() : 0;
   }
+  /// The inner engine's, once there is one.
+  std::size_t queued_output() const override {
+    return inner_ && !failure_ ? inner_->queued_output() : 0;
+  }
 
   /// The TLS session (handshake state, ALPN, failure).
   const tls_session& session() const { return session_; }

@@ -8,6 +8,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -300,6 +301,42 @@ TEST_F(listener_guards, ends_an_h2_connection_that_sends_an_hpack_bomb) {
   send_text(bomber, bytes);
   EXPECT_TRUE(closed_within(bomber, 3s));
   ::close(bomber);
+}
+
+TEST_F(listener_guards, stops_reading_an_h2_peer_that_sends_requests_and_reads_no_answer) {
+  listen({});
+  // Requests as fast as the socket takes them, no answer read (a small receive buffer): the
+  // answers, and the resets of the streams over the concurrency cap, queue in the server's
+  // session. It must stop reading the connection instead of queueing without bound.
+  int greedy = test::connect_loopback(port_);
+  ASSERT_GE(greedy, 0);
+  int small = 4096;
+  ::setsockopt(greedy, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+  using testing::frame;
+  send_text(greedy, std::string{testing::client_preface} + frame(4, 0, 0, ""));
+  // GET / http :authority x, all from the static table.
+  const std::string head = "\x82\x84\x86\x41\x01x";
+  std::string burst;
+  std::uint32_t stream = 1;
+  std::size_t pushed = 0;
+  auto until = clock_type::now() + 2s;
+  while (clock_type::now() < until) {
+    if (burst.empty())
+      for (int i = 0; i < 64; ++i, stream += 2) burst += frame(1, 0x5, stream, head);
+    auto sent = ::send(greedy, burst.data(), burst.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (sent > 0) {
+      pushed += static_cast<std::size_t>(sent);
+      burst.erase(0, static_cast<std::size_t>(sent));
+    } else if (sent < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+      break;  // closed by the server: bounded as well
+    } else {
+      std::this_thread::sleep_for(1ms);
+    }
+  }
+  // Read whole, 2 s of this is hundreds of MB; stopped, what the kernel buffers and the
+  // session's bounded queue took.
+  EXPECT_LT(pushed, 32u << 20) << stream / 2 << " requests sent";
+  ::close(greedy);
 }
 
 }  // namespace

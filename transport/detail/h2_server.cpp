@@ -86,6 +86,12 @@ void h2_server::receive_eof() {
   eof_ = true;
 }
 
+std::size_t h2_server::queued_output() const {
+  if (!session_) return 0;
+  return nghttp2_session_get_outbound_queue_size(session_.get()) * queued_frame_bytes +
+         answer_bytes_;
+}
+
 void h2_server::fill_output() {
   if (session_ && !pull_frames(session_.get(), output_)) broken_ = true;
 }
@@ -281,6 +287,8 @@ int h2_server::on_stream_close(nghttp2_session* session, int32_t stream, uint32_
   stream_state* state = server.find(stream);
   if (!state) return 0;
   if (state->request_complete && !state->rejected && !state->responded) --server.open_requests_;
+  server.answer_bytes_ -= state->answer_bytes;
+  state->answer_bytes = 0;
   nghttp2_session_set_stream_user_data(session, stream, nullptr);
   server.release(state);
   return 0;
@@ -348,6 +356,8 @@ error h2_server::submit(stream_state& state, int status, std::span<const header>
   state.response_body.clear();
   if (state.method == "HEAD") body = {};  // RFC 9110 §9.3.2: the length is told, nothing sent
   state.response_body.append(body);
+  answer_bytes_ += body.size() - state.answer_bytes;
+  state.answer_bytes = body.size();
   provider.source.ptr = &state.response_body;
   provider.read_callback = read_from_buffer;
   int rc = nghttp2_submit_response(session_.get(), state.id, nva_.data(), nva_.size(),

@@ -40,6 +40,11 @@ class h2_server final : public server_protocol {
   void shutdown() override;
   bool finished() const override;
   std::size_t open_requests() const override { return open_requests_; }
+  /// The frames in the session's outbound queue (each counted as queued_frame_bytes: HEADERS
+  /// of an answer, a RST_STREAM for a refused stream) and the answer bodies of streams not yet
+  /// closed.
+  std::size_t queued_output() const override;
+  static constexpr std::size_t queued_frame_bytes = 128;
 
   struct stream_state {
     stream_id id = 0;
@@ -58,6 +63,7 @@ class h2_server final : public server_protocol {
     bool reset_sent = false;     // the stream was (or will be) reset to stop a long body
     bool reset_wanted = false;   // ... once its answer has gone out in full
     bool answer_sent = false;    // the answer's last frame (END_STREAM) went out
+    std::size_t answer_bytes = 0;  // the answer body's size, counted in answer_bytes_
   };
 
  private:
@@ -93,6 +99,7 @@ class h2_server final : public server_protocol {
   static constexpr std::size_t max_oversized_blocks = 8;
   const char* ended_because_ = nullptr;  // why a callback ended the connection
   std::size_t overrun_streams_ = 0;  // streams reset for a body far over its limit
+  std::size_t answer_bytes_ = 0;     // answer bodies of streams not yet closed
   static constexpr std::size_t max_overrun_streams = 8;
   bool failed_ = false;           // the peer broke the protocol; GOAWAY queued
   bool broken_ = false;           // nghttp2 cannot produce output any more

@@ -62,6 +62,9 @@ class server_protocol {
   /// See connection_engine::bulk_input().
   virtual std::size_t bulk_input() const { return 0; }
 
+  /// See connection_engine::queued_output().
+  virtual std::size_t queued_output() const { return 0; }
+
   /// See http_server_connection::progress().
   std::uint64_t progress() const { return progress_; }
 

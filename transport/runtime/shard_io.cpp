@@ -237,6 +237,9 @@ void shard::flush(std::uint32_t index) {
   } else {
     unwritten = slot.engine->pending_output().size();
   }
+  // What the engine holds behind its output counts too (HTTP/2 answers to a peer that sends
+  // requests and reads nothing).
+  if (slot.write_blocked) unwritten += slot.engine->queued_output();
   bool closing = slot.engine->wants_close();
   if (closing && !slot.write_blocked) {
     close_connection(index, slot.ending);
