@@ -38,7 +38,8 @@ namespace tr::api {
 //   GET    /api/v1/devices/{devEUI}           200 `{"devEUI", "connections"}`
 //   PUT    /api/v1/devices/{devEUI}           body `{"connections": [ids]}`; `[]` removes the route
 //   DELETE /api/v1/devices/{devEUI}           204
-//   POST   /api/v1/devices:import             NDJSON; 200 `{"imported": n, "rejected": [...]}`
+//   POST   /api/v1/devices:import             NDJSON; 200 `{"imported": n, "rejected": [...],
+//                                             "rejectedCount": n}` (the first 100 listed)
 //   GET    /api/v1/users                      admin only: `{"users": [...]}` (never tokens)
 //   POST   /api/v1/users                      admin only: body `{"name","role","domains"}` (role
 //                                             default `connections-manager`); 201

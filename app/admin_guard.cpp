@@ -2,9 +2,8 @@
 
 #include <openssl/evp.h>
 
+#include <optional>
 #include <string>
-
-#include "logging/log.hpp"
 
 namespace tr::app {
 
@@ -83,6 +82,7 @@ bool admin_guard::throttled(const transport::peer_address& peer, clock::time_poi
 
 void admin_guard::failed(const transport::peer_address& peer, clock::time_point now) {
   std::uint32_t count = 0;
+  std::optional<std::string> held;  // a first-failure line may be written, this many held back
   {
     std::lock_guard lock{mutex_};
     ++failures_total_;
@@ -97,17 +97,23 @@ void admin_guard::failed(const transport::peer_address& peer, clock::time_point 
           return now - entry.second.window_start >= options_.window;
         });
       if (peers_.size() >= options_.max_addresses) {
+        // Counted, not tracked: one line a minute at most, however many addresses fail.
+        if (!overflow_lines_.allow(now)) return;
+        auto suppressed = std::to_string(overflow_lines_.suppressed());
         logging::warning("admin: failed bearer token (too many addresses failing to track "
                          "them all)",
-                         {{"peer", transport::to_string(peer)}});
+                         {{"peer", transport::to_string(peer)}, {"suppressed", suppressed}});
         return;
       }
       found = peers_.emplace(peer, address_state{now, 0}).first;
     }
     count = ++found->second.failures;
+    if (count == 1 && first_failure_lines_.allow(now))
+      held = std::to_string(first_failure_lines_.suppressed());
   }
-  if (count == 1) {
-    logging::warning("admin: failed bearer token", {{"peer", transport::to_string(peer)}});
+  if (held) {
+    logging::warning("admin: failed bearer token",
+                     {{"peer", transport::to_string(peer)}, {"suppressed", *held}});
   } else if (count == options_.max_failures) {
     auto failures = std::to_string(count);
     auto window = std::to_string(options_.window.count()) + "s";

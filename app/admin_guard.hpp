@@ -10,6 +10,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "logging/log.hpp"
 #include "transport/http_listener.hpp"
 
 namespace tr::app {
@@ -26,7 +27,9 @@ namespace tr::app {
 ///
 /// Throttle: an address whose requests fail authentication `max_failures` times within
 /// `window` gets 429 for every API request until the window ends. The first failure of a window
-/// and the start of a throttle are logged. At most `max_addresses` addresses are tracked.
+/// (one line a second at most, whatever the number of addresses) and the start of a throttle
+/// are logged. At most `max_addresses` addresses are tracked; failures beyond are counted and
+/// logged once a minute.
 ///
 /// Thread-safety: every member from any thread.
 class admin_guard {
@@ -75,6 +78,8 @@ class admin_guard {
   mutable std::mutex mutex_;
   std::unordered_set<std::string> hashes_;
   std::unordered_map<transport::peer_address, address_state, peer_hash> peers_;
+  logging::rate_limit first_failure_lines_{std::chrono::seconds{1}};
+  logging::rate_limit overflow_lines_{std::chrono::seconds{60}};
   std::uint64_t failures_total_ = 0;
 };
 

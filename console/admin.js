@@ -90,6 +90,7 @@ export async function devicesPage(main) {
     progress.hidden = false;
     progress.max = lines.length;
     let imported = 0;
+    let rejectedCount = 0;  // every rejected line; the answers list the first 100 of a batch
     const rejected = [];
     for (let start = 0; start < lines.length; start += importBatchLines) {
       const batch = lines.slice(start, start + importBatchLines);
@@ -97,14 +98,17 @@ export async function devicesPage(main) {
         const answer = await api.importRoutes(batch.join("\n"));
         imported += answer.imported || 0;
         for (const r of answer.rejected || []) rejected.push({ line: r.line + start, error: r.error });
+        rejectedCount += answer.rejectedCount ?? (answer.rejected || []).length;
       } catch (failure) {
         rejected.push({ line: start + 1, error: `lines ${start + 1}–${start + batch.length}: ${failure.message}` });
+        rejectedCount += batch.length;
       }
       progress.value = Math.min(lines.length, start + batch.length);
-      importOut.replaceChildren(notice(`${imported} routes imported, ${rejected.length} lines rejected so far…`));
+      importOut.replaceChildren(notice(`${imported} routes imported, ${rejectedCount} lines rejected so far…`));
     }
-    importOut.replaceChildren(notice(`${imported} routes imported, ${rejected.length} lines rejected.`,
-      rejected.length ? "error" : "info"),
+    const listed = rejected.length < rejectedCount ? ` (the first of each batch listed below)` : "";
+    importOut.replaceChildren(notice(`${imported} routes imported, ${rejectedCount} lines rejected${listed}.`,
+      rejectedCount ? "error" : "info"),
     rejected.length ? h("table", { class: "list" }, h("thead", {}, h("tr", {}, h("th", {}, "Line"), h("th", {}, "Error"))),
       h("tbody", {}, ...rejected.map((r) => h("tr", {}, h("td", {}, String(r.line)), h("td", {}, r.error))))) : null);
   });

@@ -15,7 +15,7 @@
 
 set(tr_tier_rules
   "unit" "^bench_[a-z]+_smoke$"
-  "unit" "^(load_following\\.|runtime_timer_wheel\\.|h2_client_frames_test\\.|h2_client_review_test\\.|frames/|hpack_encoder_review\\.|h1_client_test\\.|h1_server_test\\.|report_factory\\.|schedule_text\\.)"
+  "unit" "^(admin_guard\\.|load_following\\.|runtime_timer_wheel\\.|h2_client_frames_test\\.|h2_client_review_test\\.|frames/|hpack_encoder_review\\.|h1_client_test\\.|h1_server_test\\.|report_factory\\.|schedule_text\\.)"
   "scenario" "^(scenario_smoke\\.|readme_walkthrough$|console_)"
   "process" "^(serve_|cli\\.|config_files\\.|store_copy\\.|postgres_|postgres_store\\.|two_replicas\\.|backends/|client_peers_test\\.|server_peers_test\\.|crash\\.)"
   "engine" "^(data_plane_|supervision\\.|ns_forwarder\\.|runtime_|h1_engines_test\\.|h2_engines_test\\.|tls_session|listener_|as_simulator_test\\.|load_generator\\.)")

@@ -1,6 +1,8 @@
 // POST /api/v1/devices:import: NDJSON, one `{"devEUI", "connections"}` per line. Every line is
 // checked as a PUT of that device would be; the valid lines are written in one transaction and
-// the bad ones listed with their line numbers (from 1; blank lines are skipped).
+// the bad ones listed with their line numbers (from 1; blank lines are skipped): the first
+// max_listed_rejections of them, `rejectedCount` counting them all, so that the answer stays
+// small whatever the body holds.
 
 #include "api/detail/device_form.hpp"
 #include "api/detail/device_rules.hpp"
@@ -16,6 +18,8 @@ struct rejected_line {
   std::size_t line;
   std::string error;
 };
+
+constexpr std::size_t max_listed_rejections = 100;
 
 std::string describe(const std::vector<field_error>& errors) {
   std::string out;
@@ -77,7 +81,8 @@ class line_checker {
   connection_index index_;
 };
 
-std::string import_body(std::size_t imported, const std::vector<rejected_line>& rejected) {
+std::string import_body(std::size_t imported, const std::vector<rejected_line>& rejected,
+                        std::size_t rejected_count) {
   json_out out;
   out.begin_object().key("imported").number(static_cast<std::int64_t>(imported));
   out.key("rejected").begin_array();
@@ -88,7 +93,9 @@ std::string import_body(std::size_t imported, const std::vector<rejected_line>& 
         .key("error")
         .string(one.error)
         .end_object();
-  out.end_array().end_object();
+  out.end_array();
+  out.key("rejectedCount").number(static_cast<std::int64_t>(rejected_count));
+  out.end_object();
   return out.take();
 }
 
@@ -104,6 +111,7 @@ api_answer import_devices(const call& c) {
 
   std::vector<store::device_route> routes;
   std::vector<rejected_line> rejected;
+  std::size_t rejected_count = 0;
   std::string_view rest = c.request.body;
   for (std::size_t number = 1; !rest.empty(); ++number) {
     auto end = rest.find('\n');
@@ -112,10 +120,11 @@ api_answer import_devices(const call& c) {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
     std::string error;
-    if (auto route = checker.check(line, error))
+    if (auto route = checker.check(line, error)) {
       routes.push_back(std::move(*route));
-    else
+    } else if (++rejected_count <= max_listed_rejections) {
       rejected.push_back({number, std::move(error)});
+    }
   }
 
   std::size_t imported = 0;
@@ -129,7 +138,7 @@ api_answer import_devices(const call& c) {
     }
     imported = *written;
   }
-  return json_answer(200, import_body(imported, rejected));
+  return json_answer(200, import_body(imported, rejected, rejected_count));
 }
 
 }  // namespace tr::api::detail

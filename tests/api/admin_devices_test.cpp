@@ -164,6 +164,18 @@ TEST_F(admin_devices, import_writes_the_valid_lines_and_lists_the_bad_ones) {
   EXPECT_TRUE(routed("0000000000000002").empty());
 }
 
+TEST_F(admin_devices, an_import_of_many_bad_lines_lists_the_first_hundred_and_counts_them_all) {
+  std::string body;
+  for (int i = 0; i < 5000; ++i) body += "{\n";
+  auto answer = call("POST", "/api/v1/devices:import", body);
+  ASSERT_EQ(answer.status, 200);
+  EXPECT_EQ(int64_t{json(answer)["imported"]}, 0);
+  EXPECT_EQ(json(answer)["rejected"].get_array().size(), 100u);
+  EXPECT_EQ(int64_t{json(answer)["rejectedCount"]}, 5000);
+  EXPECT_EQ(int64_t{json(answer)["rejected"].at(99)["line"]}, 100);
+  EXPECT_LT(answer.body.size(), 20'000u);
+}
+
 TEST_F(admin_devices, import_names_the_reason_of_each_bad_line) {
   auto answer = call("POST", "/api/v1/devices:import",
                      R"({"devEUI": "0000000000000001", "connections": ["0123456789abcdef"]})");
