@@ -58,6 +58,8 @@ std::optional<std::string> name_part_problem(std::string_view text, std::size_t 
   if (has_control_character(text)) return "must not contain control characters";
   auto edge = [](char c) { return c == ' ' || c == '\t'; };
   if (edge(text.front()) || edge(text.back())) return "must not start or end with blanks";
+  // A URL path drops these (the console's, a browser's), so such a name could not be reached.
+  if (text == "." || text == "..") return "must not be '.' or '..'";
   if (character_count(text) > max_characters)
     return "is longer than " + std::to_string(max_characters) + " characters";
   return std::nullopt;

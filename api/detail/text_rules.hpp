@@ -16,7 +16,8 @@ bool is_token(std::string_view text) noexcept;
 std::optional<std::string> field_value_problem(std::string_view text);
 
 /// Why `text` is not a name part (a group name, a domain segment): 1..max_characters
-/// characters, no control character, no blank at either end; nullopt when it is.
+/// characters, no control character, no blank at either end, not `.` or `..` (names travel in
+/// URL paths, where those are dot segments); nullopt when it is.
 std::optional<std::string> name_part_problem(std::string_view text, std::size_t max_characters);
 
 /// Why `text` is not a domain path (name parts separated by `/`), or nullopt.

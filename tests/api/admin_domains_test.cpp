@@ -108,9 +108,17 @@ TEST_F(admin_domains, a_domain_needs_an_existing_group_and_segments_of_1_to_20_c
       call("POST", "/api/v1/domains", R"({"group": "Nope", "name": "EMEA/123456789012345678901"})");
   EXPECT_EQ(refused.status, 400);
   EXPECT_EQ(error_fields(refused), (std::vector<std::string>{"name", "group"}));
-  for (auto name : {"", "/EMEA", "EMEA/", "EMEA//x", " EMEA"})
+  for (auto name : {"", "/EMEA", "EMEA/", "EMEA//x", " EMEA", "EMEA/..", "EMEA/.", ".."})
     EXPECT_EQ(error_fields(call("POST", "/api/v1/domains",
                                 R"({"group": "Region", "name": ")" + std::string{name} + "\"}")),
+              std::vector<std::string>{"name"})
+        << name;
+}
+
+TEST_F(admin_domains, a_group_may_not_be_named_with_a_dot_segment) {
+  for (auto name : {".", ".."})
+    EXPECT_EQ(error_fields(call("POST", "/api/v1/domain-groups",
+                                R"({"name": ")" + std::string{name} + "\"}")),
               std::vector<std::string>{"name"})
         << name;
 }
