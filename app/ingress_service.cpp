@@ -43,7 +43,9 @@ transport::server_options ingress_service::limits(std::size_t max_body_bytes) {
   limits.body_limit = [max_body_bytes](const transport::request& head) -> std::size_t {
     if (head.path == "/v1/reports:batch") return max_body_bytes;
     if (head.path == "/v1/reports") return std::min<std::size_t>(max_body_bytes, 64 << 10);
-    return 0;
+    // Any other path is answered 404 (405 for another method) whatever its body: a small one
+    // is read for that, a larger one refused at once (413) without being read.
+    return std::min<std::size_t>(max_body_bytes, 4096);
   };
   limits.on_refusal = [metrics = &metrics_](int status, std::string_view) {
     if (status == 413) metrics->count(actors::report_outcome::too_large);

@@ -188,7 +188,11 @@ TEST(serve_admin, protocol_refusals_say_why_and_405s_name_the_allowed_method) {
         {version, "--data-binary", "@" + dir.file("big.json"), router.ingress_url("/v1/reports")});
     EXPECT_EQ(r.status, 413) << version;
     EXPECT_EQ(r.body, "request body over the limit of 4096 bytes\n") << version;
+    // A small body to a path the ingress does not serve: 404, not counted as a report.
+    auto elsewhere = curl({version, "-d", "{}", router.ingress_url("/foo")});
+    EXPECT_EQ(elsewhere.status, 404) << version << elsewhere.body;
   }
+  EXPECT_EQ(router.metric("tunnel_router_reports_total{outcome=\"too_large\"}"), 2);
   auto allow_of = [](const http_result& r) {
     std::smatch m;
     std::regex re{"\\r\\nallow: ([^\\r]*)\\r\\n", std::regex::icase};
