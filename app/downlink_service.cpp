@@ -120,6 +120,7 @@ void downlink_service::serve(const transport::request_origin& origin,
   verifier_.check_cluster(std::move(verdict), [this, origin](actors::downlink_verdict checked) {
     if (checked.outcome != actors::downlink_outcome::accepted) {
       metrics_.count(checked.outcome);
+      log_refused(origin, checked);
       return transport::respond_later(origin, checked.status, {{"content-type", "text/plain"}},
                                       std::move(checked.reason));
     }

@@ -182,6 +182,9 @@ void postgres_database::listen_loop() {
         }
         heartbeat(*db);
       }
+      // Stopping: leave the list of live replicas now rather than when the heartbeat ages out
+      // (the others' share of each fuse ceiling grows back within their next heartbeat).
+      db->query("DELETE FROM instances WHERE id = $1", {instance_id_});
     } catch (const detail::postgres_failure& failure) {
       up_ = false;
       if (!logged_down)

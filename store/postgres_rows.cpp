@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <unordered_set>
 
+#include "logging/log.hpp"
 #include "store/detail/domain_rows.hpp"
 #include "store/detail/identifiers.hpp"
 #include "store/detail/postgres_access.hpp"
@@ -352,6 +353,13 @@ result<std::optional<std::string>> postgres_database::bootstrap_admin(
           hash = detail::token_hash(*printed);
         }
         if (admin) {
+          // Replicas share one bootstrap admin: a replica started with another admin.token
+          // replaces the token, and the old one stops authenticating on every replica. Said,
+          // not refused: this is also how the token is changed on purpose.
+          if (admin->token_hash != hash)
+            logging::warning(
+                "admin.token differs from the one the cluster had: it replaces it, and the old "
+                "token no longer authenticates on any replica");
           users.make_admin(admin->id, hash);
           return printed;
         }
