@@ -46,16 +46,30 @@ struct watch {
   std::chrono::milliseconds header_timeout, idle_timeout;
   std::shared_ptr<listener_counters> counters;
   std::uint64_t last_progress = 0;
+  std::uint64_t last_body_bytes = 0;
+  bool first = true;  // the first check, at the header timeout
 };
+
+/// The slowest a request body may arrive and still count as progress: a body trickled in
+/// below it holds a connection for one timeout at most.
+constexpr std::uint64_t min_body_bytes_per_s = 1024;
 
 void check(watch w) {
   auto& home = *w.home;
   if (!home.is_open(w.handle)) return;
   http_server_connection* server = server_of(home, w.handle, w.tls);
   bool first_request_seen = server && server->requests_seen() > 0;
-  bool busy = server && (server->open_requests() > 0 || server->progress() != w.last_progress);
+  // The period just watched: the header timeout for the first check, the idle one after.
+  auto period = w.first ? w.header_timeout : w.idle_timeout;
+  auto body_moved = server ? server->body_bytes() - w.last_body_bytes : 0;
+  bool body_progress = body_moved >= min_body_bytes_per_s *
+                                         static_cast<std::uint64_t>(period.count()) / 1000;
+  bool busy = server && (server->open_requests() > 0 ||
+                         server->progress() != w.last_progress || body_progress);
   if (first_request_seen && busy) {
     w.last_progress = server->progress();
+    w.last_body_bytes = server->body_bytes();
+    w.first = false;
     if (w.idle_timeout.count() > 0) {
       auto delay = w.idle_timeout;
       home.schedule(delay, [w = std::move(w)]() mutable { check(std::move(w)); });

@@ -132,6 +132,10 @@ std::uint64_t http_server_connection::progress() const {
   return protocol_ ? protocol_->progress() : 0;
 }
 
+std::uint64_t http_server_connection::body_bytes() const {
+  return protocol_ ? protocol_->body_bytes() : 0;
+}
+
 std::uint64_t http_server_connection::requests_seen() const {
   return protocol_ ? protocol_->requests_seen() : 0;
 }

@@ -96,10 +96,15 @@ class http_server_connection final : public connection_engine {
   /// Requests received and not yet answered.
   std::size_t open_requests() const;
 
-  /// Grows whenever a request makes progress (its headers complete, body bytes, an answer):
-  /// what an idle or header timeout watches. Frames without requests (PING, SETTINGS) and
-  /// header bytes that do not complete a block do not count.
+  /// Grows whenever a request makes progress (its headers complete, it is complete, an
+  /// answer): what an idle or header timeout watches. Frames without requests (PING, SETTINGS),
+  /// header bytes that do not complete a block and body bytes do not count (see body_bytes()).
   std::uint64_t progress() const;
+
+  /// Request body bytes received (those kept, not those dropped after a refusal): a timeout
+  /// counts them as progress only at a minimum rate, so that a body sent a byte at a time does
+  /// not hold the connection.
+  std::uint64_t body_bytes() const;
 
   /// Requests whose headers were complete (answered or not).
   std::uint64_t requests_seen() const;

@@ -208,6 +208,44 @@ TEST_F(listener_guards, closes_a_slowloris_that_never_finishes_its_headers) {
   ::close(slow);
 }
 
+TEST_F(listener_guards, closes_a_connection_whose_body_comes_a_byte_at_a_time) {
+  http_listener_options options;
+  options.header_timeout = 300ms;
+  options.idle_timeout = 300ms;
+  listen(options);
+  int slow = dial(port_);
+  // The head at once, then one body byte every 50 ms (20 B/s): each byte is news, none is
+  // progress at the minimum rate.
+  send_text(slow, "POST / HTTP/1.1\r\nhost: x\r\ncontent-length: 4000\r\n\r\n");
+  auto start = clock_type::now();
+  bool closed = false;
+  while (!closed && clock_type::now() - start < 3s) {
+    send_text(slow, "a");
+    closed = closed_within(slow, 50ms);
+  }
+  EXPECT_TRUE(closed);
+  EXPECT_LT(clock_type::now() - start, 1500ms);
+  ::close(slow);
+}
+
+TEST_F(listener_guards, keeps_a_connection_whose_body_comes_at_a_fair_rate) {
+  http_listener_options options;
+  options.header_timeout = 300ms;
+  options.idle_timeout = 300ms;
+  listen(options);
+  int steady = dial(port_);
+  // 24 KiB over ~1.2 s (20 KiB/s, above the 1 KiB/s minimum): longer than either timeout.
+  send_text(steady, "POST / HTTP/1.1\r\nhost: x\r\ncontent-length: 24576\r\n\r\n");
+  for (int i = 0; i < 12; ++i) {
+    send_text(steady, std::string(2048, 'b'));
+    std::this_thread::sleep_for(100ms);
+  }
+  auto answer = read_answer(steady);
+  EXPECT_TRUE(answer.starts_with("HTTP/1.1 200")) << answer;
+  EXPECT_NE(answer.find("got 24576"), std::string::npos) << answer;
+  ::close(steady);
+}
+
 TEST_F(listener_guards, closes_a_keep_alive_connection_idle_after_its_request) {
   http_listener_options options;
   options.header_timeout = 300ms;

@@ -234,7 +234,7 @@ int h1_server::on_body(http_parser* parser, const char* data, size_t size) {
     server.discard_exceeded_ = true;
     return 1;
   }
-  ++server.progress_;
+  server.body_bytes_ += size;
   if (server.body_.size() + size > server.body_limit_) {
     server.rejected_ = true;
     server.body_.clear();

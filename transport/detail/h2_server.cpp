@@ -239,7 +239,7 @@ int h2_server::on_data_chunk(nghttp2_session*, uint8_t, int32_t stream, const ui
                       std::to_string(budget) + " bytes at once");
     return 0;
   }
-  ++server.progress_;
+  server.body_bytes_ += size;
   server.buffered_ += size;
   state->body.append(std::span<const std::byte>{reinterpret_cast<const std::byte*>(data), size});
   return 0;

@@ -71,9 +71,13 @@ class server_protocol {
   /// See http_server_connection::requests_seen().
   std::uint64_t requests_seen() const { return requests_seen_; }
 
+  /// See http_server_connection::body_bytes().
+  std::uint64_t body_bytes() const { return body_bytes_; }
+
  protected:
   std::uint64_t progress_ = 0;
   std::uint64_t requests_seen_ = 0;
+  std::uint64_t body_bytes_ = 0;
 };
 
 /// The body limit of a request from its head: the options' function, capped by max_body_size.
