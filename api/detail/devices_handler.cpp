@@ -96,6 +96,10 @@ api_answer put_device(const call& c, std::string_view dev_eui) {
   }
 
   auto written = c.db.put_device_route(*normalized, std::move(ids));
+  // A connection deleted (on another replica) between the check above and the write: the
+  // same answer as when it was already gone.
+  if (!written && written.error_value().code == store::error_code::unknown_connection)
+    return field_errors_answer({{"connections", written.error_value().message}});
   if (!written) return store_failure(written.error_value());
   return route_answer(*written);
 }
