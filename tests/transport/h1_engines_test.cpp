@@ -267,6 +267,22 @@ TEST_F(h1_server_test, a_refusal_says_why_but_sends_no_body_to_a_head_request) {
   EXPECT_TRUE(head.ends_with("\r\n\r\n")) << head;  // the head alone
 }
 
+TEST_F(h1_server_test, refuses_a_field_name_that_is_not_a_token_and_a_request_without_host) {
+  for (const char* head : {"GET / HTTP/1.1\r\nHost: a\r\nBad Header: y\r\n\r\n",
+                           "GET / HTTP/1.1\r\nHost: a\r\nx\"y: z\r\n\r\n",
+                           "GET / HTTP/1.1\r\nUser-Agent: x\r\n\r\n"}) {
+    make();
+    EXPECT_TRUE(feed(head)) << head;
+    std::string out = take_output();
+    EXPECT_EQ(out.rfind("HTTP/1.1 400 ", 0), 0u) << head << ": " << out;
+    EXPECT_TRUE(server_->wants_close());
+  }
+  // HTTP/1.0 has no Host requirement.
+  make();
+  EXPECT_FALSE(feed("GET /old HTTP/1.0\r\n\r\n"));
+  EXPECT_NE(take_output().find("GET /old"), std::string::npos);
+}
+
 TEST_F(h1_server_test, answers_malformed_input_with_400_and_closes) {
   make();
   auto err = feed("\x16\x03\x01garbage that is not HTTP\r\n\r\n");

@@ -7,6 +7,18 @@ namespace tr::transport::detail {
 
 namespace {
 
+/// An RFC 9110 token: the grammar of a field name (http_parser lets spaces and more through).
+bool is_field_name(std::string_view name) {
+  if (name.empty()) return false;
+  for (char c : name) {
+    auto u = static_cast<unsigned char>(c);
+    bool alnum = (u >= '0' && u <= '9') || (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z');
+    if (!alnum && std::string_view{"!#$%&'*+-.^_`|~"}.find(c) == std::string_view::npos)
+      return false;
+  }
+  return true;
+}
+
 h1_server* self(http_parser* parser) {
   return static_cast<h1_server*>(parser->data);
 }
@@ -186,13 +198,23 @@ int h1_server::on_headers_complete(http_parser* parser) {
   server.current_ = target.id;
   target.head_request = parser->method == HTTP_HEAD;
   target.close_after = !http_should_keep_alive(parser);
+  bool has_host = false;
   for (const auto& field : server.headers_.view()) {
+    if (!is_field_name(field.name)) {
+      server.refused_because_ = "a header field name must be a token (RFC 9110 §5.1)";
+      return -1;
+    }
+    has_host = has_host || field.name == "host";
     if (field.name == "expect" && equals_ignoring_case(field.value, "100-continue"))
       server.expects_continue_ = true;
     if (field.name == "transfer-encoding" && !equals_ignoring_case(field.value, "chunked")) {
       server.refused_because_ = "Transfer-Encoding must be exactly 'chunked'";
       return -1;
     }
+  }
+  if (!has_host && parser->http_major == 1 && parser->http_minor >= 1) {
+    server.refused_because_ = "an HTTP/1.1 request needs a Host header (RFC 9112 §3.2)";
+    return -1;
   }
   ++server.progress_;
   ++server.requests_seen_;
