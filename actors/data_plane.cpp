@@ -167,10 +167,9 @@ std::optional<data_plane::placed_owner> data_plane::upsert_unpublished(
     if (it != entries_.end() && it->second.owner) remove(connection.id);
     entries_[connection.id].problem = made.error;
     metrics_.connection(connection.id)->set_problem(made.error);
-    logging::warning("connection cannot run here: its uplinks are shed until it is fixed",
-                     {{"connection", connection.name},
-                      {"id", connection.id},
-                      {"reason", made.error}});
+    logging::warning(
+        "connection cannot run here: its uplinks are shed until it is fixed",
+        {{"connection", connection.name}, {"id", connection.id}, {"reason", made.error}});
     return std::nullopt;
   }
   if (it != entries_.end() && it->second.owner) {

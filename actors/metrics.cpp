@@ -11,9 +11,9 @@ constexpr std::array<std::string_view, uplink_outcome_count> uplink_names = {
 constexpr std::array<std::string_view, 4> fuse_state_names = {"closed", "throttling", "open",
                                                               "paused"};
 constexpr std::array<std::string_view, downlink_outcome_count> downlink_names = {
-    "accepted", "malformed",  "unknown_as_id", "bad_token", "stale_time",
-    "replay",   "not_routed", "rate_limited",  "ns_failed", "ns_unconfigured",
-    "store_unavailable", "replay_cache_full"};
+    "accepted",   "malformed",       "unknown_as_id",     "bad_token",
+    "stale_time", "replay",          "not_routed",        "rate_limited",
+    "ns_failed",  "ns_unconfigured", "store_unavailable", "replay_cache_full"};
 constexpr std::array<std::string_view, report_outcome_count> report_names = {
     "routed", "unrouted", "malformed", "too_large"};
 

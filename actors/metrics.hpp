@@ -20,16 +20,16 @@ namespace tr::actors {
 
 /// The verdict on one downlink (`tunnel_router_downlinks_total{outcome}`), one per check.
 enum class downlink_outcome : std::uint8_t {
-  accepted,         ///< verified and delivered to the NS (2xx)
-  malformed,        ///< a missing or malformed parameter
-  unknown_as_id,    ///< no connection has this AS_ID
-  bad_token,        ///< the token does not verify with the connection's key
-  stale_time,       ///< Time outside the connection's max time deviation
-  replay,           ///< a token already accepted within the window
-  not_routed,       ///< the device is not routed to that AS
-  rate_limited,     ///< over the connection's downlink rate
-  ns_failed,        ///< the NS answered non-2xx or could not be reached
-  ns_unconfigured,  ///< no `ns.downlink_url` configured
+  accepted,           ///< verified and delivered to the NS (2xx)
+  malformed,          ///< a missing or malformed parameter
+  unknown_as_id,      ///< no connection has this AS_ID
+  bad_token,          ///< the token does not verify with the connection's key
+  stale_time,         ///< Time outside the connection's max time deviation
+  replay,             ///< a token already accepted within the window
+  not_routed,         ///< the device is not routed to that AS
+  rate_limited,       ///< over the connection's downlink rate
+  ns_failed,          ///< the NS answered non-2xx or could not be reached
+  ns_unconfigured,    ///< no `ns.downlink_url` configured
   store_unavailable,  ///< cluster mode: the shared store could not check it (503)
   replay_cache_full,  ///< single node: no room to remember the token (503, not spent)
 };

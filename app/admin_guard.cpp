@@ -100,9 +100,10 @@ void admin_guard::failed(const transport::peer_address& peer, clock::time_point 
         // Counted, not tracked: one line a minute at most, however many addresses fail.
         if (!overflow_lines_.allow(now)) return;
         auto suppressed = std::to_string(overflow_lines_.suppressed());
-        logging::warning("admin: failed bearer token (too many addresses failing to track "
-                         "them all)",
-                         {{"peer", transport::to_string(peer)}, {"suppressed", suppressed}});
+        logging::warning(
+            "admin: failed bearer token (too many addresses failing to track "
+            "them all)",
+            {{"peer", transport::to_string(peer)}, {"suppressed", suppressed}});
         return;
       }
       found = peers_.emplace(peer, address_state{now, 0}).first;
@@ -117,11 +118,10 @@ void admin_guard::failed(const transport::peer_address& peer, clock::time_point 
   } else if (count == options_.max_failures) {
     auto failures = std::to_string(count);
     auto window = std::to_string(options_.window.count()) + "s";
-    logging::warning("admin: too many failed bearer tokens: API requests get 429 until the "
-                     "window ends",
-                     {{"peer", transport::to_string(peer)},
-                      {"failures", failures},
-                      {"window", window}});
+    logging::warning(
+        "admin: too many failed bearer tokens: API requests get 429 until the "
+        "window ends",
+        {{"peer", transport::to_string(peer)}, {"failures", failures}, {"window", window}});
   }
 }
 

@@ -80,8 +80,7 @@ router::~router() {
   stop(std::chrono::milliseconds{0});
 }
 
-std::optional<std::string> router::start(
-    const std::function<void(const std::string&)>& generated) {
+std::optional<std::string> router::start(const std::function<void(const std::string&)>& generated) {
   auto& m = *impl_;
   const auto& cfg = *m.cfg;
   m.started = true;

@@ -31,8 +31,7 @@ class router {
   /// token generated at the first start (to print once), if any. `generated`, if given, gets
   /// that token as soon as it is stored, before anything else can fail: later starts never
   /// generate one again, so a first start that fails must not lose it.
-  std::optional<std::string> start(
-      const std::function<void(const std::string&)>& generated = {});
+  std::optional<std::string> start(const std::function<void(const std::string&)>& generated = {});
 
   /// Graceful stop (idempotent). Returns the uplinks still in flight when `drain` ran out (cut
   /// off then: their sessions close and they count as failed); 0 when everything finished.

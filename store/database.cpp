@@ -217,7 +217,7 @@ result<std::vector<connection>> sqlite_database::connections_with_as_id(std::str
 }
 
 result<connection> sqlite_database::update_connection(connection changed,
-                                                   const connection* based_on) {
+                                                      const connection* based_on) {
   return write<connection>(
       [&](detail::sqlite_db& db, std::vector<change_event>& events) -> result<connection> {
         detail::connection_rows rows{db, *keys_};

@@ -168,8 +168,8 @@ void postgres_database::listen_loop() {
         bool notified = false;
         if (n > 0) {
           if (!PQconsumeInput(db->handle()))
-            throw detail::postgres_failure{detail::one_line(PQerrorMessage(db->handle())), true,
-                                           {}};
+            throw detail::postgres_failure{
+                detail::one_line(PQerrorMessage(db->handle())), true, {}};
           while (PGnotify* note = PQnotifies(db->handle())) {
             notified = true;
             PQfreemem(note);
@@ -194,9 +194,10 @@ void postgres_database::listen_loop() {
       sleep_unless(stopping_, backoff);
       backoff = std::min(backoff * 2, std::chrono::milliseconds{5000});
     } catch (const detail::unsealing_failure& failure) {
-      logging::error("store: a connection's key does not decrypt with the data key; change "
-                     "skipped",
-                     {{"id", failure.connection_id}});
+      logging::error(
+          "store: a connection's key does not decrypt with the data key; change "
+          "skipped",
+          {{"id", failure.connection_id}});
       sleep_unless(stopping_, std::chrono::seconds{1});
     }
   }

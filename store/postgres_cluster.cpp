@@ -95,7 +95,8 @@ result<void> postgres_database::publish_health(
   try {
     if (!health_ || !health_->still_open()) {
       health_.reset();
-      health_ = std::make_unique<detail::pg_connection>(url_, detail::pg_limits{session_answer, &up_});
+      health_ =
+          std::make_unique<detail::pg_connection>(url_, detail::pg_limits{session_answer, &up_});
     }
     detail::pg_transaction scope{*health_};
     for (std::size_t first = 0; first < summaries.size(); first += rows_per_statement) {

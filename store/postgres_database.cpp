@@ -140,7 +140,8 @@ detail::pg_connection& postgres_database::session() {
   if (now - last_failure_ < std::chrono::seconds{1})
     throw detail::postgres_failure{"the server did not answer a moment ago", true, {}};
   try {
-    session_ = std::make_unique<detail::pg_connection>(url_, detail::pg_limits{session_answer, &up_});
+    session_ =
+        std::make_unique<detail::pg_connection>(url_, detail::pg_limits{session_answer, &up_});
   } catch (const detail::postgres_failure&) {
     last_failure_ = now;
     throw;
@@ -220,7 +221,7 @@ result<std::vector<connection>> postgres_database::connections_with_as_id(
 }
 
 result<connection> postgres_database::update_connection(connection changed,
-                                                   const connection* based_on) {
+                                                        const connection* based_on) {
   return write<connection>(
       [&](detail::pg_connection& db, std::vector<change_event>& events) -> result<connection> {
         detail::pg_connection_rows rows{db, *keys_};

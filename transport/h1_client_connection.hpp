@@ -20,9 +20,10 @@ namespace tr::transport {
 /// closes with requests in flight completes each with connection_closed (not retryable: the
 /// server may have processed it; the reason says whether any byte of its response had arrived).
 /// "connection: close" in a response ends the connection after it: requests sent after that one
-/// fail with `refused` (not processed: retryable) when the connection ends. A cancelled request completes at once; its
-/// answer is still read (and dropped) while requests not cancelled wait behind it, and no
-/// request is sent after it; once every request on it is cancelled, the connection closes.
+/// fail with `refused` (not processed: retryable) when the connection ends. A cancelled request
+/// completes at once; its answer is still read (and dropped) while requests not cancelled wait
+/// behind it, and no request is sent after it; once every request on it is cancelled, the
+/// connection closes.
 class h1_client_connection final : public client_connection {
  public:
   explicit h1_client_connection(const client_options& options);

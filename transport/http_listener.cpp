@@ -62,10 +62,10 @@ void check(watch w) {
   // The period just watched: the header timeout for the first check, the idle one after.
   auto period = w.first ? w.header_timeout : w.idle_timeout;
   auto body_moved = server ? server->body_bytes() - w.last_body_bytes : 0;
-  bool body_progress = body_moved >= min_body_bytes_per_s *
-                                         static_cast<std::uint64_t>(period.count()) / 1000;
-  bool busy = server && (server->open_requests() > 0 ||
-                         server->progress() != w.last_progress || body_progress);
+  bool body_progress =
+      body_moved >= min_body_bytes_per_s * static_cast<std::uint64_t>(period.count()) / 1000;
+  bool busy = server && (server->open_requests() > 0 || server->progress() != w.last_progress ||
+                         body_progress);
   if (first_request_seen && busy) {
     w.last_progress = server->progress();
     w.last_body_bytes = server->body_bytes();

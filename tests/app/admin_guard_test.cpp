@@ -6,8 +6,8 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include <cstdio>
 #include <fcntl.h>
+#include <cstdio>
 #include <sstream>
 #include <string>
 

@@ -216,9 +216,9 @@ TEST_F(cli, leaves_a_trailing_downlink_token_out_of_the_hash_and_checks_one_give
       {"token", "downlink", "--key", std::string(v1_key), "--query", std::string(v3_wire_query)});
   ASSERT_EQ(plain.exit_code, 0) << plain.err;
   std::string expected = plain.out.substr(0, 64);
-  outcome with_token = run({"token", "downlink", "--key=" + std::string(v1_key),
-                            "--query=" + std::string(v3_wire_query) + "&Token=" +
-                                std::string(64, 'a')});
+  outcome with_token =
+      run({"token", "downlink", "--key=" + std::string(v1_key),
+           "--query=" + std::string(v3_wire_query) + "&Token=" + std::string(64, 'a')});
   EXPECT_EQ(with_token.exit_code, 0) << with_token.err;
   EXPECT_EQ(with_token.out, expected + "\n");
   outcome right = run({"token", "downlink", "--key=" + std::string(v1_key),
@@ -250,11 +250,18 @@ TEST_F(cli, checks_downlink_parameters_as_the_router_does) {
 }
 
 TEST_F(cli, explains_every_command_with_help_or_dash_dash_help) {
-  for (std::vector<std::string> words :
-       {std::vector<std::string>{"help", "serve"}, {"serve", "--help"}, {"help", "token", "uplink"},
-        {"token", "uplink", "--help"}, {"token", "downlink", "-h"}, {"keygen", "--help"},
-        {"version", "--help"}, {"demo", "--help"}, {"help", "help"}, {"token", "--help"},
-        {"help", "--help"}, {"store", "copy", "--help"}}) {
+  for (std::vector<std::string> words : {std::vector<std::string>{"help", "serve"},
+                                         {"serve", "--help"},
+                                         {"help", "token", "uplink"},
+                                         {"token", "uplink", "--help"},
+                                         {"token", "downlink", "-h"},
+                                         {"keygen", "--help"},
+                                         {"version", "--help"},
+                                         {"demo", "--help"},
+                                         {"help", "help"},
+                                         {"token", "--help"},
+                                         {"help", "--help"},
+                                         {"store", "copy", "--help"}}) {
     outcome o = run(words);
     EXPECT_EQ(o.exit_code, 0) << words[0] << " " << words[1] << ": " << o.err;
     EXPECT_EQ(o.out.rfind("usage: tunnel-router ", 0), 0u) << o.out;

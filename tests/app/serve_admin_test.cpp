@@ -258,11 +258,11 @@ TEST(serve_admin, a_first_start_that_fails_after_making_the_admin_token_keeps_it
   // The ingress port is taken: the start fails after the store and the token were made, and
   // later starts never generate a token again.
   tcp_listener taken;
-  write_file(dir.file("router.ini"), "[store]\npath = " + data +
-                                         "/router.db\n[ingress]\nlisten = 127.0.0.1:" +
-                                         std::to_string(taken.port()) +
-                                         "\n[public]\nlisten = 127.0.0.1:0\n[admin]\n"
-                                         "listen = 127.0.0.1:0\n");
+  write_file(dir.file("router.ini"),
+             "[store]\npath = " + data +
+                 "/router.db\n[ingress]\nlisten = 127.0.0.1:" + std::to_string(taken.port()) +
+                 "\n[public]\nlisten = 127.0.0.1:0\n[admin]\n"
+                 "listen = 127.0.0.1:0\n");
   child_process first{{TR_BINARY, "serve", "--config", dir.file("router.ini")}};
   first.wait(20s);
   EXPECT_EQ(first.exit_code().value_or(-1), 1) << first.output();
@@ -273,8 +273,7 @@ TEST(serve_admin, a_first_start_that_fails_after_making_the_admin_token_keeps_it
       << first.output();
   EXPECT_NE(first.output().find(token), std::string::npos) << first.output();
   router_process second{"", data};
-  EXPECT_EQ(second.process().output().find("admin token"), std::string::npos)
-      << "generated again";
+  EXPECT_EQ(second.process().output().find("admin token"), std::string::npos) << "generated again";
   EXPECT_EQ(second.admin_token(), token);
   EXPECT_EQ(second.admin("GET", "/api/v1/connections").status, 200);
 }

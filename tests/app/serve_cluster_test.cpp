@@ -285,8 +285,8 @@ TEST_F(serve_cluster, when_the_database_stops_answering_writes_and_downlinks_fai
   // Every process of the server stopped: connections stay open, nothing answers.
   server.freeze();
   auto started = std::chrono::steady_clock::now();
-  auto write = b->admin("PUT", "/api/v1/devices/0000000000000001",
-                        R"({"connections":[")" + id + R"("]})");
+  auto write =
+      b->admin("PUT", "/api/v1/devices/0000000000000001", R"({"connections":[")" + id + R"("]})");
   EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);
   EXPECT_EQ(write.status, 503) << write.body;
   started = std::chrono::steady_clock::now();

@@ -264,12 +264,13 @@ TEST(serve_health_problem, a_stored_connection_that_cannot_run_says_why_in_statu
   ASSERT_EQ(status.status, 200) << status.body;
   EXPECT_NE(status.body.find(R"("problem":"url: )"), std::string::npos) << status.body;
   EXPECT_NE(router.process().errors().find("connection cannot run here: its uplinks are shed "
-                                           "until it is fixed connection=\"lab AS\" id=" + id),
+                                           "until it is fixed connection=\"lab AS\" id=" +
+                                           id),
             std::string::npos)
       << router.process().errors();
   // Fixed: the problem is gone.
-  auto fixed = router.admin("PATCH", "/api/v1/connections/" + id,
-                            R"({"url":"https://127.0.0.1:9/up"})");
+  auto fixed =
+      router.admin("PATCH", "/api/v1/connections/" + id, R"({"url":"https://127.0.0.1:9/up"})");
   ASSERT_EQ(fixed.status, 200) << fixed.body;
   std::string after;
   for (int i = 0; i < 100; ++i) {

@@ -8,8 +8,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <climits>
-#include <string>
 #include <stdexcept>
+#include <string>
 
 #include "logging/log.hpp"
 #include "transport/runtime/detail/io_slot.hpp"
@@ -73,11 +73,10 @@ void shard::note_exception(const char* where, const char* what) {
   exceptions_total_.store(count, std::memory_order_relaxed);
   // The first ones, then every power of two: a defect that repeats cannot flood the log.
   if (count <= 8 || (count & (count - 1)) == 0)
-    logging::error("an exception escaped; only it failed",
-                   {{"shard", std::to_string(index_)},
-                    {"where", where},
-                    {"what", what},
-                    {"so_far", std::to_string(count)}});
+    logging::error("an exception escaped; only it failed", {{"shard", std::to_string(index_)},
+                                                            {"where", where},
+                                                            {"what", what},
+                                                            {"so_far", std::to_string(count)}});
 }
 
 bool shard::post(task fn) {
