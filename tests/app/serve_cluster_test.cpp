@@ -95,6 +95,22 @@ struct serve_cluster : ::testing::Test {
 
   static bool routes(router_process& r) { return r.report(uplink_json).body == R"({"routed":1})"; }
 
+  /// Replicas a and b on `url`, the connection made on a and routed by b, and one downlink
+  /// accepted through a (its downlink checks then have a session open).
+  void start_both_with_a_downlink(const std::string& url) {
+    a = start(url);
+    b = start(url);
+    connect(*a);
+    ASSERT_TRUE(eventually([&] { return routes(*b); }, 2s));
+    EXPECT_EQ(post_downlink(*a, downlink(1)).status, 200);
+  }
+
+  /// Routes device 0000000000000001 to the connection through `on`: the status of that write.
+  int route_a_device(router_process& on) {
+    return on.admin("PUT", "/api/v1/devices/0000000000000001", R"({"connections":[")" + id + R"("]})")
+        .status;
+  }
+
   std::string downlink(int payload) { return downlink_for(payload, "TWA_100002167.1111.AS", key); }
 
   std::string downlink_for(int payload, const std::string& as_id, const std::string& signing_key) {
@@ -225,12 +241,8 @@ class own_postgres {
 
 TEST_F(serve_cluster, when_the_database_is_down_routing_goes_on_and_writes_fail_fast) {
   own_postgres server;
-  a = start(server.url());
-  b = start(server.url());
-  connect(*a);
-  ASSERT_TRUE(eventually([&] { return routes(*b); }, 2s));
-  // A downlink before the outage: a's downlink checks have a session open when it starts.
-  EXPECT_EQ(post_downlink(*a, downlink(1)).status, 200);
+  start_both_with_a_downlink(server.url());
+  if (HasFatalFailure()) return;
 
   server.pause();
   std::this_thread::sleep_for(500ms);
@@ -251,13 +263,7 @@ TEST_F(serve_cluster, when_the_database_is_down_routing_goes_on_and_writes_fail_
   EXPECT_EQ(a->metric("tunnel_router_store_up"), 0);
 
   server.resume();
-  ASSERT_TRUE(eventually(
-      [&] {
-        return b->admin("PUT", "/api/v1/devices/0000000000000001",
-                        R"({"connections":[")" + id + R"("]})")
-                   .status == 200;
-      },
-      15s))
+  ASSERT_TRUE(eventually([&] { return route_a_device(*b) == 200; }, 15s))
       << "writes did not resume within 15 s";
   // Once a has resynced, its first calls go to new sessions, not to the ones the stopped server
   // closed: neither an admin call nor a downlink fails for it.
@@ -276,11 +282,8 @@ TEST_F(serve_cluster, when_the_database_is_down_routing_goes_on_and_writes_fail_
 
 TEST_F(serve_cluster, when_the_database_stops_answering_writes_and_downlinks_fail_within_seconds) {
   own_postgres server;
-  a = start(server.url());
-  b = start(server.url());
-  connect(*a);
-  ASSERT_TRUE(eventually([&] { return routes(*b); }, 2s));
-  EXPECT_EQ(post_downlink(*a, downlink(1)).status, 200);
+  start_both_with_a_downlink(server.url());
+  if (HasFatalFailure()) return;
 
   // Every process of the server stopped: connections stay open, nothing answers.
   server.freeze();
@@ -299,13 +302,7 @@ TEST_F(serve_cluster, when_the_database_stops_answering_writes_and_downlinks_fai
       6s));
 
   server.thaw();
-  EXPECT_TRUE(eventually(
-      [&] {
-        return b->admin("PUT", "/api/v1/devices/0000000000000001",
-                        R"({"connections":[")" + id + R"("]})")
-                   .status == 200;
-      },
-      15s))
+  EXPECT_TRUE(eventually([&] { return route_a_device(*b) == 200; }, 15s))
       << "writes did not resume within 15 s";
   EXPECT_TRUE(eventually([&] { return post_downlink(*a, downlink(3)).status == 200; }, 15s));
   // Stopping does not wait for a server that answers nothing: within the drain (10 s).
@@ -512,10 +509,7 @@ TEST_F(serve_cluster, a_replica_behind_the_change_log_reloads_and_drops_what_was
   a = start(db.url());
   connect(*a);
   connect_second(*a);
-  ASSERT_EQ(a->admin("PUT", "/api/v1/devices/0000000000000001",
-                     R"({"connections":[")" + id + R"("]})")
-                .status,
-            200);
+  ASSERT_EQ(route_a_device(*a), 200);
   std::string kept_device = uplink_json;
   kept_device.replace(kept_device.find(dev_eui), 16, "0000000000000001");
   ASSERT_EQ(a->report(uplink_json).body, R"({"routed":2})");

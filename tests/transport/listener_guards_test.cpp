@@ -93,6 +93,14 @@ class listener_guards : public ::testing::Test {
     port_ = bound.port;
   }
 
+  /// listen() with these header and idle timeouts.
+  void listen_with_timeouts(std::chrono::milliseconds header, std::chrono::milliseconds idle) {
+    http_listener_options options;
+    options.header_timeout = header;
+    options.idle_timeout = idle;
+    listen(options);
+  }
+
   runtime runtime_{1};
   std::shared_ptr<listener_counters> counters_ = std::make_shared<listener_counters>();
   std::uint16_t port_ = 0;
@@ -209,10 +217,7 @@ TEST_F(listener_guards, closes_a_slowloris_that_never_finishes_its_headers) {
 }
 
 TEST_F(listener_guards, closes_a_connection_whose_body_comes_a_byte_at_a_time) {
-  http_listener_options options;
-  options.header_timeout = 300ms;
-  options.idle_timeout = 300ms;
-  listen(options);
+  listen_with_timeouts(300ms, 300ms);
   int slow = dial(port_);
   // The head at once, then one body byte every 50 ms (20 B/s): each byte is news, none is
   // progress at the minimum rate.
@@ -229,10 +234,7 @@ TEST_F(listener_guards, closes_a_connection_whose_body_comes_a_byte_at_a_time) {
 }
 
 TEST_F(listener_guards, keeps_a_connection_whose_body_comes_at_a_fair_rate) {
-  http_listener_options options;
-  options.header_timeout = 300ms;
-  options.idle_timeout = 300ms;
-  listen(options);
+  listen_with_timeouts(300ms, 300ms);
   int steady = dial(port_);
   // 24 KiB over ~1.2 s (20 KiB/s, above the 1 KiB/s minimum): longer than either timeout.
   send_text(steady, "POST / HTTP/1.1\r\nhost: x\r\ncontent-length: 24576\r\n\r\n");
@@ -247,10 +249,7 @@ TEST_F(listener_guards, keeps_a_connection_whose_body_comes_at_a_fair_rate) {
 }
 
 TEST_F(listener_guards, closes_a_keep_alive_connection_idle_after_its_request) {
-  http_listener_options options;
-  options.header_timeout = 300ms;
-  options.idle_timeout = 300ms;
-  listen(options);
+  listen_with_timeouts(300ms, 300ms);
   int idle = dial(port_);
   send_text(idle, "GET / HTTP/1.1\r\nhost: x\r\n\r\n");
   auto answer = read_answer(idle);
@@ -260,10 +259,7 @@ TEST_F(listener_guards, closes_a_keep_alive_connection_idle_after_its_request) {
 }
 
 TEST_F(listener_guards, keeps_a_connection_whose_requests_keep_coming) {
-  http_listener_options options;
-  options.header_timeout = 300ms;
-  options.idle_timeout = 300ms;
-  listen(options);
+  listen_with_timeouts(300ms, 300ms);
   int busy = dial(port_);
   for (int i = 0; i < 8; ++i) {  // 8 × 100 ms: longer than either timeout
     send_text(busy, "GET / HTTP/1.1\r\nhost: x\r\n\r\n");
