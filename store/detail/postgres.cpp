@@ -109,34 +109,28 @@ void pg_connection::abandon(const std::string& why) {
 PGresult* pg_connection::await_result() {
   using clock = std::chrono::steady_clock;
   auto deadline = clock::now() + limits_.answer;
-  PGresult* failed = nullptr;
+  PGresult* failed = nullptr;  // the first failure: what the statement answers
   PGresult* last = nullptr;
   auto drop = [](PGresult*& r) {
     if (r) PQclear(r);
     r = nullptr;
   };
+  auto give_up = [&](const std::string& why) {
+    drop(failed);
+    drop(last);
+    abandon(why);
+  };
   for (;;) {
     while (PQisBusy(handle_)) {
-      if (limits_.server_up && !limits_.server_up->load()) {
-        drop(failed);
-        drop(last);
-        abandon("PostgreSQL stopped answering");
-      }
+      if (limits_.server_up && !limits_.server_up->load()) give_up("PostgreSQL stopped answering");
       auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - clock::now()).count();
-      if (left <= 0) {
-        drop(failed);
-        drop(last);
-        abandon("no answer from PostgreSQL within " + std::to_string(limits_.answer.count()) +
+      if (left <= 0)
+        give_up("no answer from PostgreSQL within " + std::to_string(limits_.answer.count()) +
                 " ms");
-      }
       // Slices of at most 100 ms, so that server_up is read again.
       pollfd ready{PQsocket(handle_), POLLIN, 0};
       int n = ::poll(&ready, 1, static_cast<int>(std::min<long long>(left, 100)));
-      if (n < 0 && errno != EINTR) {
-        drop(failed);
-        drop(last);
-        abandon(std::string{"poll: "} + std::strerror(errno));
-      }
+      if (n < 0 && errno != EINTR) give_up(std::string{"poll: "} + std::strerror(errno));
       if (n > 0 && !PQconsumeInput(handle_)) break;  // lost: PQgetResult says so
     }
     PGresult* next = PQgetResult(handle_);
