@@ -70,12 +70,24 @@ void postgres_database::reload_all(detail::pg_connection& db, std::int64_t gener
   applied_ = generation;
 }
 
+void postgres_database::resync(detail::pg_connection& db) {
+  if (!reload_needed_.exchange(false)) return catch_up(db);
+  // A write of this replica lost its connection with its outcome unknown: it may have been
+  // committed without being published here, and catch_up skips this replica's own changes.
+  logging::warning("store: a write's outcome was unknown, reloading everything");
+  auto newest = db.query("SELECT generation FROM cluster_state").integer(0, 0);
+  reload_all(db, newest);
+}
+
 void postgres_database::catch_up(detail::pg_connection& db) {
   for (;;) {
     auto after = applied_.load();
     auto state = db.query("SELECT generation, pruned_through FROM cluster_state");
     auto newest = state.integer(0, 0);
     if (newest <= after) return;
+    // The statement above tells whether the server answers; what follows may read every
+    // route (an import elsewhere) and is allowed as long as any session's statement.
+    detail::pg_longer_answers reading_changes{db, session_answer};
     if (state.integer(0, 1) > after) {
       logging::warning("store: replica was behind the change log, reloading everything");
       reload_all(db, newest);
@@ -155,7 +167,7 @@ void postgres_database::listen_loop() {
       // stopped answering, and every other session is told so through up_.
       db = std::make_unique<detail::pg_connection>(url_, detail::pg_limits{listener_answer});
       db->exec(std::string{"LISTEN "} + detail::change_channel);
-      catch_up(*db);
+      resync(*db);
       heartbeat(*db);
       up_ = true;
       if (logged_down) logging::info("store: PostgreSQL reachable again, resynced");
@@ -177,7 +189,7 @@ void postgres_database::listen_loop() {
         }
         auto now = std::chrono::steady_clock::now();
         if (notified || now - last_check >= std::chrono::seconds{1}) {
-          catch_up(*db);
+          resync(*db);
           last_check = now;
         }
         heartbeat(*db);

@@ -116,8 +116,12 @@ result<std::unique_ptr<database>> postgres_database::open(const open_options& op
   try {
     db->session_ = std::make_unique<detail::pg_connection>(
         db->url_, detail::pg_limits{session_answer, &db->up_});
-    if (auto migrated = detail::migrate_postgres(*db->session_); !migrated)
-      return migrated.error_value();
+    {
+      // A schema step on a large table, or the wait for another replica's, may take long.
+      detail::pg_longer_answers migrating{*db->session_, std::chrono::minutes{30}};
+      if (auto migrated = detail::migrate_postgres(*db->session_); !migrated)
+        return migrated.error_value();
+    }
     if (auto checked = check_data_key(*db->session_, *db->keys_); !checked)
       return checked.error_value();
     db->applied_ = db->session_->query("SELECT generation FROM cluster_state").integer(0, 0);
@@ -133,6 +137,8 @@ result<std::unique_ptr<database>> postgres_database::open(const open_options& op
 }
 
 detail::pg_connection& postgres_database::session() {
+  // Down (the listener's view): fail at once rather than connect and give up.
+  if (!up_) throw detail::postgres_failure{"PostgreSQL unreachable", true, {}};
   if (session_ && session_->still_open()) return *session_;
   session_.reset();
   auto now = std::chrono::steady_clock::now();

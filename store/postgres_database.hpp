@@ -117,8 +117,11 @@ class postgres_database final : public database, public cluster_store {
   detail::pg_connection& session();
 
   void listen_loop();
-  /// Applies the changes after applied_ on `db`; true when it had to reload everything.
+  /// Applies the changes after applied_ on `db` (everything again when this replica is further
+  /// behind than the kept change log).
   void catch_up(detail::pg_connection& db);
+  /// catch_up, or reload_all when a write's outcome was unknown (reload_needed_).
+  void resync(detail::pg_connection& db);
   void reload_all(detail::pg_connection& db, std::int64_t generation);
   void publish_ordered(const std::vector<change_event>& events);
   /// Writes this replica's heartbeat and counts the live ones (listener connection).
@@ -150,6 +153,8 @@ class postgres_database final : public database, public cluster_store {
 
   std::atomic<std::int64_t> applied_{0};
   std::atomic<bool> up_{true};
+  /// A write lost its connection with its outcome unknown: the listener reloads everything.
+  std::atomic<bool> reload_needed_{false};
   /// How long the listener waits for an answer (its statements are small; it runs one at least
   /// every second, so a server that stops answering is found within about 4 s and up_ turns
   /// false), and the other sessions (also given up at once when up_ turns false).

@@ -1,5 +1,6 @@
 #include "store/detail/downlink_ledger.hpp"
 
+#include <cctype>
 #include <memory>
 
 #include "store/detail/postgres.hpp"
@@ -108,9 +109,11 @@ void downlink_ledger::work() {
     try {
       if (!session || !session->still_open()) {
         session.reset();
-        // A check waits no longer than its budget, and not at all once the listener found
-        // the server gone.
-        session = std::make_unique<pg_connection>(url_, pg_limits{settings_.budget, &store_up_});
+        // A check waits not at all once the listener found the server gone. The server's statement_timeout (the budget) normally ends a stuck check first and
+        // says so (busy); the client's own limit, a second later, covers a server that says
+        // nothing.
+        session = std::make_unique<pg_connection>(
+            url_, pg_limits{settings_.budget + std::chrono::seconds{1}, &store_up_});
         session->exec("SET statement_timeout = " + budget_ms);
       }
       const auto& c = next.check;

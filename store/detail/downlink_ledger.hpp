@@ -22,9 +22,10 @@ namespace tr::store::detail {
 /// Bounds: at most `queue_capacity` jobs wait (beyond that a check is answered `busy` at once);
 /// a job that waited longer than `budget` is answered `busy` without touching the store; a
 /// statement runs at most `budget` (the session's `statement_timeout`: a check stuck behind a
-/// lock is cancelled, rolled back, and answered `busy`). While the replica's listener knows the
-/// store is down, checks are answered `unavailable` at once. Nothing is spent unless the
-/// answer is `accepted`.
+/// lock is cancelled, rolled back, and answered `busy`); a server that answers nothing at all is
+/// given up a second later (the session's pg_limits), or at once when the listener finds it
+/// gone: `unavailable`. While the replica's listener knows the store is down, checks are
+/// answered `unavailable` at once. Nothing is spent unless the answer is `accepted`.
 class downlink_ledger {
  public:
   struct settings {

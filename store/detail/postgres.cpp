@@ -122,7 +122,12 @@ PGresult* pg_connection::await_result() {
   };
   for (;;) {
     while (PQisBusy(handle_)) {
-      if (limits_.server_up && !limits_.server_up->load()) give_up("PostgreSQL stopped answering");
+      if (limits_.server_up && !limits_.server_up->load()) {
+        // An answer already in the socket is taken; only a wait is given up.
+        pollfd waiting{PQsocket(handle_), POLLIN, 0};
+        if (::poll(&waiting, 1, 0) > 0 && PQconsumeInput(handle_) && !PQisBusy(handle_)) break;
+        give_up("PostgreSQL stopped answering");
+      }
       auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - clock::now()).count();
       if (left <= 0)
         give_up("no answer from PostgreSQL within " + std::to_string(limits_.answer.count()) +
@@ -181,8 +186,12 @@ pg_result pg_connection::query(std::string_view sql, const std::vector<pg_param>
 
 pg_transaction::~pg_transaction() {
   if (done_ || !db_.healthy()) return;
-  PGresult* ignored = PQexec(db_.handle(), "ROLLBACK");
-  if (ignored) PQclear(ignored);
+  // Within the connection's limits, like every statement; a failure here leaves the
+  // connection given up (or the server rolls back when it sees it gone).
+  try {
+    db_.exec("ROLLBACK");
+  } catch (const postgres_failure&) {
+  }
 }
 
 void pg_transaction::commit() {

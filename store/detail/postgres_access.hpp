@@ -86,6 +86,11 @@ result<T> postgres_database::write(Body&& body) {
         db.query("SELECT pg_notify($1, $2)", {detail::change_channel, text});
       }
       scope.commit();
+    } catch (const detail::postgres_failure& failure) {
+      // The connection went with the transaction's outcome unknown (a COMMIT may have been
+      // applied): the listener reloads everything once it is back.
+      if (failure.lost) reload_needed_ = true;
+      return detail::postgres_error(std::current_exception());
     } catch (...) {
       return detail::postgres_error(std::current_exception());
     }

@@ -290,11 +290,13 @@ TEST_F(serve_cluster, when_the_database_stops_answering_writes_and_downlinks_fai
   auto started = std::chrono::steady_clock::now();
   auto write =
       b->admin("PUT", "/api/v1/devices/0000000000000001", R"({"connections":[")" + id + R"("]})");
-  EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);
+  // Found within about 4 s (the listener asks every second and waits 3 s); a loaded machine
+  // adds its delays.
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 8s);
   EXPECT_EQ(write.status, 503) << write.body;
   started = std::chrono::steady_clock::now();
   EXPECT_EQ(post_downlink(*a, downlink(2)).status, 503);
-  EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 8s);
   EXPECT_TRUE(routes(*a));
   EXPECT_TRUE(eventually([&] { return a->metric("tunnel_router_store_up") == 0; }, 6s));
   EXPECT_TRUE(eventually(

@@ -132,6 +132,7 @@ h2_server::stream_state* h2_server::acquire(stream_id stream) {
   state->body_limit = options_.max_body_size;
   state->request_complete = state->rejected = state->responded = state->reset_sent = false;
   state->reset_wanted = state->answer_sent = false;
+  state->answer_bytes = 0;
   return state;
 }
 
