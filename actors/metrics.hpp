@@ -17,7 +17,6 @@
 
 namespace tr::actors {
 
-
 /// The verdict on one downlink (`tunnel_router_downlinks_total{outcome}`), one per check.
 enum class downlink_outcome : std::uint8_t {
   accepted,           ///< verified and delivered to the NS (2xx)
@@ -65,10 +64,10 @@ struct connection_metrics {
   std::atomic<std::uint8_t> fuse_state{0};
   std::atomic<std::int32_t> in_flight{0};
   std::atomic<std::int32_t> shard{-1};
-  std::atomic<std::uint64_t> restarts{0};  ///< owners replaced after a crash
+  std::atomic<std::uint64_t> restarts{0};       ///< owners replaced after a crash
   std::atomic<std::uint64_t> fuse_restarts{0};  ///< fuse actors restarted after a failure
-  std::atomic<std::uint32_t> limit{0};      ///< the fuse's concurrency limit
-  std::atomic<bool> paused{false};          ///< the connection is paused by the operator
+  std::atomic<std::uint32_t> limit{0};          ///< the fuse's concurrency limit
+  std::atomic<bool> paused{false};              ///< the connection is paused by the operator
   /// Fuse transitions by the state entered: closed, throttling, open, paused.
   std::array<std::atomic<std::uint64_t>, 4> transitions{};
   /// Losses of devices the loss table had no room for (LostUplinksAS undercounts for them).

@@ -16,9 +16,9 @@ struct outcome_counts {
 
 /// One recent failure of a connection.
 struct failure_entry {
-  std::string at;    ///< UTC, ISO 8601 with milliseconds
-  std::string kind;  ///< `http`, `timeout`, `refused`, `tls`, `reset` or `error`
-  int status = 0;    ///< the HTTP status for `http`, else 0
+  std::string at;       ///< UTC, ISO 8601 with milliseconds
+  std::string kind;     ///< `http`, `timeout`, `refused`, `tls`, `reset` or `error`
+  int status = 0;       ///< the HTTP status for `http`, else 0
   std::string message;  ///< one line
   std::string body;     ///< up to 256 bytes of the AS's answer
 };

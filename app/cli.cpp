@@ -24,7 +24,9 @@ int usage_error(const std::string& message) {
   return exit_usage;
 }
 
-bool asks_for_help(std::string_view word) { return word == "--help" || word == "-h"; }
+bool asks_for_help(std::string_view word) {
+  return word == "--help" || word == "-h";
+}
 
 /// `help [COMMAND]`: the overview, or one command's help.
 int run_help(std::span<char* const> words) {

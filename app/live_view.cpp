@@ -97,8 +97,7 @@ std::optional<api::connection_status> live_view::status(std::string_view id) {
   return std::move(merged->status);
 }
 
-bool live_view::send_test(std::string_view id,
-                          std::function<void(api::test_uplink_result)> done) {
+bool live_view::send_test(std::string_view id, std::function<void(api::test_uplink_result)> done) {
   auto answer = std::make_shared<test_answer>(std::move(done));
   bool posted = plane_.with_owner(id, [answer](actors::connection_owner& owner) {
     owner.send_test([answer](api::test_uplink_result result) { answer->give(std::move(result)); });

@@ -1,7 +1,7 @@
 #include "app/router.hpp"
 
-#include <caf/all.hpp>
 #include <sys/resource.h>
+#include <caf/all.hpp>
 
 #include <cstdio>
 #include <stdexcept>
@@ -9,20 +9,20 @@
 #include <unistd.h>
 
 #include "actors/data_plane.hpp"
-#include "transport/destination_policy.hpp"
 #include "actors/downlink_verifier.hpp"
 #include "actors/metrics.hpp"
-#include "app/ns_forwarder.hpp"
 #include "actors/supervisor.hpp"
 #include "app/admin_service.hpp"
 #include "app/downlink_service.hpp"
 #include "app/ingress_service.hpp"
 #include "app/live_view.hpp"
+#include "app/ns_forwarder.hpp"
 #include "logging/log.hpp"
 #include "store/database.hpp"
+#include "tr/version.hpp"
+#include "transport/destination_policy.hpp"
 #include "transport/http_listener.hpp"
 #include "transport/runtime/runtime.hpp"
-#include "tr/version.hpp"
 
 namespace tr::app {
 
@@ -181,8 +181,8 @@ std::optional<std::string> router::start(const std::function<void(const std::str
   admin_options.api.max_body_bytes = cfg.admin.max_body_bytes;
   admin_options.api.max_import_bytes =
       std::max(admin_options.api.max_import_bytes, cfg.admin.max_body_bytes);
-  m.live = std::make_unique<app::live_view>(*m.plane, m.metrics, app::instance_name(),
-                                            m.db->cluster());
+  m.live =
+      std::make_unique<app::live_view>(*m.plane, m.metrics, app::instance_name(), m.db->cluster());
   admin_options.api.live = m.live.get();
   admin_options.api.check_destination = [policy = m.destinations](std::string_view host,
                                                                   std::uint16_t port) {
@@ -287,9 +287,9 @@ std::optional<std::string> router::start(const std::function<void(const std::str
                          public_tls, public_cap, public_counters,
                          [downlinks](auto& o, auto& c, auto& r) { downlinks->serve(o, c, r); });
   auto* admin = m.admin.get();
-  m.admin_port = listen("admin", cfg.admin.listen, admin->limits(), std::nullopt,
-                        cfg.admin.max_connections, admin->counters(),
-                        [admin](auto& o, auto& c, auto& r) { admin->serve(o, c, r); });
+  m.admin_port =
+      listen("admin", cfg.admin.listen, admin->limits(), std::nullopt, cfg.admin.max_connections,
+             admin->counters(), [admin](auto& o, auto& c, auto& r) { admin->serve(o, c, r); });
   admin->set_ready(true);
   return printed;
 }

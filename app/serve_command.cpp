@@ -103,9 +103,9 @@ int run_serve_command(std::span<char* const> args) {
   auto ingress = at(cfg->ingress.listen, r.ingress_port());
   auto public_at = at(cfg->public_listener.listen, r.public_port());
   auto admin = at(cfg->admin.listen, r.admin_port());
-  announce("tunnel-router listening: ingress " + ingress + ", public " + public_at + ", admin " +
-               admin,
-           "listening", {{"ingress", ingress}, {"public", public_at}, {"admin", admin}});
+  announce(
+      "tunnel-router listening: ingress " + ingress + ", public " + public_at + ", admin " + admin,
+      "listening", {{"ingress", ingress}, {"public", public_at}, {"admin", admin}});
 
   int signal = 0;
   sigwait(&stop_signals, &signal);

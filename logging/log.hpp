@@ -66,7 +66,8 @@ inline void error(std::string_view message, std::initializer_list<field> fields 
 
 /// The line as it would be written (without the newline): for tests.
 std::string format_line(format form, level value, std::string_view message,
-                        std::initializer_list<field> fields, std::chrono::system_clock::time_point at);
+                        std::initializer_list<field> fields,
+                        std::chrono::system_clock::time_point at);
 
 /// At most one line per `interval` from one source (a connection, a peer): the first event
 /// passes, those within the interval are counted and the next line that passes says how many

@@ -171,7 +171,8 @@ result<connection> sqlite_database::create_connection(connection draft) {
   });
 }
 
-result<std::vector<connection>> sqlite_database::create_connections(std::vector<connection> drafts) {
+result<std::vector<connection>> sqlite_database::create_connections(
+    std::vector<connection> drafts) {
   using out_type = std::vector<connection>;
   return write<out_type>([&](detail::sqlite_db& db, std::vector<change_event>& events) {
     detail::connection_rows rows{db, *keys_};

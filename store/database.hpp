@@ -118,8 +118,7 @@ class database {
 
   /// Creates a user with a new random bearer token (64 hex digits); only its SHA-256 is kept.
   /// Its domains must exist (invalid_argument otherwise).
-  result<created_user> create_user(std::string name, role access,
-                                   std::vector<domain_ref> domains);
+  result<created_user> create_user(std::string name, role access, std::vector<domain_ref> domains);
 
   /// The user holding this bearer token (hash compared in constant time); not_found if none.
   result<user> find_user_by_token(std::string_view token);

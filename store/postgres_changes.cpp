@@ -16,10 +16,10 @@ namespace {
 constexpr int batch_rows = 5000;
 
 std::optional<change_kind> parse_kind(std::string_view name) {
-  for (auto kind : {change_kind::connection_created, change_kind::connection_updated,
-                    change_kind::connection_deleted, change_kind::key_regenerated,
-                    change_kind::device_routed, change_kind::device_unrouted,
-                    change_kind::devices_imported})
+  for (auto kind :
+       {change_kind::connection_created, change_kind::connection_updated,
+        change_kind::connection_deleted, change_kind::key_regenerated, change_kind::device_routed,
+        change_kind::device_unrouted, change_kind::devices_imported})
     if (detail::change_kind_name(kind) == name) return kind;
   return std::nullopt;
 }
@@ -98,7 +98,8 @@ void postgres_database::catch_up(detail::pg_connection& db) {
     auto found = db.query(
         "SELECT generation, kind, subject, origin FROM changes "
         "WHERE generation > $1 AND generation <= $2 "
-        "ORDER BY generation, position LIMIT " + std::to_string(batch_rows),
+        "ORDER BY generation, position LIMIT " +
+            std::to_string(batch_rows),
         {std::to_string(after), std::to_string(newest)});
     std::vector<change_event> events;
     std::int64_t last = after;
@@ -117,13 +118,16 @@ void postgres_database::catch_up(detail::pg_connection& db) {
         case change_kind::connection_deleted: {
           // The newest state, not the logged one: later changes in this batch agree with it.
           auto value = rows.find(subject);
-          if (value) known_ids_.insert(subject); else known_ids_.erase(subject);
+          if (value)
+            known_ids_.insert(subject);
+          else
+            known_ids_.erase(subject);
           if (own) break;
           if (!value) {
             events.push_back({change_kind::connection_deleted, subject, nullptr, nullptr, nullptr});
           } else {
-            auto as = *kind == change_kind::connection_deleted ? change_kind::connection_updated
-                                                               : *kind;
+            auto as =
+                *kind == change_kind::connection_deleted ? change_kind::connection_updated : *kind;
             events.push_back({as, subject, std::make_shared<const connection>(std::move(*value)),
                               nullptr, nullptr});
           }
@@ -142,10 +146,13 @@ void postgres_database::catch_up(detail::pg_connection& db) {
         }
         case change_kind::devices_imported:
           if (own) break;
-          events.push_back({change_kind::devices_imported, {}, nullptr, nullptr,
-                             std::make_shared<const std::vector<device_route>>(
-                                 detail::all_routes(db)),
-                             true});
+          events.push_back(
+              {change_kind::devices_imported,
+               {},
+               nullptr,
+               nullptr,
+               std::make_shared<const std::vector<device_route>>(detail::all_routes(db)),
+               true});
           break;
       }
     }

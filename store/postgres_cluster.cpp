@@ -112,8 +112,9 @@ result<void> postgres_database::publish_health(
         params.emplace_back(summaries[i].first);
         params.emplace_back(summaries[i].second);
       }
-      sql += " ON CONFLICT (connection_id, instance_id) DO UPDATE SET summary = excluded.summary, "
-             "published_at = excluded.published_at";
+      sql +=
+          " ON CONFLICT (connection_id, instance_id) DO UPDATE SET summary = excluded.summary, "
+          "published_at = excluded.published_at";
       health_->query(sql, params);
     }
     scope.commit();
@@ -124,8 +125,7 @@ result<void> postgres_database::publish_health(
   }
 }
 
-result<std::vector<published_health>> postgres_database::health_of(
-    std::string_view connection_id) {
+result<std::vector<published_health>> postgres_database::health_of(std::string_view connection_id) {
   return read<std::vector<published_health>>([&](detail::pg_connection& db) {
     auto found = db.query(std::string{"SELECT h.instance_id, h.summary FROM connection_health h "
                                       "JOIN instances i ON i.id = h.instance_id "
@@ -184,7 +184,10 @@ result<postgres_database::copied> postgres_database::copy_in(
                  {route.dev_eui, id});
         ++out.routes;
       }
-    events.push_back({change_kind::devices_imported, {}, nullptr, nullptr,
+    events.push_back({change_kind::devices_imported,
+                      {},
+                      nullptr,
+                      nullptr,
                       std::make_shared<const std::vector<device_route>>(routes)});
     detail::pg_port port{db};
     detail::user_rows user_rows{port};

@@ -3,8 +3,8 @@
 #include <cstdio>
 
 #include "store/detail/data_key_source.hpp"
-#include "store/detail/downlink_ledger.hpp"
 #include "store/detail/domain_rows.hpp"
+#include "store/detail/downlink_ledger.hpp"
 #include "store/detail/identifiers.hpp"
 #include "store/detail/postgres_access.hpp"
 #include "store/detail/postgres_schema.hpp"
@@ -130,8 +130,8 @@ result<std::unique_ptr<database>> postgres_database::open(const open_options& op
   } catch (const detail::postgres_failure& e) {
     return error{error_code::unavailable, "cannot open the PostgreSQL store: " + e.message};
   }
-  db->ledger_ = std::make_unique<detail::downlink_ledger>(db->url_, detail::downlink_ledger::settings{},
-                                                          db->up_);
+  db->ledger_ = std::make_unique<detail::downlink_ledger>(
+      db->url_, detail::downlink_ledger::settings{}, db->up_);
   db->listener_ = std::thread{[raw = db.get()] { raw->listen_loop(); }};
   return std::unique_ptr<database>{std::move(db)};
 }
@@ -215,8 +215,7 @@ result<std::vector<connection>> postgres_database::list_connections() {
   });
 }
 
-result<std::vector<connection>> postgres_database::connections_with_as_id(
-    std::string_view as_id) {
+result<std::vector<connection>> postgres_database::connections_with_as_id(std::string_view as_id) {
   return read<std::vector<connection>>([&](detail::pg_connection& db) {
     detail::pg_connection_rows rows{db, *keys_};
     std::vector<connection> out;
@@ -256,14 +255,13 @@ result<connection> postgres_database::update_connection(connection changed,
 }
 
 result<void> postgres_database::delete_connection(std::string_view id) {
-  return write<void>(
-      [&](detail::pg_connection& db, std::vector<change_event>& events) -> result<void> {
-        detail::pg_connection_rows rows{db, *keys_};
-        if (!rows.erase(id)) return detail::missing("no connection " + std::string{id});
-        events.push_back(
-            {change_kind::connection_deleted, std::string{id}, nullptr, nullptr, nullptr});
-        return {};
-      });
+  return write<void>([&](detail::pg_connection& db,
+                         std::vector<change_event>& events) -> result<void> {
+    detail::pg_connection_rows rows{db, *keys_};
+    if (!rows.erase(id)) return detail::missing("no connection " + std::string{id});
+    events.push_back({change_kind::connection_deleted, std::string{id}, nullptr, nullptr, nullptr});
+    return {};
+  });
 }
 
 result<connection> postgres_database::regenerate_key(std::string_view id) {

@@ -237,8 +237,7 @@ result<void> postgres_database::delete_device_route(std::string_view dev_eui) {
       [&](detail::pg_connection& db, std::vector<change_event>& events) -> result<void> {
         if (replace_route(db, *route) == 0)
           return detail::missing("DevEUI " + route->dev_eui + " has no route");
-        events.push_back(
-            {change_kind::device_unrouted, route->dev_eui, nullptr, nullptr, nullptr});
+        events.push_back({change_kind::device_unrouted, route->dev_eui, nullptr, nullptr, nullptr});
         return {};
       });
 }
@@ -298,8 +297,9 @@ result<void> postgres_database::scan_device_routes(std::size_t batch,
                                                    const route_batch_consumer& consume) {
   return read<void>([&](detail::pg_connection& db) -> result<void> {
     // No ORDER BY: sorting a million rows costs the server more than everything else here.
-    db.exec("DECLARE route_scan NO SCROLL CURSOR FOR "
-            "SELECT dev_eui, connection_id FROM device_routes");
+    db.exec(
+        "DECLARE route_scan NO SCROLL CURSOR FOR "
+        "SELECT dev_eui, connection_id FROM device_routes");
     auto fetch = "FETCH " + std::to_string(std::max<std::size_t>(batch, 1)) + " FROM route_scan";
     for (;;) {
       auto found = db.query(fetch);

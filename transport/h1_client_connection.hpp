@@ -67,11 +67,11 @@ class h1_client_connection final : public client_connection {
   std::size_t header_bytes_ = 0;
   stream_id next_id_ = 1;
   int status_ = 0;
-  error limit_failure_;       // a response limit we hit
+  error limit_failure_;  // a response limit we hit
   bool response_started_ = false;
-  bool persistent_ = false;   // an HTTP/1.1 answer kept the connection open: pipelining allowed
+  bool persistent_ = false;  // an HTTP/1.1 answer kept the connection open: pipelining allowed
   bool keep_alive_ = true;
-  bool done_ = false;         // no further requests on this connection
+  bool done_ = false;  // no further requests on this connection
 };
 
 }  // namespace tr::transport

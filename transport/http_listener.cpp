@@ -260,67 +260,71 @@ transport::listen_result listen_http(transport::runtime& runtime,
   guards.limits = {};
   auto log = std::make_shared<listener_log>();
   log->name = options.name;
-  return runtime.listen(options.host, options.port, [shared, limits, tls, counters, log,
-                                                     guards, max_age](transport::shard& on) {
-    if (guards.max_connections > 0 &&
-        counters->open.fetch_add(1, std::memory_order_relaxed) >= guards.max_connections) {
-      counters->open.fetch_sub(1, std::memory_order_relaxed);
-      auto refused = counters->refused.fetch_add(1, std::memory_order_relaxed) + 1;
-      auto now_s = std::chrono::duration_cast<std::chrono::seconds>(
-                       on.now().time_since_epoch()).count();
-      auto last = counters->last_log_s.load(std::memory_order_relaxed);
-      if (now_s - last >= 10 &&
-          counters->last_log_s.compare_exchange_strong(last, now_s, std::memory_order_relaxed))
-        logging::warning("listener at its cap of connections: new ones are refused",
-                         {{"listener", guards.name},
-                          {"max_connections", std::to_string(guards.max_connections)},
-                          {"refused_so_far", std::to_string(refused)}});
-      return transport::accepted_connection{};
-    }
-    if (guards.max_connections == 0) counters->open.fetch_add(1, std::memory_order_relaxed);
-    auto context = std::make_unique<connection_context>();
-    auto* ctx = context.get();
-    ctx->counters = counters;
-    ctx->log = log;
-    ctx->header_timeout = guards.header_timeout;
-    ctx->idle_timeout = guards.idle_timeout;
-    ctx->tls = tls.has_value();
-    ctx->max_age = max_age;
-    transport::request_handler handler = [ctx, shared](http_server_connection& connection,
-                                                       const transport::request& request) {
-      request_origin origin{ctx->home, ctx->handle, ctx->tls, request.stream, ctx->peer};
-      try {
-        (*shared)(origin, connection, request);
-      } catch (const std::exception& e) {
-        // A defect in a service fails its own request only: 500, counted, logged.
-        auto failures = ctx->counters->handler_failures.fetch_add(1, std::memory_order_relaxed);
-        if (failures < 8 || (failures & (failures + 1)) == 0)
-          logging::error("a request's handler failed: answered 500",
-                         {{"method", request.method}, {"path", request.path}, {"what", e.what()}});
-        respond_now(connection, request.stream, 500, "text/plain", "internal error\n");
-      }
-    };
-    // The engine's own refusals are logged with the peer that caused them.
-    auto own_limits = limits;
-    own_limits.on_refusal = [ctx, counted = limits.on_refusal](int status, std::string_view why) {
-      if (counted) counted(status, why);
-      ctx->refused(status, why);
-    };
-    transport::accepted_connection accepted;
-    if (tls) {
-      auto session = tls->accept();
-      if (!session) return accepted;  // refused: the socket is closed
-      accepted.engine = std::make_unique<transport::tls_connection<http_server_connection>>(
-          std::move(*session), [own_limits, handler](std::string_view alpn) {
-            return std::make_unique<http_server_connection>(own_limits, handler,
-                                                            transport::protocol_for_alpn(alpn));
-          });
-    } else {
-      accepted.engine = std::make_unique<http_server_connection>(own_limits, handler);
-    }
-    accepted.handler = std::move(context);
-    return accepted;
-  }, options.follow_load);
+  return runtime.listen(
+      options.host, options.port,
+      [shared, limits, tls, counters, log, guards, max_age](transport::shard& on) {
+        if (guards.max_connections > 0 &&
+            counters->open.fetch_add(1, std::memory_order_relaxed) >= guards.max_connections) {
+          counters->open.fetch_sub(1, std::memory_order_relaxed);
+          auto refused = counters->refused.fetch_add(1, std::memory_order_relaxed) + 1;
+          auto now_s =
+              std::chrono::duration_cast<std::chrono::seconds>(on.now().time_since_epoch()).count();
+          auto last = counters->last_log_s.load(std::memory_order_relaxed);
+          if (now_s - last >= 10 &&
+              counters->last_log_s.compare_exchange_strong(last, now_s, std::memory_order_relaxed))
+            logging::warning("listener at its cap of connections: new ones are refused",
+                             {{"listener", guards.name},
+                              {"max_connections", std::to_string(guards.max_connections)},
+                              {"refused_so_far", std::to_string(refused)}});
+          return transport::accepted_connection{};
+        }
+        if (guards.max_connections == 0) counters->open.fetch_add(1, std::memory_order_relaxed);
+        auto context = std::make_unique<connection_context>();
+        auto* ctx = context.get();
+        ctx->counters = counters;
+        ctx->log = log;
+        ctx->header_timeout = guards.header_timeout;
+        ctx->idle_timeout = guards.idle_timeout;
+        ctx->tls = tls.has_value();
+        ctx->max_age = max_age;
+        transport::request_handler handler = [ctx, shared](http_server_connection& connection,
+                                                           const transport::request& request) {
+          request_origin origin{ctx->home, ctx->handle, ctx->tls, request.stream, ctx->peer};
+          try {
+            (*shared)(origin, connection, request);
+          } catch (const std::exception& e) {
+            // A defect in a service fails its own request only: 500, counted, logged.
+            auto failures = ctx->counters->handler_failures.fetch_add(1, std::memory_order_relaxed);
+            if (failures < 8 || (failures & (failures + 1)) == 0)
+              logging::error(
+                  "a request's handler failed: answered 500",
+                  {{"method", request.method}, {"path", request.path}, {"what", e.what()}});
+            respond_now(connection, request.stream, 500, "text/plain", "internal error\n");
+          }
+        };
+        // The engine's own refusals are logged with the peer that caused them.
+        auto own_limits = limits;
+        own_limits.on_refusal = [ctx, counted = limits.on_refusal](int status,
+                                                                   std::string_view why) {
+          if (counted) counted(status, why);
+          ctx->refused(status, why);
+        };
+        transport::accepted_connection accepted;
+        if (tls) {
+          auto session = tls->accept();
+          if (!session) return accepted;  // refused: the socket is closed
+          accepted.engine = std::make_unique<transport::tls_connection<http_server_connection>>(
+              std::move(*session), [own_limits, handler](std::string_view alpn) {
+                return std::make_unique<http_server_connection>(own_limits, handler,
+                                                                transport::protocol_for_alpn(alpn));
+              });
+        } else {
+          accepted.engine = std::make_unique<http_server_connection>(own_limits, handler);
+        }
+        accepted.handler = std::move(context);
+        return accepted;
+      },
+      options.follow_load);
 }
 
 }  // namespace tr::transport

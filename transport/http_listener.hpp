@@ -1,10 +1,10 @@
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <chrono>
-#include <functional>
-#include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -91,11 +91,11 @@ struct http_listener_options {
   /// their age, so that their clients reconnect onto the light shard. For clients that
   /// reconnect by themselves (an NS).
   bool follow_load = false;
-  std::string name = "http";           ///< for the log: "ingress", "public", "admin"
-  std::size_t max_connections = 0;     ///< 0: no cap
+  std::string name = "http";                         ///< for the log: "ingress", "public", "admin"
+  std::size_t max_connections = 0;                   ///< 0: no cap
   std::chrono::milliseconds header_timeout{10'000};  ///< 0: none
   std::chrono::milliseconds idle_timeout{30'000};    ///< 0: none
-  std::shared_ptr<listener_counters> counters;      ///< made when null
+  std::shared_ptr<listener_counters> counters;       ///< made when null
 };
 
 /// Listens; the port actually bound, or the reason it could not.

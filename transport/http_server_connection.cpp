@@ -46,8 +46,8 @@ error http_server_connection::receive(std::span<const std::byte> bytes) {
   if (!protocol_) {
     // Detecting: compare with the HTTP/2 client preface as far as the bytes go.
     std::size_t compare = std::min(bytes.size(), client_preface.size() - preface_matched_);
-    bool matches = std::memcmp(bytes.data(), client_preface.data() + preface_matched_,
-                               compare) == 0;
+    bool matches =
+        std::memcmp(bytes.data(), client_preface.data() + preface_matched_, compare) == 0;
     if (matches && preface_matched_ + compare < client_preface.size()) {
       preface_matched_ += compare;
       return {};  // not enough bytes to decide yet
@@ -88,8 +88,7 @@ bool http_server_connection::wants_close() const {
   return protocol_->finished();
 }
 
-error http_server_connection::respond(stream_id stream, int status,
-                                      std::span<const header> headers,
+error http_server_connection::respond(stream_id stream, int status, std::span<const header> headers,
                                       std::span<const std::byte> body) {
   if (!protocol_ || closed_) return {error_code::unknown_stream, "connection not serving"};
   return protocol_->respond(stream, status, headers, body);

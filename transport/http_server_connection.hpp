@@ -23,13 +23,13 @@ using body_limit_function = std::function<std::size_t(const request& head)>;
 
 /// Limits of one server connection; what exceeds them is answered, never a crash.
 struct server_options {
-  std::size_t max_body_size = 1 << 20;        ///< larger request bodies get 413
-  std::size_t max_header_size = 16 << 10;     ///< larger header blocks (names, values, URL) get 431
-  std::uint32_t max_concurrent_streams = 256; ///< HTTP/2: SETTINGS_MAX_CONCURRENT_STREAMS;
-                                              ///< HTTP/1.1: pipelined requests awaiting answers
+  std::size_t max_body_size = 1 << 20;     ///< larger request bodies get 413
+  std::size_t max_header_size = 16 << 10;  ///< larger header blocks (names, values, URL) get 431
+  std::uint32_t max_concurrent_streams = 256;     ///< HTTP/2: SETTINGS_MAX_CONCURRENT_STREAMS;
+                                                  ///< HTTP/1.1: pipelined requests awaiting answers
   std::uint32_t initial_window_size = 256 << 10;  ///< HTTP/2 per-stream receive window
-  std::uint32_t connection_window_size = 4 << 20; ///< HTTP/2 connection receive window
-  body_limit_function body_limit;  ///< per request (at most max_body_size); empty: max_body_size
+  std::uint32_t connection_window_size = 4 << 20;  ///< HTTP/2 connection receive window
+  body_limit_function body_limit;     ///< per request (at most max_body_size); empty: max_body_size
   std::size_t max_buffered_body = 0;  ///< HTTP/2: request bodies held at once on a connection
                                       ///< (more gets 413); 0: twice max_body_size
   /// The engine itself answered (413, 431, 400), with the answer's one-line reason.

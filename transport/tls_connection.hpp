@@ -26,9 +26,7 @@ class tls_layer : public connection_engine {
   void consume_output(std::size_t count) override;
   bool wants_close() const override;
   /// The inner engine's, once there is one (records add a little to it; no harm).
-  std::size_t bulk_input() const override {
-    return inner_ && !failure_ ? inner_->bulk_input() : 0;
-  }
+  std::size_t bulk_input() const override { return inner_ && !failure_ ? inner_->bulk_input() : 0; }
   /// The inner engine's, once there is one.
   std::size_t queued_output() const override {
     return inner_ && !failure_ ? inner_->queued_output() : 0;
@@ -59,9 +57,11 @@ class tls_connection final : public tls_layer {
   using factory = std::function<std::unique_ptr<Engine>(std::string_view alpn)>;
 
   tls_connection(tls_session session, factory make)
-      : tls_layer(std::move(session),
-                  [make = std::move(make)](std::string_view alpn)
-                      -> std::unique_ptr<connection_engine> { return make(alpn); }) {}
+      : tls_layer(
+            std::move(session),
+            [make = std::move(make)](std::string_view alpn) -> std::unique_ptr<connection_engine> {
+              return make(alpn);
+            }) {}
 
   /// The inner engine; nullptr until the handshake is done.
   Engine* engine() const { return static_cast<Engine*>(inner_engine()); }

@@ -142,9 +142,8 @@ api_answer test_connection(const call& c, std::string_view id) {
   api_answer pending;
   pending.later = [live = c.options.live,
                    connection = found.value->id](std::function<void(api_answer)> deliver) {
-    bool running = live->send_test(connection, [deliver](test_uplink_result result) {
-      deliver(test_answer(result));
-    });
+    bool running = live->send_test(
+        connection, [deliver](test_uplink_result result) { deliver(test_answer(result)); });
     if (!running) deliver(not_running(connection));
   };
   return pending;

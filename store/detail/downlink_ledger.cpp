@@ -109,9 +109,9 @@ void downlink_ledger::work() {
     try {
       if (!session || !session->still_open()) {
         session.reset();
-        // A check waits not at all once the listener found the server gone. The server's statement_timeout (the budget) normally ends a stuck check first and
-        // says so (busy); the client's own limit, a second later, covers a server that says
-        // nothing.
+        // A check waits not at all once the listener found the server gone. The server's
+        // statement_timeout (the budget) normally ends a stuck check first and says so (busy); the
+        // client's own limit, a second later, covers a server that says nothing.
         session = std::make_unique<pg_connection>(
             url_, pg_limits{settings_.budget + std::chrono::seconds{1}, &store_up_});
         session->exec("SET statement_timeout = " + budget_ms);

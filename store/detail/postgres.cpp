@@ -15,8 +15,10 @@ std::string one_line(const char* message) {
   std::string out;
   for (const char* c = message ? message : ""; *c; ++c) {
     bool blank = *c == '\n' || *c == '\t' || *c == '\r' || *c == ' ';
-    if (!blank) out += *c;
-    else if (!out.empty() && out.back() != ' ') out += ' ';
+    if (!blank)
+      out += *c;
+    else if (!out.empty() && out.back() != ' ')
+      out += ' ';
   }
   while (!out.empty() && out.back() == ' ') out.pop_back();
   return out;
@@ -57,9 +59,9 @@ std::string pg_bytes(std::string_view raw) {
 
 pg_connection::pg_connection(const std::string& url, pg_limits limits) : limits_(limits) {
   // Earlier keywords are overridden by what the URI (expanded from dbname) sets.
-  const char* keywords[] = {"connect_timeout", "tcp_user_timeout", "keepalives_idle",
-                            "keepalives_interval", "keepalives_count", "application_name",
-                            "dbname", nullptr};
+  const char* keywords[] = {
+      "connect_timeout",  "tcp_user_timeout", "keepalives_idle", "keepalives_interval",
+      "keepalives_count", "application_name", "dbname",          nullptr};
   const char* values[] = {"3", "4000", "5", "2", "2", "tunnel-router", url.c_str(), nullptr};
   handle_ = PQconnectdbParams(keywords, values, 1);
   if (!handle_) throw postgres_failure{"out of memory", true, {}};
@@ -69,7 +71,8 @@ pg_connection::pg_connection(const std::string& url, pg_limits limits) : limits_
     handle_ = nullptr;
     throw failure;
   }
-  PQsetNoticeProcessor(handle_, [](void*, const char*) {}, nullptr);
+  PQsetNoticeProcessor(
+      handle_, [](void*, const char*) {}, nullptr);
 }
 
 pg_connection::~pg_connection() {

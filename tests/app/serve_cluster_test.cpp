@@ -15,14 +15,14 @@
 #include <regex>
 #include <thread>
 
+#include "store/database.hpp"
+#include "tests/app/in_process.hpp"
 #include "tests/app/router_process.hpp"
 #include "tests/app/test_as.hpp"
 #include "tests/store/postgres_server.hpp"
-#include "store/database.hpp"
 #include "tests/support/child_process.hpp"
-#include "tests/support/test_pki.hpp"
 #include "tests/support/eventually.hpp"
-#include "tests/app/in_process.hpp"
+#include "tests/support/test_pki.hpp"
 
 using namespace tr::test;
 using namespace std::chrono_literals;
@@ -72,18 +72,18 @@ struct serve_cluster : ::testing::Test {
     ASSERT_EQ(made.status, 201) << made.body;
     id = json_field(made.body, "id");
     key = json_field(made.body, "key");
-    auto routed =
-        on.admin("PUT", std::string{"/api/v1/devices/"} + dev_eui, R"({"connections":[")" + id + R"("]})");
+    auto routed = on.admin("PUT", std::string{"/api/v1/devices/"} + dev_eui,
+                           R"({"connections":[")" + id + R"("]})");
     ASSERT_EQ(routed.status, 200) << routed.body;
   }
 
   /// After connect(): creates a second connection (asId AS2, path /up2) on `on` and routes the
   /// device to both.
   void connect_second(router_process& on) {
-    auto other = on.admin("POST", "/api/v1/connections",
-                          R"({"name":"AS2","url":"https://localhost:)" +
-                              std::to_string(as->port()) +
-                              R"(/up2","contentType":"JSON","asId":"AS2"})");
+    auto other =
+        on.admin("POST", "/api/v1/connections",
+                 R"({"name":"AS2","url":"https://localhost:)" + std::to_string(as->port()) +
+                     R"(/up2","contentType":"JSON","asId":"AS2"})");
     ASSERT_EQ(other.status, 201) << other.body;
     other_id = json_field(other.body, "id");
     other_key = json_field(other.body, "key");
@@ -107,7 +107,8 @@ struct serve_cluster : ::testing::Test {
 
   /// Routes device 0000000000000001 to the connection through `on`: the status of that write.
   int route_a_device(router_process& on) {
-    return on.admin("PUT", "/api/v1/devices/0000000000000001", R"({"connections":[")" + id + R"("]})")
+    return on
+        .admin("PUT", "/api/v1/devices/0000000000000001", R"({"connections":[")" + id + R"("]})")
         .status;
   }
 
@@ -116,8 +117,8 @@ struct serve_cluster : ::testing::Test {
   std::string downlink_for(int payload, const std::string& as_id, const std::string& signing_key) {
     char hex[8];
     std::snprintf(hex, sizeof hex, "%02X", payload & 0xff);
-    auto query = "DevEUI=" + std::string{dev_eui} + "&FPort=1&Payload=" + hex +
-                 "&AS_ID=" + as_id + "&Time=" + wire_time();
+    auto query = "DevEUI=" + std::string{dev_eui} + "&FPort=1&Payload=" + hex + "&AS_ID=" + as_id +
+                 "&Time=" + wire_time();
     return query + "&Token=" + sha256_hex(percent_decoded(query) + signing_key);
   }
 
@@ -252,8 +253,8 @@ TEST_F(serve_cluster, when_the_database_is_down_routing_goes_on_and_writes_fail_
   EXPECT_TRUE(as->wait_for(before + 2)) << "uplinks were not delivered during the outage";
 
   auto started = std::chrono::steady_clock::now();
-  auto write = b->admin("PUT", "/api/v1/devices/0000000000000001",
-                        R"({"connections":[")" + id + R"("]})");
+  auto write =
+      b->admin("PUT", "/api/v1/devices/0000000000000001", R"({"connections":[")" + id + R"("]})");
   EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);
   EXPECT_EQ(write.status, 503);
   EXPECT_EQ(write.body, R"({"error":"store unavailable"})");
@@ -403,13 +404,15 @@ TEST_F(serve_cluster, the_status_on_any_replica_merges_the_figures_of_every_live
         << body;
     EXPECT_NE(body.find(R"("last15Minutes":{"delivered":5,"failed":1,)"), std::string::npos)
         << body;
-    EXPECT_TRUE(std::regex_search(body, std::regex{R"("latencyMs":\{"p50":[0-9.]+,"p99":[0-9.]+\})"}))
+    EXPECT_TRUE(
+        std::regex_search(body, std::regex{R"("latencyMs":\{"p50":[0-9.]+,"p99":[0-9.]+\})"}))
         << body;
     EXPECT_TRUE(std::regex_search(
         body, std::regex{R"("failures":\[\{"at":"[^"]+","kind":"http","status":500,)"}))
         << body;
     std::smatch listed;
-    ASSERT_TRUE(std::regex_search(body, listed, std::regex{R"re("replicas":\["([^"]+)","([^"]+)"\])re"}))
+    ASSERT_TRUE(
+        std::regex_search(body, listed, std::regex{R"re("replicas":\["([^"]+)","([^"]+)"\])re"}))
         << body;
     EXPECT_NE(listed[1], listed[2]);
     EXPECT_NE(instances.find("\"" + listed[1].str() + "\""), std::string::npos) << instances;
@@ -472,7 +475,8 @@ class pending_request {
 
 }  // namespace
 
-TEST_F(serve_cluster, a_slow_downlink_check_delays_neither_uplinks_nor_other_downlinks_on_its_shard) {
+TEST_F(serve_cluster,
+       a_slow_downlink_check_delays_neither_uplinks_nor_other_downlinks_on_its_shard) {
   postgres_database_scope db;
   ::setenv("TUNNEL_ROUTER_RUNTIME_SHARDS", "1", 1);  // one shard: everything below shares it
   a = start(db.url());
@@ -541,8 +545,9 @@ TEST_F(serve_cluster, live_replicas_share_each_connections_fuse_ceiling) {
   // A hung AS: every uplink sent stays in flight, so what the AS holds is what the fuses let
   // through. Latency target and timeout far away: the fuses stay closed meanwhile.
   ::setenv("TUNNEL_ROUTER_AS_REQUEST_TIMEOUT_MS", "60000", 1);
-  std::string fuse = "[fuse]\nmax_concurrency = 6\nlatency_target_ms = 30000\n"
-                     "[runtime]\ndrain_timeout_ms = 100\n";
+  std::string fuse =
+      "[fuse]\nmax_concurrency = 6\nlatency_target_ms = 30000\n"
+      "[runtime]\ndrain_timeout_ms = 100\n";
   a = start(db.url(), fuse);
   b = start(db.url(), fuse);
   ::unsetenv("TUNNEL_ROUTER_AS_REQUEST_TIMEOUT_MS");

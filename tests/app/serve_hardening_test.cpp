@@ -2,8 +2,8 @@
 // loopback against the real binary: bodies before authentication, descriptor exhaustion, idle
 // and silent connections, a connection URL pointing at the router itself or at link-local
 // addresses, token guessing, an AS whose TLS handshake never completes, batch amplification.
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -43,9 +43,9 @@ bool closed_within(int fd, std::chrono::milliseconds timeout) {
 }
 
 std::string create_connection(router_process& router, const std::string& url, int expected) {
-  auto made = router.admin("POST", "/api/v1/connections",
-                           R"({"name":"loop","url":")" + url +
-                               R"(","contentType":"JSON","asId":"TWA_1.1.AS"})");
+  auto made = router.admin(
+      "POST", "/api/v1/connections",
+      R"({"name":"loop","url":")" + url + R"(","contentType":"JSON","asId":"TWA_1.1.AS"})");
   EXPECT_EQ(made.status, expected) << url << ": " << made.body;
   return made.status == 201 ? json_field(made.body, "id") : made.body;
 }
@@ -167,8 +167,8 @@ TEST(serve_hardening, an_as_that_never_finishes_its_tls_handshake_does_not_wedge
     }
   }};
   router_process router{"[as]\nhandshake_timeout_ms = 300\nrequest_timeout_ms = 5000\n"};
-  auto id = create_connection(router, "https://127.0.0.1:" + std::to_string(stall.port()) + "/",
-                              201);
+  auto id =
+      create_connection(router, "https://127.0.0.1:" + std::to_string(stall.port()) + "/", 201);
   router.admin("PUT", std::string{"/api/v1/devices/"} + dev_eui,
                R"({"connections":[")" + id + R"("]})");
   // One report opens a session that stalls; once it is abandoned, the next report opens another.
@@ -189,15 +189,15 @@ TEST(serve_hardening, a_batch_of_bad_lines_gets_a_small_answer) {
   std::string lines;
   for (int i = 0; i < 9000; ++i) lines += "{\"not\":\"a report\"}\n";
   write_file(dir.file("bad.ndjson"), lines);
-  auto r = curl({"--data-binary", "@" + dir.file("bad.ndjson"),
-                 router.ingress_url("/v1/reports:batch")});
+  auto r = curl(
+      {"--data-binary", "@" + dir.file("bad.ndjson"), router.ingress_url("/v1/reports:batch")});
   EXPECT_EQ(r.status, 200);
   EXPECT_LT(r.body.size(), 16u << 10) << r.body.size();
   EXPECT_NE(r.body.find("\"rejectedCount\":9000"), std::string::npos) << r.body.substr(0, 200);
   std::string many(10001, '\n');
   write_file(dir.file("many.ndjson"), many);
-  auto refused = curl({"--data-binary", "@" + dir.file("many.ndjson"),
-                       router.ingress_url("/v1/reports:batch")});
+  auto refused = curl(
+      {"--data-binary", "@" + dir.file("many.ndjson"), router.ingress_url("/v1/reports:batch")});
   EXPECT_EQ(refused.status, 413) << refused.body;
 }
 
@@ -261,9 +261,11 @@ TEST(serve_hardening, a_bad_chunk_terminator_is_refused_and_logged) {
   std::string body = uplink_json;
   char size[16];
   std::snprintf(size, sizeof size, "%zx", body.size());
-  std::string request = std::string{"POST /v1/reports HTTP/1.1\r\nHost: x\r\n"
-                                    "Transfer-Encoding: chunked\r\n\r\n"} +
-                        size + "\r\n" + body + "XX0\r\n\r\n";
+  std::string request =
+      std::string{
+          "POST /v1/reports HTTP/1.1\r\nHost: x\r\n"
+          "Transfer-Encoding: chunked\r\n\r\n"} +
+      size + "\r\n" + body + "XX0\r\n\r\n";
   ASSERT_EQ(::send(fd, request.data(), request.size(), MSG_NOSIGNAL),
             static_cast<ssize_t>(request.size()));
   std::string answer;
@@ -285,8 +287,9 @@ TEST(serve_hardening, a_bad_chunk_terminator_is_refused_and_logged) {
 
 TEST(serve_hardening, a_refused_downlink_is_logged) {
   router_process router;
-  auto r = curl({"-X", "POST", "http://127.0.0.1:" + std::to_string(router.public_port()) +
-                                   "/thingpark/lrc/rest/downlink?DevEUI=1&DevEUI=%31"});
+  auto r = curl({"-X", "POST",
+                 "http://127.0.0.1:" + std::to_string(router.public_port()) +
+                     "/thingpark/lrc/rest/downlink?DevEUI=1&DevEUI=%31"});
   EXPECT_EQ(r.status, 400) << r.body;
   EXPECT_TRUE(logged_within(router, "downlink refused peer=127.0.0.1 outcome=malformed"))
       << router.process().errors();

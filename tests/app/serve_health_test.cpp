@@ -20,9 +20,8 @@ namespace {
 constexpr const char* dev_eui = "20635F0108000497";
 
 std::string uplink(int fcnt, const std::string& extra = "") {
-  return R"({"DevEUI_uplink":{"DevEUI":")" + std::string{dev_eui} +
-         R"(","FPort":2,"FCntUp":)" + std::to_string(fcnt) + extra +
-         R"(,"payload_hex":"00ff","CustomerID":"1"}})";
+  return R"({"DevEUI_uplink":{"DevEUI":")" + std::string{dev_eui} + R"(","FPort":2,"FCntUp":)" +
+         std::to_string(fcnt) + extra + R"(,"payload_hex":"00ff","CustomerID":"1"}})";
 }
 
 /// The number in `"name":<number>` or `"name":"<number>"` or `<name>number</name>`, or -1.
@@ -87,9 +86,8 @@ TEST_F(serve_health, the_as_learns_how_many_uplinks_it_missed_in_every_content_t
   for (auto& id : {json, untyped, xml}) pause(id, true);
   for (int fcnt = 2; fcnt <= 4; ++fcnt) ASSERT_EQ(router.report(uplink(fcnt)).status, 202);
   for (auto& id : {json, untyped, xml})
-    ASSERT_TRUE(router.wait_metric("tunnel_router_uplinks_total{connection=\"" + id +
-                                       "\",outcome=\"paused\"}",
-                                   3));
+    ASSERT_TRUE(router.wait_metric(
+        "tunnel_router_uplinks_total{connection=\"" + id + "\",outcome=\"paused\"}", 3));
   for (auto& id : {json, untyped, xml}) pause(id, false);
   std::this_thread::sleep_for(200ms);
   // An NS-sent value is replaced by the router's count.
@@ -117,11 +115,11 @@ TEST_F(serve_health, the_as_learns_how_many_uplinks_it_missed_in_every_content_t
     EXPECT_EQ(fcnt, (std::vector<long>{1, 5, 6})) << path;
     EXPECT_EQ(lost, (std::vector<long>{0, 3, 0})) << path;
   }
-  auto untyped_body = std::find_if(got.begin(), got.end(), [](auto& r) {
-    return r.path == "/untyped";
-  })->body;
+  auto untyped_body =
+      std::find_if(got.begin(), got.end(), [](auto& r) { return r.path == "/untyped"; })->body;
   EXPECT_NE(untyped_body.find(R"("LostUplinksAS":"0")"), std::string::npos) << untyped_body;
-  auto xml_body = std::find_if(got.begin(), got.end(), [](auto& r) { return r.path == "/xml"; })->body;
+  auto xml_body =
+      std::find_if(got.begin(), got.end(), [](auto& r) { return r.path == "/xml"; })->body;
   EXPECT_NE(xml_body.find("</FCntUp><LostUplinksAS>0</LostUplinksAS>"), std::string::npos)
       << xml_body;
 }
@@ -140,13 +138,14 @@ TEST_F(serve_health, a_paused_connection_sends_nothing_and_says_so_in_status_met
   auto status = router.admin("GET", "/api/v1/connections/" + id + "/status");
   ASSERT_EQ(status.status, 200) << status.body;
   EXPECT_EQ(json_field(status.body, "state"), "paused");
-  EXPECT_NE(status.body.find(R"("lastMinute":{"delivered":0,"failed":0,"timeout":0,"shed":0,"paused":1})"),
+  EXPECT_NE(status.body.find(
+                R"("lastMinute":{"delivered":0,"failed":0,"timeout":0,"shed":0,"paused":1})"),
             std::string::npos)
       << status.body;
   EXPECT_EQ(metric("tunnel_router_fuse_transitions_total{connection=\"" + id + "\",to=\"paused\"}"),
             1);
   EXPECT_NE(router.process().errors().find("fuse transition connection=" + id +
-                                               " from=closed to=paused reason="),
+                                           " from=closed to=paused reason="),
             std::string::npos)
       << router.process().errors();
 
@@ -174,13 +173,15 @@ TEST_F(serve_health, status_shows_outcomes_latency_and_the_last_failures_with_th
   ASSERT_EQ(status.status, 200) << status.body;
   const auto& b = status.body;
   EXPECT_TRUE(std::regex_search(
-      b, std::regex{R"re(^\{"state":"(closed|throttling)","limit":[0-9]+,"inFlight":0,)re"
-                    R"re("lastMinute":\{"delivered":3,"failed":1,"timeout":0,"shed":0,"paused":0\},)re"
-                    R"re("last15Minutes":\{"delivered":3,"failed":1,"timeout":0,"shed":0,"paused":0\},)re"
-                    R"re("latencyMs":\{"p50":[0-9.]+,"p99":[0-9.]+\},)re"
-                    R"re("lastDeliveryAt":"20[0-9-]+T[0-9:.]+Z",)re"
-                    R"re("failures":\[\{"at":"20[^"]+Z","kind":"http","status":500,)re"
-                    R"re("message":"Internal Server Error","body":"ok"\}\],"replicas":\["[^"]+"\]\}$)re"}))
+      b,
+      std::regex{
+          R"re(^\{"state":"(closed|throttling)","limit":[0-9]+,"inFlight":0,)re"
+          R"re("lastMinute":\{"delivered":3,"failed":1,"timeout":0,"shed":0,"paused":0\},)re"
+          R"re("last15Minutes":\{"delivered":3,"failed":1,"timeout":0,"shed":0,"paused":0\},)re"
+          R"re("latencyMs":\{"p50":[0-9.]+,"p99":[0-9.]+\},)re"
+          R"re("lastDeliveryAt":"20[0-9-]+T[0-9:.]+Z",)re"
+          R"re("failures":\[\{"at":"20[^"]+Z","kind":"http","status":500,)re"
+          R"re("message":"Internal Server Error","body":"ok"\}\],"replicas":\["[^"]+"\]\}$)re"}))
       << b;
 
   EXPECT_EQ(router.admin("GET", "/api/v1/connections/0123456789abcdef/status").status, 404);
@@ -198,8 +199,9 @@ TEST_F(serve_health, a_test_uplink_reaches_the_as_signed_and_answers_what_happen
   ASSERT_EQ(tested.status, 200) << tested.body;
   EXPECT_TRUE(std::regex_search(
       tested.body,
-      std::regex{R"(^\{"request":"POST /up\?x=1&LrnDevEui=FFFFFFFFFFFFFFFF&[^"]*&Token=[0-9a-f]{64} HTTP/2",)"
-                 R"("status":200,"latencyMs":[0-9.]+,"body":"ok","error":null\}$)"}))
+      std::regex{
+          R"(^\{"request":"POST /up\?x=1&LrnDevEui=FFFFFFFFFFFFFFFF&[^"]*&Token=[0-9a-f]{64} HTTP/2",)"
+          R"("status":200,"latencyMs":[0-9.]+,"body":"ok","error":null\}$)"}))
       << tested.body;
   ASSERT_EQ(as.count(), 1u);
   auto got = as.requests().front();

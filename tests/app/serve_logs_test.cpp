@@ -39,14 +39,15 @@ struct serve_logs : ::testing::Test {
   }
 
   std::string connect(std::uint16_t port) {
-    auto made = router->admin("POST", "/api/v1/connections",
-                              R"({"name":"AS one","url":"https://localhost:)" +
-                                  std::to_string(port) +
-                                  R"(/up","contentType":"JSON","asId":"as.one"})");
+    auto made =
+        router->admin("POST", "/api/v1/connections",
+                      R"({"name":"AS one","url":"https://localhost:)" + std::to_string(port) +
+                          R"(/up","contentType":"JSON","asId":"as.one"})");
     EXPECT_EQ(made.status, 201) << made.body;
     auto id = json_field(made.body, "id");
-    EXPECT_EQ(router->admin("PUT", "/api/v1/devices/20635F0108000496",
-                            R"({"connections":[")" + id + R"("]})")
+    EXPECT_EQ(router
+                  ->admin("PUT", "/api/v1/devices/20635F0108000496",
+                          R"({"connections":[")" + id + R"("]})")
                   .status,
               200);
     return id;
@@ -72,8 +73,9 @@ TEST_F(serve_logs, a_refused_connection_is_one_line_naming_it_and_the_reason) {
   ASSERT_TRUE(router->wait_metric(failed(id), 3));
   auto lines = lines_with(router->process().errors(), "connection failing");
   ASSERT_EQ(lines.size(), 1u) << router->process().errors();
-  EXPECT_NE(lines[0].find("tunnel-router: warning: connection failing connection=\"AS one\" id=" + id),
-            std::string::npos)
+  EXPECT_NE(
+      lines[0].find("tunnel-router: warning: connection failing connection=\"AS one\" id=" + id),
+      std::string::npos)
       << lines[0];
   EXPECT_NE(lines[0].find("Connection refused"), std::string::npos) << lines[0];
 }
@@ -156,8 +158,10 @@ TEST(serve_logs_json, every_line_is_a_json_object_from_start_to_stop) {
   int count = 0;
   for (std::string line; std::getline(in, line); ++count)
     EXPECT_TRUE(std::regex_match(line, object)) << line;
-  EXPECT_GE(count, 4);  // the admin token, listening, draining, stopped (and the plain-HTTP warning)
-  EXPECT_EQ(lines_with(errors, R"x("msg":"admin token generated (shown once)")x").size(), 1u) << errors;
+  EXPECT_GE(count,
+            4);  // the admin token, listening, draining, stopped (and the plain-HTTP warning)
+  EXPECT_EQ(lines_with(errors, R"x("msg":"admin token generated (shown once)")x").size(), 1u)
+      << errors;
   EXPECT_EQ(lines_with(errors, R"("msg":"draining","signal":"SIGTERM")").size(), 1u) << errors;
   EXPECT_EQ(lines_with(errors, R"("msg":"stopped")").size(), 1u) << errors;
   EXPECT_EQ(lines_with(errors, R"("msg":"admin: failed bearer token","peer":"127.0.0.1)").size(),

@@ -18,12 +18,12 @@
 #include "app/downlink_service.hpp"
 #include "app/ingress_service.hpp"
 #include "store/database.hpp"
+#include "tests/app/in_process.hpp"
 #include "tests/app/router_process.hpp"
 #include "tests/app/test_as.hpp"
+#include "tests/support/eventually.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_pki.hpp"
-#include "tests/support/eventually.hpp"
-#include "tests/app/in_process.hpp"
 
 using namespace tr;
 using namespace std::chrono_literals;
@@ -34,8 +34,8 @@ constexpr const char* device = "000000000F1D8693";
 constexpr const char* neighbour = "000000000F1D8694";  // another of the NS sessions than device's
 
 using tr::test::eventually;
-using tr::test::open_store;
 using tr::test::make_caf_config;
+using tr::test::open_store;
 using tr::test::wire_time;
 
 struct services : ::testing::Test {
@@ -229,8 +229,8 @@ TEST_F(services, downlink_service_spreads_devices_over_ns_sessions_and_keeps_eac
   ns.set_hang(true);
   app::downlink_service::options options;
   app::ns_target target;
-  ASSERT_EQ(
-      app::parse_ns_target("http://127.0.0.1:" + std::to_string(ns.port()) + "/ns", target), "");
+  ASSERT_EQ(app::parse_ns_target("http://127.0.0.1:" + std::to_string(ns.port()) + "/ns", target),
+            "");
   options.ns = target;
   options.ns_timeout = 5s;
   make_downlink_service(options);

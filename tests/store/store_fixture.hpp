@@ -130,10 +130,10 @@ class backend_test : public store_test, public ::testing::WithParamInterface<bac
   backend which() const override { return GetParam(); }
 };
 
-#define INSTANTIATE_STORE_BACKENDS(suite)                                                     \
-  INSTANTIATE_TEST_SUITE_P(backends, suite,                                                   \
-                           ::testing::Values(::tr::store::testing::backend::sqlite,           \
-                                             ::tr::store::testing::backend::postgresql),      \
+#define INSTANTIATE_STORE_BACKENDS(suite)                                                \
+  INSTANTIATE_TEST_SUITE_P(backends, suite,                                              \
+                           ::testing::Values(::tr::store::testing::backend::sqlite,      \
+                                             ::tr::store::testing::backend::postgresql), \
                            ::tr::store::testing::backend_name)
 
 }  // namespace tr::store::testing

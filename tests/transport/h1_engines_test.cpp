@@ -133,8 +133,7 @@ TEST_F(h1_server_test, refuses_a_transfer_encoding_other_than_exactly_chunked) {
        {"Transfer-Encoding: gzip\r\n chunked", "Transfer-Encoding: gzip, chunked",
         "Transfer-Encoding: chunked\r\n\tgzip"}) {
     make();
-    auto err =
-        feed(std::string{"POST / HTTP/1.1\r\nHost: a\r\n"} + field + "\r\n\r\n0\r\n\r\n");
+    auto err = feed(std::string{"POST / HTTP/1.1\r\nHost: a\r\n"} + field + "\r\n\r\n0\r\n\r\n");
     EXPECT_TRUE(err) << field;
     std::string out = take_output();
     EXPECT_EQ(out.rfind("HTTP/1.1 400 ", 0), 0u) << field << ": " << out;
@@ -149,10 +148,10 @@ TEST_F(h1_server_test, refuses_a_transfer_encoding_other_than_exactly_chunked) {
 // the trailer section, so a front end and the router could split the same bytes differently.
 TEST_F(h1_server_test, refuses_a_chunked_body_whose_framing_is_not_cr_lf) {
   const std::string head = "POST /x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n";
-  for (const char* body : {"5\r\nhelloXX0\r\n\r\n", "5\r\nhello\rX0\r\n\r\n",
-                           "5\r\nhello\n0\r\n\r\n", "5\rXhello\r\n0\r\n\r\n",
-                           "5\r\nhello\r\n0\r\n\rX", "5\r\nhello\r\n0\r\nA: b\rX\r\n",
-                           "5;x\ny\r\nhello\r\n0\r\n\r\n"}) {
+  for (const char* body :
+       {"5\r\nhelloXX0\r\n\r\n", "5\r\nhello\rX0\r\n\r\n", "5\r\nhello\n0\r\n\r\n",
+        "5\rXhello\r\n0\r\n\r\n", "5\r\nhello\r\n0\r\n\rX", "5\r\nhello\r\n0\r\nA: b\rX\r\n",
+        "5;x\ny\r\nhello\r\n0\r\n\r\n"}) {
     make();
     auto err = feed(head + body);
     EXPECT_EQ(err.code(), error_code::protocol_error) << body;
@@ -190,8 +189,9 @@ TEST_F(h1_server_test, lets_a_handler_move_the_body_buffer_out_and_goes_on_with_
     kept.emplace_back(as_text(taken.data()));
     connection.respond(req.stream, 200, {}, "ok");
   });
-  ASSERT_FALSE(feed("POST /a HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nfirst"
-                    "POST /b HTTP/1.1\r\nHost: a\r\nContent-Length: 6\r\n\r\nsecond"));
+  ASSERT_FALSE(
+      feed("POST /a HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nfirst"
+           "POST /b HTTP/1.1\r\nHost: a\r\nContent-Length: 6\r\n\r\nsecond"));
   EXPECT_EQ(kept, (std::vector<std::string>{"first", "second"}));
 }
 

@@ -1,8 +1,8 @@
 // The guards of an HTTP listener against strangers, with real sockets on loopback: a body limit
 // decided from the request's head before its body is read, the connection cap, and the header
 // (TLS handshake included) and idle timeouts that close silent, slow and idle connections.
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -83,12 +83,12 @@ class listener_guards : public ::testing::Test {
 
   void listen(http_listener_options options) {
     options.counters = counters_;
-    auto bound = listen_http(runtime_, options, [](const request_origin& origin,
-                                                   http_server_connection& connection,
-                                                   const request& req) {
-      respond_now(connection, origin.stream, 200, "text/plain",
-                  "got " + std::to_string(req.body.size()));
-    });
+    auto bound = listen_http(
+        runtime_, options,
+        [](const request_origin& origin, http_server_connection& connection, const request& req) {
+          respond_now(connection, origin.stream, 200, "text/plain",
+                      "got " + std::to_string(req.body.size()));
+        });
     ASSERT_TRUE(bound) << bound.status.message();
     port_ = bound.port;
   }
@@ -314,7 +314,7 @@ TEST_F(listener_guards, ends_an_h2_connection_that_sends_an_hpack_bomb) {
   // a 12 KB block that decodes to 48 MB of header fields.
   std::string block = "\x40\x03x-a";  // literal, incremental indexing, new name
   std::string value(4000, 'v');
-  block += "\x7f";                      // value length 4000: 7-bit prefix + continuation bytes
+  block += "\x7f";  // value length 4000: 7-bit prefix + continuation bytes
   std::size_t rest = value.size() - 127;
   while (rest >= 128) {
     block += static_cast<char>((rest & 0x7f) | 0x80);
@@ -322,7 +322,7 @@ TEST_F(listener_guards, ends_an_h2_connection_that_sends_an_hpack_bomb) {
   }
   block += static_cast<char>(rest);
   block += value;
-  block += std::string(12'000, '\xbe');  // indexed: dynamic entry 62
+  block += std::string(12'000, '\xbe');        // indexed: dynamic entry 62
   std::string head = "\x82\x84\x86\x41\x01x";  // GET, /, http, :authority x
   block = head + block;
   using testing::frame;

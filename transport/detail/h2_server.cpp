@@ -33,9 +33,8 @@ callbacks_ptr make_callbacks(nghttp2_on_begin_headers_callback begin_headers,
 h2_server::h2_server(const server_options& options, request_handler& handler,
                      http_server_connection& connection, byte_buffer& output)
     : options_(options), handler_(handler), connection_(connection), output_(output) {
-  auto callbacks =
-      make_callbacks(on_begin_headers, on_header, on_data_chunk, on_frame_recv, on_stream_close,
-                     on_frame_send);
+  auto callbacks = make_callbacks(on_begin_headers, on_header, on_data_chunk, on_frame_recv,
+                                  on_stream_close, on_frame_send);
   nghttp2_session* raw = nullptr;
   if (!callbacks ||
       nghttp2_session_server_new2(&raw, callbacks.get(), this, session_options()) != 0) {
@@ -236,8 +235,8 @@ int h2_server::on_data_chunk(nghttp2_session*, uint8_t, int32_t stream, const ui
                                                          : 2 * server.options_.max_body_size;
   if (server.buffered_ + size > budget) {
     server.reject(*state, 413,
-                  "request bodies on this connection over the limit of " +
-                      std::to_string(budget) + " bytes at once");
+                  "request bodies on this connection over the limit of " + std::to_string(budget) +
+                      " bytes at once");
     return 0;
   }
   server.body_bytes_ += size;

@@ -22,9 +22,9 @@ namespace tr::transport::detail {
 ///
 /// A request is dispatched when its END_STREAM arrives. A body over the limit is answered with
 /// 413 at once and the rest of it is read and dropped; past discard_limit() the stream is reset
-/// with NO_ERROR (RFC 9113 §8.1), and a ninth stream reset so ends the connection. A header block over the limit gets 431 the same way; one that
-/// decodes to more than four times the limit, or a ninth oversized block, ends the connection
-/// without decoding the rest.
+/// with NO_ERROR (RFC 9113 §8.1), and a ninth stream reset so ends the connection. A header block
+/// over the limit gets 431 the same way; one that decodes to more than four times the limit, or a
+/// ninth oversized block, ends the connection without decoding the rest.
 class h2_server final : public server_protocol {
  public:
   h2_server(const server_options& options, request_handler& handler,
@@ -55,14 +55,14 @@ class h2_server final : public server_protocol {
     byte_buffer body;
     byte_buffer response_body;
     std::size_t header_bytes = 0;
-    std::size_t discarded = 0;  // body bytes dropped after a rejection
+    std::size_t discarded = 0;   // body bytes dropped after a rejection
     std::size_t body_limit = 0;  // decided from the header block
     bool request_complete = false;
-    bool rejected = false;   // answered by the engine (413, 431)
+    bool rejected = false;  // answered by the engine (413, 431)
     bool responded = false;
-    bool reset_sent = false;     // the stream was (or will be) reset to stop a long body
-    bool reset_wanted = false;   // ... once its answer has gone out in full
-    bool answer_sent = false;    // the answer's last frame (END_STREAM) went out
+    bool reset_sent = false;       // the stream was (or will be) reset to stop a long body
+    bool reset_wanted = false;     // ... once its answer has gone out in full
+    bool answer_sent = false;      // the answer's last frame (END_STREAM) went out
     std::size_t answer_bytes = 0;  // the answer body's size, counted in answer_bytes_
   };
 
@@ -94,15 +94,15 @@ class h2_server final : public server_protocol {
   std::vector<stream_state*> free_;
   std::vector<nghttp2_nv> nva_;
   std::size_t open_requests_ = 0;
-  std::size_t buffered_ = 0;  // bytes in the bodies of requests not yet dispatched
+  std::size_t buffered_ = 0;          // bytes in the bodies of requests not yet dispatched
   std::size_t oversized_blocks_ = 0;  // header blocks answered with 431
   static constexpr std::size_t max_oversized_blocks = 8;
   const char* ended_because_ = nullptr;  // why a callback ended the connection
-  std::size_t overrun_streams_ = 0;  // streams reset for a body far over its limit
-  std::size_t answer_bytes_ = 0;     // answer bodies of streams not yet closed
+  std::size_t overrun_streams_ = 0;      // streams reset for a body far over its limit
+  std::size_t answer_bytes_ = 0;         // answer bodies of streams not yet closed
   static constexpr std::size_t max_overrun_streams = 8;
-  bool failed_ = false;           // the peer broke the protocol; GOAWAY queued
-  bool broken_ = false;           // nghttp2 cannot produce output any more
+  bool failed_ = false;            // the peer broke the protocol; GOAWAY queued
+  bool broken_ = false;            // nghttp2 cannot produce output any more
   bool goaway_exchanged_ = false;  // sent or received: the session ends without error
   bool eof_ = false;
 };

@@ -159,7 +159,8 @@ void shard::read_from(std::uint32_t index) {
   detail::io_slot& slot = *slots_[index];
   connection_handle handle{index, slot.generation};
   for (int round = 0; round < max_reads_per_event; ++round) {
-    std::size_t piece = std::clamp(slot.engine->bulk_input(), read_chunk, detail::read_buffer_bytes);
+    std::size_t piece =
+        std::clamp(slot.engine->bulk_input(), read_chunk, detail::read_buffer_bytes);
     ssize_t count = ::recv(slot.fd, read_buffer_.get(), piece, 0);
     if (count > 0) {
       slot.window_bytes += static_cast<std::size_t>(count);
