@@ -224,11 +224,8 @@ result<connection> sqlite_database::update_connection(connection changed,
         detail::connection_rows rows{db, *keys_};
         auto existing = rows.find(changed.id);
         if (!existing) return detail::missing("no connection " + changed.id);
-        if (based_on && !(*existing == *based_on))
-          return error{error_code::changed_meanwhile,
-                       "connection " + changed.id + " changed meanwhile"};
-        if (changed.as_id != existing->as_id)
-          if (auto taken = detail::as_id_in_use(rows, changed.as_id, changed.id)) return *taken;
+        if (auto refused = detail::update_refusal(rows, *existing, changed, based_on))
+          return *refused;
         detail::sqlite_port port{db};
         if (auto bad = detail::domain_rows{port}.check_refs(changed.domains)) return *bad;
         if (changed.key.empty()) {

@@ -102,6 +102,10 @@ struct connection {
   friend bool operator==(const connection&, const connection&) = default;
 };
 
+/// Why a connection's AS_ID must be unique, as the admin API and the store say it.
+inline constexpr std::string_view as_id_unique_reason =
+    "downlinks are matched to a connection by AS_ID, which must be unique";
+
 /// The connections a device's reports go to. DevEUIs are 16 upper-case hex digits.
 struct device_route {
   std::string dev_eui;

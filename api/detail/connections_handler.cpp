@@ -73,9 +73,8 @@ std::optional<api_answer> as_id_taken(const call& c, const std::string& as_id,
     std::string who = visibility_of(c.caller, other) == visibility::hidden
                           ? "another connection"
                           : "connection \"" + other.name + "\" (" + other.id + ")";
-    return error_answer(409, "asId " + as_id + " is already used by " + who +
-                                 ": downlinks are matched to a connection by AS_ID, which must "
-                                 "be unique");
+    return error_answer(409, "asId " + as_id + " is already used by " + who + ": " +
+                                 std::string{store::as_id_unique_reason});
   }
   return std::nullopt;
 }
