@@ -193,6 +193,10 @@ const std::vector<key_spec>& key_specs() {
       {"admin", "max_connections",
        number_into(
            [](config & c) -> auto& { return c.admin.max_connections; }, 1, 1'000'000)},
+      {"admin", "max_connections_per_address",
+       number_into(
+           [](config & c) -> auto& { return c.admin.max_connections_per_address; }, 1,
+           1'000'000)},
       {"admin", "metrics_token_required",
        [](config& c, auto where, auto text) {
          c.admin.metrics_token_required = parse_bool(where, text);
@@ -412,6 +416,7 @@ config default_config() {
   c.admin.token = defaults::admin_token;
   c.admin.max_body_bytes = defaults::admin_max_body_bytes;
   c.admin.max_connections = defaults::admin_max_connections;
+  c.admin.max_connections_per_address = defaults::admin_max_connections_per_address;
   c.admin.metrics_token_required = defaults::admin_metrics_token_required;
   c.ns.downlink_url = defaults::ns_downlink_url;
   c.ns.http1_pipeline = defaults::ns_http1_pipeline;

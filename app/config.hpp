@@ -59,6 +59,7 @@ struct admin_config {
   std::string token;           ///< bootstrap admin bearer token; empty: generated once
   std::size_t max_body_bytes;  ///< largest accepted request body
   std::size_t max_connections;  ///< open at once; more are closed at accept
+  std::size_t max_connections_per_address;  ///< open at once from one client address
   bool metrics_token_required;  ///< /metrics asks for a bearer token like the API
 };
 

@@ -40,6 +40,9 @@ inline constexpr std::string_view admin_token =
 /// devices.
 inline constexpr std::size_t admin_max_body_bytes = 16 * 1024 * 1024;
 inline constexpr std::size_t admin_max_connections = 64;
+/// A quarter of the cap: one address (a script, a browser's six, a flood) cannot take it all,
+/// so the probes and the operators of other addresses still get in.
+inline constexpr std::size_t admin_max_connections_per_address = 16;
 /// A configured admin.token shorter than this is refused at start.
 inline constexpr std::size_t admin_token_min_length = 32;
 inline constexpr bool admin_metrics_token_required = false;

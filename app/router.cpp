@@ -234,7 +234,7 @@ std::optional<std::string> router::start(const std::function<void(const std::str
                     std::optional<transport::tls_context> tls, std::size_t cap,
                     std::shared_ptr<transport::listener_counters> counters,
                     transport::http_service service, std::chrono::milliseconds max_age = {},
-                    bool follow_load = false) {
+                    bool follow_load = false, std::size_t per_address_cap = 0) {
     transport::http_listener_options options;
     options.max_connection_age = max_age;
     options.follow_load = follow_load;
@@ -244,6 +244,7 @@ std::optional<std::string> router::start(const std::function<void(const std::str
     options.tls = std::move(tls);
     options.name = what;
     options.max_connections = cap;
+    options.max_connections_per_address = per_address_cap;
     options.header_timeout = std::chrono::milliseconds{cfg.runtime.header_timeout_ms};
     options.idle_timeout = std::chrono::milliseconds{cfg.runtime.idle_timeout_ms};
     options.counters = std::move(counters);
@@ -289,7 +290,8 @@ std::optional<std::string> router::start(const std::function<void(const std::str
   auto* admin = m.admin.get();
   m.admin_port =
       listen("admin", cfg.admin.listen, admin->limits(), std::nullopt, cfg.admin.max_connections,
-             admin->counters(), [admin](auto& o, auto& c, auto& r) { admin->serve(o, c, r); });
+             admin->counters(), [admin](auto& o, auto& c, auto& r) { admin->serve(o, c, r); }, {},
+             false, cfg.admin.max_connections_per_address);
   admin->set_ready(true);
   return printed;
 }

@@ -4,10 +4,13 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <array>
 #include <atomic>
 #include <cstdio>
 #include <cstring>
 #include <limits>
+#include <map>
+#include <mutex>
 #include <random>
 
 #include "logging/log.hpp"
@@ -130,11 +133,43 @@ struct throttled_log {
   }
 };
 
-/// What a listener logs about strangers: requests the engine refused by itself (400, 413, 431)
-/// and connections ended on what the peer sent (a protocol error, a failed TLS handshake).
+/// What a listener logs about strangers: requests the engine refused by itself (400, 413, 431),
+/// connections ended on what the peer sent (a protocol error, a failed TLS handshake) and
+/// connections closed because their address holds its share of the listener already.
 struct listener_log {
   std::string name;
-  throttled_log refusals, failures;
+  throttled_log refusals, failures, crowded;
+};
+
+/// The connections each client address holds open on one listener, shared by its shards.
+class address_counts {
+ public:
+  explicit address_counts(std::size_t cap) : cap_(cap) {}
+
+  /// Counts one more connection from `address`; false (nothing counted) if it holds the cap.
+  bool take(const peer_address& address) {
+    std::lock_guard lock{mutex_};
+    auto& open = open_[address.bytes];
+    if (open >= cap_) {
+      if (open == 0) open_.erase(address.bytes);
+      return false;
+    }
+    ++open;
+    return true;
+  }
+
+  void give_back(const peer_address& address) {
+    std::lock_guard lock{mutex_};
+    auto at = open_.find(address.bytes);
+    if (at != open_.end() && --at->second == 0) open_.erase(at);
+  }
+
+  std::size_t cap() const { return cap_; }
+
+ private:
+  const std::size_t cap_;
+  std::mutex mutex_;
+  std::map<std::array<std::uint8_t, 16>, std::size_t> open_;
 };
 
 /// Remembers where its connection runs, for answers given later, keeps the count of open
@@ -146,6 +181,9 @@ struct connection_context final : transport::io_handler {
   peer_address peer;
   std::shared_ptr<listener_counters> counters;
   std::shared_ptr<listener_log> log;
+  std::shared_ptr<address_counts> per_address;  ///< null: no cap per address
+  bool counted_per_address = false;
+  bool crowded = false;  ///< closed as it opened (its address held its share): serves nothing
   std::chrono::milliseconds header_timeout{0}, idle_timeout{0};
   std::chrono::milliseconds max_age{0};
   transport::timer_id aged{};
@@ -172,12 +210,24 @@ struct connection_context final : transport::io_handler {
                                          {"held_back", held_text}});
   }
 
-  ~connection_context() override { counters->open.fetch_sub(1, std::memory_order_relaxed); }
+  ~connection_context() override {
+    counters->open.fetch_sub(1, std::memory_order_relaxed);
+    if (counted_per_address) per_address->give_back(peer);
+  }
 
   void on_open(transport::shard& owner, transport::connection_handle h) override {
     home = &owner;
     handle = h;
     peer = peer_of(owner.native_handle(h));
+    if (per_address && peer != peer_address{}) {
+      counted_per_address = per_address->take(peer);
+      if (!counted_per_address) {
+        crowded = true;
+        refuse_crowded(owner);
+        owner.close(h);
+        return;
+      }
+    }
     if (header_timeout.count() > 0) {
       watch w{&owner, h, tls, header_timeout, idle_timeout, counters};
       owner.schedule(header_timeout, [w = std::move(w)]() mutable { check(std::move(w)); });
@@ -186,6 +236,21 @@ struct connection_context final : transport::io_handler {
     if (max_age.count() > 0)
       aged = owner.schedule(jittered(max_age), [this, &owner, h] { end(owner, h); });
   }
+  /// Counts and logs (throttled) a connection closed at once: its address holds its share.
+  void refuse_crowded(transport::shard& owner) {
+    auto refused = counters->refused.fetch_add(1, std::memory_order_relaxed) + 1;
+    std::uint64_t held = 0;
+    if (!log->crowded.pass(owner, held)) return;
+    std::string peer_text = to_string(peer), cap_text = std::to_string(per_address->cap()),
+                refused_text = std::to_string(refused), held_text = std::to_string(held);
+    logging::warning("an address at its cap of connections: its new ones are refused",
+                     {{"listener", log->name},
+                      {"peer", peer_text},
+                      {"max_connections_per_address", cap_text},
+                      {"refused_so_far", refused_text},
+                      {"held_back", held_text}});
+  }
+
   void on_drain(transport::shard& owner, transport::connection_handle h) override {
     ending = true;
     end_gracefully(owner, h, tls);
@@ -260,9 +325,12 @@ transport::listen_result listen_http(transport::runtime& runtime,
   guards.limits = {};
   auto log = std::make_shared<listener_log>();
   log->name = options.name;
+  auto per_address = options.max_connections_per_address > 0
+                         ? std::make_shared<address_counts>(options.max_connections_per_address)
+                         : nullptr;
   return runtime.listen(
       options.host, options.port,
-      [shared, limits, tls, counters, log, guards, max_age](transport::shard& on) {
+      [shared, limits, tls, counters, log, per_address, guards, max_age](transport::shard& on) {
         if (guards.max_connections > 0 &&
             counters->open.fetch_add(1, std::memory_order_relaxed) >= guards.max_connections) {
           counters->open.fetch_sub(1, std::memory_order_relaxed);
@@ -283,12 +351,14 @@ transport::listen_result listen_http(transport::runtime& runtime,
         auto* ctx = context.get();
         ctx->counters = counters;
         ctx->log = log;
+        ctx->per_address = per_address;
         ctx->header_timeout = guards.header_timeout;
         ctx->idle_timeout = guards.idle_timeout;
         ctx->tls = tls.has_value();
         ctx->max_age = max_age;
         transport::request_handler handler = [ctx, shared](http_server_connection& connection,
                                                            const transport::request& request) {
+          if (ctx->crowded) return;  // closing at the end of this turn, unanswered
           request_origin origin{ctx->home, ctx->handle, ctx->tls, request.stream, ctx->peer};
           try {
             (*shared)(origin, connection, request);

@@ -71,7 +71,7 @@ struct listener_counters {
 /// first bytes) or TLS (ALPN h2 or http/1.1) when `tls` is given.
 ///
 /// Guards: at most `max_connections` open at once (more are closed at accept, logged at most
-/// every 10 s); a connection whose TLS handshake and first request's header block are not done
+/// every 10 s) and at most `max_connections_per_address` from one client address; a connection whose TLS handshake and first request's header block are not done
 /// within `header_timeout` is closed, and so is one where no request makes progress (a header
 /// block, a complete request, an answer, or body bytes at 1 KiB/s or more on average; frames
 /// such as PING do not count) for `idle_timeout` while none is waiting for its answer. A body
@@ -93,6 +93,10 @@ struct http_listener_options {
   bool follow_load = false;
   std::string name = "http";                         ///< for the log: "ingress", "public", "admin"
   std::size_t max_connections = 0;                   ///< 0: no cap
+  /// At most this many open at once from one client address (more are closed as they open,
+  /// counted in `refused`, logged at most every 10 s), so that one address cannot take the
+  /// whole cap. 0: no cap per address.
+  std::size_t max_connections_per_address = 0;
   std::chrono::milliseconds header_timeout{10'000};  ///< 0: none
   std::chrono::milliseconds idle_timeout{30'000};    ///< 0: none
   std::shared_ptr<listener_counters> counters;       ///< made when null

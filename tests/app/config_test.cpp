@@ -169,6 +169,7 @@ TEST_F(config_files, rejects_a_bad_value_naming_key_and_value) {
       {"[as]\ndeny_networks = 10.0.0.0/33\n", "as.deny_networks: '10.0.0.0/33'"},
       {"[as]\ndeny_networks = 10.0.0.0/8, example.com\n", "as.deny_networks"},
       {"[admin]\nmax_connections = 0\n", "admin.max_connections: '0'"},
+      {"[admin]\nmax_connections_per_address = 0\n", "admin.max_connections_per_address: '0'"},
   };
   for (const auto& c : cases) {
     auto message = error_of(write("bad.ini", c.ini));

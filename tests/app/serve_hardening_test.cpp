@@ -82,6 +82,19 @@ TEST(serve_hardening, a_full_public_listener_leaves_admin_and_ingress_reachable)
   for (int fd : sockets) ::close(fd);
 }
 
+TEST(serve_hardening, one_address_cannot_fill_the_admin_listener_and_keep_the_probes_out) {
+  router_process router{""};  // the defaults: 64 admin connections, 16 per address
+  std::vector<int> sockets;
+  for (int i = 0; i < 64; ++i) sockets.push_back(connect_loopback(router.admin_port()));
+  // A probe from another address still gets in.
+  auto probe = curl({"--interface", "127.0.0.2", router.admin_url("/healthz")});
+  EXPECT_EQ(probe.status, 200) << probe.body;
+  for (int fd : sockets) ::close(fd);
+  // Its own connections closed, the first address is served again (the metrics are read from
+  // it): the 48 beyond its share were refused.
+  EXPECT_TRUE(router.wait_metric(R"(tunnel_router_listener_refused_total{listener="admin"})", 48));
+}
+
 TEST(serve_hardening, silent_and_idle_connections_are_closed) {
   router_process router{"[runtime]\nheader_timeout_ms = 300\nidle_timeout_ms = 300\n"};
   int silent = connect_loopback(router.public_port());

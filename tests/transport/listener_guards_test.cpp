@@ -1,8 +1,10 @@
 // The guards of an HTTP listener against strangers, with real sockets on loopback: a body limit
 // decided from the request's head before its body is read, the connection cap, and the header
 // (TLS handshake included) and idle timeouts that close silent, slow and idle connections.
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -30,6 +32,22 @@ using clock_type = std::chrono::steady_clock;
 int dial(std::uint16_t port) {
   int fd = test::connect_loopback(port);
   if (fd >= 0) ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+  return fd;
+}
+
+/// A blocking socket from `source` (an address of 127.0.0.0/8) to 127.0.0.1:port; -1 on failure.
+int dial_from(const char* source, std::uint16_t port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in from{}, to{};
+  from.sin_family = to.sin_family = AF_INET;
+  ::inet_pton(AF_INET, source, &from.sin_addr);
+  ::inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+  to.sin_port = htons(port);
+  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof from) != 0 ||
+      ::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) != 0) {
+    if (fd >= 0) ::close(fd);
+    return -1;
+  }
   return fd;
 }
 
@@ -305,6 +323,45 @@ TEST_F(listener_guards, refuses_connections_over_the_cap_and_serves_again_below_
   send_text(again, "GET / HTTP/1.1\r\nhost: x\r\n\r\n");
   EXPECT_TRUE(read_answer(again).starts_with("HTTP/1.1 200"));
   ::close(again);
+  ::close(second);
+}
+
+TEST_F(listener_guards, one_address_holds_at_most_its_share_and_others_still_get_in) {
+  http_listener_options options;
+  options.max_connections = 8;
+  options.max_connections_per_address = 2;
+  listen(options);
+  constexpr std::string_view get = "GET / HTTP/1.1\r\nhost: x\r\n\r\n";
+  int first = dial_from("127.0.0.1", port_);
+  int second = dial_from("127.0.0.1", port_);
+  send_text(first, get);
+  send_text(second, get);
+  EXPECT_TRUE(read_answer(first).starts_with("HTTP/1.1 200"));
+  EXPECT_TRUE(read_answer(second).starts_with("HTTP/1.1 200"));
+  // A third from the same address is closed as it opens, its request unanswered.
+  int third = dial_from("127.0.0.1", port_);
+  ASSERT_GE(third, 0);
+  send_text(third, get);
+  EXPECT_EQ(read_answer(third), "");
+  ::close(third);
+  EXPECT_EQ(counters_->refused.load(), 1u);
+  // Another address is served meanwhile.
+  int other = dial_from("127.0.0.2", port_);
+  ASSERT_GE(other, 0);
+  send_text(other, get);
+  EXPECT_TRUE(read_answer(other).starts_with("HTTP/1.1 200"));
+  // Once one of its connections closes, the first address gets in again.
+  ::close(first);
+  bool served = false;
+  for (int i = 0; i < 100 && !served; ++i) {
+    int again = dial_from("127.0.0.1", port_);
+    send_text(again, get);
+    served = read_answer(again).starts_with("HTTP/1.1 200");
+    ::close(again);
+    if (!served) std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_TRUE(served);
+  ::close(other);
   ::close(second);
 }
 
