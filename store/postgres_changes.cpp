@@ -33,6 +33,27 @@ void sleep_unless(const std::atomic<bool>& stopping, std::chrono::milliseconds t
 
 }  // namespace
 
+void postgres_database::remember_own(std::int64_t g) {
+  std::lock_guard lock{own_mutex_};
+  unpublished_own_.insert(g);
+}
+
+void postgres_database::forget_own(std::int64_t g) {
+  {
+    std::lock_guard lock{own_mutex_};
+    unpublished_own_.erase(g);
+  }
+  own_published_.notify_all();
+}
+
+void postgres_database::await_own_through(std::int64_t g) {
+  // Every generation up to g is committed or rolled back (the generation's row lock orders
+  // them), so the writes waited for are past their COMMIT and publish without waiting on this.
+  std::unique_lock lock{own_mutex_};
+  own_published_.wait(lock,
+                      [&] { return unpublished_own_.empty() || *unpublished_own_.begin() > g; });
+}
+
 void postgres_database::publish_ordered(const std::vector<change_event>& events) {
   if (events.empty()) return;
   std::lock_guard feed{publish_mutex_};
@@ -66,6 +87,7 @@ void postgres_database::reload_all(detail::pg_connection& db, std::int64_t gener
       events.push_back({change_kind::connection_deleted, id, nullptr, nullptr, nullptr});
   known_ids_.clear();
   for (const auto& [id, _] : present) known_ids_.insert(id);
+  await_own_through(generation);
   publish_ordered(events);
   applied_ = generation;
 }
@@ -158,6 +180,7 @@ void postgres_database::catch_up(detail::pg_connection& db) {
     }
     // Generations without change rows (user writes) are passed over too.
     if (found.rows() < batch_rows) last = newest;
+    await_own_through(last);
     publish_ordered(events);
     applied_ = last;
     if (found.rows() < batch_rows) return;

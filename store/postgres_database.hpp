@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <unordered_set>
@@ -140,6 +141,19 @@ class postgres_database final : public database, public cluster_store {
   std::uint64_t next_ticket_ = 0;  ///< under session_mutex_: the order of commits
   std::uint64_t now_serving_ = 0;  ///< under publish_mutex_: the next commit to publish
   std::atomic<std::thread::id> publishing_thread_{};
+
+  /// This replica's writes from their generation until their events are published here. The
+  /// listener publishes another replica's change of generation G only once the own writes up to
+  /// G are published: the own value published late would otherwise overwrite the newer one
+  /// (a PATCH committed here just before a key regeneration there put the old key back).
+  std::mutex own_mutex_;
+  std::condition_variable own_published_;
+  std::set<std::int64_t> unpublished_own_;  ///< under own_mutex_
+  /// Registers generation `g` of a write of this replica (until forget_own(g)).
+  void remember_own(std::int64_t g);
+  void forget_own(std::int64_t g);
+  /// Waits until every write of this replica up to generation `g` is published (or failed).
+  void await_own_through(std::int64_t g);
 
   std::unique_ptr<detail::downlink_ledger> ledger_;  ///< downlink checks, off the callers' threads
 

@@ -65,6 +65,16 @@ result<T> postgres_database::write(Body&& body) {
   std::vector<change_event> events;
   std::optional<result<T>> outcome;
   std::uint64_t ticket = 0;
+  // From the generation taken until the events are published (or the write failed): the
+  // listener holds back other replicas' later changes meanwhile.
+  std::optional<std::int64_t> own;
+  struct forget_at_end {
+    postgres_database& self;
+    std::optional<std::int64_t>& generation;
+    ~forget_at_end() {
+      if (generation) self.forget_own(*generation);
+    }
+  } forget{*this, own};
   {
     std::lock_guard guard{session_mutex_};
     try {
@@ -73,6 +83,8 @@ result<T> postgres_database::write(Body&& body) {
       auto generation =
           db.query("UPDATE cluster_state SET generation = generation + 1 RETURNING generation")
               .integer(0, 0);
+      remember_own(generation);
+      own = generation;
       outcome.emplace(body(db, events));
       if (!outcome->has_value()) return std::move(*outcome);  // rolled back by scope
       if (!events.empty()) {

@@ -571,3 +571,31 @@ TEST_F(serve_cluster, live_replicas_share_each_connections_fuse_ceiling) {
   std::this_thread::sleep_for(300ms);  // anything beyond the ceiling would have arrived by now
   EXPECT_EQ(as->count(), before + 6) << "the AS holds more than fuse.max_concurrency";
 }
+
+TEST_F(serve_cluster, patches_of_different_fields_on_two_replicas_at_once_both_hold) {
+  postgres_database_scope db;
+  a = start(db.url());
+  b = start(db.url());
+  connect(*a);
+  auto path = "/api/v1/connections/" + id;
+  ASSERT_TRUE(eventually([&] { return b->admin("GET", path).status == 200; }, 2s));
+  // Each PATCH reads the connection, changes one field and stores the whole: made from a
+  // connection the other replica has just replaced, it must be made again, not store the old
+  // value of the other field.
+  for (int round = 0; round < 12; ++round) {
+    auto name = "name-" + std::to_string(round);
+    auto info = "info-" + std::to_string(round);
+    http_result named, informed;
+    std::thread on_a{
+        [&] { named = a->admin("PATCH", path, R"({"name":")" + name + R"("})"); }};
+    std::thread on_b{
+        [&] { informed = b->admin("PATCH", path, R"({"additionalInfo":")" + info + R"("})"); }};
+    on_a.join();
+    on_b.join();
+    ASSERT_EQ(named.status, 200) << named.body;
+    ASSERT_EQ(informed.status, 200) << informed.body;
+    auto stored = a->admin("GET", path).body;
+    EXPECT_EQ(json_field(stored, "name"), name) << "round " << round << ": " << stored;
+    EXPECT_EQ(json_field(stored, "additionalInfo"), info) << "round " << round << ": " << stored;
+  }
+}
