@@ -226,6 +226,9 @@ const std::vector<key_spec>& key_specs() {
       {"runtime", "drain_timeout_ms",
        number_into(
            [](config & c) -> auto& { return c.runtime.drain_timeout_ms; }, 0, one_hour_ms)},
+      {"runtime", "shutdown_delay_ms",
+       number_into(
+           [](config & c) -> auto& { return c.runtime.shutdown_delay_ms; }, 0, 60'000)},
       {"runtime", "header_timeout_ms",
        number_into(
            [](config & c) -> auto& { return c.runtime.header_timeout_ms; }, 1, one_hour_ms)},
@@ -348,6 +351,37 @@ void apply_file(config& out, const std::filesystem::path& file) {
 
 // ---- the environment and the checks across keys ----
 
+/// True for what Kubernetes sets in a pod for each Service of its namespace (service links,
+/// unless the pod says `enableServiceLinks: false`): `<SVC>_SERVICE_HOST`, `<SVC>_SERVICE_PORT`,
+/// `<SVC>_SERVICE_PORT_<NAME>`, `<SVC>_PORT=tcp://...` and `<SVC>_PORT_<n>_<PROTO>[_PROTO|_PORT|
+/// _ADDR]`. A Service named `tunnel-router-admin` gives `TUNNEL_ROUTER_ADMIN_PORT`.
+bool is_service_link(std::string_view name, std::string_view value) {
+  auto digits_then = [](std::string_view text, std::size_t& at) {
+    auto start = at;
+    while (at < text.size() && text[at] >= '0' && text[at] <= '9') ++at;
+    return at > start;
+  };
+  if (name.ends_with("_SERVICE_HOST") || name.ends_with("_SERVICE_PORT") ||
+      name.find("_SERVICE_PORT_") != std::string_view::npos)
+    return true;
+  if (name.ends_with("_PORT") && (value.starts_with("tcp://") || value.starts_with("udp://") ||
+                                  value.starts_with("sctp://")))
+    return true;
+  // _PORT_<n>_<PROTO> with an optional _PROTO, _PORT or _ADDR.
+  for (auto at = name.find("_PORT_"); at != std::string_view::npos;
+       at = name.find("_PORT_", at + 1)) {
+    std::size_t i = at + 6;
+    if (!digits_then(name, i)) continue;
+    auto rest = name.substr(i);
+    for (std::string_view proto : {"_TCP", "_UDP", "_SCTP"}) {
+      if (!rest.starts_with(proto)) continue;
+      auto tail = rest.substr(proto.size());
+      if (tail.empty() || tail == "_PROTO" || tail == "_PORT" || tail == "_ADDR") return true;
+    }
+  }
+  return false;
+}
+
 void apply_environment(config& out, const environment& env) {
   for (const auto& [name, value] : env) {
     if (!name.starts_with(env_prefix)) continue;
@@ -358,6 +392,7 @@ void apply_environment(config& out, const environment& env) {
     const key_spec* match = nullptr;
     for (const auto& spec : key_specs())
       if (environment_variable_of(spec.section, spec.key) == name) match = &spec;
+    if (!match && is_service_link(name, value)) continue;  // Kubernetes' doing, not the user's
     if (!match)
       throw config_error(name +
                          ": no such configuration key (variables are TUNNEL_ROUTER_"
@@ -428,6 +463,7 @@ config default_config() {
   c.as.idle_timeout_ms = defaults::as_idle_timeout_ms;
   c.runtime.shards = defaults::runtime_shards;
   c.runtime.drain_timeout_ms = defaults::runtime_drain_timeout_ms;
+  c.runtime.shutdown_delay_ms = defaults::runtime_shutdown_delay_ms;
   c.runtime.header_timeout_ms = defaults::runtime_header_timeout_ms;
   c.runtime.idle_timeout_ms = defaults::runtime_idle_timeout_ms;
   c.fuse = {defaults::fuse_failure_threshold, defaults::fuse_backoff_initial_ms,

@@ -81,6 +81,9 @@ struct as_config {
 struct runtime_config {
   std::uint32_t shards;            ///< I/O shards; 0: one per core
   std::uint32_t drain_timeout_ms;  ///< SIGTERM: how long in-flight requests may still finish
+  /// SIGTERM: how long the listeners still take new connections, `/readyz` answering 503,
+  /// before the drain (a load balancer stops sending meanwhile)
+  std::uint32_t shutdown_delay_ms;
   std::uint32_t header_timeout_ms;  ///< listeners: TLS handshake and first request's headers
   std::uint32_t idle_timeout_ms;    ///< listeners: no request progress, none open
 };

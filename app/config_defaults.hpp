@@ -70,6 +70,9 @@ inline constexpr std::uint32_t as_idle_timeout_ms = 60'000;
 // [runtime]
 inline constexpr std::uint32_t runtime_shards = 0;  ///< 0: one I/O shard per core
 inline constexpr std::uint32_t runtime_drain_timeout_ms = 10'000;
+/// Bare processes stop taking connections at once; behind a load balancer that learns of the
+/// stop late (a Kubernetes Service), set a few seconds (the chart sets 5 s).
+inline constexpr std::uint32_t runtime_shutdown_delay_ms = 0;
 /// A client connection whose TLS handshake and first request's headers take longer is closed.
 inline constexpr std::uint32_t runtime_header_timeout_ms = 10'000;
 /// A client connection where no request makes progress for this long (none open) is closed.

@@ -296,6 +296,10 @@ std::optional<std::string> router::start(const std::function<void(const std::str
   return printed;
 }
 
+void router::unready() {
+  if (impl_->admin) impl_->admin->set_ready(false);
+}
+
 std::uint64_t router::stop(std::chrono::milliseconds drain) {
   auto& m = *impl_;
   if (!m.started || m.stopped) return 0;

@@ -33,6 +33,10 @@ class router {
   /// generate one again, so a first start that fails must not lose it.
   std::optional<std::string> start(const std::function<void(const std::string&)>& generated = {});
 
+  /// `/readyz` answers 503 from now on; everything else goes on (the start of a stop whose
+  /// load balancer needs time to notice).
+  void unready();
+
   /// Graceful stop (idempotent). Returns the uplinks still in flight when `drain` ran out (cut
   /// off then: their sessions close and they count as failed); 0 when everything finished.
   std::uint64_t stop(std::chrono::milliseconds drain = std::chrono::seconds{10});

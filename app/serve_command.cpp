@@ -110,6 +110,18 @@ int run_serve_command(std::span<char* const> args) {
   int signal = 0;
   sigwait(&stop_signals, &signal);
   std::string name = signal == SIGTERM ? "SIGTERM" : "SIGINT";
+  if (cfg->runtime.shutdown_delay_ms > 0) {
+    // Not ready, still serving: whoever balances the load stops sending before the listeners
+    // close. A second signal cuts the delay short.
+    r.unready();
+    auto delay = std::to_string(cfg->runtime.shutdown_delay_ms);
+    announce("tunnel-router: " + name + " received, not ready, draining in " + delay + " ms",
+             "unready", {{"signal", name}, {"delay_ms", delay}});
+    timespec wait{static_cast<time_t>(cfg->runtime.shutdown_delay_ms / 1000),
+                  static_cast<long>(cfg->runtime.shutdown_delay_ms % 1000) * 1'000'000L};
+    while (sigtimedwait(&stop_signals, nullptr, &wait) < 0 && errno == EINTR) {
+    }
+  }
   announce("tunnel-router: " + name + " received, draining", "draining", {{"signal", name}});
   if (auto abandoned = r.stop(std::chrono::milliseconds{cfg->runtime.drain_timeout_ms})) {
     auto count = std::to_string(abandoned);

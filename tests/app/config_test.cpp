@@ -244,6 +244,27 @@ TEST_F(config_files, the_data_key_variable_is_not_a_configuration_key) {
   EXPECT_EQ(error_of(std::nullopt, {{"TUNNEL_ROUTER_DATA_KEY", std::string(64, 'a')}}), "");
 }
 
+TEST_F(config_files, kubernetes_service_links_are_not_configuration_keys) {
+  // What a pod gets for Services named tunnel-router-admin and tunnel-router-ingress.
+  const environment links = {
+      {"TUNNEL_ROUTER_ADMIN_SERVICE_HOST", "10.96.0.12"},
+      {"TUNNEL_ROUTER_ADMIN_SERVICE_PORT", "7090"},
+      {"TUNNEL_ROUTER_ADMIN_SERVICE_PORT_ADMIN", "7090"},
+      {"TUNNEL_ROUTER_ADMIN_PORT", "tcp://10.96.0.12:7090"},
+      {"TUNNEL_ROUTER_ADMIN_PORT_7090_TCP", "tcp://10.96.0.12:7090"},
+      {"TUNNEL_ROUTER_ADMIN_PORT_7090_TCP_PROTO", "tcp"},
+      {"TUNNEL_ROUTER_ADMIN_PORT_7090_TCP_PORT", "7090"},
+      {"TUNNEL_ROUTER_ADMIN_PORT_7090_TCP_ADDR", "10.96.0.12"},
+      {"TUNNEL_ROUTER_INGRESS_PORT_7080_UDP", "udp://10.96.0.13:7080"},
+  };
+  EXPECT_EQ(error_of(std::nullopt, links), "");
+  // A name of that shape that is no link, and any other unknown name, is still refused.
+  EXPECT_NE(error_of(std::nullopt, {{"TUNNEL_ROUTER_ADMIN_PORT", "7090"}}).find("no such"),
+            std::string::npos);
+  EXPECT_NE(error_of(std::nullopt, {{"TUNNEL_ROUTER_ADMIN_PORT_7090_TCP_HOST", "x"}}).find("no such"),
+            std::string::npos);
+}
+
 TEST_F(config_files, a_bad_value_in_the_environment_names_the_variable_and_the_key) {
   auto message = error_of(std::nullopt, {{"TUNNEL_ROUTER_DOWNLINK_BURST", "lots"}});
   EXPECT_NE(message.find("TUNNEL_ROUTER_DOWNLINK_BURST (downlink.burst): 'lots'"),

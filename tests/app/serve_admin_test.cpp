@@ -179,6 +179,25 @@ TEST(serve_admin, health_readiness_and_metrics_answer_without_a_token) {
   EXPECT_NE(metrics.body.find("# TYPE tunnel_router_downlinks_total counter"), std::string::npos);
 }
 
+TEST(serve_admin, with_a_shutdown_delay_sigterm_first_turns_readyz_to_503_and_keeps_serving) {
+  router_process router{"[runtime]\nshutdown_delay_ms = 1500\n"};
+  ASSERT_EQ(curl({router.admin_url("/readyz")}).status, 200);
+  auto signalled = std::chrono::steady_clock::now();
+  router.process().signal(SIGTERM);
+  std::this_thread::sleep_for(std::chrono::milliseconds{300});
+  // Not ready, but every listener still takes new connections and answers.
+  EXPECT_EQ(curl({router.admin_url("/readyz")}).status, 503);
+  EXPECT_EQ(curl({router.admin_url("/healthz")}).status, 200);
+  auto report = router.report(R"({"DevEUI_uplink":{"DevEUI":"0000000000000001"}})");
+  EXPECT_EQ(report.status, 404) << report.body;  // answered: no route
+  auto code = router.process().wait(std::chrono::seconds{10});
+  ASSERT_TRUE(code.has_value());
+  EXPECT_EQ(*code, 0);
+  EXPECT_GE(std::chrono::steady_clock::now() - signalled, std::chrono::milliseconds{1400});
+  EXPECT_NE(router.process().output().find("not ready, draining in 1500 ms"), std::string::npos)
+      << router.process().output();
+}
+
 TEST(serve_admin, protocol_refusals_say_why_and_405s_name_the_allowed_method) {
   router_process router{"[ingress]\nmax_body_bytes = 4096\n"};
   temp_dir dir;

@@ -53,14 +53,16 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 
 {{- define "tunnel-router.terminationGracePeriodSeconds" -}}
 {{- $drain := int (index .Values.config.runtime "drain_timeout_ms" | default 10000) }}
-{{- $minimum := add (div (add $drain 999) 1000) 1 }}
+{{- $delay := int (index .Values.config.runtime "shutdown_delay_ms" | default 0) }}
+{{- $stop := div (add $drain $delay 999) 1000 }}
+{{- $minimum := add $stop 5 }}
 {{- if .Values.terminationGracePeriodSeconds }}
 {{- if lt (int .Values.terminationGracePeriodSeconds) (int $minimum) }}
-{{- fail (printf "terminationGracePeriodSeconds (%v) must be above config.runtime.drain_timeout_ms (%v ms)" .Values.terminationGracePeriodSeconds $drain) }}
+{{- fail (printf "terminationGracePeriodSeconds (%v) must be at least config.runtime.shutdown_delay_ms + drain_timeout_ms + 5 s (%v s)" .Values.terminationGracePeriodSeconds $minimum) }}
 {{- end }}
 {{- .Values.terminationGracePeriodSeconds }}
 {{- else }}
-{{- add (div (add $drain 999) 1000) 10 }}
+{{- add $stop 10 }}
 {{- end }}
 {{- end }}
 
@@ -81,6 +83,17 @@ replaces the router's list, hence the whole of it here.
 {{- define "tunnel-router.routerIni" -}}
 {{- if hasKey (.Values.config.as | default dict) "deny_networks" }}
 {{- fail "config.as.deny_networks would replace the chart's whole list (the router's defaults, loopback, network.podCIDRs and serviceCIDRs): add blocks to network.denyExtra" }}
+{{- end }}
+{{- if hasKey (.Values.config.store | default dict) "url" }}
+{{- fail "config.store.url would land in the ConfigMap in clear and not select cluster mode: use store.url or store.existingSecret" }}
+{{- end }}
+{{- if hasKey (.Values.config.admin | default dict) "token" }}
+{{- fail "config.admin.token would land in the ConfigMap in clear: use adminToken.value or adminToken.existingSecret" }}
+{{- end }}
+{{- range $section := list "ingress" "public" "admin" }}
+{{- if hasKey (index $.Values.config $section | default dict) "listen" }}
+{{- fail (printf "config.%s.listen is the chart's (the container ports, probes and Services follow it): leave it out" $section) }}
+{{- end }}
 {{- end }}
 {{- $ini := dict
   "store" (dict "path" "/var/lib/tunnel-router/router.db")

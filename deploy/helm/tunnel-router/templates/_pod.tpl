@@ -8,12 +8,18 @@ metadata:
     {{- end }}
   annotations:
     checksum/config: {{ include "tunnel-router.routerIni" . | sha256sum }}
+    # The Secret values given to the chart: a new token, key or store URL restarts the pods
+    # (a generated token is not in it, so renders without access to the cluster agree).
+    checksum/secret: {{ list .Values.adminToken.value .Values.dataKey.value .Values.store.url | toJson | sha256sum }}
     {{- with .Values.podAnnotations }}
     {{- toYaml . | nindent 4 }}
     {{- end }}
 spec:
   serviceAccountName: {{ include "tunnel-router.serviceAccountName" . }}
   automountServiceAccountToken: false
+  # No variables per Service of the namespace: a Service named tunnel-router-* would give the
+  # pod TUNNEL_ROUTER_* variables of its own.
+  enableServiceLinks: false
   {{- with .Values.imagePullSecrets }}
   imagePullSecrets:
     {{- toYaml . | nindent 4 }}
