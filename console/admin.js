@@ -110,7 +110,7 @@ export async function devicesPage(main) {
     importOut.replaceChildren(notice(`${imported} routes imported, ${rejectedCount} lines rejected${listed}.`,
       rejectedCount ? "error" : "info"),
     rejected.length ? h("table", { class: "list" }, h("thead", {}, h("tr", {}, h("th", {}, "Line"), h("th", {}, "Error"))),
-      h("tbody", {}, ...rejected.map((r) => h("tr", {}, h("td", {}, String(r.line)), h("td", {}, r.error))))) : null);
+      h("tbody", {}, ...rejected.map((r) => h("tr", {}, h("td", {}, String(r.line)), h("td", {}, r.error))))) : "");
   });
 
   put(main, h("h1", {}, "Device routes"),

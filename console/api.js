@@ -65,7 +65,6 @@ export const api = {
   connections: () => request("GET", "/api/v1/connections"),
   connection: (id) => request("GET", "/api/v1/connections/" + encodeURIComponent(id)),
   create: (form) => request("POST", "/api/v1/connections", form),
-  replace: (id, form) => request("PUT", "/api/v1/connections/" + encodeURIComponent(id), form),
   patch: (id, fields) => request("PATCH", "/api/v1/connections/" + encodeURIComponent(id), fields),
   remove: (id) => request("DELETE", "/api/v1/connections/" + encodeURIComponent(id)),
   regenerate: (id) => request("POST", "/api/v1/connections/" + encodeURIComponent(id) + "/key"),

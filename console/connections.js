@@ -176,8 +176,12 @@ export async function connectionPage(main, id, go) {
   const pause = h("button", { type: "button", class: "secondary", hidden: true }, "Pause");
   pause.addEventListener("click", async () => {
     try {
-      await api.patch(c.id, { paused: !paused });
-      messages.replaceChildren(notice(paused ? "Resumed: uplinks are sent again." : "Paused: nothing is sent until you resume."));
+      const stored = await api.patch(c.id, { paused: !paused });
+      // The label follows the answer at once, not the next status poll (up to 3 s later), so a
+      // second click undoes the first rather than sending it again.
+      paused = Boolean(stored && stored.paused);
+      pause.textContent = paused ? "Resume" : "Pause";
+      messages.replaceChildren(notice(paused ? "Paused: nothing is sent until you resume." : "Resumed: uplinks are sent again."));
     } catch (failure) {
       messages.replaceChildren(notice("Could not change the pause: " + failure.message, "error"));
     }

@@ -106,12 +106,22 @@ export function connectionForm(root, existing, { catalog, done, cancel, regenera
   }
   renumber();
 
-  /// The form as the API takes it. An unchanged masked URL stands for the stored one.
+  /// The URL typed; while it still starts with the stored one's masked `user:•••@`, the stored
+  /// password stands there (the rest may change).
+  function typedUrl() {
+    const typed = url.value.trim();
+    if (!editing || maskedUrl === existing.url) return typed;
+    const masked = maskedUrl.slice(0, maskedUrl.indexOf("@") + 1);
+    const stored = existing.url.slice(0, existing.url.indexOf("@") + 1);
+    return typed.startsWith(masked) ? stored + typed.slice(masked.length) : typed;
+  }
+
+  /// The form as the API takes it.
   function collect() {
     const form = {
       name: name.value,
       domains: domains.value(),
-      url: editing && url.value === maskedUrl ? existing.url : url.value.trim(),
+      url: typedUrl(),
       contentType: contentType.value,
       asId: asId.value.trim(),
       headers: [...rows.children].map((row) => ({
@@ -121,9 +131,17 @@ export function connectionForm(root, existing, { catalog, done, cancel, regenera
       additionalInfo: additional.value,
     };
     if (!editing) form.key = key.value.trim();
-    // PUT replaces the whole form: a paused connection stays paused when edited.
-    if (editing && typeof existing.paused === "boolean") form.paused = existing.paused;
     return form;
+  }
+
+  // An edit sends what changed from the form as it was opened (PATCH): a field the form does not
+  // show (maxTimeDeviation), a pause and a colleague's change of another field meanwhile all stay.
+  const opened = editing ? collect() : null;
+  function changes(value) {
+    const changed = {};
+    for (const [field, now] of Object.entries(value))
+      if (JSON.stringify(now) !== JSON.stringify(opened[field])) changed[field] = now;
+    return changed;
   }
 
   const form = h("form", { class: "connection-form", novalidate: true },
@@ -132,7 +150,7 @@ export function connectionForm(root, existing, { catalog, done, cancel, regenera
       hint: restricted ? "At least one of your domains (or one below them); at most one per group."
         : "At most one per group. None: the connection is cross-domain (every user sees it, restricted users read-only)." }),
     field("URL", url, { required: true, path: "url",
-      hint: editing && maskedUrl !== existing.url ? "The password stays as stored unless you type a new URL." : "Where uplinks are POSTed (https)." }),
+      hint: editing && maskedUrl !== existing.url ? "The password stays as stored while the URL starts with the user and •••; type a whole new URL to change it." : "Where uplinks are POSTed (https)." }),
     field("Content Type", contentType, { required: true, path: "contentType" }),
     field("Tunnel Interface Authentication Key", key, { required: !editing, path: "key", extra: keyButton,
       hint: editing ? "Regenerating gives a new key at once; the old one stops working." : "Signs every uplink; give it to the application server." }),
@@ -213,7 +231,7 @@ export function connectionForm(root, existing, { catalog, done, cancel, regenera
     }
     submit.disabled = true;
     try {
-      const stored = editing ? await api.replace(existing.id, value) : await api.create(value);
+      const stored = editing ? await api.patch(existing.id, changes(value)) : await api.create(value);
       done(stored, editing ? null : stored.key);
     } catch (failure) {
       show(failure.errors && failure.errors.length ? failure.errors : [{ field: "form", message: failure.message }], true);

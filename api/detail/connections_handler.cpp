@@ -136,6 +136,9 @@ api_answer update_connection(const call& c, std::string_view id, bool partial) {
     if (!existing.value) return existing.refusal;
     auto form = partial ? form_of(*existing.value) : given;
     if (partial) overlay(form, given);
+    // `paused` is the connection's state more than its form: a PUT that leaves it out (a form
+    // saved by someone who did not see a pause made meanwhile) keeps it.
+    if (!partial && !given.paused) form.paused = existing.value->paused;
     api_answer failure;
     auto checked = check_form(c, form, existing.value->domains, failure);
     if (!checked) return failure;

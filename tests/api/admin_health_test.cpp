@@ -41,6 +41,15 @@ TEST_F(admin_health, paused_is_a_stored_flag_of_the_form) {
                 .body.find(R"("paused":true)") != std::string::npos,
             true)
       << "a PATCH without the flag keeps it";
+  // A whole form saved without the flag (by someone who did not see the pause) keeps it too.
+  auto replaced = call("PUT", "/api/v1/connections/" + id, connection_body("replaced", "[]"));
+  ASSERT_EQ(replaced.status, 200) << replaced.body;
+  EXPECT_NE(replaced.body.find(R"("paused":true)"), std::string::npos) << replaced.body;
+  auto resumed = call("PUT", "/api/v1/connections/" + id,
+                      R"({"name":"resumed","url":"https://as.example.com/up","contentType":"JSON",)"
+                      R"("asId":"resumed.as","paused":false})");
+  ASSERT_EQ(resumed.status, 200) << resumed.body;
+  EXPECT_NE(resumed.body.find(R"("paused":false)"), std::string::npos) << resumed.body;
 }
 
 }  // namespace

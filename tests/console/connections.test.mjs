@@ -118,6 +118,32 @@ describe("the connection form", () => {
     assert.deepEqual(c.domains, [{ group: "Region", name: "EMEA/France" }]);
   });
 
+  test("an edit saves only what it changed: a pause, a colleague's change and fields the form lacks stay", async () => {
+    await router.api("PATCH", "/api/v1/connections/" + id, { maxTimeDeviation: 300 });
+    await page.reload();
+    await page.getByRole("heading", { name: "Paris AS (prod)", level: 1 }).waitFor();
+    await page.getByRole("button", { name: "Edit", exact: true }).click();
+    const url = page.getByLabel("URL", { exact: true });
+    await url.waitFor();
+    // Meanwhile, through the API: paused and another field changed.
+    assert.equal((await router.api("PATCH", "/api/v1/connections/" + id,
+      { paused: true, additionalInfo: "changed by a colleague" })).status, 200);
+    // The path changes behind the masked password.
+    await url.fill("https://bob:•••@as.example.com/v2/uplink?x=1");
+    await page.getByLabel("Content Type", { exact: true }).selectOption({ label: "JSON" });
+    await page.getByRole("button", { name: "SAVE", exact: true }).click();
+    await page.getByText("Connection “Paris AS (prod)” saved.").waitFor();
+    const c = (await router.api("GET", "/api/v1/connections/" + id)).body;
+    assert.equal(c.contentType, "JSON");
+    assert.equal(c.url, "https://bob:s3cret@as.example.com/v2/uplink?x=1");
+    assert.equal(c.paused, true);
+    assert.equal(c.additionalInfo, "changed by a colleague");
+    assert.equal(c.maxTimeDeviation, 300);
+    assert.equal((await router.api("PATCH", "/api/v1/connections/" + id, { paused: false })).status, 200);
+    await page.reload();
+    await page.getByRole("heading", { name: "Paris AS (prod)", level: 1 }).waitFor();
+  });
+
   test("regenerating the key asks first, then shows the new key once with the warning", async () => {
     const dialogs = [];
     const answer = (accept) => (dialog) => {

@@ -65,6 +65,9 @@ describe("live health", () => {
 
   test("pausing shows Paused, resuming brings the state back", async () => {
     await page.getByRole("button", { name: "Pause", exact: true }).click();
+    // The button says what a second click does as soon as the router answered (not at the next
+    // status poll, up to 3 s later).
+    await page.getByRole("button", { name: "Resume", exact: true }).waitFor({ timeout: 1000 });
     await page.locator(".card .state", { hasText: "Paused" }).waitFor();
     assert.equal((await router.api("GET", "/api/v1/connections/" + dead.id)).body.paused, true);
     await page.getByRole("link", { name: "Connections", exact: true }).first().click();
