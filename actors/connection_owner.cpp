@@ -73,8 +73,12 @@ connection_owner::connection_owner(transport::shard& home,
 
 template <class Reason>
 void connection_owner::note_failure(Reason&& reason) {
-  if (failing_) return;
+  if (failure_logged_) return;  // this run of failures has its line
+  // A run that starts within a minute of the last line is counted as held back; its line is
+  // written at its first failure after that minute (a long run is never left unsaid).
+  bool starts = !failing_;
   failing_ = true;
+  if (!starts && !failure_lines_.ready(clock_.now())) return;
   if (!failure_lines_.allow(clock_.now())) return;
   failure_logged_ = true;
   auto held = std::to_string(failure_lines_.suppressed());
@@ -176,7 +180,7 @@ void connection_owner::send_unguarded(const shared_report& shared) {
     auto& r = slots_[slot];
     r.uplink = true;
     r.device = loss_table::key_of(report.fields().dev_eui);
-    r.told = losses_.lost(r.device);
+    r.told = losses_.take(r.device);
   }
   if (!build_uplink_request(*config_, signer_, report, std::chrono::system_clock::now(), infos_,
                             target_, body_, slots_[slot].told)
@@ -386,14 +390,13 @@ void connection_owner::settle_loss(std::uint64_t device, bool delivered, std::ui
     });
     return;
   }
-  if (delivered)
-    losses_.delivered(device, told);
-  else
-    lose(device);
+  // Delivered: the AS knows what it told. Not: those are still untold, and so is this one.
+  if (!delivered) lose(device, told + 1);
 }
 
-void connection_owner::lose(std::uint64_t device) {
-  if (!losses_.lose(device)) metrics_->losses_untracked.fetch_add(1, std::memory_order_relaxed);
+void connection_owner::lose(std::uint64_t device, std::uint32_t count) {
+  if (!losses_.lose(device, count))
+    metrics_->losses_untracked.fetch_add(count, std::memory_order_relaxed);
 }
 
 void connection_owner::release_when_done() {

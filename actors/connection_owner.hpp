@@ -163,8 +163,8 @@ class connection_owner final : private transport::upstream_user,
   /// Retired and nothing in flight any more: lets go of itself (from a timer, not from a call
   /// that still runs on it).
   void release_when_done();
-  /// One uplink of `device` not delivered: counted for its next LostUplinksAS.
-  void lose(std::uint64_t device);
+  /// `count` uplinks of `device` not delivered (or not told): for its next LostUplinksAS.
+  void lose(std::uint64_t device, std::uint32_t count = 1);
   /// An uplink of `device` that told the AS of `told` losses ended, delivered or not: settled
   /// in the loss table, the successor's once this owner was retired into one (a move).
   void settle_loss(std::uint64_t device, bool delivered, std::uint32_t told);

@@ -48,16 +48,18 @@ std::size_t loss_table::find(std::uint64_t device) const {
   }
 }
 
-bool loss_table::lose(std::uint64_t device) {
+bool loss_table::lose(std::uint64_t device, std::uint32_t count) {
+  if (count == 0) return true;
   if (auto at = find(device); at != npos) {
-    if (slots_[at].count < std::numeric_limits<std::uint32_t>::max()) ++slots_[at].count;
+    auto room = std::numeric_limits<std::uint32_t>::max() - slots_[at].count;
+    slots_[at].count += std::min(count, room);
     return true;
   }
   if (size_ >= max_devices_) return false;
   if ((size_ + 1) * 4 > slots_.size() * 3) grow();
   std::size_t i = home_of(device);
   while (slots_[i].count != 0) i = (i + 1) & (slots_.size() - 1);
-  slots_[i] = {device, 1};
+  slots_[i] = {device, count};
   ++size_;
   return true;
 }
@@ -67,14 +69,12 @@ std::uint32_t loss_table::lost(std::uint64_t device) const {
   return at == npos ? 0 : slots_[at].count;
 }
 
-void loss_table::delivered(std::uint64_t device, std::uint32_t reported) {
+std::uint32_t loss_table::take(std::uint64_t device) {
   auto at = find(device);
-  if (at == npos) return;
-  if (slots_[at].count > reported) {
-    slots_[at].count -= reported;  // lost while that uplink was in flight: told by the next one
-    return;
-  }
+  if (at == npos) return 0;
+  auto count = slots_[at].count;
   erase_at(at);
+  return count;
 }
 
 void loss_table::grow() {

@@ -26,15 +26,17 @@ class loss_table {
   /// The table key of a DevEUI: its 16 hex digits as a number (any case); other text is hashed.
   static std::uint64_t key_of(std::string_view dev_eui);
 
-  /// One more uplink of `device` was not delivered. False when the table is full and `device`
-  /// is not in it: the loss is not counted.
-  bool lose(std::uint64_t device);
+  /// `count` more uplinks of `device` were not delivered (or an uplink that told them was not).
+  /// False when the table is full and `device` is not in it: they are not counted.
+  bool lose(std::uint64_t device, std::uint32_t count = 1);
 
-  /// Uplinks of `device` not delivered since its last delivered one (0 when none).
+  /// Uplinks of `device` not delivered and not yet told (0 when none).
   std::uint32_t lost(std::uint64_t device) const;
 
-  /// An uplink of `device` that told `reported` losses was delivered: those are known to the AS.
-  void delivered(std::uint64_t device, std::uint32_t reported);
+  /// What an uplink of `device` going out tells: the losses not yet told, which leave the table
+  /// (another uplink of the device sent before this one's answer tells only what is lost after
+  /// it). If this uplink is not delivered, its caller puts them back with lose(count + 1).
+  std::uint32_t take(std::uint64_t device);
 
   /// Devices with losses held now.
   std::size_t size() const { return size_; }

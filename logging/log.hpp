@@ -80,6 +80,8 @@ class rate_limit {
 
   /// True when a line may be written now; false counts the event as suppressed.
   bool allow(clock::time_point now);
+  /// True when allow() would be; counts nothing.
+  bool ready(clock::time_point now) const { return !last_ || now - *last_ >= interval_; }
   /// Events held back before the last allowed one (as text, for a `suppressed` field).
   std::uint64_t suppressed() const { return reported_suppressed_; }
 

@@ -15,6 +15,7 @@
 #include "actors/connection_owner.hpp"
 #include "actors/metrics.hpp"
 #include "codecs/report_parser.hpp"
+#include "tests/support/captured_stderr.hpp"
 #include "transport/runtime/runtime.hpp"
 
 using namespace tr;
@@ -374,6 +375,26 @@ TEST_F(connection_owner, the_next_delivered_uplink_of_a_device_carries_what_it_l
       << as->requests[3].body;
 }
 
+TEST_F(connection_owner, two_uplinks_of_a_device_in_flight_at_once_do_not_both_tell_its_losses) {
+  owner->reconfigure(config(true));
+  send("70B3D5E7500000AA");
+  send("70B3D5E7500000AA");  // two lost while paused
+  owner->reconfigure(config(false));
+  send("70B3D5E7500000AA");
+  send("70B3D5E7500000AA");  // before the first one's answer
+  ASSERT_EQ(as->requests.size(), 2u);
+  EXPECT_NE(as->requests[0].body.find(R"("LostUplinksAS":2)"), std::string::npos)
+      << as->requests[0].body;
+  EXPECT_NE(as->requests[1].body.find(R"("LostUplinksAS":0)"), std::string::npos)
+      << as->requests[1].body;
+  // The one that told them fails: they are told again, with it, by the next one.
+  as->answer(0, 500);
+  as->answer(1, 200);
+  send("70B3D5E7500000AA");
+  EXPECT_NE(as->requests[2].body.find(R"("LostUplinksAS":3)"), std::string::npos)
+      << as->requests[2].body;
+}
+
 TEST_F(connection_owner, a_count_carried_by_an_uplink_that_fails_is_not_lost) {
   send("70B3D5E7500000AA");
   as->answer(0, 503);
@@ -383,6 +404,40 @@ TEST_F(connection_owner, a_count_carried_by_an_uplink_that_fails_is_not_lost) {
   send("70B3D5E7500000AA");
   EXPECT_NE(as->requests[2].body.find(R"("LostUplinksAS":2)"), std::string::npos)
       << as->requests[2].body;
+}
+
+/// How many lines of `text` hold `what`.
+std::size_t count_of(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+TEST_F(connection_owner, a_run_of_failures_held_back_by_the_minute_is_logged_once_the_minute_ends) {
+  std::size_t answered = 0;
+  auto fail_one = [&] {
+    send();
+    as->answer(answered++, 503);
+  };
+  auto log = tr::test::stderr_of([&] {
+    fail_one();  // a first run: its line
+    send();
+    as->answer(answered++, 200);  // and the delivery again
+    clock.advance(10s);
+    fail_one();  // a second run within the minute: held back
+    clock.advance(20s);
+    fail_one();
+  });
+  EXPECT_EQ(count_of(log, "connection failing"), 1u) << log;
+  EXPECT_EQ(count_of(log, "connection delivering again"), 1u) << log;
+  // The second run goes on past the minute: its line comes then, counting the one held back.
+  log = tr::test::stderr_of([&] {
+    clock.advance(40s);
+    fail_one();
+    fail_one();
+  });
+  EXPECT_EQ(count_of(log, "connection failing"), 1u) << log;
+  EXPECT_NE(log.find("suppressed=1"), std::string::npos) << log;
 }
 
 TEST_F(connection_owner, a_paused_connection_sends_nothing_and_counts_the_losses) {

@@ -10,27 +10,37 @@ using tr::actors::loss_table;
 TEST(loss_table, a_device_without_losses_has_none_and_costs_no_entry) {
   loss_table t;
   EXPECT_EQ(t.lost(42), 0u);
-  t.delivered(42, 0);
+  EXPECT_EQ(t.take(42), 0u);
   EXPECT_EQ(t.size(), 0u);
 }
 
-TEST(loss_table, counts_losses_until_a_delivery_tells_them) {
+TEST(loss_table, counts_losses_until_an_uplink_takes_them_to_tell) {
   loss_table t;
   t.lose(7);
   t.lose(7);
   EXPECT_EQ(t.lost(7), 2u);
-  t.delivered(7, 2);
+  EXPECT_EQ(t.take(7), 2u);
   EXPECT_EQ(t.lost(7), 0u);
   EXPECT_EQ(t.size(), 0u);
 }
 
-TEST(loss_table, losses_while_an_uplink_was_in_flight_are_kept_for_the_next_one) {
+TEST(loss_table, losses_while_an_uplink_was_in_flight_are_told_by_the_next_one_alone) {
   loss_table t;
   t.lose(7);
-  auto told = t.lost(7);  // an uplink goes out saying 1
-  t.lose(7);              // another one is shed meanwhile
-  t.delivered(7, told);
-  EXPECT_EQ(t.lost(7), 1u);
+  EXPECT_EQ(t.take(7), 1u);  // an uplink goes out saying 1
+  EXPECT_EQ(t.take(7), 0u);  // a second one before its answer says nothing more
+  t.lose(7);                 // a third is shed meanwhile
+  EXPECT_EQ(t.take(7), 1u);
+}
+
+TEST(loss_table, an_uplink_that_is_not_delivered_gives_back_what_it_told_and_itself) {
+  loss_table t;
+  t.lose(7);
+  t.lose(7);
+  auto told = t.take(7);
+  t.lose(7);            // lost while it was in flight
+  t.lose(7, told + 1);  // it failed: its count and itself
+  EXPECT_EQ(t.lost(7), 4u);
 }
 
 TEST(loss_table, past_its_bound_a_new_device_is_not_counted_and_known_ones_still_are) {
@@ -42,7 +52,7 @@ TEST(loss_table, past_its_bound_a_new_device_is_not_counted_and_known_ones_still
   EXPECT_EQ(t.lost(4), 0u);
   EXPECT_TRUE(t.lose(1));
   EXPECT_EQ(t.lost(1), 2u);
-  t.delivered(2, 1);
+  EXPECT_EQ(t.take(2), 1u);
   EXPECT_TRUE(t.lose(4));  // room again
   EXPECT_EQ(t.size(), 3u);
 }
@@ -53,7 +63,7 @@ TEST(loss_table, keys_dev_euis_by_their_hex_digits_in_any_case) {
   EXPECT_NE(loss_table::key_of("not-a-deveui"), loss_table::key_of("not-a-deveui!"));
 }
 
-TEST(loss_table, agrees_with_a_plain_map_over_random_losses_and_deliveries) {
+TEST(loss_table, agrees_with_a_plain_map_over_random_losses_and_sends) {
   loss_table t{5000};
   std::unordered_map<std::uint64_t, std::uint32_t> model;
   std::mt19937_64 rng{7};
@@ -63,9 +73,8 @@ TEST(loss_table, agrees_with_a_plain_map_over_random_losses_and_deliveries) {
       ASSERT_TRUE(t.lose(device));
       ++model[device];
     } else {
-      auto told = t.lost(device);
+      auto told = t.take(device);
       ASSERT_EQ(told, model.count(device) ? model[device] : 0u);
-      t.delivered(device, told);
       model.erase(device);
     }
   }

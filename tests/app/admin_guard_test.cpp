@@ -4,16 +4,15 @@
 #include "app/admin_guard.hpp"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <fcntl.h>
 #include <cstdio>
 #include <sstream>
 #include <string>
 
-#include "tests/support/temp_dir.hpp"
+#include "tests/support/captured_stderr.hpp"
 
 using namespace tr;
+using tr::test::stderr_of;
 using namespace std::chrono_literals;
 
 namespace {
@@ -26,23 +25,6 @@ transport::peer_address address(std::uint32_t n) {
   out.bytes[14] = static_cast<std::uint8_t>(n >> 8);
   out.bytes[15] = static_cast<std::uint8_t>(n);
   return out;
-}
-
-/// Runs `fn` with stderr sent to a file; returns what was written.
-template <class Fn>
-std::string stderr_of(Fn&& fn) {
-  test::temp_dir dir;
-  auto path = dir.file("stderr");
-  std::fflush(stderr);
-  int saved = ::dup(2);
-  int file = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  ::dup2(file, 2);
-  ::close(file);
-  fn();
-  std::fflush(stderr);
-  ::dup2(saved, 2);
-  ::close(saved);
-  return test::read_file(path);
 }
 
 std::size_t lines(const std::string& text) {
