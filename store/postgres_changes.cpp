@@ -35,23 +35,59 @@ void sleep_unless(const std::atomic<bool>& stopping, std::chrono::milliseconds t
 
 void postgres_database::remember_own(std::int64_t g) {
   std::lock_guard lock{own_mutex_};
-  unpublished_own_.insert(g);
+  uncommitted_own_.insert(g);
 }
 
 void postgres_database::forget_own(std::int64_t g) {
   {
     std::lock_guard lock{own_mutex_};
-    unpublished_own_.erase(g);
+    uncommitted_own_.erase(g);
   }
-  own_published_.notify_all();
+  own_changed_.notify_all();
 }
 
-void postgres_database::await_own_through(std::int64_t g) {
-  // Every generation up to g is committed or rolled back (the generation's row lock orders
-  // them), so the writes waited for are past their COMMIT and publish without waiting on this.
+void postgres_database::publish_own(std::int64_t g, std::vector<change_event> events) {
   std::unique_lock lock{own_mutex_};
-  own_published_.wait(lock,
-                      [&] { return unpublished_own_.empty() || *unpublished_own_.begin() > g; });
+  uncommitted_own_.erase(g);
+  // Nothing to publish (no change rows: the listener passes over it), or a reload of
+  // everything at or after this generation published it already.
+  if (events.empty() || applied_.load() >= g || stopping_) {
+    lock.unlock();
+    own_changed_.notify_all();
+    if (!events.empty() && stopping_) publish_ordered(events);
+    return;
+  }
+  committed_own_.emplace(g, std::move(events));
+  own_changed_.notify_all();
+  if (own_changed_.wait_for(lock, own_wait, [&] { return !committed_own_.contains(g); })) return;
+  // The listener did not come (the server went away after the COMMIT, a long reload): publish
+  // here, and have everything reloaded once it is back, which puts any older value right.
+  auto mine = std::move(committed_own_.at(g));
+  committed_own_.erase(g);
+  lock.unlock();
+  reload_needed_ = true;
+  publish_ordered(mine);
+}
+
+std::optional<std::vector<change_event>> postgres_database::take_own(std::int64_t g) {
+  std::unique_lock lock{own_mutex_};
+  // Past its COMMIT (its rows are seen), so the hand-over is a moment away.
+  bool handed = own_changed_.wait_for(lock, own_wait, [&] {
+    return committed_own_.contains(g) || !uncommitted_own_.contains(g);
+  });
+  auto found = committed_own_.find(g);
+  if (handed && found != committed_own_.end()) return found->second;
+  if (!handed || uncommitted_own_.contains(g)) reload_needed_ = true;
+  return std::nullopt;
+}
+
+void postgres_database::release_own(const std::vector<std::int64_t>& generations) {
+  if (generations.empty()) return;
+  {
+    std::lock_guard lock{own_mutex_};
+    for (auto g : generations) committed_own_.erase(g);
+  }
+  own_changed_.notify_all();
 }
 
 void postgres_database::publish_ordered(const std::vector<change_event>& events) {
@@ -87,9 +123,16 @@ void postgres_database::reload_all(detail::pg_connection& db, std::int64_t gener
       events.push_back({change_kind::connection_deleted, id, nullptr, nullptr, nullptr});
   known_ids_.clear();
   for (const auto& [id, _] : present) known_ids_.insert(id);
-  await_own_through(generation);
   publish_ordered(events);
-  applied_ = generation;
+  // This replica's writes up to `generation` are in what was just published: let them return.
+  std::vector<std::int64_t> covered;
+  {
+    std::lock_guard lock{own_mutex_};
+    applied_ = generation;
+    for (const auto& [g, _] : committed_own_)
+      if (g <= generation) covered.push_back(g);
+  }
+  release_own(covered);
 }
 
 void postgres_database::resync(detail::pg_connection& db) {
@@ -124,6 +167,8 @@ void postgres_database::catch_up(detail::pg_connection& db) {
             std::to_string(batch_rows),
         {std::to_string(after), std::to_string(newest)});
     std::vector<change_event> events;
+    std::vector<std::int64_t> own_published;  // this replica's writes among them
+    std::int64_t own_seen = -1;
     std::int64_t last = after;
     detail::pg_connection_rows rows{db, *keys_};
     for (int i = 0; i < found.rows(); ++i) {
@@ -132,6 +177,15 @@ void postgres_database::catch_up(detail::pg_connection& db) {
       std::string subject{found.text(i, 2)};
       bool own = found.text(i, 3) == instance_id_;
       last = generation;
+      // A write of this replica: the events it handed over, in their place (once: a write
+      // has a row per event).
+      if (own && own_seen != generation) {
+        own_seen = generation;
+        if (auto mine = take_own(generation)) {
+          events.insert(events.end(), mine->begin(), mine->end());
+          own_published.push_back(generation);
+        }
+      }
       if (!kind) continue;
       switch (*kind) {
         case change_kind::connection_created:
@@ -180,9 +234,9 @@ void postgres_database::catch_up(detail::pg_connection& db) {
     }
     // Generations without change rows (user writes) are passed over too.
     if (found.rows() < batch_rows) last = newest;
-    await_own_through(last);
     publish_ordered(events);
     applied_ = last;
+    release_own(own_published);
     if (found.rows() < batch_rows) return;
   }
 }

@@ -6,7 +6,10 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <map>
+#include <optional>
 #include <set>
+#include <vector>
 #include <string>
 #include <thread>
 #include <unordered_set>
@@ -137,23 +140,31 @@ class postgres_database final : public database, public cluster_store {
   std::chrono::steady_clock::time_point last_failure_{};
 
   std::mutex publish_mutex_;
-  std::condition_variable publish_turn_;
-  std::uint64_t next_ticket_ = 0;  ///< under session_mutex_: the order of commits
-  std::uint64_t now_serving_ = 0;  ///< under publish_mutex_: the next commit to publish
   std::atomic<std::thread::id> publishing_thread_{};
 
-  /// This replica's writes from their generation until their events are published here. The
-  /// listener publishes another replica's change of generation G only once the own writes up to
-  /// G are published: the own value published late would otherwise overwrite the newer one
-  /// (a PATCH committed here just before a key regeneration there put the old key back).
+  /// Every change is published here by the listener, in generation order, this replica's own
+  /// writes included: a write hands its events over after its COMMIT and waits until the
+  /// listener, reaching its generation among the change rows, has published them. Published by
+  /// two threads, a write's value and another replica's newer one could arrive in either order,
+  /// and the older could stay (a PATCH here racing a key regeneration there kept the old key).
   std::mutex own_mutex_;
-  std::condition_variable own_published_;
-  std::set<std::int64_t> unpublished_own_;  ///< under own_mutex_
-  /// Registers generation `g` of a write of this replica (until forget_own(g)).
+  std::condition_variable own_changed_;
+  std::set<std::int64_t> uncommitted_own_;  ///< under own_mutex_: generations taken, not handed
+  /// Under own_mutex_: committed, handed over, waiting for the listener.
+  std::map<std::int64_t, std::vector<change_event>> committed_own_;
+  /// How long a write waits for the listener before it publishes its events itself (the
+  /// listener then reloads everything), and the listener for a write between COMMIT and hand-over.
+  static constexpr std::chrono::milliseconds own_wait{3000};
   void remember_own(std::int64_t g);
   void forget_own(std::int64_t g);
-  /// Waits until every write of this replica up to generation `g` is published (or failed).
-  void await_own_through(std::int64_t g);
+  /// After the COMMIT of own generation `g`: hands `events` to the listener and waits until it
+  /// has published them (or publishes them itself after own_wait).
+  void publish_own(std::int64_t g, std::vector<change_event> events);
+  /// The listener, at a change row of own generation `g`: its events, once its write handed them
+  /// over; none (and a reload is asked for) if the write did not within own_wait.
+  std::optional<std::vector<change_event>> take_own(std::int64_t g);
+  /// The listener, after publishing: lets the writes of `generations` return.
+  void release_own(const std::vector<std::int64_t>& generations);
 
   std::unique_ptr<detail::downlink_ledger> ledger_;  ///< downlink checks, off the callers' threads
 

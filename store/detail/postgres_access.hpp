@@ -64,9 +64,8 @@ result<T> postgres_database::write(Body&& body) {
                  "a change subscriber may not write to the store from its callback"};
   std::vector<change_event> events;
   std::optional<result<T>> outcome;
-  std::uint64_t ticket = 0;
-  // From the generation taken until the events are published (or the write failed): the
-  // listener holds back other replicas' later changes meanwhile.
+  // From the generation taken until the events are handed to the listener (or the write
+  // failed): the listener, seeing its change rows, waits for the hand-over.
   std::optional<std::int64_t> own;
   struct forget_at_end {
     postgres_database& self;
@@ -106,16 +105,10 @@ result<T> postgres_database::write(Body&& body) {
     } catch (...) {
       return detail::postgres_error(std::current_exception());
     }
-    ticket = next_ticket_++;
   }
-  // Published in commit order (tickets), without holding the session: a subscriber may read.
-  std::unique_lock feed{publish_mutex_};
-  publish_turn_.wait(feed, [&] { return now_serving_ == ticket; });
-  publishing_thread_.store(std::this_thread::get_id());
-  for (const auto& event : events) changes_.publish(event);
-  publishing_thread_.store(std::thread::id{});
-  ++now_serving_;
-  publish_turn_.notify_all();
+  // Published by the listener in generation order, without holding the session (a subscriber
+  // may read).
+  publish_own(*own, std::move(events));
   return std::move(*outcome);
 }
 

@@ -599,3 +599,41 @@ TEST_F(serve_cluster, patches_of_different_fields_on_two_replicas_at_once_both_h
     EXPECT_EQ(json_field(stored, "additionalInfo"), info) << "round " << round << ": " << stored;
   }
 }
+
+TEST_F(serve_cluster, a_key_regenerated_while_another_replica_patches_stays_the_key) {
+  postgres_database_scope db;
+  const std::string roomy = "[downlink]\nrate_per_s = 10000\nburst = 10000\n";
+  a = start(db.url(), roomy);
+  b = start(db.url(), roomy);
+  connect(*a);
+  ASSERT_TRUE(eventually([&] { return routes(*b); }, 2s));
+  auto path = "/api/v1/connections/" + id;
+  int payload = 1;
+  auto accepts = [&](router_process& replica, const std::string& signing_key) {
+    return post_downlink(replica, downlink_for(payload++, "TWA_100002167.1111.AS", signing_key))
+               .status == 200;
+  };
+  // A PATCH committed on one replica just before the key changes on the other, and published
+  // there after the change, would put the old key back on that replica for good.
+  for (int round = 0; round < 30; ++round) {
+    auto old_key = key;
+    http_result named, renewed;
+    std::thread on_a{[&] {
+      named = a->admin("PATCH", path, R"({"name":"name-)" + std::to_string(round) + R"("})");
+    }};
+    std::thread on_b{[&] { renewed = b->admin("POST", path + "/key"); }};
+    on_a.join();
+    on_b.join();
+    ASSERT_EQ(named.status, 200) << named.body;
+    ASSERT_EQ(renewed.status, 200) << renewed.body;
+    key = json_field(renewed.body, "key");
+    ASSERT_NE(key, old_key);
+    for (auto* replica : {a.get(), b.get()}) {
+      const char* which = replica == a.get() ? "A" : "B";
+      ASSERT_TRUE(eventually([&] { return accepts(*replica, key); }, 2s))
+          << "round " << round << ": " << which << " never took the new key";
+      EXPECT_FALSE(accepts(*replica, old_key))
+          << "round " << round << ": " << which << " still takes the old key";
+    }
+  }
+}
