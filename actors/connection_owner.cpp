@@ -346,7 +346,7 @@ void connection_owner::finish(std::uint32_t slot, uplink_outcome outcome, fuse::
       if (outcome == uplink_outcome::delivered || why.what == failure_note::kind::http)
         metrics_->health.observe(latency, now);
       if (outcome != uplink_outcome::delivered) metrics_->health.fail(why);
-      tell_fuse({fuse_event::kind::answer, signal, r.probe, r.epoch, r.started, now});
+      tell_fuse({fuse_event::kind::answer, signal, r.probe, r.epoch, r.started, now, r.among});
     }
     if (r.uplink) settle_loss(r.device, outcome == uplink_outcome::delivered, r.told);
   }
@@ -423,6 +423,7 @@ std::uint32_t connection_owner::take_slot(bool probe) {
   r.ticket = {};
   r.started = clock_.precise_now();
   ++in_flight_;
+  r.among = in_flight_;
   // The gauge moves with every send too: against an AS that answers nothing, no finish() would
   // ever publish it.
   if (!retired_)

@@ -23,7 +23,8 @@ fuse::admission fuse::admit(clock::time_point now, std::uint32_t in_flight) {
   return in_flight < limit_ ? admission::send : admission::shed;
 }
 
-void fuse::record(signal s, duration latency, clock::time_point now, bool probe) {
+void fuse::record(signal s, duration latency, clock::time_point now, bool probe,
+                  std::uint32_t in_flight) {
   if (s != signal::failure) last_answer_ = now;
   if (state_ == state::open) {
     if (!probe || !probe_in_flight_) return;
@@ -35,6 +36,7 @@ void fuse::record(signal s, duration latency, clock::time_point now, bool probe)
       limit_ = params_.min_limit;
       slow_start_threshold_ = std::max(params_.min_limit, params_.max_limit / 2);
       window_successes_ = 0;
+      calm_ = 0;
     } else {
       open(now, s == signal::overload ? "the probe got an overload answer" : "the probe failed");
     }
@@ -55,7 +57,11 @@ void fuse::record(signal s, duration latency, clock::time_point now, bool probe)
     return;
   }
   reopenings_ = 0;
-  if (state_ == state::throttling) increase();
+  if (state_ != state::throttling) return;
+  increase();
+  if (state_ != state::throttling) return;
+  calm_ = in_flight != 0 && in_flight * 2 <= limit_ ? calm_ + 1 : 0;
+  if (calm_ >= calm_answers) close("the limit no longer holds traffic back");
 }
 
 void fuse::unanswered(clock::time_point now) {
@@ -88,6 +94,7 @@ void fuse::decrease(clock::time_point now, const char* why) {
   limit_ = std::max(params_.min_limit, limit_ / 2);
   slow_start_threshold_ = limit_;
   window_successes_ = 0;
+  calm_ = 0;
 }
 
 void fuse::increase() {
@@ -97,11 +104,14 @@ void fuse::increase() {
     window_successes_ = 0;
     ++limit_;
   }
-  if (limit_ >= params_.max_limit) {
-    limit_ = params_.max_limit;
-    state_ = state::closed;
-    reason_ = "the limit is back at its maximum";
-  }
+  if (limit_ >= params_.max_limit) close("the limit is back at its maximum");
+}
+
+void fuse::close(const char* why) {
+  limit_ = params_.max_limit;
+  state_ = state::closed;
+  reason_ = why;
+  calm_ = 0;
 }
 
 fuse::duration fuse::jittered(duration d) {

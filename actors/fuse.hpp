@@ -16,7 +16,10 @@ namespace tr::actors {
 ///   halves on a bad outcome (at most once per `decrease_interval`, so one burst of bad answers
 ///   counts once), grows by one per good answer while below the slow-start threshold and by one per
 ///   window of `limit` good answers above it. Uplinks beyond the limit are shed before they are
-///   sent. When the limit is back at `max_limit`, the fuse closes.
+///   sent. When the limit is back at `max_limit`, the fuse closes; so it does once the limit no
+///   longer holds traffic back: `calm_answers` good answers in a row, none of them sent with more
+///   than half the limit in flight (a light load after an incident would otherwise take hours
+///   of answers to grow the limit back, throttling in name only).
 /// - open (2): `failure_threshold` consecutive failures (transport errors, timeouts, 5xx, 429),
 ///   or one uplink left unanswered past the request timeout while nothing at all was answered
 ///   since it was sent (timed_out(): a hung AS, which at a low concurrency would otherwise need
@@ -72,9 +75,15 @@ class fuse {
   /// May one more uplink be sent now, given `in_flight` uplinks already awaiting an answer?
   admission admit(clock::time_point now, std::uint32_t in_flight);
 
-  /// Learns from the outcome of one sent uplink that took `latency`. While open, only the
-  /// probe's outcome counts; late answers of uplinks sent before the fuse opened are ignored.
-  void record(signal s, duration latency, clock::time_point now, bool probe = false);
+  /// Learns from the outcome of one sent uplink that took `latency`, sent with `in_flight`
+  /// uplinks in flight (itself included; 0: unknown). While open, only the probe's outcome
+  /// counts; late answers of uplinks sent before the fuse opened are ignored.
+  void record(signal s, duration latency, clock::time_point now, bool probe = false,
+              std::uint32_t in_flight = 0);
+
+  /// Good answers in a row, each sent with at most half the limit in flight, that close a
+  /// throttling fuse.
+  static constexpr std::uint32_t calm_answers = 32;
 
   /// An uplink sent at least `latency_target` ago is still unanswered: the same signal as a
   /// slow answer, given before the answer (or the timeout) comes, so that an AS that stops
@@ -130,6 +139,7 @@ class fuse {
   void open(clock::time_point now, const char* why);
   void decrease(clock::time_point now, const char* why);
   void increase();
+  void close(const char* why);
   duration jittered(duration d);
 
   params params_;
@@ -137,6 +147,7 @@ class fuse {
   std::uint32_t limit_;
   std::uint32_t slow_start_threshold_;
   std::uint32_t window_successes_ = 0;
+  std::uint32_t calm_ = 0;  ///< good answers in a row sent with at most half the limit in flight
   std::uint32_t consecutive_failures_ = 0;
   std::uint32_t reopenings_ = 0;
   std::uint32_t openings_ = 0;

@@ -16,7 +16,7 @@ void learn(fuse& learner, const std::vector<fuse_event>& batch) {
         bool probe = e.probe && e.epoch == learner.epoch() &&
                      learner.current_state() == fuse::state::open;
         if (probe) learner.take_probe();
-        learner.record(e.signal, latency, e.at, probe);
+        learner.record(e.signal, latency, e.at, probe, e.in_flight);
         break;
       }
       case fuse_event::kind::unanswered:

@@ -28,6 +28,7 @@ struct fuse_event {
   std::uint32_t epoch = 0;  ///< the open period a probe was admitted in
   fuse::clock::time_point sent{};
   fuse::clock::time_point at{};
+  std::uint32_t in_flight = 0;  ///< an answer: uplinks in flight when it was sent (0: unknown)
 };
 
 /// Runs a batch of events through `learner` in order, as one fuse learns.

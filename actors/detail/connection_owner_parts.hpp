@@ -21,6 +21,7 @@ struct connection_owner::request_slot {
   bool test = false;             ///< a test uplink: outside the fuse and the figures
   std::uint64_t device = 0;      ///< loss_table key of its DevEUI
   std::uint32_t told = 0;        ///< the LostUplinksAS it carries
+  std::uint32_t among = 0;       ///< uplinks in flight when it was sent, itself included
   transport::upstream_ticket ticket;  ///< given by the upstream (sent, or waiting for a session)
   transport::timer_id timer{};
   fuse::clock::time_point started{};

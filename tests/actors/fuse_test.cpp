@@ -85,6 +85,37 @@ TEST_F(fuse_test, good_answers_grow_the_limit_back_and_close_the_fuse) {
   EXPECT_EQ(f.limit(), 16u);
 }
 
+TEST(fuse_recovery, a_light_load_after_an_incident_closes_once_the_limit_no_longer_holds_it) {
+  auto p = small_params();
+  p.max_limit = 512;
+  fuse f{p};
+  fuse::clock::time_point now{};
+  f.record(good, 150ms, now);  // slow: throttling at 256, growing by one per 256 answers
+  ASSERT_EQ(f.current_state(), fuse::state::throttling);
+  ASSERT_EQ(f.limit(), 256u);
+  for (std::uint32_t i = 1; i < fuse::calm_answers; ++i) f.record(good, 5ms, now, false, 3);
+  EXPECT_EQ(f.current_state(), fuse::state::throttling);
+  f.record(good, 5ms, now, false, 3);
+  EXPECT_EQ(f.current_state(), fuse::state::closed);
+  EXPECT_EQ(f.limit(), 512u);
+  EXPECT_STREQ(f.reason(), "the limit no longer holds traffic back");
+}
+
+TEST(fuse_recovery, a_load_the_limit_holds_back_stays_throttling_and_grows_it_slowly) {
+  auto p = small_params();
+  p.max_limit = 512;
+  fuse f{p};
+  fuse::clock::time_point now{};
+  f.record(good, 150ms, now);
+  for (int i = 0; i < 200; ++i) f.record(good, 5ms, now, false, f.limit());
+  EXPECT_EQ(f.current_state(), fuse::state::throttling);
+  // One answer above half the limit starts the count again.
+  for (std::uint32_t i = 1; i < fuse::calm_answers; ++i) f.record(good, 5ms, now, false, 3);
+  f.record(good, 5ms, now, false, f.limit());
+  f.record(good, 5ms, now, false, 3);
+  EXPECT_EQ(f.current_state(), fuse::state::throttling);
+}
+
 TEST_F(fuse_test, consecutive_failures_open_the_fuse_and_shed_everything) {
   open_it();
   EXPECT_EQ(f.admit(now, 0), fuse::admission::shed);
