@@ -220,6 +220,9 @@ const std::vector<key_spec>& key_specs() {
       {"as", "idle_timeout_ms",
        number_into(
            [](config & c) -> auto& { return c.as.idle_timeout_ms; }, 0, one_hour_ms)},
+      {"as", "http1_connections",
+       number_into(
+           [](config & c) -> auto& { return c.as.http1_connections; }, 1, 256)},
       {"runtime", "shards",
        number_into(
            [](config & c) -> auto& { return c.runtime.shards; }, 0, 1024)},
@@ -461,6 +464,7 @@ config default_config() {
   c.as.deny_networks = defaults::as_deny_networks;
   c.as.handshake_timeout_ms = defaults::as_handshake_timeout_ms;
   c.as.idle_timeout_ms = defaults::as_idle_timeout_ms;
+  c.as.http1_connections = defaults::as_http1_connections;
   c.runtime.shards = defaults::runtime_shards;
   c.runtime.drain_timeout_ms = defaults::runtime_drain_timeout_ms;
   c.runtime.shutdown_delay_ms = defaults::runtime_shutdown_delay_ms;

@@ -76,6 +76,7 @@ struct as_config {
   std::string deny_networks;         ///< CIDR list (comma or blank separated) never connected to
   std::uint32_t handshake_timeout_ms;  ///< TCP connect plus TLS handshake toward an AS
   std::uint32_t idle_timeout_ms;       ///< a session to an AS idle this long closes; 0: never
+  std::uint32_t http1_connections;     ///< per shard, to an AS that speaks only HTTP/1.1
 };
 
 struct runtime_config {

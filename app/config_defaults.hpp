@@ -66,6 +66,9 @@ inline constexpr std::string_view as_deny_networks =
 inline constexpr std::uint32_t as_handshake_timeout_ms = 5000;
 /// A session to an AS that carried nothing for this long is closed; 0: never.
 inline constexpr std::uint32_t as_idle_timeout_ms = 60'000;
+/// HTTP/1.1 carries one request at a time per connection: an AS without h2 takes at most this
+/// many uplinks in flight per shard (about this many per its latency per second).
+inline constexpr std::uint32_t as_http1_connections = 8;
 
 // [runtime]
 inline constexpr std::uint32_t runtime_shards = 0;  ///< 0: one I/O shard per core

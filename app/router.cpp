@@ -152,6 +152,7 @@ std::optional<std::string> router::start(const std::function<void(const std::str
   environment.fuse_params.latency_target = std::chrono::milliseconds{cfg.fuse.latency_target_ms};
   environment.handshake_timeout = std::chrono::milliseconds{cfg.as.handshake_timeout_ms};
   environment.idle_timeout = std::chrono::milliseconds{cfg.as.idle_timeout_ms};
+  environment.http1_pool_size = cfg.as.http1_connections;
   environment.allow_address = [policy = m.destinations](const transport::socket_address& a) {
     auto refused = policy->refusal(a);
     // Asked on a shard's thread, again at every reconnect: one line a minute per shard (the

@@ -117,6 +117,7 @@ TEST_F(config_files, without_a_file_the_embedded_defaults_apply) {
   EXPECT_EQ(c.runtime.drain_timeout_ms, 10000u);
   EXPECT_EQ(c.as.request_timeout_ms, 5000u);
   EXPECT_EQ(c.as.idle_timeout_ms, 60000u);
+  EXPECT_EQ(c.as.http1_connections, 8u);
   EXPECT_EQ(c.downlink.rate_per_s, 10u);
   EXPECT_EQ(c.downlink.burst, 20u);
 }
@@ -163,6 +164,7 @@ TEST_F(config_files, rejects_a_bad_value_naming_key_and_value) {
       {"[as]\nallow_http = maybe\n", "as.allow_http: 'maybe'"},
       {"[as]\nrequest_timeout_ms = 0\n", "as.request_timeout_ms: '0'"},
       {"[as]\nidle_timeout_ms = 3600001\n", "as.idle_timeout_ms: '3600001'"},
+      {"[as]\nhttp1_connections = 0\n", "as.http1_connections: '0'"},
       {"[ns]\ndownlink_url = ftp://ns.example.com/\n", "ns.downlink_url: 'ftp://ns.example.com/'"},
       {"[as]\nca_file = /no/such/bundle.pem\n", "as.ca_file: '/no/such/bundle.pem'"},
       {"[store]\npath =\n", "store.path: ''"},
