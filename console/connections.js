@@ -4,7 +4,7 @@ import { api } from "./api.js";
 import { clock, h, maskHeaderValue, maskUrl, maskUrlsIn, notice, put, when } from "./dom.js";
 import { domainBadge, loadCatalog } from "./domains.js";
 import { connectionForm } from "./form.js";
-import { chart, rateText, rates, stateBadge, watch } from "./health.js";
+import { busyNote, chart, rateText, rates, stateBadge, watch } from "./health.js";
 import { caller } from "./session.js";
 
 const contentTypeNames = { XML: "XML", JSON: "JSON", JSON_UNTYPED: "JSON untyped" };
@@ -89,14 +89,15 @@ export async function listPage(main) {
       h("td", {}, domainsCell(c.domains, catalog)),
       figures, graph));
   }
-  return watch(() => connections.map((c) => c.id), (id, status, samples) => {
+  return watch(() => connections.map((c) => c.id), (id, status, samples, failure) => {
     const row = cells.get(id);
     if (!status) {
       put(row.state, stateBadge(null));
-      put(row.figures, h("span", { class: "muted" }, "no data"));
+      put(row.figures, h("span", { class: "muted", title: failure || "" }, failure ? "status unreadable" : "no data"));
       return;
     }
-    put(row.state, stateBadge(status.state));
+    const busy = busyNote(status);
+    put(row.state, stateBadge(status.state), busy ? h("span", { class: "tag busy", title: busy }, "shedding") : null);
     put(row.figures, rateText(rates(status)));
     put(row.graph, chart(samples));
   });
@@ -128,8 +129,12 @@ function definition(term, ...value) {
   return [h("dt", {}, term), h("dd", {}, ...value)];
 }
 
-function statusView(status) {
-  if (!status) return [notice("No health data for this connection.", "info")];
+function statusView(status, failure) {
+  if (!status) {
+    return [failure ? notice("Could not read the status: " + failure, "error")
+      : notice("No health data for this connection.", "info")];
+  }
+  const busy = busyNote(status);
   const minute = status.lastMinute || {};
   const quarter = status.last15Minutes || {};
   const counts = (m) => `${m.delivered ?? 0} delivered, ${m.shed ?? 0} shed, ${m.failed ?? 0} failed, ` +
@@ -139,6 +144,7 @@ function statusView(status) {
   return [
     h("dl", { class: "facts" },
       definition("State", stateBadge(status.state)),
+      busy ? definition("Shedding", h("span", { class: "busy" }, busy)) : [],
       definition("Concurrency", `${status.inFlight ?? 0} in flight of a limit of ${status.limit ?? "?"}`),
       definition("Last minute", counts(minute)),
       definition("Last 15 minutes", counts(quarter)),
@@ -245,8 +251,8 @@ export async function connectionPage(main, id, go) {
       h("p", { class: "hint" }, "Sends one signed sample DevEUI_uplink with this connection's content type, key and headers."),
       testButton, testOut));
 
-  return watch(() => [c.id], (_, status) => {
-    put(health, h("h2", {}, "Status"), ...statusView(status));
+  return watch(() => [c.id], (_, status, samples, failure) => {
+    put(health, h("h2", {}, "Status"), ...statusView(status, failure));
     paused = Boolean(status && status.state === "paused");
     pause.hidden = !status;
     pause.textContent = paused ? "Resume" : "Pause";

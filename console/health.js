@@ -23,6 +23,15 @@ export function stateBadge(state) {
     h("span", { class: "dot", "aria-hidden": "true" }), word);
 }
 
+/// Why a connection whose fuse is closed sheds: null when it does not. The fuse sheds nothing
+/// while closed, so these uplinks found every session to the AS busy.
+export function busyNote(status) {
+  const shed = Number(status && status.state === "closed" && status.lastMinute && status.lastMinute.shed) || 0;
+  if (shed === 0) return null;
+  return `${shed} uplinks shed in the last minute while the AS answered well: every session to it was busy ` +
+    "(an AS that speaks only HTTP/1.1 takes as.http1_connections at a time per shard)";
+}
+
 /// Per-second rates over the last minute of a status answer.
 export function rates(status) {
   const minute = (status && status.lastMinute) || {};
@@ -60,7 +69,8 @@ export function chart(samples, width = 120, height = 28) {
 }
 
 /// Polls the status of a set of connections every few seconds and calls `update(id, status,
-/// samples)` after each answer (status null when it could not be read). Returns stop().
+/// samples, failure)` after each answer (status null and `failure` the error's message when it
+/// could not be read). Returns stop().
 /// Samples per connection id, kept across pages so the chart survives a visit elsewhere.
 const history = new Map();
 
@@ -72,10 +82,11 @@ export function watch(ids, update) {
     for (const id of history.keys()) if (!watched.includes(id) && history.size > 200) history.delete(id);
     await Promise.all(watched.map(async (id) => {
       let status = null;
+      let failure = null;
       try {
         status = await api.status(id);
-      } catch {
-        status = null;
+      } catch (error) {
+        failure = error.status === 404 ? "no such connection any more" : error.message;
       }
       if (stopped) return;
       const samples = history.get(id) || [];
@@ -84,7 +95,7 @@ export function watch(ids, update) {
         if (samples.length > samplesKept) samples.shift();
       }
       history.set(id, samples);
-      update(id, status, samples);
+      update(id, status, samples, failure);
     }));
     if (!stopped) timer = setTimeout(round, refreshMilliseconds);
   };
