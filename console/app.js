@@ -71,6 +71,10 @@ async function show() {
   leave();
   leave = () => {};
   if (!token()) return signInPage();
+  // Each page draws into an area of its own: a page still loading when the operator moves on
+  // draws into an area no longer shown, never over the next page.
+  const area = document.createElement("div");
+  main.replaceChildren(area);
   if (!learned) {
     learned = true;
     try {
@@ -78,7 +82,7 @@ async function show() {
     } catch (failure) {
       learned = false;
       if (failure.status === 401) return undefined;  // whenUnauthorized shows the sign-in
-      main.append(notice("Could not learn who you are: " + failure.message, "error"));
+      area.append(notice("Could not learn who you are: " + failure.message, "error"));
     }
   }
   nav.hidden = false;
@@ -86,15 +90,15 @@ async function show() {
   for (const link of nav.querySelectorAll("a[data-section]"))
     link.classList.toggle("current", link.getAttribute("data-section") === (path[0] || "connections"));
   let page;
-  if (path[0] === "connections" && path[1] === "new") page = addPage(main, go);
-  else if (path[0] === "connections" && path[1] && path[2] === "edit") page = editPage(main, path[1], go);
-  else if (path[0] === "connections" && path[1]) page = connectionPage(main, path[1], go);
-  else if (path[0] === "devices") page = devicesPage(main);
-  else if (path[0] === "users") page = usersPage(main);
-  else if (path[0] === "instances") page = instancesPage(main);
-  else if (path[0] === "domain-groups") page = groupsPage(main, go);
-  else if (path[0] === "domains") page = domainsPage(main, go);
-  else page = listPage(main);
+  if (path[0] === "connections" && path[1] === "new") page = addPage(area, go);
+  else if (path[0] === "connections" && path[1] && path[2] === "edit") page = editPage(area, path[1], go);
+  else if (path[0] === "connections" && path[1]) page = connectionPage(area, path[1], go);
+  else if (path[0] === "devices") page = devicesPage(area);
+  else if (path[0] === "users") page = usersPage(area);
+  else if (path[0] === "instances") page = instancesPage(area);
+  else if (path[0] === "domain-groups") page = groupsPage(area, go);
+  else if (path[0] === "domains") page = domainsPage(area, go);
+  else page = listPage(area);
   const hashNow = location.hash;
   const stop = await page;
   if (location.hash !== hashNow) return stop();  // left while loading

@@ -79,4 +79,20 @@ describe("live health", () => {
     assert.equal((await router.api("GET", "/api/v1/connections/" + dead.id)).body.paused, false);
     assert.deepEqual(page.problems, []);
   });
+
+  test("a page still loading when the operator moves on does not draw over the next one", async () => {
+    // The connection's own read answers 1.5 s late (the router's answer, held back on its way).
+    const slow = (route) => setTimeout(() => route.continue(), 1500);
+    await page.getByRole("link", { name: "Connections", exact: true }).first().click();
+    await stateOf(healthy.id).waitFor();
+    await page.route(`**/api/v1/connections/${dead.id}`, slow);
+    await page.locator(`tr[data-id="${dead.id}"]`).getByRole("link", { name: "Dead AS" }).click();
+    await page.waitForTimeout(200);
+    await page.getByRole("link", { name: "Connections", exact: true }).first().click();
+    await stateOf(healthy.id).waitFor();
+    await page.waitForTimeout(2000);  // the late answer has come and gone
+    await page.unroute(`**/api/v1/connections/${dead.id}`, slow);
+    assert.equal(await page.getByRole("heading", { name: "Dead AS", level: 1 }).count(), 0);
+    assert.equal(await stateOf(healthy.id).count(), 1);
+  });
 });
