@@ -179,4 +179,25 @@ describe("the connection form", () => {
     assert.equal(await page.locator(`tr[data-id="${id}"]`).count(), 0);
     assert.deepEqual(page.problems, []);
   });
+
+  test("the longest values the rules allow keep the list within the window", async () => {
+    const long = (await router.api("POST", "/api/v1/connections", {
+      name: "N".repeat(200), url: "https://as.example.com/" + "p".repeat(1900), contentType: "JSON",
+      asId: "A".repeat(128) })).body;
+    assert.ok(long.id, JSON.stringify(long));
+    await router.api("POST", "/api/v1/connections", { name: "Short", url: "https://as.example.com/up",
+      contentType: "JSON", asId: "Short.AS" });
+    await page.reload();
+    const row = page.locator(`tr[data-id="${long.id}"]`);
+    await row.waitFor();
+    await screenshot(page, "long-values");
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= 1280, `the page is ${width} px wide`);
+    const height = (await row.boundingBox()).height;
+    assert.ok(height < 400, `the row is ${height} px tall`);
+    await row.getByRole("link").first().click();
+    await page.getByRole("heading", { name: "N".repeat(200), level: 1 }).waitFor();
+    const pageWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(pageWidth <= 1280, `the connection's page is ${pageWidth} px wide`);
+  });
 });
