@@ -49,6 +49,7 @@ void connection_owner::publish_state() {
   metrics_->paused.store(state == 3, std::memory_order_relaxed);
   metrics_->fuse_state.store(fuse_state, std::memory_order_relaxed);
   metrics_->limit.store(gate_.limit(), std::memory_order_relaxed);
+  metrics_->fuse_reason.store(gate_.reason(), std::memory_order_relaxed);
   metrics_->in_flight.store(static_cast<std::int32_t>(in_flight_), std::memory_order_relaxed);
 }
 

@@ -26,6 +26,7 @@ struct failure_entry {
 /// The health of one connection as `GET /api/v1/connections/{id}/status` shows it.
 struct connection_status {
   std::string state = "closed";  ///< `closed`, `throttling`, `open` or `paused`
+  std::string reason;            ///< why the state last changed (of a replica in that state)
   std::uint32_t limit = 0;       ///< the fuse's concurrency limit
   std::int64_t in_flight = 0;
   outcome_counts last_minute, last_15_minutes;

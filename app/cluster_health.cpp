@@ -60,6 +60,8 @@ std::string encode_health(const health_figures& figures) {
   const auto& s = figures.status;
   std::string out = "{\"state\":";
   append_json_string(out, s.state);
+  out += ",\"reason\":";
+  append_json_string(out, s.reason);
   out += ",\"limit\":" + std::to_string(s.limit) + ",\"inFlight\":" + std::to_string(s.in_flight);
   out += ",\"lastMinute\":";
   append_counts(out, s.last_minute);
@@ -109,6 +111,7 @@ std::optional<health_figures> decode_health(std::string_view text) {
       !read_string(root, "lastDeliveryAt", s.last_delivery_at))
     return std::nullopt;
   s.limit = static_cast<std::uint32_t>(std::min<std::uint64_t>(limit, UINT32_MAX));
+  (void)read_string(root, "reason", s.reason);  // absent in rows of older versions
   s.in_flight = std::max<std::int64_t>(0, in_flight);
   simdjson::dom::array latency;
   if (root["latency"].get_array().get(latency)) return std::nullopt;
@@ -141,7 +144,10 @@ void merge_health(health_figures& into, const health_figures& other,
                   const std::string& other_replica) {
   auto& s = into.status;
   const auto& o = other.status;
-  if (rank_of(o.state) > rank_of(s.state)) s.state = o.state;
+  if (rank_of(o.state) > rank_of(s.state)) {
+    s.state = o.state;
+    s.reason = o.reason;
+  }
   s.limit += o.limit;
   s.in_flight += o.in_flight;
   add(s.last_minute, o.last_minute);

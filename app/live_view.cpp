@@ -69,6 +69,9 @@ std::optional<health_figures> live_view::own_figures(std::string_view id) const 
   out.status.state = figures->paused.load(std::memory_order_relaxed)
                          ? "paused"
                          : std::string{fuse_state_names[std::min<std::size_t>(state, 2)]};
+  out.status.reason = out.status.state == "paused"
+                          ? "paused by the operator"
+                          : figures->fuse_reason.load(std::memory_order_relaxed);
   out.status.limit = figures->limit.load(std::memory_order_relaxed);
   out.status.in_flight = std::max(0, figures->in_flight.load(std::memory_order_relaxed));
   figures->health.summarize(actors::connection_health::clock::now(), out.status, &out.latencies);

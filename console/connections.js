@@ -144,7 +144,8 @@ function statusView(status, failure) {
   const failures = status.failures || [];
   return [
     h("dl", { class: "facts" },
-      definition("State", stateBadge(status.state)),
+      definition("State", stateBadge(status.state),
+        status.reason && status.reason !== "start" ? h("span", { class: "muted reason" }, " — " + status.reason) : null),
       busy ? definition("Shedding", h("span", { class: "busy" }, busy)) : [],
       definition("Concurrency", `${status.inFlight ?? 0} in flight of a limit of ${status.limit ?? "?"}`),
       definition("Last minute", counts(minute)),

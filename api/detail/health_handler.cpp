@@ -93,6 +93,7 @@ api_answer connection_status(const call& c, std::string_view id) {
   json_out out;
   out.begin_object();
   out.key("state").string(status->state);
+  out.key("reason").string(status->reason);
   out.key("limit").number(status->limit);
   out.key("inFlight").number(status->in_flight);
   out.key("lastMinute");

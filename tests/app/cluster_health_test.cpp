@@ -19,6 +19,7 @@ constexpr const char* data_key = "00112233445566778899aabbccddeeff00112233445566
 
 health_figures sample(std::string state, std::uint64_t delivered, std::size_t latency_bucket) {
   health_figures f;
+  f.status.reason = "why " + state;
   f.status.state = std::move(state);
   f.status.limit = 10;
   f.status.in_flight = 2;
@@ -47,6 +48,7 @@ TEST(cluster_health, a_published_summary_reads_back_as_it_was_written) {
   auto back = decode_health(text);
   ASSERT_TRUE(back) << text;
   EXPECT_EQ(back->status.state, "throttling");
+  EXPECT_EQ(back->status.reason, "why throttling");
   EXPECT_EQ(back->status.limit, 10u);
   EXPECT_EQ(back->status.in_flight, 2);
   EXPECT_EQ(back->status.last_minute.delivered, 7u);
@@ -76,6 +78,7 @@ TEST(cluster_health, merging_sums_counts_and_limits_and_keeps_the_worst_state) {
   merge_health(merged, sample("open", 3, 10), "b");
   merge_health(merged, sample("throttling", 2, 10), "c");
   EXPECT_EQ(merged.status.state, "open");
+  EXPECT_EQ(merged.status.reason, "why open");  // the reason of the replica in that state
   EXPECT_EQ(merged.status.limit, 30u);
   EXPECT_EQ(merged.status.in_flight, 6);
   EXPECT_EQ(merged.status.last_minute.delivered, 10u);

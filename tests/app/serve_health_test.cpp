@@ -138,6 +138,7 @@ TEST_F(serve_health, a_paused_connection_sends_nothing_and_says_so_in_status_met
   auto status = router.admin("GET", "/api/v1/connections/" + id + "/status");
   ASSERT_EQ(status.status, 200) << status.body;
   EXPECT_EQ(json_field(status.body, "state"), "paused");
+  EXPECT_EQ(json_field(status.body, "reason"), "paused by the operator");
   EXPECT_NE(status.body.find(
                 R"("lastMinute":{"delivered":0,"failed":0,"timeout":0,"shed":0,"paused":1})"),
             std::string::npos)
@@ -175,7 +176,7 @@ TEST_F(serve_health, status_shows_outcomes_latency_and_the_last_failures_with_th
   EXPECT_TRUE(std::regex_search(
       b,
       std::regex{
-          R"re(^\{"state":"(closed|throttling)","limit":[0-9]+,"inFlight":0,)re"
+          R"re(^\{"state":"(closed|throttling)","reason":"[^"]+","limit":[0-9]+,"inFlight":0,)re"
           R"re("lastMinute":\{"delivered":3,"failed":1,"timeout":0,"shed":0,"paused":0\},)re"
           R"re("last15Minutes":\{"delivered":3,"failed":1,"timeout":0,"shed":0,"paused":0\},)re"
           R"re("latencyMs":\{"p50":[0-9.]+,"p99":[0-9.]+\},)re"
