@@ -38,9 +38,10 @@ struct open_options {
 /// Every write is one transaction: no half-written connection. Keys are sealed with AES-256-GCM
 /// under the data key and never written in clear.
 ///
-/// Thread safety: every member may be called from any thread. Change events of this process's
-/// writes are published after the commit, on the writing thread, in commit order; PostgreSQL
-/// also publishes the writes of other replicas, from its listening thread.
+/// Thread safety: every member may be called from any thread. Change events are published after
+/// the commit, in commit order: SQLite on the writing thread; PostgreSQL on its listening
+/// thread, this process's writes and those of other replicas alike (a write returns once its
+/// events are published).
 class database {
  public:
   /// Opens (creating and migrating) the SQLite store at `path`, data key from env or `data.key`.

@@ -51,21 +51,29 @@ void postgres_database::publish_own(std::int64_t g, std::vector<change_event> ev
   uncommitted_own_.erase(g);
   // Nothing to publish (no change rows: the listener passes over it), or a reload of
   // everything at or after this generation published it already.
-  if (events.empty() || applied_.load() >= g || stopping_) {
+  if (events.empty() || applied_.load() >= g) {
     lock.unlock();
     own_changed_.notify_all();
-    if (!events.empty() && stopping_) publish_ordered(events);
     return;
   }
-  committed_own_.emplace(g, std::move(events));
+  committed_own_.emplace(g, own_write{std::move(events), false});
   own_changed_.notify_all();
-  if (own_changed_.wait_for(lock, own_wait, [&] { return !committed_own_.contains(g); })) return;
-  // The listener did not come (the server went away after the COMMIT, a long reload): publish
-  // here, and have everything reloaded once it is back, which puts any older value right.
-  auto mine = std::move(committed_own_.at(g));
+  auto done = [&] { return !committed_own_.contains(g); };
+  auto deadline = std::chrono::steady_clock::now() + own_wait_longest;
+  for (;;) {
+    if (own_changed_.wait_for(lock, own_wait, [&] { return done() || stopping_; }) && done())
+      return;
+    // Taken by the listener, or the listener busy (a reload): wait for it while it runs.
+    if (!stopping_ && up_ && std::chrono::steady_clock::now() < deadline) continue;
+    break;
+  }
+  // The listener is gone (the server went away after the COMMIT, or the store stops): publish
+  // here, and, unless stopping, have everything reloaded once it is back, which puts right a
+  // value published out of order.
+  auto mine = std::move(committed_own_.at(g).events);
   committed_own_.erase(g);
   lock.unlock();
-  reload_needed_ = true;
+  if (!stopping_) reload_needed_ = true;
   publish_ordered(mine);
 }
 
@@ -76,7 +84,10 @@ std::optional<std::vector<change_event>> postgres_database::take_own(std::int64_
     return committed_own_.contains(g) || !uncommitted_own_.contains(g);
   });
   auto found = committed_own_.find(g);
-  if (handed && found != committed_own_.end()) return found->second;
+  if (handed && found != committed_own_.end()) {
+    found->second.taken = true;
+    return found->second.events;
+  }
   if (!handed || uncommitted_own_.contains(g)) reload_needed_ = true;
   return std::nullopt;
 }
@@ -166,12 +177,27 @@ void postgres_database::catch_up(detail::pg_connection& db) {
         "ORDER BY generation, position LIMIT " +
             std::to_string(batch_rows),
         {std::to_string(after), std::to_string(newest)});
+    // A full batch may end inside a generation: its rows after the limit would be skipped by
+    // the next round, which starts after it. So a full batch stops before its last generation
+    // (read whole next round); one generation alone over the limit (a bulk creation of many
+    // connections) is read by reloading everything.
+    int usable = found.rows();
+    bool full = usable == batch_rows;
+    if (full) {
+      auto cut = found.integer(usable - 1, 0);
+      if (found.integer(0, 0) == cut) {
+        logging::info("store: one change of another replica is larger than a batch, reloading");
+        reload_all(db, newest);
+        return;
+      }
+      while (usable > 0 && found.integer(usable - 1, 0) == cut) --usable;
+    }
     std::vector<change_event> events;
     std::vector<std::int64_t> own_published;  // this replica's writes among them
     std::int64_t own_seen = -1;
     std::int64_t last = after;
     detail::pg_connection_rows rows{db, *keys_};
-    for (int i = 0; i < found.rows(); ++i) {
+    for (int i = 0; i < usable; ++i) {
       auto generation = found.integer(i, 0);
       auto kind = parse_kind(found.text(i, 1));
       std::string subject{found.text(i, 2)};
@@ -233,11 +259,11 @@ void postgres_database::catch_up(detail::pg_connection& db) {
       }
     }
     // Generations without change rows (user writes) are passed over too.
-    if (found.rows() < batch_rows) last = newest;
+    if (!full) last = newest;
     publish_ordered(events);
     applied_ = last;
     release_own(own_published);
-    if (found.rows() < batch_rows) return;
+    if (!full) return;
   }
 }
 
@@ -259,9 +285,15 @@ void postgres_database::listen_loop() {
       backoff = std::chrono::milliseconds{250};
       auto last_check = std::chrono::steady_clock::now();
       while (!stopping_) {
-        pollfd ready{PQsocket(db->handle()), POLLIN, 0};
-        int n = ::poll(&ready, 1, 200);
+        // Notifications that came during the last statements wait in libpq's queue, which
+        // poll() does not see.
         bool notified = false;
+        while (PGnotify* note = PQnotifies(db->handle())) {
+          notified = true;
+          PQfreemem(note);
+        }
+        pollfd ready{PQsocket(db->handle()), POLLIN, 0};
+        int n = notified ? 0 : ::poll(&ready, 1, 200);
         if (n > 0) {
           if (!PQconsumeInput(db->handle()))
             throw detail::postgres_failure{

@@ -104,7 +104,11 @@ postgres_database::postgres_database(std::string url, std::unique_ptr<detail::se
 
 postgres_database::~postgres_database() {
   ledger_.reset();
-  stopping_ = true;
+  {
+    std::lock_guard lock{own_mutex_};
+    stopping_ = true;  // under own_mutex_: a write waiting for the listener sees it
+  }
+  own_changed_.notify_all();
   if (listener_.joinable()) listener_.join();
 }
 

@@ -30,8 +30,9 @@ class downlink_ledger;
 /// across replicas), records what it changed and sends `NOTIFY tunnel_router_changes`. A
 /// listening thread on its own connection applies the changes of other replicas after the
 /// generation it last saw, on each notification, every second, and after each reconnect; a
-/// replica too far behind (its changes were pruned) reloads the whole snapshot. Those changes
-/// are published on the same feed as this process's own writes.
+/// replica too far behind (its changes were pruned) reloads the whole snapshot. That thread
+/// publishes every change on the feed, this process's own writes included (handed over after
+/// their COMMIT), in generation order.
 ///
 /// The requests of this process share one connection (one at a time). When PostgreSQL is
 /// unreachable, calls fail within seconds with error_code::unavailable and the next call
@@ -109,7 +110,8 @@ class postgres_database final : public database, public cluster_store {
  private:
   postgres_database(std::string url, std::unique_ptr<detail::sealer> keys);
 
-  /// Runs `body` in one transaction that bumps the generation, then publishes its events.
+  /// Runs `body` in one transaction that bumps the generation, then has its events published
+  /// (publish_own).
   template <class T, class Body>
   result<T> write(Body&& body);
 
@@ -150,15 +152,23 @@ class postgres_database final : public database, public cluster_store {
   std::mutex own_mutex_;
   std::condition_variable own_changed_;
   std::set<std::int64_t> uncommitted_own_;  ///< under own_mutex_: generations taken, not handed
+  struct own_write {
+    std::vector<change_event> events;
+    bool taken = false;  ///< the listener has them and publishes them in their place
+  };
   /// Under own_mutex_: committed, handed over, waiting for the listener.
-  std::map<std::int64_t, std::vector<change_event>> committed_own_;
-  /// How long a write waits for the listener before it publishes its events itself (the
-  /// listener then reloads everything), and the listener for a write between COMMIT and hand-over.
+  std::map<std::int64_t, own_write> committed_own_;
+  /// How long the listener waits for a write between its COMMIT and its hand-over, and a write
+  /// between two looks at whether the listener still runs: while it is up (a reload, another
+  /// replica's import may keep it busy for seconds) the write waits for it, up to
+  /// own_wait_longest; with the listener down (or stopping) it publishes its events itself and,
+  /// unless stopping, has everything reloaded once the listener is back.
   static constexpr std::chrono::milliseconds own_wait{3000};
+  static constexpr std::chrono::milliseconds own_wait_longest{60'000};
   void remember_own(std::int64_t g);
   void forget_own(std::int64_t g);
   /// After the COMMIT of own generation `g`: hands `events` to the listener and waits until it
-  /// has published them (or publishes them itself after own_wait).
+  /// has published them (or publishes them itself: see own_wait).
   void publish_own(std::int64_t g, std::vector<change_event> events);
   /// The listener, at a change row of own generation `g`: its events, once its write handed them
   /// over; none (and a reload is asked for) if the write did not within own_wait.

@@ -67,15 +67,18 @@ result<T> postgres_database::write(Body&& body) {
   // From the generation taken until the events are handed to the listener (or the write
   // failed): the listener, seeing its change rows, waits for the hand-over.
   std::optional<std::int64_t> own;
-  struct forget_at_end {
-    postgres_database& self;
-    std::optional<std::int64_t>& generation;
-    ~forget_at_end() {
-      if (generation) self.forget_own(*generation);
-    }
-  } forget{*this, own};
   {
     std::lock_guard guard{session_mutex_};
+    // A write that does not commit gives its generation up before the session does: the next
+    // write takes the same number, and must find it its own.
+    struct forget_unless_committed {
+      postgres_database& self;
+      std::optional<std::int64_t>& generation;
+      bool committed = false;
+      ~forget_unless_committed() {
+        if (generation && !committed) self.forget_own(*generation);
+      }
+    } forget{*this, own};
     try {
       auto& db = session();
       detail::pg_transaction scope{db};
@@ -97,6 +100,7 @@ result<T> postgres_database::write(Body&& body) {
         db.query("SELECT pg_notify($1, $2)", {detail::change_channel, text});
       }
       scope.commit();
+      forget.committed = true;
     } catch (const detail::postgres_failure& failure) {
       // The connection went with the transaction's outcome unknown (a COMMIT may have been
       // applied): the listener reloads everything once it is back.

@@ -151,6 +151,26 @@ TEST_F(two_replicas, a_replica_does_not_publish_its_own_writes_twice) {
   EXPECT_EQ(seen().size(), 1u);
 }
 
+TEST_F(two_replicas, a_bulk_creation_larger_than_a_batch_of_changes_reaches_the_other_whole) {
+  // One write with more change rows than the listener reads at once (5,000), after a small one.
+  ASSERT_TRUE(a_->create_connection(sample_connection()));
+  std::vector<connection> drafts;
+  for (int i = 0; i < 5100; ++i) drafts.push_back(sample_connection("bulk " + std::to_string(i)));
+  auto made = a_->create_connections(std::move(drafts));
+  ASSERT_TRUE(made) << made.error_value().message;
+  std::set<std::string> ids;
+  ASSERT_TRUE(eventually(
+      [&] {
+        ids.clear();
+        for (auto& e : seen())
+          if (e.connection) ids.insert(e.id);
+        return ids.size() >= 5101;
+      },
+      std::chrono::seconds{30}))
+      << ids.size() << " of 5101 connections reached the other replica";
+  for (auto& c : *made) EXPECT_TRUE(ids.contains(c.id)) << c.id;
+}
+
 TEST_F(two_replicas, an_import_on_one_is_published_by_the_other) {
   auto made = a_->create_connection(sample_connection());
   ASSERT_TRUE(made);
