@@ -341,10 +341,12 @@ void connection_owner::finish(std::uint32_t slot, uplink_outcome outcome, fuse::
     if (outcome == uplink_outcome::shed) {
       if (r.probe) gate_.release_probe();
     } else {
-      metrics_->latency.observe(latency);
-      // Latency percentiles are of answers: a 2xx, or another status.
-      if (outcome == uplink_outcome::delivered || why.what == failure_note::kind::http)
+      // Latencies (the histogram and the status's percentiles) are of answers: a 2xx, or
+      // another status. A refused connect or a timeout is no round trip of the AS's.
+      if (outcome == uplink_outcome::delivered || why.what == failure_note::kind::http) {
+        metrics_->latency.observe(latency);
         metrics_->health.observe(latency, now);
+      }
       if (outcome != uplink_outcome::delivered) metrics_->health.fail(why);
       tell_fuse({fuse_event::kind::answer, signal, r.probe, r.epoch, r.started, now, r.among});
     }

@@ -50,6 +50,7 @@ class latency_histogram {
   void observe(std::chrono::microseconds latency);
   /// Appends the Prometheus lines of this histogram for `name{labels}`.
   void render(std::string& out, std::string_view name, std::string_view labels) const;
+  std::uint64_t count() const { return count_.load(std::memory_order_relaxed); }
 
  private:
   std::array<std::atomic<std::uint64_t>, bounds.size() + 1> buckets_{};

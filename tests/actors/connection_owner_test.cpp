@@ -334,6 +334,8 @@ TEST_F(connection_owner, a_refused_connect_fails_what_waits_with_its_reason) {
   metrics.connection("c1")->health.summarize(clock.now(), status);
   ASSERT_FALSE(status.failures.empty());
   EXPECT_EQ(status.failures.back().kind, "refused");
+  // The latency histogram holds the one answer, not the refusals (no round trip of the AS's).
+  EXPECT_EQ(metrics.connection("c1")->latency.count(), 1u);
 }
 
 TEST_F(connection_owner, a_connect_timeout_counts_as_a_timeout_for_the_fuse) {
