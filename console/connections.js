@@ -90,7 +90,22 @@ export async function listPage(main) {
       h("td", {}, domainsCell(c.domains, catalog)),
       figures, graph));
   }
-  return watch(() => connections.map((c) => c.id), (id, status, samples, failure) => {
+  // Only the rows on screen are polled: a list of hundreds would otherwise ask the router for
+  // every connection's status every few seconds.
+  const onScreen = new Set();
+  let seen;
+  const firstLook = new Promise((resolve) => { seen = resolve; });
+  const observer = new IntersectionObserver((entries) => {
+    for (const entry of entries) {
+      const id = entry.target.getAttribute("data-id");
+      if (entry.isIntersecting) onScreen.add(id);
+      else onScreen.delete(id);
+    }
+    seen();
+  });
+  for (const row of table.querySelectorAll("tr[data-id]")) observer.observe(row);
+  await Promise.race([firstLook, new Promise((resolve) => setTimeout(resolve, 500))]);
+  const stop = watch(() => connections.filter((c) => onScreen.has(c.id)).map((c) => c.id), (id, status, samples, failure) => {
     const row = cells.get(id);
     if (!status) {
       put(row.state, stateBadge(null));
@@ -102,6 +117,10 @@ export async function listPage(main) {
     put(row.figures, rateText(rates(status)));
     put(row.graph, chart(samples));
   });
+  return () => {
+    observer.disconnect();
+    stop();
+  };
 }
 
 /// Shows a new key once with the warning that the AS must get it instead of the old one.

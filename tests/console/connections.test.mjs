@@ -200,4 +200,26 @@ describe("the connection form", () => {
     const pageWidth = await page.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(pageWidth <= 1280, `the connection's page is ${pageWidth} px wide`);
   });
+
+  test("a long list asks for the status of the rows on screen only", async () => {
+    for (let i = 0; i < 80; ++i) {
+      const made = await router.api("POST", "/api/v1/connections", { name: `Many ${i}`,
+        url: "https://as.example.com/up", contentType: "JSON", asId: `Many.${i}` });
+      assert.equal(made.status, 201);
+    }
+    const asked = [];
+    const count = (request) => { if (request.url().endsWith("/status")) asked.push(request.url()); };
+    await page.goto(router.url + "#/connections");
+    page.on("request", count);
+    await page.locator("tr[data-id] .state", { hasText: "Healthy" }).first().waitFor();
+    await page.waitForTimeout(7000);  // three rounds of polling
+    page.off("request", count);
+    const rows = await page.locator("tr[data-id]").count();
+    assert.ok(rows >= 82, `${rows} rows`);
+    assert.ok(asked.length < rows, `${asked.length} status requests in 7 s for ${rows} rows`);
+    // A row scrolled to is polled too.
+    const last = page.locator("tr[data-id]").last();
+    await last.scrollIntoViewIfNeeded();
+    await last.locator(".state", { hasText: "Healthy" }).waitFor({ timeout: 8000 });
+  });
 });
