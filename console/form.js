@@ -209,12 +209,20 @@ export function connectionForm(root, existing, { catalog, done, cancel, regenera
     formErrors.hidden = leftOver.length === 0;
   }
 
+  // The router's errors of the last ADD/SAVE, kept under their fields until those change (the
+  // browser's rules do not know every one: an AS_ID taken, a domain deactivated meanwhile).
+  let routerErrors = [];
   function changed(event) {
     if (event && event.target) {
       const holder = event.target.closest("[data-field]");
-      if (holder) touched.add(holder.getAttribute("data-field"));
+      if (holder) {
+        const field = holder.getAttribute("data-field");
+        touched.add(field);
+        routerErrors = routerErrors.filter((e) => e.field.replace(/[[.].*$/, "") !== field);
+      }
     }
-    show(validate(collect(), { restricted }), submitted);
+    const own = validate(collect(), { restricted });
+    show(own.concat(routerErrors.filter((e) => !own.some((o) => o.field === e.field))), submitted);
   }
   form.addEventListener("input", changed);
   form.addEventListener("change", changed);
@@ -234,7 +242,10 @@ export function connectionForm(root, existing, { catalog, done, cancel, regenera
       const stored = editing ? await api.patch(existing.id, changes(value)) : await api.create(value);
       done(stored, editing ? null : stored.key);
     } catch (failure) {
-      show(failure.errors && failure.errors.length ? failure.errors : [{ field: "form", message: failure.message }], true);
+      routerErrors = failure.errors && failure.errors.length ? failure.errors
+        : failure.status === 409 && /asId/i.test(failure.message) ? [{ field: "asId", message: failure.message }]
+          : [{ field: "form", message: failure.message }];
+      show(routerErrors, true);
     } finally {
       submit.disabled = false;
     }

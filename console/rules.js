@@ -6,6 +6,8 @@ export const maxHeaders = 5;
 export const maxHeaderCharacters = 510;
 const forbiddenHeaders = ["accept", "host", "user-agent", "content-length", "content-type",
   "expect", "proxy-authorization"];
+const connectionHeaders = ["connection", "transfer-encoding", "keep-alive", "upgrade", "te",
+  "proxy-connection"];
 const token = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 // eslint-disable-next-line no-control-regex
 const controlCharacter = /[\u0000-\u001f\u007f]/;
@@ -23,7 +25,21 @@ function urlProblem(url) {
   if (!scheme) return "must start with https://";
   const name = scheme[1].toLowerCase();
   if (name !== "https" && name !== "http") return "must use https";
-  if (!url.slice(scheme[0].length).startsWith("//")) return "has no host";
+  const rest = url.slice(scheme[0].length);
+  if (!rest.startsWith("//")) return "has no host";
+  // RFC 3986, where the browser's URL parser is lenient: no empty host, characters outside the
+  // grammar ('[' and ']' only around an IPv6 host), '%' only before two hex digits, a port of
+  // 1 to 65535.
+  const authority = /^\/\/([^/?#]*)/.exec(rest)[1];
+  const host = authority.replace(/^[^@]*@/, "");
+  if (!host || host.startsWith(":")) return "has no host";
+  const afterAuthority = rest.slice(2 + authority.length);
+  if (/[\\^`{|}<>"]/.test(url) || /[[\]]/.test(afterAuthority) || /[[\]]/.test(host.replace(/^\[[^\]]*\]/, "")))
+    return "is not an absolute URL (RFC 3986): a character outside the URL grammar (percent-encode it)";
+  if (/%(?![0-9A-Fa-f]{2})/.test(url)) return "is not an absolute URL (RFC 3986): '%' must start a %XX escape";
+  const port = /:([^:\]]*)$/.exec(host);
+  if (port && !(/^\d{1,5}$/.test(port[1]) && Number(port[1]) >= 1 && Number(port[1]) <= 65535))
+    return `has a bad port '${port[1]}' (1 to 65535)`;
   if (url.includes("#")) return "must not have a fragment ('#...'; it is never sent)";
   let parsed;
   try {
@@ -82,6 +98,8 @@ export function validate(form, { restricted = false } = {}) {
       add(path + ".name", "must be an RFC 7230 token (letters, digits and !#$%&'*+-.^_`|~)");
     else if (forbiddenHeaders.includes(lower))
       add(path + ".name", `'${header.name}' is set by the router and cannot be customized`);
+    else if (connectionHeaders.includes(lower))
+      add(path + ".name", `'${header.name}' is about the connection and is never sent to the AS`);
     else if (seen.includes(lower)) add(path + ".name", `'${header.name}' appears more than once`);
     seen.push(lower);
     if (controlExceptTab.test(header.value))

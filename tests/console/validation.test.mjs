@@ -103,6 +103,27 @@ describe("validation in the connection form", () => {
     assert.match(await fieldError(page, "Domains"), /^Region: EMEA: /);
     assert.equal(await fieldError(page, "URL"), "");
     assert.deepEqual((await router.api("GET", "/api/v1/connections")).body.connections, []);
+    // Typing elsewhere leaves the router's error under Domains: it still holds.
+    await page.getByLabel("Additional information", { exact: true }).fill("still refused");
+    assert.match(await fieldError(page, "Domains"), /^Region: EMEA: /);
     assert.deepEqual(page.problems, []);
+  });
+
+  test("what the router refuses in a URL or a header name, the browser flags while typing", async () => {
+    const cases = ["https://as.example.com/a|b", "https://as.example.com/x[1]", "https://as.example.com/%zz",
+      "https://as.example.com:0/up", "https:///up"];
+    for (const url of cases) {
+      const refused = await router.api("POST", "/api/v1/connections",
+        { name: "x", url, contentType: "JSON", asId: "X.AS" });
+      assert.equal(refused.status, 400, url);
+      await page.getByLabel("URL", { exact: true }).fill(url);
+      assert.notEqual(await fieldError(page, "URL"), "", url);
+    }
+    await page.getByLabel("URL", { exact: true }).fill("https://as.example.com/up");
+    assert.equal(await fieldError(page, "URL"), "");
+    await page.getByRole("button", { name: "Add header", exact: true }).click();
+    await page.getByLabel("Header name", { exact: true }).first().fill("Transfer-Encoding");
+    await headerError(0, "name").waitFor();
+    assert.match(await headerError(0, "name").textContent(), /is about the connection/);
   });
 });
