@@ -93,7 +93,9 @@ export function domainPicker({ catalog, selected = [], onePerGroup = false, allo
       const known = catalog.find(ref);
       return h("li", { class: "chip" }, domainBadge(ref, catalog),
         known && known.active === false ? h("span", { class: "tag" }, "inactive") : null,
-        known ? null : h("span", { class: "tag" }, "not defined"),
+        // A restricted caller reads only the domains at or below its own: one it cannot read may
+        // well exist.
+        known ? null : h("span", { class: "tag" }, allowed ? "outside your domains" : "not defined"),
         h("button", { type: "button", class: "remove", "aria-label": `Remove domain ${ref.group}: ${ref.name}`,
           title: "Remove", onclick: (event) => {
             chosen = chosen.filter((c) => keyOf(c) !== keyOf(ref));

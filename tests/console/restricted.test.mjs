@@ -78,6 +78,18 @@ describe("a restricted user's view", () => {
     assert.equal((await router.api("GET", "/api/v1/connections/" + own.id)).body.additionalInfo, "changed by france");
   });
 
+  test("a domain of its connection that it cannot read is said to be outside its domains", async () => {
+    const both = await router.api("POST", "/api/v1/connections", { name: "France Acme",
+      domains: [{ group: "Region", name: "EMEA/France" }, { group: "Customer", name: "Acme" }],
+      url: "https://fr-acme.example.com/up", contentType: "JSON", asId: "FrAcme.AS" });
+    assert.equal(both.status, 201, JSON.stringify(both.body));
+    await page.goto(router.url + "#/connections/" + both.body.id + "/edit");
+    await page.getByLabel("Domains", { exact: true }).waitFor();
+    const chips = await page.locator(".chip").allTextContents();
+    assert.ok(chips.some((c) => c.includes("Acme") && c.includes("outside your domains")), chips.join(" | "));
+    assert.ok(!chips.some((c) => c.includes("not defined")), chips.join(" | "));
+  });
+
   test("a restricted manager must give a new connection one of its domains", async () => {
     await page.goto(router.url + "#/connections/new");
     await page.getByLabel("Name", { exact: true }).fill("Nowhere");
@@ -87,7 +99,7 @@ describe("a restricted user's view", () => {
     const error = page.locator(".field", { has: page.getByLabel("Domains", { exact: true }) }).locator("p.error");
     await error.waitFor();
     assert.match(await error.textContent(), /at least one of your domains/);
-    assert.equal((await router.api("GET", "/api/v1/connections")).body.connections.length, 3);
+    assert.equal((await router.api("GET", "/api/v1/connections")).body.connections.length, 4);  // nothing added
   });
 
   test("the users page says only an admin manages users", async () => {
