@@ -20,6 +20,11 @@ error to_error(std::exception_ptr failure) {
   try {
     std::rethrow_exception(failure);
   } catch (const sqlite_failure& e) {
+    // Locked by another process for longer than the busy timeout (5 s): the store is busy, not
+    // broken; the caller may try again (503, like a cluster store that does not answer).
+    auto primary = e.code & 0xff;
+    if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED)
+      return error{error_code::unavailable, "SQLite: " + e.message};
     return error{error_code::io_error, "SQLite: " + e.message};
   } catch (const unsealing_failure& e) {
     return error{error_code::wrong_data_key, "the key of connection " + e.connection_id +

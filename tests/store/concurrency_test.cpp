@@ -3,6 +3,8 @@
 #include <set>
 #include <thread>
 
+#include <sqlite3.h>
+
 #include "tests/store/store_fixture.hpp"
 
 namespace tr::store::testing {
@@ -59,6 +61,22 @@ TEST_P(concurrency, events_of_concurrent_writers_arrive_once_each) {
 }
 
 INSTANTIATE_STORE_BACKENDS(concurrency);
+
+/// SQLite locked by another process past the busy timeout: the write is refused as the store
+/// being unavailable (the API's 503), not as a broken store (500), and works once it is free.
+TEST_F(store_test, a_sqlite_file_locked_by_another_process_makes_writes_unavailable_not_failed) {
+  sqlite3* other = nullptr;
+  ASSERT_EQ(sqlite3_open(db_path().c_str(), &other), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(other, "BEGIN EXCLUSIVE", nullptr, nullptr, nullptr), SQLITE_OK);
+  auto refused = db().create_connection(sample_connection());
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error_value().code, error_code::unavailable) << refused.error_value().message;
+  EXPECT_NE(refused.error_value().message.find("locked"), std::string::npos)
+      << refused.error_value().message;
+  sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr);
+  sqlite3_close(other);
+  EXPECT_TRUE(db().create_connection(sample_connection()));
+}
 
 }  // namespace
 }  // namespace tr::store::testing
