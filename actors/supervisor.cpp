@@ -75,8 +75,8 @@ caf::behavior supervisor(caf::stateful_actor<supervisor_state>* self, data_plane
   });
   // Subscribe first, then list: a change committed in between arrives as a message after the
   // load and is applied again, which is harmless; the other order would lose it. The feed calls
-  // back on the writer's thread or the store's listener, so each event is forwarded as a message and the data plane's
-  // control state is only ever touched by this actor.
+  // back on the writer's thread or the store's listener, so each event is forwarded as a message
+  // and the data plane's control state is only ever touched by this actor.
   self->state.subscription = db->changes().subscribe(
       [me](const store::change_event& event) { caf::anon_send(me, event); });
   // Routes come in batches straight into the shards' tables: a million of them are never held

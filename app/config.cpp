@@ -195,8 +195,7 @@ const std::vector<key_spec>& key_specs() {
            [](config & c) -> auto& { return c.admin.max_connections; }, 1, 1'000'000)},
       {"admin", "max_connections_per_address",
        number_into(
-           [](config & c) -> auto& { return c.admin.max_connections_per_address; }, 1,
-           1'000'000)},
+           [](config & c) -> auto& { return c.admin.max_connections_per_address; }, 1, 1'000'000)},
       {"admin", "metrics_token_required",
        [](config& c, auto where, auto text) {
          c.admin.metrics_token_required = parse_bool(where, text);
@@ -204,7 +203,8 @@ const std::vector<key_spec>& key_specs() {
       {"ns", "downlink_url",
        [](config& c, auto where, auto text) { c.ns.downlink_url = parse_http_url(where, text); }},
       {"ns", "http1_pipeline",
-       number_into([](config & c) -> auto& { return c.ns.http1_pipeline; }, 1, 64)},
+       number_into(
+           [](config & c) -> auto& { return c.ns.http1_pipeline; }, 1, 64)},
       {"as", "ca_file",
        [](config& c, auto where, auto text) { c.as.ca_file = parse_existing_file(where, text); }},
       {"as", "allow_http",
@@ -367,8 +367,8 @@ bool is_service_link(std::string_view name, std::string_view value) {
   if (name.ends_with("_SERVICE_HOST") || name.ends_with("_SERVICE_PORT") ||
       name.find("_SERVICE_PORT_") != std::string_view::npos)
     return true;
-  if (name.ends_with("_PORT") && (value.starts_with("tcp://") || value.starts_with("udp://") ||
-                                  value.starts_with("sctp://")))
+  if (name.ends_with("_PORT") &&
+      (value.starts_with("tcp://") || value.starts_with("udp://") || value.starts_with("sctp://")))
     return true;
   // _PORT_<n>_<PROTO> with an optional _PROTO, _PORT or _ADDR.
   for (auto at = name.find("_PORT_"); at != std::string_view::npos;

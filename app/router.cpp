@@ -289,10 +289,10 @@ std::optional<std::string> router::start(const std::function<void(const std::str
                          public_tls, public_cap, public_counters,
                          [downlinks](auto& o, auto& c, auto& r) { downlinks->serve(o, c, r); });
   auto* admin = m.admin.get();
-  m.admin_port =
-      listen("admin", cfg.admin.listen, admin->limits(), std::nullopt, cfg.admin.max_connections,
-             admin->counters(), [admin](auto& o, auto& c, auto& r) { admin->serve(o, c, r); }, {},
-             false, cfg.admin.max_connections_per_address);
+  m.admin_port = listen(
+      "admin", cfg.admin.listen, admin->limits(), std::nullopt, cfg.admin.max_connections,
+      admin->counters(), [admin](auto& o, auto& c, auto& r) { admin->serve(o, c, r); }, {}, false,
+      cfg.admin.max_connections_per_address);
   admin->set_ready(true);
   return printed;
 }

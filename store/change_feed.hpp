@@ -35,8 +35,9 @@ struct change_event {
 };
 
 /// A subscriber's callback. It runs after the commit, in commit order, on the writing thread
-/// (SQLite) or on the PostgreSQL store's listening thread (cluster mode), and must be quick (hand the event on, e.g. to an actor). It may read the store but
-/// not write to it (such a write fails with error_code::reentrant_write).
+/// (SQLite) or on the PostgreSQL store's listening thread (cluster mode), and must be quick (hand
+/// the event on, e.g. to an actor). It may read the store but not write to it (such a write fails
+/// with error_code::reentrant_write).
 using change_callback = std::function<void(const change_event&)>;
 
 class change_feed;

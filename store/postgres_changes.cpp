@@ -80,9 +80,8 @@ void postgres_database::publish_own(std::int64_t g, std::vector<change_event> ev
 std::optional<std::vector<change_event>> postgres_database::take_own(std::int64_t g) {
   std::unique_lock lock{own_mutex_};
   // Past its COMMIT (its rows are seen), so the hand-over is a moment away.
-  bool handed = own_changed_.wait_for(lock, own_wait, [&] {
-    return committed_own_.contains(g) || !uncommitted_own_.contains(g);
-  });
+  bool handed = own_changed_.wait_for(
+      lock, own_wait, [&] { return committed_own_.contains(g) || !uncommitted_own_.contains(g); });
   auto found = committed_own_.find(g);
   if (handed && found != committed_own_.end()) {
     found->second.taken = true;

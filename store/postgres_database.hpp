@@ -4,15 +4,15 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
-#include <map>
 #include <optional>
 #include <set>
-#include <vector>
 #include <string>
 #include <thread>
 #include <unordered_set>
+#include <vector>
 
 #include "store/database.hpp"
 

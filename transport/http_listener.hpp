@@ -71,11 +71,12 @@ struct listener_counters {
 /// first bytes) or TLS (ALPN h2 or http/1.1) when `tls` is given.
 ///
 /// Guards: at most `max_connections` open at once (more are closed at accept, logged at most
-/// every 10 s) and at most `max_connections_per_address` from one client address; a connection whose TLS handshake and first request's header block are not done
-/// within `header_timeout` is closed, and so is one where no request makes progress (a header
-/// block, a complete request, an answer, or body bytes at 1 KiB/s or more on average; frames
-/// such as PING do not count) for `idle_timeout` while none is waiting for its answer. A body
-/// sent slower than that holds a connection for one idle timeout at most.
+/// every 10 s) and at most `max_connections_per_address` from one client address; a connection
+/// whose TLS handshake and first request's header block are not done within `header_timeout` is
+/// closed, and so is one where no request makes progress (a header block, a complete request, an
+/// answer, or body bytes at 1 KiB/s or more on average; frames such as PING do not count) for
+/// `idle_timeout` while none is waiting for its answer. A body sent slower than that holds a
+/// connection for one idle timeout at most.
 struct http_listener_options {
   std::string host = "127.0.0.1";
   std::uint16_t port = 0;

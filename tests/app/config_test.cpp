@@ -263,8 +263,9 @@ TEST_F(config_files, kubernetes_service_links_are_not_configuration_keys) {
   // A name of that shape that is no link, and any other unknown name, is still refused.
   EXPECT_NE(error_of(std::nullopt, {{"TUNNEL_ROUTER_ADMIN_PORT", "7090"}}).find("no such"),
             std::string::npos);
-  EXPECT_NE(error_of(std::nullopt, {{"TUNNEL_ROUTER_ADMIN_PORT_7090_TCP_HOST", "x"}}).find("no such"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of(std::nullopt, {{"TUNNEL_ROUTER_ADMIN_PORT_7090_TCP_HOST", "x"}}).find("no such"),
+      std::string::npos);
 }
 
 TEST_F(config_files, a_bad_value_in_the_environment_names_the_variable_and_the_key) {

@@ -586,8 +586,7 @@ TEST_F(serve_cluster, patches_of_different_fields_on_two_replicas_at_once_both_h
     auto name = "name-" + std::to_string(round);
     auto info = "info-" + std::to_string(round);
     http_result named, informed;
-    std::thread on_a{
-        [&] { named = a->admin("PATCH", path, R"({"name":")" + name + R"("})"); }};
+    std::thread on_a{[&] { named = a->admin("PATCH", path, R"({"name":")" + name + R"("})"); }};
     std::thread on_b{
         [&] { informed = b->admin("PATCH", path, R"({"additionalInfo":")" + info + R"("})"); }};
     on_a.join();
