@@ -163,6 +163,8 @@ secret_sum() { helm template r "$CHART" "$@" | sed -nE 's/^ +checksum\/secret: (
   $(secret_sum --set store.url=postgresql://db/b --set dataKey.value="$(printf 'a%.0s' {1..64})") ]] ||
   fail "a new store.url does not change the pod template (the pods would keep the old one)"
 [[ $(secret_sum) == $(secret_sum) ]] || fail "renders without access to the cluster disagree on checksum/secret"
+helm template r "$CHART" --set startupSeconds=1800 | grep -A6 'startupProbe:' | grep -q 'failureThreshold: 900' ||
+  fail "startupSeconds does not set the startup probe's allowance"
 grep -q 'name: TUNNEL_ROUTER_STORE_URL' "$WORK/single.yaml" && fail "single: a store URL in single-node mode"
 for name in cluster autoscaled; do
   for variable in TUNNEL_ROUTER_STORE_URL TUNNEL_ROUTER_DATA_KEY TUNNEL_ROUTER_ADMIN_TOKEN; do
@@ -213,6 +215,7 @@ refuse "store.existingSecret" --set config.store.url=postgresql://router:secret@
 refuse "adminToken.existingSecret" --set config.admin.token=0123456789abcdef0123456789abcdef
 refuse "leave it out" --set config.admin.listen=0.0.0.0:9090
 refuse "adminToken.value|pattern" --set adminToken.value=short-token
+refuse "startupSeconds|minimum" --set startupSeconds=5
 refuse "invalid propertyName .ingres." --set config.ingres.listen=x
 refuse "service|type" --set service.admin.type=Internet
 refuse "network.denyExtra" --set config.as.deny_networks=10.0.0.0/8

@@ -56,21 +56,21 @@ void postgres_database::publish_own(std::int64_t g, std::vector<change_event> ev
     own_changed_.notify_all();
     return;
   }
-  committed_own_.emplace(g, own_write{std::move(events), false});
+  committed_own_.emplace(g, std::move(events));
   own_changed_.notify_all();
   auto done = [&] { return !committed_own_.contains(g); };
   auto deadline = std::chrono::steady_clock::now() + own_wait_longest;
   for (;;) {
     if (own_changed_.wait_for(lock, own_wait, [&] { return done() || stopping_; }) && done())
       return;
-    // Taken by the listener, or the listener busy (a reload): wait for it while it runs.
+    // The listener busy (a batch with these events in it, a reload): wait for it while it runs.
     if (!stopping_ && up_ && std::chrono::steady_clock::now() < deadline) continue;
     break;
   }
   // The listener is gone (the server went away after the COMMIT, or the store stops): publish
   // here, and, unless stopping, have everything reloaded once it is back, which puts right a
   // value published out of order.
-  auto mine = std::move(committed_own_.at(g).events);
+  auto mine = std::move(committed_own_.at(g));
   committed_own_.erase(g);
   lock.unlock();
   if (!stopping_) reload_needed_ = true;
@@ -83,10 +83,7 @@ std::optional<std::vector<change_event>> postgres_database::take_own(std::int64_
   bool handed = own_changed_.wait_for(
       lock, own_wait, [&] { return committed_own_.contains(g) || !uncommitted_own_.contains(g); });
   auto found = committed_own_.find(g);
-  if (handed && found != committed_own_.end()) {
-    found->second.taken = true;
-    return found->second.events;
-  }
+  if (handed && found != committed_own_.end()) return found->second;
   if (!handed || uncommitted_own_.contains(g)) reload_needed_ = true;
   return std::nullopt;
 }

@@ -152,12 +152,9 @@ class postgres_database final : public database, public cluster_store {
   std::mutex own_mutex_;
   std::condition_variable own_changed_;
   std::set<std::int64_t> uncommitted_own_;  ///< under own_mutex_: generations taken, not handed
-  struct own_write {
-    std::vector<change_event> events;
-    bool taken = false;  ///< the listener has them and publishes them in their place
-  };
-  /// Under own_mutex_: committed, handed over, waiting for the listener.
-  std::map<std::int64_t, own_write> committed_own_;
+  /// Under own_mutex_: the events of writes committed and handed over, until the listener has
+  /// published them.
+  std::map<std::int64_t, std::vector<change_event>> committed_own_;
   /// How long the listener waits for a write between its COMMIT and its hand-over, and a write
   /// between two looks at whether the listener still runs: while it is up (a reload, another
   /// replica's import may keep it busy for seconds) the write waits for it, up to

@@ -88,7 +88,7 @@ spec:
           path: /healthz
           port: admin
         periodSeconds: 2
-        failureThreshold: 30
+        failureThreshold: {{ div (add .Values.startupSeconds 1) 2 }}
       livenessProbe:
         httpGet:
           path: /healthz
