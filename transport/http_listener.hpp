@@ -92,8 +92,8 @@ struct http_listener_options {
   /// their age, so that their clients reconnect onto the light shard. For clients that
   /// reconnect by themselves (an NS).
   bool follow_load = false;
-  std::string name = "http";                         ///< for the log: "ingress", "public", "admin"
-  std::size_t max_connections = 0;                   ///< 0: no cap
+  std::string name = "http";        ///< for the log: "ingress", "public", "admin"
+  std::size_t max_connections = 0;  ///< 0: no cap
   /// At most this many open at once from one client address (more are closed as they open,
   /// counted in `refused`, logged at most every 10 s), so that one address cannot take the
   /// whole cap. 0: no cap per address.
