@@ -70,7 +70,7 @@ struct connection_metrics {
   std::atomic<std::uint32_t> limit{0};          ///< the fuse's concurrency limit
   /// Why the fuse's state last changed: a string literal (static, so any thread may read it).
   std::atomic<const char*> fuse_reason{"start"};
-  std::atomic<bool> paused{false};              ///< the connection is paused by the operator
+  std::atomic<bool> paused{false};  ///< the connection is paused by the operator
   /// Fuse transitions by the state entered: closed, throttling, open, paused.
   std::array<std::atomic<std::uint64_t>, 4> transitions{};
   /// Losses of devices the loss table had no room for (LostUplinksAS undercounts for them).
