@@ -1,7 +1,7 @@
 // Device routes (one DevEUI, or an NDJSON file of them) and users.
 
 import { api } from "./api.js";
-import { h, notice, put, when } from "./dom.js";
+import { h, notice, put, topField, when } from "./dom.js";
 import { domainBadge, domainPicker, loadCatalog } from "./domains.js";
 import { field } from "./form.js";
 import { caller } from "./session.js";
@@ -172,7 +172,7 @@ export async function usersPage(main) {
       // Each error under its field (domains[1].name under Domains), the rest below the form.
       const rest = [];
       for (const e of failure.errors) {
-        const slot = form.querySelector(`[data-error-for="${CSS.escape(e.field.replace(/[[.].*$/, ""))}"]`);
+        const slot = form.querySelector(`[data-error-for="${CSS.escape(topField(e.field))}"]`);
         if (!slot) rest.push(e);
         else {
           slot.textContent = (slot.hidden ? "" : slot.textContent + " · ") + (e.field.includes("[") ? e.field + ": " : "") + e.message;

@@ -37,6 +37,11 @@ export function put(parent, ...children) {
   return fill(parent, {}, children);
 }
 
+/// The top-level field of an error's path: `headers` for `headers[1].name`.
+export function topField(path) {
+  return path.replace(/[[.].*$/, "");
+}
+
 /// A URL with the password of its userinfo masked: `https://user:•••@host/...`.
 export function maskUrl(url) {
   if (typeof url !== "string") return "";

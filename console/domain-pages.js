@@ -3,7 +3,7 @@
 // edits (description, colour, active) and deletes them. A name is fixed once made.
 
 import { api } from "./api.js";
-import { h, notice, put } from "./dom.js";
+import { h, notice, put, topField } from "./dom.js";
 import { domainBadge, loadCatalog, paint } from "./domains.js";
 import { caller } from "./session.js";
 
@@ -30,7 +30,7 @@ function showErrors(form, rest, errors) {
   }
   const left = [];
   for (const e of errors) {
-    const slot = form.querySelector(`[data-error-for="${CSS.escape(e.field.replace(/[[.].*$/, ""))}"]`);
+    const slot = form.querySelector(`[data-error-for="${CSS.escape(topField(e.field))}"]`);
     if (!slot) {
       left.push(e);
       continue;

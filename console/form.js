@@ -4,7 +4,7 @@
 // fails, and the router stores nothing when it finds a failure itself.
 
 import { api } from "./api.js";
-import { h, maskUrl } from "./dom.js";
+import { h, maskUrl, topField } from "./dom.js";
 import { domainPicker } from "./domains.js";
 import { generateKey, maxHeaders, validate } from "./rules.js";
 import { caller } from "./session.js";
@@ -191,7 +191,7 @@ export function connectionForm(root, existing, { catalog, done, cancel, regenera
     for (const input of form.querySelectorAll("[aria-invalid]")) input.removeAttribute("aria-invalid");
     const leftOver = [];
     for (const error of errors) {
-      const top = error.field.replace(/[[.].*$/, "");
+      const top = topField(error.field);
       if (!all && !touched.has(top)) continue;
       const slot = slotsFor(error.field);
       if (!slot) {
@@ -218,7 +218,7 @@ export function connectionForm(root, existing, { catalog, done, cancel, regenera
       if (holder) {
         const field = holder.getAttribute("data-field");
         touched.add(field);
-        routerErrors = routerErrors.filter((e) => e.field.replace(/[[.].*$/, "") !== field);
+        routerErrors = routerErrors.filter((e) => topField(e.field) !== field);
       }
     }
     const own = validate(collect(), { restricted });
