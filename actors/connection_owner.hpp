@@ -197,6 +197,7 @@ class connection_owner final : private transport::upstream_user,
   std::vector<test_waiter> tests_;
   loss_table losses_;
   std::uint8_t published_state_ = 0;  ///< fuse state, or 3 when paused, as last published
+  bool resumed_ = false;  ///< the last published change of state was the operator's resume
   std::size_t in_flight_ = 0;
   std::uint64_t sequence_ = 0;
   bool retired_ = false;

@@ -44,12 +44,15 @@ void connection_owner::publish_state() {
                                                  : gate_.reason();
     log_fuse_transition(config_->id, state_names[published_state_], state_names[state], reason);
     metrics_->transitions[state].fetch_add(1, std::memory_order_relaxed);
+    // Resumed to closed: the status says so until the fuse's own next change of state.
+    resumed_ = published_state_ == 3 && state == 0;
     published_state_ = state;
   }
   metrics_->paused.store(state == 3, std::memory_order_relaxed);
   metrics_->fuse_state.store(fuse_state, std::memory_order_relaxed);
   metrics_->limit.store(gate_.limit(), std::memory_order_relaxed);
-  metrics_->fuse_reason.store(gate_.reason(), std::memory_order_relaxed);
+  metrics_->fuse_reason.store(resumed_ ? "resumed by the operator" : gate_.reason(),
+                              std::memory_order_relaxed);
   metrics_->in_flight.store(static_cast<std::int32_t>(in_flight_), std::memory_order_relaxed);
 }
 

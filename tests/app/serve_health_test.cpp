@@ -156,6 +156,10 @@ TEST_F(serve_health, a_paused_connection_sends_nothing_and_says_so_in_status_met
   ASSERT_TRUE(as.wait_for(1));
   EXPECT_EQ(metric("tunnel_router_fuse_transitions_total{connection=\"" + id + "\",to=\"closed\"}"),
             1);
+  status = router.admin("GET", "/api/v1/connections/" + id + "/status");
+  ASSERT_EQ(status.status, 200) << status.body;
+  EXPECT_EQ(json_field(status.body, "state"), "closed");
+  EXPECT_EQ(json_field(status.body, "reason"), "resumed by the operator");
 }
 
 TEST_F(serve_health, status_shows_outcomes_latency_and_the_last_failures_with_the_as_answer) {
