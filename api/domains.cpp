@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "api/detail/text_rules.hpp"
+
 namespace tr::api {
 
 namespace {
@@ -11,7 +13,26 @@ bool contains(const std::vector<store::domain_ref>& list, const store::domain_re
 }
 
 std::string described(const store::domain_ref& ref) {
-  return "'" + ref.group + ":" + ref.name + "'";
+  return "'" + detail::shown(ref.group + ":" + ref.name) + "'";
+}
+
+bool is_defined(const std::vector<store::domain>& defined, const store::domain_ref& ref) {
+  return std::any_of(defined.begin(), defined.end(), [&](const store::domain& d) {
+    return d.group == ref.group && d.name == ref.name;
+  });
+}
+
+/// The index `i` of a field path `domains[i]...`, or nullopt.
+std::optional<std::size_t> domain_index(std::string_view field) {
+  constexpr std::string_view prefix = "domains[";
+  if (!field.starts_with(prefix)) return std::nullopt;
+  std::size_t i = 0, at = prefix.size();
+  if (at >= field.size() || field[at] == ']') return std::nullopt;
+  for (; at < field.size() && field[at] != ']'; ++at) {
+    if (field[at] < '0' || field[at] > '9' || i > max_domain_refs) return std::nullopt;
+    i = i * 10 + static_cast<std::size_t>(field[at] - '0');
+  }
+  return i;
 }
 
 }  // namespace
@@ -63,6 +84,27 @@ bool may_manage_users(const store::user& user) noexcept {
   return is_admin(user);
 }
 
+std::string masked_url(std::string_view url) {
+  auto scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) return std::string{url};
+  auto start = scheme_end + 3;
+  auto end = url.find_first_of("/?#", start);
+  auto userinfo = url.substr(start, end == std::string_view::npos ? end : end - start);
+  auto at = userinfo.rfind('@');
+  if (at == std::string_view::npos) return std::string{url};
+  auto colon = userinfo.substr(0, at).find(':');
+  if (colon == std::string_view::npos) return std::string{url};
+  return std::string{url.substr(0, start + colon + 1)} + "\u2022\u2022\u2022" +
+         std::string{url.substr(start + at)};
+}
+
+bool is_credential_header(std::string_view name) {
+  auto lower = detail::to_lower(name);
+  return lower == "authorization" || lower == "cookie" || lower == "x-api-key" ||
+         lower == "api-key" || lower.find("token") != std::string::npos ||
+         lower.find("secret") != std::string::npos;
+}
+
 std::optional<store::connection> view_of(const store::user& user,
                                          const store::connection& connection) {
   auto seen = visibility_of(user, connection);
@@ -73,6 +115,11 @@ std::optional<store::connection> view_of(const store::user& user,
     out.url.clear();
     out.headers.clear();
     out.additional_info.clear();
+  } else if (!may_write(user)) {
+    // A viewer edits nothing, so it needs none of the AS's credentials.
+    out.url = masked_url(out.url);
+    for (auto& one : out.headers)
+      if (is_credential_header(one.name)) one.value = "\u2022\u2022\u2022";
   }
   return out;
 }
@@ -82,6 +129,7 @@ std::vector<field_error> check_domain_assignment(const store::user& user,
                                                  const std::vector<store::domain_ref>& previous,
                                                  const std::vector<store::domain>& defined) {
   std::vector<field_error> errors;
+  if (requested.size() > max_domain_refs) return errors;  // check_domain_refs says so
   bool restricted = is_restricted(user);
   bool own_one = false;
   for (std::size_t i = 0; i < requested.size(); ++i) {
@@ -91,10 +139,18 @@ std::vector<field_error> check_domain_assignment(const store::user& user,
     auto found = std::find_if(defined.begin(), defined.end(), [&](const store::domain& d) {
       return d.group == ref.group && d.name == ref.name;
     });
-    bool same_group_before =
-        std::any_of(requested.begin(), requested.begin() + i,
-                    [&](const store::domain_ref& r) { return r.group == ref.group; });
-    if (found == defined.end()) {
+    // Two domains of one group the connection already had together may stay (a store from
+    // before groups put every domain in `default`).
+    bool same_group_before = std::any_of(
+        requested.begin(), requested.begin() + static_cast<std::ptrdiff_t>(i),
+        [&](const store::domain_ref& r) {
+          return r.group == ref.group && !(kept && contains(previous, r));
+        });
+    // A restricted user learns nothing of the domains outside its own: not whether they exist.
+    if (restricted && !covers(user, ref) && !kept) {
+      errors.push_back({path + ".name",
+                        "domain " + described(ref) + " is not one of your domains nor below one"});
+    } else if (found == defined.end()) {
       errors.push_back({path + ".name", "no domain " + described(ref) + " is defined"});
     } else if (same_group_before) {
       errors.push_back({path + ".group", "a connection has at most one domain per group ('" +
@@ -102,9 +158,6 @@ std::vector<field_error> check_domain_assignment(const store::user& user,
     } else if (!found->active && !kept) {
       errors.push_back({path + ".name", "domain " + described(ref) +
                                             " is inactive: it cannot be given to anything new"});
-    } else if (restricted && !covers(user, ref) && !kept) {
-      errors.push_back({path + ".name",
-                        "domain " + described(ref) + " is not one of your domains nor below one"});
     }
     if (covers(user, ref) && found != defined.end()) own_one = true;
   }
@@ -116,6 +169,16 @@ std::vector<field_error> check_domain_assignment(const store::user& user,
   if (!own_one)
     errors.push_back({"domains", "must include at least one of your domains or one below them"});
   return errors;
+}
+
+void forgive_defined(std::vector<field_error>& errors,
+                     const std::vector<store::domain_ref>& refs,
+                     const std::vector<store::domain>& defined) {
+  std::erase_if(errors, [&](const field_error& e) {
+    if (!e.field.ends_with("].name") && !e.field.ends_with("].group")) return false;
+    auto i = domain_index(e.field);
+    return i && *i < refs.size() && is_defined(defined, refs[*i]);
+  });
 }
 
 }  // namespace tr::api

@@ -23,8 +23,9 @@ namespace tr::api {
 //   additionalInfo withheld, and nothing else (404). A user without restrictions sees every
 //   connection in full.
 // - Assigning domains to a connection (create, replace, patch): every reference names an
-//   existing domain, at most one per group; a domain newly given must be active (one the
-//   connection already had may stay while inactive). A restricted manager gives at least one
+//   existing domain, at most one per group (two the connection already had together may stay);
+//   a domain newly given must be active (one the connection already had may stay while
+//   inactive). A reference to a defined domain is not judged by the rules for new domain names. A restricted manager gives at least one
 //   domain and only domains its own cover — whole, existing ones, never a prefix such as `EMEA`
 //   or `EMEA/Fra` — and keeps the domains it does not cover that the connection already had (it
 //   may neither add nor remove those).
@@ -71,11 +72,25 @@ bool may_modify(const store::user& user, const store::connection& connection);
 /// Why the user may not change a connection it sees (for a 403).
 std::string modify_refusal(const store::user& user, const store::connection& connection);
 
+/// Drops the form errors (`domains[i].name`, `domains[i].group`: too long, blanks…) of the
+/// references that name a defined domain: one exists, so it may be named (a store from before
+/// groups defined domains the rules for new ones would refuse).
+void forgive_defined(std::vector<field_error>& errors, const std::vector<store::domain_ref>& refs,
+                     const std::vector<store::domain>& defined);
+
 /// True when the user may create, list and delete users, and define domains.
 bool may_manage_users(const store::user& user) noexcept;
 
+/// A URL with the password of its userinfo masked: `https://user:•••@host/...`.
+std::string masked_url(std::string_view url);
+
+/// True for a header whose value carries credentials (Authorization, Cookie, X-API-Key,
+/// API-Key, any name with "token" or "secret"), whatever its case.
+bool is_credential_header(std::string_view name);
+
 /// The connection as the user may see it: key cleared always; url, headers and
-/// additional_info cleared for a read-only view; nullopt when hidden.
+/// additional_info cleared for a read-only view; for a viewer, the URL's password and the
+/// values of credential headers masked (`•••`); nullopt when hidden.
 std::optional<store::connection> view_of(const store::user& user,
                                          const store::connection& connection);
 

@@ -238,6 +238,10 @@ bool has_item_error(const std::vector<field_error>& errors, std::string_view fie
 
 void check_domain_refs(const std::vector<store::domain_ref>& refs,
                        std::vector<field_error>& errors) {
+  if (refs.size() > max_domain_refs) {
+    errors.push_back({"domains", "at most " + std::to_string(max_domain_refs) + " domains"});
+    return;
+  }
   for (std::size_t i = 0; i < refs.size(); ++i) {
     auto path = "domains[" + std::to_string(i) + "]";
     const auto& ref = refs[i];
@@ -247,7 +251,8 @@ void check_domain_refs(const std::vector<store::domain_ref>& refs,
       errors.push_back({path + ".name", ref.name.empty() ? "is mandatory" : *problem});
     else if (std::find(refs.begin(), refs.begin() + static_cast<std::ptrdiff_t>(i), ref) !=
              refs.begin() + static_cast<std::ptrdiff_t>(i))
-      errors.push_back({path, "'" + ref.group + ":" + ref.name + "' appears more than once"});
+      errors.push_back(
+          {path, "'" + detail::shown(ref.group + ":" + ref.name) + "' appears more than once"});
   }
 }
 

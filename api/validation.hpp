@@ -97,6 +97,9 @@ inline constexpr std::int64_t min_max_time_deviation_s = 1;
 inline constexpr std::int64_t max_max_time_deviation_s = 3600;
 inline constexpr std::size_t max_group_name_characters = 20;
 inline constexpr std::size_t max_domain_segment_characters = 20;
+/// Domain references a connection or a user may hold (more are refused before any other check
+/// of them, which keeps a large form's checks cheap).
+inline constexpr std::size_t max_domain_refs = 256;
 
 /// Validates a connection form against every rule above.
 connection_validation validate_connection(const connection_form& form,
@@ -114,7 +117,8 @@ std::string_view item_of(std::string_view field);
 /// True when `errors` already hold an error about the item of `field` (`domains[1]...`).
 bool has_item_error(const std::vector<field_error>& errors, std::string_view field);
 
-/// Checks the form of domain references (`domains[i].group`, `domains[i].name`, duplicates).
+/// Checks the form of domain references (`domains[i].group`, `domains[i].name`, duplicates);
+/// over max_domain_refs, only that.
 void check_domain_refs(const std::vector<store::domain_ref>& refs,
                        std::vector<field_error>& errors);
 

@@ -17,6 +17,17 @@ api_answer connection_answer(int status, const store::connection& value, connect
   return json_answer(status, out.take());
 }
 
+/// Writes a connection the caller sees (`seen` is not hidden) as view_of shows it to it.
+void write_seen(json_out& out, const store::user& caller, const store::connection& value,
+                visibility seen) {
+  if (seen == visibility::full && !may_write(caller)) {
+    if (auto masked = view_of(caller, value))
+      return write_connection(out, *masked, connection_fields::full);
+  }
+  write_connection(out, value,
+                   seen == visibility::full ? connection_fields::full : connection_fields::read_only);
+}
+
 /// Validates a form and the domains the caller assigns; `previous` are the stored domains.
 /// nullopt when the defined domains cannot be read (`failure` holds the answer).
 std::optional<connection_validation> check_form(const call& c, const connection_form& form,
@@ -29,6 +40,7 @@ std::optional<connection_validation> check_form(const call& c, const connection_
     failure = store_failure(defined.error_value());
     return std::nullopt;
   }
+  forgive_defined(checked.errors, checked.value.domains, *defined);
   // Items whose form already failed are not judged again.
   auto before = checked.errors;
   for (auto& one : check_domain_assignment(c.caller, checked.value.domains, previous, *defined))
@@ -89,9 +101,7 @@ api_answer list_connections(const call& c) {
   for (const auto& one : *all) {
     auto seen = visibility_of(c.caller, one);
     if (seen == visibility::hidden) continue;
-    write_connection(
-        out, one,
-        seen == visibility::full ? connection_fields::full : connection_fields::read_only);
+    write_seen(out, c.caller, one, seen);
   }
   out.end_array().end_object();
   return json_answer(200, out.take());
@@ -120,9 +130,9 @@ api_answer get_connection(const call& c, std::string_view id) {
     return store_failure(found.error_value());
   auto seen = found ? visibility_of(c.caller, *found) : visibility::hidden;
   if (seen == visibility::hidden) return error_answer(404, "no connection " + std::string{id});
-  return connection_answer(
-      200, *found,
-      seen == visibility::full ? connection_fields::full : connection_fields::read_only);
+  json_out out;
+  write_seen(out, c.caller, *found, seen);
+  return json_answer(200, out.take());
 }
 
 api_answer update_connection(const call& c, std::string_view id, bool partial) {

@@ -5,6 +5,7 @@
 
 #include "api/detail/handlers.hpp"
 #include "api/detail/json_out.hpp"
+#include "api/detail/text_rules.hpp"
 #include "api/domains.hpp"
 #include "api/validation_json.hpp"
 #include "codecs/query.hpp"
@@ -82,7 +83,7 @@ found_group find_group(const call& c, std::string_view raw_name) {
   if (name && sees_group(c.caller, *name))
     for (auto& one : *all)
       if (one.name == *name) return {std::move(one), {}};
-  return {std::nullopt, error_answer(404, "no domain group " + std::string{raw_name})};
+  return {std::nullopt, error_answer(404, "no domain group " + shown(raw_name))};
 }
 
 struct found_domain {
@@ -100,7 +101,7 @@ found_domain find_domain(const call& c, std::string_view raw_group, std::string_
       if (one.group == *group && one.name == *name && sees(c.caller, one))
         return {std::move(one), {}};
   return {std::nullopt,
-          error_answer(404, "no domain " + std::string{raw_group} + "/" + std::string{raw_name})};
+          error_answer(404, "no domain " + shown(std::string{raw_group} + "/" + std::string{raw_name}))};
 }
 
 }  // namespace
@@ -177,7 +178,7 @@ api_answer create_domain(const call& c) {
     if (!groups) return store_failure(groups.error_value());
     bool known = std::any_of(groups->begin(), groups->end(),
                              [&](const store::domain_group& g) { return g.name == *form.group; });
-    if (!known) merge_errors(checked.errors, {{"group", "no domain group '" + *form.group + "'"}});
+    if (!known) merge_errors(checked.errors, {{"group", "no domain group '" + shown(*form.group) + "'"}});
   }
   if (!checked.ok()) return field_errors_answer(checked.errors);
   auto made = c.db.create_domain(std::move(checked.value));

@@ -72,11 +72,17 @@ std::optional<std::string> domain_path_problem(std::string_view text,
     auto slash = text.find('/', start);
     auto segment = text.substr(start, slash == std::string_view::npos ? slash : slash - start);
     if (auto problem = name_part_problem(segment, max_segment_characters))
-      return "segment " + std::to_string(position) + " ('" + std::string{segment} + "') " +
-             *problem;
+      return "segment " + std::to_string(position) + " ('" + shown(segment) + "') " + *problem;
     if (slash == std::string_view::npos) return std::nullopt;
     start = slash + 1;
   }
+}
+
+std::string shown(std::string_view text, std::size_t max_bytes) {
+  if (text.size() <= max_bytes) return std::string{text};
+  std::size_t cut = max_bytes;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xc0) == 0x80) --cut;
+  return std::string{text.substr(0, cut)} + "\u2026";
 }
 
 std::size_t character_count(std::string_view text) noexcept {

@@ -24,6 +24,10 @@ std::optional<std::string> name_part_problem(std::string_view text, std::size_t 
 std::optional<std::string> domain_path_problem(std::string_view text,
                                                std::size_t max_segment_characters);
 
+/// `text` as an error message quotes it: at most `max_bytes` bytes, cut at a character
+/// boundary and ended with "…" when longer (an answer never repeats a long input whole).
+std::string shown(std::string_view text, std::size_t max_bytes = 64);
+
 /// The number of characters: bytes, except that UTF-8 continuation bytes are not counted.
 std::size_t character_count(std::string_view text) noexcept;
 

@@ -4,6 +4,7 @@
 
 #include "api/detail/handlers.hpp"
 #include "api/detail/json_out.hpp"
+#include "api/detail/text_rules.hpp"
 #include "api/domains.hpp"
 #include "api/validation_json.hpp"
 
@@ -25,7 +26,7 @@ void check_user_domains(const std::vector<store::domain_ref>& refs,
       return d.group == ref.group && d.name == ref.name;
     });
     auto path = "domains[" + std::to_string(i) + "].name";
-    auto named = "'" + ref.group + ":" + ref.name + "'";
+    auto named = "'" + shown(ref.group + ":" + ref.name) + "'";
     if (found == defined.end())
       merge_errors(errors, {{path, "no domain " + named + " is defined"}});
     else if (!found->active)
@@ -56,8 +57,9 @@ api_answer create_user(const call& c) {
   if (!checked.domains.empty()) {
     auto defined = c.db.list_domains();
     if (!defined) return store_failure(defined.error_value());
+    forgive_defined(checked.errors, checked.domains, *defined);
     std::vector<field_error> more;
-    check_user_domains(checked.domains, *defined, more);
+    if (checked.domains.size() <= max_domain_refs) check_user_domains(checked.domains, *defined, more);
     for (auto& one : more)
       if (!has_item_error(checked.errors, one.field))
         merge_errors(checked.errors, {std::move(one)});

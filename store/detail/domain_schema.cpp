@@ -25,8 +25,24 @@ class migration {
             const std::vector<sql_port::row>& rows, const std::set<std::string>& admins) {
     std::string owner;
     int position = 0, kept = 0;
+    // A user (not an admin) had domains, so restrictions: were none of them moved, no domain
+    // would mean no restriction at all. It is restricted to a domain that holds nothing instead.
+    auto restrict_if_none_moved = [&] {
+      if (kind != "user" || owner.empty() || position > 0 || kept == 0 || admins.contains(owner))
+        return;
+      db_.run("INSERT INTO " + std::string{refs_table} + " (" + std::string{owner_column} +
+                  ", position, group_name, domain_name) VALUES ($1, 0, $2, $3)",
+              {owner, std::string{migrated_group_name}, holding_nothing()});
+      logging::warning(
+          "store: a user's domains could not be migrated: it is restricted to a domain that "
+          "holds nothing until an admin gives it others",
+          {{"user", owner}, {"domain", std::string{migrated_group_name} + ":" + holding_nothing()}});
+    };
     for (const auto& row : rows) {
-      if (row[0] != owner) owner = row[0], position = 0, kept = 0;
+      if (row[0] != owner) {
+        restrict_if_none_moved();
+        owner = row[0], position = 0, kept = 0;
+      }
       const auto& text = row[1];
       if (is_domain_path(text) && !admins.contains(owner)) {
         ensure(text);
@@ -41,9 +57,24 @@ class migration {
         ++unmigrated_;
       }
     }
+    restrict_if_none_moved();
   }
 
  private:
+  /// The inactive domain of group `default` that restricts users whose domains could not be
+  /// moved, made on first use (under a name no moved domain has).
+  const std::string& holding_nothing() {
+    if (!holding_nothing_.empty()) return holding_nothing_;
+    std::string name = "unmigrated";
+    for (int n = 2; made_.contains(name); ++n) name = "unmigrated-" + std::to_string(n);
+    ensure(name);
+    db_.run("UPDATE domains SET active = 0, description = $1 WHERE group_name = $2 AND name = $3",
+            {"Restricts the users whose domains could not be migrated",
+             std::string{migrated_group_name}, name});
+    holding_nothing_ = name;
+    return holding_nothing_;
+  }
+
   /// Makes the domain `name` of group `default`, its parents first, and the group.
   void ensure(const std::string& name) {
     if (made_.contains(name)) return;
@@ -65,6 +96,7 @@ class migration {
 
   sql_port& db_;
   std::set<std::string> made_;
+  std::string holding_nothing_;
   std::size_t unmigrated_ = 0;
 };
 

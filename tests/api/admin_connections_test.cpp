@@ -43,6 +43,31 @@ TEST_F(admin_connections, reads_never_show_the_key) {
   EXPECT_EQ(list.body.find("\"key\""), std::string::npos);
 }
 
+TEST_F(admin_connections, a_viewer_reads_no_credential_of_the_as) {
+  auto made = call("POST", "/api/v1/connections",
+                   R"({"name": "AS one", "url": "https://u:pw@as.example.com/uplink",
+                       "contentType": "JSON", "asId": "TWA_1.1.one",
+                       "headers": [{"name": "Authorization", "value": "Bearer abc"},
+                                   {"name": "X-Tenant", "value": "t"}]})");
+  ASSERT_EQ(made.status, 201) << made.body;
+  auto id = text(made, "id");
+  auto viewer = call("POST", "/api/v1/users", R"({"name": "looker", "role": "viewer"})");
+  ASSERT_EQ(viewer.status, 201) << viewer.body;
+  auto token = text(viewer, "token");
+  for (auto path : {"/api/v1/connections/" + id, std::string{"/api/v1/connections"}}) {
+    auto seen = call("GET", path, "", token);
+    ASSERT_EQ(seen.status, 200) << seen.body;
+    EXPECT_EQ(seen.body.find("pw@"), std::string::npos) << seen.body;
+    EXPECT_EQ(seen.body.find("abc"), std::string::npos) << seen.body;
+    EXPECT_NE(seen.body.find("https://u:\u2022\u2022\u2022@as.example.com/uplink"),
+              std::string::npos)
+        << seen.body;
+    EXPECT_NE(seen.body.find(R"("value":"t")"), std::string::npos) << seen.body;
+  }
+  auto admin_view = call("GET", "/api/v1/connections/" + id);
+  EXPECT_EQ(text(admin_view, "url"), "https://u:pw@as.example.com/uplink");
+}
+
 TEST_F(admin_connections, put_replaces_the_whole_form) {
   auto id = create("AS one");
   auto changed = call("PUT", "/api/v1/connections/" + id,

@@ -264,6 +264,47 @@ TEST_F(admin_domains, an_inactive_domain_is_given_to_nothing_new_and_stays_where
   EXPECT_EQ(stored_domains(id), std::vector<std::string>{"Region:EMEA/Germany"});
 }
 
+TEST_F(admin_domains, connections_and_users_of_a_store_from_before_groups_stay_editable) {
+  // The upgrade makes `default:<string>` of every legacy domain string, whatever its length,
+  // and a connection shared by two tenants holds two domains of group `default`.
+  ASSERT_TRUE(db_->create_domain_group({"default", "", "", {}}));
+  for (auto name : {"customer-number-one.example.com", "tenant-b.example.com"})
+    ASSERT_TRUE(db_->create_domain({"default", name, "", true, {}}));
+  constexpr std::string_view one = R"({"group": "default", "name": "customer-number-one.example.com"})";
+  constexpr std::string_view two = R"({"group": "default", "name": "tenant-b.example.com"})";
+  store::connection legacy;
+  legacy.name = "legacy";
+  legacy.url = "https://as.example.com/uplink";
+  legacy.as_id = "TWA_1.1.legacy";
+  legacy.key = "46ab678cd45df4a4e4b375eacd096acc";
+  legacy.domains = {{"default", "customer-number-one.example.com"},
+                    {"default", "tenant-b.example.com"}};
+  auto made = db_->create_connection(legacy);
+  ASSERT_TRUE(made) << made.error_value().message;
+  auto path = connection_path(made->id);
+  EXPECT_EQ(call("PATCH", path, R"({"paused": true})").status, 200);
+  auto put = call("PUT", path,
+                  connection_body("legacy", "[" + std::string{one} + ", " + std::string{two} + "]"));
+  EXPECT_EQ(put.status, 200) << put.body;
+  // A second domain of a group is still not added to what had one.
+  auto single = create("single", "[" + std::string{one} + "]");
+  auto added = call("PATCH", connection_path(single),
+                    R"({"domains": [)" + std::string{one} + ", " + std::string{two} + "]}");
+  EXPECT_EQ(error_fields(added), std::vector<std::string>{"domains[1].group"});
+
+  // The tenant restricted to the long-named domain gets a user and creates connections in it.
+  auto user = call("POST", "/api/v1/users",
+                   R"({"name": "tenant one", "domains": [)" + std::string{one} + "]}");
+  ASSERT_EQ(user.status, 201) << user.body;
+  auto mine = call("POST", "/api/v1/connections",
+                   connection_body("tenant one's", "[" + std::string{one} + "]"), text(user, "token"));
+  EXPECT_EQ(mine.status, 201) << mine.body;
+  // An undefined name of that shape is still judged by the rules for names.
+  auto undefined = call("POST", "/api/v1/connections",
+                        connection_body("nope", R"([{"group": "default", "name": "no-such-long-name.example.com"}])"));
+  EXPECT_EQ(error_fields(undefined), std::vector<std::string>{"domains[0].name"});
+}
+
 TEST_F(admin_domains, a_restricted_manager_keeps_the_domains_outside_its_own) {
   auto id = create("shared", in_a_and_acme);
   auto dropped =

@@ -99,6 +99,30 @@ TEST(domain_visibility, admins_and_unrestricted_users_see_every_connection_in_fu
       EXPECT_EQ(visibility_of(with_role(role), connection_in(domains)), visibility::full);
 }
 
+TEST(domain_visibility, a_viewer_sees_no_credential_of_the_as) {
+  auto connection = connection_in({france});
+  connection.headers.push_back({"X-Tenant", "acme"});
+  connection.headers.push_back({"X-Auth-Token", "t0k"});
+  auto view = view_of(with_role(store::role::viewer), connection);
+  ASSERT_TRUE(view);
+  EXPECT_EQ(view->url, "https://u:\u2022\u2022\u2022@as.example.com/");
+  ASSERT_EQ(view->headers.size(), 3u);
+  EXPECT_EQ(view->headers[0].value, "\u2022\u2022\u2022");  // Authorization
+  EXPECT_EQ(view->headers[1].value, "acme");
+  EXPECT_EQ(view->headers[2].value, "\u2022\u2022\u2022");
+  EXPECT_EQ(view->additional_info, "notes");
+  // A manager that sees it in full gets what it edits.
+  auto full = view_of(manager_of({france}), connection);
+  ASSERT_TRUE(full);
+  EXPECT_EQ(full->url, connection.url);
+  EXPECT_EQ(full->headers[0].value, "Bearer x");
+
+  EXPECT_EQ(masked_url("https://as.example.com/a@b"), "https://as.example.com/a@b");
+  EXPECT_EQ(masked_url("https://user@as.example.com/"), "https://user@as.example.com/");
+  EXPECT_EQ(masked_url("https://u:p:q@as.example.com:8443/x?y=z"),
+            "https://u:\u2022\u2022\u2022@as.example.com:8443/x?y=z");
+}
+
 TEST(domain_roles, an_admin_is_never_restricted_even_with_domains_stored) {
   auto admin = with_role(store::role::admin, {france});
   EXPECT_FALSE(is_restricted(admin));
@@ -164,6 +188,48 @@ TEST(domain_assignment, at_most_one_domain_per_group_per_connection) {
   EXPECT_EQ(fields_of(assign(admin, {france, germany})),
             std::vector<std::string>{"domains[1].group"});
   EXPECT_TRUE(assign(admin, {france, acme}).empty());
+  // Two of one group the connection already had together (a store from before groups put every
+  // domain in `default`) may stay; a second one of that group is still not added.
+  EXPECT_TRUE(assign(admin, {france, germany}, {france, germany}).empty());
+  EXPECT_EQ(fields_of(assign(admin, {france, germany}, {france})),
+            std::vector<std::string>{"domains[1].group"});
+}
+
+TEST(domain_assignment, a_restricted_manager_learns_nothing_of_domains_outside_its_own) {
+  // Defined or not, a domain outside its own gets the same answer.
+  auto user = manager_of({france});
+  auto defined_one = assign(user, {paris, germany});
+  auto undefined_one = assign(user, {paris, domain_ref{"Region", "EMEA/Spain"}});
+  ASSERT_EQ(defined_one.size(), 1u);
+  ASSERT_EQ(undefined_one.size(), 1u);
+  EXPECT_EQ(defined_one[0].field, undefined_one[0].field);
+  EXPECT_NE(defined_one[0].message.find("not one of your domains"), std::string::npos);
+  EXPECT_NE(undefined_one[0].message.find("not one of your domains"), std::string::npos);
+}
+
+TEST(domain_assignment, a_defined_domain_is_not_judged_by_the_rules_for_new_names) {
+  // A store from before groups defined `default:customer-number-one.example.com` (a segment
+  // over 20 characters): it may be named; an undefined name of that shape is still refused.
+  std::vector<store::domain> known = {{"default", "customer-number-one.example.com", "", true, {}}};
+  std::vector<domain_ref> refs = {{"default", "customer-number-one.example.com"},
+                                  {"default", "another-long-name.example.com"}};
+  std::vector<field_error> errors;
+  check_domain_refs(refs, errors);
+  ASSERT_EQ(fields_of(errors), (std::vector<std::string>{"domains[0].name", "domains[1].name"}));
+  forgive_defined(errors, refs, known);
+  EXPECT_EQ(fields_of(errors), std::vector<std::string>{"domains[1].name"});
+}
+
+TEST(domain_assignment, a_long_list_is_refused_whole_and_quoted_names_are_cut) {
+  std::vector<domain_ref> many(max_domain_refs + 1, france);
+  std::vector<field_error> errors;
+  check_domain_refs(many, errors);
+  EXPECT_EQ(fields_of(errors), std::vector<std::string>{"domains"});
+  EXPECT_TRUE(assign(with_role(store::role::admin), many).empty()) << "said once, above";
+
+  auto long_name = assign(with_role(store::role::admin), {domain_ref{"Region", std::string(100000, 'x')}});
+  ASSERT_EQ(long_name.size(), 1u);
+  EXPECT_LT(long_name[0].message.size(), 200u) << long_name[0].message.size();
 }
 
 TEST(domain_assignment, a_restricted_manager_keeps_the_domains_outside_its_own) {

@@ -70,12 +70,14 @@ class legacy_store : public backend_test {
     };
     user("00000000000000a1", "admin", yes);
     user("00000000000000b1", "tenant", no);
+    user("00000000000000b2", "customer-c", no);  // token hashes differ by first letter
     auto restriction = [&](std::string_view id, std::string_view position, std::string_view text) {
       db.run("INSERT INTO user_domains (user_id, position, domain) VALUES ($1, $2, $3)",
              {std::string{id}, std::string{position}, std::string{text}});
     };
     restriction("00000000000000a1", "0", "admin.example.com");
     restriction("00000000000000b1", "0", "tenant-a.example.com");
+    restriction("00000000000000b2", "0", "tenant-c.example.com ");  // no path: a blank at its end
   }
 
   /// The users by id.
@@ -110,26 +112,32 @@ TEST_P(legacy_store, a_version_2_database_keeps_every_connection_user_and_domain
   ASSERT_TRUE(domains);
   for (const auto& one : *domains) {
     EXPECT_EQ(one.group, "default");
-    EXPECT_TRUE(one.active);
+    EXPECT_EQ(one.active, one.name != "unmigrated") << one.name;
     names.push_back(one.name);
   }
   // The parent of a path is made with it; the admin's string is not a restriction.
-  EXPECT_EQ(names, (std::vector<std::string>{"EMEA", "EMEA/France", "tenant-a.example.com"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"EMEA", "EMEA/France", "tenant-a.example.com",
+                                             "unmigrated"}));
 
   auto users = users_by_id();
-  ASSERT_EQ(users.size(), 2u);
+  ASSERT_EQ(users.size(), 3u);
   EXPECT_EQ(users["00000000000000a1"].role, role::admin);
   EXPECT_TRUE(users["00000000000000a1"].domains.empty());
   EXPECT_EQ(users["00000000000000b1"].role, role::connections_manager);
   EXPECT_EQ(users["00000000000000b1"].domains,
             (std::vector<domain_ref>{{"default", "tenant-a.example.com"}}));
+  // A user none of whose strings became a domain stays restricted, to a domain holding nothing
+  // (without any domain it would see every connection).
+  EXPECT_EQ(users["00000000000000b2"].role, role::connections_manager);
+  EXPECT_EQ(users["00000000000000b2"].domains,
+            (std::vector<domain_ref>{{"default", "unmigrated"}}));
 
   // What did not become a domain is kept verbatim, nothing lost.
   db_.reset();
   std::vector<std::vector<std::string>> kept;
   auto read_kept = [&](detail::sql_port& port) {
     for (auto& row : port.query(
-             "SELECT owner_kind, owner_id, text FROM unmigrated_domains ORDER BY owner_kind"))
+             "SELECT owner_kind, owner_id, text FROM unmigrated_domains ORDER BY owner_kind, owner_id"))
       kept.push_back(row);
   };
   if (which() == backend::postgresql) {
@@ -143,7 +151,8 @@ TEST_P(legacy_store, a_version_2_database_keeps_every_connection_user_and_domain
   }
   EXPECT_EQ(kept, (std::vector<std::vector<std::string>>{
                       {"connection", std::string{connection_id}, "bad//path"},
-                      {"user", "00000000000000a1", "admin.example.com"}}));
+                      {"user", "00000000000000a1", "admin.example.com"},
+                      {"user", "00000000000000b2", "tenant-c.example.com "}}));
 }
 
 TEST_P(legacy_store, a_version_1_database_gains_the_paused_flag_and_the_domains) {
