@@ -13,6 +13,9 @@ namespace tr::transport {
 /// Limits of one client connection.
 struct client_options {
   std::size_t max_response_body_size = 4 << 20;  ///< larger response bodies fail the request
+  std::size_t kept_response_body = 4 << 10;      ///< bytes of a body the response carries; the
+                                                 ///< rest is read (up to the size above) and
+                                                 ///< dropped, so an answer costs little memory
   std::size_t max_header_size = 64 << 10;        ///< larger response header blocks fail it too
   std::uint32_t max_concurrent_streams = 100;    ///< our own cap on requests in flight (HTTP/2;
                                                  ///< the peer's SETTINGS may lower it)

@@ -27,6 +27,7 @@ struct h1_client_connection::callbacks {
     client.response_started_ = true;
     client.headers_.clear();
     client.body_.clear();
+    client.body_size_ = 0;
     client.header_bytes_ = 0;
     client.status_ = 0;
     return 0;
@@ -63,11 +64,15 @@ struct h1_client_connection::callbacks {
 
   static int on_body(http_parser* parser, const char* data, size_t size) {
     auto& client = self(parser);
-    if (client.body_.size() + size > client.options_.max_response_body_size) {
+    if (client.body_size_ + size > client.options_.max_response_body_size) {
       client.limit_failure_ = {error_code::body_too_large, "response body over the limit"};
       return 1;
     }
-    client.body_.append(std::span<const std::byte>{reinterpret_cast<const std::byte*>(data), size});
+    client.body_size_ += size;
+    auto kept = client.options_.kept_response_body;
+    if (client.body_.size() < kept)  // the rest is read and dropped
+      client.body_.append(std::span<const std::byte>{reinterpret_cast<const std::byte*>(data),
+                                                     std::min(size, kept - client.body_.size())});
     return 0;
   }
 

@@ -20,6 +20,14 @@ using namespace detail::h2;
 constexpr std::string_view client_preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 constexpr std::uint32_t our_max_frame = 16384;        // we never raise SETTINGS_MAX_FRAME_SIZE
 constexpr std::int64_t connection_window = 16 << 20;  // what we let the peer send ahead
+// Frames that carry no answer (PING, SETTINGS, PRIORITY, WINDOW_UPDATE, unknown types, empty
+// DATA, interim 1xx blocks, frames for streams we closed) are each taken from an allowance that
+// every answer tops up; a peer that spends it all is cut off (GOAWAY ENHANCE_YOUR_CALM), so an
+// AS cannot keep a shard busy with frames that lead nowhere.
+constexpr std::int64_t idle_frame_allowance = 10000;
+constexpr std::int64_t idle_frames_per_answer = 100;
+// Header fields kept for a stream's next use; a larger block's storage is given back.
+constexpr std::size_t kept_header_capacity = 16 << 10;
 
 bool is_lower_case(std::string_view name) {
   for (char c : name) {
@@ -35,7 +43,8 @@ struct h2_client_connection::stream_state {
   completion done;
   detail::byte_buffer request_body;  // what flow control has not let out yet
   detail::header_store headers;
-  detail::byte_buffer body;
+  detail::byte_buffer body;      // the first kept_response_body bytes of the body
+  std::uint64_t body_size = 0;   // every byte of the body received
   std::uint64_t headers_at = 0;  // offset of its HEADERS in the output stream
   std::int64_t send_window = 0;
   std::int64_t receive_window = 0;
@@ -57,7 +66,7 @@ namespace {
 bool body_matches_length(const h2_client_connection::stream_state& state) {
   if (state.content_length < 0 || state.head_request) return true;
   if (state.status == 204 || state.status == 304) return true;
-  return state.body.size() == static_cast<std::uint64_t>(state.content_length);
+  return state.body_size == static_cast<std::uint64_t>(state.content_length);
 }
 
 }  // namespace
@@ -340,6 +349,7 @@ error h2_client_connection::on_frame(std::uint8_t type, std::uint8_t flags, std:
       return on_headers(flags, stream, payload);
     case frame_continuation:
       if (header_stream_ == 0) return connection_error(protocol_error_code, "stray CONTINUATION");
+      if (auto err = spend_idle_frame("CONTINUATION")) return err;
       if (header_block_.size() + payload.size() > 2 * options_.max_header_size)
         return connection_error(internal_error_code, "response header block over the limit");
       header_block_.append(payload);
@@ -348,16 +358,18 @@ error h2_client_connection::on_frame(std::uint8_t type, std::uint8_t flags, std:
     case frame_priority:
       if (stream == 0) return connection_error(protocol_error_code, "PRIORITY on stream 0");
       if (payload.size() != 5) return connection_error(frame_size_error, "PRIORITY size");
-      return {};
+      return spend_idle_frame("PRIORITY");
     case frame_rst_stream:
       return on_rst_stream(stream, payload);
     case frame_settings:
+      if (auto err = spend_idle_frame("SETTINGS")) return err;
       return on_settings(flags, payload);
     case frame_push_promise:
       return connection_error(protocol_error_code, "PUSH_PROMISE although push is disabled");
     case frame_ping:
       if (stream != 0) return connection_error(protocol_error_code, "PING on a stream");
       if (payload.size() != 8) return connection_error(frame_size_error, "PING size");
+      if (auto err = spend_idle_frame("PING")) return err;
       if ((flags & flag_ack) == 0) {
         write_frame_head(8, frame_ping, flag_ack, 0);
         output_.append(payload);
@@ -366,9 +378,10 @@ error h2_client_connection::on_frame(std::uint8_t type, std::uint8_t flags, std:
     case frame_goaway:
       return on_goaway(payload);
     case frame_window_update:
+      if (auto err = spend_idle_frame("WINDOW_UPDATE")) return err;
       return on_window_update(stream, payload);
     default:
-      return {};  // unknown frame types are ignored (RFC 9113 §4.1)
+      return spend_idle_frame("unknown frame types");  // else ignored (RFC 9113 §4.1)
   }
 }
 
@@ -387,6 +400,9 @@ error h2_client_connection::on_data(std::uint8_t flags, std::int32_t stream,
     payload = payload.subspan(1, payload.size() - 1 - std::size_t(payload[0]));
   }
   stream_state* state = find(stream);
+  if (!state || (payload.empty() && (flags & flag_end_stream) == 0)) {
+    if (auto err = spend_idle_frame(state ? "empty DATA" : "DATA for closed streams")) return err;
+  }
   if (!state) {
     // A stream we reset or completed: dropped. Only what the peer could have had in flight when
     // we reset it (its stream window then), plus a little slack, is given back; a peer that
@@ -408,11 +424,14 @@ error h2_client_connection::on_data(std::uint8_t flags, std::int32_t stream,
     reset_stream(*state, protocol_error_code, {error_code::protocol_error, "DATA before HEADERS"});
     return {};
   }
-  if (state->body.size() + payload.size() > options_.max_response_body_size) {
+  if (state->body_size + payload.size() > options_.max_response_body_size) {
     reset_stream(*state, cancel_code, {error_code::body_too_large, "response body over the limit"});
     return {};
   }
-  state->body.append(payload);
+  state->body_size += payload.size();
+  if (state->body.size() < options_.kept_response_body)
+    state->body.append(payload.first(
+        std::min(payload.size(), options_.kept_response_body - state->body.size())));
   if (flags & flag_end_stream) {
     if (!body_matches_length(*state)) {
       reset_stream(*state, protocol_error_code,
@@ -515,7 +534,7 @@ error h2_client_connection::on_header_block_end() {
     if ((inflate_flags & NGHTTP2_HD_INFLATE_EMIT) == 0 && left == 0) break;
   }
   header_block_.clear();
-  if (!state) return {};
+  if (!state) return spend_idle_frame("header blocks for closed streams");
   if (state->failure) {
     reset_stream(
         *state,
@@ -535,6 +554,9 @@ error h2_client_connection::on_header_block_end() {
     }
     interim = state->status < 200;
     if (!interim) state->final_headers = true;
+    if (interim) {
+      if (auto err = spend_idle_frame("interim (1xx) responses")) return err;
+    }
   }
   if (header_end_stream_) {
     if (interim || !state->final_headers) {
@@ -606,6 +628,8 @@ error h2_client_connection::on_window_update(std::int32_t stream,
     send_window_ += increment;
     if (send_window_ > max_window) return connection_error(flow_control_error, "window overflow");
   } else {
+    if (stream > last_stream_id_ || (stream & 1) == 0)
+      return connection_error(protocol_error_code, "WINDOW_UPDATE on a stream never opened");
     stream_state* state = find(stream);
     if (!state) return {};
     if (increment == 0) {
@@ -627,7 +651,7 @@ error h2_client_connection::on_rst_stream(std::int32_t stream, std::span<const s
   if (stream == 0) return connection_error(protocol_error_code, "RST_STREAM on stream 0");
   if (stream > last_stream_id_) return connection_error(protocol_error_code, "RST_STREAM on idle");
   stream_state* state = find(stream);
-  if (!state) return {};
+  if (!state) return spend_idle_frame("RST_STREAM for closed streams");
   std::uint32_t code = read32(payload.data());
   if (code == refused_stream) {
     complete(*state, {error_code::refused, "stream refused by the server"});
@@ -640,6 +664,9 @@ error h2_client_connection::on_rst_stream(std::int32_t stream, std::span<const s
 
 error h2_client_connection::on_goaway(std::span<const std::byte> payload) {
   if (payload.size() < 8) return connection_error(frame_size_error, "GOAWAY size");
+  if (goaway_received_) {
+    if (auto err = spend_idle_frame("GOAWAY")) return err;
+  }
   goaway_received_ = true;
   goaway_last_stream_ = static_cast<std::int32_t>(read32(payload.data()) & 0x7fffffffu);
   // Streams above the last id were not processed: they fail as refused, safe to send again.
@@ -692,6 +719,7 @@ h2_client_connection::stream_state* h2_client_connection::acquire() {
   state->request_body.clear();
   state->headers.clear();
   state->body.clear();
+  state->body_size = 0;
   state->header_bytes = 0;
   state->status = 0;
   state->failure = {};
@@ -730,7 +758,15 @@ void h2_client_connection::complete(stream_state& state, const error& err) {
     res.body = state.body.data();
   }
   if (done) done(err, res);
+  if (!err) idle_frames_ = std::min(idle_frames_ + idle_frames_per_answer, idle_frame_allowance);
+  state.headers.release_if_large(kept_header_capacity);
   free_.push_back(&state);
+}
+
+error h2_client_connection::spend_idle_frame(const char* what) {
+  if (--idle_frames_ >= 0) return {};
+  return connection_error(enhance_your_calm, std::string{"too many "} + what +
+                                                 " and other frames that carry no answer");
 }
 
 void h2_client_connection::reset_stream(stream_state& state, std::uint32_t code, error err) {

@@ -14,6 +14,7 @@ struct upstream_pool::session {
   bool ready = false;     ///< the client engine exists (plain: at once; TLS: after the handshake)
   bool draining = false;  ///< takes no new requests; closes when idle
   bool idle_armed = false;  ///< an idle check is scheduled
+  bool timed_out = false;   ///< closed by the handshake timeout
   /// The engine adopted for it, typed (valid while `handle` is open): one of the two.
   tls_connection<client_connection>* tls_engine = nullptr;
   client_connection* plain_engine = nullptr;
@@ -61,7 +62,7 @@ upstream::submitted upstream_pool::submit(const client_request& req, std::uint64
   upstream_ticket ticket{index, entries_[index].generation};
   if (send_now(index, req)) return {verdict::sent, ticket};
   bool opening = connecting();
-  if ((!opening && usable() >= session_limit()) || (!opening && home_.draining())) {
+  if (!opening && (!may_open() || home_.draining())) {
     free_entry(index);  // every session at its limit, or shutting down: no new session
     return {};
   }
@@ -126,6 +127,11 @@ void upstream_pool::open_session() {
   if (home_.draining()) {  // shutting down: no new connections
     return fail_waiting(error{error_code::busy, "shutting down: no new session"}, true);
   }
+  if (sessions_.size() >= max_sessions()) {
+    // Sessions that take no more (a GOAWAY) count until they close: a server that sends GOAWAY
+    // on every session cannot make the pool open more and more of them.
+    return fail_waiting(error{error_code::busy, "every session busy or closing"});
+  }
   auto id = next_session_id_++;
   session s;
   s.id = id;
@@ -150,7 +156,10 @@ void upstream_pool::open_session() {
 void upstream_pool::on_handshake_timeout(std::uint32_t session_id) {
   auto* s = find_session(session_id);
   if (!s || s->ready) return;
-  if (s->handle) return home_.close(s->handle);  // on_close fails what waits
+  if (s->handle) {
+    s->timed_out = true;
+    return home_.close(s->handle);  // on_close fails what waits
+  }
   if (s->connecting) home_.cancel_connect(s->connecting);
   sessions_.erase(sessions_.begin() + (s - sessions_.data()));
   fail_waiting(error{error_code::tls_handshake_failed,
@@ -261,7 +270,7 @@ void upstream_pool::flush_waiting() {
   }
   waiting_.erase(waiting_.begin(), waiting_.begin() + static_cast<std::ptrdiff_t>(sent));
   if (waiting_.empty()) return;
-  if (!connecting() && usable() < session_limit()) open_session();
+  if (!connecting() && may_open()) open_session();
 }
 
 void upstream_pool::answered(std::uint32_t index, std::uint32_t generation, const error& err,
@@ -326,9 +335,13 @@ void upstream_pool::on_close(shard&, connection_handle handle, const io_status& 
   auto self = shared_from_this();  // answers may drop the user's last reference
   auto id = s->id;
   bool was_ready = s->ready;
+  bool timed_out = s->timed_out;
   sessions_.erase(sessions_.begin() + (s - sessions_.data()));
   std::string message = was_ready ? "the connection to the server closed" : "TLS handshake failed";
-  if (why_closed) message += ": " + why_closed.message();
+  if (timed_out)
+    message = "no TCP connection and TLS handshake within the handshake timeout";
+  else if (why_closed)
+    message += ": " + why_closed.message();
   error why{was_ready ? error_code::connection_closed : error_code::tls_handshake_failed,
             std::move(message)};
   for (std::uint32_t i = 0; i < entries_.size(); ++i)
@@ -443,6 +456,14 @@ client_connection* upstream_pool::client_of(const session& s) const {
 std::size_t upstream_pool::session_limit() const {
   return std::max<std::size_t>(1,
                                http1_only_ ? options_.http1_sessions : options_.http2_sessions);
+}
+
+std::size_t upstream_pool::max_sessions() const {
+  return 2 * session_limit();
+}
+
+bool upstream_pool::may_open() const {
+  return usable() < session_limit() && sessions_.size() < max_sessions();
 }
 
 bool upstream_pool::connecting() const {

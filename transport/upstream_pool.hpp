@@ -39,7 +39,8 @@ struct upstream_options {
 /// HTTP/1.1 keep-alive connections one request at a time. A request goes on the first ready
 /// session that can take it; when none can, it waits for a session being opened, or one is
 /// opened for it while fewer than the limit exist; otherwise the pool is full. A session that
-/// says it takes no more (GOAWAY, stream ids used up, `connection: close`) closes once idle.
+/// says it takes no more (GOAWAY, stream ids used up, `connection: close`) closes once idle,
+/// and counts until then: at most twice the limit exist, closing ones included.
 /// Shutdown (the shard draining) opens no new session and closes idle ones.
 ///
 /// Shard thread only. Its user owns it (shared); once detached it lives on alone until its
@@ -90,6 +91,10 @@ class upstream_pool final : public upstream,
   session* find_session(connection_handle handle);
   client_connection* client_of(const session& s) const;
   std::size_t session_limit() const;
+  /// Sessions open or opening, those closing included: twice session_limit().
+  std::size_t max_sessions() const;
+  /// True when another session may open: fewer usable than the limit, fewer in all than the max.
+  bool may_open() const;
   bool connecting() const;
   std::size_t usable() const;
   bool has_connections() const;

@@ -499,6 +499,18 @@ TEST_F(h1_client_test, fails_the_request_on_an_oversize_body) {
   EXPECT_EQ(result_.err.code(), error_code::body_too_large);
 }
 
+TEST_F(h1_client_test, keeps_only_the_first_bytes_of_a_large_body) {
+  client_options options;
+  options.kept_response_body = 4;
+  h1_client_connection small{options};
+  small.submit(post("/", ""), record_into(result_));
+  small.receive(as_bytes("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n01234"));
+  small.receive(as_bytes("56789"));
+  ASSERT_TRUE(result_.done);
+  EXPECT_FALSE(result_.err) << result_.err.message();
+  EXPECT_EQ(result_.body, "0123");
+}
+
 TEST_F(h1_client_test, cancel_completes_the_request_and_retires_the_connection) {
   auto id = client_.submit(post("/", ""), record_into(result_));
   client_.cancel(*id);

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <nghttp2/nghttp2.h>
 
+#include <functional>
 #include <random>
 #include <string>
 #include <vector>
@@ -311,6 +312,95 @@ TEST_F(h2_client_frames_test, stops_a_server_that_floods_data_on_a_reset_stream)
   EXPECT_TRUE(failure);
   EXPECT_LE(sent, std::size_t{client_options{}.initial_window_size} + (64 << 10) + chunk.size());
   EXPECT_EQ(goaway_code(), 3);  // FLOW_CONTROL_ERROR
+}
+
+// An AS answer holds little memory whatever its size: a large body is read (to its limit) and
+// only its first bytes kept, and its length still checked against content-length.
+TEST_F(h2_client_frames_test, keeps_only_the_first_bytes_of_a_large_body) {
+  handshake();
+  outcome result;
+  auto id = client_.submit(post("/up", "body"), record_into(result));
+  ASSERT_TRUE(id);
+  std::size_t size = 600 << 10;  // within the stream window (1 MiB)
+  std::string input = frame(1, 0x4, *id,
+                            encoder_.block({{":status", "200"},
+                                            {"content-length", std::to_string(size)}}));
+  std::string chunk(16384, 'b');
+  for (std::size_t sent = 0; sent < size; sent += chunk.size())
+    input += frame(0, sent + chunk.size() >= size ? 0x1 : 0, *id, chunk.substr(0, size - sent));
+  ASSERT_FALSE(client_.receive(as_bytes(input)));
+  ASSERT_TRUE(result.done);
+  ASSERT_FALSE(result.err) << result.err.message();
+  EXPECT_EQ(result.body, std::string(client_options{}.kept_response_body, 'b'));
+}
+
+// Frames that lead to no answer cost the shard: an AS that sends them without end (interim 1xx
+// blocks, PRIORITY, unknown types, WINDOW_UPDATE, PING) is cut off once its allowance is spent.
+TEST_F(h2_client_frames_test, cuts_off_a_server_that_sends_endless_frames_without_answers) {
+  struct flood {
+    const char* what;
+    std::function<std::string(std::int32_t)> frame_for;
+  };
+  std::vector<flood> floods = {
+      {"interim", [&](std::int32_t id) { return frame(1, 0x4, id, encoder_.block({{":status", "103"}})); }},
+      {"priority", [](std::int32_t id) { return frame(2, 0, id, std::string(5, '\0')); }},
+      {"unknown", [](std::int32_t) { return frame(0x42, 0, 0, "x"); }},
+      {"window update", [](std::int32_t id) { return frame(8, 0, id, std::string("\0\0\0\1", 4)); }},
+      {"ping", [](std::int32_t) { return frame(6, 0, 0, "12345678"); }},
+      {"empty data", [](std::int32_t id) { return frame(0, 0, id, ""); }},
+  };
+  for (const auto& f : floods) {
+    SCOPED_TRACE(f.what);
+    h2_client_connection client{client_options{}};
+    server_encoder encoder;
+    take_frames(client);
+    ASSERT_FALSE(client.receive(as_bytes(frame(4, 0, 0, ""))));
+    outcome result;
+    auto id = client.submit(post("/up", "body"), record_into(result));
+    ASSERT_TRUE(id);
+    if (std::string_view{f.what} != "interim")
+      ASSERT_FALSE(client.receive(as_bytes(frame(1, 0x4, *id, encoder.block({{":status", "200"}})))));
+    error failure;
+    int sent = 0;
+    std::string batch;
+    for (int i = 0; i < 100; ++i) batch += f.frame_for(*id);
+    for (; sent < 50000 && !failure; sent += 100) failure = client.receive(as_bytes(batch));
+    EXPECT_TRUE(failure);
+    EXPECT_LE(sent, 10100);
+    ASSERT_TRUE(result.done);
+    EXPECT_TRUE(result.err);
+    int code = -1;
+    for (const auto& out : take_frames(client))
+      if (out.type == 7 && out.payload.size() >= 8) code = static_cast<std::uint8_t>(out.payload[7]);
+    EXPECT_EQ(code, 11);  // ENHANCE_YOUR_CALM
+  }
+}
+
+// Answers top the allowance up: a server that sends a few such frames with each answer (its
+// WINDOW_UPDATEs, a PING now and then) is never cut off.
+TEST_F(h2_client_frames_test, a_server_that_answers_keeps_its_allowance) {
+  handshake();
+  for (int i = 0; i < 2000; ++i) {
+    outcome result;
+    auto id = client_.submit(post("/up", "body"), record_into(result));
+    ASSERT_TRUE(id);
+    std::string input;
+    for (int j = 0; j < 50; ++j) input += frame(8, 0, 0, std::string("\0\0\0\1", 4));
+    input += frame(1, 0x4 | 0x1, *id, encoder_.block({{":status", "200"}}));
+    ASSERT_FALSE(client_.receive(as_bytes(input))) << i;
+    ASSERT_TRUE(result.done);
+    ASSERT_FALSE(result.err) << result.err.message();
+    take_frames(client_);
+  }
+}
+
+TEST_F(h2_client_frames_test, window_update_on_a_stream_never_opened_is_a_connection_error) {
+  handshake();
+  outcome result;
+  auto id = client_.submit(post("/up", "body"), record_into(result));
+  ASSERT_TRUE(id);
+  EXPECT_TRUE(client_.receive(as_bytes(frame(8, 0, *id + 2, std::string("\0\0\0\1", 4)))));
+  EXPECT_EQ(goaway_code(), 1);  // PROTOCOL_ERROR
 }
 
 }  // namespace

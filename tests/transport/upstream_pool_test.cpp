@@ -106,6 +106,7 @@ struct upstream_pool_test : ::testing::Test {
                 server_options{},
                 [this](http_server_connection& c, const request& req) {
                   ++requests_seen;
+                  if (req.path == "/goaway-hang") return c.shutdown();  // GOAWAY, no answer
                   if (req.path != "/hang") c.respond(req.stream, 200, {}, "ok");
                 },
                 protocol_for_alpn(alpn));
@@ -236,11 +237,32 @@ TEST_F(upstream_pool_test, a_server_that_never_finishes_its_handshake_fails_what
   auto took = std::chrono::steady_clock::now() - started;
   auto answer = user.answers()[0];
   EXPECT_EQ(answer.code, error_code::tls_handshake_failed) << answer.reason;
+  EXPECT_NE(answer.reason.find("handshake timeout"), std::string::npos) << answer.reason;
   EXPECT_FALSE(answer.sent);
   EXPECT_GE(took, 190ms);
   EXPECT_LT(took, 5s);
   EXPECT_EQ(sessions(), 0u);
   ::close(silent);
+}
+
+TEST_F(upstream_pool_test, sessions_closing_after_a_goaway_count_against_the_limit) {
+  // A server that sends GOAWAY on each session and never answers what it took: each session
+  // stays open, closing, while its request waits; new ones may open only up to twice the limit.
+  serve({"h2"});
+  options.http2_sessions = 2;
+  make_pool();
+  int taken = 0;
+  for (int i = 0; i < 12; ++i) {
+    auto verdict = submit("/goaway-hang", static_cast<std::uint64_t>(i));
+    if (verdict == upstream::verdict::waiting || verdict == upstream::verdict::sent) {
+      ++taken;
+      int seen = requests_seen;
+      eventually([&] { return requests_seen > seen || user.count() > 0; }, 2s);
+    }
+  }
+  EXPECT_LE(sessions(), 4u);
+  EXPECT_LE(accepted.load(), 4);
+  EXPECT_EQ(taken, 4);
 }
 
 TEST_F(upstream_pool_test, a_destination_the_filter_refuses_is_never_connected_to) {

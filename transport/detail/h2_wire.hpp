@@ -36,6 +36,7 @@ enum : std::uint32_t {
   refused_stream = 7,
   cancel_code = 8,
   compression_error = 9,
+  enhance_your_calm = 11,
 };
 
 inline constexpr std::size_t frame_head_size = 9;

@@ -14,6 +14,13 @@ namespace tr::transport::detail {
 /// values may arrive in pieces (http_parser splits them at read boundaries).
 class header_store {
  public:
+  /// Gives back storage grown past `keep` bytes of text (call between uses).
+  void release_if_large(std::size_t keep) {
+    if (text_.capacity() > keep) std::string{}.swap(text_);
+    if (fields_.capacity() * sizeof(field) > keep) std::vector<field>{}.swap(fields_);
+    if (views_.capacity() * sizeof(header) > keep) std::vector<header>{}.swap(views_);
+  }
+
   /// Forgets all fields, keeping the capacity.
   void clear() {
     text_.clear();
