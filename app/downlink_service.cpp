@@ -136,6 +136,10 @@ void downlink_service::deliver(const transport::request_origin& origin,
   if (!options_.ns) {
     verifier_.release(verdict);
     metrics_.count(actors::downlink_outcome::ns_unconfigured);
+    verdict.outcome = actors::downlink_outcome::ns_unconfigured;
+    verdict.status = 503;
+    verdict.reason = "no NS downlink URL configured (ns.downlink_url)";
+    log_refused(origin, verdict);
     return transport::respond_later(origin, 503, {{"content-type", "text/plain"}},
                                     "no NS downlink URL configured");
   }
@@ -143,8 +147,10 @@ void downlink_service::deliver(const transport::request_origin& origin,
   auto* registry = &metrics_;
   auto* verifying = &verifier_;
   auto json = downlink_json(verdict);
+  // The service outlives the shards' callbacks: the runtime stops before it does.
   lane.post(
-      std::move(json), [origin, registry, verifying, verdict = std::move(verdict)](int status) {
+      std::move(json),
+      [this, origin, registry, verifying, verdict = std::move(verdict)](int status) mutable {
         if (status >= 200 && status < 300) {
           registry->count(actors::downlink_outcome::accepted);
           transport::respond_later(origin, 200, {{"content-type", "text/html"}},
@@ -154,6 +160,13 @@ void downlink_service::deliver(const transport::request_origin& origin,
           // The NS refused it or never got it: the AS may send it again. Sent without an answer,
           // the NS may have queued it, so the token stays spent (a resend would be a duplicate).
           if (status != 0) verifying->release(verdict);
+          verdict.outcome = actors::downlink_outcome::ns_failed;
+          verdict.status = 503;
+          verdict.reason = "NS " + options_.ns->authority +
+                           (status > 0    ? " answered " + std::to_string(status)
+                            : status == 0 ? ": sent, no answer"
+                                          : ": not reached");
+          log_refused(origin, verdict);
           transport::respond_later(origin, 503, {{"content-type", "text/plain"}}, "NS unavailable");
         }
       });

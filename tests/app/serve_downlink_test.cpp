@@ -180,6 +180,11 @@ TEST_F(serve_downlink, an_unreachable_ns_gives_503_and_nothing_accepted) {
   EXPECT_EQ(r.status, 503) << r.body;
   EXPECT_EQ(downlinks("accepted"), 0);
   EXPECT_EQ(downlinks("ns_failed"), 1);
+  // The operator reads why, and which NS, in the log.
+  auto log = router->process().errors();
+  EXPECT_NE(log.find("downlink refused"), std::string::npos) << log;
+  EXPECT_NE(log.find("outcome=ns_failed"), std::string::npos) << log;
+  EXPECT_NE(log.find("localhost:" + std::to_string(closed)), std::string::npos) << log;
 }
 
 TEST_F(serve_downlink, an_ns_answering_500_gives_503_and_the_as_may_send_it_again) {
@@ -213,6 +218,8 @@ TEST_F(serve_downlink, without_a_downlink_url_downlinks_are_refused_with_503) {
   EXPECT_EQ(post(once).status, 503);  // not a replay: it was never accepted
   EXPECT_EQ(downlinks("ns_unconfigured"), 2);
   EXPECT_EQ(downlinks("replay"), 0);
+  EXPECT_NE(router->process().errors().find("outcome=ns_unconfigured"), std::string::npos)
+      << router->process().errors();
 }
 
 TEST_F(serve_downlink, nghttp_as_an_as_gets_its_downlink_queued) {
