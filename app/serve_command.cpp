@@ -41,10 +41,16 @@ void keep_admin_token(const config& cfg, const std::string& token) {
   if (!kept)
     logging::warning("cannot write the admin token file",
                      {{"file", file.c_str()}, {"reason", std::strerror(errno)}});
-  if (logging::current_format() == logging::format::json)
-    logging::write(logging::level::warning, "admin token generated (shown once)",
-                   {{"file", file.c_str()}, {"token", token}});
-  else
+  if (logging::current_format() == logging::format::json) {
+    // JSON lines go to a log collector: the token stays in the file, unless it could not be
+    // kept there (else it would be lost).
+    if (kept)
+      logging::write(logging::level::warning, "admin token generated: read it in the file",
+                     {{"file", file.c_str()}});
+    else
+      logging::write(logging::level::warning, "admin token generated (shown once)",
+                     {{"file", file.c_str()}, {"token", token}});
+  } else
     std::printf("admin token (shown once, also in %s): %s\n", file.c_str(), token.c_str());
 }
 
@@ -85,7 +91,11 @@ int run_serve_command(std::span<char* const> args) {
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGTERM);
   sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  // SIGHUP (a reload or log rotation by habit) and SIGUSR1/2 would end the process at once
+  // without a drain: they are taken and logged instead.
+  sigset_t waited = stop_signals;
+  for (int ignored : {SIGHUP, SIGUSR1, SIGUSR2}) sigaddset(&waited, ignored);
+  pthread_sigmask(SIG_BLOCK, &waited, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
   router r{cfg};
@@ -108,7 +118,13 @@ int run_serve_command(std::span<char* const> args) {
       "listening", {{"ingress", ingress}, {"public", public_at}, {"admin", admin}});
 
   int signal = 0;
-  sigwait(&stop_signals, &signal);
+  for (;;) {
+    sigwait(&waited, &signal);
+    if (signal == SIGTERM || signal == SIGINT) break;
+    logging::warning("signal ignored: the configuration is read at start only (restart to apply "
+                     "a change), logs go to stderr (nothing to reopen)",
+                     {{"signal", signal == SIGHUP ? "SIGHUP" : signal == SIGUSR1 ? "SIGUSR1" : "SIGUSR2"}});
+  }
   std::string name = signal == SIGTERM ? "SIGTERM" : "SIGINT";
   if (cfg->runtime.shutdown_delay_ms > 0) {
     // Not ready, still serving: whoever balances the load stops sending before the listeners
