@@ -91,7 +91,8 @@ std::optional<std::string> router::start(const std::function<void(const std::str
     throw std::runtime_error(
         "store.url (cluster mode) needs admin.token (TUNNEL_ROUTER_ADMIN_TOKEN), the same on "
         "every replica");
-  auto opened = store::database::open(store::open_options{cfg.store.path, {}, cfg.store.url});
+  auto opened = store::database::open(
+      store::open_options{.path = cfg.store.path, .url = cfg.store.url, .exclusive = true});
   if (!opened)
     throw std::runtime_error((cluster ? "store.url: " : "store.path: ") +
                              opened.error_value().message);

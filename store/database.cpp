@@ -3,8 +3,17 @@
 #include "store/sqlite_database.hpp"
 
 #include <system_error>
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <utility>
 
+#include "logging/log.hpp"
 #include "store/detail/data_key_source.hpp"
 #include "store/detail/database_access.hpp"
 #include "store/detail/domain_rows.hpp"
@@ -122,7 +131,11 @@ result<std::unique_ptr<database>> database::open(const open_options& options) {
 sqlite_database::sqlite_database(std::filesystem::path path, std::unique_ptr<detail::sealer> keys)
     : database(std::move(path)), keys_(std::move(keys)) {}
 
-sqlite_database::~sqlite_database() = default;
+sqlite_database::~sqlite_database() {
+  reader_.reset();
+  writer_.reset();
+  if (lock_fd_ >= 0) ::close(lock_fd_);
+}
 
 result<std::unique_ptr<database>> sqlite_database::open(const open_options& options) {
   if (options.path.empty()) return detail::invalid("the store path is empty");
@@ -133,11 +146,39 @@ result<std::unique_ptr<database>> sqlite_database::open(const open_options& opti
   if (failure)
     return error{error_code::io_error,
                  "cannot create the folder " + folder.string() + ": " + failure.message()};
-  auto key = detail::load_data_key(folder, options.data_key_hex);
+  std::unique_ptr<sqlite_database> db{new sqlite_database(options.path, nullptr)};
+  if (options.exclusive) {
+    auto lock_path = options.path;
+    lock_path += ".lock";
+    db->lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (db->lock_fd_ < 0)
+      return error{error_code::io_error,
+                   "cannot open " + lock_path.string() + ": " + std::strerror(errno)};
+    if (::flock(db->lock_fd_, LOCK_EX | LOCK_NB) != 0)
+      return error{error_code::io_error,
+                   options.path.string() + " is in use by another tunnel-router (it holds " +
+                       lock_path.string() + "): two routers on one SQLite file would each "
+                       "serve their own view of it"};
+  }
+  // A new store is created readable by its owner only (URLs and headers hold credentials); SQLite
+  // gives its -wal and -shm files the database's mode.
+  std::error_code ignored;
+  bool fresh = !std::filesystem::exists(options.path, ignored) ||
+               std::filesystem::file_size(options.path, ignored) == 0;
+  if (fresh) {
+    int fd = ::open(options.path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+      ::fchmod(fd, 0600);
+      ::close(fd);
+    }
+  }
+  // An existing database was sealed with a key: a missing data.key is not replaced by a new one.
+  auto key = detail::load_data_key(folder, options.data_key_hex, fresh);
   if (!key) return key.error_value();
-
-  std::unique_ptr<sqlite_database> db{
-      new sqlite_database(options.path, std::make_unique<detail::sealer>(key.value()))};
+  db->keys_ = std::make_unique<detail::sealer>(key.value());
+  if (fresh)
+    logging::info("store: a new, empty store was created",
+                     {{"file", options.path.string()}});
   try {
     db->writer_ = std::make_unique<detail::sqlite_db>(options.path.string());
     configure(*db->writer_, true);

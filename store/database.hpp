@@ -29,6 +29,9 @@ struct open_options {
   std::string data_key_hex;
   /// A PostgreSQL URI (`postgresql://...`): the shared store of cluster mode. Empty: SQLite.
   std::string url;
+  /// SQLite: hold `<path>.lock` (flock) while open, refusing a second process on the same file
+  /// (the router's serve; tools and tests open without it).
+  bool exclusive = false;
 };
 
 /// The persistent store: connections, device routes and users, with keys sealed under the data

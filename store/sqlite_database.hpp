@@ -68,6 +68,7 @@ class sqlite_database final : public database {
   std::unique_ptr<detail::sealer> keys_;
   std::unique_ptr<detail::sqlite_db> writer_;
   std::unique_ptr<detail::sqlite_db> reader_;
+  int lock_fd_ = -1;  ///< `<path>.lock`, flocked while open (open_options::exclusive)
   std::mutex write_mutex_;
   std::mutex read_mutex_;
   std::atomic<std::thread::id> publishing_thread_{};

@@ -84,14 +84,20 @@ bool create_key_file(const std::filesystem::path& file) {
 
 }  // namespace
 
-result<data_key> load_data_key(const std::filesystem::path& folder, std::string_view explicit_hex) {
+result<data_key> load_data_key(const std::filesystem::path& folder, std::string_view explicit_hex,
+                               bool may_create) {
   if (!explicit_hex.empty()) return parse_key(explicit_hex, "the given data key");
   if (const char* variable = std::getenv(data_key_variable); variable && *variable)
     return parse_key(variable, data_key_variable);
 
   auto file = folder / data_key_file_name;
   std::error_code ignored;
-  if (!std::filesystem::exists(file, ignored) && !create_key_file(file) && errno != EEXIST)
+  bool missing = !std::filesystem::exists(file, ignored);
+  if (missing && !may_create)
+    return error{error_code::bad_data_key,
+                 file.string() + " is missing, and the database beside it was sealed with it: "
+                 "put it back with the database (or give the key in " + data_key_variable + ")"};
+  if (missing && !create_key_file(file) && errno != EEXIST)
     return error{error_code::bad_data_key, system_message("cannot create", file)};
   std::ifstream in{file, std::ios::binary};
   if (!in) return error{error_code::bad_data_key, system_message("cannot read", file)};

@@ -296,3 +296,57 @@ TEST(serve_admin, a_first_start_that_fails_after_making_the_admin_token_keeps_it
   EXPECT_EQ(second.admin_token(), token);
   EXPECT_EQ(second.admin("GET", "/api/v1/connections").status, 200);
 }
+
+namespace {
+
+/// A configuration on free ports whose store is `data`/router.db.
+std::string config_with_store(temp_dir& dir, const std::string& data, const std::string& name) {
+  write_file(dir.file(name), "[store]\npath = " + data +
+                                 "/router.db\n[ingress]\nlisten = 127.0.0.1:0\n[public]\n"
+                                 "listen = 127.0.0.1:0\n[admin]\nlisten = 127.0.0.1:0\n");
+  return dir.file(name);
+}
+
+}  // namespace
+
+TEST(serve_admin, a_second_router_on_the_same_sqlite_file_is_refused) {
+  temp_dir dir;
+  std::string data = dir.path() + "/data";
+  router_process first{"", data};
+  // Made for its owner only: URLs and headers in it hold credentials.
+  struct stat made{};
+  ASSERT_EQ(::stat((data + "/router.db").c_str(), &made), 0);
+  EXPECT_EQ(made.st_mode & 0777, 0600u);
+  EXPECT_NE(first.process().errors().find("a new, empty store was created"), std::string::npos)
+      << first.process().errors();
+
+  child_process second{{TR_BINARY, "serve", "--config", config_with_store(dir, data, "b.ini")}};
+  second.wait(20s);
+  EXPECT_EQ(second.exit_code().value_or(-1), 1);
+  EXPECT_NE(second.errors().find("in use by another tunnel-router"), std::string::npos)
+      << second.errors();
+  EXPECT_EQ(first.admin("GET", "/api/v1/connections").status, 200);
+  EXPECT_EQ(first.terminate(), 0);
+
+  // Once the first has stopped, the store opens again, not as a new one.
+  router_process third{"", data};
+  EXPECT_EQ(third.admin("GET", "/api/v1/connections").status, 200);
+  EXPECT_EQ(third.process().errors().find("a new, empty store"), std::string::npos)
+      << third.process().errors();
+}
+
+TEST(serve_admin, a_database_without_its_data_key_is_refused_and_no_other_key_is_made) {
+  temp_dir dir;
+  std::string data = dir.path() + "/data";
+  {
+    router_process first{"", data};
+    ASSERT_EQ(first.terminate(), 0);
+  }
+  ASSERT_EQ(::unlink((data + "/data.key").c_str()), 0);  // a restore that forgot the key
+  child_process again{{TR_BINARY, "serve", "--config", config_with_store(dir, data, "r.ini")}};
+  again.wait(20s);
+  EXPECT_EQ(again.exit_code().value_or(-1), 1);
+  EXPECT_NE(again.errors().find("data.key is missing"), std::string::npos) << again.errors();
+  struct stat none{};
+  EXPECT_NE(::stat((data + "/data.key").c_str(), &none), 0) << "a wrong key was left behind";
+}
