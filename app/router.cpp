@@ -4,6 +4,8 @@
 #include <caf/all.hpp>
 
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <stdexcept>
 
 #include <unistd.h>
@@ -27,6 +29,19 @@
 namespace tr::app {
 
 namespace {
+
+/// A single node started with `admin.token` set: the token it generated earlier and kept in
+/// `admin.token` beside the database no longer works, so the file goes (and the log says so).
+void forget_replaced_token_file(const config& cfg) {
+  auto file = std::filesystem::path{cfg.store.path}.parent_path() / "admin.token";
+  std::ifstream in{file};
+  std::string kept;
+  if (!in || !std::getline(in, kept) || kept == cfg.admin.token) return;
+  std::error_code failure;
+  std::filesystem::remove(file, failure);
+  logging::warning("the configured admin.token replaces the one kept in the file: file removed",
+                   {{"file", file.string()}});
+}
 
 /// Raises the descriptor limit to its hard limit; the result.
 std::uint64_t raise_descriptor_limit() {
@@ -109,6 +124,7 @@ std::optional<std::string> router::start(const std::function<void(const std::str
     logging::warning("admin.token could not be stored; serving with the stored admin token",
                      {{"reason", bootstrap.error_value().message}});
   }
+  if (!cluster && !cfg.admin.token.empty()) forget_replaced_token_file(cfg);
   {
     std::vector<transport::network> deny;
     std::string problem;

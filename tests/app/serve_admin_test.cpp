@@ -350,3 +350,26 @@ TEST(serve_admin, a_database_without_its_data_key_is_refused_and_no_other_key_is
   struct stat none{};
   EXPECT_NE(::stat((data + "/data.key").c_str(), &none), 0) << "a wrong key was left behind";
 }
+
+TEST(serve_admin, a_configured_admin_token_removes_the_file_of_the_one_it_replaces) {
+  temp_dir dir;
+  std::string data = dir.path() + "/data";
+  {
+    router_process first{"", data};
+    ASSERT_EQ(first.terminate(), 0);
+  }
+  std::string configured(40, 'c');
+  write_file(dir.file("t.ini"), read_file(config_with_store(dir, data, "t.ini")) +
+                                    "token = " + configured + "\n");  // in [admin], last
+  child_process again{{TR_BINARY, "serve", "--config", dir.file("t.ini")}};
+  for (int i = 0; i < 500 && again.output().find("listening") == std::string::npos; ++i) {
+    ASSERT_TRUE(again.running()) << again.errors();
+    std::this_thread::sleep_for(20ms);
+  }
+  struct stat gone{};
+  EXPECT_NE(::stat((data + "/admin.token").c_str(), &gone), 0) << "a dead token left behind";
+  EXPECT_NE(again.errors().find("replaces the one kept in the file"), std::string::npos)
+      << again.errors();
+  again.signal(SIGTERM);
+  EXPECT_EQ(again.wait(), 0);
+}
