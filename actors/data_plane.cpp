@@ -126,7 +126,21 @@ void data_plane::finish_load() {
 
 bool data_plane::wait_loaded(std::chrono::milliseconds limit) const {
   std::unique_lock lock{loaded_mutex_};
-  return loaded_changed_.wait_for(lock, limit, [this] { return loaded(); });
+  loaded_changed_.wait_for(lock, limit, [this] { return loaded() || !load_failure_.empty(); });
+  return loaded();
+}
+
+void data_plane::fail_load(std::string why) {
+  {
+    std::lock_guard lock{loaded_mutex_};
+    load_failure_ = std::move(why);
+  }
+  loaded_changed_.notify_all();
+}
+
+std::string data_plane::load_failure() const {
+  std::lock_guard lock{loaded_mutex_};
+  return load_failure_;
 }
 
 void data_plane::apply(const store::change_event& event) {

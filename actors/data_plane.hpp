@@ -72,8 +72,12 @@ class data_plane {
   /// True once the load is in every shard: the data plane knows every stored connection and
   /// route.
   bool loaded() const { return loaded_.load(std::memory_order_acquire); }
-  /// Waits until loaded() or `limit` has passed; loaded().
+  /// Waits until loaded(), the load failed, or `limit` has passed; loaded().
   bool wait_loaded(std::chrono::milliseconds limit) const;
+  /// At start: the load failed (`why` names the store's reason); wait_loaded() gives up at once.
+  void fail_load(std::string why);
+  /// Why the load failed; empty if it did not.
+  std::string load_failure() const;
   /// Applies one committed change (control thread).
   void apply(const store::change_event& event);
   /// Retires every owner (control thread).
@@ -170,6 +174,7 @@ class data_plane {
   std::vector<std::uint64_t> last_dispatched_;  ///< shard_state::dispatched at the last sample
   std::atomic<bool> loaded_{false};
   mutable std::mutex loaded_mutex_;  ///< with loaded_changed_, for wait_loaded
+  std::string load_failure_;         ///< under loaded_mutex_
   mutable std::condition_variable loaded_changed_;
   rebalance_policy policy_;
   std::function<void(const std::string&)> restart_request_;

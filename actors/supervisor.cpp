@@ -88,12 +88,17 @@ caf::behavior supervisor(caf::stateful_actor<supervisor_state>* self, data_plane
     auto scanned = db->scan_device_routes(50'000, [plane](std::vector<store::device_route> batch) {
       plane->load_routes(std::move(batch));
     });
-    if (scanned)
+    if (scanned) {
       plane->finish_load();
-    else
-      logging::error("supervisor: cannot load the device routes from the store");
+    } else {
+      logging::error("supervisor: cannot load the device routes from the store",
+                     {{"reason", scanned.error_value().message}});
+      plane->fail_load("cannot load the device routes: " + scanned.error_value().message);
+    }
   } else {
-    logging::error("supervisor: cannot load the configuration from the store");
+    logging::error("supervisor: cannot load the configuration from the store",
+                   {{"reason", connections.error_value().message}});
+    plane->fail_load("cannot load the connections: " + connections.error_value().message);
   }
   self->delayed_send(self, std::chrono::seconds{1}, tick_atom::value);
   return {

@@ -217,8 +217,11 @@ std::optional<std::string> router::start(const std::function<void(const std::str
   m.system = std::make_unique<caf::actor_system>(*m.caf_config);
   m.supervisor = actors::spawn_supervisor(*m.system, *m.plane, *m.db);
   // Ready means the stored configuration is in the data plane: wait for the supervisor's load.
-  if (!m.plane->wait_loaded(std::chrono::seconds{30}))
-    throw std::runtime_error("store: the configuration did not load within 30 s");
+  if (!m.plane->wait_loaded(std::chrono::seconds{30})) {
+    auto failure = m.plane->load_failure();
+    throw std::runtime_error(failure.empty() ? "store: the configuration did not load within 30 s"
+                                             : "store: " + failure);
+  }
   if (auto* shared = m.db->cluster())
     m.health = std::make_unique<app::health_publisher>(
         *shared, [live = m.live.get()] { return live->all_own_figures(); },

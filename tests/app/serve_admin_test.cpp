@@ -1,10 +1,12 @@
 // The admin API over real HTTP, as an operator's script uses it: curl over HTTP/1.1 and h2c,
 // the store surviving restarts and a kill -9, limits answered with 4xx.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <signal.h>
 #include <sys/stat.h>
 
 #include <atomic>
+#include <fstream>
 #include <cctype>
 #include <regex>
 #include <thread>
@@ -372,4 +374,43 @@ TEST(serve_admin, a_configured_admin_token_removes_the_file_of_the_one_it_replac
       << again.errors();
   again.signal(SIGTERM);
   EXPECT_EQ(again.wait(), 0);
+}
+
+TEST(serve_admin, a_damaged_store_stops_the_start_at_once_with_sqlites_reason) {
+  temp_dir dir;
+  std::string data = dir.path() + "/data";
+  {
+    router_process first{"", data};
+    ASSERT_EQ(first.admin("POST", "/api/v1/connections",
+                          R"({"name":"AS 1","url":"https://as.example.com/up","contentType":"JSON","asId":"A1"})")
+                  .status,
+              201);
+    ASSERT_EQ(first.terminate(), 0);
+  }
+  // Everything into the main file, then the connections table's first page overwritten.
+  std::string file = data + "/router.db";
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_stmt* query = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT rootpage FROM sqlite_master WHERE name = 'connections'",
+                               -1, &query, nullptr),
+            SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(query), SQLITE_ROW);
+  auto page = sqlite3_column_int64(query, 0);
+  auto page_size = 4096;
+  sqlite3_finalize(query);
+  sqlite3_close(db);
+  {
+    std::fstream out{file, std::ios::in | std::ios::out | std::ios::binary};
+    out.seekp((page - 1) * page_size + 8);
+    std::string junk(4000, '\xa5');
+    out.write(junk.data(), static_cast<std::streamsize>(junk.size()));
+  }
+  auto started = std::chrono::steady_clock::now();
+  child_process again{{TR_BINARY, "serve", "--config", config_with_store(dir, data, "d.ini")}};
+  again.wait(40s);
+  EXPECT_EQ(again.exit_code().value_or(-1), 1);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 20s) << "waited for the load's deadline";
+  EXPECT_NE(again.errors().find("malformed"), std::string::npos) << again.errors();
 }
