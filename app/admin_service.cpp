@@ -94,13 +94,23 @@ std::string admin_service::render_metrics() const {
     line("listener_timed_out_total", c.timed_out.load(std::memory_order_relaxed));
     line("listener_handler_failures_total", c.handler_failures.load(std::memory_order_relaxed));
   };
-  text += "# TYPE tunnel_router_listener_connections gauge\n";
-  text += "# TYPE tunnel_router_listener_refused_total counter\n";
-  text += "# TYPE tunnel_router_listener_timed_out_total counter\n";
-  text += "# TYPE tunnel_router_listener_handler_failures_total counter\n";
+  text +=
+      "# HELP tunnel_router_listener_connections Connections open on each listener.\n"
+      "# TYPE tunnel_router_listener_connections gauge\n"
+      "# HELP tunnel_router_listener_refused_total Connections and requests a listener refused "
+      "(caps, limits, malformed input).\n"
+      "# TYPE tunnel_router_listener_refused_total counter\n"
+      "# HELP tunnel_router_listener_timed_out_total Connections a listener closed for "
+      "idleness or slowness.\n"
+      "# TYPE tunnel_router_listener_timed_out_total counter\n"
+      "# HELP tunnel_router_listener_handler_failures_total Requests whose handler failed "
+      "(answered 500).\n"
+      "# TYPE tunnel_router_listener_handler_failures_total counter\n";
   for (const auto& [name, counters] : listeners_)
     if (counters) listener(name, *counters);
-  text += "# TYPE tunnel_router_admin_auth_failures_total counter\n";
+  text +=
+      "# HELP tunnel_router_admin_auth_failures_total Admin calls with an unknown bearer token.\n"
+      "# TYPE tunnel_router_admin_auth_failures_total counter\n";
   text += "tunnel_router_admin_auth_failures_total " + std::to_string(guard_.failures()) + "\n";
   if (auto* shared = db_.cluster()) {
     text +=
@@ -163,6 +173,16 @@ void admin_service::work(const admin_job& job) {
       guard_.reload(token_hashes(db_));
     else if (!guard_.knows(job.authorization) && job.path.starts_with("/api/"))
       guard_.remember(job.authorization);
+  }
+  if (answer.status >= 500) {
+    // A store that fails (a full disk, a lost database) shows in the log, not only to the caller.
+    if (failure_lines_.allow(std::chrono::steady_clock::now()))
+      logging::warning("admin request failed",
+                       {{"method", job.method},
+                        {"path", job.path},
+                        {"status", std::to_string(answer.status)},
+                        {"answer", answer.body.substr(0, 200)},
+                        {"held_back", std::to_string(failure_lines_.suppressed())}});
   }
   if (answer.later) {
     // Answered from another thread when ready (a test uplink): this worker takes the next job.

@@ -73,6 +73,7 @@ class admin_service {
   transport::runtime& runtime_;
   options options_;
   admin_guard guard_;
+  logging::rate_limit failure_lines_{std::chrono::seconds{10}};  ///< worker thread only
   api::admin_api api_;
   std::shared_ptr<transport::listener_counters> counters_;
   std::vector<std::pair<std::string, std::shared_ptr<const transport::listener_counters>>>

@@ -414,3 +414,22 @@ TEST(serve_admin, a_damaged_store_stops_the_start_at_once_with_sqlites_reason) {
   EXPECT_LT(std::chrono::steady_clock::now() - started, 20s) << "waited for the load's deadline";
   EXPECT_NE(again.errors().find("malformed"), std::string::npos) << again.errors();
 }
+
+TEST(serve_admin, an_admin_call_the_store_fails_is_logged_as_well_as_answered) {
+  temp_dir dir;
+  std::string data = dir.path() + "/data";
+  router_process router{"", data};
+  // Another process holds the write lock past the store's 5 s busy timeout.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((data + "/router.db").c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  auto made = router.admin(
+      "POST", "/api/v1/connections",
+      R"({"name":"AS 1","url":"https://as.example.com/up","contentType":"JSON","asId":"A1"})");
+  sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+  sqlite3_close(db);
+  EXPECT_EQ(made.status, 503) << made.body;
+  auto log = router.process().errors();
+  EXPECT_NE(log.find("admin request failed"), std::string::npos) << log;
+  EXPECT_NE(log.find("status=503"), std::string::npos) << log;
+}
