@@ -90,7 +90,12 @@ std::string encode_health(const health_figures& figures) {
     append_json_string(out, f.body);
     out += '}';
   }
-  out += "]}";
+  out += ']';
+  if (!s.problem.empty()) {
+    out += ",\"problem\":";
+    append_json_string(out, s.problem);
+  }
+  out += '}';
   return out;
 }
 
@@ -111,7 +116,8 @@ std::optional<health_figures> decode_health(std::string_view text) {
       !read_string(root, "lastDeliveryAt", s.last_delivery_at))
     return std::nullopt;
   s.limit = static_cast<std::uint32_t>(std::min<std::uint64_t>(limit, UINT32_MAX));
-  (void)read_string(root, "reason", s.reason);  // absent in rows of older versions
+  (void)read_string(root, "reason", s.reason);    // absent in rows of older versions
+  (void)read_string(root, "problem", s.problem);  // absent while the replica runs it
   s.in_flight = std::max<std::int64_t>(0, in_flight);
   simdjson::dom::array latency;
   if (root["latency"].get_array().get(latency)) return std::nullopt;
@@ -164,6 +170,12 @@ void merge_health(health_figures& into, const health_figures& other,
                      s.failures.end() -
                          static_cast<std::ptrdiff_t>(actors::connection_health::kept_failures));
   s.replicas.push_back(other_replica);
+  // A replica that cannot run the connection (its configuration differs) sheds its uplinks: the
+  // cluster's status says so, naming the replica.
+  if (!o.problem.empty()) {
+    if (!s.problem.empty()) s.problem += "; ";
+    s.problem += o.problem + " (replica " + other_replica + ")";
+  }
 }
 
 health_publisher::health_publisher(store::cluster_store& store, collector collect,

@@ -89,6 +89,18 @@ TEST(cluster_health, merging_sums_counts_and_limits_and_keeps_the_worst_state) {
   EXPECT_EQ(merged.status.state, "paused") << "the operator's flag wins over a lagging replica";
 }
 
+TEST(cluster_health, a_replica_that_cannot_run_the_connection_shows_in_the_merged_status) {
+  auto other = sample("closed", 0, 0);
+  other.status.problem = "url: scheme 'http' is not allowed";
+  auto back = decode_health(encode_health(other));
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->status.problem, other.status.problem);
+  auto merged = sample("closed", 5, 10);
+  merge_health(merged, *back, "r4");
+  EXPECT_EQ(merged.status.problem, "url: scheme 'http' is not allowed (replica r4)");
+  EXPECT_EQ(decode_health(encode_health(sample("closed", 1, 0)))->status.problem, "");
+}
+
 TEST(cluster_health, percentiles_are_those_of_all_answers_not_an_average) {
   // 98 fast answers on one replica, 2 slow ones on another: the cluster's p99 is slow.
   auto fast = sample("closed", 98, 0);
