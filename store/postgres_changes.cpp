@@ -264,8 +264,10 @@ void postgres_database::catch_up(detail::pg_connection& db) {
 }
 
 void postgres_database::listen_loop() {
-  auto backoff = std::chrono::milliseconds{250};
+  auto backoff = std::chrono::milliseconds{100};
+  auto down_since = std::chrono::steady_clock::now();
   bool logged_down = false;
+  bool retry_at_once = false;  // a connection the server closed while it answered (a restart)
   while (!stopping_) {
     std::unique_ptr<detail::pg_connection> db;
     try {
@@ -278,7 +280,8 @@ void postgres_database::listen_loop() {
       up_ = true;
       if (logged_down) logging::info("store: PostgreSQL reachable again, resynced");
       logged_down = false;
-      backoff = std::chrono::milliseconds{250};
+      retry_at_once = true;
+      backoff = std::chrono::milliseconds{100};
       auto last_check = std::chrono::steady_clock::now();
       while (!stopping_) {
         // Notifications that came during the last statements wait in libpq's queue, which
@@ -310,13 +313,27 @@ void postgres_database::listen_loop() {
       // (the others' share of each fuse ceiling grows back within their next heartbeat).
       db->query("DELETE FROM instances WHERE id = $1", {instance_id_});
     } catch (const detail::postgres_failure& failure) {
+      // A server that closed the connection (a restart) is tried again at once, the store still
+      // counted up: the other sessions' first calls after a restart need not fail. One that did
+      // not answer in time (frozen, a hung host) is down now.
+      if (retry_at_once && failure.lost && !failure.unanswered && !stopping_) {
+        retry_at_once = false;
+        continue;
+      }
+      retry_at_once = false;
       up_ = false;
-      if (!logged_down)
+      auto now = std::chrono::steady_clock::now();
+      if (!logged_down) {
         logging::warning("store: PostgreSQL unreachable, retrying with back-off",
                          {{"reason", failure.message}});
+        down_since = now;
+      }
       logged_down = true;
       sleep_unless(stopping_, backoff);
-      backoff = std::min(backoff * 2, std::chrono::milliseconds{5000});
+      // A server that refuses connections (restarting) is asked every 100 ms for its first 5 s
+      // down, so that the store is up again soon after it is; then less and less often.
+      if (failure.unanswered || now - down_since >= std::chrono::seconds{5})
+        backoff = std::min(backoff * 2, std::chrono::milliseconds{5000});
     } catch (const detail::unsealing_failure& failure) {
       logging::error(
           "store: a connection's key does not decrypt with the data key; change "

@@ -103,10 +103,10 @@ bool pg_connection::still_open() {
   return healthy();
 }
 
-void pg_connection::abandon(const std::string& why) {
+void pg_connection::abandon(const std::string& why, bool unanswered) {
   PQfinish(handle_);
   handle_ = nullptr;
-  throw postgres_failure{why, true, {}};
+  throw postgres_failure{why, true, {}, unanswered};
 }
 
 PGresult* pg_connection::await_result() {

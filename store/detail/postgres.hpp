@@ -20,6 +20,7 @@ struct postgres_failure {
   std::string message;
   bool lost = false;
   std::string sqlstate;  ///< five characters when the server reported an error
+  bool unanswered = false;  ///< lost because no answer came in time (the connection was dropped)
 };
 
 /// A query result (RAII). Rows and columns start at 0; every value arrives as text.
@@ -102,7 +103,7 @@ class pg_connection {
   /// for within limits_.
   PGresult* await_result();
   /// Closes the connection and throws a lost postgres_failure saying `why`.
-  [[noreturn]] void abandon(const std::string& why);
+  [[noreturn]] void abandon(const std::string& why, bool unanswered = true);
 
   PGconn* handle_ = nullptr;
   pg_limits limits_;
