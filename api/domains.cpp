@@ -84,18 +84,61 @@ bool may_manage_users(const store::user& user) noexcept {
   return is_admin(user);
 }
 
+namespace {
+
+constexpr std::string_view masked = "\u2022\u2022\u2022";
+
+/// True for a query parameter name that reads like a credential (`apikey`, `access_token`…).
+bool is_credential_name(std::string_view name) {
+  auto lower = detail::to_lower(name);
+  for (std::string_view word : {"key", "token", "secret", "pass", "auth", "sig"})
+    if (lower.find(word) != std::string::npos) return true;
+  return false;
+}
+
+/// The query `text` (without `?`) with the values of credential-like parameters masked.
+std::string masked_query(std::string_view text) {
+  std::string out;
+  while (true) {
+    auto amp = text.find('&');
+    auto pair = text.substr(0, amp);
+    auto equals = pair.find('=');
+    if (equals != std::string_view::npos && is_credential_name(pair.substr(0, equals)))
+      out.append(pair.substr(0, equals + 1)).append(masked);
+    else
+      out.append(pair);
+    if (amp == std::string_view::npos) return out;
+    out.push_back('&');
+    text.remove_prefix(amp + 1);
+  }
+}
+
+}  // namespace
+
 std::string masked_url(std::string_view url) {
   auto scheme_end = url.find("://");
   if (scheme_end == std::string_view::npos) return std::string{url};
   auto start = scheme_end + 3;
   auto end = url.find_first_of("/?#", start);
   auto userinfo = url.substr(start, end == std::string_view::npos ? end : end - start);
+  std::string out{url.substr(0, start)};
   auto at = userinfo.rfind('@');
-  if (at == std::string_view::npos) return std::string{url};
-  auto colon = userinfo.substr(0, at).find(':');
-  if (colon == std::string_view::npos) return std::string{url};
-  return std::string{url.substr(0, start + colon + 1)} + "\u2022\u2022\u2022" +
-         std::string{url.substr(start + at)};
+  auto colon = at == std::string_view::npos ? at : userinfo.substr(0, at).find(':');
+  if (colon != std::string_view::npos) {
+    out.append(userinfo.substr(0, colon + 1)).append(masked).append(userinfo.substr(at));
+  } else {
+    out.append(userinfo);
+  }
+  if (end == std::string_view::npos) return out;
+  auto rest = url.substr(end);
+  auto question = rest.find('?');
+  if (question == std::string_view::npos) return out.append(rest);
+  out.append(rest.substr(0, question + 1));
+  auto query = rest.substr(question + 1);
+  auto hash = query.find('#');
+  out.append(masked_query(query.substr(0, hash)));
+  if (hash != std::string_view::npos) out.append(query.substr(hash));
+  return out;
 }
 
 bool is_credential_header(std::string_view name) {
@@ -119,7 +162,7 @@ std::optional<store::connection> view_of(const store::user& user,
     // A viewer edits nothing, so it needs none of the AS's credentials.
     out.url = masked_url(out.url);
     for (auto& one : out.headers)
-      if (is_credential_header(one.name)) one.value = "\u2022\u2022\u2022";
+      if (is_credential_header(one.name)) one.value = masked;
   }
   return out;
 }

@@ -81,7 +81,8 @@ void forgive_defined(std::vector<field_error>& errors, const std::vector<store::
 /// True when the user may create, list and delete users, and define domains.
 bool may_manage_users(const store::user& user) noexcept;
 
-/// A URL with the password of its userinfo masked: `https://user:•••@host/...`.
+/// A URL with the password of its userinfo and the values of credential-like query parameters
+/// (a name with key, token, secret, pass, auth or sig) masked: `https://user:•••@host/?apikey=•••`.
 std::string masked_url(std::string_view url);
 
 /// True for a header whose value carries credentials (Authorization, Cookie, X-API-Key,

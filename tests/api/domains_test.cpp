@@ -121,6 +121,11 @@ TEST(domain_visibility, a_viewer_sees_no_credential_of_the_as) {
   EXPECT_EQ(masked_url("https://user@as.example.com/"), "https://user@as.example.com/");
   EXPECT_EQ(masked_url("https://u:p:q@as.example.com:8443/x?y=z"),
             "https://u:\u2022\u2022\u2022@as.example.com:8443/x?y=z");
+  EXPECT_EQ(masked_url("https://as.example.com/up?tenant=a&apikey=S3cr&Access_Token=t#f"),
+            "https://as.example.com/up?tenant=a&apikey=\u2022\u2022\u2022&Access_Token="
+            "\u2022\u2022\u2022#f");
+  EXPECT_EQ(masked_url("https://as.example.com?sig=x"),
+            "https://as.example.com?sig=\u2022\u2022\u2022");
 }
 
 TEST(domain_roles, an_admin_is_never_restricted_even_with_domains_stored) {
