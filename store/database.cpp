@@ -187,10 +187,26 @@ result<std::unique_ptr<database>> sqlite_database::open(const open_options& opti
       return checked.error_value();
     db->reader_ = std::make_unique<detail::sqlite_db>(options.path.string());
     configure(*db->reader_, false);
+    struct stat opened{};
+    if (::stat(options.path.c_str(), &opened) == 0) {
+      db->file_device_ = opened.st_dev;
+      db->file_inode_ = opened.st_ino;
+    }
   } catch (const detail::sqlite_failure& e) {
     return error{error_code::io_error, "cannot open " + options.path.string() + ": " + e.message};
   }
   return std::unique_ptr<database>{std::move(db)};
+}
+
+std::optional<std::string> sqlite_database::file_problem() const {
+  if (file_inode_ == 0) return std::nullopt;
+  struct stat now{};
+  if (::stat(path().c_str(), &now) != 0)
+    return path().string() + " was deleted while the router ran (restart it on the right file)";
+  if (static_cast<std::uint64_t>(now.st_dev) != file_device_ ||
+      static_cast<std::uint64_t>(now.st_ino) != file_inode_)
+    return path().string() + " was replaced while the router ran (restart it to use the new one)";
+  return std::nullopt;
 }
 
 std::int64_t sqlite_database::schema_version() {

@@ -69,6 +69,10 @@ class sqlite_database final : public database {
   std::unique_ptr<detail::sqlite_db> writer_;
   std::unique_ptr<detail::sqlite_db> reader_;
   int lock_fd_ = -1;  ///< `<path>.lock`, flocked while open (open_options::exclusive)
+  std::uint64_t file_device_ = 0, file_inode_ = 0;  ///< the database file as opened
+
+  /// Why the file at the store's path is no longer the one open (deleted, replaced), or nullopt.
+  std::optional<std::string> file_problem() const;
   std::mutex write_mutex_;
   std::mutex read_mutex_;
   std::atomic<std::thread::id> publishing_thread_{};

@@ -433,3 +433,17 @@ TEST(serve_admin, an_admin_call_the_store_fails_is_logged_as_well_as_answered) {
   EXPECT_NE(log.find("admin request failed"), std::string::npos) << log;
   EXPECT_NE(log.find("status=503"), std::string::npos) << log;
 }
+
+TEST(serve_admin, a_write_into_a_store_file_deleted_under_the_router_is_refused_and_logged) {
+  temp_dir dir;
+  std::string data = dir.path() + "/data";
+  router_process router{"", data};
+  for (auto suffix : {"", "-wal", "-shm"}) ::unlink((data + "/router.db" + suffix).c_str());
+  auto made = router.admin(
+      "POST", "/api/v1/connections",
+      R"({"name":"AS 1","url":"https://as.example.com/up","contentType":"JSON","asId":"A1"})");
+  EXPECT_EQ(made.status, 500) << made.body;
+  EXPECT_NE(made.body.find("was deleted while the router ran"), std::string::npos) << made.body;
+  EXPECT_NE(router.process().errors().find("admin request failed"), std::string::npos)
+      << router.process().errors();
+}
