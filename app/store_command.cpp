@@ -28,7 +28,9 @@ int failed(const std::string& what, const store::error& why) {
 }  // namespace
 
 int run_store_command(std::span<char* const> args) {
-  if (args.empty() || std::string_view{args[0]} != "copy") return usage("missing 'copy'");
+  if (args.empty()) return usage("missing 'copy'");
+  if (std::string_view{args[0]} != "copy")
+    return usage("unknown subcommand '" + std::string{args[0]} + "'");
   std::string from, to;
   bool force = false;
   for (std::size_t i = 1; i < args.size(); ++i) {
