@@ -450,8 +450,8 @@ void connection_owner::retire_into(std::shared_ptr<connection_owner> successor) 
   // The AS did not change: its fuse state (open, throttled) goes with the connection.
   flush_fuse();  // what this owner learned reaches the fuse before the successor's outcomes
   successor_->home().post([next = successor_, learned = gate_, losses = std::move(losses_),
-                            state = published_state_,
-                            resumed = resumed_](transport::shard&) mutable {
+                           state = published_state_,
+                           resumed = resumed_](transport::shard&) mutable {
     next->gate_.apply(learned.current());  // unless the fuse already posted a newer one
     next->gate_.release_probe();           // a probe in flight stays with the old owner
     next->losses_ = std::move(losses);

@@ -87,8 +87,9 @@ namespace tr::api {
 // `Customer:Acme` besides), gets 404 for one in `Region:EMEA` alone, and may create connections
 // only in `Region:EMEA/France` or below. Domain refusals are field errors: unknown, inactive or
 // outside-restriction domains at `domains[i].name` (outside-restriction first: defined or not, the
-// same answer), two of one group at `domains[i].group`, none of its own or over 256 at `domains`. Defining domains is for admins (403 otherwise); a taken name, a full
-// parent (5 children) or a domain in use answer 409 in the field-error form.
+// same answer), two of one group at `domains[i].group`, none of its own or over 256 at `domains`.
+// Defining domains is for admins (403 otherwise); a taken name, a full parent (5 children) or a
+// domain in use answer 409 in the field-error form.
 //
 // Device routes, for a restricted user:
 // - it routes a device only to connections it may change: an unknown or hidden id is a 400

@@ -184,11 +184,11 @@ std::vector<field_error> check_domain_assignment(const store::user& user,
     });
     // Two domains of one group the connection already had together may stay (a store from
     // before groups put every domain in `default`).
-    bool same_group_before = std::any_of(
-        requested.begin(), requested.begin() + static_cast<std::ptrdiff_t>(i),
-        [&](const store::domain_ref& r) {
-          return r.group == ref.group && !(kept && contains(previous, r));
-        });
+    bool same_group_before =
+        std::any_of(requested.begin(), requested.begin() + static_cast<std::ptrdiff_t>(i),
+                    [&](const store::domain_ref& r) {
+                      return r.group == ref.group && !(kept && contains(previous, r));
+                    });
     // A restricted user learns nothing of the domains outside its own: not whether they exist.
     if (restricted && !covers(user, ref) && !kept) {
       errors.push_back({path + ".name",
@@ -214,8 +214,7 @@ std::vector<field_error> check_domain_assignment(const store::user& user,
   return errors;
 }
 
-void forgive_defined(std::vector<field_error>& errors,
-                     const std::vector<store::domain_ref>& refs,
+void forgive_defined(std::vector<field_error>& errors, const std::vector<store::domain_ref>& refs,
                      const std::vector<store::domain>& defined) {
   std::erase_if(errors, [&](const field_error& e) {
     if (!e.field.ends_with("].name") && !e.field.ends_with("].group")) return false;

@@ -25,10 +25,10 @@ namespace tr::api {
 // - Assigning domains to a connection (create, replace, patch): every reference names an
 //   existing domain, at most one per group (two the connection already had together may stay);
 //   a domain newly given must be active (one the connection already had may stay while
-//   inactive). A reference to a defined domain is not judged by the rules for new domain names. A restricted manager gives at least one
-//   domain and only domains its own cover — whole, existing ones, never a prefix such as `EMEA`
-//   or `EMEA/Fra` — and keeps the domains it does not cover that the connection already had (it
-//   may neither add nor remove those).
+//   inactive). A reference to a defined domain is not judged by the rules for new domain names. A
+//   restricted manager gives at least one domain and only domains its own cover — whole, existing
+//   ones, never a prefix such as `EMEA` or `EMEA/Fra` — and keeps the domains it does not cover
+//   that the connection already had (it may neither add nor remove those).
 // - Keys are never part of a view; a new key is returned only by create and regenerate.
 //
 // Worked example: groups `Region` and `Customer`; domains `Region:EMEA`, `Region:EMEA/France`,

@@ -121,9 +121,12 @@ int run_serve_command(std::span<char* const> args) {
   for (;;) {
     sigwait(&waited, &signal);
     if (signal == SIGTERM || signal == SIGINT) break;
-    logging::warning("signal ignored: the configuration is read at start only (restart to apply "
-                     "a change), logs go to stderr (nothing to reopen)",
-                     {{"signal", signal == SIGHUP ? "SIGHUP" : signal == SIGUSR1 ? "SIGUSR1" : "SIGUSR2"}});
+    logging::warning(
+        "signal ignored: the configuration is read at start only (restart to apply "
+        "a change), logs go to stderr (nothing to reopen)",
+        {{"signal", signal == SIGHUP    ? "SIGHUP"
+                    : signal == SIGUSR1 ? "SIGUSR1"
+                                        : "SIGUSR2"}});
   }
   std::string name = signal == SIGTERM ? "SIGTERM" : "SIGINT";
   if (cfg->runtime.shutdown_delay_ms > 0) {

@@ -155,10 +155,11 @@ result<std::unique_ptr<database>> sqlite_database::open(const open_options& opti
       return error{error_code::io_error,
                    "cannot open " + lock_path.string() + ": " + std::strerror(errno)};
     if (::flock(db->lock_fd_, LOCK_EX | LOCK_NB) != 0)
-      return error{error_code::io_error,
-                   options.path.string() + " is in use by another tunnel-router (it holds " +
-                       lock_path.string() + "): two routers on one SQLite file would each "
-                       "serve their own view of it"};
+      return error{error_code::io_error, options.path.string() +
+                                             " is in use by another tunnel-router (it holds " +
+                                             lock_path.string() +
+                                             "): two routers on one SQLite file would each "
+                                             "serve their own view of it"};
   }
   // A new store is created readable by its owner only (URLs and headers hold credentials); SQLite
   // gives its -wal and -shm files the database's mode.
@@ -177,8 +178,7 @@ result<std::unique_ptr<database>> sqlite_database::open(const open_options& opti
   if (!key) return key.error_value();
   db->keys_ = std::make_unique<detail::sealer>(key.value());
   if (fresh)
-    logging::info("store: a new, empty store was created",
-                     {{"file", options.path.string()}});
+    logging::info("store: a new, empty store was created", {{"file", options.path.string()}});
   try {
     db->writer_ = std::make_unique<detail::sqlite_db>(options.path.string());
     configure(*db->writer_, true);
@@ -187,7 +187,7 @@ result<std::unique_ptr<database>> sqlite_database::open(const open_options& opti
       return checked.error_value();
     db->reader_ = std::make_unique<detail::sqlite_db>(options.path.string());
     configure(*db->reader_, false);
-    struct stat opened{};
+    struct stat opened {};
     if (::stat(options.path.c_str(), &opened) == 0) {
       db->file_device_ = opened.st_dev;
       db->file_inode_ = opened.st_ino;
@@ -200,7 +200,7 @@ result<std::unique_ptr<database>> sqlite_database::open(const open_options& opti
 
 std::optional<std::string> sqlite_database::file_problem() const {
   if (file_inode_ == 0) return std::nullopt;
-  struct stat now{};
+  struct stat now {};
   if (::stat(path().c_str(), &now) != 0)
     return path().string() + " was deleted while the router ran (restart it on the right file)";
   if (static_cast<std::uint64_t>(now.st_dev) != file_device_ ||

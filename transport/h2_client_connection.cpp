@@ -430,8 +430,8 @@ error h2_client_connection::on_data(std::uint8_t flags, std::int32_t stream,
   }
   state->body_size += payload.size();
   if (state->body.size() < options_.kept_response_body)
-    state->body.append(payload.first(
-        std::min(payload.size(), options_.kept_response_body - state->body.size())));
+    state->body.append(
+        payload.first(std::min(payload.size(), options_.kept_response_body - state->body.size())));
   if (flags & flag_end_stream) {
     if (!body_matches_length(*state)) {
       reset_stream(*state, protocol_error_code,

@@ -24,8 +24,9 @@ void write_seen(json_out& out, const store::user& caller, const store::connectio
     if (auto masked = view_of(caller, value))
       return write_connection(out, *masked, connection_fields::full);
   }
-  write_connection(out, value,
-                   seen == visibility::full ? connection_fields::full : connection_fields::read_only);
+  write_connection(
+      out, value,
+      seen == visibility::full ? connection_fields::full : connection_fields::read_only);
 }
 
 /// Validates a form and the domains the caller assigns; `previous` are the stored domains.

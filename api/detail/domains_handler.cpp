@@ -100,8 +100,8 @@ found_domain find_domain(const call& c, std::string_view raw_group, std::string_
     for (auto& one : *all)
       if (one.group == *group && one.name == *name && sees(c.caller, one))
         return {std::move(one), {}};
-  return {std::nullopt,
-          error_answer(404, "no domain " + shown(std::string{raw_group} + "/" + std::string{raw_name}))};
+  return {std::nullopt, error_answer(404, "no domain " + shown(std::string{raw_group} + "/" +
+                                                               std::string{raw_name}))};
 }
 
 }  // namespace
@@ -178,7 +178,8 @@ api_answer create_domain(const call& c) {
     if (!groups) return store_failure(groups.error_value());
     bool known = std::any_of(groups->begin(), groups->end(),
                              [&](const store::domain_group& g) { return g.name == *form.group; });
-    if (!known) merge_errors(checked.errors, {{"group", "no domain group '" + shown(*form.group) + "'"}});
+    if (!known)
+      merge_errors(checked.errors, {{"group", "no domain group '" + shown(*form.group) + "'"}});
   }
   if (!checked.ok()) return field_errors_answer(checked.errors);
   auto made = c.db.create_domain(std::move(checked.value));

@@ -59,7 +59,8 @@ api_answer create_user(const call& c) {
     if (!defined) return store_failure(defined.error_value());
     forgive_defined(checked.errors, checked.domains, *defined);
     std::vector<field_error> more;
-    if (checked.domains.size() <= max_domain_refs) check_user_domains(checked.domains, *defined, more);
+    if (checked.domains.size() <= max_domain_refs)
+      check_user_domains(checked.domains, *defined, more);
     for (auto& one : more)
       if (!has_item_error(checked.errors, one.field))
         merge_errors(checked.errors, {std::move(one)});

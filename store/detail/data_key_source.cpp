@@ -95,8 +95,10 @@ result<data_key> load_data_key(const std::filesystem::path& folder, std::string_
   bool missing = !std::filesystem::exists(file, ignored);
   if (missing && !may_create)
     return error{error_code::bad_data_key,
-                 file.string() + " is missing, and the database beside it was sealed with it: "
-                 "put it back with the database (or give the key in " + data_key_variable + ")"};
+                 file.string() +
+                     " is missing, and the database beside it was sealed with it: "
+                     "put it back with the database (or give the key in " +
+                     data_key_variable + ")"};
   if (missing && !create_key_file(file) && errno != EEXIST)
     return error{error_code::bad_data_key, system_message("cannot create", file)};
   std::ifstream in{file, std::ios::binary};

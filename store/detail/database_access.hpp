@@ -29,8 +29,7 @@ result<T> sqlite_database::write(Body&& body) {
                  "a change subscriber may not write to the store from its callback"};
   std::lock_guard guard{write_mutex_};
   // A write into a file deleted or replaced under the router would be lost at the next start.
-  if (auto gone = file_problem())
-    return error{error_code::io_error, *gone};
+  if (auto gone = file_problem()) return error{error_code::io_error, *gone};
   std::vector<change_event> events;
   std::optional<result<T>> outcome;
   try {

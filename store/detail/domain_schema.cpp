@@ -36,7 +36,8 @@ class migration {
       logging::warning(
           "store: a user's domains could not be migrated: it is restricted to a domain that "
           "holds nothing until an admin gives it others",
-          {{"user", owner}, {"domain", std::string{migrated_group_name} + ":" + holding_nothing()}});
+          {{"user", owner},
+           {"domain", std::string{migrated_group_name} + ":" + holding_nothing()}});
     };
     for (const auto& row : rows) {
       if (row[0] != owner) {

@@ -270,7 +270,8 @@ TEST_F(admin_domains, connections_and_users_of_a_store_from_before_groups_stay_e
   ASSERT_TRUE(db_->create_domain_group({"default", "", "", {}}));
   for (auto name : {"customer-number-one.example.com", "tenant-b.example.com"})
     ASSERT_TRUE(db_->create_domain({"default", name, "", true, {}}));
-  constexpr std::string_view one = R"({"group": "default", "name": "customer-number-one.example.com"})";
+  constexpr std::string_view one =
+      R"({"group": "default", "name": "customer-number-one.example.com"})";
   constexpr std::string_view two = R"({"group": "default", "name": "tenant-b.example.com"})";
   store::connection legacy;
   legacy.name = "legacy";
@@ -283,8 +284,9 @@ TEST_F(admin_domains, connections_and_users_of_a_store_from_before_groups_stay_e
   ASSERT_TRUE(made) << made.error_value().message;
   auto path = connection_path(made->id);
   EXPECT_EQ(call("PATCH", path, R"({"paused": true})").status, 200);
-  auto put = call("PUT", path,
-                  connection_body("legacy", "[" + std::string{one} + ", " + std::string{two} + "]"));
+  auto put =
+      call("PUT", path,
+           connection_body("legacy", "[" + std::string{one} + ", " + std::string{two} + "]"));
   EXPECT_EQ(put.status, 200) << put.body;
   // A second domain of a group is still not added to what had one.
   auto single = create("single", "[" + std::string{one} + "]");
@@ -296,12 +298,15 @@ TEST_F(admin_domains, connections_and_users_of_a_store_from_before_groups_stay_e
   auto user = call("POST", "/api/v1/users",
                    R"({"name": "tenant one", "domains": [)" + std::string{one} + "]}");
   ASSERT_EQ(user.status, 201) << user.body;
-  auto mine = call("POST", "/api/v1/connections",
-                   connection_body("tenant one's", "[" + std::string{one} + "]"), text(user, "token"));
+  auto mine =
+      call("POST", "/api/v1/connections",
+           connection_body("tenant one's", "[" + std::string{one} + "]"), text(user, "token"));
   EXPECT_EQ(mine.status, 201) << mine.body;
   // An undefined name of that shape is still judged by the rules for names.
-  auto undefined = call("POST", "/api/v1/connections",
-                        connection_body("nope", R"([{"group": "default", "name": "no-such-long-name.example.com"}])"));
+  auto undefined =
+      call("POST", "/api/v1/connections",
+           connection_body("nope",
+                           R"([{"group": "default", "name": "no-such-long-name.example.com"}])"));
   EXPECT_EQ(error_fields(undefined), std::vector<std::string>{"domains[0].name"});
 }
 

@@ -232,7 +232,8 @@ TEST(domain_assignment, a_long_list_is_refused_whole_and_quoted_names_are_cut) {
   EXPECT_EQ(fields_of(errors), std::vector<std::string>{"domains"});
   EXPECT_TRUE(assign(with_role(store::role::admin), many).empty()) << "said once, above";
 
-  auto long_name = assign(with_role(store::role::admin), {domain_ref{"Region", std::string(100000, 'x')}});
+  auto long_name =
+      assign(with_role(store::role::admin), {domain_ref{"Region", std::string(100000, 'x')}});
   ASSERT_EQ(long_name.size(), 1u);
   EXPECT_LT(long_name[0].message.size(), 200u) << long_name[0].message.size();
 }

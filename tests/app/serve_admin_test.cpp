@@ -1,13 +1,13 @@
 // The admin API over real HTTP, as an operator's script uses it: curl over HTTP/1.1 and h2c,
 // the store surviving restarts and a kill -9, limits answered with 4xx.
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <sys/stat.h>
 
 #include <atomic>
-#include <fstream>
 #include <cctype>
+#include <fstream>
 #include <regex>
 #include <thread>
 
@@ -316,7 +316,7 @@ TEST(serve_admin, a_second_router_on_the_same_sqlite_file_is_refused) {
   std::string data = dir.path() + "/data";
   router_process first{"", data};
   // Made for its owner only: URLs and headers in it hold credentials.
-  struct stat made{};
+  struct stat made {};
   ASSERT_EQ(::stat((data + "/router.db").c_str(), &made), 0);
   EXPECT_EQ(made.st_mode & 0777, 0600u);
   EXPECT_NE(first.process().errors().find("a new, empty store was created"), std::string::npos)
@@ -349,7 +349,7 @@ TEST(serve_admin, a_database_without_its_data_key_is_refused_and_no_other_key_is
   again.wait(20s);
   EXPECT_EQ(again.exit_code().value_or(-1), 1);
   EXPECT_NE(again.errors().find("data.key is missing"), std::string::npos) << again.errors();
-  struct stat none{};
+  struct stat none {};
   EXPECT_NE(::stat((data + "/data.key").c_str(), &none), 0) << "a wrong key was left behind";
 }
 
@@ -368,7 +368,7 @@ TEST(serve_admin, a_configured_admin_token_removes_the_file_of_the_one_it_replac
     ASSERT_TRUE(again.running()) << again.errors();
     std::this_thread::sleep_for(20ms);
   }
-  struct stat gone{};
+  struct stat gone {};
   EXPECT_NE(::stat((data + "/admin.token").c_str(), &gone), 0) << "a dead token left behind";
   EXPECT_NE(again.errors().find("replaces the one kept in the file"), std::string::npos)
       << again.errors();
@@ -381,17 +381,21 @@ TEST(serve_admin, a_damaged_store_stops_the_start_at_once_with_sqlites_reason) {
   std::string data = dir.path() + "/data";
   {
     router_process first{"", data};
-    ASSERT_EQ(first.admin("POST", "/api/v1/connections",
-                          R"({"name":"AS 1","url":"https://as.example.com/up","contentType":"JSON","asId":"A1"})")
-                  .status,
-              201);
+    ASSERT_EQ(
+        first
+            .admin(
+                "POST", "/api/v1/connections",
+                R"({"name":"AS 1","url":"https://as.example.com/up","contentType":"JSON","asId":"A1"})")
+            .status,
+        201);
     ASSERT_EQ(first.terminate(), 0);
   }
   // Everything into the main file, then the connections table's first page overwritten.
   std::string file = data + "/router.db";
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)", nullptr, nullptr, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)", nullptr, nullptr, nullptr),
+            SQLITE_OK);
   sqlite3_stmt* query = nullptr;
   ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT rootpage FROM sqlite_master WHERE name = 'connections'",
                                -1, &query, nullptr),

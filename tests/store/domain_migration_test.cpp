@@ -136,8 +136,8 @@ TEST_P(legacy_store, a_version_2_database_keeps_every_connection_user_and_domain
   db_.reset();
   std::vector<std::vector<std::string>> kept;
   auto read_kept = [&](detail::sql_port& port) {
-    for (auto& row : port.query(
-             "SELECT owner_kind, owner_id, text FROM unmigrated_domains ORDER BY owner_kind, owner_id"))
+    for (auto& row : port.query("SELECT owner_kind, owner_id, text FROM unmigrated_domains ORDER "
+                                "BY owner_kind, owner_id"))
       kept.push_back(row);
   };
   if (which() == backend::postgresql) {

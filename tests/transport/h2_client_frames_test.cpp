@@ -322,9 +322,8 @@ TEST_F(h2_client_frames_test, keeps_only_the_first_bytes_of_a_large_body) {
   auto id = client_.submit(post("/up", "body"), record_into(result));
   ASSERT_TRUE(id);
   std::size_t size = 600 << 10;  // within the stream window (1 MiB)
-  std::string input = frame(1, 0x4, *id,
-                            encoder_.block({{":status", "200"},
-                                            {"content-length", std::to_string(size)}}));
+  std::string input = frame(
+      1, 0x4, *id, encoder_.block({{":status", "200"}, {"content-length", std::to_string(size)}}));
   std::string chunk(16384, 'b');
   for (std::size_t sent = 0; sent < size; sent += chunk.size())
     input += frame(0, sent + chunk.size() >= size ? 0x1 : 0, *id, chunk.substr(0, size - sent));
@@ -342,10 +341,14 @@ TEST_F(h2_client_frames_test, cuts_off_a_server_that_sends_endless_frames_withou
     std::function<std::string(std::int32_t)> frame_for;
   };
   std::vector<flood> floods = {
-      {"interim", [&](std::int32_t id) { return frame(1, 0x4, id, encoder_.block({{":status", "103"}})); }},
+      {"interim",
+       [&](std::int32_t id) {
+         return frame(1, 0x4, id, encoder_.block({{":status", "103"}}));
+       }},
       {"priority", [](std::int32_t id) { return frame(2, 0, id, std::string(5, '\0')); }},
       {"unknown", [](std::int32_t) { return frame(0x42, 0, 0, "x"); }},
-      {"window update", [](std::int32_t id) { return frame(8, 0, id, std::string("\0\0\0\1", 4)); }},
+      {"window update",
+       [](std::int32_t id) { return frame(8, 0, id, std::string("\0\0\0\1", 4)); }},
       {"ping", [](std::int32_t) { return frame(6, 0, 0, "12345678"); }},
       {"empty data", [](std::int32_t id) { return frame(0, 0, id, ""); }},
   };
@@ -359,7 +362,8 @@ TEST_F(h2_client_frames_test, cuts_off_a_server_that_sends_endless_frames_withou
     auto id = client.submit(post("/up", "body"), record_into(result));
     ASSERT_TRUE(id);
     if (std::string_view{f.what} != "interim")
-      ASSERT_FALSE(client.receive(as_bytes(frame(1, 0x4, *id, encoder.block({{":status", "200"}})))));
+      ASSERT_FALSE(
+          client.receive(as_bytes(frame(1, 0x4, *id, encoder.block({{":status", "200"}})))));
     error failure;
     int sent = 0;
     std::string batch;
@@ -371,7 +375,8 @@ TEST_F(h2_client_frames_test, cuts_off_a_server_that_sends_endless_frames_withou
     EXPECT_TRUE(result.err);
     int code = -1;
     for (const auto& out : take_frames(client))
-      if (out.type == 7 && out.payload.size() >= 8) code = static_cast<std::uint8_t>(out.payload[7]);
+      if (out.type == 7 && out.payload.size() >= 8)
+        code = static_cast<std::uint8_t>(out.payload[7]);
     EXPECT_EQ(code, 11);  // ENHANCE_YOUR_CALM
   }
 }
