@@ -328,7 +328,7 @@ bool has_inline_comment(std::string_view value) {
 void apply_file(config& out, const std::filesystem::path& file) {
   auto tree = read_tree(file);
   bool is_ini = lower(file.extension().string()) == ".ini";
-  std::set<std::string> seen;
+  std::set<std::string> seen, sections;
   for (const auto& [section, keys] : tree) {
     if (section == "<xmlattr>")
       throw config_error(file.string() + ": attributes are not supported");
@@ -337,6 +337,9 @@ void apply_file(config& out, const std::filesystem::path& file) {
     bool known_section = std::any_of(key_specs().begin(), key_specs().end(),
                                      [&name = section](const key_spec& s) { return s.section == name; });
     if (!known_section) throw config_error(file.string() + ": unknown section '" + section + "'");
+    // INI refuses a section given twice by itself; JSON and XML would merge them unseen.
+    if (!sections.insert(section).second)
+      throw config_error(file.string() + ": section '" + section + "' given more than once");
     for (const auto& [key, value] : keys) {
       auto name = section + "." + key;
       const auto* spec = find_key(section, key);

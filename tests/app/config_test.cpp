@@ -216,6 +216,14 @@ TEST_F(config_files, keeps_a_semicolon_or_hash_inside_an_ini_value_and_in_other_
 TEST_F(config_files, a_key_given_twice_is_an_error) {
   auto message = error_of(write("twice.json", R"({"store": {"path": "a.db", "path": "b.db"}})"));
   EXPECT_NE(message.find("store.path"), std::string::npos) << message;
+  // A section given twice would be merged unseen (the INI reader refuses it by itself).
+  message = error_of(write("sections.json", R"({"admin": {"listen": "127.0.0.1:1"},
+                                                 "admin": {"max_body_bytes": "5000"}})"));
+  EXPECT_NE(message.find("section 'admin' given more than once"), std::string::npos) << message;
+  message = error_of(write("sections.xml", "<router><admin><listen>127.0.0.1:1</listen></admin>"
+                                           "<admin><max_body_bytes>5000</max_body_bytes></admin>"
+                                           "</router>"));
+  EXPECT_NE(message.find("section 'admin' given more than once"), std::string::npos) << message;
 }
 
 TEST_F(config_files, the_environment_overrides_the_file) {
