@@ -81,8 +81,8 @@ namespace tr::api {
 // restricted user sees in full the connections with a domain at or below one of its own (same
 // group) — a manager may change them; it sees cross-domain connections read-only with url,
 // headers and additionalInfo left out; others do not exist for it (404). A viewer's writes are
-// 403, and it reads the URL's password, credential-like query values and credential header
-// values masked (`•••`). Example: with groups `Region` and `Customer`, a manager restricted to
+// 403, and it reads the URL's password (or bare user name), and the values of query parameters and
+// headers with credential-like names, masked (`•••`). Example: with groups `Region` and `Customer`, a manager restricted to
 // `Region:EMEA/France` sees and edits connections in `Region:EMEA/France/Paris` (even with
 // `Customer:Acme` besides), gets 404 for one in `Region:EMEA` alone, and may create connections
 // only in `Region:EMEA/France` or below. Domain refusals are field errors: unknown, inactive or

@@ -88,12 +88,24 @@ namespace {
 
 constexpr std::string_view masked = "\u2022\u2022\u2022";
 
-/// True for a query parameter name that reads like a credential (`apikey`, `access_token`…).
-bool is_credential_name(std::string_view name) {
-  auto lower = detail::to_lower(name);
-  for (std::string_view word : {"key", "token", "secret", "pass", "auth", "sig"})
-    if (lower.find(word) != std::string::npos) return true;
-  return false;
+/// `text` with its %XX escapes decoded (a bad escape is kept as it is).
+std::string percent_decoded(std::string_view text) {
+  auto hex = [](char c) {
+    return c >= '0' && c <= '9' ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
+  };
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '%' && i + 2 < text.size() && hex(text[i + 1]) >= 0 && hex(text[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(hex(text[i + 1]) * 16 + hex(text[i + 2])));
+      i += 2;
+    } else {
+      out.push_back(text[i]);
+    }
+  }
+  return out;
 }
 
 /// The query `text` (without `?`) with the values of credential-like parameters masked.
@@ -103,7 +115,8 @@ std::string masked_query(std::string_view text) {
     auto amp = text.find('&');
     auto pair = text.substr(0, amp);
     auto equals = pair.find('=');
-    if (equals != std::string_view::npos && is_credential_name(pair.substr(0, equals)))
+    if (equals != std::string_view::npos &&
+        is_credential_name(percent_decoded(pair.substr(0, equals))))
       out.append(pair.substr(0, equals + 1)).append(masked);
     else
       out.append(pair);
@@ -126,6 +139,9 @@ std::string masked_url(std::string_view url) {
   auto colon = at == std::string_view::npos ? at : userinfo.substr(0, at).find(':');
   if (colon != std::string_view::npos) {
     out.append(userinfo.substr(0, colon + 1)).append(masked).append(userinfo.substr(at));
+  } else if (at != std::string_view::npos) {
+    // A user without a password is the credential (`https://APIKEY@host`, sent as Basic).
+    out.append(masked).append(userinfo.substr(at));
   } else {
     out.append(userinfo);
   }
@@ -141,11 +157,12 @@ std::string masked_url(std::string_view url) {
   return out;
 }
 
-bool is_credential_header(std::string_view name) {
+bool is_credential_name(std::string_view name) {
   auto lower = detail::to_lower(name);
-  return lower == "authorization" || lower == "cookie" || lower == "x-api-key" ||
-         lower == "api-key" || lower.find("token") != std::string::npos ||
-         lower.find("secret") != std::string::npos;
+  for (std::string_view word :
+       {"key", "token", "secret", "pass", "pwd", "auth", "sig", "cookie", "session", "credential"})
+    if (lower.find(word) != std::string::npos) return true;
+  return false;
 }
 
 std::optional<store::connection> view_of(const store::user& user,
@@ -162,7 +179,7 @@ std::optional<store::connection> view_of(const store::user& user,
     // A viewer edits nothing, so it needs none of the AS's credentials.
     out.url = masked_url(out.url);
     for (auto& one : out.headers)
-      if (is_credential_header(one.name)) one.value = masked;
+      if (is_credential_name(one.name)) one.value = masked;
   }
   return out;
 }
@@ -215,11 +232,15 @@ std::vector<field_error> check_domain_assignment(const store::user& user,
 }
 
 void forgive_defined(std::vector<field_error>& errors, const std::vector<store::domain_ref>& refs,
-                     const std::vector<store::domain>& defined) {
+                     const std::vector<store::domain>& defined, const store::user& caller,
+                     const std::vector<store::domain_ref>& previous) {
   std::erase_if(errors, [&](const field_error& e) {
     if (!e.field.ends_with("].name") && !e.field.ends_with("].group")) return false;
     auto i = domain_index(e.field);
-    return i && *i < refs.size() && is_defined(defined, refs[*i]);
+    if (!i || *i >= refs.size() || !is_defined(defined, refs[*i])) return false;
+    // A restricted user learns nothing of the domains outside its own: the form error of one it
+    // neither covers nor already had stays, defined or not.
+    return covers(caller, refs[*i]) || contains(previous, refs[*i]);
   });
 }
 

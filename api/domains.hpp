@@ -75,19 +75,24 @@ std::string modify_refusal(const store::user& user, const store::connection& con
 /// Drops the form errors (`domains[i].name`, `domains[i].group`: too long, blanks…) of the
 /// references that name a defined domain: one exists, so it may be named (a store from before
 /// groups defined domains the rules for new ones would refuse).
+/// For a restricted caller, only references it covers or the connection already had
+/// (`previous`) are forgiven.
 void forgive_defined(std::vector<field_error>& errors, const std::vector<store::domain_ref>& refs,
-                     const std::vector<store::domain>& defined);
+                     const std::vector<store::domain>& defined, const store::user& caller,
+                     const std::vector<store::domain_ref>& previous);
 
 /// True when the user may create, list and delete users, and define domains.
 bool may_manage_users(const store::user& user) noexcept;
 
-/// A URL with the password of its userinfo and the values of credential-like query parameters
-/// (a name with key, token, secret, pass, auth or sig) masked: `https://user:•••@host/?apikey=•••`.
+/// A URL with the password of its userinfo (the whole userinfo when it has no password) and the
+/// values of query parameters with a credential-like name (is_credential_name, decoded) masked:
+/// `https://user:•••@host/?apikey=•••`.
 std::string masked_url(std::string_view url);
 
-/// True for a header whose value carries credentials (Authorization, Cookie, X-API-Key,
-/// API-Key, any name with "token" or "secret"), whatever its case.
-bool is_credential_header(std::string_view name);
+/// True for a header or query parameter name that reads like a credential, whatever its case:
+/// it holds key, token, secret, pass, pwd, auth, sig, cookie, session or credential
+/// (Authorization, Proxy-Authorization, X-API-Key, Ocp-Apim-Subscription-Key, apikey…).
+bool is_credential_name(std::string_view name);
 
 /// The connection as the user may see it: key cleared always; url, headers and
 /// additional_info cleared for a read-only view; for a viewer, the URL's password and the

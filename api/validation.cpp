@@ -249,8 +249,10 @@ void check_domain_refs(const std::vector<store::domain_ref>& refs,
       errors.push_back({path + ".group", ref.group.empty() ? "is mandatory" : *problem});
     if (auto problem = detail::domain_path_problem(ref.name, max_domain_segment_characters))
       errors.push_back({path + ".name", ref.name.empty() ? "is mandatory" : *problem});
-    else if (std::find(refs.begin(), refs.begin() + static_cast<std::ptrdiff_t>(i), ref) !=
-             refs.begin() + static_cast<std::ptrdiff_t>(i))
+    // Judged apart from the name's form: a defined domain's name is forgiven its form later
+    // (forgive_defined), never its repetition.
+    if (std::find(refs.begin(), refs.begin() + static_cast<std::ptrdiff_t>(i), ref) !=
+        refs.begin() + static_cast<std::ptrdiff_t>(i))
       errors.push_back(
           {path, "'" + detail::shown(ref.group + ":" + ref.name) + "' appears more than once"});
   }

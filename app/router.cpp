@@ -124,7 +124,8 @@ std::optional<std::string> router::start(const std::function<void(const std::str
     logging::warning("admin.token could not be stored; serving with the stored admin token",
                      {{"reason", bootstrap.error_value().message}});
   }
-  if (!cluster && !cfg.admin.token.empty()) forget_replaced_token_file(cfg);
+  // Only once the configured token is stored: else the file's token is still the one that works.
+  if (bootstrap && !cluster && !cfg.admin.token.empty()) forget_replaced_token_file(cfg);
   {
     std::vector<transport::network> deny;
     std::string problem;

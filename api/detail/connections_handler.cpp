@@ -41,7 +41,7 @@ std::optional<connection_validation> check_form(const call& c, const connection_
     failure = store_failure(defined.error_value());
     return std::nullopt;
   }
-  forgive_defined(checked.errors, checked.value.domains, *defined);
+  forgive_defined(checked.errors, checked.value.domains, *defined, c.caller, previous);
   // Items whose form already failed are not judged again.
   auto before = checked.errors;
   for (auto& one : check_domain_assignment(c.caller, checked.value.domains, previous, *defined))

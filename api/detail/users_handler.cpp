@@ -57,7 +57,7 @@ api_answer create_user(const call& c) {
   if (!checked.domains.empty()) {
     auto defined = c.db.list_domains();
     if (!defined) return store_failure(defined.error_value());
-    forgive_defined(checked.errors, checked.domains, *defined);
+    forgive_defined(checked.errors, checked.domains, *defined, c.caller, {});
     std::vector<field_error> more;
     if (checked.domains.size() <= max_domain_refs)
       check_user_domains(checked.domains, *defined, more);

@@ -118,7 +118,16 @@ TEST(domain_visibility, a_viewer_sees_no_credential_of_the_as) {
   EXPECT_EQ(full->headers[0].value, "Bearer x");
 
   EXPECT_EQ(masked_url("https://as.example.com/a@b"), "https://as.example.com/a@b");
-  EXPECT_EQ(masked_url("https://user@as.example.com/"), "https://user@as.example.com/");
+  // A user name alone is the credential (sent as Basic authentication).
+  EXPECT_EQ(masked_url("https://APIKEY@as.example.com/"),
+            "https://\u2022\u2022\u2022@as.example.com/");
+  EXPECT_EQ(masked_url("https://as.example.com/up?to%6Ben=t&pwd=p&x=1"),
+            "https://as.example.com/up?to%6Ben=\u2022\u2022\u2022&pwd=\u2022\u2022\u2022&x=1");
+  for (auto name : {"Authorization", "Proxy-Authorization", "X-Auth-Key",
+                    "Ocp-Apim-Subscription-Key", "X-Password", "Cookie", "X-Session"})
+    EXPECT_TRUE(is_credential_name(name)) << name;
+  for (auto name : {"X-Tenant", "Content-Type", "Accept"})
+    EXPECT_FALSE(is_credential_name(name)) << name;
   EXPECT_EQ(masked_url("https://u:p:q@as.example.com:8443/x?y=z"),
             "https://u:\u2022\u2022\u2022@as.example.com:8443/x?y=z");
   EXPECT_EQ(masked_url("https://as.example.com/up?tenant=a&apikey=S3cr&Access_Token=t#f"),
@@ -221,8 +230,24 @@ TEST(domain_assignment, a_defined_domain_is_not_judged_by_the_rules_for_new_name
   std::vector<field_error> errors;
   check_domain_refs(refs, errors);
   ASSERT_EQ(fields_of(errors), (std::vector<std::string>{"domains[0].name", "domains[1].name"}));
-  forgive_defined(errors, refs, known);
-  EXPECT_EQ(fields_of(errors), std::vector<std::string>{"domains[1].name"});
+  auto errors_for_admin = errors;
+  forgive_defined(errors_for_admin, refs, known, with_role(store::role::admin), {});
+  EXPECT_EQ(fields_of(errors_for_admin), std::vector<std::string>{"domains[1].name"});
+  // A restricted user is forgiven only what it covers or the connection had: that the domain
+  // is defined is not told to another tenant.
+  auto outsider = manager_of({france});
+  auto errors_for_outsider = errors;
+  forgive_defined(errors_for_outsider, refs, known, outsider, {});
+  EXPECT_EQ(fields_of(errors_for_outsider),
+            (std::vector<std::string>{"domains[0].name", "domains[1].name"}));
+  auto errors_kept = errors;
+  forgive_defined(errors_kept, refs, known, outsider, {refs[0]});
+  EXPECT_EQ(fields_of(errors_kept), std::vector<std::string>{"domains[1].name"});
+  // Forgiving a name's form never forgives its repetition.
+  std::vector<field_error> twice;
+  check_domain_refs({refs[0], refs[0]}, twice);
+  forgive_defined(twice, {refs[0], refs[0]}, known, with_role(store::role::admin), {});
+  EXPECT_EQ(fields_of(twice), std::vector<std::string>{"domains[1]"});
 }
 
 TEST(domain_assignment, a_long_list_is_refused_whole_and_quoted_names_are_cut) {
