@@ -176,6 +176,7 @@ void connection_owner::send_unguarded(const shared_report& shared) {
       .append(std::to_string(++sequence_));
   auto slot = take_slot(verdict == fuse::admission::probe);
   slots_[slot].epoch = gate_.epoch();
+  slots_[slot].report = shared;
   if (uplink) {
     auto& r = slots_[slot];
     r.uplink = true;
@@ -221,6 +222,21 @@ transport::upstream& connection_owner::upstream_now() {
     }
   }
   return *upstream_;
+}
+
+bool connection_owner::resend(std::uint32_t slot) {
+  auto& r = slots_[slot];
+  r.retried = true;
+  infos_.assign(config_->as_id)
+      .append(environment_.infos_prefix)
+      .append(std::to_string(++sequence_));
+  if (!build_uplink_request(*config_, signer_, *r.report, std::chrono::system_clock::now(), infos_,
+                            target_, body_, r.told)
+           .ok())
+    return false;
+  if (!submit(slot, target_, body_)) return false;
+  metrics_->resent.fetch_add(1, std::memory_order_relaxed);
+  return true;
 }
 
 bool connection_owner::submit(std::uint32_t slot, std::string_view target, std::string_view body) {
@@ -272,6 +288,12 @@ void connection_owner::complete(std::uint32_t slot, const transport::error& err,
     tell_fuse({fuse_event::kind::timed_out, fuse::signal::failure, false, 0,
                slots_[slot].started, clock_.now()});
   }
+  // A session the AS ends gracefully (GOAWAY: nginx after its keepalive_requests) or a stream it
+  // refuses (REFUSED_STREAM) says the request was certainly not processed: it goes once more,
+  // on another session, within its first timeout.
+  if (err && sent && err.retryable() && !slots_[slot].retried && slots_[slot].report &&
+      !retired_ && resend(slot))
+    return;
   // Closed here (removed, replaced): nothing to say about the AS.
   if (err && !(retired_ && !graceful_)) note_failure([&] { return err.message(); });
   if (err) return finish(slot, uplink_outcome::failed, fuse::signal::failure, note_of(err));
@@ -422,6 +444,8 @@ std::uint32_t connection_owner::take_slot(bool probe) {
   r.uplink = false;
   r.test = false;
   r.told = 0;
+  r.report = nullptr;
+  r.retried = false;
   r.ticket = {};
   r.started = clock_.precise_now();
   ++in_flight_;

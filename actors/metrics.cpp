@@ -221,6 +221,14 @@ std::string metrics_registry::render() const {
     append_number(out, m.losses_untracked.load(std::memory_order_relaxed));
     out += '\n';
   });
+  header(out, "tunnel_router_uplinks_resent_total", "counter",
+         "Uplinks sent once more after the AS said it had not processed them (a GOAWAY's "
+         "unprocessed streams, REFUSED_STREAM).");
+  each_connection([&](const std::string& labels, const connection_metrics& m) {
+    out.append("tunnel_router_uplinks_resent_total{").append(labels).append("} ");
+    append_number(out, m.resent.load(std::memory_order_relaxed));
+    out += '\n';
+  });
   header(out, "tunnel_router_uplinks_in_flight", "gauge", "Uplinks sent and not yet answered.");
   each_connection([&](const std::string& labels, const connection_metrics& m) {
     out.append("tunnel_router_uplinks_in_flight{").append(labels).append("} ");

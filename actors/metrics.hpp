@@ -75,6 +75,8 @@ struct connection_metrics {
   std::array<std::atomic<std::uint64_t>, 4> transitions{};
   /// Losses of devices the loss table had no room for (LostUplinksAS undercounts for them).
   std::atomic<std::uint64_t> losses_untracked{0};
+  /// Uplinks sent once more after the AS said it had not processed them (GOAWAY, REFUSED_STREAM).
+  std::atomic<std::uint64_t> resent{0};
   latency_histogram latency;
   connection_health health;  ///< rates, latency and failures for the status endpoint
 

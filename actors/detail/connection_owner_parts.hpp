@@ -22,6 +22,8 @@ struct connection_owner::request_slot {
   std::uint64_t device = 0;      ///< loss_table key of its DevEUI
   std::uint32_t told = 0;        ///< the LostUplinksAS it carries
   std::uint32_t among = 0;       ///< uplinks in flight when it was sent, itself included
+  shared_report report;          ///< what it carries, kept to send it again once (see complete)
+  bool retried = false;          ///< sent again after a refusal that said it was not processed
   transport::upstream_ticket ticket;  ///< given by the upstream (sent, or waiting for a session)
   transport::timer_id timer{};
   fuse::clock::time_point started{};

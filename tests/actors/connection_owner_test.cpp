@@ -264,6 +264,30 @@ TEST_F(connection_owner, a_503_is_failed_and_tells_the_fuse_of_overload_at_once)
   EXPECT_EQ(fuse->count(kind::answer, signal::overload), 1u);  // news: no batch interval
 }
 
+TEST_F(connection_owner, a_request_the_as_did_not_process_goes_once_more_then_fails) {
+  // A GOAWAY's unprocessed streams and REFUSED_STREAM say so (`refused`, sent): one resend.
+  send();
+  as->answer_with(0, {transport::error_code::refused, "above the GOAWAY last stream id 0"});
+  ASSERT_EQ(as->requests.size(), 2u);
+  EXPECT_EQ(as->requests[1].body, as->requests[0].body);
+  EXPECT_EQ(total(uplink_outcome::failed), 0u);
+  EXPECT_EQ(owner->in_flight(), 1u);
+  as->answer(1, 200);
+  EXPECT_EQ(total(uplink_outcome::delivered), 1u);
+  EXPECT_EQ(metrics.connection("c1")->resent.load(), 1u);
+  clock.advance(200ms);
+  EXPECT_EQ(fuse->count(kind::answer, signal::failure), 0u) << "the AS did nothing wrong";
+
+  // Refused again: failed, no third try.
+  send();
+  as->answer_with(2, {transport::error_code::refused, "stream refused by the server"});
+  ASSERT_EQ(as->requests.size(), 4u);
+  as->answer_with(3, {transport::error_code::refused, "stream refused by the server"});
+  EXPECT_EQ(as->requests.size(), 4u);
+  EXPECT_EQ(total(uplink_outcome::failed), 1u);
+  EXPECT_EQ(owner->in_flight(), 0u);
+}
+
 TEST_F(connection_owner, reports_wait_for_a_connecting_session_only_within_the_gates_limit) {
   send();
   as->mode = upstream::verdict::waiting;  // e.g. the AS sent GOAWAY and a new session connects
@@ -325,6 +349,7 @@ TEST_F(connection_owner, a_refused_connect_fails_what_waits_with_its_reason) {
   send();
   as->fail_connect({transport::error_code::refused, "connect: system: Connection refused"});
   EXPECT_EQ(total(uplink_outcome::failed), 2u);
+  EXPECT_EQ(as->requests.size(), 3u) << "a refused connect is not a request to send again";
   EXPECT_EQ(owner->in_flight(), 0u);
   EXPECT_EQ(fuse->count(kind::answer, signal::failure), 1u);  // news goes at once...
   clock.advance(2ms);  // ... at most one batch per 2 ms
