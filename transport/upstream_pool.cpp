@@ -132,6 +132,15 @@ void upstream_pool::open_session() {
     // on every session cannot make the pool open more and more of them.
     return fail_waiting(error{error_code::busy, "every session busy or closing"});
   }
+  // A server that ends each session after an answer or two would have the shard spend its time
+  // in TLS handshakes: at most max_handshakes_per_second sessions come up a second.
+  auto now = home_.now();
+  if (now - handshakes_since_ >= std::chrono::seconds{1}) {
+    handshakes_since_ = now;
+    handshakes_ = 0;
+  }
+  if (handshakes_ >= max_handshakes_per_second)
+    return fail_waiting(error{error_code::busy, "sessions to this server open too often"});
   auto id = next_session_id_++;
   session s;
   s.id = id;
@@ -197,6 +206,7 @@ void upstream_pool::on_connected(std::uint32_t session_id, connect_result result
             auto self = w.lock();
             if (!self) return;
             if (auto* ready = self->find_session(session_id)) {
+              ++self->handshakes_;
               ready->ready = true;
               ready->last_used = self->home_.now();
               self->arm_idle_check(*ready, ready->last_used);
@@ -212,6 +222,7 @@ void upstream_pool::on_connected(std::uint32_t session_id, connect_result result
     plain_engine = made.get();
     engine = std::move(made);
     s->ready = true;
+    ++handshakes_;
   }
   auto handle = home_.adopt(std::move(result.connected), std::move(engine), *this);
   s = find_session(session_id);

@@ -40,7 +40,9 @@ struct upstream_options {
 /// session that can take it; when none can, it waits for a session being opened, or one is
 /// opened for it while fewer than the limit exist; otherwise the pool is full. A session that
 /// says it takes no more (GOAWAY, stream ids used up, `connection: close`) closes once idle,
-/// and counts until then: at most twice the limit exist, closing ones included.
+/// and counts until then: at most twice the limit exist, closing ones included. At most 20
+/// sessions come up a second (connected and, for TLS, handshaken); past that, what waits is
+/// answered `busy` (a server that ends every session soon costs no more than that).
 /// Shutdown (the shard draining) opens no new session and closes idle ones.
 ///
 /// Shard thread only. Its user owns it (shared); once detached it lives on alone until its
@@ -112,6 +114,10 @@ class upstream_pool final : public upstream,
   bool retired_ = false;
   bool graceful_ = false;
   bool flush_posted_ = false;
+  /// Sessions that came up (connected, TLS done) since handshakes_since_, within a second.
+  static constexpr std::uint32_t max_handshakes_per_second = 20;
+  std::uint32_t handshakes_ = 0;
+  shard::clock::time_point handshakes_since_{};
   std::shared_ptr<upstream_pool> self_;  ///< held once detached, until the last connection closes
 };
 

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <malloc.h>
+#include <openssl/ssl.h>
 
 #include <memory>
 #include <optional>
@@ -58,6 +59,40 @@ TEST_F(tls_session_test, completes_a_handshake_in_memory_and_agrees_on_h2) {
   EXPECT_TRUE(server->handshake_done());
   EXPECT_EQ(client->alpn(), "h2");
   EXPECT_EQ(server->alpn(), "h2");
+}
+
+TEST_F(tls_session_test, a_server_that_wants_finite_field_groups_gets_no_handshake) {
+  // ffdhe8192 would cost the shard ~150 ms a handshake: the router offers elliptic curves only.
+  SSL_CTX* raw = SSL_CTX_new(TLS_server_method());
+  ASSERT_NE(raw, nullptr);
+  ASSERT_EQ(SSL_CTX_set1_groups_list(raw, "ffdhe8192:ffdhe4096"), 1);
+  ASSERT_EQ(SSL_CTX_use_certificate_chain_file(raw, trusted_.cert_file.c_str()), 1);
+  ASSERT_EQ(SSL_CTX_use_PrivateKey_file(raw, trusted_.key_file.c_str(), SSL_FILETYPE_PEM), 1);
+  SSL* server = SSL_new(raw);
+  BIO* in = BIO_new(BIO_s_mem());
+  BIO* out = BIO_new(BIO_s_mem());
+  SSL_set_bio(server, in, out);
+  SSL_set_accept_state(server);
+  auto client = client_context().connect("localhost");
+  ASSERT_TRUE(client);
+  error failure;
+  int server_result = 0;
+  for (int round = 0; round < 10 && !failure; ++round) {
+    auto hello = client->pending_ciphertext();
+    if (!hello.empty()) {
+      BIO_write(in, hello.data(), static_cast<int>(hello.size()));
+      client->consume_ciphertext(hello.size());
+    }
+    server_result = SSL_do_handshake(server);
+    char buffer[16384];
+    int n = BIO_read(out, buffer, sizeof buffer);
+    if (n > 0) failure = client->receive(std::as_bytes(std::span{buffer, static_cast<std::size_t>(n)}));
+    if (n <= 0 && hello.empty()) break;
+  }
+  EXPECT_NE(server_result, 1) << "the server found a shared group";
+  EXPECT_FALSE(client->handshake_done());
+  SSL_free(server);
+  SSL_CTX_free(raw);
 }
 
 TEST_F(tls_session_test, carries_plaintext_both_ways_after_the_handshake) {

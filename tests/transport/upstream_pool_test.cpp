@@ -107,6 +107,10 @@ struct upstream_pool_test : ::testing::Test {
                 [this](http_server_connection& c, const request& req) {
                   ++requests_seen;
                   if (req.path == "/goaway-hang") return c.shutdown();  // GOAWAY, no answer
+                  if (req.path == "/answer-then-goaway") {
+                    c.respond(req.stream, 200, {}, "ok");
+                    return c.shutdown();
+                  }
                   if (req.path != "/hang") c.respond(req.stream, 200, {}, "ok");
                 },
                 protocol_for_alpn(alpn));
@@ -263,6 +267,26 @@ TEST_F(upstream_pool_test, sessions_closing_after_a_goaway_count_against_the_lim
   EXPECT_LE(sessions(), 4u);
   EXPECT_LE(accepted.load(), 4);
   EXPECT_EQ(taken, 4);
+}
+
+TEST_F(upstream_pool_test, a_server_that_ends_every_session_gets_at_most_twenty_handshakes_a_second) {
+  // Each session ends after one answer: every request needs a new TLS handshake on the shard.
+  serve({"h2"});
+  make_pool();
+  auto started = std::chrono::steady_clock::now();
+  std::size_t expected = 0;
+  for (std::uint64_t i = 0; i < 60; ++i) {
+    if (submit("/answer-then-goaway", i) == upstream::verdict::full) continue;
+    ++expected;
+    eventually([&] { return user.count() >= expected; }, 2s);
+  }
+  auto took = std::chrono::steady_clock::now() - started;
+  int busy = 0;
+  for (const auto& a : user.answers())
+    if (a.code == error_code::busy && a.reason.find("too often") != std::string::npos) ++busy;
+  auto seconds = std::chrono::duration_cast<std::chrono::seconds>(took).count() + 1;
+  EXPECT_LE(accepted.load(), 20 * seconds + 4) << "in " << seconds << " s";
+  if (took < 1s) EXPECT_GT(busy, 0);
 }
 
 TEST_F(upstream_pool_test, a_destination_the_filter_refuses_is_never_connected_to) {
