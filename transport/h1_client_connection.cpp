@@ -28,6 +28,7 @@ struct h1_client_connection::callbacks {
     client.headers_.clear();
     client.body_.clear();
     client.body_size_ = 0;
+    client.small_pieces_ = 0;
     client.header_bytes_ = 0;
     client.status_ = 0;
     return 0;
@@ -66,6 +67,13 @@ struct h1_client_connection::callbacks {
     auto& client = self(parser);
     if (client.body_size_ + size > client.options_.max_response_body_size) {
       client.limit_failure_ = {error_code::body_too_large, "response body over the limit"};
+      return 1;
+    }
+    // A body in tiny chunks costs a parser callback per byte: past a few thousand small pieces
+    // (a body comes in a read or a few), the answer fails.
+    if (size < 1024 && ++client.small_pieces_ > h1_client_connection::max_small_pieces) {
+      client.limit_failure_ = {error_code::body_too_large,
+                               "response body in too many small pieces"};
       return 1;
     }
     client.body_size_ += size;

@@ -26,6 +26,7 @@ constexpr std::int64_t connection_window = 16 << 20;  // what we let the peer se
 // AS cannot keep a shard busy with frames that lead nowhere.
 constexpr std::int64_t idle_frame_allowance = 10000;
 constexpr std::int64_t idle_frames_per_answer = 100;
+constexpr std::size_t small_data_frame = 1024;  // DATA below this, not ending its stream, counts
 // Header fields kept for a stream's next use; a larger block's storage is given back.
 constexpr std::size_t kept_header_capacity = 16 << 10;
 
@@ -400,8 +401,11 @@ error h2_client_connection::on_data(std::uint8_t flags, std::int32_t stream,
     payload = payload.subspan(1, payload.size() - 1 - std::size_t(payload[0]));
   }
   stream_state* state = find(stream);
-  if (!state || (payload.empty() && (flags & flag_end_stream) == 0)) {
-    if (auto err = spend_idle_frame(state ? "empty DATA" : "DATA for closed streams")) return err;
+  // A body in tiny frames costs a frame's work per byte: small frames that do not end it are
+  // taken from the allowance like empty ones (an answer's body comes in a frame or two).
+  if (!state || (payload.size() < small_data_frame && (flags & flag_end_stream) == 0)) {
+    if (auto err = spend_idle_frame(state ? "small DATA frames" : "DATA for closed streams"))
+      return err;
   }
   if (!state) {
     // A stream we reset or completed: dropped. Only what the peer could have had in flight when

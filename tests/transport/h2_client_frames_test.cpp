@@ -351,6 +351,7 @@ TEST_F(h2_client_frames_test, cuts_off_a_server_that_sends_endless_frames_withou
        [](std::int32_t id) { return frame(8, 0, id, std::string("\0\0\0\1", 4)); }},
       {"ping", [](std::int32_t) { return frame(6, 0, 0, "12345678"); }},
       {"empty data", [](std::int32_t id) { return frame(0, 0, id, ""); }},
+      {"one-byte data", [](std::int32_t id) { return frame(0, 0, id, "x"); }},
   };
   for (const auto& f : floods) {
     SCOPED_TRACE(f.what);
