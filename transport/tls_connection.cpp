@@ -13,14 +13,20 @@ error tls_layer::receive(std::span<const std::byte> bytes) {
   if (failure_) return failure_;
   error err = session_.receive(bytes);
   if (!inner_ && session_.handshake_done()) {
-    if (auto start_err = start_inner()) return failure_ = start_err;
+    if (auto start_err = start_inner()) {
+      tls_failed_ = true;
+      return failure_ = start_err;
+    }
   }
+  if (err) tls_failed_ = true;
   if (inner_) {
     // Plaintext decrypted before a failure still reaches the inner engine.
     auto plaintext = session_.plaintext();
     if (!plaintext.empty()) {
       error inner_err = inner_->receive(plaintext);
       session_.consume_plaintext(plaintext.size());
+      // The inner engine's own failure (an HTTP/2 connection error) leaves TLS working: what it
+      // has to say (a GOAWAY) still goes out, then close_notify.
       if (inner_err && !err) err = std::move(inner_err);
     }
     if (session_.peer_closed() && !eof_) {
@@ -51,13 +57,17 @@ void tls_layer::receive_eof() {
 }
 
 std::span<const std::byte> tls_layer::pending_output() {
-  if (inner_ && !failure_ && !session_.failed()) {
+  if (inner_ && !tls_failed_ && !session_.failed()) {
     auto plaintext = inner_->pending_output();
     if (!plaintext.empty()) {
-      if (auto err = session_.send(plaintext)) failure_ = err;
+      if (auto err = session_.send(plaintext)) {
+        failure_ = err;
+        tls_failed_ = true;
+      }
       inner_->consume_output(plaintext.size());
     }
-    if (inner_->wants_close() && inner_->pending_output().empty()) session_.shutdown();
+    if ((failure_ || inner_->wants_close()) && inner_->pending_output().empty())
+      session_.shutdown();
   }
   return session_.pending_ciphertext();
 }

@@ -44,7 +44,8 @@ class tls_layer : public connection_engine {
   tls_session session_;
   engine_factory factory_;
   std::unique_ptr<connection_engine> inner_;
-  error failure_;
+  error failure_;            ///< the first failure, the inner engine's or TLS's
+  bool tls_failed_ = false;  ///< TLS itself failed: nothing more can be sent
   bool eof_ = false;
 };
 

@@ -12,7 +12,9 @@
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_pki.hpp"
 #include "tests/transport/tls_pump.hpp"
+#include "transport/h2_client_connection.hpp"
 #include "transport/http_types.hpp"
+#include "transport/tls_connection.hpp"
 #include "transport/tls_context.hpp"
 
 namespace tr::transport {
@@ -93,6 +95,48 @@ TEST_F(tls_session_test, a_server_that_wants_finite_field_groups_gets_no_handsha
   EXPECT_FALSE(client->handshake_done());
   SSL_free(server);
   SSL_CTX_free(raw);
+}
+
+TEST_F(tls_session_test, an_http2_connection_error_still_sends_its_goaway_then_close_notify) {
+  auto server = server_context(trusted_).accept();
+  auto session = client_context({"h2"}).connect("localhost");
+  ASSERT_TRUE(server && session);
+  tls_connection<client_connection> client{std::move(*session), [](std::string_view) {
+    return std::unique_ptr<client_connection>{new h2_client_connection{client_options{}}};
+  }};
+  // The handshake, by hand: the layer's output is the session's ciphertext.
+  for (int round = 0; round < 10; ++round) {
+    auto out = client.pending_output();
+    if (!out.empty()) {
+      ASSERT_FALSE(server->receive(out));
+      client.consume_output(out.size());
+    }
+    auto back = server->pending_ciphertext();
+    if (back.empty() && out.empty()) break;
+    ASSERT_FALSE(client.receive(back));
+    server->consume_ciphertext(back.size());
+  }
+  ASSERT_NE(client.engine(), nullptr);
+  auto drain = [&] {
+    auto out = client.pending_output();
+    server->receive(out);
+    client.consume_output(out.size());
+    std::string text{as_text(server->plaintext())};
+    server->consume_plaintext(text.size());
+    return text;
+  };
+  drain();  // the preface and SETTINGS
+  // A WINDOW_UPDATE on a stream never opened: a connection error of the HTTP/2 engine.
+  const char update[] = {0, 0, 4, 8, 0, 0, 0, 0, 9, 0, 0, 0, 1};
+  ASSERT_FALSE(server->send(as_bytes(std::string_view{update, sizeof update})));
+  auto ciphertext = server->pending_ciphertext();
+  EXPECT_TRUE(client.receive(ciphertext));
+  server->consume_ciphertext(ciphertext.size());
+  EXPECT_TRUE(client.wants_close());
+  auto said = drain();
+  ASSERT_GE(said.size(), 9u + 8u);
+  EXPECT_EQ(static_cast<std::uint8_t>(said[3]), 7) << "a GOAWAY";
+  EXPECT_TRUE(server->peer_closed()) << "then close_notify";
 }
 
 TEST_F(tls_session_test, carries_plaintext_both_ways_after_the_handshake) {
