@@ -82,14 +82,15 @@ namespace tr::api {
 // group) — a manager may change them; it sees cross-domain connections read-only with url,
 // headers and additionalInfo left out; others do not exist for it (404). A viewer's writes are
 // 403, and it reads the URL's password (or bare user name), and the values of query parameters and
-// headers with credential-like names, masked (`•••`). Example: with groups `Region` and `Customer`, a manager restricted to
-// `Region:EMEA/France` sees and edits connections in `Region:EMEA/France/Paris` (even with
-// `Customer:Acme` besides), gets 404 for one in `Region:EMEA` alone, and may create connections
-// only in `Region:EMEA/France` or below. Domain refusals are field errors: unknown, inactive or
-// outside-restriction domains at `domains[i].name` (outside-restriction first: defined or not, the
-// same answer), two of one group at `domains[i].group`, none of its own or over 256 at `domains`.
-// Defining domains is for admins (403 otherwise); a taken name, a full parent (5 children) or a
-// domain in use answer 409 in the field-error form.
+// headers with credential-like names, masked (`•••`). Example: with groups `Region` and `Customer`,
+// a manager restricted to `Region:EMEA/France` sees and edits connections in
+// `Region:EMEA/France/Paris` (even with `Customer:Acme` besides), gets 404 for one in `Region:EMEA`
+// alone, and may create connections only in `Region:EMEA/France` or below. Domain refusals are
+// field errors: unknown, inactive or outside-restriction domains at `domains[i].name`
+// (outside-restriction first: defined or not, the same answer), two of one group at
+// `domains[i].group`, none of its own or over 256 at `domains`. Defining domains is for admins (403
+// otherwise); a taken name, a full parent (5 children) or a domain in use answer 409 in the
+// field-error form.
 //
 // Device routes, for a restricted user:
 // - it routes a device only to connections it may change: an unknown or hidden id is a 400

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "api/detail/text_rules.hpp"
+#include "codecs/query.hpp"
 
 namespace tr::api {
 
@@ -88,23 +89,10 @@ namespace {
 
 constexpr std::string_view masked = "\u2022\u2022\u2022";
 
-/// `text` with its %XX escapes decoded (a bad escape is kept as it is).
-std::string percent_decoded(std::string_view text) {
-  auto hex = [](char c) {
-    return c >= '0' && c <= '9' ? c - '0'
-           : c >= 'a' && c <= 'f' ? c - 'a' + 10
-           : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                  : -1;
-  };
+/// A query parameter's name decoded (`to%6Ben` is `token`); as it is when it does not decode.
+std::string decoded_name(std::string_view text) {
   std::string out;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size() && hex(text[i + 1]) >= 0 && hex(text[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(hex(text[i + 1]) * 16 + hex(text[i + 2])));
-      i += 2;
-    } else {
-      out.push_back(text[i]);
-    }
-  }
+  if (!codecs::percent_decode(text, out).ok()) return std::string{text};
   return out;
 }
 
@@ -116,7 +104,7 @@ std::string masked_query(std::string_view text) {
     auto pair = text.substr(0, amp);
     auto equals = pair.find('=');
     if (equals != std::string_view::npos &&
-        is_credential_name(percent_decoded(pair.substr(0, equals))))
+        is_credential_name(decoded_name(pair.substr(0, equals))))
       out.append(pair.substr(0, equals + 1)).append(masked);
     else
       out.append(pair);

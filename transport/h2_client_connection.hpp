@@ -113,7 +113,8 @@ class h2_client_connection final : public client_connection {
   std::int64_t receive_window_ = 65535;  // connection-level, from the peer
   std::int64_t receive_unacked_ = 0;     // received and not yet given back by WINDOW_UPDATE
   std::int64_t reset_allowance_ = 64 << 10;  // DATA still taken for streams we reset or ended
-  std::int64_t idle_frames_ = 10000;         // frames without an answer still taken (see the .cpp)
+  std::int64_t idle_frames_ =
+      10000;  // frames without an answer still taken (detail/h2_client_stream.hpp)
   error failure_;
   bool settings_received_ = false;
   bool goaway_received_ = false;

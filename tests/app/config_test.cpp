@@ -220,9 +220,10 @@ TEST_F(config_files, a_key_given_twice_is_an_error) {
   message = error_of(write("sections.json", R"({"admin": {"listen": "127.0.0.1:1"},
                                                  "admin": {"max_body_bytes": "5000"}})"));
   EXPECT_NE(message.find("section 'admin' given more than once"), std::string::npos) << message;
-  message = error_of(write("sections.xml", "<router><admin><listen>127.0.0.1:1</listen></admin>"
-                                           "<admin><max_body_bytes>5000</max_body_bytes></admin>"
-                                           "</router>"));
+  message = error_of(write("sections.xml",
+                           "<router><admin><listen>127.0.0.1:1</listen></admin>"
+                           "<admin><max_body_bytes>5000</max_body_bytes></admin>"
+                           "</router>"));
   EXPECT_NE(message.find("section 'admin' given more than once"), std::string::npos) << message;
 }
 

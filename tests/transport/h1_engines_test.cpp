@@ -515,8 +515,8 @@ TEST_F(h1_client_test, a_body_in_thousands_of_tiny_chunks_fails_the_request) {
   client_.submit(post("/", ""), record_into(result_));
   std::string chunks;
   for (int i = 0; i < 5000; ++i) chunks += "1\r\nx\r\n";
-  client_.receive(as_bytes("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + chunks +
-                           "0\r\n\r\n"));
+  client_.receive(
+      as_bytes("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + chunks + "0\r\n\r\n"));
   ASSERT_TRUE(result_.done);
   EXPECT_EQ(result_.err.code(), error_code::body_too_large) << result_.err.message();
   // A body of ordinary pieces is read whole.
@@ -525,8 +525,8 @@ TEST_F(h1_client_test, a_body_in_thousands_of_tiny_chunks_fails_the_request) {
   other.submit(post("/", ""), record_into(fine));
   std::string big;
   for (int i = 0; i < 64; ++i) big += "400\r\n" + std::string(1024, 'y') + "\r\n";
-  other.receive(as_bytes("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + big +
-                         "0\r\n\r\n"));
+  other.receive(
+      as_bytes("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + big + "0\r\n\r\n"));
   ASSERT_TRUE(fine.done);
   EXPECT_FALSE(fine.err) << fine.err.message();
 }

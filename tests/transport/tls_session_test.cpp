@@ -88,7 +88,8 @@ TEST_F(tls_session_test, a_server_that_wants_finite_field_groups_gets_no_handsha
     server_result = SSL_do_handshake(server);
     char buffer[16384];
     int n = BIO_read(out, buffer, sizeof buffer);
-    if (n > 0) failure = client->receive(std::as_bytes(std::span{buffer, static_cast<std::size_t>(n)}));
+    if (n > 0)
+      failure = client->receive(std::as_bytes(std::span{buffer, static_cast<std::size_t>(n)}));
     if (n <= 0 && hello.empty()) break;
   }
   EXPECT_NE(server_result, 1) << "the server found a shared group";
@@ -101,9 +102,10 @@ TEST_F(tls_session_test, an_http2_connection_error_still_sends_its_goaway_then_c
   auto server = server_context(trusted_).accept();
   auto session = client_context({"h2"}).connect("localhost");
   ASSERT_TRUE(server && session);
-  tls_connection<client_connection> client{std::move(*session), [](std::string_view) {
-    return std::unique_ptr<client_connection>{new h2_client_connection{client_options{}}};
-  }};
+  tls_connection<client_connection> client{
+      std::move(*session), [](std::string_view) {
+        return std::unique_ptr<client_connection>{new h2_client_connection{client_options{}}};
+      }};
   // The handshake, by hand: the layer's output is the session's ciphertext.
   for (int round = 0; round < 10; ++round) {
     auto out = client.pending_output();

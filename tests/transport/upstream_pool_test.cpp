@@ -269,7 +269,8 @@ TEST_F(upstream_pool_test, sessions_closing_after_a_goaway_count_against_the_lim
   EXPECT_EQ(taken, 4);
 }
 
-TEST_F(upstream_pool_test, a_server_that_ends_every_session_gets_at_most_twenty_handshakes_a_second) {
+TEST_F(upstream_pool_test,
+       a_server_that_ends_every_session_gets_at_most_twenty_handshakes_a_second) {
   // Each session ends after one answer: every request needs a new TLS handshake on the shard.
   serve({"h2"});
   make_pool();
