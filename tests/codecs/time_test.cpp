@@ -78,5 +78,19 @@ TEST(parse_time, accepts_the_29th_of_february_of_a_leap_year_only) {
   EXPECT_FALSE(parse_time("2023-02-29T00:00:00Z").ok());
 }
 
+TEST(parse_time, the_year_range_holds_for_the_instant_and_what_it_reads_reads_again) {
+  // 2200-12-31T23:00:00-14:00 is 2201-01-01T13:00:00Z: written back in UTC, it would not read.
+  EXPECT_FALSE(parse_time("2200-12-31T23:00:00-14:00").ok());
+  EXPECT_FALSE(parse_time("1900-01-01T00:30:00+01:00").ok());
+  for (auto text : {"2200-12-31T23:00:00+14:00", "1900-01-01T00:30:00-01:00",
+                    "2200-12-31T23:59:59.999Z", "1900-01-01T00:00:00Z"}) {
+    auto parsed = parse_time(text);
+    ASSERT_TRUE(parsed.ok()) << text;
+    std::string written;
+    append_time(parsed.value(), written);
+    EXPECT_TRUE(parse_time(written).ok()) << text << " written as " << written;
+  }
+}
+
 }  // namespace
 }  // namespace tr::codecs
