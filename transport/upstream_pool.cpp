@@ -132,14 +132,16 @@ void upstream_pool::open_session() {
     // on every session cannot make the pool open more and more of them.
     return fail_waiting(error{error_code::busy, "every session busy or closing"});
   }
-  // A server that ends each session after an answer or two would have the shard spend its time
-  // in TLS handshakes: at most max_handshakes_per_second sessions come up a second.
+  // A TLS server that ends each session after an answer or two would have the shard spend its
+  // time in handshakes (~1 ms each): at most tls_sessions_per_second TLS sessions come up a
+  // second. Plain connections cost little: an HTTP/1.0-style server closing after each answer
+  // is not held back.
   auto now = home_.now();
   if (now - handshakes_since_ >= std::chrono::seconds{1}) {
     handshakes_since_ = now;
     handshakes_ = 0;
   }
-  if (handshakes_ >= max_handshakes_per_second)
+  if (handshakes_ >= options_.tls_sessions_per_second)
     return fail_waiting(error{error_code::busy, "sessions to this server open too often"});
   auto id = next_session_id_++;
   session s;
@@ -222,7 +224,6 @@ void upstream_pool::on_connected(std::uint32_t session_id, connect_result result
     plain_engine = made.get();
     engine = std::move(made);
     s->ready = true;
-    ++handshakes_;
   }
   auto handle = home_.adopt(std::move(result.connected), std::move(engine), *this);
   s = find_session(session_id);

@@ -30,6 +30,9 @@ struct upstream_options {
   std::chrono::milliseconds handshake_timeout{5000};
   /// A session that carried nothing for this long closes; 0: never.
   std::chrono::milliseconds idle_timeout{0};
+  /// TLS sessions that may come up a second (a handshake costs the shard ~1 ms): a server that
+  /// ends every session soon after it began costs no more; past it, what waits is `busy`.
+  std::uint32_t tls_sessions_per_second = 100;
   /// Which resolved addresses may be connected to (checked on each); null: any.
   const shard::address_filter* allow_address = nullptr;
 };
@@ -40,9 +43,8 @@ struct upstream_options {
 /// session that can take it; when none can, it waits for a session being opened, or one is
 /// opened for it while fewer than the limit exist; otherwise the pool is full. A session that
 /// says it takes no more (GOAWAY, stream ids used up, `connection: close`) closes once idle,
-/// and counts until then: at most twice the limit exist, closing ones included. At most 20
-/// sessions come up a second (connected and, for TLS, handshaken); past that, what waits is
-/// answered `busy` (a server that ends every session soon costs no more than that).
+/// and counts until then: at most twice the limit exist, closing ones included. At most
+/// `tls_sessions_per_second` TLS sessions come up a second.
 /// Shutdown (the shard draining) opens no new session and closes idle ones.
 ///
 /// Shard thread only. Its user owns it (shared); once detached it lives on alone until its
@@ -114,8 +116,7 @@ class upstream_pool final : public upstream,
   bool retired_ = false;
   bool graceful_ = false;
   bool flush_posted_ = false;
-  /// Sessions that came up (connected, TLS done) since handshakes_since_, within a second.
-  static constexpr std::uint32_t max_handshakes_per_second = 20;
+  /// TLS sessions that came up since handshakes_since_, within a second.
   std::uint32_t handshakes_ = 0;
   shard::clock::time_point handshakes_since_{};
   std::shared_ptr<upstream_pool> self_;  ///< held once detached, until the last connection closes

@@ -270,13 +270,14 @@ TEST_F(upstream_pool_test, sessions_closing_after_a_goaway_count_against_the_lim
 }
 
 TEST_F(upstream_pool_test,
-       a_server_that_ends_every_session_gets_at_most_twenty_handshakes_a_second) {
+       a_tls_server_that_ends_every_session_gets_only_so_many_handshakes_a_second) {
   // Each session ends after one answer: every request needs a new TLS handshake on the shard.
   serve({"h2"});
+  options.tls_sessions_per_second = 5;  // 100 by default: fewer, so that any machine is fast
   make_pool();
   auto started = std::chrono::steady_clock::now();
   std::size_t expected = 0;
-  for (std::uint64_t i = 0; i < 60; ++i) {
+  for (std::uint64_t i = 0; i < 20; ++i) {
     if (submit("/answer-then-goaway", i) == upstream::verdict::full) continue;
     ++expected;
     eventually([&] { return user.count() >= expected; }, 2s);
@@ -286,8 +287,8 @@ TEST_F(upstream_pool_test,
   for (const auto& a : user.answers())
     if (a.code == error_code::busy && a.reason.find("too often") != std::string::npos) ++busy;
   auto seconds = std::chrono::duration_cast<std::chrono::seconds>(took).count() + 1;
-  EXPECT_LE(accepted.load(), 20 * seconds + 4) << "in " << seconds << " s";
-  if (took < 1s) EXPECT_GT(busy, 0);
+  EXPECT_LE(accepted.load(), 5 * seconds + 1) << "in " << seconds << " s";
+  if (took < 1s) EXPECT_GE(busy, 15);
 }
 
 TEST_F(upstream_pool_test, a_destination_the_filter_refuses_is_never_connected_to) {
