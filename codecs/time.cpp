@@ -149,7 +149,8 @@ result<time_point> parse_time(std::string_view text) {
                                minute * 60 + second - offset_seconds;
   // The range holds for the instant too (2200-12-31T23:00:00-14:00 is in 2201 UTC), so that
   // every time read here is written back (in UTC) as one that reads again.
-  if (seconds < days_from_civil(1900, 1, 1) * 86400 || seconds >= days_from_civil(2201, 1, 1) * 86400)
+  if (seconds < days_from_civil(1900, 1, 1) * 86400 ||
+      seconds >= days_from_civil(2201, 1, 1) * 86400)
     return bad_time("year out of range 1900..2200");
   using namespace std::chrono;
   return time_point(duration_cast<system_clock::duration>(std::chrono::seconds(seconds) +

@@ -62,9 +62,9 @@ class h1_client_connection final : public client_connection {
   std::unique_ptr<http_parser> parser_;
   detail::byte_buffer output_;
   detail::header_store headers_;
-  detail::byte_buffer body_;       // its first kept_response_body bytes
-  std::size_t body_size_ = 0;      // every byte of the body read
-  std::size_t small_pieces_ = 0;   // pieces of the body under 1 KiB (see on_body)
+  detail::byte_buffer body_;      // its first kept_response_body bytes
+  std::size_t body_size_ = 0;     // every byte of the body read
+  std::size_t small_pieces_ = 0;  // pieces of the body under 1 KiB (see on_body)
   static constexpr std::size_t max_small_pieces = 4096;
   std::deque<sent_request> sent_;  // in the order sent: the front's answer is being read
   std::size_t header_bytes_ = 0;
