@@ -15,6 +15,9 @@ namespace tr::actors {
 
 namespace {
 
+/// The capacity of a request's buffers a slot keeps once the request is done.
+constexpr std::size_t kept_request_bytes = 16 << 10;
+
 /// What a transport error tells the status endpoint.
 failure_note note_of(const transport::error& err) {
   using transport::error_code;
@@ -143,8 +146,9 @@ void connection_owner::send_test(std::function<void(api::test_uplink_result)> do
 void connection_owner::send_unguarded(const shared_report& shared) {
   const auto& report = *shared;
   if (body_.capacity() < 2048) {
-    // The working buffers are sized by the first uplink, not at set-up: a router loads up to
-    // 100,000 connections, most of them idle.
+    // The working buffers are sized when used (by the first uplink, then by each slot's first
+    // request, the buffers going to the slot), not at set-up: a router loads up to 100,000
+    // connections, most of them idle.
     slots_.reserve(64);
     target_.reserve(512);
     body_.reserve(2048);
@@ -176,7 +180,6 @@ void connection_owner::send_unguarded(const shared_report& shared) {
       .append(std::to_string(++sequence_));
   auto slot = take_slot(verdict == fuse::admission::probe);
   slots_[slot].epoch = gate_.epoch();
-  slots_[slot].report = shared;
   if (uplink) {
     auto& r = slots_[slot];
     r.uplink = true;
@@ -197,7 +200,11 @@ void connection_owner::send_unguarded(const shared_report& shared) {
     arm_timer(slot, target, &connection_owner::on_unanswered);
   else
     arm_timer(slot, config_->request_timeout, &connection_owner::on_timeout);
-  if (!submit(slot, target_, body_))
+  auto& r = slots_[slot];
+  r.target.swap(target_);
+  r.body.swap(body_);
+  r.resendable = true;
+  if (!submit(slot, r.target, r.body))
     finish(slot, uplink_outcome::shed, fuse::signal::good);  // every session is at its limit
 }
 
@@ -227,14 +234,7 @@ transport::upstream& connection_owner::upstream_now() {
 bool connection_owner::resend(std::uint32_t slot) {
   auto& r = slots_[slot];
   r.retried = true;
-  infos_.assign(config_->as_id)
-      .append(environment_.infos_prefix)
-      .append(std::to_string(++sequence_));
-  if (!build_uplink_request(*config_, signer_, *r.report, std::chrono::system_clock::now(), infos_,
-                            target_, body_, r.told)
-           .ok())
-    return false;
-  if (!submit(slot, target_, body_)) return false;
+  if (!submit(slot, r.target, r.body)) return false;
   metrics_->resent.fetch_add(1, std::memory_order_relaxed);
   return true;
 }
@@ -291,7 +291,7 @@ void connection_owner::complete(std::uint32_t slot, const transport::error& err,
   // A session the AS ends gracefully (GOAWAY: nginx after its keepalive_requests) or a stream it
   // refuses (REFUSED_STREAM) says the request was certainly not processed: it goes once more,
   // on another session, within its first timeout.
-  if (err && sent && err.retryable() && !slots_[slot].retried && slots_[slot].report && !retired_ &&
+  if (err && sent && err.retryable() && !slots_[slot].retried && slots_[slot].resendable && !retired_ &&
       resend(slot))
     return;
   // Closed here (removed, replaced): nothing to say about the AS.
@@ -376,6 +376,10 @@ void connection_owner::finish(std::uint32_t slot, uplink_outcome outcome, fuse::
   }
   r.live = false;
   r.timer = {};
+  // A large report's buffers are not kept by the slot (the scratch buffers circulate through
+  // the slots: each slot would keep the largest it met).
+  if (r.body.capacity() > kept_request_bytes) std::string{}.swap(r.body);
+  if (r.target.capacity() > kept_request_bytes) std::string{}.swap(r.target);
   ++r.generation;
   free_slots_.push_back(slot);
   --in_flight_;
@@ -444,7 +448,7 @@ std::uint32_t connection_owner::take_slot(bool probe) {
   r.uplink = false;
   r.test = false;
   r.told = 0;
-  r.report = nullptr;
+  r.resendable = false;
   r.retried = false;
   r.ticket = {};
   r.started = clock_.precise_now();

@@ -142,8 +142,8 @@ class connection_owner final : private transport::upstream_user,
   /// Runs `fn`; an exception marks this owner crashed and asks for its replacement.
   template <class F>
   void guarded(F&& fn);
-  /// Sends a refused, unprocessed request once more (a new token and time); false when it
-  /// cannot go.
+  /// Sends a refused, unprocessed request once more, as it was (the AS did not take its token);
+  /// false when it cannot go.
   bool resend(std::uint32_t slot);
   /// Gives the request to the upstream (made on first use); false when it cannot take it.
   bool submit(std::uint32_t slot, std::string_view target, std::string_view body);

@@ -22,7 +22,12 @@ struct connection_owner::request_slot {
   std::uint64_t device = 0;      ///< loss_table key of its DevEUI
   std::uint32_t told = 0;        ///< the LostUplinksAS it carries
   std::uint32_t among = 0;       ///< uplinks in flight when it was sent, itself included
-  shared_report report;          ///< what it carries, kept to send it again once (see complete)
+  /// The request as sent (kept to send it again once, unchanged: see complete). Swapped with
+  /// the owner's scratch buffers rather than copied, so their capacity circulates; the report
+  /// itself is not kept (the ingress reuses it once every holder has let go within the turn).
+  std::string target;
+  std::string body;
+  bool resendable = false;       ///< target and body hold this request
   bool retried = false;          ///< sent again after a refusal that said it was not processed
   transport::upstream_ticket ticket;  ///< given by the upstream (sent, or waiting for a session)
   transport::timer_id timer{};

@@ -256,6 +256,20 @@ TEST_F(connection_owner, a_report_goes_out_on_a_free_stream_and_its_200_is_deliv
   EXPECT_EQ(fuse->count(kind::answer, signal::good), 1u);
 }
 
+TEST_F(connection_owner, lets_go_of_the_report_while_its_request_is_in_flight) {
+  // The ingress parses the next report into this one if no one else holds it; a report kept
+  // until the answer makes every report a new allocation (20 % more CPU per uplink at peak).
+  auto report = parsed(uplink("70B3D5E750000001"));
+  owner->send(report);
+  ASSERT_EQ(owner->in_flight(), 1u);
+  EXPECT_EQ(report.use_count(), 1);
+  // The request can still go once more, as it was.
+  as->answer_with(0, {transport::error_code::refused, "stream refused by the server"});
+  ASSERT_EQ(as->requests.size(), 2u);
+  EXPECT_EQ(as->requests[1].path, as->requests[0].path);
+  EXPECT_EQ(as->requests[1].body, as->requests[0].body);
+}
+
 TEST_F(connection_owner, a_503_is_failed_and_tells_the_fuse_of_overload_at_once) {
   send();
   as->answer(0, 503);
