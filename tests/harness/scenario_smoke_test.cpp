@@ -57,3 +57,22 @@ TEST(scenario_smoke, downlink) {
 TEST(scenario_smoke, faults) {
   run_scenario("faults");
 }
+// The build-comparison tool: two runs of this build at a low rate, each with its figures, and the
+// ratio line of the repetition.
+TEST(scenario_smoke, cpu_at_rate) {
+  auto build = std::filesystem::path{TR_BINARY}.parent_path().string();
+  child_process run{{"env", "TR_BUILD_DIR=" + build, "RATE=500", "SECONDS_PER_RUN=1", "REPS=1",
+                     "bash", std::string{TR_SOURCE_DIR} + "/bench/harness/cpu_at_rate.sh",
+                     TR_BINARY, TR_BINARY}};
+  auto code = run.wait(std::chrono::seconds{120});
+  ASSERT_TRUE(code.has_value()) << "did not finish";
+  ASSERT_EQ(*code, 0) << run.output() << run.errors();
+  const auto out = run.output();
+  EXPECT_EQ(out.find("\"accepted\":0"), std::string::npos) << out;
+  std::size_t runs = 0;
+  for (auto at = out.find("\"cpu_us\":"); at != std::string::npos; at = out.find("\"cpu_us\":", at + 1))
+    ++runs;
+  EXPECT_EQ(runs, 2u) << out;
+  EXPECT_NE(out.find("rep 1: tunnel-router "), std::string::npos) << out;
+  EXPECT_NE(out.find("(1x), tunnel-router "), std::string::npos) << out;
+}
