@@ -166,8 +166,11 @@ downlink_verdict downlink_verifier::verify(std::string_view raw_query, const rou
       return refuse(downlink_outcome::malformed, 400,
                     "malformed: Token must be the last parameter");
     std::array<char, codecs::token_size> computed;
+    // One signer a thread, keyed for each candidate: its digest context is made once, not
+    // for every downlink (an allocation and a provider context each).
+    thread_local codecs::token_signer signer{codecs::signing_key{}};
     for (auto& candidate : found->second) {
-      codecs::token_signer signer{candidate->key};
+      signer.set_key(candidate->key);
       if (!signer.sign_downlink(parts.signed_part, computed).ok()) continue;
       if (codecs::tokens_equal({computed.data(), computed.size()}, fields.token)) {
         match = candidate;

@@ -46,6 +46,8 @@ class token_signer {
 
   /// The key this signer hashes.
   const signing_key& key() const { return key_; }
+  /// Signs with `key` from now on (the digest context is kept).
+  void set_key(const signing_key& key) { key_ = key; }
 
   /// Writes the uplink token of `body` and `query` (decoded values) to `out`.
   error sign_uplink(const token_fields& body, const uplink_query& query,
