@@ -93,6 +93,9 @@ void connection_owner::flush_fuse() {
   if (fuse_events_.empty()) return;
   std::vector<fuse_event> batch;
   batch.swap(fuse_events_);
+  // The batch goes to the fuse actor: the next one starts at this one's size, one allocation
+  // rather than a dozen of growth.
+  fuse_events_.reserve(batch.size());
   fuse_link_->report(std::move(batch));
 }
 
