@@ -349,7 +349,10 @@ ca_file = $SIM_CA"
 # ---------------------------------------------------------------------------------------------
 scenario_dead() {
   local duration kill_at back_at rate key_ok key_dead id_ok id_dead
-  duration=$(smoke 8 "${DURATION:-16}"); rate=$(smoke 200 "${RATE:-1000}")
+  # The fuse probes ~2 s after it opens, then ~4 s later (each ±20 %): the second probe falls
+  # around 9 s, when the AS comes back. Missed by a moment, the next comes ~8 s later, which
+  # the run lasts long enough to see (at 16 s, recovery was sometimes not seen at all).
+  duration=$(smoke 8 "${DURATION:-20}"); rate=$(smoke 200 "${RATE:-1000}")
   kill_at=$(smoke 1.5 3); back_at=$(smoke 4 9)
   key_ok=$(key_for 21); key_dead=$(key_for 22)
   start_sim ok --pki "$WORK/pki" --endpoint "/ok,$key_ok,fast"
