@@ -146,10 +146,16 @@ expect() { # NAME KIND [KIND...]: the rendered NAME holds exactly these kinds (s
   [[ $got == "$want" ]] || fail "$name renders [$got], expected [$want]"
 }
 expect single ConfigMap Secret Service Service Service Service ServiceAccount ServiceMonitor StatefulSet
-expect cluster ConfigMap Deployment Ingress PodDisruptionBudget Service Service Service ServiceAccount
+expect cluster ConfigMap Deployment Ingress NetworkPolicy PodDisruptionBudget Service Service Service ServiceAccount
 expect autoscaled ConfigMap Deployment HorizontalPodAutoscaler PodDisruptionBudget Secret Service Service Service \
   ServiceAccount ServiceMonitor
 grep -q '^  replicas: 3$' "$WORK/cluster.yaml" || fail "cluster: the Deployment does not have replicaCount replicas"
+grep -A3 '^  loadBalancerSourceRanges:' "$WORK/cluster.yaml" | grep -q -- '- 10.20.0.0/16' ||
+  fail "cluster: the ingress Service lacks its loadBalancerSourceRanges"
+grep -q '^  externalTrafficPolicy: Local$' "$WORK/cluster.yaml" || fail "cluster: externalTrafficPolicy"
+awk '/^kind: NetworkPolicy/,/^---/' "$WORK/cluster.yaml" | grep -B1 -A8 'port: ingress' | grep -q 'cidr: 10.20.0.0/16' ||
+  fail "cluster: the NetworkPolicy does not restrict the NS ingress to ingressFrom"
+! grep -q 'Release.Name' "$WORK/cluster.yaml" || fail "cluster: topologySpreadConstraints are not templated"
 if awk '/^kind: Deployment/,/^---/' "$WORK/autoscaled.yaml" | grep -q '^  replicas:'; then
   fail "autoscaled: the Deployment sets replicas (the HorizontalPodAutoscaler owns them)"
 fi
@@ -223,6 +229,11 @@ refuse "podCIDRs" --set 'network.podCIDRs={10.244.0.0}'
 refuse "serviceCIDRs" --set 'network.serviceCIDRs={10.96.0.0/33}'
 refuse "denyExtra" --set 'network.denyExtra={example.com/8}'
 refuse "tokenSecret.key" --set serviceMonitor.enabled=true --set serviceMonitor.tokenSecret.name=monitoring
+refuse "useAdminToken" --set serviceMonitor.enabled=true
+refuse "loadBalancerSourceRanges needs" --set 'service.ingress.loadBalancerSourceRanges={10.0.0.0/8}'
+refuse "loadBalancerSourceRanges|pattern" --set service.ingress.type=LoadBalancer --set 'service.ingress.loadBalancerSourceRanges={10.0.0.0}'
+refuse "externalTrafficPolicy needs" --set service.public.externalTrafficPolicy=Local
+refuse "ingressFrom" --set networkPolicy.enabled=true
 log "wrong values are refused"
 
 # --- the Kubernetes schemas ---------------------------------------------------------------------------

@@ -9,8 +9,10 @@ metadata:
   annotations:
     checksum/config: {{ include "tunnel-router.routerIni" . | sha256sum }}
     # The Secret values given to the chart: a new token, key or store URL restarts the pods
-    # (a generated token is not in it, so renders without access to the cluster agree).
-    checksum/secret: {{ list .Values.adminToken.value .Values.dataKey.value .Values.store.url | toJson | sha256sum }}
+    # (a generated token is not in it, so renders without access to the cluster agree). Through
+    # scrypt (derivePassword), not a bare hash: whoever reads the pod must not be able to test
+    # guesses of a store password against it at the speed of SHA-256.
+    checksum/secret: {{ derivePassword 1 "long" (list .Values.adminToken.value .Values.dataKey.value .Values.store.url | toJson) "tunnel-router" "checksum/secret" | sha256sum }}
     {{- with .Values.podAnnotations }}
     {{- toYaml . | nindent 4 }}
     {{- end }}
@@ -35,7 +37,7 @@ spec:
       type: RuntimeDefault
   {{- if .Values.topologySpreadConstraints }}
   topologySpreadConstraints:
-    {{- toYaml .Values.topologySpreadConstraints | nindent 4 }}
+    {{- tpl (toYaml .Values.topologySpreadConstraints) . | nindent 4 }}
   {{- else }}
   topologySpreadConstraints:
     - maxSkew: 1
