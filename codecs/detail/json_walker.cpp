@@ -357,7 +357,16 @@ class walker {
 
   /// The report's root: `{"<report type>": {...}}` and nothing after it.
   bool report() {
-    if (current() != '{') return fail(error(errc::wrong_root, "root must be a JSON object"));
+    if (current() != '{') {
+      // Another JSON value is the wrong root; anything else is not JSON at all ("nope").
+      char c = current();
+      bool json_value = c == '[' || c == '"' || starts_number(c) ||
+                        ((c == 't' || c == 'f' || c == 'n') &&
+                         (token_at(text_, cursor_) == "true" || token_at(text_, cursor_) == "false" ||
+                          token_at(text_, cursor_) == "null"));
+      if (!json_value) return malformed("not a JSON document");
+      return fail(error(errc::wrong_root, "root must be a JSON object"));
+    }
     ++cursor_;
     if (current() == '}') return fail(error(errc::wrong_root, "root object holds no report"));
     if (current() != '"') return expected("a field name");

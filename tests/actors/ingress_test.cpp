@@ -100,6 +100,21 @@ TEST_F(ingress_test, a_malformed_report_is_400_with_the_reason) {
   EXPECT_TRUE(dispatched.empty());
 }
 
+TEST_F(ingress_test, a_body_that_is_not_json_is_told_apart_from_another_json_value) {
+  for (const char* body : {"nope", "DevEUI=1", "<DevEUI_uplink/>", "nulls"}) {
+    in.handle_report("", body, answer);
+    EXPECT_EQ(answer.status, 400) << body;
+    EXPECT_NE(answer.body.find("malformed JSON: not a JSON document"), std::string::npos)
+        << body << ": " << answer.body;
+  }
+  for (const char* body : {"null", "true", "[1]", "\"DevEUI_uplink\"", "-1"}) {
+    in.handle_report("", body, answer);
+    EXPECT_EQ(answer.status, 400) << body;
+    EXPECT_NE(answer.body.find("root must be a JSON object"), std::string::npos)
+        << body << ": " << answer.body;
+  }
+}
+
 TEST_F(ingress_test, a_batch_accepts_good_lines_and_lists_the_bad_ones) {
   std::string batch = std::string{uplink} + "\n\n{broken\n" + uplink + "\r\n" +
                       R"({"DevEUI_uplink":{"DevEUI":"0000000000000001"}})";
