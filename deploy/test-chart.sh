@@ -202,6 +202,18 @@ for broken in open-metrics no-loopback no-service-cidr open-scrape; do
 done
 log "security settings: the deny list and token-protected /metrics in every rendering"
 
+# The schema names the router's configuration keys (app/config.cpp), no more, no fewer: a
+# misspelt key is refused at install rather than by every pod at start.
+router_keys=$(grep -oE '^      \{"[a-z_]+", "[a-z0-9_]+",' "$DEPLOY/../app/config.cpp" |
+  sed -E 's/ *\{"([a-z_]+)", "([a-z0-9_]+)",/\1.\2/' | sort)
+schema_keys=$(node -e '
+  const c = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).properties.config;
+  for (const [section, s] of Object.entries(c.properties)) for (const k of s.propertyNames.enum) console.log(`${section}.${k}`);
+' "$CHART/values.schema.json" | sort)
+[[ $(wc -l <<< "$router_keys") -gt 30 ]] || fail "cannot read the configuration keys of app/config.cpp"
+[[ $router_keys == "$schema_keys" ]] ||
+  fail "values.schema.json's config keys differ from app/config.cpp's: $(diff <(echo "$router_keys") <(echo "$schema_keys") | grep '^[<>]' | tr '\n' ' ')"
+
 # Wrong values must be refused at install (schema or template checks), each with its reason.
 refuse() { # REASON_PATTERN HELM_ARGS...
   local pattern=$1
@@ -223,6 +235,9 @@ refuse "leave it out" --set config.admin.listen=0.0.0.0:9090
 refuse "adminToken.value|pattern" --set adminToken.value=short-token
 refuse "startupSeconds|minimum" --set startupSeconds=5
 refuse "invalid propertyName .ingres." --set config.ingres.listen=x
+refuse "invalid propertyName .shardz." --set config.runtime.shardz=4
+refuse "shutdown_delay_ms|integer" --set config.runtime.shutdown_delay_ms=abc
+refuse "format|text|json" --set config.log.format=yaml
 refuse "service|type" --set service.admin.type=Internet
 refuse "network.denyExtra" --set config.as.deny_networks=10.0.0.0/8
 refuse "podCIDRs" --set 'network.podCIDRs={10.244.0.0}'
