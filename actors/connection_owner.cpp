@@ -15,8 +15,9 @@ namespace tr::actors {
 
 namespace {
 
-/// The capacity of a request's buffers a slot keeps once the request is done.
+/// The capacity of a request's buffers a free slot keeps, and how many free slots keep theirs.
 constexpr std::size_t kept_request_bytes = 16 << 10;
+constexpr std::size_t spare_request_buffers = 16;
 
 /// What a transport error tells the status endpoint.
 failure_note note_of(const transport::error& err) {
@@ -376,10 +377,15 @@ void connection_owner::finish(std::uint32_t slot, uplink_outcome outcome, fuse::
   }
   r.live = false;
   r.timer = {};
-  // A large report's buffers are not kept by the slot (the scratch buffers circulate through
-  // the slots: each slot would keep the largest it met).
-  if (r.body.capacity() > kept_request_bytes) std::string{}.swap(r.body);
-  if (r.target.capacity() > kept_request_bytes) std::string{}.swap(r.target);
+  // The scratch buffers circulate through the slots. A free slot keeps its buffers only among
+  // the few reused first (the free list is last in, first out), and never a large report's:
+  // a burst up to the in-flight ceiling leaves no buffers behind.
+  if (free_slots_.size() >= spare_request_buffers || r.body.capacity() > kept_request_bytes) {
+    std::string{}.swap(r.body);
+  }
+  if (free_slots_.size() >= spare_request_buffers || r.target.capacity() > kept_request_bytes) {
+    std::string{}.swap(r.target);
+  }
   ++r.generation;
   free_slots_.push_back(slot);
   --in_flight_;
@@ -467,6 +473,9 @@ void connection_owner::reconfigure(std::shared_ptr<const connection_config> conf
       config->host != config_->host || config->port != config_->port || config->tls != config_->tls;
   if (!(config->key == config_->key)) signer_ = codecs::token_signer{config->key};
   config_ = std::move(config);
+  // A request sent before the change is not sent again as it was (its key, path or format may
+  // be the old ones): refused by the AS, it fails.
+  for (auto& r : slots_) r.resendable = false;
   apply_ceiling();
   publish_state();  // a pause or a resume is a transition
   if (!reopen || !upstream_) return;

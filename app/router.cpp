@@ -3,6 +3,7 @@
 #include <sys/resource.h>
 #include <caf/all.hpp>
 
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -29,6 +30,14 @@
 namespace tr::app {
 
 namespace {
+
+/// True when SIGTERM or SIGINT is pending: `serve` blocks them until it waits for them.
+bool stop_requested() {
+  sigset_t pending;
+  sigemptyset(&pending);
+  if (sigpending(&pending) != 0) return false;
+  return sigismember(&pending, SIGTERM) == 1 || sigismember(&pending, SIGINT) == 1;
+}
 
 /// A single node started with `admin.token` set: the token it generated earlier and kept in
 /// `admin.token` beside the database no longer works, so the file goes (and the log says so).
@@ -221,15 +230,20 @@ std::optional<std::string> router::start(const std::function<void(const std::str
   // A failing load says so at once (data_plane::fail_load); a slow one (a large store on a busy
   // node: 100,000 connections took 18.7 s on a 2-core machine at load ~18) is waited for, with a
   // line every 10 s, up to a bound meant to catch a stuck start, not a slow one.
-  constexpr auto load_step = std::chrono::seconds{10};
+  // SIGTERM or SIGINT (blocked by `serve`, which waits for them once started) ends the wait.
+  constexpr auto load_step = std::chrono::seconds{1};
   constexpr auto load_limit = std::chrono::minutes{10};
   for (auto waited = std::chrono::seconds{0}; !m.plane->wait_loaded(load_step);) {
     auto failure = m.plane->load_failure();
     if (!failure.empty()) throw std::runtime_error("store: " + failure);
+    if (stop_requested())
+      throw stopped_during_start("stopped by a signal while the configuration was loading");
     waited += load_step;
     if (waited >= load_limit)
       throw std::runtime_error("store: the configuration did not load within 10 min");
-    logging::info("store: still loading the configuration", {{"waited_s", std::to_string(waited.count())}});
+    if (waited.count() % 10 == 0)
+      logging::info("store: still loading the configuration",
+                    {{"waited_s", std::to_string(waited.count())}});
   }
   if (auto* shared = m.db->cluster())
     m.health = std::make_unique<app::health_publisher>(

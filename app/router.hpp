@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 
 #include "app/config.hpp"
@@ -20,6 +21,12 @@ namespace tr::app {
 /// Start-up problems (store cannot open, a port is taken, a TLS file is bad) throw
 /// std::runtime_error with a one-line reason. `stop()` is graceful: listeners close, /readyz
 /// turns 503, in-flight requests finish within `drain`, then everything stops.
+/// What start() throws when SIGTERM or SIGINT arrived while it waited for the stored
+/// configuration to load: nothing was served yet.
+struct stopped_during_start : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
 class router {
  public:
   explicit router(std::shared_ptr<const config> configuration);

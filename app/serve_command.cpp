@@ -2,6 +2,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <optional>
 
@@ -103,6 +104,13 @@ int run_serve_command(std::span<char* const> args) {
     // The token is kept and printed as soon as it is stored: a start that fails after that
     // (a port taken) must not lose it, since later starts do not generate one again.
     r.start([&](const std::string& token) { keep_admin_token(*cfg, token); });
+  } catch (const stopped_during_start& e) {
+    // Asked to stop before anything was served: done at once, without waiting for the load
+    // still running on the control thread (a large store takes seconds; its queries hold no
+    // write). Exit 0, as for any SIGTERM.
+    std::fprintf(stderr, "tunnel-router: %s\n", e.what());
+    std::fflush(nullptr);
+    std::_Exit(0);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "tunnel-router: %s\n", e.what());
     return 1;

@@ -636,3 +636,34 @@ TEST_F(serve_cluster, a_key_regenerated_while_another_replica_patches_stays_the_
     }
   }
 }
+
+TEST_F(serve_cluster, sigterm_while_the_configuration_loads_stops_the_start_at_once) {
+  // A load held up (here: the device routes locked by another session) is waited for, but a
+  // SIGTERM ends the start within about a second, exit 0, without waiting for the load.
+  postgres_database_scope db;
+  a = start(db.url());  // creates the schema
+  connect(*a);
+  a.reset();
+  blocking_session holder{db.url()};
+  holder.run("LOCK TABLE device_routes IN ACCESS EXCLUSIVE MODE");
+  temp_dir dir;
+  write_file(dir.file("router.ini"),
+             "[store]\nurl = " + db.url() + "\n[admin]\ntoken = " + admin_token +
+                 "\nlisten = 127.0.0.1:0\n[ingress]\nlisten = 127.0.0.1:0\n"
+                 "[public]\nlisten = 127.0.0.1:0\n");
+  child_process second{{TR_BINARY, "serve", "--config", dir.file("router.ini")}};
+  std::this_thread::sleep_for(1500ms);
+  ASSERT_TRUE(second.running()) << second.errors();
+  EXPECT_EQ(second.output().find("listening"), std::string::npos) << second.output();
+  auto asked = std::chrono::steady_clock::now();
+  second.signal(SIGTERM);
+  auto code = second.wait(5s);
+  auto took = std::chrono::steady_clock::now() - asked;
+  holder.rollback();
+  ASSERT_TRUE(code.has_value()) << "still waiting for the load";
+  EXPECT_EQ(*code, 0) << second.errors();
+  EXPECT_LT(took, 3s);
+  EXPECT_NE(second.errors().find("stopped by a signal while the configuration was loading"),
+            std::string::npos)
+      << second.errors();
+}
