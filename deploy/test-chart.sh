@@ -155,7 +155,9 @@ grep -A3 '^  loadBalancerSourceRanges:' "$WORK/cluster.yaml" | grep -q -- '- 10.
 grep -q '^  externalTrafficPolicy: Local$' "$WORK/cluster.yaml" || fail "cluster: externalTrafficPolicy"
 awk '/^kind: NetworkPolicy/,/^---/' "$WORK/cluster.yaml" | grep -B1 -A8 'port: ingress' | grep -q 'cidr: 10.20.0.0/16' ||
   fail "cluster: the NetworkPolicy does not restrict the NS ingress to ingressFrom"
-! grep -q 'Release.Name' "$WORK/cluster.yaml" || fail "cluster: topologySpreadConstraints are not templated"
+grep -A6 '^      topologySpreadConstraints:' "$WORK/cluster.yaml" | grep -q "app.kubernetes.io/instance: 'tunnel-router'" &&
+  grep -A6 '^      topologySpreadConstraints:' "$WORK/cluster.yaml" | grep -q 'topologyKey: topology.kubernetes.io/zone' ||
+  fail "cluster: topologySpreadConstraints are not the given ones, templated"
 if awk '/^kind: Deployment/,/^---/' "$WORK/autoscaled.yaml" | grep -q '^  replicas:'; then
   fail "autoscaled: the Deployment sets replicas (the HorizontalPodAutoscaler owns them)"
 fi
@@ -249,6 +251,10 @@ refuse "loadBalancerSourceRanges needs" --set 'service.ingress.loadBalancerSourc
 refuse "loadBalancerSourceRanges|pattern" --set service.ingress.type=LoadBalancer --set 'service.ingress.loadBalancerSourceRanges={10.0.0.0}'
 refuse "externalTrafficPolicy needs" --set service.public.externalTrafficPolicy=Local
 refuse "ingressFrom" --set networkPolicy.enabled=true
+refuse "adminFrom" -f "$CHART/ci/single-values.yaml" --set networkPolicy.enabled=true \
+  --set 'networkPolicy.ingressFrom[0].ipBlock.cidr=10.0.0.0/8'
+refuse "shutdown_delay_ms|maximum" --set config.runtime.shutdown_delay_ms=120000
+refuse "shards|maximum" --set config.runtime.shards=5000
 log "wrong values are refused"
 
 # --- the Kubernetes schemas ---------------------------------------------------------------------------

@@ -51,4 +51,4 @@ ca_file = $SIM_CA"
 done
 printf '%s\n' "${lines[@]}" | jq -rs '
   group_by(.rep)[] | (.[0].cpu_us) as $base
-  | "rep \(.[0].rep): " + ([.[] | "\(.router | split("/") | last) \(.cpu_us * 100 | round / 100) us (\(.cpu_us / $base * 100 | round / 100)x)"] | join(", "))'
+  | "rep \(.[0].rep): " + ([.[] | "\(.router | split("/") | last) \(.cpu_us * 100 | round / 100) us (\(if $base > 0 then "\(.cpu_us / $base * 100 | round / 100)x" else "no CPU counted for the first" end))"] | join(", "))'

@@ -360,10 +360,9 @@ class walker {
     if (current() != '{') {
       // Another JSON value is the wrong root; anything else is not JSON at all ("nope").
       char c = current();
-      bool json_value = c == '[' || c == '"' || starts_number(c) ||
-                        ((c == 't' || c == 'f' || c == 'n') &&
-                         (token_at(text_, cursor_) == "true" || token_at(text_, cursor_) == "false" ||
-                          token_at(text_, cursor_) == "null"));
+      std::string_view token = token_at(text_, cursor_);
+      bool json_value = c == '[' || c == '"' || is_json_number(token) || token == "true" ||
+                        token == "false" || token == "null";
       if (!json_value) return malformed("not a JSON document");
       return fail(error(errc::wrong_root, "root must be a JSON object"));
     }

@@ -101,7 +101,7 @@ TEST_F(ingress_test, a_malformed_report_is_400_with_the_reason) {
 }
 
 TEST_F(ingress_test, a_body_that_is_not_json_is_told_apart_from_another_json_value) {
-  for (const char* body : {"nope", "DevEUI=1", "<DevEUI_uplink/>", "nulls"}) {
+  for (const char* body : {"nope", "DevEUI=1", "<DevEUI_uplink/>", "nulls", "-", "1abc"}) {
     in.handle_report("", body, answer);
     EXPECT_EQ(answer.status, 400) << body;
     EXPECT_NE(answer.body.find("malformed JSON: not a JSON document"), std::string::npos)

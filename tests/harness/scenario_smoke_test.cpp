@@ -61,7 +61,7 @@ TEST(scenario_smoke, faults) {
 // ratio line of the repetition.
 TEST(scenario_smoke, cpu_at_rate) {
   auto build = std::filesystem::path{TR_BINARY}.parent_path().string();
-  child_process run{{"env", "TR_BUILD_DIR=" + build, "RATE=500", "SECONDS_PER_RUN=1", "REPS=1",
+  child_process run{{"env", "TR_BUILD_DIR=" + build, "RATE=2000", "SECONDS_PER_RUN=2", "REPS=1",
                      "bash", std::string{TR_SOURCE_DIR} + "/bench/harness/cpu_at_rate.sh",
                      TR_BINARY, TR_BINARY}};
   auto code = run.wait(std::chrono::seconds{120});
@@ -73,6 +73,8 @@ TEST(scenario_smoke, cpu_at_rate) {
   for (auto at = out.find("\"cpu_us\":"); at != std::string::npos; at = out.find("\"cpu_us\":", at + 1))
     ++runs;
   EXPECT_EQ(runs, 2u) << out;
+  // Each build's CPU over the first's (1x for the first; a run too short for a clock tick has
+  // none to compare with).
   EXPECT_NE(out.find("rep 1: tunnel-router "), std::string::npos) << out;
-  EXPECT_NE(out.find("(1x), tunnel-router "), std::string::npos) << out;
+  EXPECT_NE(out.find("), tunnel-router "), std::string::npos) << out;
 }
