@@ -292,8 +292,8 @@ void connection_owner::complete(std::uint32_t slot, const transport::error& err,
   // A session the AS ends gracefully (GOAWAY: nginx after its keepalive_requests) or a stream it
   // refuses (REFUSED_STREAM) says the request was certainly not processed: it goes once more,
   // on another session, within its first timeout.
-  if (err && sent && err.retryable() && !slots_[slot].retried && slots_[slot].resendable && !retired_ &&
-      resend(slot))
+  if (err && sent && err.retryable() && !slots_[slot].retried && slots_[slot].resendable &&
+      !retired_ && resend(slot))
     return;
   // Closed here (removed, replaced): nothing to say about the AS.
   if (err && !(retired_ && !graceful_)) note_failure([&] { return err.message(); });

@@ -647,10 +647,10 @@ TEST_F(serve_cluster, sigterm_while_the_configuration_loads_stops_the_start_at_o
   blocking_session holder{db.url()};
   holder.run("LOCK TABLE device_routes IN ACCESS EXCLUSIVE MODE");
   temp_dir dir;
-  write_file(dir.file("router.ini"),
-             "[store]\nurl = " + db.url() + "\n[admin]\ntoken = " + admin_token +
-                 "\nlisten = 127.0.0.1:0\n[ingress]\nlisten = 127.0.0.1:0\n"
-                 "[public]\nlisten = 127.0.0.1:0\n");
+  write_file(dir.file("router.ini"), "[store]\nurl = " + db.url() +
+                                         "\n[admin]\ntoken = " + admin_token +
+                                         "\nlisten = 127.0.0.1:0\n[ingress]\nlisten = 127.0.0.1:0\n"
+                                         "[public]\nlisten = 127.0.0.1:0\n");
   child_process second{{TR_BINARY, "serve", "--config", dir.file("router.ini")}};
   std::this_thread::sleep_for(1500ms);
   ASSERT_TRUE(second.running()) << second.errors();

@@ -70,7 +70,8 @@ TEST(scenario_smoke, cpu_at_rate) {
   const auto out = run.output();
   EXPECT_EQ(out.find("\"accepted\":0"), std::string::npos) << out;
   std::size_t runs = 0;
-  for (auto at = out.find("\"cpu_us\":"); at != std::string::npos; at = out.find("\"cpu_us\":", at + 1))
+  for (auto at = out.find("\"cpu_us\":"); at != std::string::npos;
+       at = out.find("\"cpu_us\":", at + 1))
     ++runs;
   EXPECT_EQ(runs, 2u) << out;
   // Each build's CPU over the first's (1x for the first; a run too short for a clock tick has
