@@ -41,6 +41,12 @@ spec:
   {{- else }}
   topologySpreadConstraints:
     - maxSkew: 1
+      topologyKey: topology.kubernetes.io/zone
+      whenUnsatisfiable: ScheduleAnyway
+      labelSelector:
+        matchLabels:
+          {{- include "tunnel-router.selectorLabels" . | nindent 10 }}
+    - maxSkew: 1
       topologyKey: kubernetes.io/hostname
       whenUnsatisfiable: ScheduleAnyway
       labelSelector:
