@@ -5,6 +5,7 @@
 
 #include "transport/detail/h2_client_stream.hpp"
 #include "transport/detail/h2_wire.hpp"
+#include "transport/detail/state_pool.hpp"
 
 namespace tr::transport {
 
@@ -22,14 +23,7 @@ h2_client_connection::stream_state* h2_client_connection::find(stream_id stream)
 }
 
 h2_client_connection::stream_state* h2_client_connection::acquire() {
-  stream_state* state = nullptr;
-  if (free_.empty()) {
-    pool_.push_back(std::make_unique<stream_state>());
-    state = pool_.back().get();
-  } else {
-    state = free_.back();
-    free_.pop_back();
-  }
+  stream_state* state = detail::take_state(pool_, free_);
   state->id = 0;
   state->request_body.clear();
   state->headers.clear();

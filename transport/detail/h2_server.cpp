@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "transport/detail/state_pool.hpp"
+
 namespace tr::transport::detail {
 
 namespace {
@@ -112,14 +114,7 @@ h2_server::stream_state* h2_server::find(stream_id stream) const {
 }
 
 h2_server::stream_state* h2_server::acquire(stream_id stream) {
-  stream_state* state = nullptr;
-  if (free_.empty()) {
-    pool_.push_back(std::make_unique<stream_state>());
-    state = pool_.back().get();
-  } else {
-    state = free_.back();
-    free_.pop_back();
-  }
+  stream_state* state = take_state(pool_, free_);
   state->id = stream;
   state->method.clear();
   state->authority.clear();
